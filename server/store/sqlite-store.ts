@@ -1,0 +1,206 @@
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { HistoryItem } from "../../shared/api.js";
+import { applyPatch, type PatchOp } from "../../shared/patch.js";
+import { reduce } from "../../shared/reducer.js";
+import { summarize, type Snapshot, type StorySummary } from "../../shared/story.js";
+import {
+  CHECKPOINT_INTERVAL,
+  VersionConflict,
+  type ClaimOutcome,
+  type CommitRequest,
+  type Committed,
+  type IdempotencyClaim,
+  type Store,
+  type StoredResponse,
+} from "./store.js";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS stories (
+  id TEXT PRIMARY KEY,
+  version INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  snapshot TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS versions (
+  story_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  at TEXT NOT NULL,
+  author TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  ops TEXT NOT NULL,
+  PRIMARY KEY (story_id, version)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints (
+  story_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  snapshot TEXT NOT NULL,
+  PRIMARY KEY (story_id, version)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+  scope TEXT NOT NULL,
+  key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('in_flight', 'done')),
+  response TEXT,
+  touched_at INTEGER NOT NULL,
+  PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+`;
+
+/**
+ * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a commit has reached
+ * the disk before it is acknowledged and survives a kill -9 or a power cut. better-sqlite3 is
+ * synchronous, so each commit is one uninterrupted transaction; BEGIN IMMEDIATE also keeps
+ * versions gap-free if a second process opens the same file.
+ */
+export class SqliteStore implements Store {
+  readonly #db: Database.Database;
+  readonly #sql;
+
+  constructor(file: string) {
+    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+    const db = new Database(file);
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    db.pragma("busy_timeout = 5000");
+    db.pragma("foreign_keys = ON");
+    db.exec(SCHEMA);
+    this.#db = db;
+    this.#sql = {
+      list: db.prepare<[], { snapshot: string }>(
+        "SELECT snapshot FROM stories ORDER BY status = 'live' DESC, updated_at DESC, id",
+      ),
+      latest: db.prepare<[string], { snapshot: string }>("SELECT snapshot FROM stories WHERE id = ?"),
+      checkpoint: db.prepare<[string, number], { version: number; snapshot: string }>(
+        "SELECT version, snapshot FROM checkpoints WHERE story_id = ? AND version <= ? ORDER BY version DESC LIMIT 1",
+      ),
+      opsBetween: db.prepare<[string, number, number], { ops: string }>(
+        "SELECT ops FROM versions WHERE story_id = ? AND version > ? AND version <= ? ORDER BY version",
+      ),
+      history: db.prepare<[string, number, number], { version: number; at: string; author: string; summary: string }>(
+        "SELECT version, at, author, summary FROM versions WHERE story_id = ? AND version < ? ORDER BY version DESC LIMIT ?",
+      ),
+      upsertStory: db.prepare(
+        `INSERT INTO stories (id, version, status, updated_at, snapshot) VALUES (@id, @version, @status, @updatedAt, @snapshot)
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status,
+           updated_at = excluded.updated_at, snapshot = excluded.snapshot`,
+      ),
+      insertVersion: db.prepare(
+        "INSERT INTO versions (story_id, version, at, author, summary, ops) VALUES (?, ?, ?, ?, ?, ?)",
+      ),
+      insertCheckpoint: db.prepare("INSERT INTO checkpoints (story_id, version, snapshot) VALUES (?, ?, ?)"),
+      getKey: db.prepare<[string, string], { fingerprint: string; state: string; response: string | null; touched_at: number }>(
+        "SELECT fingerprint, state, response, touched_at FROM idempotency_keys WHERE scope = ? AND key = ?",
+      ),
+      claimKey: db.prepare(
+        `INSERT INTO idempotency_keys (scope, key, fingerprint, state, touched_at) VALUES (?, ?, ?, 'in_flight', ?)
+         ON CONFLICT (scope, key) DO UPDATE SET fingerprint = excluded.fingerprint, state = 'in_flight', touched_at = excluded.touched_at`,
+      ),
+      completeKey: db.prepare(
+        "UPDATE idempotency_keys SET state = 'done', response = ?, touched_at = ? WHERE scope = ? AND key = ?",
+      ),
+      releaseKey: db.prepare("DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND state = 'in_flight'"),
+      purgeKeys: db.prepare("DELETE FROM idempotency_keys WHERE state = 'done' AND touched_at < ?"),
+    };
+  }
+
+  async listStories(): Promise<StorySummary[]> {
+    return this.#sql.list.all().map((row) => summarize(JSON.parse(row.snapshot) as Snapshot));
+  }
+
+  async latest(storyId: string): Promise<Snapshot | undefined> {
+    return this.#latest(storyId);
+  }
+
+  async snapshotAt(storyId: string, version: number): Promise<Snapshot | undefined> {
+    const latest = this.#latest(storyId);
+    if (!latest || version > latest.version) return undefined;
+    if (version === latest.version) return latest;
+    const checkpoint = this.#sql.checkpoint.get(storyId, version);
+    if (!checkpoint) return undefined;
+    let snapshot = JSON.parse(checkpoint.snapshot) as Snapshot;
+    for (const row of this.#sql.opsBetween.all(storyId, checkpoint.version, version)) {
+      snapshot = applyPatch(snapshot, JSON.parse(row.ops) as PatchOp[]);
+    }
+    return snapshot;
+  }
+
+  async history(storyId: string, page: { before?: number; limit: number }): Promise<HistoryItem[] | undefined> {
+    if (!this.#sql.latest.get(storyId)) return undefined;
+    return this.#sql.history
+      .all(storyId, page.before ?? Number.MAX_SAFE_INTEGER, page.limit)
+      .map((row) => ({ version: row.version, at: row.at, author: JSON.parse(row.author), summary: row.summary }));
+  }
+
+  async commit(request: CommitRequest): Promise<Committed> {
+    return this.#db.transaction(() => this.#commit(request)).immediate();
+  }
+
+  #commit({ storyId, operation, expectedVersion, idempotency }: CommitRequest): Committed {
+    const previous = this.#latest(storyId);
+    if (previous && expectedVersion !== undefined && previous.version !== expectedVersion) {
+      throw new VersionConflict(previous.version);
+    }
+    const transition = reduce(previous, operation);
+    if (!transition) return { snapshot: previous!, previous, ops: [], changed: false };
+
+    const { snapshot, ops, summary } = transition;
+    const json = JSON.stringify(snapshot);
+    this.#sql.insertVersion.run(storyId, snapshot.version, operation.at, JSON.stringify(operation.author), summary, JSON.stringify(ops));
+    this.#sql.upsertStory.run({ id: storyId, version: snapshot.version, status: snapshot.status, updatedAt: snapshot.updatedAt, snapshot: json });
+    if (snapshot.version === 1 || snapshot.version % CHECKPOINT_INTERVAL === 0) {
+      this.#sql.insertCheckpoint.run(storyId, snapshot.version, json);
+    }
+    const committed: Committed = { snapshot, ops, changed: true, ...(previous ? { previous } : {}) };
+    if (idempotency) {
+      committed.response = idempotency.respond(committed);
+      this.#sql.completeKey.run(JSON.stringify(committed.response), Date.now(), idempotency.scope, idempotency.key);
+    }
+    return committed;
+  }
+
+  async claimIdempotencyKey(claim: IdempotencyClaim, leaseMs: number): Promise<ClaimOutcome> {
+    return this.#db
+      .transaction((): ClaimOutcome => {
+        const now = Date.now();
+        const row = this.#sql.getKey.get(claim.scope, claim.key);
+        if (row) {
+          if (row.fingerprint !== claim.fingerprint) return { kind: "mismatch" };
+          if (row.state === "done") return { kind: "replay", response: JSON.parse(row.response!) as StoredResponse };
+          // An in-flight claim whose lease ran out belongs to a request that died; take it over.
+          if (now - row.touched_at < leaseMs) return { kind: "in_flight" };
+        }
+        this.#sql.claimKey.run(claim.scope, claim.key, claim.fingerprint, now);
+        return { kind: "claimed" };
+      })
+      .immediate();
+  }
+
+  async completeIdempotencyKey(scope: string, key: string, response: StoredResponse): Promise<void> {
+    this.#sql.completeKey.run(JSON.stringify(response), Date.now(), scope, key);
+  }
+
+  async releaseIdempotencyKey(scope: string, key: string): Promise<void> {
+    this.#sql.releaseKey.run(scope, key);
+  }
+
+  async purgeIdempotencyKeys(olderThanMs: number): Promise<number> {
+    return this.#sql.purgeKeys.run(Date.now() - olderThanMs).changes;
+  }
+
+  async ping(): Promise<void> {
+    this.#db.prepare("SELECT 1").get();
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+
+  #latest(storyId: string): Snapshot | undefined {
+    const row = this.#sql.latest.get(storyId);
+    return row ? (JSON.parse(row.snapshot) as Snapshot) : undefined;
+  }
+}

@@ -1,0 +1,78 @@
+import type { HistoryItem } from "../../shared/api.js";
+import type { StampedOperation } from "../../shared/operations.js";
+import type { PatchOp } from "../../shared/patch.js";
+import type { Snapshot, StorySummary } from "../../shared/story.js";
+
+/** A stored answer to a write, replayed for a retry with the same Idempotency-Key. */
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+export interface IdempotencyClaim {
+  /** Whose key it is (the principal); keys of different clients never collide. */
+  scope: string;
+  key: string;
+  /** Hash of method, path and body: the same key with another request is refused. */
+  fingerprint: string;
+}
+
+export type ClaimOutcome =
+  | { kind: "claimed" }
+  | { kind: "replay"; response: StoredResponse }
+  | { kind: "in_flight" }
+  | { kind: "mismatch" };
+
+export interface CommitRequest {
+  storyId: string;
+  operation: StampedOperation;
+  /** From `If-Match`: the write applies only if the story is still at this version. */
+  expectedVersion?: number;
+  /** Completes a claimed key in the same transaction as the write, so a crash cannot split them. */
+  idempotency?: { scope: string; key: string; respond: (result: Committed) => StoredResponse };
+}
+
+/** The outcome of a write. `previous` is absent for a new story; `changed` is false for a no-op. */
+export interface Committed {
+  snapshot: Snapshot;
+  previous?: Snapshot;
+  ops: PatchOp[];
+  changed: boolean;
+  response?: StoredResponse;
+}
+
+/** The story is no longer at the version the writer saw (`If-Match`). */
+export class VersionConflict extends Error {
+  constructor(readonly currentVersion: number) {
+    super(`The story is at version ${currentVersion}.`);
+  }
+}
+
+/**
+ * Where stories live: an append-only log of versions per story, with checkpoints so that any
+ * version is rebuilt from at most a few log records. Implementations must assign versions
+ * atomically and gap-free, and acknowledge a commit only once it is durable.
+ */
+export interface Store {
+  listStories(): Promise<StorySummary[]>;
+  latest(storyId: string): Promise<Snapshot | undefined>;
+  /** The snapshot at `version`, or undefined if the story or the version does not exist. */
+  snapshotAt(storyId: string, version: number): Promise<Snapshot | undefined>;
+  /** Newest first; `before` pages backwards from a version. Undefined for an unknown story. */
+  history(storyId: string, page: { before?: number; limit: number }): Promise<HistoryItem[] | undefined>;
+  /** Applies the operation with the story reducer and appends the version; throws ReducerError or VersionConflict. */
+  commit(request: CommitRequest): Promise<Committed>;
+
+  claimIdempotencyKey(claim: IdempotencyClaim, leaseMs: number): Promise<ClaimOutcome>;
+  completeIdempotencyKey(scope: string, key: string, response: StoredResponse): Promise<void>;
+  releaseIdempotencyKey(scope: string, key: string): Promise<void>;
+  /** Forgets completed keys older than `olderThanMs`. */
+  purgeIdempotencyKeys(olderThanMs: number): Promise<number>;
+
+  /** Throws if the store cannot answer (for /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** How often a full snapshot is kept: reading any version replays fewer than this many records. */
+export const CHECKPOINT_INTERVAL = 50;

@@ -1,0 +1,71 @@
+import { z } from "zod";
+import { EntryKind, LIMITS, StoryId, StoryStatus, type Entry, type Snapshot, type StorySummary } from "./story.js";
+import type { PatchOp } from "./patch.js";
+
+/** Plain text fields: no control characters except newlines and tabs, trimmed. */
+const plainText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .refine((s) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(s), "must not contain control characters");
+
+const nonEmpty = (max: number) => plainText(max).min(1, "must not be empty");
+const atLeastOneField = (value: object) => Object.keys(value).length > 0;
+
+export const CreateStoryBody = z.strictObject({
+  id: StoryId.optional(),
+  title: nonEmpty(LIMITS.title),
+  summary: plainText(LIMITS.summary).optional(),
+});
+
+export const UpdateStoryBody = z
+  .strictObject({
+    title: nonEmpty(LIMITS.title).optional(),
+    summary: plainText(LIMITS.summary).optional(),
+    status: StoryStatus.optional(),
+  })
+  .refine(atLeastOneField, "give at least one of title, summary, status");
+
+export const AddEntryBody = z.strictObject({
+  body: nonEmpty(LIMITS.body),
+  headline: plainText(LIMITS.headline).optional(),
+  kind: EntryKind.default("update"),
+  pinned: z.boolean().default(false),
+});
+
+export const EditEntryBody = z
+  .strictObject({
+    body: nonEmpty(LIMITS.body).optional(),
+    headline: plainText(LIMITS.headline).optional(),
+    kind: EntryKind.optional(),
+    pinned: z.boolean().optional(),
+  })
+  .refine(atLeastOneField, "give at least one of body, headline, kind, pinned");
+
+/** `?version=N`, `?from=A&to=B`: positive integers written plainly (no "1e3", "+1", "0x10"). */
+export const VersionParam = z
+  .string()
+  .regex(/^[1-9][0-9]{0,14}$/, "must be a positive integer")
+  .transform(Number);
+
+export type CreateStoryBody = z.infer<typeof CreateStoryBody>;
+export type UpdateStoryBody = z.infer<typeof UpdateStoryBody>;
+export type AddEntryBody = z.infer<typeof AddEntryBody>;
+export type EditEntryBody = z.infer<typeof EditEntryBody>;
+
+export interface StoryListResponse { stories: StorySummary[] }
+export interface VersionResponse { version: number }
+export interface EntryResponse { entry: Entry; version: number }
+export interface PatchResponse { storyId: string; from: number; to: number; ops: PatchOp[] }
+export interface HistoryItem { version: number; at: string; author: { name: string }; summary: string }
+export interface HistoryResponse { storyId: string; versions: HistoryItem[] }
+export type CreateStoryResponse = Snapshot;
+
+/** Every API error, over HTTP and in socket acks. */
+export interface ErrorBody {
+  code: string;
+  message: string;
+  details?: unknown;
+}
+export interface ErrorResponse { error: ErrorBody }

@@ -1,0 +1,19 @@
+import type { Author, EntryKind, StoryStatus } from "./story.js";
+
+/**
+ * A change to a story, stamped by the server with who made it and when. Operations are what the
+ * reducer consumes; the server builds them from validated request bodies.
+ */
+export type Operation =
+  | { type: "create_story"; storyId: string; title: string; summary: string }
+  | { type: "update_story"; title?: string; summary?: string; status?: StoryStatus }
+  | { type: "add_entry"; entryId: string; body: string; headline?: string; kind: EntryKind; pinned: boolean }
+  | { type: "edit_entry"; entryId: string; body?: string; headline?: string; kind?: EntryKind; pinned?: boolean }
+  | { type: "remove_entry"; entryId: string };
+
+export interface Stamp {
+  at: string;
+  author: Author;
+}
+
+export type StampedOperation = Operation & Stamp;

@@ -1,0 +1,23 @@
+import jsonpatch from "fast-json-patch";
+import type { Operation as PatchOp } from "fast-json-patch";
+import type { Snapshot } from "./story.js";
+
+/** One RFC 6902 operation. */
+export type { PatchOp };
+
+/**
+ * The RFC 6902 patch that turns `from` into `to`. Entries are keyed by id, so an added entry is one
+ * `add` and an edited field is one `replace`; `/version` is always the last operation (DESIGN.md §1),
+ * which lets a client see the target version of a patch without applying it.
+ */
+export function diffSnapshots(from: Snapshot, to: Snapshot): PatchOp[] {
+  const ops = jsonpatch.compare(from, to).filter((op) => op.path !== "/version");
+  ops.push({ op: "replace", path: "/version", value: to.version });
+  return ops;
+}
+
+/** Applies `ops` to a copy of `snapshot`; the input is never mutated. Throws on an op that does not apply. */
+export function applyPatch(snapshot: Snapshot, ops: readonly PatchOp[]): Snapshot {
+  const copy = structuredClone(snapshot);
+  return jsonpatch.applyPatch(copy, ops as PatchOp[], true, true).newDocument;
+}

@@ -1,0 +1,38 @@
+import { z } from "zod";
+import type { ErrorBody } from "./api.js";
+import type { PatchOp } from "./patch.js";
+import { StoryId, type Snapshot } from "./story.js";
+
+/** The wire protocol version of DESIGN.md §4; `subscribe` may carry it. */
+export const PROTOCOL_VERSION = 1;
+export const SUPPORTED_PROTOCOLS: readonly number[] = [1];
+
+export const SubscribeRequest = z.strictObject({
+  storyId: StoryId,
+  version: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  protocol: z.number().int().positive().optional(),
+});
+export const UnsubscribeRequest = z.strictObject({ storyId: StoryId });
+
+export type SubscribeRequest = z.infer<typeof SubscribeRequest>;
+export type UnsubscribeRequest = z.infer<typeof UnsubscribeRequest>;
+
+export type Ack = { ok: true; version: number } | { ok: false; error: ErrorBody };
+export type UnsubscribeAck = { ok: true } | { ok: false; error: ErrorBody };
+
+export interface SnapshotMessage { storyId: string; snapshot: Snapshot }
+export interface PatchMessage { storyId: string; from: number; to: number; ops: PatchOp[] }
+
+/** Socket.IO typed events, used by `new Server<…>()` and `io<…>()` alike. */
+export interface ClientToServerEvents {
+  subscribe(request: SubscribeRequest, ack: (result: Ack) => void): void;
+  unsubscribe(request: UnsubscribeRequest, ack?: (result: UnsubscribeAck) => void): void;
+}
+
+export interface ServerToClientEvents {
+  snapshot(message: SnapshotMessage): void;
+  patch(message: PatchMessage): void;
+}
+
+/** The Socket.IO room of a story's readers. */
+export const roomOf = (storyId: string) => `story:${storyId}`;

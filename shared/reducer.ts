@@ -1,0 +1,139 @@
+import { renderMarkdown } from "./markdown.js";
+import type { StampedOperation } from "./operations.js";
+import { diffSnapshots, type PatchOp } from "./patch.js";
+import type { Entry, Snapshot } from "./story.js";
+
+/** Why an operation cannot apply to a story; codes are the API's error codes. */
+export class ReducerError extends Error {
+  constructor(
+    readonly code: "story_not_found" | "story_exists" | "entry_not_found" | "entry_exists",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What one operation did: the next snapshot, the patch to it, and a line for the history. */
+export interface Transition {
+  snapshot: Snapshot;
+  ops: PatchOp[];
+  summary: string;
+}
+
+/**
+ * The story reducer: the only place that decides how a story changes. Pure: same snapshot and
+ * operation, same result. Returns `null` when the operation changes nothing, so no empty version
+ * is ever written.
+ */
+export function reduce(current: Snapshot | undefined, op: StampedOperation): Transition | null {
+  if (op.type === "create_story") {
+    if (current) throw new ReducerError("story_exists", `Story "${op.storyId}" already exists.`);
+    const snapshot: Snapshot = {
+      id: op.storyId,
+      version: 1,
+      title: op.title,
+      summary: op.summary,
+      status: "live",
+      createdAt: op.at,
+      updatedAt: op.at,
+      entries: {},
+    };
+    return { snapshot, ops: [{ op: "add", path: "", value: snapshot }], summary: "Story created" };
+  }
+  if (!current) throw new ReducerError("story_not_found", "No such story.");
+
+  const next = nextSnapshot(current, op);
+  if (!next) return null;
+  const snapshot = { ...next.snapshot, version: current.version + 1, updatedAt: op.at };
+  return { snapshot, ops: diffSnapshots(current, snapshot), summary: next.summary };
+}
+
+type Change = { snapshot: Snapshot; summary: string } | null;
+
+function nextSnapshot(current: Snapshot, op: Exclude<StampedOperation, { type: "create_story" }>): Change {
+  switch (op.type) {
+    case "update_story": {
+      const fields = (["title", "summary", "status"] as const).filter(
+        (field) => op[field] !== undefined && op[field] !== current[field],
+      );
+      if (fields.length === 0) return null;
+      const snapshot = { ...current };
+      for (const field of fields) Object.assign(snapshot, { [field]: op[field] });
+      const summary =
+        fields.length === 1 && fields[0] === "status"
+          ? op.status === "ended" ? "Live coverage ended" : "Live coverage resumed"
+          : `Story ${fields.join(", ")} changed`;
+      return { snapshot, summary };
+    }
+    case "add_entry": {
+      if (current.entries[op.entryId]) throw new ReducerError("entry_exists", `Entry "${op.entryId}" already exists.`);
+      const entry: Entry = {
+        id: op.entryId,
+        createdAt: op.at,
+        updatedAt: op.at,
+        author: op.author,
+        kind: op.kind,
+        pinned: op.pinned,
+        ...(op.headline ? { headline: op.headline } : {}),
+        body: op.body,
+        html: renderMarkdown(op.body),
+        revision: 1,
+      };
+      return {
+        snapshot: { ...current, entries: { ...current.entries, [entry.id]: entry } },
+        summary: `Added ${describe(entry)}`,
+      };
+    }
+    case "edit_entry": {
+      const before = existingEntry(current, op.entryId);
+      const entry = editedEntry(before, op);
+      if (!entry) return null;
+      const pinOnly = entry.revision === before.revision;
+      return {
+        snapshot: { ...current, entries: { ...current.entries, [entry.id]: entry } },
+        summary: pinOnly
+          ? `${entry.pinned ? "Pinned" : "Unpinned"} ${describe(entry)}`
+          : `Edited ${describe(entry)}${entry.kind === "correction" && before.kind !== "correction" ? " as a correction" : ""}`,
+      };
+    }
+    case "remove_entry": {
+      const entry = existingEntry(current, op.entryId);
+      const { [entry.id]: _removed, ...entries } = current.entries;
+      return { snapshot: { ...current, entries }, summary: `Removed ${describe(entry)}` };
+    }
+  }
+}
+
+function existingEntry(story: Snapshot, entryId: string): Entry {
+  const entry = story.entries[entryId];
+  if (!entry) throw new ReducerError("entry_not_found", `No entry "${entryId}" in this story.`);
+  return entry;
+}
+
+/** The entry after an edit, or null if nothing changes. Text edits count as a revision; pinning does not. */
+function editedEntry(before: Entry, op: Extract<StampedOperation, { type: "edit_entry" }>): Entry | null {
+  const headline = op.headline === undefined ? before.headline : op.headline || undefined;
+  const body = op.body ?? before.body;
+  const kind = op.kind ?? before.kind;
+  const pinned = op.pinned ?? before.pinned;
+  const textChanged = headline !== before.headline || body !== before.body || kind !== before.kind;
+  if (!textChanged && pinned === before.pinned) return null;
+
+  const { headline: _old, ...rest } = before;
+  return {
+    ...rest,
+    ...(headline ? { headline } : {}),
+    body,
+    html: body === before.body ? before.html : renderMarkdown(body),
+    kind,
+    pinned,
+    updatedAt: textChanged ? op.at : before.updatedAt,
+    revision: textChanged ? before.revision + 1 : before.revision,
+  };
+}
+
+function describe(entry: Entry): string {
+  const label = entry.headline ?? entry.body;
+  const short = label.length > 60 ? `${label.slice(0, 57)}…` : label;
+  return `entry ${entry.id} "${short}"`;
+}

@@ -1,0 +1,85 @@
+import express from "express";
+import helmet from "helmet";
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { pino, type Logger } from "pino";
+import { pinoHttp } from "pino-http";
+import { Server } from "socket.io";
+import { randomUUID } from "node:crypto";
+import type { Config } from "./config.js";
+import { errorHandler, notFound } from "./http/errors.js";
+import { healthRoutes } from "./http/health-routes.js";
+import { readRoutes } from "./http/read-routes.js";
+import { writeRoutes } from "./http/write-routes.js";
+import { registerSocketHandlers } from "./live/socket-handlers.js";
+import { StoryHub, type LiveServer } from "./live/story-hub.js";
+import type { Store } from "./store/store.js";
+import { StoryService } from "./story-service.js";
+
+/** Socket payloads are tiny ({storyId, version}); anything bigger is not ours. */
+const MAX_SOCKET_MESSAGE_BYTES = 16 * 1024;
+
+export interface App {
+  http: HttpServer;
+  io: LiveServer;
+  service: StoryService;
+  store: Store;
+  log: Logger;
+  /** Starts listening; resolves with the bound port (useful with PORT=0). */
+  listen(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Composes the server around a store: Express routes, Socket.IO, the live hub and the write path. */
+export function createApp(config: Config, store: Store, log: Logger = pino({ level: config.logLevel })): App {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false); // snapshots carry their version as ETag; Express must not hash bodies
+  app.set("query parser", "simple");
+  app.use(helmet());
+  app.use(
+    pinoHttp({
+      logger: log,
+      genReqId: (req, res) => {
+        const id = randomUUID();
+        res.setHeader("X-Request-Id", id);
+        return id;
+      },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
+      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
+    }),
+  );
+
+  const http = createServer(app);
+  const io: LiveServer = new Server(http, {
+    serveClient: false,
+    maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
+    perMessageDeflate: false,
+    cors: { origin: config.embedOrigins === "*" ? "*" : config.embedOrigins },
+  });
+  const hub = new StoryHub(io, store);
+  const service = new StoryService(store, hub);
+  registerSocketHandlers(io, hub, log.child({ component: "live" }));
+
+  app.use(healthRoutes(store));
+  app.use("/api", readRoutes(store), writeRoutes(store, service, config.adminToken));
+  app.use(notFound);
+  app.use(errorHandler(store));
+
+  return {
+    http,
+    io,
+    service,
+    store,
+    log,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        http.once("error", reject);
+        http.listen(config.port, config.host, () => resolve((http.address() as AddressInfo).port));
+      }),
+    close: async () => {
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await store.close();
+    },
+  };
+}

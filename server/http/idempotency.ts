@@ -1,0 +1,56 @@
+import { createHash } from "node:crypto";
+import type { RequestHandler, Response } from "express";
+import type { Store, StoredResponse } from "../store/store.js";
+import type { Principal } from "./auth.js";
+import { ApiError } from "./errors.js";
+
+/** A request claimed under an Idempotency-Key, to be completed by the write or released on failure. */
+export interface IdempotencyTicket {
+  scope: string;
+  key: string;
+}
+
+/** How long a claim stays "in flight" before a retry may take it over (the first request died). */
+const LEASE_MS = 30_000;
+const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
+
+/**
+ * The IETF httpapi Idempotency-Key: a retry with the same key and request gets the first answer;
+ * the same key with another request is 422; a retry while the first is running is 409.
+ */
+export function idempotency(store: Store): RequestHandler {
+  return async (req, res, next) => {
+    const key = req.get("idempotency-key");
+    if (key === undefined) return next();
+    if (!KEY_PATTERN.test(key)) {
+      throw new ApiError(400, "bad_request", "Idempotency-Key must be 1 to 255 printable ASCII characters.");
+    }
+    const principal = res.locals.principal as Principal;
+    const fingerprint = createHash("sha256")
+      .update(JSON.stringify([req.method, req.originalUrl.split("?")[0], req.body ?? null]))
+      .digest("base64url");
+    const outcome = await store.claimIdempotencyKey({ scope: principal.id, key, fingerprint }, LEASE_MS);
+    switch (outcome.kind) {
+      case "mismatch":
+        throw new ApiError(422, "idempotency_key_reused", "This Idempotency-Key was used for a different request.");
+      case "in_flight":
+        throw new ApiError(409, "idempotency_key_in_use", "A request with this Idempotency-Key is still being processed; retry shortly.");
+      case "replay":
+        res.setHeader("Idempotent-Replayed", "true");
+        return void sendStored(res, outcome.response);
+      case "claimed":
+        res.locals.idempotency = { scope: principal.id, key } satisfies IdempotencyTicket;
+        return next();
+    }
+  };
+}
+
+export function ticketOf(res: Response): IdempotencyTicket | undefined {
+  return res.locals.idempotency as IdempotencyTicket | undefined;
+}
+
+export function sendStored(res: Response, response: StoredResponse): void {
+  const version = (response.body as { version?: unknown }).version;
+  if (typeof version === "number") res.setHeader("ETag", `"${version}"`);
+  res.status(response.status).json(response.body);
+}

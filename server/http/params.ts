@@ -1,0 +1,38 @@
+import type { Request } from "express";
+import { VersionParam } from "../../shared/api.js";
+import { ENTRY_ID_PATTERN, STORY_ID_PATTERN } from "../../shared/story.js";
+import { ApiError } from "./errors.js";
+
+export function storyIdOf(req: Request): string {
+  const id = req.params.id;
+  if (typeof id !== "string" || !STORY_ID_PATTERN.test(id)) {
+    throw new ApiError(400, "invalid_story_id", "A story id is lowercase letters, digits and dashes (^[a-z0-9][a-z0-9-]{0,63}$).");
+  }
+  return id;
+}
+
+export function entryIdOf(req: Request): string {
+  const id = req.params.entryId;
+  if (typeof id !== "string" || !ENTRY_ID_PATTERN.test(id)) {
+    throw new ApiError(404, "entry_not_found", "No such entry.");
+  }
+  return id;
+}
+
+/** An optional positive integer query parameter such as `?version=12`; anything else is a 400. */
+export function versionQuery(req: Request, name: string): number | undefined {
+  const raw = req.query[name];
+  if (raw === undefined) return undefined;
+  const parsed = VersionParam.safeParse(raw);
+  if (!parsed.success) throw new ApiError(400, "invalid_version", `?${name} must be a positive integer.`);
+  return parsed.data;
+}
+
+/** `If-Match: "12"` → 12. Absent → undefined; `*` matches any existing story. */
+export function expectedVersionOf(req: Request): number | undefined {
+  const header = req.get("if-match");
+  if (header === undefined || header.trim() === "*") return undefined;
+  const match = /^\s*(?:W\/)?"([1-9][0-9]{0,14})"\s*$/.exec(header);
+  if (!match) throw new ApiError(400, "bad_request", 'If-Match must be a story version in quotes, e.g. If-Match: "12".');
+  return Number(match[1]);
+}

@@ -1,0 +1,71 @@
+import { Router, type Response } from "express";
+import type { HistoryItem, HistoryResponse, PatchResponse, StoryListResponse } from "../../shared/api.js";
+import { diffSnapshots } from "../../shared/patch.js";
+import type { Snapshot } from "../../shared/story.js";
+import type { Store } from "../store/store.js";
+import { ApiError } from "./errors.js";
+import { storyIdOf, versionQuery } from "./params.js";
+
+const IMMUTABLE = "public, max-age=31536000, immutable";
+const REVALIDATE = "no-cache";
+const HISTORY_PAGE = { default: 100, max: 500 };
+
+/** Anonymous, read-only routes of DESIGN.md §3. Express answers 304 itself when If-None-Match matches. */
+export function readRoutes(store: Store): Router {
+  const router = Router();
+
+  router.get("/stories", async (_req, res) => {
+    res.setHeader("Cache-Control", REVALIDATE);
+    res.json({ stories: await store.listStories() } satisfies StoryListResponse);
+  });
+
+  router.get("/stories/:id", async (req, res) => {
+    const storyId = storyIdOf(req);
+    const version = versionQuery(req, "version");
+    const snapshot = version === undefined ? await store.latest(storyId) : await store.snapshotAt(storyId, version);
+    if (!snapshot) throw await notFound(store, storyId, version);
+    sendVersioned(res, snapshot, version === undefined ? REVALIDATE : IMMUTABLE);
+  });
+
+  router.get("/stories/:id/patch", async (req, res) => {
+    const storyId = storyIdOf(req);
+    const from = versionQuery(req, "from");
+    const to = versionQuery(req, "to");
+    if (from === undefined) throw new ApiError(400, "invalid_version", "?from is required: the version you have.");
+    if (to !== undefined && from > to) throw new ApiError(400, "invalid_version", "?from must not be greater than ?to.");
+    const target = to === undefined ? await store.latest(storyId) : await store.snapshotAt(storyId, to);
+    if (!target) throw await notFound(store, storyId, to);
+    if (from > target.version) throw new ApiError(404, "version_not_found", `The story is at version ${target.version}.`);
+    const base = await store.snapshotAt(storyId, from);
+    if (!base) throw await notFound(store, storyId, from);
+    res.setHeader("Cache-Control", to === undefined ? REVALIDATE : IMMUTABLE);
+    res.json({ storyId, from, to: target.version, ops: diffSnapshots(base, target) } satisfies PatchResponse);
+  });
+
+  router.get("/stories/:id/history", async (req, res) => {
+    const storyId = storyIdOf(req);
+    const before = versionQuery(req, "before");
+    const limit = Math.min(versionQuery(req, "limit") ?? HISTORY_PAGE.default, HISTORY_PAGE.max);
+    const versions: HistoryItem[] | undefined = await store.history(storyId, { limit, ...(before ? { before } : {}) });
+    if (!versions) throw await notFound(store, storyId);
+    res.setHeader("Cache-Control", REVALIDATE);
+    res.json({ storyId, versions } satisfies HistoryResponse);
+  });
+
+  return router;
+}
+
+/** Snapshots carry their version as a strong ETag, so readers revalidate with If-None-Match. */
+export function sendVersioned(res: Response, snapshot: Snapshot, cacheControl: string): void {
+  res.setHeader("ETag", `"${snapshot.version}"`);
+  res.setHeader("Cache-Control", cacheControl);
+  res.json(snapshot);
+}
+
+async function notFound(store: Store, storyId: string, version?: number): Promise<ApiError> {
+  const latest = await store.latest(storyId);
+  if (!latest) return new ApiError(404, "story_not_found", `No story "${storyId}".`);
+  return new ApiError(404, "version_not_found", `Version ${version} does not exist; the story is at version ${latest.version}.`, {
+    latestVersion: latest.version,
+  });
+}

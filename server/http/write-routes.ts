@@ -1,0 +1,97 @@
+import express, { Router, type Request, type RequestHandler, type Response } from "express";
+import { AddEntryBody, CreateStoryBody, EditEntryBody, UpdateStoryBody } from "../../shared/api.js";
+import { newEntryId } from "../../shared/ids.js";
+import type { Operation } from "../../shared/operations.js";
+import type { Committed, Store, StoredResponse } from "../store/store.js";
+import type { StoryService } from "../story-service.js";
+import { requireEditor, type Principal } from "./auth.js";
+import { ApiError, parseOr400 } from "./errors.js";
+import { idempotency, sendStored, ticketOf } from "./idempotency.js";
+import { entryIdOf, expectedVersionOf, storyIdOf } from "./params.js";
+
+/** Largest JSON body accepted: a 10 000-character entry of 4-byte characters, plus headroom. */
+export const JSON_BODY_LIMIT = "64kb";
+
+const requireJson: RequestHandler = (req, _res, next) => {
+  if (!req.is("application/json")) {
+    throw new ApiError(415, "unsupported_media_type", "Send the body as Content-Type: application/json.");
+  }
+  next();
+};
+
+/** Editor routes of DESIGN.md §3: authenticated, validated, idempotent, conditional on If-Match. */
+export function writeRoutes(store: Store, service: StoryService, adminToken: string | undefined): Router {
+  const router = Router();
+  const json = express.json({ limit: JSON_BODY_LIMIT, strict: true });
+  const auth = requireEditor(adminToken);
+  const withBody: RequestHandler[] = [auth, requireJson, json, idempotency(store)];
+  const withoutBody: RequestHandler[] = [auth, idempotency(store)];
+
+  /** Commits through the service, answering with `respond`; a no-op answers the same without a new version. */
+  const write = async (req: Request, res: Response, storyId: string, operation: Operation, respond: (c: Committed) => StoredResponse) => {
+    const ticket = ticketOf(res);
+    const committed = await service.apply(storyId, operation, {
+      author: { name: principalOf(res).name },
+      ...optionalExpectedVersion(req),
+      ...(ticket ? { idempotency: { ...ticket, respond } } : {}),
+    });
+    const response = committed.response ?? respond(committed);
+    if (ticket && !committed.response) await store.completeIdempotencyKey(ticket.scope, ticket.key, response);
+    sendStored(res, response);
+  };
+
+  router.post("/stories", ...withBody, async (req, res) => {
+    const body = parseOr400(CreateStoryBody, req.body, "story");
+    const ticket = ticketOf(res);
+    const respond = (c: Committed): StoredResponse => ({ status: 201, body: c.snapshot });
+    const committed = await service.createStory(body, {
+      author: { name: principalOf(res).name },
+      ...(ticket ? { idempotency: { ...ticket, respond } } : {}),
+    });
+    res.setHeader("Location", `/api/stories/${committed.snapshot.id}`);
+    sendStored(res, committed.response ?? respond(committed));
+  });
+
+  router.patch("/stories/:id", ...withBody, async (req, res) => {
+    const storyId = storyIdOf(req);
+    const body = parseOr400(UpdateStoryBody, req.body, "story fields");
+    await write(req, res, storyId, { type: "update_story", ...body }, (c) => ({ status: 200, body: { version: c.snapshot.version } }));
+  });
+
+  router.post("/stories/:id/entries", ...withBody, async (req, res) => {
+    const storyId = storyIdOf(req);
+    const body = parseOr400(AddEntryBody, req.body, "entry");
+    const entryId = newEntryId();
+    await write(req, res, storyId, { type: "add_entry", entryId, ...body }, (c) => ({
+      status: 201,
+      body: { entry: c.snapshot.entries[entryId], version: c.snapshot.version },
+    }));
+  });
+
+  router.patch("/stories/:id/entries/:entryId", ...withBody, async (req, res) => {
+    const storyId = storyIdOf(req);
+    const entryId = entryIdOf(req);
+    const body = parseOr400(EditEntryBody, req.body, "entry fields");
+    await write(req, res, storyId, { type: "edit_entry", entryId, ...body }, (c) => ({
+      status: 200,
+      body: { entry: c.snapshot.entries[entryId], version: c.snapshot.version },
+    }));
+  });
+
+  router.delete("/stories/:id/entries/:entryId", ...withoutBody, async (req, res) => {
+    const storyId = storyIdOf(req);
+    const entryId = entryIdOf(req);
+    await write(req, res, storyId, { type: "remove_entry", entryId }, (c) => ({ status: 200, body: { version: c.snapshot.version } }));
+  });
+
+  return router;
+}
+
+function principalOf(res: Response): Principal {
+  return res.locals.principal as Principal;
+}
+
+function optionalExpectedVersion(req: Request): { expectedVersion?: number } {
+  const expectedVersion = expectedVersionOf(req);
+  return expectedVersion === undefined ? {} : { expectedVersion };
+}

@@ -1,0 +1,52 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { createApp } from "./app.js";
+import { loadConfig } from "./config.js";
+import { replayDemoStory, seedIfEmpty } from "./seed/seed.js";
+import { SqliteStore } from "./store/sqlite-store.js";
+
+/** `--demo`: a throwaway store where the demo story is posted live, one update every few seconds. */
+const demo = process.argv.includes("--demo");
+if (demo && !process.env.DATA_DIR) process.env.DATA_DIR = mkdtempSync(join(tmpdir(), "live-ticker-demo-"));
+
+const config = loadConfig();
+const log = pino({ level: config.logLevel });
+if (config.databaseUrl || config.redisUrl) {
+  log.fatal("DATABASE_URL / REDIS_URL (several nodes) are not supported by this build yet; unset them to run on SQLite.");
+  process.exit(1);
+}
+
+const store = new SqliteStore(join(config.dataDir, "live-ticker.db"));
+const app = createApp(config, store, log);
+const abort = new AbortController();
+
+if (!demo && (await seedIfEmpty(store, app.service))) log.info({ storyId: "kyiv-strikes" }, "seeded the demo story");
+const port = await app.listen();
+log.info({ url: `http://${config.host}:${port}`, dataDir: config.dataDir }, "live-ticker listening");
+if (!config.adminToken) log.warn("TICKER_ADMIN_TOKEN is not set: the write API will refuse every request.");
+
+if (demo) {
+  const intervalMs = Number(process.env.DEMO_INTERVAL_MS ?? 4000);
+  log.info({ story: `http://${config.host}:${port}/api/stories/kyiv-strikes`, intervalMs }, "demo: posting the story live");
+  void replayDemoStory(app.service, {
+    intervalMs,
+    signal: abort.signal,
+    onUpdate: (n, total) => log.info(`demo: update ${n}/${total} posted`),
+  }).catch((error: unknown) => log.error({ err: error }, "demo replay failed"));
+}
+
+let stopping = false;
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    abort.abort();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => (log.error({ err: error }, "shutdown failed"), process.exit(1)),
+    );
+  });
+}

@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { io as connect, type Socket } from "socket.io-client";
+import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol.js";
+import { createApp, type App } from "../app.js";
+import { loadConfig } from "../config.js";
+import { SqliteStore } from "../store/sqlite-store.js";
+
+export const TOKEN = "test-admin-token-0123456789";
+
+export interface TestServer {
+  app: App;
+  url: string;
+  dataDir: string;
+  /** fetch() against the server, with the admin token and JSON body when given. */
+  api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string>; auth?: boolean }): Promise<Response>;
+  socket(): Socket<ServerToClientEvents, ClientToServerEvents>;
+  close(): Promise<void>;
+}
+
+/** A real server on 127.0.0.1 with a real SQLite file in a fresh temp dir. */
+export async function startServer(options: { dataDir?: string } = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "live-ticker-test-"));
+  const config = loadConfig({ PORT: "0", DATA_DIR: dataDir, TICKER_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "silent" });
+  const app = createApp(config, new SqliteStore(join(dataDir, "live-ticker.db")), pino({ level: "silent" }));
+  const port = await app.listen();
+  const url = `http://127.0.0.1:${port}`;
+  const sockets: Socket[] = [];
+  return {
+    app,
+    url,
+    dataDir,
+    api: (path, init = {}) => {
+      const headers: Record<string, string> = { ...init.headers };
+      if (init.auth !== false) headers.authorization ??= `Bearer ${TOKEN}`;
+      if (init.body !== undefined) headers["content-type"] ??= "application/json";
+      return fetch(url + path, {
+        method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+        headers,
+        ...(init.body === undefined ? {} : { body: typeof init.body === "string" ? init.body : JSON.stringify(init.body) }),
+      });
+    },
+    socket: () => {
+      const socket = connect(url, { transports: ["websocket"], reconnectionDelay: 50, reconnectionDelayMax: 200 });
+      sockets.push(socket);
+      return socket;
+    },
+    close: async () => {
+      for (const socket of sockets) socket.disconnect();
+      await app.close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
+import { StoryFollower } from "../../shared/follower.js";
+import {
+  PROTOCOL_VERSION,
+  type Ack,
+  type ClientToServerEvents,
+  type PatchMessage,
+  type ServerToClientEvents,
+  type SnapshotMessage,
+} from "../../shared/protocol.js";
+import type { Snapshot } from "../../shared/story.js";
+
+export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface FollowOptions {
+  /** A snapshot the page already has (server-rendered): the subscription catches up from its version. */
+  initial?: Snapshot;
+  /** Every state the story passes through, in order; never a state the server did not have. */
+  onChange?: (snapshot: Snapshot, via: "snapshot" | "patch") => void;
+  /** A subscribe the server refused (unknown story, bad request, protocol too old). */
+  onError?: (error: Extract<Ack, { ok: false }>["error"]) => void;
+}
+
+export interface StoryFollow {
+  readonly follower: StoryFollower;
+  stop(): void;
+}
+
+/** Opens a Socket.IO connection to a live-ticker server (websocket first, polling as fallback). */
+export function connectLive(url: string, options: Partial<ManagerOptions & SocketOptions> = {}): LiveSocket {
+  return io(url, { transports: ["websocket", "polling"], ...options });
+}
+
+/**
+ * Follows one story on a socket: subscribes (again after every reconnect) with the version it
+ * has, applies patches strictly in order, and on a gap re-subscribes so the server sends the one
+ * patch or snapshot that closes it.
+ */
+export function followStory(socket: LiveSocket, storyId: string, options: FollowOptions = {}): StoryFollow {
+  const follower = new StoryFollower(storyId, options.initial);
+  let resubscribing = false;
+  let stopped = false;
+
+  const subscribe = () => {
+    if (resubscribing || stopped) return;
+    resubscribing = true;
+    const version = follower.version;
+    socket.emit("subscribe", { storyId, protocol: PROTOCOL_VERSION, ...(version ? { version } : {}) }, (ack) => {
+      resubscribing = false;
+      if (!ack.ok) options.onError?.(ack.error);
+    });
+  };
+
+  const onSnapshot = (message: SnapshotMessage) => {
+    if (message.storyId !== storyId || stopped) return;
+    if (follower.onSnapshot(message) === "applied") options.onChange?.(follower.snapshot!, "snapshot");
+  };
+  const onPatch = (message: PatchMessage) => {
+    if (message.storyId !== storyId || stopped) return;
+    const result = follower.onPatch(message);
+    if (result === "applied") options.onChange?.(follower.snapshot!, "patch");
+    else if (result === "gap") subscribe();
+  };
+
+  // A subscribe in flight when the connection drops never gets its ack; start afresh on reconnect.
+  const onConnect = () => {
+    resubscribing = false;
+    subscribe();
+  };
+
+  socket.on("snapshot", onSnapshot);
+  socket.on("patch", onPatch);
+  socket.on("connect", onConnect);
+  if (socket.connected) subscribe();
+
+  return {
+    follower,
+    stop() {
+      stopped = true;
+      socket.off("snapshot", onSnapshot);
+      socket.off("patch", onPatch);
+      socket.off("connect", onConnect);
+      if (socket.connected) socket.emit("unsubscribe", { storyId });
+    },
+  };
+}

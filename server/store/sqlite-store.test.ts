@@ -1,0 +1,23 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { expect, it } from "vitest";
+import { SqliteStore } from "./sqlite-store.js";
+import { describeStoreContract } from "./store-contract.js";
+
+const freshFile = () => join(mkdtempSync(join(tmpdir(), "live-ticker-store-")), "live-ticker.db");
+
+describeStoreContract("SQLite", async () => {
+  const file = freshFile();
+  return { store: new SqliteStore(file), reopen: async () => new SqliteStore(file) };
+});
+
+it("keeps the log in WAL mode, so readers never block the writer", async () => {
+  const file = freshFile();
+  const store = new SqliteStore(file);
+  const db = new Database(file, { readonly: true });
+  expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+  db.close();
+  await store.close();
+});

@@ -1,0 +1,135 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Operation } from "../../shared/operations.js";
+import { applyPatch } from "../../shared/patch.js";
+import { ReducerError } from "../../shared/reducer.js";
+import { CHECKPOINT_INTERVAL, VersionConflict, type Store } from "./store.js";
+
+const author = { name: "Desk" };
+let clock = 0;
+const stamp = (op: Operation) => ({ ...op, at: new Date(Date.UTC(2026, 0, 1) + ++clock * 1000).toISOString(), author });
+const add = (n: number): Operation => ({ type: "add_entry", entryId: `e_n${String(n).padStart(4, "0")}`, body: `Update ${n}`, kind: "update", pinned: false });
+
+/**
+ * The behaviour every Store must have, run unchanged against each implementation.
+ * `open` returns a fresh, empty store; `reopen` (optional) opens the same data again.
+ */
+export function describeStoreContract(name: string, open: () => Promise<{ store: Store; reopen?: () => Promise<Store> }>) {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    let reopen: (() => Promise<Store>) | undefined;
+    const commit = (storyId: string, op: Operation, expectedVersion?: number) =>
+      store.commit({ storyId, operation: stamp(op), ...(expectedVersion ? { expectedVersion } : {}) });
+    const create = (storyId: string) => commit(storyId, { type: "create_story", storyId, title: `Story ${storyId}`, summary: "" });
+
+    beforeEach(async () => {
+      ({ store, reopen } = await open());
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it("creates stories at version 1 and lists them, live first", async () => {
+      await create("a");
+      await create("b");
+      await commit("a", { type: "update_story", status: "ended" });
+      const list = await store.listStories();
+      expect(list.map((s) => [s.id, s.status, s.version])).toEqual([["b", "live", 1], ["a", "ended", 2]]);
+      await expect(create("a")).rejects.toThrow(ReducerError);
+    });
+
+    it("appends gap-free versions and returns every one of them as it was", async () => {
+      await create("s");
+      const seen = [await store.latest("s")];
+      for (let n = 1; n < 2 * CHECKPOINT_INTERVAL + 7; n++) {
+        const committed = await commit("s", n % 10 === 0 ? { type: "remove_entry", entryId: `e_n${String(n - 1).padStart(4, "0")}` } : add(n));
+        expect(committed.snapshot.version).toBe(n + 1);
+        expect(committed.previous?.version).toBe(n);
+        seen.push(committed.snapshot);
+      }
+      for (const snapshot of seen) expect(await store.snapshotAt("s", snapshot!.version)).toEqual(snapshot);
+      expect(await store.snapshotAt("s", seen.length + 1)).toBeUndefined();
+      expect(await store.latest("s")).toEqual(seen.at(-1));
+    });
+
+    it("returns patches that replay to the committed snapshot", async () => {
+      const first = await create("s");
+      let snapshot = first.snapshot;
+      for (let n = 1; n <= 5; n++) {
+        const committed = await commit("s", add(n));
+        snapshot = applyPatch(snapshot, committed.ops);
+        expect(snapshot).toEqual(committed.snapshot);
+      }
+    });
+
+    it("keeps the history newest first, with author and summary, and pages it", async () => {
+      await create("s");
+      await commit("s", add(1));
+      await commit("s", { type: "update_story", title: "New title" });
+      const history = await store.history("s", { limit: 10 });
+      expect(history?.map((h) => h.version)).toEqual([3, 2, 1]);
+      expect(history?.[1]).toMatchObject({ author, summary: expect.stringContaining("Added entry e_n0001") });
+      expect((await store.history("s", { before: 3, limit: 1 }))?.map((h) => h.version)).toEqual([2]);
+      expect(await store.history("nope", { limit: 10 })).toBeUndefined();
+    });
+
+    it("refuses a stale expected version and writes nothing", async () => {
+      await create("s");
+      await commit("s", add(1), 1);
+      await expect(commit("s", add(2), 1)).rejects.toEqual(new VersionConflict(2));
+      expect((await store.latest("s"))?.version).toBe(2);
+    });
+
+    it("writes no version when nothing changes", async () => {
+      await create("s");
+      const result = await commit("s", { type: "update_story", title: "Story s" });
+      expect(result.changed).toBe(false);
+      expect((await store.latest("s"))?.version).toBe(1);
+    });
+
+    it("rolls back a failed operation completely", async () => {
+      await create("s");
+      await expect(commit("s", { type: "remove_entry", entryId: "e_none" })).rejects.toThrow(ReducerError);
+      expect((await store.history("s", { limit: 10 }))?.length).toBe(1);
+    });
+
+    it("assigns distinct consecutive versions to concurrent commits", async () => {
+      await create("s");
+      const results = await Promise.all(Array.from({ length: 40 }, (_, n) => commit("s", add(n))));
+      expect(results.map((r) => r.snapshot.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, n) => n + 2));
+    });
+
+    it("claims, replays, refuses and releases idempotency keys", async () => {
+      const claim = { scope: "p", key: "k", fingerprint: "f1" };
+      expect(await store.claimIdempotencyKey(claim, 30_000)).toEqual({ kind: "claimed" });
+      expect(await store.claimIdempotencyKey(claim, 30_000)).toEqual({ kind: "in_flight" });
+      expect(await store.claimIdempotencyKey({ ...claim, fingerprint: "f2" }, 30_000)).toEqual({ kind: "mismatch" });
+      expect(await store.claimIdempotencyKey(claim, 0)).toEqual({ kind: "claimed" }); // lease ran out: the first request died
+
+      await create("s");
+      const committed = await store.commit({
+        storyId: "s",
+        operation: stamp(add(1)),
+        idempotency: { scope: "p", key: "k", respond: (c) => ({ status: 201, body: { version: c.snapshot.version } }) },
+      });
+      expect(committed.response).toEqual({ status: 201, body: { version: 2 } });
+      expect(await store.claimIdempotencyKey(claim, 30_000)).toEqual({ kind: "replay", response: { status: 201, body: { version: 2 } } });
+      expect(await store.claimIdempotencyKey({ ...claim, scope: "other" }, 30_000)).toEqual({ kind: "claimed" });
+
+      await store.releaseIdempotencyKey("other", "k");
+      expect(await store.claimIdempotencyKey({ ...claim, scope: "other" }, 30_000)).toEqual({ kind: "claimed" });
+      expect(await store.purgeIdempotencyKeys(-1000)).toBe(1); // only completed keys are purged
+      expect(await store.claimIdempotencyKey(claim, 30_000)).toEqual({ kind: "claimed" });
+    });
+
+    it("keeps everything it acknowledged across a reopen", async () => {
+      if (!reopen) return;
+      await create("s");
+      for (let n = 1; n <= 3; n++) await commit("s", add(n));
+      const before = await store.latest("s");
+      await store.close();
+      store = await reopen();
+      expect(await store.latest("s")).toEqual(before);
+      expect((await commit("s", add(9))).snapshot.version).toBe(5);
+    });
+  });
+}

@@ -1,0 +1,166 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Snapshot } from "../../shared/story.js";
+import { followStory, type LiveSocket } from "../../client/lib/live-client.js";
+import { startServer, type TestServer } from "./harness.js";
+
+/** Resolves when `check` holds, polling; fails with `what` after `ms`. */
+async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A real socket following a story, recording every version it passes through and how. */
+function reader(server: TestServer, storyId: string, initial?: Snapshot) {
+  const socket: LiveSocket = server.socket();
+  const versions: number[] = [];
+  const via: string[] = [];
+  const messages: string[] = [];
+  socket.onAny((event: string) => messages.push(event));
+  const follow = followStory(socket, storyId, {
+    ...(initial ? { initial } : {}),
+    onChange: (snapshot, how) => {
+      versions.push(snapshot.version);
+      via.push(how);
+    },
+  });
+  return { socket, versions, via, messages, follow, get snapshot() { return follow.follower.snapshot; } };
+}
+
+describe("live sync over Socket.IO", () => {
+  let server: TestServer;
+  let storyId: string;
+  const latest = async (): Promise<Snapshot> => (await server.api(`/api/stories/${storyId}`)).json();
+  const post = async (body: string) => {
+    const res = await server.api(`/api/stories/${storyId}/entries`, { body: { body } });
+    expect(res.status).toBe(201);
+    return (await res.json()) as { entry: { id: string }; version: number };
+  };
+
+  beforeEach(async () => {
+    server = await startServer();
+    const res = await server.api("/api/stories", { body: { title: "Live sync" } });
+    storyId = ((await res.json()) as Snapshot).id;
+  });
+  afterEach(() => server.close());
+
+  it("brings two readers through 50 mixed writes: every version once, in order, deep-equal at the end", async () => {
+    const a = reader(server, storyId);
+    const b = reader(server, storyId);
+    await until(() => a.versions.length > 0 && b.versions.length > 0, "both initial snapshots");
+
+    const entryIds: string[] = [];
+    for (let n = 0; n < 50; n++) {
+      const kind = n % 5;
+      let res: Response;
+      if (kind === 3 && entryIds.length > 0) {
+        res = await server.api(`/api/stories/${storyId}/entries/${entryIds[n % entryIds.length]}`, {
+          method: "PATCH",
+          body: { body: `Edited ${n}`, kind: "correction", pinned: n % 2 === 0 },
+        });
+      } else if (kind === 4 && entryIds.length > 2) {
+        res = await server.api(`/api/stories/${storyId}/entries/${entryIds.shift()}`, { method: "DELETE" });
+      } else if (n === 25) {
+        res = await server.api(`/api/stories/${storyId}`, { method: "PATCH", body: { title: "Live sync, updated", summary: "Halfway" } });
+      } else {
+        res = await server.api(`/api/stories/${storyId}/entries`, { body: { body: `Update **${n}**`, headline: `H${n}` } });
+        entryIds.push(((await res.clone().json()) as { entry: { id: string } }).entry.id);
+      }
+      expect(res.status).toBeLessThan(300);
+    }
+
+    const final = await latest();
+    expect(final.version).toBe(51);
+    await until(() => a.snapshot?.version === 51 && b.snapshot?.version === 51, "both readers at the latest version");
+    for (const r of [a, b]) {
+      expect(r.snapshot).toEqual(final);
+      expect(r.versions).toEqual(Array.from({ length: 51 }, (_, i) => i + 1)); // once each, in order
+      expect(r.via).toEqual(["snapshot", ...Array(50).fill("patch")]);
+    }
+  });
+
+  /** Gives the story weight, so that a few missed updates are much smaller than the snapshot. */
+  const backlog = async (n: number) => {
+    let last = { version: 0 };
+    for (let i = 0; i < n; i++) last = await post(`Earlier update ${i}: ${"background detail ".repeat(20)}`);
+    return last;
+  };
+
+  it("catches a reconnecting reader up with one patch, and sends a snapshot when that is smaller", async () => {
+    const first = await backlog(30);
+    const r = reader(server, storyId);
+    await until(() => r.snapshot?.version === first.version, "the reader to be current");
+
+    r.socket.disconnect();
+    for (let n = 0; n < 20; n++) await post(`Missed ${n}`);
+    r.messages.length = 0;
+    r.socket.connect();
+    await until(() => r.snapshot?.version === first.version + 20, "the reader to catch up");
+    expect(r.messages).toEqual(["patch"]); // one message brings it level, no snapshot
+    expect(r.snapshot).toEqual(await latest());
+
+    // A reader from before the backlog would need a patch as big as the story: it gets the snapshot.
+    const far = reader(server, storyId, (await (await server.api(`/api/stories/${storyId}?version=1`)).json()) as Snapshot);
+    await until(() => far.snapshot?.version === first.version + 20, "the far-behind reader");
+    expect(far.messages).toEqual(["snapshot"]);
+
+    // Removing everything makes the snapshot tiny: a reader from before gets it rather than 50 removals.
+    const snap = (await latest()) as Snapshot;
+    for (const id of Object.keys(snap.entries)) {
+      expect((await server.api(`/api/stories/${storyId}/entries/${id}`, { method: "DELETE" })).status).toBe(200);
+    }
+    const behind = reader(server, storyId, (await (await server.api(`/api/stories/${storyId}?version=${first.version}`)).json()) as Snapshot);
+    const end = (await latest()).version;
+    await until(() => behind.snapshot?.version === end, "the reader behind an emptied story");
+    expect(behind.messages).toEqual(["snapshot"]);
+    expect(behind.snapshot).toEqual(await latest());
+  });
+
+  it("sends nothing but an ack to a reader that is already current, and a snapshot to one with no version", async () => {
+    const { version } = await post("Hello");
+    const current = reader(server, storyId, await latest());
+    const fresh = reader(server, storyId);
+    await until(() => fresh.versions.length === 1, "the fresh reader's snapshot");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(current.messages).toEqual([]);
+    expect(fresh.messages).toEqual(["snapshot"]);
+
+    await post("Next");
+    await until(() => current.snapshot?.version === version + 1 && fresh.snapshot?.version === version + 1, "both readers");
+    expect(current.messages).toEqual(["patch"]);
+  });
+
+  it("recovers from a gap by re-subscribing with its version, never applying out of order", async () => {
+    const { version } = await backlog(10);
+    const r = reader(server, storyId);
+    await until(() => r.snapshot !== undefined, "the snapshot");
+    // Simulate a lost message: the reader leaves the room without knowing, two versions pass,
+    // it re-joins the broadcasts only, and the next broadcast reveals the gap.
+    r.socket.emit("unsubscribe", { storyId });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await post("lost 1");
+    await post("lost 2");
+    const other = server.socket();
+    await other.emitWithAck("subscribe", { storyId }); // keep the room alive in the meantime
+    const sockets = await server.app.io.in(`story:${storyId}`).fetchSockets();
+    expect(sockets.some((s) => s.id === r.socket.id)).toBe(false);
+    server.app.io.in(r.socket.id!).socketsJoin(`story:${storyId}`);
+    await post("seen");
+    await until(() => r.snapshot?.version === version + 3, "the reader to close the gap");
+    expect(r.snapshot).toEqual(await latest());
+    expect(r.versions).toEqual([version, version + 3]);
+    expect(r.messages).toEqual(["snapshot", "patch", "patch"]); // the gapped broadcast, then the catch-up
+  });
+
+  it("stops following after unsubscribe", async () => {
+    const r = reader(server, storyId);
+    await until(() => r.snapshot !== undefined, "the snapshot");
+    r.follow.stop();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await post("after stop");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(r.messages).toEqual(["snapshot"]);
+  });
+});

@@ -1,0 +1,109 @@
+import fc from "fast-check";
+import jsonpatch from "fast-json-patch";
+import { describe, expect, it } from "vitest";
+import type { Operation, StampedOperation } from "./operations.js";
+import { applyPatch } from "./patch.js";
+import { reduce, ReducerError } from "./reducer.js";
+import { Snapshot } from "./story.js";
+
+const author = { name: "Desk" };
+const at = (n: number) => new Date(Date.UTC(2026, 4, 24, 1, 0, n)).toISOString();
+const stamp = (op: Operation, n: number): StampedOperation => ({ ...op, at: at(n), author });
+
+const created = reduce(undefined, stamp({ type: "create_story", storyId: "s", title: "T", summary: "" }, 0))!.snapshot;
+
+/** Random operations against a pool of entry ids, so edits and removals hit existing and missing entries. */
+const entryIdArb = fc.constantFrom("e_aaaa", "e_bbbb", "e_cccc", "e_dddd");
+const kindArb = fc.constantFrom("update" as const, "breaking" as const, "correction" as const);
+const textArb = fc.string({ minLength: 1, maxLength: 40 });
+const operationArb: fc.Arbitrary<Operation> = fc.oneof(
+  fc.record({ type: fc.constant("add_entry" as const), entryId: entryIdArb, body: textArb, kind: kindArb, pinned: fc.boolean() }),
+  fc.record(
+    {
+      type: fc.constant("edit_entry" as const),
+      entryId: entryIdArb,
+      body: textArb,
+      headline: fc.oneof(fc.constant(""), textArb),
+      kind: kindArb,
+      pinned: fc.boolean(),
+    },
+    { requiredKeys: ["type", "entryId"] },
+  ),
+  fc.record({ type: fc.constant("remove_entry" as const), entryId: entryIdArb }),
+  fc.record(
+    { type: fc.constant("update_story" as const), title: textArb, summary: fc.string(), status: fc.constantFrom("live" as const, "ended" as const) },
+    { requiredKeys: ["type"] },
+  ),
+);
+
+describe("reduce", () => {
+  it("emits patches that take each snapshot exactly to the next, one version at a time", () => {
+    fc.assert(
+      fc.property(fc.array(operationArb, { maxLength: 60 }), (operations) => {
+        let snapshot = created;
+        for (const [i, op] of operations.entries()) {
+          let transition;
+          try {
+            transition = reduce(snapshot, stamp(op, i + 1));
+          } catch (error) {
+            expect(error).toBeInstanceOf(ReducerError); // e.g. editing an entry that is not there
+            continue;
+          }
+          if (!transition) continue; // nothing changed: no version
+          expect(transition.snapshot.version).toBe(snapshot.version + 1);
+          expect(transition.ops.at(-1)).toEqual({ op: "replace", path: "/version", value: snapshot.version + 1 });
+          // Our applier and a stock RFC 6902 implementation agree with the reducer.
+          expect(applyPatch(snapshot, transition.ops)).toEqual(transition.snapshot);
+          expect(jsonpatch.applyPatch(structuredClone(snapshot), transition.ops, true, false).newDocument).toEqual(transition.snapshot);
+          Snapshot.parse(transition.snapshot);
+          snapshot = transition.snapshot;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("never mutates the snapshot it is given", () => {
+    const frozen = structuredClone(created);
+    reduce(created, stamp({ type: "add_entry", entryId: "e_aaaa", body: "x", kind: "update", pinned: false }, 1));
+    expect(created).toEqual(frozen);
+  });
+
+  it("creates a story at version 1 and refuses to create it twice", () => {
+    expect(created).toMatchObject({ id: "s", version: 1, status: "live", entries: {} });
+    expect(() => reduce(created, stamp({ type: "create_story", storyId: "s", title: "T", summary: "" }, 1))).toThrow(ReducerError);
+    expect(() => reduce(undefined, stamp({ type: "remove_entry", entryId: "e_aaaa" }, 1))).toThrow(/No such story/);
+  });
+
+  it("renders sanitized HTML from the Markdown body and counts text revisions, not pins", () => {
+    const added = reduce(created, stamp({ type: "add_entry", entryId: "e_aaaa", body: "**Sirens** <script>alert(1)</script>", kind: "breaking", pinned: false }, 1))!;
+    const entry = added.snapshot.entries.e_aaaa!;
+    expect(entry.html).toContain("<strong>Sirens</strong>");
+    expect(entry.html).not.toContain("<script");
+    expect(entry.revision).toBe(1);
+
+    const pinned = reduce(added.snapshot, stamp({ type: "edit_entry", entryId: "e_aaaa", pinned: true }, 2))!;
+    expect(pinned.snapshot.entries.e_aaaa).toMatchObject({ pinned: true, revision: 1, updatedAt: at(1) });
+    expect(pinned.summary).toMatch(/^Pinned entry e_aaaa/);
+
+    const corrected = reduce(pinned.snapshot, stamp({ type: "edit_entry", entryId: "e_aaaa", body: "Sirens stopped", kind: "correction" }, 3))!;
+    expect(corrected.snapshot.entries.e_aaaa).toMatchObject({ revision: 2, updatedAt: at(3), html: "<p>Sirens stopped</p>" });
+    expect(corrected.summary).toMatch(/as a correction$/);
+    expect(corrected.snapshot.updatedAt).toBe(at(3));
+  });
+
+  it("writes no version for an edit that changes nothing", () => {
+    const added = reduce(created, stamp({ type: "add_entry", entryId: "e_aaaa", body: "x", headline: "h", kind: "update", pinned: false }, 1))!;
+    expect(reduce(added.snapshot, stamp({ type: "edit_entry", entryId: "e_aaaa", body: "x", headline: "h" }, 2))).toBeNull();
+    expect(reduce(added.snapshot, stamp({ type: "update_story", title: "T" }, 2))).toBeNull();
+  });
+
+  it("clears a headline edited to empty and removes entries from later snapshots", () => {
+    const added = reduce(created, stamp({ type: "add_entry", entryId: "e_aaaa", body: "x", headline: "h", kind: "update", pinned: false }, 1))!;
+    const cleared = reduce(added.snapshot, stamp({ type: "edit_entry", entryId: "e_aaaa", headline: "" }, 2))!;
+    expect(cleared.snapshot.entries.e_aaaa).not.toHaveProperty("headline");
+    const removed = reduce(cleared.snapshot, stamp({ type: "remove_entry", entryId: "e_aaaa" }, 3))!;
+    expect(removed.snapshot.entries).toEqual({});
+    expect(removed.ops).toContainEqual({ op: "remove", path: "/entries/e_aaaa" });
+  });
+});

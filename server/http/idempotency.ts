@@ -26,9 +26,7 @@ export function idempotency(store: Store): RequestHandler {
       throw new ApiError(400, "bad_request", "Idempotency-Key must be 1 to 255 printable ASCII characters.");
     }
     const principal = res.locals.principal as Principal;
-    const fingerprint = createHash("sha256")
-      .update(JSON.stringify([req.method, req.originalUrl.split("?")[0], req.body ?? null]))
-      .digest("base64url");
+    const fingerprint = fingerprintOf(req.method, req.originalUrl.split("?")[0]!, req.body);
     const outcome = await store.claimIdempotencyKey({ scope: principal.id, key, fingerprint }, LEASE_MS);
     switch (outcome.kind) {
       case "mismatch":
@@ -43,6 +41,11 @@ export function idempotency(store: Store): RequestHandler {
         return next();
     }
   };
+}
+
+/** What makes two requests "the same request" for an Idempotency-Key: method, path and body. */
+export function fingerprintOf(method: string, path: string, body: unknown): string {
+  return createHash("sha256").update(JSON.stringify([method, path, body ?? null])).digest("base64url");
 }
 
 export function ticketOf(res: Response): IdempotencyTicket | undefined {

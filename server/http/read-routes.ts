@@ -1,4 +1,4 @@
-import { Router, type Response } from "express";
+import { Router, type Request, type Response } from "express";
 import type { HistoryItem, HistoryResponse, PatchResponse, StoryListResponse } from "../../shared/api.js";
 import { diffSnapshots } from "../../shared/patch.js";
 import type { Snapshot } from "../../shared/story.js";
@@ -24,7 +24,7 @@ export function readRoutes(store: Store): Router {
     const version = versionQuery(req, "version");
     const snapshot = version === undefined ? await store.latest(storyId) : await store.snapshotAt(storyId, version);
     if (!snapshot) throw await notFound(store, storyId, version);
-    sendVersioned(res, snapshot, version === undefined ? REVALIDATE : IMMUTABLE);
+    sendVersioned(req, res, snapshot, version === undefined ? REVALIDATE : IMMUTABLE);
   });
 
   router.get("/stories/:id/patch", async (req, res) => {
@@ -55,11 +55,24 @@ export function readRoutes(store: Store): Router {
   return router;
 }
 
-/** Snapshots carry their version as a strong ETag, so readers revalidate with If-None-Match. */
-export function sendVersioned(res: Response, snapshot: Snapshot, cacheControl: string): void {
-  res.setHeader("ETag", `"${snapshot.version}"`);
+/**
+ * Snapshots carry their version as a strong ETag, so readers revalidate with If-None-Match.
+ * Evaluated here rather than by Express, whose freshness check ignores If-None-Match whenever the
+ * request says `Cache-Control: no-cache`, which fetch() adds to every conditional request.
+ */
+export function sendVersioned(req: Request, res: Response, snapshot: Snapshot, cacheControl: string): void {
+  const etag = `"${snapshot.version}"`;
+  res.setHeader("ETag", etag);
   res.setHeader("Cache-Control", cacheControl);
+  if (matchesIfNoneMatch(req.get("if-none-match"), etag)) return void res.status(304).end();
   res.json(snapshot);
+}
+
+/** RFC 9110 §13.1.2: weak comparison against a list of entity tags, or `*`. */
+function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === "*") return true;
+  return header.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag);
 }
 
 async function notFound(store: Store, storyId: string, version?: number): Promise<ApiError> {

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { ErrorBody } from "../../shared/api.js";
-import { SUPPORTED_PROTOCOLS, SubscribeRequest, UnsubscribeRequest, roomOf, type Ack } from "../../shared/protocol.js";
+import { SUPPORTED_PROTOCOLS, SubscribeRequest, UnsubscribeRequest, roomOf, type Ack, type UnsubscribeAck } from "../../shared/protocol.js";
 import type { LiveServer, LiveSocket, StoryHub } from "./story-hub.js";
 
 /** Stories one socket may follow at once; a page shows one story, a dashboard a handful. */
@@ -14,8 +14,8 @@ const fail = (code: string, message: string, details?: unknown): Ack => ({
 /** Wires DESIGN.md §4's events to the hub, validating every payload before it reaches it. */
 export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logger): void {
   io.on("connection", (socket: LiveSocket) => {
-    socket.on("subscribe", async (payload, callback) => {
-      const ack = typeof callback === "function" ? callback : () => {};
+    socket.on("subscribe", async (...args: unknown[]) => {
+      const { payload, ack } = splitAck<Ack>(args);
       try {
         ack(await subscribe(socket, hub, payload));
       } catch (error) {
@@ -24,14 +24,24 @@ export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logge
       }
     });
 
-    socket.on("unsubscribe", (payload, callback) => {
-      const ack = typeof callback === "function" ? callback : () => {};
+    socket.on("unsubscribe", (...args: unknown[]) => {
+      const { payload, ack } = splitAck<UnsubscribeAck>(args);
       const request = UnsubscribeRequest.safeParse(payload);
       if (!request.success) return ack(fail("bad_request", "unsubscribe needs {storyId}."));
       hub.unsubscribe(socket, request.data.storyId);
       ack({ ok: true });
     });
   });
+}
+
+/**
+ * Socket.IO passes the ack as the last argument, so an event sent with an ack but no payload
+ * arrives as (ack). Anything may arrive from the wire; a missing ack is replaced by a no-op.
+ */
+function splitAck<T>(args: unknown[]): { payload: unknown; ack: (result: T) => void } {
+  const last = args.at(-1);
+  if (typeof last !== "function") return { payload: args[0], ack: () => {} };
+  return { payload: args.length > 1 ? args[0] : undefined, ack: last as (result: T) => void };
 }
 
 async function subscribe(socket: LiveSocket, hub: StoryHub, payload: unknown): Promise<Ack> {

@@ -37,6 +37,16 @@ if (demo) {
   }).catch((error: unknown) => log.error({ err: error }, "demo replay failed"));
 }
 
+// Idempotency keys are kept for a day (DESIGN.md §3), then forgotten, checked hourly.
+const DAY_MS = 24 * 60 * 60 * 1000;
+const purgeKeys = () =>
+  store.purgeIdempotencyKeys(DAY_MS).then(
+    (purged) => purged > 0 && log.info({ purged }, "forgot expired idempotency keys"),
+    (error: unknown) => log.error({ err: error }, "idempotency key purge failed"),
+  );
+void purgeKeys();
+setInterval(purgeKeys, DAY_MS / 24).unref();
+
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => {

@@ -59,10 +59,10 @@ function nextSnapshot(current: Snapshot, op: Exclude<StampedOperation, { type: "
       if (fields.length === 0) return null;
       const snapshot = { ...current };
       for (const field of fields) Object.assign(snapshot, { [field]: op[field] });
-      const summary =
-        fields.length === 1 && fields[0] === "status"
-          ? op.status === "ended" ? "Live coverage ended" : "Live coverage resumed"
-          : `Story ${fields.join(", ")} changed`;
+      const parts = fields.map((field) =>
+        field !== "status" ? `${field} changed` : op.status === "ended" ? "live coverage ended" : "live coverage resumed",
+      );
+      const summary = parts.join(", ").replace(/^./, (c) => c.toUpperCase());
       return { snapshot, summary };
     }
     case "add_entry": {

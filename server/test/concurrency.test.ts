@@ -1,0 +1,318 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import type { EntryResponse, ErrorResponse, HistoryResponse, VersionResponse } from "../../shared/api.js";
+import type { Snapshot } from "../../shared/story.js";
+import { createApp, type App } from "../app.js";
+import { loadConfig } from "../config.js";
+import { SqliteStore } from "../store/sqlite-store.js";
+import { startServer, TOKEN, type TestServer } from "./harness.js";
+
+/**
+ * Concurrency (DESIGN.md §3: "versions of a story are gap-free and strictly increasing, also under
+ * concurrent writers and several nodes"): 20 parallel writers; the acknowledged versions are
+ * exactly 2..N, history is 1..N, and the final snapshot is what was acknowledged.
+ */
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const WRITERS = 20;
+const ENTRIES_PER_WRITER = 10;
+
+// ---------------------------------------------------------------------------------------------
+// Servers: the harness, a second in-process app on the same SQLite file, or a child process.
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "live-ticker-concurrency-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function harness(dataDir?: string): Promise<TestServer> {
+  const server = await startServer(dataDir ? { dataDir } : {});
+  cleanups.push(() => server.close());
+  return server;
+}
+
+/** A second app built the way the harness builds one: its own SqliteStore (connection) on the same file. */
+async function secondApp(dataDir: string): Promise<string> {
+  const config = loadConfig({ PORT: "0", DATA_DIR: dataDir, TICKER_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "silent" });
+  const app: App = createApp(config, new SqliteStore(join(dataDir, "live-ticker.db")), pino({ level: "silent" }));
+  const port = await app.listen();
+  cleanups.push(() => app.close());
+  return `http://127.0.0.1:${port}`;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The real server (`node --import tsx server/main.ts`) in another OS process, on the same DATA_DIR. */
+async function childServer(dataDir: string): Promise<string> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, TICKER_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "info" };
+  delete env.DATABASE_URL;
+  delete env.REDIS_URL;
+  delete env.PUBLIC_URL;
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  cleanups.push(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+  });
+  let log = "";
+  child.stderr!.on("data", (chunk: Buffer) => (log = (log + chunk.toString()).slice(-8000)));
+  return new Promise<string>((resolve, reject) => {
+    let pending = "";
+    const timer = setTimeout(() => reject(new Error(`child server did not start within 20 s\n${log}`)), 20_000);
+    child.stdout!.on("data", (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        log = (log + line + "\n").slice(-8000);
+        if (!line.includes("live-ticker listening")) continue;
+        const record = JSON.parse(line) as { url?: string };
+        if (record.url) {
+          clearTimeout(timer);
+          resolve(record.url);
+        }
+      }
+    });
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`child server exited (code ${code}, signal ${signal})\n${log}`));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The workload.
+
+async function call(base: string, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}`, ...init.headers };
+  if (init.body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(base + path, {
+    method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+    headers,
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+  return { status: res.status, json: (await res.json()) as unknown };
+}
+
+/** Sends a write that must be acknowledged with `status`, and returns its body. */
+async function acked<T>(base: string, path: string, status: number, init: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<T> {
+  const { status: actual, json } = await call(base, path, init);
+  if (actual !== status) throw new Error(`${init.method ?? "POST"} ${base}${path}: expected ${status}, got ${actual} ${JSON.stringify(json)}`);
+  return json as T;
+}
+
+async function createStory(base: string, id: string): Promise<void> {
+  const snapshot = await acked<Snapshot>(base, "/api/stories", 201, { body: { id, title: "Concurrency" } });
+  expect(snapshot.version).toBe(1);
+}
+
+interface Outcome {
+  versions: number[];
+  /** Entries acknowledged as added and not deleted, with their last acknowledged body. */
+  live: Map<string, string>;
+  /** Story title changes, with the version each was acknowledged at. */
+  titles: Array<{ title: string; version: number }>;
+}
+
+/**
+ * 20 writers, each adding 10 entries and mixing in edits and deletes of its own entries and story
+ * title changes; every change is a real change (unique text), so every write makes a version.
+ * Writer w talks to targets[w % targets.length].
+ */
+async function runWriters(targets: string[], storyId: string): Promise<Outcome> {
+  const outcome: Outcome = { versions: [], live: new Map(), titles: [] };
+  const writer = async (w: number) => {
+    const base = targets[w % targets.length]!;
+    const mine: string[] = [];
+    // Half the writers also send an Idempotency-Key, so the claim/complete path runs concurrently too.
+    const key = (): Record<string, string> => (w % 2 === 1 ? { "idempotency-key": `w${w}-${randomUUID()}` } : {});
+    for (let i = 0; i < ENTRIES_PER_WRITER; i++) {
+      const body = `Writer ${w} entry ${i} ${randomUUID()}`;
+      const added = await acked<EntryResponse>(base, `/api/stories/${storyId}/entries`, 201, { body: { body, kind: i % 5 === 0 ? "breaking" : "update" }, headers: key() });
+      expect(added.entry.body).toBe(body);
+      outcome.versions.push(added.version);
+      outcome.live.set(added.entry.id, body);
+      mine.push(added.entry.id);
+
+      if (i % 3 === 1) {
+        const entryId = mine[mine.length - 1]!;
+        const edited = `Writer ${w} edit ${i} ${randomUUID()}`;
+        const res = await acked<EntryResponse>(base, `/api/stories/${storyId}/entries/${entryId}`, 200, { method: "PATCH", body: { body: edited }, headers: key() });
+        expect(res.entry.revision).toBe(2);
+        outcome.versions.push(res.version);
+        outcome.live.set(entryId, edited);
+      }
+      if (i % 4 === 3) {
+        const entryId = mine.shift()!;
+        const res = await acked<VersionResponse>(base, `/api/stories/${storyId}/entries/${entryId}`, 200, { method: "DELETE", headers: key() });
+        outcome.versions.push(res.version);
+        outcome.live.delete(entryId);
+      }
+      if (w % 4 === 0 && i % 2 === 0) {
+        const title = `Concurrency: writer ${w}, step ${i}`;
+        const res = await acked<VersionResponse>(base, `/api/stories/${storyId}`, 200, { method: "PATCH", body: { title }, headers: key() });
+        outcome.versions.push(res.version);
+        outcome.titles.push({ title, version: res.version });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
+  return outcome;
+}
+
+/** Versions 2..N acknowledged exactly once each; history 1..N; the snapshot is what was acknowledged. */
+async function expectConsistent(readers: string[], storyId: string, outcome: Outcome): Promise<void> {
+  const sorted = [...outcome.versions].sort((a, b) => a - b);
+  const n = sorted.length + 1;
+  expect(new Set(sorted).size, "duplicate acknowledged versions").toBe(sorted.length);
+  expect(sorted).toEqual(Array.from({ length: n - 1 }, (_, i) => i + 2));
+
+  for (const base of readers) {
+    const history = await acked<HistoryResponse>(base, `/api/stories/${storyId}/history?limit=500`, 200, { method: "GET" });
+    expect(history.versions.map((v) => v.version)).toEqual(Array.from({ length: n }, (_, i) => n - i));
+
+    const snapshot = await acked<Snapshot>(base, `/api/stories/${storyId}`, 200, { method: "GET" });
+    expect(snapshot.version).toBe(n);
+    expect(new Set(Object.keys(snapshot.entries))).toEqual(new Set(outcome.live.keys()));
+    for (const [id, body] of outcome.live) expect(snapshot.entries[id]!.body).toBe(body);
+    const lastTitle = outcome.titles.reduce((a, b) => (b.version > a.version ? b : a));
+    expect(snapshot.title).toBe(lastTitle.title);
+  }
+}
+
+/** 20 entries added in parallel, so the If-Match race has entries to edit and delete. */
+async function addEntries(base: string, storyId: string): Promise<void> {
+  await Promise.all(
+    Array.from({ length: WRITERS }, (_, w) => acked(base, `/api/stories/${storyId}/entries`, 201, { body: { body: `Seed entry ${w}` } })),
+  );
+}
+
+/**
+ * 20 writers send their change with the same `If-Match: "<current version>"`: exactly one wins,
+ * the other 19 get 412 precondition_failed, and exactly one version is added.
+ */
+async function expectOneIfMatchWinner(targets: string[], storyId: string, mixed: boolean): Promise<void> {
+  const before = await acked<Snapshot>(targets[0]!, `/api/stories/${storyId}`, 200, { method: "GET" });
+  const existing = Object.keys(before.entries);
+  expect(existing.length).toBeGreaterThanOrEqual(WRITERS);
+  const ifMatch = { "if-match": `"${before.version}"` };
+  const results = await Promise.all(
+    Array.from({ length: WRITERS }, (_, w) => {
+      const base = targets[w % targets.length]!;
+      const entryId = existing[w]!;
+      switch (mixed ? w % 4 : 0) {
+        case 1:
+          return call(base, `/api/stories/${storyId}`, { method: "PATCH", body: { title: `If-Match race ${w} ${randomUUID()}` }, headers: ifMatch });
+        case 2:
+          return call(base, `/api/stories/${storyId}/entries/${entryId}`, { method: "PATCH", body: { body: `If-Match edit ${w} ${randomUUID()}` }, headers: ifMatch });
+        case 3:
+          return call(base, `/api/stories/${storyId}/entries/${entryId}`, { method: "DELETE", headers: ifMatch });
+        default:
+          return call(base, `/api/stories/${storyId}/entries`, { body: { body: `If-Match race ${w} ${randomUUID()}` }, headers: ifMatch });
+      }
+    }),
+  );
+  const winners = results.filter((r) => r.status === 200 || r.status === 201);
+  const losers = results.filter((r) => r.status === 412);
+  expect(winners, JSON.stringify(results.map((r) => r.status))).toHaveLength(1);
+  expect(losers).toHaveLength(WRITERS - 1);
+  expect((winners[0]!.json as VersionResponse).version).toBe(before.version + 1);
+  for (const loser of losers) {
+    const error = (loser.json as ErrorResponse).error;
+    expect(error.code).toBe("precondition_failed");
+    expect(error.details).toEqual({ currentVersion: before.version + 1 });
+  }
+  for (const base of targets) {
+    const after = await acked<Snapshot>(base, `/api/stories/${storyId}`, 200, { method: "GET" });
+    expect(after.version).toBe(before.version + 1);
+    const history = await acked<HistoryResponse>(base, `/api/stories/${storyId}/history?limit=3`, 200, { method: "GET" });
+    expect(history.versions.map((v) => v.version)).toEqual([before.version + 1, before.version, before.version - 1]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe("concurrency: 20 parallel writers, versions 1..N with no gap and no duplicate", () => {
+  it("one in-process server", async () => {
+    const server = await harness();
+    await createStory(server.url, "race");
+    const outcome = await runWriters([server.url], "race");
+    expect(outcome.versions.length).toBeGreaterThan(WRITERS * ENTRIES_PER_WRITER);
+    await expectConsistent([server.url], "race", outcome);
+  });
+
+  it("two in-process apps, each with its own SqliteStore on the same file", async () => {
+    const dataDir = tempDir();
+    const a = await harness(dataDir);
+    const b = await secondApp(dataDir);
+    await createStory(b, "race");
+    const outcome = await runWriters([a.url, b], "race");
+    await expectConsistent([a.url, b], "race", outcome);
+  });
+
+  it("an in-process app and a child server process on the same file", { timeout: 60_000 }, async () => {
+    const dataDir = tempDir();
+    const a = await harness(dataDir);
+    await createStory(a.url, "race"); // before the child starts, so it does not seed the demo story
+    const b = await childServer(dataDir);
+    const outcome = await runWriters([a.url, b], "race");
+    await expectConsistent([a.url, b], "race", outcome);
+  });
+});
+
+describe("concurrency: 20 writers with the same If-Match, exactly one wins", () => {
+  it("one in-process server", async () => {
+    const server = await harness();
+    await createStory(server.url, "race");
+    await addEntries(server.url, "race");
+    await expectOneIfMatchWinner([server.url], "race", false);
+    await expectOneIfMatchWinner([server.url], "race", true);
+  });
+
+  it("two in-process apps on the same file", async () => {
+    const dataDir = tempDir();
+    const a = await harness(dataDir);
+    const b = await secondApp(dataDir);
+    await createStory(a.url, "race");
+    await addEntries(b, "race");
+    await expectOneIfMatchWinner([a.url, b], "race", false);
+    await expectOneIfMatchWinner([a.url, b], "race", true);
+  });
+
+  it("an in-process app and a child server process on the same file", { timeout: 60_000 }, async () => {
+    const dataDir = tempDir();
+    const a = await harness(dataDir);
+    await createStory(a.url, "race");
+    const b = await childServer(dataDir);
+    await addEntries(b, "race");
+    await expectOneIfMatchWinner([a.url, b], "race", false);
+    await expectOneIfMatchWinner([a.url, b], "race", true);
+  });
+});

@@ -62,6 +62,11 @@ export interface HistoryItem { version: number; at: string; author: { name: stri
 export interface HistoryResponse { storyId: string; versions: HistoryItem[] }
 export type CreateStoryResponse = Snapshot;
 
+/** Validation problems as `details.issues` of an error: one per field, in a form a client can show. */
+export function issuesOf(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message }));
+}
+
 /** Every API error, over HTTP and in socket acks. */
 export interface ErrorBody {
   code: string;

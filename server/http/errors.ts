@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from "express";
 import type { z } from "zod";
-import type { ErrorBody } from "../../shared/api.js";
+import { issuesOf, type ErrorBody } from "../../shared/api.js";
 import { ReducerError } from "../../shared/reducer.js";
 import { VersionConflict, type Store } from "../store/store.js";
 import { ticketOf } from "./idempotency.js";
@@ -25,9 +25,7 @@ export class ApiError extends Error {
 export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw new ApiError(400, "validation_failed", `Invalid ${what}.`, {
-    issues: result.error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message })),
-  });
+  throw new ApiError(400, "validation_failed", `Invalid ${what}.`, { issues: issuesOf(result.error) });
 }
 
 const REDUCER_STATUS: Record<ReducerError["code"], number> = {

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { ErrorBody } from "../../shared/api.js";
+import { issuesOf, type ErrorBody } from "../../shared/api.js";
 import { SUPPORTED_PROTOCOLS, SubscribeRequest, UnsubscribeRequest, roomOf, type Ack, type UnsubscribeAck } from "../../shared/protocol.js";
 import type { LiveServer, LiveSocket, StoryHub } from "./story-hub.js";
 
@@ -48,7 +48,7 @@ async function subscribe(socket: LiveSocket, hub: StoryHub, payload: unknown): P
   const request = SubscribeRequest.safeParse(payload);
   if (!request.success) {
     return fail("bad_request", "subscribe needs {storyId, version?, protocol?} with a valid story id and a positive integer version.", {
-      issues: request.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })),
+      issues: issuesOf(request.error),
     });
   }
   const { storyId, version, protocol } = request.data;

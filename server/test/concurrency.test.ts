@@ -1,10 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import type { EntryResponse, ErrorResponse, HistoryResponse, VersionResponse } from "../../shared/api.js";
@@ -12,6 +9,7 @@ import type { Snapshot } from "../../shared/story.js";
 import { createApp, type App } from "../app.js";
 import { loadConfig } from "../config.js";
 import { SqliteStore } from "../store/sqlite-store.js";
+import { startChild, stopChild } from "./child-server.js";
 import { startServer, TOKEN, type TestServer } from "./harness.js";
 
 /**
@@ -20,7 +18,6 @@ import { startServer, TOKEN, type TestServer } from "./harness.js";
  * exactly 2..N, history is 1..N, and the final snapshot is what was acknowledged.
  */
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const WRITERS = 20;
 const ENTRIES_PER_WRITER = 10;
 
@@ -53,58 +50,11 @@ async function secondApp(dataDir: string): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** The real server (`node --import tsx server/main.ts`) in another OS process, on the same DATA_DIR. */
 async function childServer(dataDir: string): Promise<string> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, TICKER_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "info" };
-  delete env.DATABASE_URL;
-  delete env.REDIS_URL;
-  delete env.PUBLIC_URL;
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  cleanups.push(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
-  });
-  let log = "";
-  child.stderr!.on("data", (chunk: Buffer) => (log = (log + chunk.toString()).slice(-8000)));
-  return new Promise<string>((resolve, reject) => {
-    let pending = "";
-    const timer = setTimeout(() => reject(new Error(`child server did not start within 20 s\n${log}`)), 20_000);
-    child.stdout!.on("data", (chunk: Buffer) => {
-      pending += chunk.toString();
-      const lines = pending.split("\n");
-      pending = lines.pop() ?? "";
-      for (const line of lines) {
-        log = (log + line + "\n").slice(-8000);
-        if (!line.includes("live-ticker listening")) continue;
-        const record = JSON.parse(line) as { url?: string };
-        if (record.url) {
-          clearTimeout(timer);
-          resolve(record.url);
-        }
-      }
-    });
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`child server exited (code ${code}, signal ${signal})\n${log}`));
-    });
-  });
+  const child = await startChild(dataDir);
+  cleanups.push(() => stopChild(child.process));
+  return child.url;
 }
 
 // ---------------------------------------------------------------------------------------------

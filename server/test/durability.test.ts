@@ -1,14 +1,12 @@
 import Database from "better-sqlite3";
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import type { EntryResponse, HistoryResponse } from "../../shared/api.js";
 import type { Snapshot } from "../../shared/story.js";
+import { children, startChild, stopChild } from "./child-server.js";
 import { TOKEN } from "./harness.js";
 
 /**
@@ -17,17 +15,10 @@ import { TOKEN } from "./harness.js";
  * SIGKILL; after a restart on the same DATA_DIR every acknowledged write is there, versions gap-free.
  */
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const STORY = "durability-story";
 const TARGET_ACKS = 150;
 const MAX_WRITE_MS = 1_500;
 const WRITERS = 4;
-
-interface Child {
-  process: ChildProcess;
-  url: string;
-  output: () => string;
-}
 
 interface Ack {
   key: string;
@@ -36,82 +27,6 @@ interface Ack {
   version: number;
 }
 
-/** A free TCP port: bind port 0, read the port, close. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts `node --import tsx server/main.ts` and resolves once it logs "live-ticker listening". */
-async function startChild(dataDir: string): Promise<Child> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    DATA_DIR: dataDir,
-    TICKER_ADMIN_TOKEN: TOKEN,
-    LOG_LEVEL: "info",
-  };
-  delete env.DATABASE_URL;
-  delete env.REDIS_URL;
-  delete env.PUBLIC_URL;
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-
-  let stdout = "";
-  let stderr = "";
-  const output = () => `--- stdout (tail) ---\n${stdout.slice(-4000)}\n--- stderr (tail) ---\n${stderr.slice(-4000)}`;
-  const url = await new Promise<string>((resolve, reject) => {
-    let pending = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start within 20 s\n${output()}`)), 20_000);
-    // Keep both pipes drained for the child's whole life, or it blocks on a full pipe.
-    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout!.on("data", (chunk: Buffer) => {
-      const text = chunk.toString();
-      stdout = (stdout + text).slice(-100_000);
-      pending += text;
-      const lines = pending.split("\n");
-      pending = lines.pop() ?? "";
-      for (const line of lines) {
-        try {
-          const record = JSON.parse(line) as { msg?: string; url?: string };
-          if (record.msg === "live-ticker listening" && record.url) {
-            clearTimeout(timer);
-            resolve(record.url);
-          }
-        } catch {
-          /* not a JSON line */
-        }
-      }
-    });
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited before listening (code ${code}, signal ${signal})\n${output()}`));
-    });
-  });
-  return { process: child, url, output };
-}
-
-/** Resolves when the child has exited; kills it with SIGKILL if SIGTERM does not stop it in time. */
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-const children = new Set<ChildProcess>();
 const dataDir = mkdtempSync(join(tmpdir(), "live-ticker-durability-"));
 
 afterAll(async () => {

@@ -14,6 +14,16 @@ const HISTORY_PAGE = { default: 100, max: 500 };
 export function readRoutes(store: Store): Router {
   const router = Router();
 
+  // Public data: any site may read it from its own scripts (no credentials are involved).
+  router.use((req, res, next) => {
+    if (req.method === "GET" || req.method === "HEAD") {
+      res.setHeader("Access-Control-Allow-Origin", "*");
+      res.setHeader("Access-Control-Expose-Headers", "ETag");
+      res.setHeader("Cross-Origin-Resource-Policy", "cross-origin");
+    }
+    next();
+  });
+
   router.get("/stories", async (_req, res) => {
     res.setHeader("Cache-Control", REVALIDATE);
     res.json({ stories: await store.listStories() } satisfies StoryListResponse);

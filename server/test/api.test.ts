@@ -1,9 +1,17 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EntryResponse, HistoryResponse, PatchResponse } from "../../shared/api.js";
 import { applyPatch } from "../../shared/patch.js";
 import type { Snapshot } from "../../shared/story.js";
 import { fingerprintOf } from "../http/idempotency.js";
-import { startServer, type TestServer } from "./harness.js";
+import { createApp } from "../app.js";
+import { loadConfig } from "../config.js";
+import { SqliteStore } from "../store/sqlite-store.js";
+import { startServer, TOKEN, type TestServer } from "./harness.js";
 
 describe("REST API", () => {
   let server: TestServer;
@@ -159,5 +167,27 @@ describe("REST API", () => {
 
   it("never says it is Express", async () => {
     expect((await server.api("/api/stories")).headers.get("x-powered-by")).toBeNull();
+  });
+});
+
+describe("logging", () => {
+  it("logs each request with its id, never its credentials", async () => {
+    let output = "";
+    const sink = new Writable({ write: (chunk, _enc, done) => ((output += chunk.toString()), done()) });
+    const dir = mkdtempSync(join(tmpdir(), "live-ticker-log-"));
+    const config = loadConfig({ PORT: "0", DATA_DIR: dir, TICKER_ADMIN_TOKEN: TOKEN });
+    const app = createApp(config, new SqliteStore(join(dir, "db")), pino({ level: "info" }, sink));
+    const port = await app.listen();
+    const res = await fetch(`http://127.0.0.1:${port}/api/stories`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", cookie: "s=secret-cookie" },
+      body: JSON.stringify({ title: "Logged" }),
+    });
+    expect(res.status).toBe(201);
+    await app.close();
+    const line = output.split("\n").find((l) => l.includes('"url":"/api/stories"'));
+    expect(JSON.parse(line!)).toMatchObject({ req: { id: res.headers.get("x-request-id"), method: "POST" }, res: { statusCode: 201 } });
+    expect(output).not.toContain(TOKEN);
+    expect(output).not.toContain("secret-cookie");
   });
 });

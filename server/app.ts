@@ -11,6 +11,8 @@ import { errorHandler, notFound } from "./http/errors.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { readRoutes } from "./http/read-routes.js";
 import { writeRoutes } from "./http/write-routes.js";
+import type { ClientBuild } from "./pages/client-build.js";
+import { pageRoutes } from "./pages/page-routes.js";
 import { registerSocketHandlers } from "./live/socket-handlers.js";
 import { StoryHub, type LiveServer } from "./live/story-hub.js";
 import type { Store } from "./store/store.js";
@@ -31,12 +33,29 @@ export interface App {
 }
 
 /** Composes the server around a store: Express routes, Socket.IO, the live hub and the write path. */
-export function createApp(config: Config, store: Store, log: Logger = pino({ level: config.logLevel })): App {
+export interface AppOptions {
+  log?: Logger;
+  /** The built Svelte apps; without them the server is API-only (tests that need no pages). */
+  clientBuild?: ClientBuild;
+}
+
+export function createApp(config: Config, store: Store, options: AppOptions = {}): App {
+  const log = options.log ?? pino({ level: config.logLevel });
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false); // snapshots carry their version as ETag; Express must not hash bodies
   app.set("query parser", "simple");
-  app.use(helmet());
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // Sockets go to this origin; plain-http deployments (a laptop, behind a TLS proxy) must not be upgraded.
+          connectSrc: ["'self'"],
+          upgradeInsecureRequests: config.publicUrl.startsWith("https:") ? [] : null,
+        },
+      },
+    }),
+  );
   app.use(
     pinoHttp({
       logger: log,
@@ -68,6 +87,7 @@ export function createApp(config: Config, store: Store, log: Logger = pino({ lev
 
   app.use(healthRoutes(store));
   app.use("/api", readRoutes(store), writeRoutes(store, service, config.adminToken));
+  if (options.clientBuild) app.use(pageRoutes(store, options.clientBuild, config.publicUrl));
   app.use(notFound);
   app.use(errorHandler(store));
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
+import { ClientBuild } from "./pages/client-build.js";
 import { replayDemoStory, seedIfEmpty } from "./seed/seed.js";
 import { SqliteStore } from "./store/sqlite-store.js";
 
@@ -19,7 +20,7 @@ if (config.databaseUrl || config.redisUrl) {
 }
 
 const store = new SqliteStore(join(config.dataDir, "live-ticker.db"));
-const app = createApp(config, store, log);
+const app = createApp(config, store, { log, clientBuild: await ClientBuild.load() });
 const abort = new AbortController();
 
 if (!demo && (await seedIfEmpty(store, app.service))) log.info({ storyId: "kyiv-strikes" }, "seeded the demo story");

@@ -3,9 +3,7 @@ import type { ErrorBody } from "./api.js";
 import type { PatchOp } from "./patch.js";
 import { StoryId, type Snapshot } from "./story.js";
 
-/** The wire protocol version of DESIGN.md §4; `subscribe` may carry it. */
-export const PROTOCOL_VERSION = 1;
-export const SUPPORTED_PROTOCOLS: readonly number[] = [1];
+export { PROTOCOL_VERSION, SUPPORTED_PROTOCOLS } from "./protocol-version.js";
 
 export const SubscribeRequest = z.strictObject({
   storyId: StoryId,

@@ -63,10 +63,3 @@ export function summarize(snapshot: Snapshot): StorySummary {
   const { id, title, status, version, updatedAt } = snapshot;
   return { id, title, status, version, updatedAt };
 }
-
-/** Display order of DESIGN.md §1: pinned first, then newest first. */
-export function entriesInDisplayOrder(snapshot: Snapshot): Entry[] {
-  return Object.values(snapshot.entries).sort(
-    (a, b) => Number(b.pinned) - Number(a.pinned) || b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id),
-  );
-}

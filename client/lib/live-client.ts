@@ -1,13 +1,7 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
 import { StoryFollower } from "../../shared/follower.js";
-import {
-  PROTOCOL_VERSION,
-  type Ack,
-  type ClientToServerEvents,
-  type PatchMessage,
-  type ServerToClientEvents,
-  type SnapshotMessage,
-} from "../../shared/protocol.js";
+import type { Ack, ClientToServerEvents, PatchMessage, ServerToClientEvents, SnapshotMessage } from "../../shared/protocol.js";
+import { PROTOCOL_VERSION } from "../../shared/protocol-version.js";
 import type { Snapshot } from "../../shared/story.js";
 
 export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;

@@ -175,7 +175,7 @@ describe("logging", () => {
     const sink = new Writable({ write: (chunk, _enc, done) => ((output += chunk.toString()), done()) });
     const dir = mkdtempSync(join(tmpdir(), "live-ticker-log-"));
     const config = loadConfig({ PORT: "0", DATA_DIR: dir, TICKER_ADMIN_TOKEN: TOKEN });
-    const app = createApp(config, new SqliteStore(join(dir, "db")), pino({ level: "info" }, sink));
+    const app = createApp(config, new SqliteStore(join(dir, "db")), { log: pino({ level: "info" }, sink) });
     const port = await app.listen();
     const res = await fetch(`http://127.0.0.1:${port}/api/stories`, {
       method: "POST",

@@ -44,7 +44,7 @@ async function harness(dataDir?: string): Promise<TestServer> {
 /** A second app built the way the harness builds one: its own SqliteStore (connection) on the same file. */
 async function secondApp(dataDir: string): Promise<string> {
   const config = loadConfig({ PORT: "0", DATA_DIR: dataDir, TICKER_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "silent" });
-  const app: App = createApp(config, new SqliteStore(join(dataDir, "live-ticker.db")), pino({ level: "silent" }));
+  const app: App = createApp(config, new SqliteStore(join(dataDir, "live-ticker.db")), { log: pino({ level: "silent" }) });
   const port = await app.listen();
   cleanups.push(() => app.close());
   return `http://127.0.0.1:${port}`;

@@ -6,6 +6,7 @@ import { io as connect, type Socket } from "socket.io-client";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol.js";
 import { createApp, type App } from "../app.js";
 import { loadConfig } from "../config.js";
+import { ClientBuild } from "../pages/client-build.js";
 import { SqliteStore } from "../store/sqlite-store.js";
 
 export const TOKEN = "test-admin-token-0123456789";
@@ -21,10 +22,13 @@ export interface TestServer {
 }
 
 /** A real server on 127.0.0.1 with a real SQLite file in a fresh temp dir. */
-export async function startServer(options: { dataDir?: string } = {}): Promise<TestServer> {
+export async function startServer(options: { dataDir?: string; pages?: boolean; port?: number } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "live-ticker-test-"));
-  const config = loadConfig({ PORT: "0", DATA_DIR: dataDir, TICKER_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "silent" });
-  const app = createApp(config, new SqliteStore(join(dataDir, "live-ticker.db")), pino({ level: "silent" }));
+  const config = loadConfig({ PORT: String(options.port ?? 0), DATA_DIR: dataDir, TICKER_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "silent" });
+  const app = createApp(config, new SqliteStore(join(dataDir, "live-ticker.db")), {
+    log: pino({ level: "silent" }),
+    ...(options.pages ? { clientBuild: await ClientBuild.load() } : {}),
+  });
   const port = await app.listen();
   const url = `http://127.0.0.1:${port}`;
   const sockets: Socket[] = [];

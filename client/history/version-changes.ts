@@ -1,0 +1,103 @@
+import { diffWords } from "diff";
+import type { Entry, EntryKind, Snapshot, StoryStatus } from "../../shared/story.js";
+
+/**
+ * What changed from one snapshot of a story to the next, for the public history page. Pure: no
+ * DOM, no fetching, so the server, the browser and tests compute the same answer.
+ */
+
+/** One run of a word-level diff: unchanged text, or text the new version added or removed. */
+export interface WordPart {
+  text: string;
+  added?: boolean;
+  removed?: boolean;
+}
+
+export type StoryField = "title" | "summary" | "status";
+
+export type Change =
+  /** `before` is undefined when the story was created in this version. */
+  | { kind: "story"; field: "title" | "summary"; before: string | undefined; after: string }
+  | { kind: "story"; field: "status"; before: StoryStatus | undefined; after: StoryStatus }
+  | { kind: "added"; entry: Entry }
+  | { kind: "removed"; entry: Entry }
+  | {
+      kind: "edited";
+      entryId: string;
+      /** Only when the headline changed; a missing headline counts as "". */
+      headline: WordPart[] | undefined;
+      /** Only when the Markdown body changed. */
+      body: WordPart[] | undefined;
+      kindChange?: { before: EntryKind; after: EntryKind };
+      pinChange?: { before: boolean; after: boolean };
+    };
+
+export type EditedChange = Extract<Change, { kind: "edited" }>;
+export type StoryChange = Extract<Change, { kind: "story" }>;
+
+/** Word-level diff of two texts; flags appear only when true. */
+export function wordDiff(before: string, after: string): WordPart[] {
+  return diffWords(before, after).map((part) => {
+    const word: WordPart = { text: part.value };
+    if (part.added) word.added = true;
+    if (part.removed) word.removed = true;
+    return word;
+  });
+}
+
+/**
+ * The changes that take `before` to `after`: story fields first, then added, edited and removed
+ * entries (each group newest entry first). With no `before` (version 1) the story was created:
+ * its title, non-empty summary and status are reported with `before: undefined` and every entry
+ * counts as added.
+ */
+export function changesBetween(before: Snapshot | undefined, after: Snapshot): Change[] {
+  const story: Change[] = [];
+  if (before === undefined || before.title !== after.title) {
+    story.push({ kind: "story", field: "title", before: before?.title, after: after.title });
+  }
+  if (before === undefined ? after.summary !== "" : before.summary !== after.summary) {
+    story.push({ kind: "story", field: "summary", before: before?.summary, after: after.summary });
+  }
+  if (before === undefined || before.status !== after.status) {
+    story.push({ kind: "story", field: "status", before: before?.status, after: after.status });
+  }
+
+  const previous = before?.entries ?? {};
+  const added: Change[] = [];
+  const edited: Change[] = [];
+  for (const entry of newestFirst(Object.values(after.entries))) {
+    const old = previous[entry.id];
+    if (old === undefined) {
+      added.push({ kind: "added", entry });
+      continue;
+    }
+    const edit = entryEdit(old, entry);
+    if (edit) edited.push(edit);
+  }
+  const removed: Change[] = newestFirst(Object.values(previous).filter((entry) => after.entries[entry.id] === undefined)).map(
+    (entry) => ({ kind: "removed", entry }),
+  );
+
+  return [...story, ...added, ...edited, ...removed];
+}
+
+/** The edit from `old` to `now`, or undefined when nothing a reader can see changed. */
+function entryEdit(old: Entry, now: Entry): EditedChange | undefined {
+  const oldHeadline = old.headline ?? "";
+  const newHeadline = now.headline ?? "";
+  const change: EditedChange = {
+    kind: "edited",
+    entryId: now.id,
+    headline: oldHeadline === newHeadline ? undefined : wordDiff(oldHeadline, newHeadline),
+    body: old.body === now.body ? undefined : wordDiff(old.body, now.body),
+  };
+  if (old.kind !== now.kind) change.kindChange = { before: old.kind, after: now.kind };
+  if (old.pinned !== now.pinned) change.pinChange = { before: old.pinned, after: now.pinned };
+  const changed = change.headline || change.body || change.kindChange || change.pinChange;
+  return changed ? change : undefined;
+}
+
+function newestFirst(entries: Entry[]): Entry[] {
+  return entries.toSorted((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
+}

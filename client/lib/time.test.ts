@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { absoluteTime, clockTime, relativeTime } from "./time.js";
+
+const at = "2026-05-24T01:10:00.000Z";
+const now = (minutesLater: number) => Date.parse(at) + minutesLater * 60_000;
+const en = { locale: "en-GB", timeZone: "UTC" };
+
+describe("reader timestamps", () => {
+  it.each([
+    [0.5, "now"],
+    [1, "1 min ago"],
+    [42, "42 min ago"],
+    [90, "01:10"], // earlier today: the time of day
+    [60 * 30, "24 May, 01:10"], // another day: the date too
+  ])("%s minutes later reads %j", (minutes, text) => {
+    expect(relativeTime(at, { ...en, now: now(minutes) })).toBe(text);
+  });
+
+  it("follows the reader's locale and time zone", () => {
+    expect(clockTime(at, { locale: "en-US", timeZone: "Europe/Kyiv" })).toBe("04:10 AM");
+    expect(relativeTime(at, { locale: "de-DE", timeZone: "UTC", now: now(5) })).toBe("vor 5 Min.");
+    expect(absoluteTime(at, en)).toBe("24 May 2026, 01:10 UTC");
+    expect(absoluteTime(at, { locale: "en-GB", timeZone: "Europe/Kyiv" })).toBe("24 May 2026, 04:10");
+  });
+});

@@ -1,0 +1,38 @@
+/**
+ * Timestamps as readers expect them: relative while recent ("4 min ago"), the time of day later
+ * today, the date beyond that; always in the reader's locale and time zone via Intl. `locale` and
+ * `timeZone` are parameters so the server can render a neutral first paint (UTC) and tests can pin them.
+ */
+export interface TimeContext {
+  now: number;
+  locale?: string | undefined;
+  timeZone?: string | undefined;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+export function relativeTime(iso: string, { now, locale, timeZone }: TimeContext): string {
+  const at = Date.parse(iso);
+  const ago = now - at;
+  if (ago < MINUTE) return new Intl.RelativeTimeFormat(locale, { numeric: "auto" }).format(0, "second");
+  if (ago < HOUR) return new Intl.RelativeTimeFormat(locale, { numeric: "always", style: "short" }).format(-Math.floor(ago / MINUTE), "minute");
+  if (ago < 12 * HOUR && sameDay(at, now, timeZone)) return clockTime(iso, { locale, timeZone });
+  return new Intl.DateTimeFormat(locale, { timeZone, day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }).format(at);
+}
+
+/** "03:10" in the reader's zone; used for "Updated 03:10" markers. */
+export function clockTime(iso: string, { locale, timeZone }: Omit<TimeContext, "now">): string {
+  return new Intl.DateTimeFormat(locale, { timeZone, hour: "2-digit", minute: "2-digit" }).format(Date.parse(iso));
+}
+
+/** The full date and time, for hover titles and screen readers. */
+export function absoluteTime(iso: string, { locale, timeZone }: Omit<TimeContext, "now">): string {
+  const text = new Intl.DateTimeFormat(locale, { timeZone, dateStyle: "medium", timeStyle: "short" }).format(Date.parse(iso));
+  return timeZone === "UTC" ? `${text} UTC` : text;
+}
+
+function sameDay(a: number, b: number, timeZone?: string): boolean {
+  const day = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+  return day.format(a) === day.format(b);
+}

@@ -1,0 +1,23 @@
+import type { HistoryItem } from "../shared/api.js";
+import type { Snapshot, StorySummary } from "../shared/story.js";
+
+/**
+ * The props of each page's root component: what the server renders with and embeds in the page,
+ * and what the browser hydrates with, so both produce the same markup.
+ */
+export interface PageProps {
+  live: { snapshot: Snapshot; renderedAt: string };
+  ticker: { snapshot: Snapshot; renderedAt: string; maxItems?: number; linkBase?: string };
+  history: { story: Snapshot; versions: HistoryItem[]; renderedAt: string };
+  list: { stories: StorySummary[]; renderedAt: string; notice?: string };
+}
+
+export type PageName = keyof PageProps;
+
+/** The id of the `<script type="application/json">` element that carries a page's props. */
+export const PROPS_ELEMENT_ID = "page-props";
+
+/** Reads the props the server embedded, so hydration needs no second fetch. */
+export function embeddedProps<P extends PageName>(): PageProps[P] {
+  return JSON.parse(document.getElementById(PROPS_ELEMENT_ID)!.textContent!) as PageProps[P];
+}

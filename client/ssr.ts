@@ -1,0 +1,19 @@
+import { render } from "svelte/server";
+import HistoryPage from "./history/HistoryPage.svelte";
+import LivePage from "./reader/LivePage.svelte";
+import StoryList from "./reader/StoryList.svelte";
+import TickerStrip from "./ticker/TickerStrip.svelte";
+import type { PageProps } from "./pages.js";
+
+/**
+ * The server side of the apps: the same components the browser hydrates, rendered to HTML.
+ * Built by `vite build --ssr` into dist/ssr and loaded by the server's page routes.
+ */
+export const renderers = {
+  live: (props: PageProps["live"]) => render(LivePage, { props }),
+  ticker: (props: PageProps["ticker"]) => render(TickerStrip, { props }),
+  history: (props: PageProps["history"]) => render(HistoryPage, { props }),
+  list: (props: PageProps["list"]) => render(StoryList, { props }),
+};
+
+export type Renderers = typeof renderers;

@@ -1,0 +1,153 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EntryResponse } from "../../shared/api.js";
+import type { Snapshot } from "../../shared/story.js";
+import { startServer, type TestServer } from "../../server/test/harness.js";
+import { browserMissing, launchBrowser, openPage, pageErrors, screenshot } from "./browser.js";
+
+describe.skipIf(browserMissing)("the live page in a real browser", () => {
+  let server: TestServer;
+  let browser: Browser;
+  let storyId: string;
+
+  const post = async (body: string, extra: Record<string, unknown> = {}) => {
+    const res = await server.api(`/api/stories/${storyId}/entries`, { body: { body, ...extra } });
+    expect(res.status).toBe(201);
+    return (await res.json()) as EntryResponse;
+  };
+
+  beforeAll(async () => {
+    server = await startServer({ pages: true });
+    browser = await launchBrowser();
+    const res = await server.api("/api/stories", { body: { title: "Kyiv strikes", summary: "Overnight attack on the capital" } });
+    storyId = ((await res.json()) as Snapshot).id;
+    await post("Sirens across the capital.", { headline: "Air-raid alert in Kyiv", kind: "breaking", pinned: true });
+    for (let n = 1; n <= 12; n++) await post(`Update number ${n}. ${"Details from the scene. ".repeat(8)}`, { headline: `Update ${n}` });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("is readable with JavaScript off, with structured data and social tags", async () => {
+    const { context, page } = await openPage(browser, `${server.url}/stories/${storyId}`, { javaScriptEnabled: false });
+    await expect(page.locator("h1").textContent()).resolves.toBe("Kyiv strikes");
+    await expect(page.locator("article.entry").count()).resolves.toBe(13);
+    await expect(page.locator(".key-events article h3").textContent()).resolves.toBe("Air-raid alert in Kyiv");
+    const jsonLd = JSON.parse((await page.locator('script[type="application/ld+json"]').textContent())!);
+    expect(jsonLd).toMatchObject({ "@type": "LiveBlogPosting", headline: "Kyiv strikes", coverageStartTime: expect.any(String) });
+    expect(jsonLd.liveBlogUpdate).toHaveLength(13);
+    expect(jsonLd.liveBlogUpdate[0]).toMatchObject({ "@type": "BlogPosting", headline: "Update 12" });
+    await expect(page.locator('meta[property="og:title"]').getAttribute("content")).resolves.toBe("Kyiv strikes");
+    await expect(page.title()).resolves.toBe("Kyiv strikes");
+    await screenshot(page, "live-page-no-js");
+    await context.close();
+  });
+
+  it("shows an update posted through the API within a second, without reload", async () => {
+    const { context, page } = await openPage(browser, `${server.url}/stories/${storyId}`);
+    await page.locator('[data-status="live"]').waitFor();
+    const started = Date.now();
+    await post("Explosions heard in the north of the city.", { headline: "Blasts in Obolon" });
+    await page.getByRole("heading", { name: "Blasts in Obolon" }).waitFor({ timeout: 1000 });
+    expect(Date.now() - started).toBeLessThan(1000);
+    await expect(page.locator(".stream article.entry").first().locator("h3").textContent()).resolves.toBe("Blasts in Obolon");
+    expect(pageErrors(page)).toEqual([]);
+    await screenshot(page, "live-page");
+    await context.close();
+  });
+
+  it("holds new updates behind a button while the reader is scrolled down", async () => {
+    const { context, page } = await openPage(browser, `${server.url}/stories/${storyId}`, { viewport: { width: 390, height: 600 } });
+    await page.locator('[data-status="live"]').waitFor();
+    await page.evaluate(() => window.scrollTo(0, 1500));
+    const before = await page.evaluate(() => window.scrollY);
+    await post("Fire on four floors of a high-rise.", { headline: "Obolon high-rise on fire" });
+    await post("Debris at a shopping centre.", { headline: "Debris at shopping centre" });
+    const button = page.getByRole("button", { name: "2 new updates" });
+    await button.waitFor();
+    expect(await page.evaluate(() => window.scrollY)).toBe(before); // nothing moved
+    await expect(page.getByRole("heading", { name: "Debris at shopping centre" }).count()).resolves.toBe(0);
+    await screenshot(page, "live-page-new-updates-button");
+    await button.click();
+    await page.getByRole("heading", { name: "Debris at shopping centre" }).waitFor();
+    await page.waitForFunction(() => window.scrollY === 0);
+    await expect(button.count()).resolves.toBe(0);
+    await context.close();
+  });
+
+  it("flips to oldest first and marks what changed since the last visit", async () => {
+    const { context, page } = await openPage(browser, `${server.url}/stories/${storyId}`);
+    await page.locator('[data-status="live"]').waitFor();
+    await page.getByRole("button", { name: "Show oldest first" }).click();
+    await expect(page.locator(".stream article h3").first().textContent()).resolves.toBe("Update 1");
+    await page.close();
+
+    // The reader comes back after an update and a correction.
+    const { entry } = await post("Police now say at least 15 people were hurt.", { headline: "Injury toll rises" });
+    const first = Object.values(((await (await server.api(`/api/stories/${storyId}`)).json()) as Snapshot).entries).find((e) => e.headline === "Update 1")!;
+    await server.api(`/api/stories/${storyId}/entries/${first.id}`, { method: "PATCH", body: { body: "Corrected text.", kind: "correction" } });
+    const again = await context.newPage();
+    await again.goto(`${server.url}/stories/${storyId}`);
+    await again.locator(`#${entry.id} .badge-since`).waitFor();
+    await expect(again.locator(`#${entry.id} .badge-since`).textContent()).resolves.toBe("New since your last visit");
+    await expect(again.locator(`#${first.id} .badge-since`).textContent()).resolves.toBe("Updated since your last visit");
+    await expect(again.locator(`#${first.id} .updated`).textContent()).resolves.toMatch(/^Updated \d\d:\d\d( [AP]M)?$/);
+    await context.close();
+  });
+
+  it("counts unseen updates in the title of a hidden tab", async () => {
+    const { context, page } = await openPage(browser, `${server.url}/stories/${storyId}`);
+    await page.locator('[data-status="live"]').waitFor();
+    await page.evaluate(() => {
+      Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+      document.dispatchEvent(new Event("visibilitychange"));
+    });
+    await post("One.", { headline: "Hidden one" });
+    await post("Two.", { headline: "Hidden two" });
+    await page.waitForFunction(() => document.title === "(2) Kyiv strikes");
+    await page.evaluate(() => {
+      Object.defineProperty(document, "hidden", { configurable: true, get: () => false });
+      document.dispatchEvent(new Event("visibilitychange"));
+    });
+    await page.waitForFunction(() => document.title === "Kyiv strikes");
+    await context.close();
+  });
+});
+
+describe.skipIf(browserMissing)("the live page across a server restart", () => {
+  it("shows it is reconnecting, then catches up without duplicates or a reload", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "live-ticker-restart-"));
+    let server = await startServer({ pages: true, dataDir });
+    const { url } = server;
+    const port = Number(new URL(url).port);
+    const browser = await launchBrowser();
+    try {
+      const created = (await (await server.api("/api/stories", { body: { title: "Restart story" } })).json()) as Snapshot;
+      const path = `/api/stories/${created.id}/entries`;
+      await server.api(path, { body: { body: "Before the restart.", headline: "Before" } });
+      const { page } = await openPage(browser, `${url}/stories/${created.id}`);
+      await page.locator('[data-status="live"]').waitFor();
+      await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42)); // survives only without a reload
+
+      await server.close();
+      await page.locator('[data-status="reconnecting"]').waitFor();
+      await expect(page.locator(".connection").textContent()).resolves.toMatch(/Reconnecting… last update/);
+      await screenshot(page, "live-page-reconnecting");
+
+      server = await startServer({ pages: true, dataDir, port });
+      for (const headline of ["After 1", "After 2", "After 3"]) await server.api(path, { body: { body: "Posted while the reader was away.", headline } });
+      await page.locator('[data-status="live"]').waitFor({ timeout: 15_000 });
+      await page.getByRole("heading", { name: "After 3" }).waitFor();
+      await expect(page.locator("article.entry h3").allTextContents()).resolves.toEqual(["After 3", "After 2", "After 1", "Before"]);
+      await expect(page.evaluate(() => (window as unknown as { marker: number }).marker)).resolves.toBe(42);
+    } finally {
+      await browser.close();
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,48 @@
+import type { EntryAssets } from "./client-build.js";
+
+/** Escapes text for HTML content and double-quoted attributes. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** JSON that is safe inside a `<script>` element: no `</script>` or `<!--` can end it early. */
+export function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+export interface DocumentParts {
+  title: string;
+  description?: string;
+  canonicalUrl?: string;
+  /** Extra `<head>` markup, already escaped (Open Graph, JSON-LD, Svelte's head). */
+  head?: string;
+  /** The server-rendered app. */
+  body: string;
+  assets: EntryAssets;
+  /** Props the browser hydrates with; omitted for pages without a script. */
+  props?: unknown;
+  lang?: string;
+}
+
+/** The HTML document around a server-rendered app. */
+export function htmlDocument(parts: DocumentParts): string {
+  const { title, description, canonicalUrl, head = "", body, assets, props, lang = "en" } = parts;
+  return `<!doctype html>
+<html lang="${escapeHtml(lang)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<link rel="icon" href="data:,">
+<title>${escapeHtml(title)}</title>
+${description ? `<meta name="description" content="${escapeHtml(description)}">\n` : ""}${canonicalUrl ? `<link rel="canonical" href="${escapeHtml(canonicalUrl)}">\n` : ""}${assets.styles.map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`).join("\n")}
+${assets.preloads.map((href) => `<link rel="modulepreload" href="${escapeHtml(href)}">`).join("\n")}
+${assets.script ? `<script type="module" src="${escapeHtml(assets.script)}"></script>` : ""}
+${head}
+</head>
+<body>
+<div id="app">${body}</div>
+${props === undefined ? "" : `<script type="application/json" id="page-props">${scriptJson(props)}</script>`}
+</body>
+</html>`;
+}

@@ -1,0 +1,91 @@
+import express, { Router, type Request, type Response } from "express";
+import type { PageName, PageProps } from "../../client/pages.js";
+import type { Snapshot } from "../../shared/story.js";
+import type { Store } from "../store/store.js";
+import { storyIdOf, versionQuery } from "../http/params.js";
+import { ASSETS_DIR, type ClientBuild } from "./client-build.js";
+import { escapeHtml, htmlDocument, scriptJson } from "./document.js";
+import { liveBlogPosting } from "./json-ld.js";
+
+const HISTORY_PAGE = 500;
+
+/** The reader's HTML pages: rendered on the server with the apps' own components, then hydrated. */
+export function pageRoutes(store: Store, build: ClientBuild, publicUrl: string): Router {
+  const router = Router();
+
+  // Hashed file names: a build never changes a file in place, so browsers may keep them forever.
+  router.use("/assets", express.static(`${ASSETS_DIR}/assets`, { immutable: true, maxAge: "365d", index: false, fallthrough: false }));
+
+  router.get("/", async (_req, res) => {
+    const props: PageProps["list"] = { stories: await store.listStories(), renderedAt: new Date().toISOString() };
+    send(res, 200, page(build, "list", props, { title: "Live coverage", description: "Stories covered live." }, false));
+  });
+
+  router.get("/stories/:id", async (req, res) => {
+    const story = await storyOr404(req, res);
+    if (!story) return;
+    const url = `${publicUrl}/stories/${story.id}`;
+    const head = [
+      `<meta property="og:type" content="article">`,
+      `<meta property="og:title" content="${escapeHtml(story.title)}">`,
+      `<meta property="og:url" content="${escapeHtml(url)}">`,
+      story.summary ? `<meta property="og:description" content="${escapeHtml(story.summary)}">` : "",
+      `<meta name="twitter:card" content="summary">`,
+      `<script type="application/ld+json">${scriptJson(liveBlogPosting(story, url))}</script>`,
+    ].join("\n");
+    const props: PageProps["live"] = { snapshot: story, renderedAt: new Date().toISOString() };
+    send(res, 200, page(build, "live", props, { title: story.title, description: story.summary || story.title, canonicalUrl: url, head }));
+  });
+
+  router.get("/stories/:id/history", async (req, res) => {
+    const story = await storyOr404(req, res);
+    if (!story) return;
+    const versions = (await store.history(story.id, { limit: HISTORY_PAGE })) ?? [];
+    const props: PageProps["history"] = { story, versions, renderedAt: new Date().toISOString() };
+    send(res, 200, page(build, "history", props, { title: `History: ${story.title}`, description: `Every change to "${story.title}", with corrections.` }));
+  });
+
+  router.get("/stories/:id/ticker", async (req, res) => {
+    const story = await storyOr404(req, res);
+    if (!story) return;
+    const maxItems = Math.min(versionQuery(req, "maxItems") ?? 10, 50);
+    const props: PageProps["ticker"] = { snapshot: story, renderedAt: new Date().toISOString(), maxItems };
+    send(res, 200, page(build, "ticker", props, { title: `${story.title}: ticker` }));
+  });
+
+  async function storyOr404(req: Request, res: Response): Promise<Snapshot | undefined> {
+    const story = await store.latest(storyIdOf(req));
+    if (!story) {
+      const props: PageProps["list"] = {
+        stories: await store.listStories(),
+        renderedAt: new Date().toISOString(),
+        notice: "We could not find that story. Here is what we are covering.",
+      };
+      send(res, 404, page(build, "list", props, { title: "Story not found" }, false));
+    }
+    return story;
+  }
+
+  return router;
+}
+
+function page<P extends PageName>(
+  build: ClientBuild,
+  name: P,
+  props: PageProps[P],
+  meta: { title: string; description?: string; canonicalUrl?: string; head?: string },
+  hydrate = true,
+): string {
+  const rendered = build.renderers[name](props as never);
+  return htmlDocument({
+    ...meta,
+    head: `${meta.head ?? ""}\n${rendered.head}`,
+    body: rendered.body,
+    assets: build.assets(name, hydrate),
+    ...(hydrate ? { props } : {}),
+  });
+}
+
+function send(res: Response, status: number, html: string): void {
+  res.status(status).setHeader("Cache-Control", "no-cache").type("html").send(html);
+}

@@ -1,0 +1,6 @@
+/**
+ * The wire protocol version of DESIGN.md §4; `subscribe` may carry it. In a module of its own so
+ * that browser bundles can import it without the zod schemas of protocol.ts.
+ */
+export const PROTOCOL_VERSION = 1;
+export const SUPPORTED_PROTOCOLS: readonly number[] = [1];

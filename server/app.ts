@@ -80,6 +80,14 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
     perMessageDeflate: false,
     cors: { origin: config.embedOrigins === "*" ? "*" : config.embedOrigins },
+    // CORS headers do not stop a WebSocket upgrade: the Origin is checked at the handshake itself.
+    // Programs send no Origin and may connect; browsers on other sites need EMBED_ORIGINS.
+    allowRequest: (req, callback) => {
+      const origin = req.headers.origin;
+      const allowed =
+        config.embedOrigins === "*" || !origin || origin === new URL(config.publicUrl).origin || config.embedOrigins.includes(origin);
+      callback(allowed ? null : "origin not allowed", allowed);
+    },
   });
   const hub = new StoryHub(io, store);
   const service = new StoryService(store, hub);

@@ -27,8 +27,15 @@ export const UpdateStoryBody = z
   })
   .refine(atLeastOneField, "give at least one of title, summary, status");
 
+/** Markdown is kept exactly as written (leading spaces make code blocks); it must not be blank. */
+const markdownBody = z
+  .string()
+  .max(LIMITS.body)
+  .refine((s) => s.trim().length > 0, "must not be empty")
+  .refine((s) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(s), "must not contain control characters");
+
 export const AddEntryBody = z.strictObject({
-  body: nonEmpty(LIMITS.body),
+  body: markdownBody,
   headline: plainText(LIMITS.headline).optional(),
   kind: EntryKind.default("update"),
   pinned: z.boolean().default(false),
@@ -36,7 +43,7 @@ export const AddEntryBody = z.strictObject({
 
 export const EditEntryBody = z
   .strictObject({
-    body: nonEmpty(LIMITS.body).optional(),
+    body: markdownBody.optional(),
     headline: plainText(LIMITS.headline).optional(),
     kind: EntryKind.optional(),
     pinned: z.boolean().optional(),

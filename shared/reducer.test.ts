@@ -75,7 +75,7 @@ describe("reduce", () => {
     expect(() => reduce(undefined, stamp({ type: "remove_entry", entryId: "e_aaaa" }, 1))).toThrow(/No such story/);
   });
 
-  it("renders sanitized HTML from the Markdown body and counts text revisions, not pins", () => {
+  it("renders sanitized HTML from the Markdown body and counts every edit as a revision", () => {
     const added = reduce(created, stamp({ type: "add_entry", entryId: "e_aaaa", body: "**Sirens** <script>alert(1)</script>", kind: "breaking", pinned: false }, 1))!;
     const entry = added.snapshot.entries.e_aaaa!;
     expect(entry.html).toContain("<strong>Sirens</strong>");
@@ -83,11 +83,11 @@ describe("reduce", () => {
     expect(entry.revision).toBe(1);
 
     const pinned = reduce(added.snapshot, stamp({ type: "edit_entry", entryId: "e_aaaa", pinned: true }, 2))!;
-    expect(pinned.snapshot.entries.e_aaaa).toMatchObject({ pinned: true, revision: 1, updatedAt: at(1) });
+    expect(pinned.snapshot.entries.e_aaaa).toMatchObject({ pinned: true, revision: 2, updatedAt: at(1) }); // not a text change
     expect(pinned.summary).toMatch(/^Pinned entry e_aaaa/);
 
     const corrected = reduce(pinned.snapshot, stamp({ type: "edit_entry", entryId: "e_aaaa", body: "Sirens stopped", kind: "correction" }, 3))!;
-    expect(corrected.snapshot.entries.e_aaaa).toMatchObject({ revision: 2, updatedAt: at(3), html: "<p>Sirens stopped</p>" });
+    expect(corrected.snapshot.entries.e_aaaa).toMatchObject({ revision: 3, updatedAt: at(3), html: "<p>Sirens stopped</p>" });
     expect(corrected.summary).toMatch(/as a correction$/);
     expect(corrected.snapshot.updatedAt).toBe(at(3));
   });

@@ -88,7 +88,7 @@ function nextSnapshot(current: Snapshot, op: Exclude<StampedOperation, { type: "
       const before = existingEntry(current, op.entryId);
       const entry = editedEntry(before, op);
       if (!entry) return null;
-      const pinOnly = entry.revision === before.revision;
+      const pinOnly = entry.updatedAt === before.updatedAt;
       return {
         snapshot: { ...current, entries: { ...current.entries, [entry.id]: entry } },
         summary: pinOnly
@@ -110,7 +110,10 @@ function existingEntry(story: Snapshot, entryId: string): Entry {
   return entry;
 }
 
-/** The entry after an edit, or null if nothing changes. Text edits count as a revision; pinning does not. */
+/**
+ * The entry after an edit, or null if nothing changes. Every edit is a revision (DESIGN.md §1);
+ * only text edits (body, headline, kind) move `updatedAt`, which readers see as "Updated HH:MM".
+ */
 function editedEntry(before: Entry, op: Extract<StampedOperation, { type: "edit_entry" }>): Entry | null {
   const headline = op.headline === undefined ? before.headline : op.headline || undefined;
   const body = op.body ?? before.body;
@@ -128,7 +131,7 @@ function editedEntry(before: Entry, op: Extract<StampedOperation, { type: "edit_
     kind,
     pinned,
     updatedAt: textChanged ? op.at : before.updatedAt,
-    revision: textChanged ? before.revision + 1 : before.revision,
+    revision: before.revision + 1,
   };
 }
 

@@ -31,7 +31,7 @@ export function changesSince(visit: LastVisit | undefined, snapshot: Snapshot): 
   if (!visit || visit.version >= snapshot.version) return marks;
   for (const entry of Object.values(snapshot.entries) as Entry[]) {
     if (entry.createdAt > visit.updatedAt) marks[entry.id] = "new";
-    else if (entry.revision > 1 && entry.updatedAt > visit.updatedAt) marks[entry.id] = "updated";
+    else if (entry.updatedAt > visit.updatedAt) marks[entry.id] = "updated";
   }
   return marks;
 }

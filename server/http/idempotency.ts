@@ -43,9 +43,21 @@ export function idempotency(store: Store): RequestHandler {
   };
 }
 
-/** What makes two requests "the same request" for an Idempotency-Key: method, path and body. */
+/**
+ * What makes two requests "the same request" for an Idempotency-Key: method, path and body, with
+ * object keys sorted so that a client re-serialising its body on retry is still recognised.
+ */
 export function fingerprintOf(method: string, path: string, body: unknown): string {
-  return createHash("sha256").update(JSON.stringify([method, path, body ?? null])).digest("base64url");
+  return createHash("sha256").update(canonicalJson([method, path, body ?? null])).digest("base64url");
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
 }
 
 export function ticketOf(res: Response): IdempotencyTicket | undefined {
@@ -55,5 +67,6 @@ export function ticketOf(res: Response): IdempotencyTicket | undefined {
 export function sendStored(res: Response, response: StoredResponse): void {
   const version = (response.body as { version?: unknown }).version;
   if (typeof version === "number") res.setHeader("ETag", `"${version}"`);
+  if (response.location) res.setHeader("Location", response.location);
   res.status(response.status).json(response.body);
 }

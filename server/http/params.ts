@@ -20,11 +20,11 @@ export function entryIdOf(req: Request): string {
 }
 
 /** An optional positive integer query parameter such as `?version=12`; anything else is a 400. */
-export function versionQuery(req: Request, name: string): number | undefined {
+export function versionQuery(req: Request, name: string, code = "invalid_version"): number | undefined {
   const raw = req.query[name];
   if (raw === undefined) return undefined;
   const parsed = VersionParam.safeParse(raw);
-  if (!parsed.success) throw new ApiError(400, "invalid_version", `?${name} must be a positive integer.`);
+  if (!parsed.success) throw new ApiError(400, code, `?${name} must be a positive integer.`);
   return parsed.data;
 }
 

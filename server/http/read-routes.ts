@@ -14,12 +14,19 @@ const HISTORY_PAGE = { default: 100, max: 500 };
 export function readRoutes(store: Store): Router {
   const router = Router();
 
-  // Public data: any site may read it from its own scripts (no credentials are involved).
+  // Public data: any site may read it from its own scripts (no credentials are involved), and
+  // revalidate with If-None-Match. Writes get no CORS grant: browsers elsewhere cannot send them.
   router.use((req, res, next) => {
-    if (req.method === "GET" || req.method === "HEAD") {
+    if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") {
       res.setHeader("Access-Control-Allow-Origin", "*");
       res.setHeader("Access-Control-Expose-Headers", "ETag");
       res.setHeader("Cross-Origin-Resource-Policy", "cross-origin");
+    }
+    if (req.method === "OPTIONS" && req.get("access-control-request-method")) {
+      res.setHeader("Access-Control-Allow-Methods", "GET, HEAD");
+      res.setHeader("Access-Control-Allow-Headers", "If-None-Match");
+      res.setHeader("Access-Control-Max-Age", "86400");
+      return void res.status(204).end();
     }
     next();
   });
@@ -45,7 +52,9 @@ export function readRoutes(store: Store): Router {
     if (to !== undefined && from > to) throw new ApiError(400, "invalid_version", "?from must not be greater than ?to.");
     const target = to === undefined ? await store.latest(storyId) : await store.snapshotAt(storyId, to);
     if (!target) throw await notFound(store, storyId, to);
-    if (from > target.version) throw new ApiError(404, "version_not_found", `The story is at version ${target.version}.`);
+    if (from > target.version) {
+      throw new ApiError(404, "version_not_found", `The story is at version ${target.version}.`, { latestVersion: target.version });
+    }
     const base = await store.snapshotAt(storyId, from);
     if (!base) throw await notFound(store, storyId, from);
     res.setHeader("Cache-Control", to === undefined ? REVALIDATE : IMMUTABLE);
@@ -55,7 +64,7 @@ export function readRoutes(store: Store): Router {
   router.get("/stories/:id/history", async (req, res) => {
     const storyId = storyIdOf(req);
     const before = versionQuery(req, "before");
-    const limit = Math.min(versionQuery(req, "limit") ?? HISTORY_PAGE.default, HISTORY_PAGE.max);
+    const limit = Math.min(versionQuery(req, "limit", "validation_failed") ?? HISTORY_PAGE.default, HISTORY_PAGE.max);
     const versions: HistoryItem[] | undefined = await store.history(storyId, { limit, ...(before ? { before } : {}) });
     if (!versions) throw await notFound(store, storyId);
     res.setHeader("Cache-Control", REVALIDATE);

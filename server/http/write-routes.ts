@@ -12,8 +12,9 @@ import { entryIdOf, expectedVersionOf, storyIdOf } from "./params.js";
 /** Largest JSON body accepted: a 10 000-character entry of 4-byte characters, plus headroom. */
 export const JSON_BODY_LIMIT = "64kb";
 
+// Judged on the header alone: Express's req.is() says "no" for an empty body, which is a 400, not a 415.
 const requireJson: RequestHandler = (req, _res, next) => {
-  if (!req.is("application/json")) {
+  if (!/^application\/json\s*(;|$)/i.test(req.get("content-type") ?? "")) {
     throw new ApiError(415, "unsupported_media_type", "Send the body as Content-Type: application/json.");
   }
   next();
@@ -43,12 +44,11 @@ export function writeRoutes(store: Store, service: StoryService, adminToken: str
   router.post("/stories", ...withBody, async (req, res) => {
     const body = parseOr400(CreateStoryBody, req.body, "story");
     const ticket = ticketOf(res);
-    const respond = (c: Committed): StoredResponse => ({ status: 201, body: c.snapshot });
+    const respond = (c: Committed): StoredResponse => ({ status: 201, body: c.snapshot, location: `/api/stories/${c.snapshot.id}` });
     const committed = await service.createStory(body, {
       author: { name: principalOf(res).name },
       ...(ticket ? { idempotency: { ...ticket, respond } } : {}),
     });
-    res.setHeader("Location", `/api/stories/${committed.snapshot.id}`);
     sendStored(res, committed.response ?? respond(committed));
   });
 

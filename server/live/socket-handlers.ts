@@ -1,25 +1,47 @@
 import type { Logger } from "pino";
 import { issuesOf, type ErrorBody } from "../../shared/api.js";
-import { SUPPORTED_PROTOCOLS, SubscribeRequest, UnsubscribeRequest, roomOf, type Ack, type UnsubscribeAck } from "../../shared/protocol.js";
+import { SUPPORTED_PROTOCOLS, SubscribeRequest, UnsubscribeRequest, type Ack, type UnsubscribeAck } from "../../shared/protocol.js";
 import type { LiveServer, LiveSocket, StoryHub } from "./story-hub.js";
 
 /** Stories one socket may follow at once; a page shows one story, a dashboard a handful. */
 export const MAX_SUBSCRIPTIONS_PER_SOCKET = 50;
 
-const fail = (code: string, message: string, details?: unknown): Ack => ({
+const fail = (code: string, message: string, details?: unknown): Extract<Ack, { ok: false }> => ({
   ok: false,
   error: { code, message, ...(details === undefined ? {} : { details }) } satisfies ErrorBody,
 });
 
-/** Wires DESIGN.md §4's events to the hub, validating every payload before it reaches it. */
+/**
+ * Wires DESIGN.md §4's events to the hub, validating every payload before it reaches it. Each
+ * socket's subscriptions are tracked synchronously, so the per-socket cap holds under parallel
+ * subscribes and an unsubscribe that overtakes a loading subscribe wins.
+ */
 export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logger): void {
   io.on("connection", (socket: LiveSocket) => {
+    /** Story id → the token of its latest subscribe; a stale token means "superseded". */
+    const following = new Map<string, symbol>();
+
     socket.on("subscribe", async (...args: unknown[]) => {
       const { payload, ack } = splitAck<Ack>(args);
+      const request = parseSubscribe(payload);
+      if (!request.ok) return ack(request);
+      const { storyId, version } = request;
+      if (!following.has(storyId) && following.size >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
+        return ack(fail("too_many_subscriptions", `One connection may follow at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} stories.`));
+      }
+      const token = Symbol(storyId);
+      following.set(storyId, token);
       try {
-        ack(await subscribe(socket, hub, payload));
+        const result = await hub.subscribe(socket, storyId, version, () => following.get(storyId) === token);
+        if (result === "not_found") {
+          if (following.get(storyId) === token) following.delete(storyId);
+          return ack(fail("story_not_found", `No story "${storyId}".`));
+        }
+        if (result === "cancelled") return ack(fail("cancelled", "This subscribe was overtaken by a later subscribe or unsubscribe."));
+        ack({ ok: true, version: result });
       } catch (error) {
-        log.error({ err: error, storyId: (payload as { storyId?: unknown })?.storyId }, "subscribe failed");
+        if (following.get(storyId) === token) following.delete(storyId);
+        log.error({ err: error, storyId }, "subscribe failed");
         ack(fail("internal_error", "The server could not subscribe you; retry shortly."));
       }
     });
@@ -28,6 +50,7 @@ export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logge
       const { payload, ack } = splitAck<UnsubscribeAck>(args);
       const request = UnsubscribeRequest.safeParse(payload);
       if (!request.success) return ack(fail("bad_request", "unsubscribe needs {storyId}."));
+      following.delete(request.data.storyId);
       hub.unsubscribe(socket, request.data.storyId);
       ack({ ok: true });
     });
@@ -44,22 +67,21 @@ function splitAck<T>(args: unknown[]): { payload: unknown; ack: (result: T) => v
   return { payload: args.length > 1 ? args[0] : undefined, ack: last as (result: T) => void };
 }
 
-async function subscribe(socket: LiveSocket, hub: StoryHub, payload: unknown): Promise<Ack> {
+/**
+ * Validates a subscribe. The protocol is checked first and loosely: a newer client's payload may
+ * not match this server's schema, and it must hear "protocol_unsupported", not "bad_request".
+ */
+function parseSubscribe(payload: unknown): { ok: true; storyId: string; version?: number } | Extract<Ack, { ok: false }> {
+  const protocol = (payload as { protocol?: unknown } | null)?.protocol;
+  if (protocol !== undefined && !SUPPORTED_PROTOCOLS.includes(protocol as number)) {
+    return fail("protocol_unsupported", `This server speaks protocol ${SUPPORTED_PROTOCOLS.join(", ")}; reload the page to get a current client.`);
+  }
   const request = SubscribeRequest.safeParse(payload);
   if (!request.success) {
     return fail("bad_request", "subscribe needs {storyId, version?, protocol?} with a valid story id and a positive integer version.", {
       issues: issuesOf(request.error),
     });
   }
-  const { storyId, version, protocol } = request.data;
-  if (protocol !== undefined && !SUPPORTED_PROTOCOLS.includes(protocol)) {
-    return fail("protocol_unsupported", `This server speaks protocol ${SUPPORTED_PROTOCOLS.join(", ")}; reload the page to get a current client.`);
-  }
-  const following = socket.rooms.size - 1; // every socket is also in its own room
-  if (following >= MAX_SUBSCRIPTIONS_PER_SOCKET && !socket.rooms.has(roomOf(storyId))) {
-    return fail("too_many_subscriptions", `One connection may follow at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} stories.`);
-  }
-  const current = await hub.subscribe(socket, storyId, version);
-  if (current === undefined) return fail("story_not_found", `No story "${storyId}".`);
-  return { ok: true, version: current };
+  const { storyId, version } = request.data;
+  return { ok: true, storyId, ...(version === undefined ? {} : { version }) };
 }

@@ -28,9 +28,8 @@ export class StoryHub {
   publish(committed: Committed): void {
     const { snapshot, previous, ops } = committed;
     if (!committed.changed) return;
-    const cached = this.#latest.get(snapshot.id);
-    if (cached && cached.version >= snapshot.version) return;
-    this.#remember(snapshot);
+    // A subscriber may have loaded this version from the store already; the cache keeps the newest.
+    this.#freshest(snapshot);
     if (!previous) return; // a new story has no readers yet
     const message: PatchMessage = { storyId: snapshot.id, from: previous.version, to: snapshot.version, ops };
     this.io.to(roomOf(snapshot.id)).emit("patch", message);
@@ -39,12 +38,19 @@ export class StoryHub {
   /**
    * Joins `socket` to the story and sends what it lacks: nothing if it is current, one patch from
    * `version` if that is smaller than the snapshot, else the snapshot. Returns the version the
-   * socket now has, or undefined for an unknown story.
+   * socket now has, "not_found" for an unknown story, or "cancelled" when `stillWanted` says the
+   * socket gave up (unsubscribed, or subscribed again) while the story was loading.
    */
-  async subscribe(socket: LiveSocket, storyId: string, version?: number): Promise<number | undefined> {
+  async subscribe(
+    socket: LiveSocket,
+    storyId: string,
+    version: number | undefined,
+    stillWanted: () => boolean,
+  ): Promise<number | "not_found" | "cancelled"> {
     const loaded = await this.#load(storyId);
-    if (!loaded) return undefined;
+    if (!loaded) return "not_found";
     const base = version !== undefined && version < loaded.version ? await this.store.snapshotAt(storyId, version) : undefined;
+    if (!stillWanted()) return "cancelled";
 
     // From here on nothing awaits: the state sent and the room join happen before any later broadcast.
     const latest = this.#freshest(loaded);

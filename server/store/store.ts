@@ -7,6 +7,8 @@ import type { Snapshot, StorySummary } from "../../shared/story.js";
 export interface StoredResponse {
   status: number;
   body: unknown;
+  /** The Location header of a creation, replayed with it. */
+  location?: string;
 }
 
 export interface IdempotencyClaim {

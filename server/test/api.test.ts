@@ -190,3 +190,43 @@ describe("logging", () => {
     expect(output).not.toContain("secret-cookie");
   });
 });
+
+describe("review fixes", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+    await server.api("/api/stories", { body: { id: "s", title: "S" } });
+  });
+  afterAll(() => server.close());
+
+  it("replays a creation with its Location, and recognises a retry whose keys come in another order", async () => {
+    const first = await server.api("/api/stories", { body: { id: "idem", title: "Idem", summary: "x" }, headers: { "idempotency-key": "c1" } });
+    const replay = await server.api("/api/stories", { body: '{"summary":"x","title":"Idem","id":"idem"}', headers: { "idempotency-key": "c1" } });
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.headers.get("location")).toBe(first.headers.get("location"));
+  });
+
+  it("keeps Markdown bodies exactly as written", async () => {
+    const body = "    const x = 1;\n\nafter";
+    const res = await server.api("/api/stories/s/entries", { body: { body } });
+    const { entry } = (await res.json()) as EntryResponse;
+    expect(entry.body).toBe(body);
+    expect(entry.html).toContain("<pre><code>const x = 1;");
+  });
+
+  it("answers an empty JSON body with 400, not 415", async () => {
+    const res = await server.api("/api/stories/s/entries", { method: "POST", headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(400);
+  });
+
+  it("answers a cross-origin preflight for reads", async () => {
+    const res = await fetch(`${server.url}/api/stories/s`, {
+      method: "OPTIONS",
+      headers: { origin: "https://partner.example", "access-control-request-method": "GET", "access-control-request-headers": "if-none-match" },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    expect(res.headers.get("access-control-allow-headers")).toBe("If-None-Match");
+  });
+});

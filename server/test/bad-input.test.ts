@@ -187,7 +187,7 @@ const httpCases: HttpCase[] = [
   { name: "patch without from", send: () => server.api(`/api/stories/${STORY}/patch`, { auth: false }), status: 400, code: "invalid_version" },
   { name: "patch with from=0", send: () => server.api(`/api/stories/${STORY}/patch?from=0`, { auth: false }), status: 400, code: "invalid_version" },
   { name: "patch from a version after the latest", send: () => server.api(`/api/stories/${STORY}/patch?from=999999`, { auth: false }), status: 404, code: "version_not_found" },
-  { name: "history with ?limit=abc", send: () => server.api(`/api/stories/${STORY}/history?limit=abc`, { auth: false }), status: 400, code: "invalid_version" },
+  { name: "history with ?limit=abc", send: () => server.api(`/api/stories/${STORY}/history?limit=abc`, { auth: false }), status: 400, code: "validation_failed" },
 ];
 
 describe("HTTP bad input", () => {

@@ -1,6 +1,14 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { io as connect } from "socket.io-client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Snapshot } from "../../shared/story.js";
 import { followStory, type LiveSocket } from "../../client/lib/live-client.js";
+import { createApp } from "../app.js";
+import { loadConfig } from "../config.js";
+import { SqliteStore } from "../store/sqlite-store.js";
 import { startServer, type TestServer } from "./harness.js";
 
 /** Resolves when `check` holds, polling; fails with `what` after `ms`. */
@@ -162,5 +170,67 @@ describe("live sync over Socket.IO", () => {
     await post("after stop");
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(r.messages).toEqual(["snapshot"]);
+  });
+});
+
+describe("subscription bookkeeping under parallel events", () => {
+  let server: TestServer;
+  beforeEach(async () => {
+    server = await startServer();
+  });
+  afterEach(() => server.close());
+
+  it("lets an unsubscribe overtake a subscribe that is still loading", async () => {
+    await server.api("/api/stories", { body: { id: "race", title: "Race" } });
+    await server.api("/api/stories/race/entries", { body: { body: "so that version 1 needs a catch-up read" } });
+    for (let round = 0; round < 10; round++) {
+      const socket = server.socket();
+      const got: string[] = [];
+      socket.on("patch", () => got.push("patch"));
+      const subscribed = socket.emitWithAck("subscribe", { storyId: "race", version: 1 });
+      const unsubscribed = socket.emitWithAck("unsubscribe", { storyId: "race" });
+      await Promise.all([subscribed, unsubscribed]);
+      await server.api("/api/stories/race/entries", { body: { body: `round ${round}` } });
+      await new Promise((r) => setTimeout(r, 30));
+      expect(got).toEqual([]);
+      socket.disconnect();
+    }
+  });
+
+  it("holds the per-connection cap when subscribes arrive all at once", async () => {
+    for (let n = 0; n < 55; n++) await server.api("/api/stories", { body: { id: `cap-${n}`, title: `Cap ${n}` } });
+    const socket = server.socket();
+    const acks = await Promise.all(Array.from({ length: 55 }, (_, n) => socket.emitWithAck("subscribe", { storyId: `cap-${n}` })));
+    expect(acks.filter((a) => a.ok)).toHaveLength(50);
+    expect(acks.filter((a) => !a.ok).map((a) => !a.ok && a.error.code)).toEqual(Array(5).fill("too_many_subscriptions"));
+  });
+
+  it("tells a newer client its protocol is unsupported even when the rest of its payload is new too", async () => {
+    const socket = server.socket();
+    const ack = await socket.emitWithAck("subscribe", { storyId: "x", protocol: 2, since: "abc" } as never);
+    expect(ack).toMatchObject({ ok: false, error: { code: "protocol_unsupported" } });
+  });
+});
+
+describe("EMBED_ORIGINS", () => {
+  it("refuses socket handshakes from browsers on other sites, websocket included", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "live-ticker-origins-"));
+    const config = loadConfig({ PORT: "0", DATA_DIR: dir, EMBED_ORIGINS: "https://partner.example" });
+    const app = createApp(config, new SqliteStore(join(dir, "db")), { log: pino({ level: "silent" }) });
+    const url = `http://127.0.0.1:${await app.listen()}`;
+    const attempt = (origin: string | undefined, transport: "websocket" | "polling") =>
+      new Promise<boolean>((resolve) => {
+        const socket = connect(url, { transports: [transport], reconnection: false, ...(origin ? { extraHeaders: { origin } } : {}) });
+        socket.on("connect", () => (socket.disconnect(), resolve(true)));
+        socket.on("connect_error", () => (socket.disconnect(), resolve(false)));
+      });
+    try {
+      expect(await attempt("https://evil.example", "websocket")).toBe(false);
+      expect(await attempt("https://evil.example", "polling")).toBe(false);
+      expect(await attempt("https://partner.example", "websocket")).toBe(true);
+      expect(await attempt(undefined, "websocket")).toBe(true);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -8,9 +8,15 @@ const Env = z.object({
   DATABASE_URL: z.string().optional(),
   REDIS_URL: z.string().optional(),
   PUBLIC_URL: z.url().optional(),
-  TICKER_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  TICKER_ADMIN_TOKEN: z
+    .string()
+    .min(16, "must be at least 16 characters")
+    // The Authorization header parser accepts only these, so any other token could never sign in.
+    .regex(/^[\x21-\x7E]*$/, "may contain only visible ASCII characters (no spaces, control characters or non-ASCII letters)")
+    .optional(),
   EMBED_ORIGINS: z.string().default("*"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DEMO_INTERVAL_MS: z.coerce.number().int("must be a whole number of milliseconds").min(0, "must not be negative").default(4000),
 });
 
 export interface Config {
@@ -24,6 +30,8 @@ export interface Config {
   /** `*` or a list of origins allowed to open sockets and frame the widget. */
   embedOrigins: "*" | string[];
   logLevel: z.infer<typeof Env>["LOG_LEVEL"];
+  /** Pause between updates of `--demo`'s live replay. */
+  demoIntervalMs: number;
 }
 
 /** Reads DESIGN.md §2's environment variables; throws one readable error listing every bad one. */
@@ -45,5 +53,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.TICKER_ADMIN_TOKEN,
     embedOrigins: origins === "*" ? "*" : origins.split(/[\s,]+/).filter(Boolean),
     logLevel: e.LOG_LEVEL,
+    demoIntervalMs: e.DEMO_INTERVAL_MS,
   };
 }

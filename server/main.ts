@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { createApp } from "./app.js";
-import { loadConfig } from "./config.js";
+import { type Config, loadConfig } from "./config.js";
 import { ClientBuild } from "./pages/client-build.js";
 import { replayDemoStory, seedIfEmpty } from "./seed/seed.js";
 import { SqliteStore } from "./store/sqlite-store.js";
@@ -12,7 +12,7 @@ import { SqliteStore } from "./store/sqlite-store.js";
 const demo = process.argv.includes("--demo");
 if (demo && !process.env.DATA_DIR) process.env.DATA_DIR = mkdtempSync(join(tmpdir(), "live-ticker-demo-"));
 
-const config = loadConfig();
+const config = readConfig();
 const log = pino({ level: config.logLevel });
 if (config.databaseUrl || config.redisUrl) {
   log.fatal("DATABASE_URL / REDIS_URL (several nodes) are not supported by this build yet; unset them to run on SQLite.");
@@ -29,7 +29,7 @@ log.info({ url: `http://${config.host}:${port}`, dataDir: config.dataDir }, "liv
 if (!config.adminToken) log.warn("TICKER_ADMIN_TOKEN is not set: the write API will refuse every request.");
 
 if (demo) {
-  const intervalMs = Number(process.env.DEMO_INTERVAL_MS ?? 4000);
+  const intervalMs = config.demoIntervalMs;
   log.info({ story: `http://${config.host}:${port}/api/stories/kyiv-strikes`, intervalMs }, "demo: posting the story live");
   void replayDemoStory(app.service, {
     intervalMs,
@@ -60,4 +60,15 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       (error: unknown) => (log.error({ err: error }, "shutdown failed"), process.exit(1)),
     );
   });
+}
+
+/** The configuration, or one fatal log line naming every invalid variable and exit 1: no stack trace. */
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    // LOG_LEVEL may be the bad variable itself, so this logger does not read it.
+    pino({ level: "info" }).fatal(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  }
 }

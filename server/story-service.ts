@@ -1,4 +1,4 @@
-import { slugify, slugVariant } from "../shared/ids.js";
+import { randomSlugVariant, slugify, slugVariant } from "../shared/ids.js";
 import type { Operation } from "../shared/operations.js";
 import { ReducerError } from "../shared/reducer.js";
 import type { Author } from "../shared/story.js";
@@ -13,8 +13,17 @@ export interface WriteOptions {
   at?: string;
 }
 
-/** Slug variants tried when a story is created without an id and its title's slug is taken. */
+/** Numbered slug variants (-2 … -20) tried when a story is created without an id and its title's slug is taken. */
 const SLUG_ATTEMPTS = 20;
+/** Then a few random ones (-k3f9x2), so a busy slug such as "story" never makes a creation fail. */
+const RANDOM_SLUG_ATTEMPTS = 5;
+
+/** The ids tried, in order, for a story created without one: its slug, numbered variants, then random ones. */
+function* slugCandidates(base: string): Generator<string> {
+  yield base;
+  for (let n = 2; n <= SLUG_ATTEMPTS; n++) yield slugVariant(base, n);
+  for (let n = 0; n < RANDOM_SLUG_ATTEMPTS; n++) yield randomSlugVariant(base);
+}
 
 /**
  * The one path for every change to a story: stamp the operation, commit it durably, then broadcast
@@ -42,15 +51,16 @@ export class StoryService {
     fields: { id?: string; title: string; summary?: string },
     options: WriteOptions,
   ): Promise<Committed> {
-    const base = fields.id ?? slugify(fields.title);
-    const attempts = fields.id ? 1 : SLUG_ATTEMPTS;
-    for (let n = 1; ; n++) {
-      const storyId = n === 1 ? base : slugVariant(base, n);
+    const candidates = fields.id !== undefined ? [fields.id] : slugCandidates(slugify(fields.title));
+    let lastError: unknown;
+    for (const storyId of candidates) {
       try {
         return await this.apply(storyId, { type: "create_story", storyId, title: fields.title, summary: fields.summary ?? "" }, options);
       } catch (error) {
-        if (!(error instanceof ReducerError && error.code === "story_exists") || n >= attempts) throw error;
+        if (!(error instanceof ReducerError && error.code === "story_exists")) throw error;
+        lastError = error;
       }
     }
+    throw lastError;
   }
 }

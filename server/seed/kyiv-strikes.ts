@@ -63,7 +63,7 @@ export const demoStory: {
     // 6
     {
       headline: "At least 11 people injured, early reports say",
-      body: "Initial reports put the number of people hurt in the capital at **at least 11**. The figure may change as emergency crews reach the damaged buildings.",
+      body: "Early reports say **at least 11** people have been hurt in the capital. The number may change as emergency crews reach the damaged buildings.",
       minute: 78,
     },
     // 7
@@ -93,10 +93,10 @@ export const demoStory: {
       pinned: true,
       minute: 161,
     },
-    // 11 (edits entry 6 in place)
+    // 11 (edits entry 6 in place: new figure, new headline)
     {
-      headline: "At least 11 people injured, early reports say",
-      body: "Initial reports put the number of people hurt in the capital at at least 11. *Updated: police have since raised the figure to at least 15; see the correction above.*",
+      headline: "Injury toll rises to at least 15",
+      body: "Ukraine's National Police say **at least 15** people have been hurt in the capital. *Updated: early reports had put the number at 11; see the correction above.*",
       minute: 164,
       edits: 6,
     },

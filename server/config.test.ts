@@ -1,0 +1,111 @@
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "./config.js";
+
+const TOKEN = "a-long-enough-admin-token";
+
+function configError(env: NodeJS.ProcessEnv): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error("expected loadConfig to reject the configuration");
+}
+
+describe("loadConfig", () => {
+  it("applies DESIGN.md §2's defaults to an empty environment", () => {
+    expect(loadConfig({})).toEqual({
+      port: 8080,
+      host: "127.0.0.1",
+      dataDir: resolve("./data"),
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      publicUrl: "http://127.0.0.1:8080",
+      adminToken: undefined,
+      embedOrigins: "*",
+      logLevel: "info",
+      demoIntervalMs: 4000,
+    });
+  });
+
+  it("treats empty variables as unset", () => {
+    expect(loadConfig({ PORT: "", TICKER_ADMIN_TOKEN: "", DEMO_INTERVAL_MS: "", LOG_LEVEL: "" })).toMatchObject({
+      port: 8080,
+      adminToken: undefined,
+      demoIntervalMs: 4000,
+      logLevel: "info",
+    });
+  });
+
+  it("reads every variable it is given", () => {
+    expect(
+      loadConfig({
+        PORT: "0",
+        HOST: "0.0.0.0",
+        DATA_DIR: "/var/lib/live-ticker",
+        TICKER_ADMIN_TOKEN: TOKEN,
+        LOG_LEVEL: "silent",
+        DEMO_INTERVAL_MS: "250",
+      }),
+    ).toMatchObject({ port: 0, host: "0.0.0.0", dataDir: "/var/lib/live-ticker", adminToken: TOKEN, logLevel: "silent", demoIntervalMs: 250 });
+    expect(loadConfig({ DEMO_INTERVAL_MS: "0" }).demoIntervalMs).toBe(0);
+  });
+
+  it.each([
+    [{}, "http://127.0.0.1:8080"],
+    [{ HOST: "news.example", PORT: "3000" }, "http://news.example:3000"],
+    [{ HOST: "::1", PORT: "8081" }, "http://[::1]:8081"],
+    [{ PUBLIC_URL: "https://live.news.example/ticker/" }, "https://live.news.example/ticker"],
+    [{ PUBLIC_URL: "https://live.news.example", HOST: "0.0.0.0" }, "https://live.news.example"],
+  ])("derives PUBLIC_URL from %j as %j", (env, publicUrl) => {
+    expect(loadConfig(env).publicUrl).toBe(publicUrl);
+  });
+
+  it.each([
+    [undefined, "*"],
+    ["*", "*"],
+    ["  *  ", "*"],
+    ["https://a.example", ["https://a.example"]],
+    ["https://a.example,https://b.example", ["https://a.example", "https://b.example"]],
+    [" https://a.example, https://b.example  https://c.example ,", ["https://a.example", "https://b.example", "https://c.example"]],
+  ])("parses EMBED_ORIGINS %j as %j", (value, origins) => {
+    expect(loadConfig(value === undefined ? {} : { EMBED_ORIGINS: value }).embedOrigins).toEqual(origins);
+  });
+
+  it("names every bad variable in one message", () => {
+    const message = configError({
+      PORT: "99999",
+      LOG_LEVEL: "loud",
+      PUBLIC_URL: "not a url",
+      TICKER_ADMIN_TOKEN: "short",
+      DEMO_INTERVAL_MS: "-5",
+    });
+    expect(message).toMatch(/^Invalid configuration: /);
+    for (const name of ["PORT", "LOG_LEVEL", "PUBLIC_URL", "TICKER_ADMIN_TOKEN", "DEMO_INTERVAL_MS"]) expect(message).toContain(`${name}: `);
+    expect(message).toContain("TICKER_ADMIN_TOKEN: must be at least 16 characters");
+    expect(message).toContain("DEMO_INTERVAL_MS: must not be negative");
+    expect(message).not.toMatch(/\n\s+at /); // a message, not a stack trace
+  });
+
+  it.each(["1.5", "soon"])("rejects DEMO_INTERVAL_MS=%j", (value) => {
+    expect(configError({ DEMO_INTERVAL_MS: value })).toContain("DEMO_INTERVAL_MS: ");
+  });
+
+  it.each([
+    ["a space", "a-long-enough admin-token"],
+    ["a tab", "a-long-enough-admin-token\t"],
+    ["a control character", "a-long-enough-admin-token\u0000"],
+    ["a non-ASCII letter", "a-long-enough-admin-tokén"],
+    ["Cyrillic", "довгий-токен-адміністратора"],
+  ])("rejects a TICKER_ADMIN_TOKEN with %s, which no Authorization header could carry", (_, token) => {
+    expect(configError({ TICKER_ADMIN_TOKEN: token })).toBe(
+      "Invalid configuration: TICKER_ADMIN_TOKEN: may contain only visible ASCII characters (no spaces, control characters or non-ASCII letters)",
+    );
+  });
+
+  it("accepts a token of any visible ASCII characters", () => {
+    const token = "!\"#$%&'()*+,-./0123456789:;<=>?@AZaz[\\]^_`{|}~";
+    expect(loadConfig({ TICKER_ADMIN_TOKEN: token }).adminToken).toBe(token);
+  });
+});

@@ -1,8 +1,11 @@
 import { entriesInDisplayOrder } from "../../shared/display-order.js";
+import { plainFirstLine } from "../../shared/plain-text.js";
 import type { Snapshot } from "../../shared/story.js";
 
 /** How many updates the structured data lists; search engines read the newest ones. */
 const MAX_UPDATES = 50;
+/** schema.org headlines are short; an update without one gets the start of its text. */
+const HEADLINE_MAX = 110;
 
 /** schema.org LiveBlogPosting for a story, so search engines show it as live coverage. */
 export function liveBlogPosting(story: Snapshot, pageUrl: string): Record<string, unknown> {
@@ -24,17 +27,11 @@ export function liveBlogPosting(story: Snapshot, pageUrl: string): Record<string
       "@type": "BlogPosting",
       "@id": `${pageUrl}#${entry.id}`,
       url: `${pageUrl}#${entry.id}`,
-      headline: entry.headline ?? firstWords(entry.body),
+      headline: entry.headline ?? plainFirstLine(entry.body, HEADLINE_MAX),
       articleBody: entry.body,
       datePublished: entry.createdAt,
       dateModified: entry.updatedAt,
       author: { "@type": "Organization", name: entry.author.name },
     })),
   };
-}
-
-/** A headline for an update that has none: its opening words, as schema.org requires one. */
-function firstWords(body: string): string {
-  const text = body.replace(/[*_`#>[\]()]/g, "").replace(/\s+/g, " ").trim();
-  return text.length > 110 ? `${text.slice(0, 107)}…` : text;
 }

@@ -1,0 +1,38 @@
+import { plainFirstLine } from "../../shared/plain-text.js";
+import type { Entry, Snapshot } from "../../shared/story.js";
+
+// What the crawl shows and says: pure, so it is tested without a browser.
+
+/** How long an item's text may be when it comes from the body (headlines are shown whole). */
+export const TICKER_TEXT_MAX = 140;
+/** Crawl speed: the duration of one loop is the width of one copy of the items at this speed. */
+export const CRAWL_PX_PER_SECOND = 60;
+/** Duration used by the server render and until the strip is measured in the browser. */
+export const DEFAULT_CRAWL_SECONDS = 40;
+/** The shortest loop, so a strip with one short item does not race. */
+export const MIN_CRAWL_SECONDS = 8;
+
+/** What the ticker shows for an entry: its headline, or else the start of its body. */
+export function tickerText(entry: Entry): string {
+  const headline = entry.headline?.trim();
+  return headline ? headline : plainFirstLine(entry.body, TICKER_TEXT_MAX);
+}
+
+/** Newest first by creation time, ties by id; code-point comparisons so server and browser agree. */
+export function newestFirst(entries: Entry[]): Entry[] {
+  return entries.toSorted((a, b) =>
+    a.createdAt === b.createdAt ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.createdAt < b.createdAt ? 1 : -1,
+  );
+}
+
+/** The latest entries, newest first (pinned does not matter in the crawl). */
+export function latestEntries(snapshot: Snapshot, max: number): Entry[] {
+  return newestFirst(Object.values(snapshot.entries)).slice(0, Math.max(0, Math.floor(max)));
+}
+
+/** The screen-reader announcement for entries added by a live update. */
+export function announcementFor(added: Entry[]): string {
+  if (added.length === 0) return "";
+  if (added.length > 3) return `${added.length} new updates. Latest: ${tickerText(added[0]!)}`;
+  return added.map((entry) => `New update: ${tickerText(entry)}`).join(". ");
+}

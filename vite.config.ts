@@ -21,6 +21,7 @@ export default defineConfig(({ isSsrBuild }) => ({
             ticker: "client/entries/ticker.ts",
             history: "client/entries/history.ts",
             list: "client/entries/list.ts",
+            editor: "client/entries/editor.ts",
           },
         },
       },

@@ -10,6 +10,8 @@ export interface PageProps {
   ticker: { snapshot: Snapshot; renderedAt: string; maxItems?: number; linkBase?: string };
   history: { story: Snapshot; versions: HistoryItem[]; renderedAt: string };
   list: { stories: StorySummary[]; renderedAt: string; notice?: string };
+  /** The desk renders in the browser only (no crawlers, and it needs the signed-in user). */
+  editor: Record<string, never>;
 }
 
 export type PageName = keyof PageProps;

@@ -10,7 +10,11 @@ import type { Config } from "./config.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { readRoutes } from "./http/read-routes.js";
-import { writeRoutes } from "./http/write-routes.js";
+import { accountRoutes } from "./http/account-routes.js";
+import { authenticate, sessionPolicy } from "./http/auth.js";
+import { draftRoutes } from "./http/draft-routes.js";
+import { sessionRoutes } from "./http/session-routes.js";
+import { committer, writeRoutes } from "./http/write-routes.js";
 import type { ClientBuild } from "./pages/client-build.js";
 import { pageRoutes } from "./pages/page-routes.js";
 import { registerSocketHandlers } from "./live/socket-handlers.js";
@@ -94,7 +98,16 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   registerSocketHandlers(io, hub, log.child({ component: "live" }));
 
   app.use(healthRoutes(store));
-  app.use("/api", readRoutes(store), writeRoutes(store, service, config.adminToken));
+  const policy = sessionPolicy(config.publicUrl);
+  app.use(
+    "/api",
+    authenticate(store.accounts, config.adminToken, policy),
+    readRoutes(store),
+    sessionRoutes(store.accounts, policy),
+    accountRoutes(store.accounts),
+    draftRoutes(store, committer(store, service)),
+    writeRoutes(store, service),
+  );
   if (options.clientBuild) app.use(pageRoutes(store, options.clientBuild, config.publicUrl));
   app.use(notFound);
   app.use(errorHandler(store));

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { createApp } from "./app.js";
+import { createAccount } from "./http/account-routes.js";
 import { type Config, loadConfig } from "./config.js";
 import { ClientBuild } from "./pages/client-build.js";
 import { replayDemoStory, seedIfEmpty } from "./seed/seed.js";
@@ -26,7 +27,15 @@ const abort = new AbortController();
 if (!demo && (await seedIfEmpty(store, app.service))) log.info({ storyId: "kyiv-strikes" }, "seeded the demo story");
 const port = await app.listen();
 log.info({ url: `http://${config.host}:${port}`, dataDir: config.dataDir }, "live-ticker listening");
-if (!config.adminToken) log.warn("TICKER_ADMIN_TOKEN is not set: the write API will refuse every request.");
+// DESIGN.md §2: with no account and no admin token nobody could ever write, so make an admin
+// whose one-time password is printed this once (it must be replaced at first sign-in).
+if (!config.adminToken && (await store.accounts.countUsers()) === 0) {
+  const { password } = await createAccount(store.accounts, "admin", "admin");
+  log.warn(
+    { username: "admin", oneTimePassword: password, signIn: `http://${config.host}:${port}/editor` },
+    "created the first account: sign in as admin with this one-time password, then choose your own (it is not shown again)",
+  );
+}
 
 if (demo) {
   const intervalMs = config.demoIntervalMs;

@@ -11,6 +11,8 @@ export interface WriteOptions {
   idempotency?: CommitRequest["idempotency"];
   /** Timestamp of the change; the server's clock unless replaying a recorded sequence. */
   at?: string;
+  /** The draft this write publishes (removed atomically with it). */
+  consumeDraft?: string;
 }
 
 /** Numbered slug variants (-2 … -20) tried when a story is created without an id and its title's slug is taken. */
@@ -41,6 +43,7 @@ export class StoryService {
       operation: { ...operation, at: options.at ?? new Date().toISOString(), author: options.author },
       ...(options.expectedVersion === undefined ? {} : { expectedVersion: options.expectedVersion }),
       ...(options.idempotency ? { idempotency: options.idempotency } : {}),
+      ...(options.consumeDraft ? { consumeDraft: options.consumeDraft } : {}),
     });
     this.hub.publish(committed);
     return committed;

@@ -7,7 +7,16 @@ import type { Author, EntryKind, StoryStatus } from "./story.js";
 export type Operation =
   | { type: "create_story"; storyId: string; title: string; summary: string }
   | { type: "update_story"; title?: string; summary?: string; status?: StoryStatus }
-  | { type: "add_entry"; entryId: string; body: string; headline?: string; kind: EntryKind; pinned: boolean }
+  | {
+      type: "add_entry";
+      entryId: string;
+      body: string;
+      headline?: string;
+      kind: EntryKind;
+      pinned: boolean;
+      /** Who wrote it, when not who publishes it (a contributor's draft published by an editor). */
+      byline?: Author;
+    }
   | { type: "edit_entry"; entryId: string; body?: string; headline?: string; kind?: EntryKind; pinned?: boolean }
   | { type: "remove_entry"; entryId: string };
 

@@ -71,7 +71,7 @@ function nextSnapshot(current: Snapshot, op: Exclude<StampedOperation, { type: "
         id: op.entryId,
         createdAt: op.at,
         updatedAt: op.at,
-        author: op.author,
+        author: op.byline ?? op.author,
         kind: op.kind,
         pinned: op.pinned,
         ...(op.headline ? { headline: op.headline } : {}),

@@ -1,29 +1,153 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler, Response } from "express";
+import type { AccountStore, Role, UserWithHash } from "../store/accounts.js";
+import { secretHash } from "../auth/secrets.js";
 import { ApiError } from "./errors.js";
 
-/** Who is writing: `id` scopes idempotency keys, `name` is the author readers see. */
+/**
+ * Who is writing. `id` scopes idempotency keys, `name` is the author readers see, `role` decides
+ * what they may do. API tokens act as their owner; the admin token acts as an admin.
+ */
 export interface Principal {
   id: string;
   name: string;
+  role: Role;
+  via: "admin-token" | "api-token" | "session";
+  userId?: string;
+  sessionHash?: string;
+  mustChangePassword: boolean;
+}
+
+export interface SessionPolicy {
+  cookieName: string;
+  secure: boolean;
+  idleMs: number;
+  absoluteMs: number;
+  /** The site's own origin, for the CSRF check of cookie-authenticated writes. */
+  origin: string;
+}
+
+/** OWASP session guidance, sized for a night shift: idle 2 h, absolute 12 h. */
+export function sessionPolicy(publicUrl: string): SessionPolicy {
+  const secure = publicUrl.startsWith("https:");
+  return {
+    // The __Host- prefix pins the cookie to this host, path / and HTTPS; browsers refuse it on http.
+    cookieName: secure ? "__Host-lt_session" : "lt_session",
+    secure,
+    idleMs: 2 * 60 * 60 * 1000,
+    absoluteMs: 12 * 60 * 60 * 1000,
+    origin: new URL(publicUrl).origin,
+  };
 }
 
 const digest = (value: string) => createHash("sha256").update(value).digest();
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export const principalOf = (res: Response) => res.locals.principal as Principal | undefined;
+
+export function userPrincipal(user: UserWithHash, via: Principal["via"], id: string, sessionHash?: string): Principal {
+  return {
+    id,
+    name: user.username,
+    role: user.role,
+    via,
+    userId: user.id,
+    mustChangePassword: user.mustChangePassword,
+    ...(sessionHash ? { sessionHash } : {}),
+  };
+}
 
 /**
- * Bearer-token authentication for writes. Comparing SHA-256 digests keeps the comparison constant
- * time whatever the length of the presented token.
+ * Resolves the credentials of a request, if any: `Authorization: Bearer` (the admin token or an
+ * API token) or the session cookie. Bad credentials are a 401; none at all leave the request
+ * anonymous for the route to judge. Cookie-authenticated writes must come from this site.
  */
-export function requireEditor(adminToken: string | undefined): RequestHandler {
+export function authenticate(accounts: AccountStore, adminToken: string | undefined, policy: SessionPolicy): RequestHandler {
   const expected = adminToken ? digest(adminToken) : undefined;
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const header = req.get("authorization");
-    if (!header) throw new ApiError(401, "unauthorized", "Sign in or send Authorization: Bearer <token>.");
-    const match = /^Bearer ([\x21-\x7E]+)$/i.exec(header);
-    if (!match || !expected || !timingSafeEqual(digest(match[1]!), expected)) {
-      throw new ApiError(401, "unauthorized", "The credentials are not valid.");
+    if (header !== undefined) {
+      const match = /^Bearer ([\x21-\x7E]+)$/i.exec(header);
+      if (!match) throw new ApiError(401, "unauthorized", "Send Authorization: Bearer <token>.");
+      const secret = match[1]!;
+      if (expected && timingSafeEqual(digest(secret), expected)) {
+        res.locals.principal = { id: "admin-token", name: "Newsroom", role: "admin", via: "admin-token", mustChangePassword: false } satisfies Principal;
+        return next();
+      }
+      const token = await accounts.tokenBySecretHash(secretHash(secret));
+      const owner = token && (await accounts.userById(token.ownerId));
+      if (!token || !owner) throw new ApiError(401, "unauthorized", "The credentials are not valid.");
+      void accounts.touchToken(token.id, new Date().toISOString());
+      res.locals.principal = { ...userPrincipal(owner, "api-token", `token:${token.id}`), mustChangePassword: false };
+      return next();
     }
-    res.locals.principal = { id: "admin-token", name: "Newsroom" } satisfies Principal;
+
+    const cookie = readCookie(req, policy.cookieName);
+    if (cookie === undefined) return next();
+    const principal = await sessionPrincipal(accounts, policy, cookie);
+    if (!principal) {
+      clearSessionCookie(res, policy);
+      throw new ApiError(401, "session_expired", "Your session has ended; sign in again.");
+    }
+    if (UNSAFE.has(req.method) && !sameSite(req, policy.origin)) {
+      throw new ApiError(403, "csrf_rejected", "Cross-site requests may not change anything here.");
+    }
+    res.locals.principal = principal;
     next();
   };
+}
+
+async function sessionPrincipal(accounts: AccountStore, policy: SessionPolicy, cookie: string): Promise<Principal | undefined> {
+  const idHash = secretHash(cookie);
+  const session = await accounts.session(idHash);
+  if (!session) return undefined;
+  const now = Date.now();
+  if (now - session.lastSeenAt > policy.idleMs || now - session.createdAt > policy.absoluteMs) {
+    await accounts.deleteSession(idHash);
+    return undefined;
+  }
+  const user = await accounts.userById(session.userId);
+  if (!user) return undefined;
+  if (now - session.lastSeenAt > 60_000) await accounts.touchSession(idHash, now);
+  return userPrincipal(user, "session", `user:${user.id}`, idHash);
+}
+
+/**
+ * CSRF defence for cookie-authenticated writes (OWASP): Fetch Metadata first; browsers without it
+ * send Origin; a request with neither is not a browser on this site and must use a token.
+ */
+export function sameSite(req: Request, origin: string): boolean {
+  const site = req.get("sec-fetch-site");
+  if (site !== undefined) return site === "same-origin" || site === "none";
+  const requestOrigin = req.get("origin");
+  return requestOrigin === origin || requestOrigin === `${req.protocol}://${req.get("host")}`;
+}
+
+/** Lets through only principals with one of `roles`; an account on a one-time password may do nothing else first. */
+export function requireRole(...roles: Role[]): RequestHandler {
+  return (_req, res, next) => {
+    const principal = principalOf(res);
+    if (!principal) throw new ApiError(401, "unauthorized", "Sign in or send Authorization: Bearer <token>.");
+    if (principal.mustChangePassword) {
+      throw new ApiError(403, "password_change_required", "Choose a new password first (POST /api/session/password).");
+    }
+    if (!roles.includes(principal.role)) throw new ApiError(403, "forbidden", `This needs the ${roles.join(" or ")} role.`);
+    next();
+  };
+}
+
+export function readCookie(req: Request, name: string): string | undefined {
+  for (const part of (req.get("cookie") ?? "").split(";")) {
+    const [key, ...value] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(value.join("="));
+  }
+  return undefined;
+}
+
+export function setSessionCookie(res: Response, policy: SessionPolicy, value: string): void {
+  res.cookie(policy.cookieName, value, { httpOnly: true, sameSite: "strict", secure: policy.secure, path: "/", maxAge: policy.absoluteMs });
+}
+
+export function clearSessionCookie(res: Response, policy: SessionPolicy): void {
+  res.clearCookie(policy.cookieName, { httpOnly: true, sameSite: "strict", secure: policy.secure, path: "/" });
 }

@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from "express";
 import type { z } from "zod";
 import { issuesOf, type ErrorBody } from "../../shared/api.js";
 import { ReducerError } from "../../shared/reducer.js";
-import { VersionConflict, type Store } from "../store/store.js";
+import { DraftGone, VersionConflict, type Store } from "../store/store.js";
 import { ticketOf } from "./idempotency.js";
 
 /** An error with its HTTP status and API code; the only kind of error a client ever sees. */
@@ -39,6 +39,7 @@ const REDUCER_STATUS: Record<ReducerError["code"], number> = {
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof ReducerError) return new ApiError(REDUCER_STATUS[error.code], error.code, error.message);
+  if (error instanceof DraftGone) return new ApiError(404, "draft_not_found", error.message);
   if (error instanceof VersionConflict) {
     return new ApiError(412, "precondition_failed", `The story has changed: it is now at version ${error.currentVersion}.`, {
       currentVersion: error.currentVersion,

@@ -36,3 +36,8 @@ export function expectedVersionOf(req: Request): number | undefined {
   if (!match) throw new ApiError(400, "bad_request", 'If-Match must be a story version in quotes, e.g. If-Match: "12".');
   return Number(match[1]);
 }
+
+/** A named path segment as a string (Express types allow arrays for wildcard segments). */
+export function pathParam(req: Request, name: string): string {
+  return String(req.params[name] ?? "");
+}

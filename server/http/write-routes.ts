@@ -4,7 +4,7 @@ import { newEntryId } from "../../shared/ids.js";
 import type { Operation } from "../../shared/operations.js";
 import type { Committed, Store, StoredResponse } from "../store/store.js";
 import type { StoryService } from "../story-service.js";
-import { requireEditor, type Principal } from "./auth.js";
+import { principalOf, requireRole } from "./auth.js";
 import { ApiError, parseOr400 } from "./errors.js";
 import { idempotency, sendStored, ticketOf } from "./idempotency.js";
 import { entryIdOf, expectedVersionOf, storyIdOf } from "./params.js";
@@ -13,40 +13,61 @@ import { entryIdOf, expectedVersionOf, storyIdOf } from "./params.js";
 export const JSON_BODY_LIMIT = "64kb";
 
 // Judged on the header alone: Express's req.is() says "no" for an empty body, which is a 400, not a 415.
-const requireJson: RequestHandler = (req, _res, next) => {
+/** JSON bodies as the API takes them: strict (objects and arrays only) and at most JSON_BODY_LIMIT. */
+export const jsonBody = () => express.json({ limit: JSON_BODY_LIMIT, strict: true });
+
+export const requireJson: RequestHandler = (req, _res, next) => {
   if (!/^application\/json\s*(;|$)/i.test(req.get("content-type") ?? "")) {
     throw new ApiError(415, "unsupported_media_type", "Send the body as Content-Type: application/json.");
   }
   next();
 };
 
-/** Editor routes of DESIGN.md §3: authenticated, validated, idempotent, conditional on If-Match. */
-export function writeRoutes(store: Store, service: StoryService, adminToken: string | undefined): Router {
-  const router = Router();
-  const json = express.json({ limit: JSON_BODY_LIMIT, strict: true });
-  const auth = requireEditor(adminToken);
-  const withBody: RequestHandler[] = [auth, requireJson, json, idempotency(store)];
-  const withoutBody: RequestHandler[] = [auth, idempotency(store)];
+export type Write = (
+  req: Request,
+  res: Response,
+  storyId: string,
+  operation: Operation,
+  respond: (c: Committed) => StoredResponse,
+  extra?: { consumeDraft?: string; author?: { name: string } },
+) => Promise<void>;
 
-  /** Commits through the service, answering with `respond`; a no-op answers the same without a new version. */
-  const write = async (req: Request, res: Response, storyId: string, operation: Operation, respond: (c: Committed) => StoredResponse) => {
+/**
+ * The write path of a route: commits through the service with the principal as author, If-Match
+ * and the claimed Idempotency-Key, then answers with `respond`; a no-op answers the same way
+ * without a new version.
+ */
+export function committer(store: Store, service: StoryService): Write {
+  return async (req, res, storyId, operation, respond, extra = {}) => {
     const ticket = ticketOf(res);
     const committed = await service.apply(storyId, operation, {
-      author: { name: principalOf(res).name },
+      author: extra.author ?? { name: principalOf(res)!.name },
       ...optionalExpectedVersion(req),
       ...(ticket ? { idempotency: { ...ticket, respond } } : {}),
+      ...(extra.consumeDraft ? { consumeDraft: extra.consumeDraft } : {}),
     });
     const response = committed.response ?? respond(committed);
     if (ticket && !committed.response) await store.completeIdempotencyKey(ticket.scope, ticket.key, response);
     sendStored(res, response);
   };
+}
+
+/** Editor routes of DESIGN.md §3: authenticated, validated, idempotent, conditional on If-Match. */
+export function writeRoutes(store: Store, service: StoryService): Router {
+  const router = Router();
+  const json = jsonBody();
+  const auth = requireRole("editor", "admin");
+  const withBody: RequestHandler[] = [auth, requireJson, json, idempotency(store)];
+  const withoutBody: RequestHandler[] = [auth, idempotency(store)];
+
+  const write = committer(store, service);
 
   router.post("/stories", ...withBody, async (req, res) => {
     const body = parseOr400(CreateStoryBody, req.body, "story");
     const ticket = ticketOf(res);
     const respond = (c: Committed): StoredResponse => ({ status: 201, body: c.snapshot, location: `/api/stories/${c.snapshot.id}` });
     const committed = await service.createStory(body, {
-      author: { name: principalOf(res).name },
+      author: { name: principalOf(res)!.name },
       ...(ticket ? { idempotency: { ...ticket, respond } } : {}),
     });
     sendStored(res, committed.response ?? respond(committed));
@@ -85,10 +106,6 @@ export function writeRoutes(store: Store, service: StoryService, adminToken: str
   });
 
   return router;
-}
-
-function principalOf(res: Response): Principal {
-  return res.locals.principal as Principal;
 }
 
 function optionalExpectedVersion(req: Request): { expectedVersion?: number } {

@@ -1,5 +1,6 @@
 import express, { Router, type Request, type Response } from "express";
-import type { PageName, PageProps } from "../../client/pages.js";
+import type { PageProps } from "../../client/pages.js";
+import type { Renderers } from "../../client/ssr.js";
 import type { Snapshot } from "../../shared/story.js";
 import type { Store } from "../store/store.js";
 import { storyIdOf, versionQuery } from "../http/params.js";
@@ -53,6 +54,14 @@ export function pageRoutes(store: Store, build: ClientBuild, publicUrl: string):
     send(res, 200, page(build, "ticker", props, { title: `${story.title}: ticker` }));
   });
 
+  // The desk renders in the browser; it is never framed, so no other site can dress it up (clickjacking).
+  router.get("/editor", (_req, res) => {
+    res.setHeader("Content-Security-Policy", res.getHeader("Content-Security-Policy")!.toString().replace("frame-ancestors 'self'", "frame-ancestors 'none'"));
+    res.setHeader("X-Frame-Options", "DENY");
+    res.setHeader("Cache-Control", "no-store");
+    send(res, 200, htmlDocument({ title: "Editor's desk: live-ticker", body: "", assets: build.assets("editor", true) }));
+  });
+
   async function storyOr404(req: Request, res: Response): Promise<Snapshot | undefined> {
     const story = await store.latest(storyIdOf(req));
     if (!story) {
@@ -69,7 +78,7 @@ export function pageRoutes(store: Store, build: ClientBuild, publicUrl: string):
   return router;
 }
 
-function page<P extends PageName>(
+function page<P extends keyof Renderers>(
   build: ClientBuild,
   name: P,
   props: PageProps[P],

@@ -5,8 +5,10 @@ import type { HistoryItem } from "../../shared/api.js";
 import { applyPatch, type PatchOp } from "../../shared/patch.js";
 import { reduce } from "../../shared/reducer.js";
 import { summarize, type Snapshot, type StorySummary } from "../../shared/story.js";
+import { SqliteAccounts } from "./sqlite-accounts.js";
 import {
   CHECKPOINT_INTERVAL,
+  DraftGone,
   VersionConflict,
   type ClaimOutcome,
   type CommitRequest,
@@ -58,6 +60,7 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
  */
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
+  readonly accounts: SqliteAccounts;
   readonly #sql;
 
   constructor(file: string) {
@@ -69,6 +72,7 @@ export class SqliteStore implements Store {
     db.pragma("foreign_keys = ON");
     db.exec(SCHEMA);
     this.#db = db;
+    this.accounts = new SqliteAccounts(db);
     this.#sql = {
       list: db.prepare<[], { snapshot: string }>(
         "SELECT snapshot FROM stories ORDER BY status = 'live' DESC, updated_at DESC, id",
@@ -104,6 +108,7 @@ export class SqliteStore implements Store {
       ),
       releaseKey: db.prepare("DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND state = 'in_flight'"),
       purgeKeys: db.prepare("DELETE FROM idempotency_keys WHERE state = 'done' AND touched_at < ?"),
+      consumeDraft: db.prepare("DELETE FROM drafts WHERE story_id = ? AND id = ?"),
     };
   }
 
@@ -139,7 +144,9 @@ export class SqliteStore implements Store {
     return this.#db.transaction(() => this.#commit(request)).immediate();
   }
 
-  #commit({ storyId, operation, expectedVersion, idempotency }: CommitRequest): Committed {
+  #commit({ storyId, operation, expectedVersion, idempotency, consumeDraft }: CommitRequest): Committed {
+    // Publishing a draft removes it in the same transaction: it can be published once, never twice.
+    if (consumeDraft && this.#sql.consumeDraft.run(storyId, consumeDraft).changes === 0) throw new DraftGone();
     const previous = this.#latest(storyId);
     if (previous && expectedVersion !== undefined && previous.version !== expectedVersion) {
       throw new VersionConflict(previous.version);

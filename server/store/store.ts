@@ -1,4 +1,5 @@
 import type { HistoryItem } from "../../shared/api.js";
+import type { AccountStore } from "./accounts.js";
 import type { StampedOperation } from "../../shared/operations.js";
 import type { PatchOp } from "../../shared/patch.js";
 import type { Snapshot, StorySummary } from "../../shared/story.js";
@@ -32,6 +33,8 @@ export interface CommitRequest {
   expectedVersion?: number;
   /** Completes a claimed key in the same transaction as the write, so a crash cannot split them. */
   idempotency?: { scope: string; key: string; respond: (result: Committed) => StoredResponse };
+  /** A draft that this write publishes: removed in the same transaction, or DraftGone if already gone. */
+  consumeDraft?: string;
 }
 
 /** The outcome of a write. `previous` is absent for a new story; `changed` is false for a no-op. */
@@ -41,6 +44,13 @@ export interface Committed {
   ops: PatchOp[];
   changed: boolean;
   response?: StoredResponse;
+}
+
+/** The draft to publish was published or discarded meanwhile. */
+export class DraftGone extends Error {
+  constructor() {
+    super("The draft was already published or discarded.");
+  }
 }
 
 /** The story is no longer at the version the writer saw (`If-Match`). */
@@ -56,6 +66,8 @@ export class VersionConflict extends Error {
  * atomically and gap-free, and acknowledge a commit only once it is durable.
  */
 export interface Store {
+  /** The people who write: accounts, sessions, API tokens and drafts. */
+  readonly accounts: AccountStore;
   listStories(): Promise<StorySummary[]>;
   latest(storyId: string): Promise<Snapshot | undefined>;
   /** The snapshot at `version`, or undefined if the story or the version does not exist. */

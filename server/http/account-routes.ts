@@ -1,0 +1,99 @@
+import { Router } from "express";
+import { z } from "zod";
+import { generatePassword, hashPassword } from "../auth/passwords.js";
+import { newId, newSecret, secretHash } from "../auth/secrets.js";
+import { ROLES, type AccountStore, type TokenRecord } from "../store/accounts.js";
+import { principalOf, requireRole } from "./auth.js";
+import { ApiError, parseOr400 } from "./errors.js";
+import { pathParam } from "./params.js";
+import { publicUser } from "./session-routes.js";
+import { jsonBody, requireJson } from "./write-routes.js";
+
+export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{1,31}$/;
+const Username = z.string().regex(USERNAME_PATTERN, "2 to 32 lowercase letters, digits, dots, dashes or underscores");
+const Role = z.enum(ROLES as [string, ...string[]]).transform((role) => role as (typeof ROLES)[number]);
+const NewUser = z.strictObject({ username: Username, role: Role });
+const UserChange = z.strictObject({ role: Role });
+const NewToken = z.strictObject({ name: z.string().trim().min(1).max(100) });
+
+/** Creates an account with a one-time password, which its owner must replace at first sign-in. */
+export async function createAccount(accounts: AccountStore, username: string, role: (typeof ROLES)[number]) {
+  if (await accounts.userByUsername(username)) throw new ApiError(409, "user_exists", `There is already an account "${username}".`);
+  const password = generatePassword();
+  const user = { id: newId("u_"), username, role, createdAt: new Date().toISOString(), mustChangePassword: true };
+  await accounts.createUser({ ...user, passwordHash: await hashPassword(password) });
+  return { user, password };
+}
+
+/** Accounts (admins) and API tokens (editors for themselves, admins for everyone). */
+export function accountRoutes(accounts: AccountStore): Router {
+  const router = Router();
+  const admin = requireRole("admin");
+  const body = [requireJson, jsonBody()];
+
+  router.get("/users", admin, async (_req, res) => {
+    res.json({ users: await accounts.listUsers() });
+  });
+
+  router.post("/users", admin, ...body, async (req, res) => {
+    const { username, role } = parseOr400(NewUser, req.body, "user");
+    res.status(201).json(await createAccount(accounts, username, role));
+  });
+
+  router.patch("/users/:userId", admin, ...body, async (req, res) => {
+    const { role } = parseOr400(UserChange, req.body, "user change");
+    const user = await accounts.userById(pathParam(req, "userId"));
+    if (!user) throw new ApiError(404, "user_not_found", "No such account.");
+    await accounts.updateUser(user.id, { role });
+    await accounts.deleteSessionsOf(user.id); // the new role applies from the next sign-in
+    res.json({ user: publicUser({ ...user, role }) });
+  });
+
+  router.post("/users/:userId/password", admin, async (req, res) => {
+    const user = await accounts.userById(pathParam(req, "userId"));
+    if (!user) throw new ApiError(404, "user_not_found", "No such account.");
+    const password = generatePassword();
+    await accounts.updateUser(user.id, { passwordHash: await hashPassword(password), mustChangePassword: true });
+    await accounts.deleteSessionsOf(user.id);
+    res.json({ password });
+  });
+
+  router.delete("/users/:userId", admin, async (req, res) => {
+    if (pathParam(req, "userId") === principalOf(res)?.userId) throw new ApiError(409, "conflict", "You cannot delete your own account.");
+    if (!(await accounts.userById(pathParam(req, "userId")))) throw new ApiError(404, "user_not_found", "No such account.");
+    await accounts.deleteUser(pathParam(req, "userId"));
+    res.status(204).end();
+  });
+
+  const tokenOwner = requireRole("editor", "admin");
+  const describe = async (token: TokenRecord) => {
+    const owner = await accounts.userById(token.ownerId);
+    return { ...token, owner: owner?.username ?? "(deleted)", role: owner?.role };
+  };
+
+  router.get("/tokens", tokenOwner, async (_req, res) => {
+    const principal = principalOf(res)!;
+    const tokens = await accounts.listTokens(principal.role === "admin" ? undefined : principal.userId);
+    res.json({ tokens: await Promise.all(tokens.map(describe)) });
+  });
+
+  router.post("/tokens", tokenOwner, ...body, async (req, res) => {
+    const principal = principalOf(res)!;
+    if (!principal.userId) throw new ApiError(403, "forbidden", "Tokens belong to accounts; sign in to create one.");
+    const { name } = parseOr400(NewToken, req.body, "token");
+    const secret = newSecret("lt_");
+    const token: TokenRecord = { id: newId("t_"), name, ownerId: principal.userId, createdAt: new Date().toISOString() };
+    await accounts.createToken(token, secretHash(secret));
+    res.status(201).json({ token: await describe(token), secret });
+  });
+
+  router.delete("/tokens/:tokenId", tokenOwner, async (req, res) => {
+    const principal = principalOf(res)!;
+    const token = (await accounts.listTokens(principal.role === "admin" ? undefined : principal.userId)).find((t) => t.id === pathParam(req, "tokenId"));
+    if (!token) throw new ApiError(404, "token_not_found", "No such token.");
+    await accounts.deleteToken(token.id);
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,82 @@
+import { Router } from "express";
+import { z } from "zod";
+import { MIN_PASSWORD_LENGTH, hashPassword, verifyPassword } from "../auth/passwords.js";
+import { LoginThrottle } from "../auth/login-throttle.js";
+import { newSecret, secretHash } from "../auth/secrets.js";
+import type { AccountStore, User, UserWithHash } from "../store/accounts.js";
+import { clearSessionCookie, principalOf, readCookie, sameSite, setSessionCookie, type SessionPolicy } from "./auth.js";
+import { ApiError, parseOr400 } from "./errors.js";
+import { jsonBody, requireJson } from "./write-routes.js";
+
+const Login = z.strictObject({ username: z.string().max(64), password: z.string().max(1024) });
+const PasswordChange = z.strictObject({
+  currentPassword: z.string().max(1024),
+  newPassword: z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024),
+});
+
+export const publicUser = ({ passwordHash: _hash, ...user }: UserWithHash): User => user;
+
+/** Sign in, sign out, who am I, and choosing one's own password. */
+export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, throttle = new LoginThrottle()): Router {
+  const router = Router();
+
+  router.post("/session", requireJson, jsonBody(), async (req, res) => {
+    // A login form posted from another site would sign the victim into the attacker's account.
+    if (!sameSite(req, policy.origin)) throw new ApiError(403, "csrf_rejected", "Sign in from this site.");
+    const { username, password } = parseOr400(Login, req.body, "sign-in");
+    const address = req.ip ?? "unknown";
+    const wait = await throttle.waitSeconds(username, address);
+    if (wait > 0) {
+      res.setHeader("Retry-After", String(wait));
+      throw new ApiError(429, "rate_limited", `Too many failed sign-ins; try again in ${Math.ceil(wait / 60)} min.`, { retryAfter: wait });
+    }
+    const user = await accounts.userByUsername(username);
+    if (!(await verifyPassword(user?.passwordHash, password)) || !user) {
+      await throttle.failed(username, address);
+      throw new ApiError(401, "invalid_credentials", "The name or the password is not right.");
+    }
+    await throttle.succeeded(username);
+
+    // A new session id on every sign-in, and the one the browser had (if any) is gone.
+    const previous = readCookie(req, policy.cookieName);
+    if (previous) await accounts.deleteSession(secretHash(previous));
+    const id = newSecret();
+    const now = Date.now();
+    await accounts.createSession({ idHash: secretHash(id), userId: user.id, createdAt: now, lastSeenAt: now });
+    setSessionCookie(res, policy, id);
+    req.log.info({ userId: user.id }, "signed in");
+    res.json({ user: publicUser(user) });
+  });
+
+  router.get("/session", async (_req, res) => {
+    const principal = principalOf(res);
+    const user = principal?.via === "session" && principal.userId ? await accounts.userById(principal.userId) : undefined;
+    if (!user) throw new ApiError(401, "unauthorized", "Not signed in.");
+    res.setHeader("Cache-Control", "no-store");
+    res.json({ user: publicUser(user) });
+  });
+
+  router.delete("/session", async (_req, res) => {
+    const principal = principalOf(res);
+    if (principal?.sessionHash) await accounts.deleteSession(principal.sessionHash);
+    clearSessionCookie(res, policy);
+    res.status(204).end();
+  });
+
+  router.post("/session/password", requireJson, jsonBody(), async (req, res) => {
+    const principal = principalOf(res);
+    const user = principal?.via === "session" && principal.userId ? await accounts.userById(principal.userId) : undefined;
+    if (!user || !principal?.sessionHash) throw new ApiError(401, "unauthorized", "Sign in to change your password.");
+    const { currentPassword, newPassword } = parseOr400(PasswordChange, req.body, "password change");
+    if (!(await verifyPassword(user.passwordHash, currentPassword))) {
+      throw new ApiError(403, "invalid_credentials", "The current password is not right.");
+    }
+    if (newPassword === currentPassword) throw new ApiError(400, "validation_failed", "Choose a password you have not used here.");
+    await accounts.updateUser(user.id, { passwordHash: await hashPassword(newPassword), mustChangePassword: false });
+    await accounts.deleteSessionsOf(user.id, principal.sessionHash);
+    req.log.info({ userId: user.id }, "password changed");
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -17,8 +17,8 @@ export class LoginThrottle {
   async waitSeconds(username: string, address: string): Promise<number> {
     const [byAccount, byAddress] = await Promise.all([this.#account.get(username), this.#address.get(address)]);
     const blocked = [
-      byAccount && byAccount.consumedPoints > ACCOUNT.points ? byAccount.msBeforeNext : 0,
-      byAddress && byAddress.consumedPoints > ADDRESS.points ? byAddress.msBeforeNext : 0,
+      byAccount && byAccount.consumedPoints >= ACCOUNT.points ? byAccount.msBeforeNext : 0,
+      byAddress && byAddress.consumedPoints >= ADDRESS.points ? byAddress.msBeforeNext : 0,
     ];
     return Math.ceil(Math.max(...blocked) / 1000);
   }

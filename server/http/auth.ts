@@ -87,6 +87,8 @@ export function authenticate(accounts: AccountStore, adminToken: string | undefi
     const principal = await sessionPrincipal(accounts, policy, cookie);
     if (!principal) {
       clearSessionCookie(res, policy);
+      // Signing in is how the holder of a dead cookie recovers: let that through.
+      if (req.method === "POST" && req.path === "/session") return next();
       throw new ApiError(401, "session_expired", "Your session has ended; sign in again.");
     }
     if (UNSAFE.has(req.method) && !sameSite(req, policy.origin)) {

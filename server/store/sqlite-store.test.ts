@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { expect, it } from "vitest";
 import { SqliteStore } from "./sqlite-store.js";
 import { describeStoreContract } from "./store-contract.js";
+import { describeAccountsContract } from "./accounts-contract.js";
 
 const freshFile = () => join(mkdtempSync(join(tmpdir(), "live-ticker-store-")), "live-ticker.db");
 
@@ -12,6 +13,7 @@ describeStoreContract("SQLite", async () => {
   const file = freshFile();
   return { store: new SqliteStore(file), reopen: async () => new SqliteStore(file) };
 });
+describeAccountsContract("SQLite", async () => new SqliteStore(freshFile()));
 
 it("keeps the log in WAL mode, so readers never block the writer", async () => {
   const file = freshFile();

@@ -29,8 +29,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `node --import tsx server/main.ts` and resolves once it logs "live-ticker listening". */
-export async function startChild(dataDir: string): Promise<Child> {
+/**
+ * Starts `node --import tsx server/main.ts` and resolves once it logs "live-ticker listening".
+ * `env` overrides the child's environment; a variable set to undefined is removed (e.g. TICKER_ADMIN_TOKEN).
+ */
+export async function startChild(dataDir: string, options: { env?: Record<string, string | undefined> } = {}): Promise<Child> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -43,6 +46,10 @@ export async function startChild(dataDir: string): Promise<Child> {
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
   delete env.PUBLIC_URL;
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
   const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   children.add(child);
   child.once("exit", () => children.delete(child));

@@ -1,0 +1,131 @@
+import type { Entry, EntryKind, Snapshot, StoryStatus } from "../../shared/story.js";
+
+/**
+ * What a desk write touches, so the desk can tell whether someone else's change got in its way:
+ * story fields, one entry, or nothing existing (a new entry, which only cares whether the story
+ * is still live).
+ */
+export type StoryField = "title" | "summary" | "status";
+export type WriteTarget =
+  | { type: "story"; fields: StoryField[] }
+  | { type: "entry"; entryId: string }
+  | { type: "new-entry" };
+
+/** The parts of an entry an editor writes. */
+export interface EntryText {
+  headline: string;
+  body: string;
+  kind: EntryKind;
+  pinned: boolean;
+}
+
+export function entryText(entry: Entry): EntryText {
+  return { headline: entry.headline ?? "", body: entry.body, kind: entry.kind, pinned: entry.pinned };
+}
+
+function sameEntry(a: Entry, b: Entry): boolean {
+  return a.revision === b.revision && a.body === b.body && (a.headline ?? "") === (b.headline ?? "") && a.kind === b.kind && a.pinned === b.pinned;
+}
+
+/** Whether what `target` touches is the same in `from` and `to`. */
+export function targetUnchanged(target: WriteTarget, from: Snapshot, to: Snapshot): boolean {
+  switch (target.type) {
+    case "story":
+      return target.fields.every((field) => from[field] === to[field]);
+    case "entry": {
+      const a = from.entries[target.entryId];
+      const b = to.entries[target.entryId];
+      return a !== undefined && b !== undefined && sameEntry(a, b);
+    }
+    case "new-entry":
+      return from.status === to.status;
+  }
+}
+
+/**
+ * The version to send as If-Match. The version the change was based on, unless the live view has
+ * moved on without touching what the change writes: then nothing of anyone else's can be
+ * overwritten and the live version is sent (so a colleague's new update elsewhere in the story is
+ * not a conflict). Whatever the server has beyond `live` still answers 412.
+ */
+export function ifMatchVersion(target: WriteTarget, base: Snapshot, live: Snapshot | undefined): number {
+  if (live && live.id === base.id && live.version > base.version && targetUnchanged(target, base, live)) return live.version;
+  return base.version;
+}
+
+export interface FieldChange {
+  field: StoryField;
+  before: string;
+  now: string;
+}
+
+export interface ConflictReport {
+  /** The story's version now. */
+  version: number;
+  /** Whether someone else changed what this write touches. */
+  targetChanged: boolean;
+  /** For entry writes: the entry as the editor started from it, and as it is now (undefined: removed). */
+  entry?: { before: EntryText | undefined; now: EntryText | undefined };
+  /** For story writes: the target fields someone else changed. */
+  fields?: FieldChange[];
+  /** Everything else that changed between the two versions, one short sentence each. */
+  others: string[];
+}
+
+const STORY_FIELDS: StoryField[] = ["title", "summary", "status"];
+const MAX_LISTED = 5;
+
+/** A short plain label for an entry: its headline, or the start of its body. */
+export function entryLabel(entry: Pick<Entry, "headline" | "body">): string {
+  const text = entry.headline?.trim() || entry.body.replace(/\s+/g, " ").trim();
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+}
+
+function statusSentence(status: StoryStatus): string {
+  return status === "ended" ? "The story was marked as ended." : "The story was marked as live.";
+}
+
+/** What changed between the version a write was based on and the latest one, centred on the write's target. */
+export function describeConflict(target: WriteTarget, base: Snapshot, latest: Snapshot): ConflictReport {
+  const report: ConflictReport = { version: latest.version, targetChanged: !targetUnchanged(target, base, latest), others: [] };
+  const targetFields = target.type === "story" ? target.fields : [];
+  const targetEntry = target.type === "entry" ? target.entryId : undefined;
+
+  if (target.type === "story") {
+    report.fields = target.fields
+      .filter((field) => base[field] !== latest[field])
+      .map((field) => ({ field, before: base[field], now: latest[field] }));
+  }
+  if (targetEntry !== undefined) {
+    const before = base.entries[targetEntry];
+    const now = latest.entries[targetEntry];
+    report.entry = { before: before && entryText(before), now: now && entryText(now) };
+  }
+
+  for (const field of STORY_FIELDS) {
+    if (targetFields.includes(field) || base[field] === latest[field]) continue;
+    report.others.push(field === "status" ? statusSentence(latest.status) : `The story's ${field} was changed.`);
+  }
+
+  const added: string[] = [];
+  const edited: string[] = [];
+  const removed: string[] = [];
+  for (const [id, entry] of Object.entries(latest.entries)) {
+    if (id === targetEntry) continue;
+    const old = base.entries[id];
+    if (!old) added.push(entryLabel(entry));
+    else if (!sameEntry(old, entry)) edited.push(entryLabel(entry));
+  }
+  for (const [id, entry] of Object.entries(base.entries)) {
+    if (id !== targetEntry && !latest.entries[id]) removed.push(entryLabel(entry));
+  }
+  const list = (labels: string[]) => {
+    const shown = labels.slice(0, MAX_LISTED).map((label) => `“${label}”`);
+    return labels.length > MAX_LISTED ? `${shown.join(", ")} and ${labels.length - MAX_LISTED} more` : shown.join(", ");
+  };
+  const updates = (n: number) => (n === 1 ? "update" : "updates");
+  if (added.length) report.others.push(`${added.length} new ${updates(added.length)}: ${list(added)}.`);
+  if (edited.length) report.others.push(`${edited.length} ${updates(edited.length)} edited: ${list(edited)}.`);
+  if (removed.length) report.others.push(`${removed.length} ${updates(removed.length)} removed: ${list(removed)}.`);
+  return report;
+}

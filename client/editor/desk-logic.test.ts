@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { LIMITS, STORY_ID_PATTERN } from "../../shared/story.js";
+import type { Entry, Snapshot } from "../../shared/story.js";
+import { composerStorageKey, loadComposition, saveComposition, clearComposition } from "./composer-store.js";
+import { describeConflict, ifMatchVersion, targetUnchanged } from "./conflict.js";
+import { DESK_LIMITS, STORY_ID_INPUT_PATTERN, USERNAME_INPUT_PATTERN } from "./limits.js";
+import { parseRoute } from "./route.js";
+
+const at = "2026-05-24T01:00:00.000Z";
+const entry = (id: string, fields: Partial<Entry> = {}): Entry => ({
+  id, createdAt: at, updatedAt: at, author: { name: "Desk" }, kind: "update", pinned: false, body: `Body of ${id}`, html: "", revision: 1, ...fields,
+});
+const story = (version: number, entries: Entry[], fields: Partial<Snapshot> = {}): Snapshot => ({
+  id: "s", version, title: "Title", summary: "", status: "live", createdAt: at, updatedAt: at,
+  entries: Object.fromEntries(entries.map((e) => [e.id, e])), ...fields,
+});
+
+class MemoryStorage {
+  map = new Map<string, string>();
+  getItem(key: string) { return this.map.get(key) ?? null; }
+  setItem(key: string, value: string) { this.map.set(key, value); }
+  removeItem(key: string) { this.map.delete(key); }
+}
+
+describe("conflicts", () => {
+  const a = entry("e_aaaa1111", { headline: "Sirens" });
+  const base = story(5, [a]);
+
+  it("rebases onto the live version only when the target is untouched", () => {
+    const otherAdded = story(6, [a, entry("e_bbbb2222")]);
+    expect(ifMatchVersion({ type: "entry", entryId: a.id }, base, otherAdded)).toBe(6);
+    const sameEdited = story(6, [{ ...a, body: "Changed", revision: 2 }]);
+    expect(ifMatchVersion({ type: "entry", entryId: a.id }, base, sameEdited)).toBe(5);
+    expect(ifMatchVersion({ type: "story", fields: ["title"] }, base, story(6, [a], { summary: "x" }))).toBe(6);
+    expect(ifMatchVersion({ type: "story", fields: ["title"] }, base, story(6, [a], { title: "New" }))).toBe(5);
+    expect(ifMatchVersion({ type: "new-entry" }, base, story(6, [a], { status: "ended" }))).toBe(5);
+    expect(ifMatchVersion({ type: "new-entry" }, base, undefined)).toBe(5);
+    expect(ifMatchVersion({ type: "new-entry" }, story(7, [a]), story(6, [a]))).toBe(7);
+  });
+
+  it("treats a removed entry as changed", () => {
+    expect(targetUnchanged({ type: "entry", entryId: a.id }, base, story(6, []))).toBe(false);
+  });
+
+  it("describes their change to the same entry and everything else", () => {
+    const latest = story(8, [{ ...a, headline: "Sirens again", body: "New text", revision: 2 }, entry("e_cccc3333", { headline: "Power cut" })], { status: "ended" });
+    const report = describeConflict({ type: "entry", entryId: a.id }, base, latest);
+    expect(report.version).toBe(8);
+    expect(report.targetChanged).toBe(true);
+    expect(report.entry?.before).toMatchObject({ headline: "Sirens", body: `Body of ${a.id}` });
+    expect(report.entry?.now).toMatchObject({ headline: "Sirens again", body: "New text" });
+    expect(report.others).toEqual(["The story was marked as ended.", "1 new update: “Power cut”."]);
+  });
+
+  it("describes story field changes", () => {
+    const report = describeConflict({ type: "story", fields: ["title", "summary"] }, base, story(6, [a], { title: "Their title" }));
+    expect(report.fields).toEqual([{ field: "title", before: "Title", now: "Their title" }]);
+    expect(report.others).toEqual([]);
+  });
+
+  it("says when the entry was removed", () => {
+    const report = describeConflict({ type: "entry", entryId: a.id }, base, story(6, []));
+    expect(report.entry?.now).toBeUndefined();
+    expect(report.targetChanged).toBe(true);
+  });
+});
+
+describe("composer storage", () => {
+  it("keeps text and key per story and forgets blank compositions", () => {
+    const storage = new MemoryStorage();
+    const first = loadComposition(storage, "s");
+    expect(first).toMatchObject({ headline: "", body: "", kind: "update", pinned: false });
+    expect(first.key).toMatch(/^[0-9a-f-]{36}$/);
+    saveComposition(storage, "s", { ...first, body: "Draft text", kind: "breaking" });
+    expect(storage.map.has(composerStorageKey("s"))).toBe(true);
+    expect(composerStorageKey("s")).toBe("live-ticker:composer:s");
+    expect(loadComposition(storage, "s")).toEqual({ ...first, body: "Draft text", kind: "breaking" });
+    expect(loadComposition(storage, "other").body).toBe("");
+    saveComposition(storage, "s", { ...first, body: "  " });
+    expect(storage.map.size).toBe(0);
+    saveComposition(storage, "s", { ...first, body: "x" });
+    clearComposition(storage, "s");
+    expect(storage.map.size).toBe(0);
+  });
+
+  it("survives garbage and a missing storage", () => {
+    const storage = new MemoryStorage();
+    storage.setItem(composerStorageKey("s"), "{not json");
+    expect(loadComposition(storage, "s").body).toBe("");
+    storage.setItem(composerStorageKey("s"), JSON.stringify({ body: 3, kind: "weird", key: "" }));
+    expect(loadComposition(storage, "s")).toMatchObject({ body: "", kind: "update" });
+    expect(loadComposition(undefined, "s").body).toBe("");
+  });
+});
+
+describe("routes and limits", () => {
+  it("parses the desk's hashes and ignores entry anchors", () => {
+    expect(parseRoute("")).toEqual({ view: "stories" });
+    expect(parseRoute("#story=kyiv-strikes")).toEqual({ view: "stories", storyId: "kyiv-strikes" });
+    expect(parseRoute("#story=Bad Id")).toEqual({ view: "stories" });
+    expect(parseRoute("#admin")).toEqual({ view: "admin" });
+    expect(parseRoute("#e_7Gh2kQ9x")).toBeUndefined();
+  });
+
+  it("repeats the data model's limits exactly", () => {
+    expect(DESK_LIMITS).toEqual({ headline: LIMITS.headline, body: LIMITS.body, title: LIMITS.title, summary: LIMITS.summary });
+    // As browsers compile a pattern attribute: anchored, with the v flag.
+    const asInput = (pattern: string) => new RegExp(`^(?:${pattern})$`, "v");
+    for (const id of ["kyiv-strikes", "a", "0-day", "a".repeat(64), "A", "-a", "a_b", "a".repeat(65), ""]) {
+      expect(asInput(STORY_ID_INPUT_PATTERN).test(id), id).toBe(STORY_ID_PATTERN.test(id));
+    }
+    const username = /^[a-z0-9][a-z0-9._-]{1,31}$/; // the editor API contract
+    for (const name of ["ada", "a.b_c-d", "a", "Ada", ".ab", "a".repeat(32), "a".repeat(33)]) {
+      expect(asInput(USERNAME_INPUT_PATTERN).test(name), name).toBe(username.test(name));
+    }
+  });
+});

@@ -1,0 +1,114 @@
+import type { EntryKind, Snapshot, StoryStatus } from "../../shared/story.js";
+import { ApiFailure, type EditorApi } from "./api.js";
+import { describeConflict, ifMatchVersion, type ConflictReport, type WriteTarget } from "./conflict.js";
+import type { LiveView } from "./live-view.svelte.js";
+
+/** The editor's side of a write, as the conflict panel shows it. */
+export interface MyChange {
+  headline?: string;
+  body?: string;
+  kind?: EntryKind;
+  pinned?: boolean;
+  removed?: boolean;
+  title?: string;
+  summary?: string;
+  status?: StoryStatus;
+}
+
+/** One conditional write to a story, resendable against a newer version. */
+export interface DeskWrite {
+  /** "your edit of “Sirens again”": what the conflict panel calls it. */
+  what: string;
+  target: WriteTarget;
+  /** The story as the editor saw it when making the change. */
+  base: Snapshot;
+  mine: MyChange;
+  /** Sends the write with `If-Match: "<ifMatch>"`; the same Idempotency-Key on every resend. */
+  send(ifMatch: number): Promise<{ version: number }>;
+  /** After the server took it (first try or re-applied). */
+  onDone?(): void;
+  /** After the editor discarded it in the conflict panel. */
+  onDiscard?(): void;
+}
+
+export interface Conflict {
+  id: number;
+  write: DeskWrite;
+  latest: Snapshot;
+  report: ConflictReport;
+  busy: boolean;
+  error: unknown;
+}
+
+export type WriteOutcome = "done" | "conflict";
+
+/** How long a write waits for the live view to show the desk's own previous write. */
+const CATCH_UP_MS = 3000;
+
+/**
+ * Sends the desk's writes to one story with If-Match, and turns a 412 into a conflict the editor
+ * resolves: re-apply against the new version, or discard. Nothing is ever overwritten silently.
+ */
+export class StoryWriter {
+  conflicts = $state.raw<Conflict[]>([]);
+  #nextId = 1;
+  #lastWritten = 0;
+
+  readonly #api: EditorApi;
+  readonly #live: LiveView;
+
+  constructor(api: EditorApi, live: LiveView) {
+    this.#api = api;
+    this.#live = live;
+  }
+
+  /** "done", "conflict" (now in `conflicts`), or throws the API's error. */
+  async run(write: DeskWrite): Promise<WriteOutcome> {
+    // The desk's own last write must be in the live view first, or the next one would look stale.
+    if (this.#lastWritten) await this.#live.reach(this.#lastWritten, CATCH_UP_MS);
+    const ifMatch = ifMatchVersion(write.target, write.base, this.#live.snapshot);
+    try {
+      const result = await write.send(ifMatch);
+      this.#lastWritten = Math.max(this.#lastWritten, result.version);
+      write.onDone?.();
+      return "done";
+    } catch (error) {
+      if (!(error instanceof ApiFailure && error.code === "precondition_failed")) throw error;
+      const latest = await this.#api.getStory(write.base.id);
+      const conflict: Conflict = {
+        id: this.#nextId++,
+        write,
+        latest,
+        report: describeConflict(write.target, write.base, latest),
+        busy: false,
+        error: undefined,
+      };
+      this.conflicts = [...this.conflicts, conflict];
+      return "conflict";
+    }
+  }
+
+  /** Sends the same change again, based on the version the conflict panel showed. */
+  async reapply(id: number): Promise<void> {
+    const conflict = this.conflicts.find((c) => c.id === id);
+    if (!conflict || conflict.busy) return;
+    this.#update(id, { busy: true, error: undefined });
+    try {
+      await this.run({ ...conflict.write, base: conflict.latest });
+      this.conflicts = this.conflicts.filter((c) => c.id !== id);
+    } catch (error) {
+      this.#update(id, { busy: false, error });
+    }
+  }
+
+  discard(id: number): void {
+    const conflict = this.conflicts.find((c) => c.id === id);
+    if (!conflict) return;
+    this.conflicts = this.conflicts.filter((c) => c.id !== id);
+    conflict.write.onDiscard?.();
+  }
+
+  #update(id: number, patch: Partial<Conflict>): void {
+    this.conflicts = this.conflicts.map((c) => (c.id === id ? { ...c, ...patch } : c));
+  }
+}

@@ -1,0 +1,5 @@
+import "../styles/base.css";
+import { mount } from "svelte";
+import Desk from "../editor/Desk.svelte";
+
+mount(Desk, { target: document.getElementById("app")! });

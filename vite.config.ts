@@ -22,6 +22,7 @@ export default defineConfig(({ isSsrBuild }) => ({
             history: "client/entries/history.ts",
             list: "client/entries/list.ts",
             editor: "client/entries/editor.ts",
+            embed: "client/entries/embed.ts",
           },
         },
       },

@@ -1,4 +1,5 @@
 import type { HistoryItem } from "../shared/api.js";
+import type { EmbedLayout } from "../shared/embed-snippet.js";
 import type { Snapshot, StorySummary } from "../shared/story.js";
 
 /**
@@ -10,6 +11,7 @@ export interface PageProps {
   ticker: { snapshot: Snapshot; renderedAt: string; maxItems?: number; linkBase?: string };
   history: { story: Snapshot; versions: HistoryItem[]; renderedAt: string };
   list: { stories: StorySummary[]; renderedAt: string; notice?: string };
+  embed: { snapshot: Snapshot; renderedAt: string; layout: EmbedLayout; maxItems: number; linkBase: string };
   /** The desk renders in the browser only (no crawlers, and it needs the signed-in user). */
   editor: Record<string, never>;
 }

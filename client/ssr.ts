@@ -1,4 +1,5 @@
 import { render } from "svelte/server";
+import EmbedPage from "./embed/EmbedPage.svelte";
 import HistoryPage from "./history/HistoryPage.svelte";
 import LivePage from "./reader/LivePage.svelte";
 import StoryList from "./reader/StoryList.svelte";
@@ -14,6 +15,7 @@ export const renderers = {
   ticker: (props: PageProps["ticker"]) => render(TickerStrip, { props }),
   history: (props: PageProps["history"]) => render(HistoryPage, { props }),
   list: (props: PageProps["list"]) => render(StoryList, { props }),
+  embed: (props: PageProps["embed"]) => render(EmbedPage, { props }),
 };
 
 export type Renderers = typeof renderers;

@@ -16,6 +16,7 @@ import { draftRoutes } from "./http/draft-routes.js";
 import { sessionRoutes } from "./http/session-routes.js";
 import { committer, writeRoutes } from "./http/write-routes.js";
 import type { ClientBuild } from "./pages/client-build.js";
+import { embedRoutes } from "./pages/embed-routes.js";
 import { pageRoutes } from "./pages/page-routes.js";
 import { registerSocketHandlers } from "./live/socket-handlers.js";
 import { StoryHub, type LiveServer } from "./live/story-hub.js";
@@ -108,7 +109,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     draftRoutes(store, committer(store, service)),
     writeRoutes(store, service),
   );
-  if (options.clientBuild) app.use(pageRoutes(store, options.clientBuild, config.publicUrl));
+  if (options.clientBuild) app.use(embedRoutes(store, options.clientBuild, config), pageRoutes(store, options.clientBuild, config));
   app.use(notFound);
   app.use(errorHandler(store));
 
@@ -121,7 +122,12 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     listen: () =>
       new Promise((resolve, reject) => {
         http.once("error", reject);
-        http.listen(config.port, config.host, () => resolve((http.address() as AddressInfo).port));
+        http.listen(config.port, config.host, () => {
+          const { port } = http.address() as AddressInfo;
+          // PORT=0 picks a free port: the derived public URL can only name it now.
+          if (config.publicUrl.endsWith(":0")) config.publicUrl = config.publicUrl.replace(/:0$/, `:${port}`);
+          resolve(port);
+        });
       }),
     close: async () => {
       await new Promise<void>((resolve) => io.close(() => resolve()));

@@ -22,13 +22,17 @@ export interface DocumentParts {
   /** Props the browser hydrates with; omitted for pages without a script. */
   props?: unknown;
   lang?: string;
+  /** Forces the colour theme (the embed's ?theme=); otherwise the reader's system decides. */
+  theme?: "light" | "dark";
+  /** Inline custom properties on <html>, e.g. an embedder's accent colour (already validated). */
+  style?: string;
 }
 
 /** The HTML document around a server-rendered app. */
 export function htmlDocument(parts: DocumentParts): string {
-  const { title, description, canonicalUrl, head = "", body, assets, props, lang = "en" } = parts;
+  const { title, description, canonicalUrl, head = "", body, assets, props, lang = "en", theme, style } = parts;
   return `<!doctype html>
-<html lang="${escapeHtml(lang)}">
+<html lang="${escapeHtml(lang)}"${theme ? ` data-theme="${theme}"` : ""}${style ? ` style="${escapeHtml(style)}"` : ""}>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -2,6 +2,7 @@ import express, { Router, type Request, type Response } from "express";
 import type { PageProps } from "../../client/pages.js";
 import type { Renderers } from "../../client/ssr.js";
 import type { Snapshot } from "../../shared/story.js";
+import type { Config } from "../config.js";
 import type { Store } from "../store/store.js";
 import { storyIdOf, versionQuery } from "../http/params.js";
 import { ASSETS_DIR, type ClientBuild } from "./client-build.js";
@@ -11,7 +12,7 @@ import { liveBlogPosting } from "./json-ld.js";
 const HISTORY_PAGE = 500;
 
 /** The reader's HTML pages: rendered on the server with the apps' own components, then hydrated. */
-export function pageRoutes(store: Store, build: ClientBuild, publicUrl: string): Router {
+export function pageRoutes(store: Store, build: ClientBuild, config: Config): Router {
   const router = Router();
 
   // Hashed file names: a build never changes a file in place, so browsers may keep them forever.
@@ -25,6 +26,7 @@ export function pageRoutes(store: Store, build: ClientBuild, publicUrl: string):
   router.get("/stories/:id", async (req, res) => {
     const story = await storyOr404(req, res);
     if (!story) return;
+    const { publicUrl } = config;
     const url = `${publicUrl}/stories/${story.id}`;
     const head = [
       `<meta property="og:type" content="article">`,
@@ -32,6 +34,7 @@ export function pageRoutes(store: Store, build: ClientBuild, publicUrl: string):
       `<meta property="og:url" content="${escapeHtml(url)}">`,
       story.summary ? `<meta property="og:description" content="${escapeHtml(story.summary)}">` : "",
       `<meta name="twitter:card" content="summary">`,
+      `<link rel="alternate" type="application/json+oembed" href="${escapeHtml(`${publicUrl}/oembed?url=${encodeURIComponent(url)}&format=json`)}" title="${escapeHtml(story.title)}">`,
       `<script type="application/ld+json">${scriptJson(liveBlogPosting(story, url))}</script>`,
     ].join("\n");
     const props: PageProps["live"] = { snapshot: story, renderedAt: new Date().toISOString() };

@@ -22,9 +22,11 @@ export interface TestServer {
 }
 
 /** A real server on 127.0.0.1 with a real SQLite file in a fresh temp dir. */
-export async function startServer(options: { dataDir?: string; pages?: boolean; port?: number } = {}): Promise<TestServer> {
+export async function startServer(
+  options: { dataDir?: string; pages?: boolean; port?: number; env?: Record<string, string> } = {},
+): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "live-ticker-test-"));
-  const config = loadConfig({ PORT: String(options.port ?? 0), DATA_DIR: dataDir, TICKER_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "silent" });
+  const config = loadConfig({ PORT: String(options.port ?? 0), DATA_DIR: dataDir, TICKER_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "silent", ...options.env });
   const app = createApp(config, new SqliteStore(join(dataDir, "live-ticker.db")), {
     log: pino({ level: "silent" }),
     ...(options.pages ? { clientBuild: await ClientBuild.load() } : {}),

@@ -1,0 +1,113 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Browser, Frame, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { embedSnippet } from "../../shared/embed-snippet.js";
+import type { Snapshot } from "../../shared/story.js";
+import { startServer, type TestServer } from "../../server/test/harness.js";
+import { browserMissing, launchBrowser, openPage, screenshot } from "./browser.js";
+
+/** A publisher's page on another origin, with the snippet pasted as the desk shows it. */
+async function hostPage(html: string | (() => string)): Promise<{ url: string; close: () => Promise<void> }> {
+  const server: Server = createServer((_req, res) =>
+    res.writeHead(200, { "content-type": "text/html" }).end(typeof html === "string" ? html : html()),
+  );
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+const publisherHtml = (snippets: string[]) => `<!doctype html><html><head><meta charset="utf-8"><title>The Daily Example</title>
+<style>body{font-family:Georgia,serif;max-width:760px;margin:2rem auto;color:#222} h1{font-size:2rem} iframe{outline:1px dashed #bbb}</style></head>
+<body><h1>The Daily Example</h1><p>Our partner's live coverage:</p>${snippets.join("\n<p>And as a list:</p>\n")}<p>Article text continues…</p></body></html>`;
+
+const widgetFrames = (page: Page, serverUrl: string): Frame[] => page.frames().filter((f) => f.url().startsWith(`${serverUrl}/embed/`));
+
+describe.skipIf(browserMissing)("the embeddable widget on another site", () => {
+  let server: TestServer;
+  let browser: Browser;
+  let host: { url: string; close: () => Promise<void> };
+  let story: Snapshot;
+  const post = (headline: string) => server.api(`/api/stories/${story.id}/entries`, { body: { body: `${headline}. More detail.`, headline } });
+
+  beforeAll(async () => {
+    server = await startServer({ pages: true });
+    browser = await launchBrowser();
+    story = (await (await server.api("/api/stories", { body: { title: "Kyiv strikes" } })).json()) as Snapshot;
+    await post("Air-raid alert in Kyiv");
+    const publicUrl = server.url;
+    host = await hostPage(publisherHtml([embedSnippet(publicUrl, story), embedSnippet(publicUrl, story, { layout: "list", maxItems: 5 })]));
+  });
+  afterAll(async () => {
+    await host?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("turns two snippets into live widgets: an update shows in both within a second, frames follow their content, no cookie", async () => {
+    const { context, page } = await openPage(browser, host.url);
+    await expect.poll(() => widgetFrames(page, server.url).length, { timeout: 5000 }).toBe(2);
+    const frames = widgetFrames(page, server.url);
+    const strip = frames.find((f) => f.url().includes("layout=strip"));
+    const list = frames.find((f) => f.url().includes("layout=list"));
+    await strip!.locator(".ticker").waitFor();
+    await list!.locator(".embed-list").waitFor();
+    await strip!.locator(".ticker[data-connection]").waitFor();
+    await page.waitForTimeout(300); // let both sockets subscribe
+
+    const iframes = page.locator("iframe");
+    const listHeightBefore = (await iframes.nth(1).boundingBox())!.height;
+    const started = Date.now();
+    await post("Blasts heard in Obolon");
+    await Promise.all([
+      strip!.locator(".ticker a", { hasText: "Blasts heard in Obolon" }).first().waitFor({ timeout: 1000 }),
+      list!.locator(".embed-list li", { hasText: "Blasts heard in Obolon" }).waitFor({ timeout: 1000 }),
+    ]);
+    expect(Date.now() - started).toBeLessThan(1000);
+
+    // The list grew by one entry, and its frame grew with it (embed.js obeys the frame's report).
+    await expect.poll(async () => (await iframes.nth(1).boundingBox())!.height).toBeGreaterThan(listHeightBefore);
+    // Once the new entry has slid in, the frame is exactly as tall as its content: no scrollbar, no gap.
+    const mismatch = async () => {
+      const content = await list!.evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));
+      return Math.round((await iframes.nth(1).boundingBox())!.height) - content;
+    };
+    await expect.poll(mismatch).toBe(0);
+
+    expect(await context.cookies()).toEqual([]);
+    await screenshot(page, "embed-host-page");
+    await context.close();
+  });
+
+  it("is framed by the origins in EMBED_ORIGINS and refused by any other", async () => {
+    let snippet = "";
+    const allowed = await hostPage(() => publisherHtml([snippet]));
+    const other = await hostPage(() => publisherHtml([snippet]));
+    const restricted = await startServer({ pages: true, env: { EMBED_ORIGINS: new URL(allowed.url).origin } });
+    try {
+      const created = (await (await restricted.api("/api/stories", { body: { title: "Restricted" } })).json()) as Snapshot;
+      snippet = embedSnippet(restricted.url, created);
+      const res = await fetch(`${restricted.url}/embed/${created.id}`);
+      expect(res.headers.get("content-security-policy")).toContain(`frame-ancestors 'self' ${new URL(allowed.url).origin}`);
+      expect(res.headers.get("x-frame-options")).toBeNull();
+
+      const ok = await openPage(browser, allowed.url);
+      await expect.poll(() => widgetFrames(ok.page, restricted.url).length, { timeout: 5000 }).toBe(1);
+      await widgetFrames(ok.page, restricted.url)[0]!.locator(".ticker").waitFor();
+      await ok.context.close();
+
+      const refused = await openPage(browser, other.url);
+      await refused.page.waitForTimeout(1500);
+      const frame = refused.page.frames().find((f) => f !== refused.page.mainFrame());
+      expect(frame).toBeDefined();
+      await expect(frame!.locator(".ticker").count()).resolves.toBe(0); // blocked by frame-ancestors
+      await refused.context.close();
+    } finally {
+      await allowed.close();
+      await other.close();
+      await restricted.close();
+    }
+  });
+});

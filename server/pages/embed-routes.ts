@@ -1,0 +1,119 @@
+import { Router, type Response } from "express";
+import { join } from "node:path";
+import { z } from "zod";
+import { embedSnippet } from "../../shared/embed-snippet.js";
+import { STORY_ID_PATTERN } from "../../shared/story.js";
+import type { PageProps } from "../../client/pages.js";
+import type { Config } from "../config.js";
+import { ApiError } from "../http/errors.js";
+import { storyIdOf } from "../http/params.js";
+import type { Store } from "../store/store.js";
+import { DIST_DIR, type ClientBuild } from "./client-build.js";
+import { htmlDocument } from "./document.js";
+
+const EmbedQuery = z.object({
+  layout: z.enum(["strip", "list"]).catch("strip"),
+  theme: z.enum(["light", "dark", "auto"]).catch("auto"),
+  maxItems: z.coerce.number().int().min(1).max(50).catch(10),
+  // Only a plain hex colour can reach the page's style attribute.
+  accent: z.string().regex(/^#[0-9a-fA-F]{3,8}$/).optional().catch(undefined),
+});
+
+const OembedQuery = z.object({
+  url: z.string().min(1, "url is required"),
+  format: z.string().optional(),
+  maxwidth: z.coerce.number().int().positive().optional(),
+  maxheight: z.coerce.number().int().positive().optional(),
+});
+
+/** Heights the widget starts at before it reports its own (embed.js uses the same). */
+const STRIP_HEIGHT = 72;
+const DEFAULT_WIDTH = 600;
+
+/**
+ * What other sites embed: the widget page (framed by EMBED_ORIGINS only), the script that makes
+ * the frames, and oEmbed. The site-wide defaults of helmet (frame-ancestors 'self',
+ * X-Frame-Options, Cross-Origin-Resource-Policy same-origin) are relaxed here and only here.
+ */
+export function embedRoutes(store: Store, build: ClientBuild, config: Config): Router {
+  const router = Router();
+  const frameAncestors = config.embedOrigins === "*" ? "*" : ["'self'", ...config.embedOrigins].join(" ");
+
+  router.get("/embed.js", (_req, res) => {
+    res.setHeader("Cross-Origin-Resource-Policy", "cross-origin");
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    // Not content-hashed (its address is in publishers' pages): cache briefly, revalidate.
+    res.sendFile(join(DIST_DIR, "embed/embed.js"), { maxAge: "5m", headers: { "Content-Type": "text/javascript; charset=utf-8" } });
+  });
+
+  router.get("/embed/:id", async (req, res) => {
+    const story = await store.latest(storyIdOf(req));
+    if (!story) throw new ApiError(404, "story_not_found", "No such story.");
+    const { layout, theme, maxItems, accent } = EmbedQuery.parse(req.query);
+    allowFraming(res, frameAncestors);
+    const props: PageProps["embed"] = { snapshot: story, renderedAt: new Date().toISOString(), layout, maxItems, linkBase: config.publicUrl };
+    const rendered = build.renderers.embed(props);
+    res.setHeader("Cache-Control", "no-cache");
+    res.type("html").send(
+      htmlDocument({
+        title: `Live: ${story.title}`,
+        head: `<meta name="robots" content="noindex">\n${rendered.head}`,
+        body: rendered.body,
+        assets: build.assets("embed", true),
+        props,
+        ...(theme === "auto" ? {} : { theme }),
+        ...(accent ? { style: `--accent: ${accent}; --ticker-accent: ${accent}` } : {}),
+      }),
+    );
+  });
+
+  router.get("/oembed", async (req, res) => {
+    const parsed = OembedQuery.safeParse(req.query);
+    if (!parsed.success) throw new ApiError(400, "invalid_url", "Give ?url= the address of a live page on this site.");
+    const { url, format, maxwidth, maxheight } = parsed.data;
+    if (format !== undefined && format !== "json") throw new ApiError(501, "format_not_implemented", "Only format=json is offered.");
+    const storyId = storyIdInUrl(url, config.publicUrl);
+    if (!storyId) throw new ApiError(400, "invalid_url", `The url must be a live page of ${config.publicUrl}, like ${config.publicUrl}/stories/ID.`);
+    const story = await store.latest(storyId);
+    if (!story) throw new ApiError(404, "story_not_found", `No story "${storyId}".`);
+    const width = Math.min(maxwidth ?? DEFAULT_WIDTH, DEFAULT_WIDTH);
+    const height = Math.min(maxheight ?? STRIP_HEIGHT, STRIP_HEIGHT);
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    res.setHeader("Cache-Control", "public, max-age=300");
+    res.json({
+      version: "1.0",
+      type: "rich",
+      provider_name: "live-ticker",
+      provider_url: config.publicUrl,
+      title: story.title,
+      html: embedSnippet(config.publicUrl, story),
+      width,
+      height,
+      cache_age: 300,
+    });
+  });
+
+  return router;
+}
+
+/** The embed page may be framed by EMBED_ORIGINS: CSP frame-ancestors replaces X-Frame-Options. */
+function allowFraming(res: Response, frameAncestors: string): void {
+  const csp = String(res.getHeader("Content-Security-Policy") ?? "");
+  res.setHeader("Content-Security-Policy", csp.replace(/frame-ancestors [^;]*/, `frame-ancestors ${frameAncestors}`));
+  res.removeHeader("X-Frame-Options");
+  res.setHeader("Cross-Origin-Resource-Policy", "cross-origin");
+}
+
+/** `https://news.example/stories/kyiv-strikes#e_1` → "kyiv-strikes", only for this site's live pages. */
+export function storyIdInUrl(url: string, publicUrl: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const base = new URL(publicUrl);
+  if (parsed.origin !== base.origin) return undefined;
+  const match = /^\/stories\/([^/]+)\/?$/.exec(parsed.pathname);
+  return match && STORY_ID_PATTERN.test(match[1]!) ? match[1] : undefined;
+}

@@ -16,6 +16,7 @@ import { draftRoutes } from "./http/draft-routes.js";
 import { sessionRoutes } from "./http/session-routes.js";
 import { committer, writeRoutes } from "./http/write-routes.js";
 import type { ClientBuild } from "./pages/client-build.js";
+import { feedRoutes } from "./feeds/feed-routes.js";
 import { embedRoutes } from "./pages/embed-routes.js";
 import { pageRoutes } from "./pages/page-routes.js";
 import { registerSocketHandlers } from "./live/socket-handlers.js";
@@ -109,6 +110,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     draftRoutes(store, committer(store, service)),
     writeRoutes(store, service),
   );
+  app.use(feedRoutes(store, config));
   if (options.clientBuild) app.use(embedRoutes(store, options.clientBuild, config), pageRoutes(store, options.clientBuild, config));
   app.use(notFound);
   app.use(errorHandler(store));

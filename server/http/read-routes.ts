@@ -88,7 +88,7 @@ export function sendVersioned(req: Request, res: Response, snapshot: Snapshot, c
 }
 
 /** RFC 9110 §13.1.2: weak comparison against a list of entity tags, or `*`. */
-function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
   if (!header) return false;
   if (header.trim() === "*") return true;
   return header.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag);

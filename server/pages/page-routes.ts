@@ -3,6 +3,7 @@ import type { PageProps } from "../../client/pages.js";
 import type { Renderers } from "../../client/ssr.js";
 import type { Snapshot } from "../../shared/story.js";
 import type { Config } from "../config.js";
+import { feedLinks } from "../feeds/feed-routes.js";
 import type { Store } from "../store/store.js";
 import { storyIdOf, versionQuery } from "../http/params.js";
 import { ASSETS_DIR, type ClientBuild } from "./client-build.js";
@@ -34,6 +35,7 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
       `<meta property="og:url" content="${escapeHtml(url)}">`,
       story.summary ? `<meta property="og:description" content="${escapeHtml(story.summary)}">` : "",
       `<meta name="twitter:card" content="summary">`,
+      feedLinks(publicUrl, story),
       `<link rel="alternate" type="application/json+oembed" href="${escapeHtml(`${publicUrl}/oembed?url=${encodeURIComponent(url)}&format=json`)}" title="${escapeHtml(story.title)}">`,
       `<script type="application/ld+json">${scriptJson(liveBlogPosting(story, url))}</script>`,
     ].join("\n");

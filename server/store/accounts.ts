@@ -1,16 +1,7 @@
-import type { EntryKind } from "../../shared/story.js";
+import type { Draft, Role, User } from "../../shared/accounts.js";
 
-export type Role = "admin" | "editor" | "contributor";
+export type { Draft, Role, User } from "../../shared/accounts.js";
 export const ROLES: readonly Role[] = ["admin", "editor", "contributor"];
-
-export interface User {
-  id: string;
-  username: string;
-  role: Role;
-  createdAt: string;
-  /** Set for a one-time password: the account may do nothing but choose its own password. */
-  mustChangePassword: boolean;
-}
 
 export interface UserWithHash extends User {
   passwordHash: string;
@@ -31,20 +22,6 @@ export interface TokenRecord {
   ownerId: string;
   createdAt: string;
   lastUsedAt?: string;
-}
-
-/** An entry a contributor wrote, waiting for an editor to publish or discard it. Not public. */
-export interface Draft {
-  id: string;
-  storyId: string;
-  authorId: string;
-  author: { name: string };
-  createdAt: string;
-  updatedAt: string;
-  headline?: string;
-  body: string;
-  kind: EntryKind;
-  pinned: boolean;
 }
 
 export type DraftFields = Pick<Draft, "body" | "kind" | "pinned"> & { headline?: string };

@@ -14,6 +14,7 @@ import {
   type CommitRequest,
   type Committed,
   type IdempotencyClaim,
+  type RemovedEntry,
   type Store,
   type StoredResponse,
 } from "./store.js";
@@ -52,6 +53,9 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 ) WITHOUT ROWID;
 `;
 
+/** The JSON Pointer of a whole entry (entry ids never need `~` escapes). */
+const ENTRY_PATH = /^\/entries\/([^/]+)$/;
+
 /**
  * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a commit has reached
  * the disk before it is acknowledged and survives a kill -9 or a power cut. better-sqlite3 is
@@ -86,6 +90,10 @@ export class SqliteStore implements Store {
       ),
       history: db.prepare<[string, number, number], { version: number; at: string; author: string; summary: string }>(
         "SELECT version, at, author, summary FROM versions WHERE story_id = ? AND version < ? ORDER BY version DESC LIMIT ?",
+      ),
+      // A prefilter on the JSON text; the matches are parsed to find real top-level entry removals.
+      removals: db.prepare<[string], { version: number; at: string; author: string; ops: string }>(
+        `SELECT version, at, author, ops FROM versions WHERE story_id = ? AND ops LIKE '%"remove"%' ORDER BY version DESC`,
       ),
       upsertStory: db.prepare(
         `INSERT INTO stories (id, version, status, updated_at, snapshot) VALUES (@id, @version, @status, @updatedAt, @snapshot)
@@ -138,6 +146,24 @@ export class SqliteStore implements Store {
     return this.#sql.history
       .all(storyId, page.before ?? Number.MAX_SAFE_INTEGER, page.limit)
       .map((row) => ({ version: row.version, at: row.at, author: JSON.parse(row.author), summary: row.summary }));
+  }
+
+  async removedEntries(storyId: string): Promise<RemovedEntry[] | undefined> {
+    if (!this.#sql.latest.get(storyId)) return undefined;
+    const removed: RemovedEntry[] = [];
+    for (const row of this.#sql.removals.all(storyId)) {
+      const entryIds = (JSON.parse(row.ops) as PatchOp[]).flatMap((op) => {
+        const match = op.op === "remove" ? ENTRY_PATH.exec(op.path) : null;
+        return match ? [match[1]!] : [];
+      });
+      if (entryIds.length === 0) continue;
+      const before = await this.snapshotAt(storyId, row.version - 1);
+      for (const entryId of entryIds) {
+        const entry = before?.entries[entryId];
+        if (entry) removed.push({ entryId, version: row.version, at: row.at, author: JSON.parse(row.author), entry });
+      }
+    }
+    return removed;
   }
 
   async commit(request: CommitRequest): Promise<Committed> {

@@ -72,6 +72,34 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
       expect(await store.history("nope", { limit: 10 })).toBeUndefined();
     });
 
+    it("lists removed entries newest first, each with its last content, and nothing else", async () => {
+      expect(await store.removedEntries("nope")).toBeUndefined();
+      await create("s");
+      expect(await store.removedEntries("s")).toEqual([]);
+      await commit("s", { type: "add_entry", entryId: "e_n0001", headline: "First", body: "Update 1", kind: "update", pinned: false });
+      await commit("s", add(2));
+      await commit("s", add(3));
+      await commit("s", { type: "edit_entry", entryId: "e_n0001", headline: "", body: "Update 1, corrected" }); // removes /entries/e_n0001/headline
+      expect(await store.removedEntries("s")).toEqual([]);
+      const edited = (await store.latest("s"))!.entries.e_n0001!;
+      await commit("s", { type: "remove_entry", entryId: "e_n0001" });
+      const removal2 = await store.commit({ storyId: "s", operation: { ...stamp({ type: "remove_entry", entryId: "e_n0002" }), author: { name: "Night desk" } } });
+      await commit("s", { type: "update_story", title: "Later" });
+
+      const removed = await store.removedEntries("s");
+      expect(removed?.map((r) => [r.entryId, r.version])).toEqual([["e_n0002", 7], ["e_n0001", 6]]);
+      expect(removed?.[0]).toEqual({
+        entryId: "e_n0002",
+        version: 7,
+        at: removal2.snapshot.updatedAt,
+        author: { name: "Night desk" },
+        entry: removal2.previous!.entries.e_n0002,
+      });
+      expect(removed?.[1]?.entry).toEqual(edited);
+      expect(removed?.[1]?.entry.headline).toBeUndefined();
+      expect(removed?.[1]?.author).toEqual(author);
+    });
+
     it("refuses a stale expected version and writes nothing", async () => {
       await create("s");
       await commit("s", add(1), 1);

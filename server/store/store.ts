@@ -2,7 +2,19 @@ import type { HistoryItem } from "../../shared/api.js";
 import type { AccountStore } from "./accounts.js";
 import type { StampedOperation } from "../../shared/operations.js";
 import type { PatchOp } from "../../shared/patch.js";
-import type { Snapshot, StorySummary } from "../../shared/story.js";
+import type { Author, Entry, Snapshot, StorySummary } from "../../shared/story.js";
+
+/** An entry that a version removed from a story, with its content as it was just before. */
+export interface RemovedEntry {
+  entryId: string;
+  /** The version that removed it. */
+  version: number;
+  /** When it was removed, and by whom. */
+  at: string;
+  author: Author;
+  /** The entry's last content (from the snapshot at `version - 1`). */
+  entry: Entry;
+}
 
 /** A stored answer to a write, replayed for a retry with the same Idempotency-Key. */
 export interface StoredResponse {
@@ -74,6 +86,11 @@ export interface Store {
   snapshotAt(storyId: string, version: number): Promise<Snapshot | undefined>;
   /** Newest first; `before` pages backwards from a version. Undefined for an unknown story. */
   history(storyId: string, page: { before?: number; limit: number }): Promise<HistoryItem[] | undefined>;
+  /**
+   * Every entry removal in the story's log, newest first (for feed tombstones). An entry removed,
+   * re-added and removed again appears once per removal. Undefined for an unknown story.
+   */
+  removedEntries(storyId: string): Promise<RemovedEntry[] | undefined>;
   /** Applies the operation with the story reducer and appends the version; throws ReducerError or VersionConflict. */
   commit(request: CommitRequest): Promise<Committed>;
 

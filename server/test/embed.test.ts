@@ -91,3 +91,22 @@ describe("embedding: oEmbed, the widget page and embed.js", () => {
     expect(gzipped).toBeLessThan(5 * 1024);
   });
 });
+
+describe("feed discovery", () => {
+  it("links the Atom and JSON feeds from the live page, and they answer", async () => {
+    const server = await startServer({ pages: true });
+    try {
+      const story = (await (await server.api("/api/stories", { body: { title: "Feeds" } })).json()) as Snapshot;
+      const html = await (await fetch(`${server.url}/stories/${story.id}`)).text();
+      for (const [type, path] of [["application/atom+xml", "feed.atom"], ["application/feed+json", "feed.json"]] as const) {
+        const href = new RegExp(`<link rel="alternate" type="${type.replace("+", "\\+")}"[^>]* href="([^"]+)"`).exec(html)?.[1];
+        expect(href).toBe(`${server.url}/stories/${story.id}/${path}`);
+        const res = await fetch(href!);
+        expect(res.status).toBe(200);
+        expect(res.headers.get("content-type")).toContain(type);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});

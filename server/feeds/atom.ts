@@ -1,0 +1,81 @@
+import type { Entry } from "../../shared/story.js";
+import {
+  GENERATOR,
+  atomFeedUrl,
+  entriesNewestFirst,
+  entryTitle,
+  entryUri,
+  feedAuthor,
+  livePageUrl,
+  taggedKind,
+  tombstones,
+  type FeedInput,
+} from "./feed-model.js";
+
+export const ATOM_CONTENT_TYPE = "application/atom+xml; charset=utf-8";
+export const ATOM_NS = "http://www.w3.org/2005/Atom";
+/** RFC 6721, The Atom "deleted-entry" Element. */
+export const TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0";
+export const REMOVED_COMMENT = "Removed by the desk";
+
+// XML 1.0 allows no C0 controls but tab, LF and CR, no lone surrogates, no U+FFFE/U+FFFF: dropped.
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/** Escapes text for XML character data and double-quoted attribute values. */
+export function escapeXml(text: string): string {
+  return text.replace(NOT_XML_CHAR, "").replace(/[&<>"']/g, (c) => XML_ENTITIES[c]!);
+}
+const XML_ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
+
+const element = (name: string, text: string, indent = "  ") => `${indent}<${name}>${escapeXml(text)}</${name}>`;
+const attrs = (values: Record<string, string>) =>
+  Object.entries(values)
+    .map(([key, value]) => ` ${key}="${escapeXml(value)}"`)
+    .join("");
+
+/**
+ * The story as an Atom 1.0 feed (RFC 4287): every entry newest first, its sanitized HTML as
+ * `content type="html"`, `updated` moved by text edits; entries removed from the story as RFC 6721
+ * `at:deleted-entry` tombstones that name the removed entry's id and carry none of its content.
+ */
+export function atomFeed(input: FeedInput): string {
+  const { snapshot: story, publicUrl } = input;
+  const page = livePageUrl(publicUrl, story.id);
+  const lines = [
+    '<?xml version="1.0" encoding="utf-8"?>',
+    `<feed${attrs({ xmlns: ATOM_NS, "xmlns:at": TOMBSTONES_NS })}>`,
+    element("id", page),
+    element("title", story.title),
+    ...(story.summary ? [element("subtitle", story.summary)] : []),
+    element("updated", story.updatedAt),
+    `  <link${attrs({ rel: "alternate", type: "text/html", href: page })}/>`,
+    `  <link${attrs({ rel: "self", type: "application/atom+xml", href: atomFeedUrl(publicUrl, story.id) })}/>`,
+    `  <author>${element("name", feedAuthor(story).name, "")}</author>`,
+    element("generator", GENERATOR),
+    ...entriesNewestFirst(story).map((entry) => atomEntry(entry, entryUri(publicUrl, story.id, entry.id))),
+    ...tombstones(input).map(
+      (tombstone) =>
+        `  <at:deleted-entry${attrs({ ref: tombstone.ref, when: tombstone.removedAt })}>` +
+        `<at:comment>${escapeXml(REMOVED_COMMENT)}</at:comment></at:deleted-entry>`,
+    ),
+    "</feed>",
+    "",
+  ];
+  return lines.join("\n");
+}
+
+function atomEntry(entry: Entry, uri: string): string {
+  const kind = taggedKind(entry);
+  return [
+    "  <entry>",
+    element("id", uri, "    "),
+    element("title", entryTitle(entry), "    "),
+    element("updated", entry.updatedAt, "    "),
+    element("published", entry.createdAt, "    "),
+    `    <author>${element("name", entry.author.name, "")}</author>`,
+    `    <link${attrs({ rel: "alternate", type: "text/html", href: uri })}/>`,
+    ...(kind ? [`    <category${attrs({ term: kind })}/>`] : []),
+    `    <content type="html">${escapeXml(entry.html)}</content>`,
+    "  </entry>",
+  ].join("\n");
+}

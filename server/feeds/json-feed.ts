@@ -1,0 +1,95 @@
+import {
+  entriesNewestFirst,
+  entryTitle,
+  entryUri,
+  feedAuthor,
+  jsonFeedUrl,
+  livePageUrl,
+  taggedKind,
+  tombstones,
+  type FeedInput,
+} from "./feed-model.js";
+
+export const JSON_FEED_CONTENT_TYPE = "application/feed+json; charset=utf-8";
+export const JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1";
+export const REMOVED_HTML = "<p>This entry was removed by the desk.</p>";
+export const REMOVED_TITLE = "Entry removed";
+
+export interface JsonFeedAuthor {
+  name: string;
+}
+
+export interface JsonFeedItem {
+  id: string;
+  url: string;
+  title: string;
+  content_html: string;
+  date_published: string;
+  date_modified: string;
+  authors?: JsonFeedAuthor[];
+  tags?: string[];
+  /** Our extension (JSON Feed allows `_`-prefixed keys): present on removed entries only. */
+  _live_ticker?: { deleted: true; deleted_at: string };
+}
+
+export interface JsonFeed {
+  version: string;
+  title: string;
+  home_page_url: string;
+  feed_url: string;
+  description?: string;
+  authors: JsonFeedAuthor[];
+  /** Our extension: the story's version and whether coverage is live or ended. */
+  _live_ticker: { version: number; status: string };
+  items: JsonFeedItem[];
+}
+
+/**
+ * The story as a JSON Feed 1.1: every entry newest first by `createdAt`, with its sanitized HTML.
+ *
+ * Removed entries: JSON Feed has no tombstones, so a removed entry stays an item under its old `id`
+ * (and in its old place), with its content replaced by a removal notice, `date_modified` set to the
+ * removal, and the extension `_live_ticker: {deleted: true, deleted_at}`. Readers that key items by
+ * id then replace what they showed with the notice, which is what a retraction should do; nothing
+ * of the removed entry (headline, body, byline) is republished.
+ */
+export function jsonFeed(input: FeedInput): JsonFeed {
+  const { snapshot: story, publicUrl } = input;
+  const page = livePageUrl(publicUrl, story.id);
+  const live: JsonFeedItem[] = entriesNewestFirst(story).map((entry) => {
+    const kind = taggedKind(entry);
+    const uri = entryUri(publicUrl, story.id, entry.id);
+    return {
+      id: uri,
+      url: uri,
+      title: entryTitle(entry),
+      content_html: entry.html,
+      date_published: entry.createdAt,
+      date_modified: entry.updatedAt,
+      authors: [{ name: entry.author.name }],
+      ...(kind ? { tags: [kind] } : {}),
+    };
+  });
+  const removed: JsonFeedItem[] = tombstones(input).map((tombstone) => ({
+    id: tombstone.ref,
+    url: page,
+    title: REMOVED_TITLE,
+    content_html: REMOVED_HTML,
+    date_published: tombstone.publishedAt,
+    date_modified: tombstone.removedAt,
+    _live_ticker: { deleted: true, deleted_at: tombstone.removedAt },
+  }));
+  const items = [...live, ...removed].sort(
+    (a, b) => b.date_published.localeCompare(a.date_published) || a.id.localeCompare(b.id),
+  );
+  return {
+    version: JSON_FEED_VERSION,
+    title: story.title,
+    home_page_url: page,
+    feed_url: jsonFeedUrl(publicUrl, story.id),
+    ...(story.summary ? { description: story.summary } : {}),
+    authors: [feedAuthor(story)],
+    _live_ticker: { version: story.version, status: story.status },
+    items,
+  };
+}

@@ -8,26 +8,18 @@ import type {
   UpdateStoryBody,
   VersionResponse,
 } from "../../shared/api.js";
+import type { Draft, Role, User } from "../../shared/accounts.js";
 import type { EntryKind, Snapshot } from "../../shared/story.js";
 
 /** The desk's typed client for the editor API (session cookie, same origin). No Svelte, no DOM. */
 
-export type Role = "admin" | "editor" | "contributor";
+export type { Draft, Role } from "../../shared/accounts.js";
 
-export interface SessionUser {
-  id: string;
-  username: string;
-  role: Role;
-  mustChangePassword: boolean;
-}
+/** The signed-in account, as /api/session answers it. */
+export type SessionUser = Pick<User, "id" | "username" | "role" | "mustChangePassword">;
 
-export interface UserRecord {
-  id: string;
-  username: string;
-  role: Role;
-  createdAt: string;
-  mustChangePassword: boolean;
-}
+/** An account as an admin sees it in /api/users. */
+export type UserRecord = User;
 
 export interface TokenRecord {
   id: string;
@@ -36,18 +28,6 @@ export interface TokenRecord {
   role: Role;
   createdAt: string;
   lastUsedAt: string | null;
-}
-
-export interface Draft {
-  id: string;
-  storyId: string;
-  author: { name: string };
-  createdAt: string;
-  updatedAt: string;
-  headline?: string;
-  body: string;
-  kind: EntryKind;
-  pinned: boolean;
 }
 
 export interface DraftFields {

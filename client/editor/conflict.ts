@@ -19,7 +19,8 @@ export interface EntryText {
   pinned: boolean;
 }
 
-export function entryText(entry: Entry): EntryText {
+/** The text of an entry or a draft, as the fields edit it ("" for no headline). */
+export function entryText(entry: Pick<Entry, "headline" | "body" | "kind" | "pinned">): EntryText {
   return { headline: entry.headline ?? "", body: entry.body, kind: entry.kind, pinned: entry.pinned };
 }
 

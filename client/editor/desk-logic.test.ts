@@ -3,6 +3,7 @@ import { LIMITS, STORY_ID_PATTERN } from "../../shared/story.js";
 import type { Entry, Snapshot } from "../../shared/story.js";
 import { composerStorageKey, loadComposition, saveComposition, clearComposition } from "./composer-store.js";
 import { describeConflict, ifMatchVersion, targetUnchanged } from "./conflict.js";
+import { saveKeys, submitWith } from "./forms.js";
 import { DESK_LIMITS, STORY_ID_INPUT_PATTERN, USERNAME_INPUT_PATTERN } from "./limits.js";
 import { parseRoute } from "./route.js";
 
@@ -113,5 +114,33 @@ describe("routes and limits", () => {
     for (const name of ["ada", "a.b_c-d", "a", "Ada", ".ab", "a".repeat(32), "a".repeat(33)]) {
       expect(asInput(USERNAME_INPUT_PATTERN).test(name), name).toBe(username.test(name));
     }
+  });
+});
+
+describe("form plumbing", () => {
+  const keyEvent = (key: string, mods: { ctrlKey?: boolean; metaKey?: boolean } = {}) => {
+    let prevented = false;
+    return { event: { key, ctrlKey: false, metaKey: false, ...mods, preventDefault: () => (prevented = true) } as unknown as KeyboardEvent, prevented: () => prevented };
+  };
+
+  it("submits without leaving the page", () => {
+    let prevented = false;
+    let runs = 0;
+    submitWith(() => runs++)({ preventDefault: () => (prevented = true) } as unknown as SubmitEvent);
+    expect([prevented, runs]).toEqual([true, 1]);
+  });
+
+  it("saves on Ctrl/Cmd+Enter and cancels on Escape only where there is a cancel", () => {
+    const calls: string[] = [];
+    const withCancel = saveKeys(() => calls.push("save"), () => calls.push("cancel"));
+    const ctrl = keyEvent("Enter", { ctrlKey: true });
+    withCancel(ctrl.event);
+    withCancel(keyEvent("Enter", { metaKey: true }).event);
+    const plain = keyEvent("Enter");
+    withCancel(plain.event);
+    withCancel(keyEvent("Escape").event);
+    saveKeys(() => calls.push("save only"))(keyEvent("Escape").event);
+    expect(calls).toEqual(["save", "save", "cancel"]);
+    expect([ctrl.prevented(), plain.prevented()]).toEqual([true, false]);
   });
 });

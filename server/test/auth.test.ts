@@ -11,11 +11,11 @@ import { createApp } from "../app.js";
 import { newSecret, secretHash } from "../auth/secrets.js";
 import { loadConfig } from "../config.js";
 import { createAccount } from "../http/account-routes.js";
-import type { Role } from "../store/accounts.js";
 import { SqliteStore } from "../store/sqlite-store.js";
 import type { Store } from "../store/store.js";
 import { children, startChild, stopChild } from "./child-server.js";
 import { startServer, TOKEN, type TestServer } from "./harness.js";
+import { activeAccount, bodiesScanned, codeOf, expectError, send, sessionCookieOf, serverWithAccounts, signIn, type Account, type Reply } from "./accounts-helpers.js";
 
 /**
  * Editor accounts over HTTP (issue 4, /api/session, /api/users, /api/tokens): sign-in and its
@@ -27,101 +27,9 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const run = promisify(execFile);
 
 // ---------------------------------------------------------------------------------------------
-// A browser-like client: cookies by hand, `Sec-Fetch-Site: same-origin` unless told otherwise.
-
-/** Response bodies must never carry a password hash or a stored secret hash. */
-const FORBIDDEN_IN_BODIES = ["$argon2", "secret_hash", "secretHash", "passwordHash", "password_hash"];
-let bodiesScanned = 0;
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  /** Parsed JSON, loosely typed: the assertions say what it must be. */
-  body: any;
-  setCookies: string[];
-}
-
-interface Send {
-  method?: string;
-  body?: unknown;
-  /** `name=value` for the Cookie header. */
-  cookie?: string;
-  bearer?: string;
-  /** Sec-Fetch-Site; null sends none (a non-browser client, or an old browser). */
-  site?: string | null;
-  headers?: Record<string, string>;
-}
-
-async function send(base: string, path: string, init: Send = {}): Promise<Reply> {
-  const headers: Record<string, string> = {};
-  const site = init.site === undefined ? "same-origin" : init.site;
-  if (site !== null) headers["sec-fetch-site"] = site;
-  if (init.cookie) headers.cookie = init.cookie;
-  if (init.bearer) headers.authorization = `Bearer ${init.bearer}`;
-  if (init.body !== undefined) headers["content-type"] = "application/json";
-  Object.assign(headers, init.headers);
-  const res = await fetch(base + path, {
-    method: init.method ?? (init.body === undefined ? "GET" : "POST"),
-    headers,
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-  });
-  const text = await res.text();
-  let body: unknown;
-  if ((res.headers.get("content-type") ?? "").includes("json")) {
-    body = JSON.parse(text);
-    bodiesScanned++;
-    for (const forbidden of FORBIDDEN_IN_BODIES) expect(text, `${init.method ?? "GET"} ${path} answered ${text}`).not.toContain(forbidden);
-  }
-  return { status: res.status, headers: res.headers, body, setCookies: res.headers.getSetCookie() };
-}
-
-/** The error code of an error reply, after checking it has the error format. */
-function codeOf(reply: Reply): string | undefined {
-  expect(reply.body, `status ${reply.status}`).toEqual({ error: expect.objectContaining({ code: expect.any(String), message: expect.any(String) }) });
-  return reply.body.error.code;
-}
-
-function expectError(reply: Reply, status: number, code: string): void {
-  expect([reply.status, reply.body?.error?.code], JSON.stringify(reply.body)).toEqual([status, code]);
-  codeOf(reply);
-}
-
-/** `name=value` of the session cookie a response sets. */
-function sessionCookieOf(reply: Reply, name = "lt_session"): string {
-  const header = reply.setCookies.find((c) => c.startsWith(`${name}=`));
-  expect(header, `no ${name} cookie in ${JSON.stringify(reply.setCookies)}`).toBeDefined();
-  return header!.split(";")[0]!;
-}
+// The browser-like client and the accounts are in ./accounts-helpers.ts (shared with drafts.test.ts).
 
 const attributesOf = (setCookie: string) => setCookie.split(";").slice(1).map((a) => a.trim());
-
-// ---------------------------------------------------------------------------------------------
-// Accounts
-
-interface Account {
-  id: string;
-  username: string;
-  role: Role;
-  password: string;
-  /** `lt_session=…` of a session on the account's own password. */
-  cookie: string;
-}
-
-async function signIn(server: TestServer, username: string, password: string, init: Send = {}): Promise<Reply> {
-  return send(server.url, "/api/session", { ...init, body: { username, password } });
-}
-
-/** An account that signed in with its one-time password and chose its own: a normal session. */
-async function activeAccount(server: TestServer, username: string, role: Role): Promise<Account> {
-  const { user, password: oneTime } = await createAccount(server.app.store.accounts, username, role);
-  const first = await signIn(server, username, oneTime);
-  expect(first.status).toBe(200);
-  const cookie = sessionCookieOf(first);
-  const password = `${username}-own-password-42`;
-  const changed = await send(server.url, "/api/session/password", { cookie, body: { currentPassword: oneTime, newPassword: password } });
-  expect(changed.status, JSON.stringify(changed.body)).toBe(204);
-  return { id: user.id, username, role, password, cookie };
-}
 
 /** Everything a refused request must leave alone: stories, their drafts, users and tokens. */
 async function stateOf(store: Store): Promise<string> {
@@ -150,14 +58,12 @@ describe("editor accounts", () => {
   const STORY = "desk";
 
   beforeAll(async () => {
-    server = await startServer();
-    [admin, editor, contributor, other] = await Promise.all([
-      activeAccount(server, "alice", "admin"),
-      activeAccount(server, "eddie", "editor"),
-      activeAccount(server, "connie", "contributor"),
-      activeAccount(server, "otto", "contributor"),
-    ]);
-    expect((await server.api("/api/stories", { body: { id: STORY, title: "Desk" } })).status).toBe(201);
+    ({ server, accounts: [admin, editor, contributor, other] } = await serverWithAccounts({ id: STORY, title: "Desk" }, [
+      ["alice", "admin"],
+      ["eddie", "editor"],
+      ["connie", "contributor"],
+      ["otto", "contributor"],
+    ]));
   });
   afterAll(() => server.close());
 
@@ -542,7 +448,7 @@ describe("editor accounts", () => {
 
   describe("hashes", () => {
     it("were never in any JSON body of these tests", () => {
-      expect(bodiesScanned).toBeGreaterThan(150);
+      expect(bodiesScanned()).toBeGreaterThan(150);
     });
   });
 });

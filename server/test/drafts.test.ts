@@ -1,63 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAccount } from "../http/account-routes.js";
-import type { Role } from "../store/accounts.js";
-import { startServer, type TestServer } from "./harness.js";
+import { expectError, send, serverWithAccounts, type Account } from "./accounts-helpers.js";
+import type { TestServer } from "./harness.js";
 
 /**
  * Drafts (issue 4): contributors write them, editors publish them as one new version (the
  * contributor stays the entry's byline, the editor is the version's author) or discard them.
  */
-
-const FORBIDDEN_IN_BODIES = ["$argon2", "secret_hash", "secretHash", "passwordHash", "password_hash"];
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  /** Parsed JSON, loosely typed: the assertions say what it must be. */
-  body: any;
-  setCookies: string[];
-}
-
-/** A browser on the site: its session cookie and `Sec-Fetch-Site: same-origin`. */
-async function send(base: string, path: string, init: { method?: string; body?: unknown; cookie?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
-  const headers: Record<string, string> = { "sec-fetch-site": "same-origin", ...init.headers };
-  if (init.cookie) headers.cookie = init.cookie;
-  if (init.body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(base + path, {
-    method: init.method ?? (init.body === undefined ? "GET" : "POST"),
-    headers,
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-  });
-  const text = await res.text();
-  let body: unknown;
-  if ((res.headers.get("content-type") ?? "").includes("json")) {
-    body = JSON.parse(text);
-    for (const forbidden of FORBIDDEN_IN_BODIES) expect(text).not.toContain(forbidden);
-  }
-  return { status: res.status, headers: res.headers, body, setCookies: res.headers.getSetCookie() };
-}
-
-function expectError(reply: Reply, status: number, code: string): void {
-  expect([reply.status, reply.body?.error?.code], JSON.stringify(reply.body)).toEqual([status, code]);
-  expect(reply.body.error.message).toEqual(expect.any(String));
-}
-
-interface Account {
-  id: string;
-  username: string;
-  cookie: string;
-}
-
-/** Signs in with a one-time password and chooses a new one: a normal session. */
-async function activeAccount(server: TestServer, username: string, role: Role): Promise<Account> {
-  const { user, password } = await createAccount(server.app.store.accounts, username, role);
-  const signedIn = await send(server.url, "/api/session", { body: { username, password } });
-  expect(signedIn.status).toBe(200);
-  const cookie = signedIn.setCookies.find((c) => c.startsWith("lt_session="))!.split(";")[0]!;
-  const changed = await send(server.url, "/api/session/password", { cookie, body: { currentPassword: password, newPassword: `${username}-own-password-42` } });
-  expect(changed.status).toBe(204);
-  return { id: user.id, username, cookie };
-}
 
 describe("drafts", () => {
   let server: TestServer;
@@ -72,14 +20,12 @@ describe("drafts", () => {
   const write = (account: Account, body: Record<string, unknown>) => send(server.url, drafts, { cookie: account.cookie, body });
 
   beforeAll(async () => {
-    server = await startServer();
-    [editor, chief, writer, other] = await Promise.all([
-      activeAccount(server, "ed", "editor"),
-      activeAccount(server, "chief", "admin"),
-      activeAccount(server, "wren", "contributor"),
-      activeAccount(server, "olga", "contributor"),
-    ]);
-    expect((await server.api("/api/stories", { body: { id: STORY, title: "Drafts" } })).status).toBe(201);
+    ({ server, accounts: [editor, chief, writer, other] } = await serverWithAccounts({ id: STORY, title: "Drafts" }, [
+      ["ed", "editor"],
+      ["chief", "admin"],
+      ["wren", "contributor"],
+      ["olga", "contributor"],
+    ]));
   });
   afterAll(() => server.close());
 

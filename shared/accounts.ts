@@ -1,0 +1,28 @@
+import type { EntryKind } from "./story.js";
+
+/** The people who write, as the API shows them: server and desk use these same types. */
+
+export type Role = "admin" | "editor" | "contributor";
+
+export interface User {
+  id: string;
+  username: string;
+  role: Role;
+  createdAt: string;
+  /** Set for a one-time password: the account may do nothing but choose its own password. */
+  mustChangePassword: boolean;
+}
+
+/** An entry a contributor wrote, waiting for an editor to publish or discard it. Not public. */
+export interface Draft {
+  id: string;
+  storyId: string;
+  authorId: string;
+  author: { name: string };
+  createdAt: string;
+  updatedAt: string;
+  headline?: string;
+  body: string;
+  kind: EntryKind;
+  pinned: boolean;
+}

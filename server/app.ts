@@ -20,6 +20,7 @@ import { feedRoutes } from "./feeds/feed-routes.js";
 import { embedRoutes } from "./pages/embed-routes.js";
 import { pageRoutes } from "./pages/page-routes.js";
 import { registerSocketHandlers } from "./live/socket-handlers.js";
+import { joinCluster, type RedisClient } from "./live/cluster.js";
 import { StoryHub, type LiveServer } from "./live/story-hub.js";
 import type { Store } from "./store/store.js";
 import { StoryService } from "./story-service.js";
@@ -43,6 +44,8 @@ export interface AppOptions {
   log?: Logger;
   /** The built Svelte apps; without them the server is API-only (tests that need no pages). */
   clientBuild?: ClientBuild;
+  /** With Redis, this process is one node of many (DESIGN.md §5). */
+  redis?: RedisClient;
 }
 
 export function createApp(config: Config, store: Store, options: AppOptions = {}): App {
@@ -51,6 +54,8 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   app.disable("x-powered-by");
   app.set("etag", false); // snapshots carry their version as ETag; Express must not hash bodies
   app.set("query parser", "simple");
+  // Behind a proxy, client addresses (the sign-in throttle's key) come from X-Forwarded-For.
+  if (config.trustProxy) app.set("trust proxy", /^\d+$/.test(config.trustProxy) ? Number(config.trustProxy) : config.trustProxy);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -95,11 +100,13 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
       callback(allowed ? null : "origin not allowed", allowed);
     },
   });
-  const hub = new StoryHub(io, store);
+  const hub = new StoryHub(io, store, options.redis !== undefined);
+  const leaveCluster = options.redis ? joinCluster(io, hub, options.redis, config.redisStream, log.child({ component: "cluster" })) : () => {};
   const service = new StoryService(store, hub);
   registerSocketHandlers(io, hub, log.child({ component: "live" }));
 
-  app.use(healthRoutes(store));
+  const redis = options.redis;
+  app.use(healthRoutes({ store: () => store.ping(), ...(redis ? { redis: async () => void (await redis.ping()) } : {}) }));
   const policy = sessionPolicy(config.publicUrl);
   app.use(
     "/api",
@@ -131,8 +138,12 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
           resolve(port);
         });
       }),
+    // Stops accepting, drops every socket's transport (clients reconnect, to another node behind
+    // a balancer, and catch up from their version), then closes Redis and the store.
     close: async () => {
+      leaveCluster();
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      if (redis?.isOpen) await redis.quit().catch(() => {});
       await store.close();
     },
   };

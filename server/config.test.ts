@@ -21,6 +21,8 @@ describe("loadConfig", () => {
       dataDir: resolve("./data"),
       databaseUrl: undefined,
       redisUrl: undefined,
+      redisStream: "live-ticker",
+      trustProxy: undefined,
       publicUrl: "http://127.0.0.1:8080",
       adminToken: undefined,
       embedOrigins: "*",

@@ -7,7 +7,10 @@ import { createAccount } from "./http/account-routes.js";
 import { type Config, loadConfig } from "./config.js";
 import { ClientBuild } from "./pages/client-build.js";
 import { replayDemoStory, seedIfEmpty } from "./seed/seed.js";
+import { connectRedis } from "./live/cluster.js";
+import { PostgresStore } from "./store/postgres-store.js";
 import { SqliteStore } from "./store/sqlite-store.js";
+import type { Store } from "./store/store.js";
 
 /** `--demo`: a throwaway store where the demo story is posted live, one update every few seconds. */
 const demo = process.argv.includes("--demo");
@@ -15,22 +18,30 @@ if (demo && !process.env.DATA_DIR) process.env.DATA_DIR = mkdtempSync(join(tmpdi
 
 const config = readConfig();
 const log = pino({ level: config.logLevel });
-if (config.databaseUrl || config.redisUrl) {
-  log.fatal("DATABASE_URL / REDIS_URL (several nodes) are not supported by this build yet; unset them to run on SQLite.");
-  process.exit(1);
-}
-
-const store = new SqliteStore(join(config.dataDir, "live-ticker.db"));
-const app = createApp(config, store, { log, clientBuild: await ClientBuild.load() });
+// Fire-and-forget work (a Redis command cut off by an outage) must not take the node down with
+// it: such rejections are logged; the hub's resync heals what they lost.
+process.on("unhandledRejection", (reason) => log.error({ err: reason }, "unhandled rejection"));
+// DESIGN.md §5: PostgreSQL holds the log and Redis carries versions between nodes; else one SQLite file.
+const store: Store = config.databaseUrl
+  ? await PostgresStore.open(config.databaseUrl, config.databaseSchema ? { schema: config.databaseSchema } : {})
+  : new SqliteStore(join(config.dataDir, "live-ticker.db"));
+const redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
+const app = createApp(config, store, { log, clientBuild: await ClientBuild.load(), ...(redis ? { redis } : {}) });
 const abort = new AbortController();
 
 if (!demo && (await seedIfEmpty(store, app.service))) log.info({ storyId: "kyiv-strikes" }, "seeded the demo story");
 const port = await app.listen();
-log.info({ url: `http://${config.host}:${port}`, dataDir: config.dataDir }, "live-ticker listening");
+log.info(
+  { url: `http://${config.host}:${port}`, store: config.databaseUrl ? "postgresql" : config.dataDir, cluster: Boolean(redis) },
+  "live-ticker listening",
+);
 // DESIGN.md §2: with no account and no admin token nobody could ever write, so make an admin
 // whose one-time password is printed this once (it must be replaced at first sign-in).
-if (!config.adminToken && (await store.accounts.countUsers()) === 0) {
-  const { password } = await createAccount(store.accounts, "admin", "admin");
+const firstAdmin = !config.adminToken && (await store.accounts.countUsers()) === 0;
+// Several nodes may start at once: the one that creates the account prints its password.
+const created = firstAdmin ? await createAccount(store.accounts, "admin", "admin").catch(() => undefined) : undefined;
+if (created) {
+  const { password } = created;
   log.warn(
     { username: "admin", oneTimePassword: password, signIn: `http://${config.host}:${port}/editor` },
     "created the first account: sign in as admin with this one-time password, then choose your own (it is not shown again)",

@@ -1,8 +1,12 @@
 import { Router } from "express";
-import type { Store } from "../store/store.js";
 
-/** Liveness (the process answers) and readiness (it can reach what it needs to serve). */
-export function healthRoutes(store: Store): Router {
+/** What /readyz checks: each resolves when its dependency answers, and throws when it does not. */
+export type ReadinessChecks = Record<string, () => Promise<void>>;
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+/** Liveness (the process answers) and readiness (it can reach everything it needs to serve). */
+export function healthRoutes(checks: ReadinessChecks): Router {
   const router = Router();
   router.get("/healthz", (_req, res) => {
     res.setHeader("Cache-Control", "no-store");
@@ -10,13 +14,21 @@ export function healthRoutes(store: Store): Router {
   });
   router.get("/readyz", async (req, res) => {
     res.setHeader("Cache-Control", "no-store");
-    try {
-      await store.ping();
-      res.json({ status: "ready", checks: { store: "ok" } });
-    } catch (error) {
-      req.log.warn({ err: error }, "store not ready");
-      res.status(503).json({ error: { code: "not_ready", message: "The store is not reachable.", details: { checks: { store: "failing" } } } });
-    }
+    const results = await Promise.all(
+      Object.entries(checks).map(async ([name, check]) => {
+        try {
+          await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error("timed out")), CHECK_TIMEOUT_MS).unref())]);
+          return [name, "ok"] as const;
+        } catch (error) {
+          req.log.warn({ err: error, check: name }, "not ready");
+          return [name, "failing"] as const;
+        }
+      }),
+    );
+    const report = Object.fromEntries(results);
+    if (results.every(([, state]) => state === "ok")) return void res.json({ status: "ready", checks: report });
+    const failing = results.filter(([, state]) => state !== "ok").map(([name]) => name);
+    res.status(503).json({ error: { code: "not_ready", message: `Not reachable: ${failing.join(", ")}.`, details: { checks: report } } });
   });
   return router;
 }

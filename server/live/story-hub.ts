@@ -1,38 +1,134 @@
 import type { Server, Socket } from "socket.io";
-import { diffSnapshots } from "../../shared/patch.js";
+import { applyPatch, diffSnapshots } from "../../shared/patch.js";
 import { roomOf, type ClientToServerEvents, type PatchMessage, type ServerToClientEvents } from "../../shared/protocol.js";
 import type { Snapshot } from "../../shared/story.js";
 import type { Committed, Store } from "../store/store.js";
 
-export type LiveServer = Server<ClientToServerEvents, ServerToClientEvents>;
+/** Between nodes (through the Redis Streams adapter): every committed version, once. */
+export interface InterServerEvents {
+  version(patch: PatchMessage): void;
+}
+
+export type LiveServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents>;
 export type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 /** How many stories' latest snapshots stay in memory (least recently used go first). */
 const CACHED_STORIES = 1_000;
+/** How long a version that arrived ahead of its predecessor waits before the store fills the gap. */
+const GAP_WAIT_MS = 1_000;
+/** The widest hole the store fills version by version; wider ones become one patch. */
+const REPLAY_LIMIT = 100;
 
 /**
- * The live side of every story: keeps each active story's latest snapshot in memory, broadcasts
- * each new version to the story's room (Socket.IO encodes a room broadcast once for all sockets),
- * and brings a subscriber level. Subscribing and broadcasting touch the cache synchronously, so a
- * subscriber always gets exactly the versions after the state it was sent, never a duplicate or gap.
+ * The live side of every story on this node: keeps each active story's latest snapshot in memory,
+ * forwards each new version to the story's local room strictly in order (Socket.IO encodes a room
+ * broadcast once for all its sockets), and brings a subscriber level. Subscribing and forwarding
+ * touch the cache synchronously, so a subscriber gets exactly the versions after the state it was
+ * sent, never a duplicate or a gap.
+ *
+ * With several nodes, each node announces its own commits to the others (`version`); a version
+ * that arrives before its predecessor is held back, and if the predecessor does not follow
+ * shortly (a lost message, Redis restarting) the node reads the store and forwards one patch.
  */
 export class StoryHub {
   readonly #latest = new Map<string, Snapshot>();
+  /** Versions that arrived ahead of their turn, per story, keyed by `from`. */
+  readonly #waiting = new Map<string, Map<number, PatchMessage>>();
+  readonly #gapTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly io: LiveServer,
     private readonly store: Store,
-  ) {}
+    private readonly cluster = false,
+  ) {
+    if (cluster) io.on("version", (patch) => this.#accept(patch));
+  }
 
-  /** Called after every durable commit, in commit order. */
+  /** Called after every durable commit on this node. */
   publish(committed: Committed): void {
     const { snapshot, previous, ops } = committed;
     if (!committed.changed) return;
-    // A subscriber may have loaded this version from the store already; the cache keeps the newest.
-    this.#freshest(snapshot);
-    if (!previous) return; // a new story has no readers yet
-    const message: PatchMessage = { storyId: snapshot.id, from: previous.version, to: snapshot.version, ops };
-    this.io.to(roomOf(snapshot.id)).emit("patch", message);
+    if (!previous) return void this.#freshest(snapshot); // a new story has no readers yet
+    const patch: PatchMessage = { storyId: snapshot.id, from: previous.version, to: snapshot.version, ops };
+    this.#accept(patch, snapshot);
+    if (this.cluster) this.io.serverSideEmit("version", patch);
+  }
+
+  /**
+   * Brings every story that has readers here level with the store: after a Redis outage, nodes
+   * may have missed versions that no later write will reveal. Cheap: one read per followed story.
+   */
+  async resync(): Promise<void> {
+    for (const storyId of this.#followedStories()) await this.#catchUp(storyId);
+  }
+
+  #accept(patch: PatchMessage, snapshot?: Snapshot): void {
+    const cached = this.#latest.get(patch.storyId);
+    if (!cached) {
+      // No reader here has been sent this story (or it left the cache): nothing to keep in order.
+      if (snapshot) this.#remember(snapshot);
+      return;
+    }
+    if (patch.to <= cached.version) return; // already forwarded, or a subscriber loaded it
+    if (patch.from !== cached.version) {
+      this.#hold(patch);
+      return;
+    }
+    this.#remember(snapshot ?? applyPatch(cached, patch.ops));
+    this.io.local.to(roomOf(patch.storyId)).emit("patch", patch);
+    const next = this.#waiting.get(patch.storyId)?.get(patch.to);
+    if (next) {
+      this.#waiting.get(patch.storyId)!.delete(patch.to);
+      this.#accept(next);
+    } else if (this.#waiting.get(patch.storyId)?.size === 0) {
+      this.#clearWaiting(patch.storyId);
+    }
+  }
+
+  #hold(patch: PatchMessage): void {
+    const waiting = this.#waiting.get(patch.storyId) ?? new Map<number, PatchMessage>();
+    waiting.set(patch.from, patch);
+    this.#waiting.set(patch.storyId, waiting);
+    if (!this.#gapTimers.has(patch.storyId)) {
+      this.#gapTimers.set(patch.storyId, setTimeout(() => void this.#catchUp(patch.storyId), GAP_WAIT_MS));
+    }
+  }
+
+  /**
+   * Forwards whatever the store has beyond what this node's readers were sent: version by version
+   * (a node that died between its commit and its announcement leaves such a hole), or as one patch
+   * when the hole is too wide to be worth replaying.
+   */
+  async #catchUp(storyId: string): Promise<void> {
+    this.#clearWaiting(storyId);
+    const stored = await this.store.latest(storyId);
+    const from = this.#latest.get(storyId)?.version;
+    if (!stored || from === undefined || stored.version <= from) return;
+    const steps: Snapshot[] = [];
+    if (stored.version - from <= REPLAY_LIMIT) {
+      for (let version = from + 1; version < stored.version; version++) {
+        const step = await this.store.snapshotAt(storyId, version);
+        if (step) steps.push(step);
+      }
+    }
+    steps.push(stored);
+    for (const step of steps) {
+      const cached = this.#latest.get(storyId)!; // re-read: versions may have been forwarded meanwhile
+      if (step.version <= cached.version) continue;
+      this.#remember(step);
+      this.io.local.to(roomOf(storyId)).emit("patch", { storyId, from: cached.version, to: step.version, ops: diffSnapshots(cached, step) });
+    }
+  }
+
+  #clearWaiting(storyId: string): void {
+    clearTimeout(this.#gapTimers.get(storyId));
+    this.#gapTimers.delete(storyId);
+    this.#waiting.delete(storyId);
+  }
+
+  #followedStories(): string[] {
+    const rooms = this.io.of("/").adapter.rooms;
+    return [...this.#latest.keys()].filter((storyId) => (rooms.get(roomOf(storyId))?.size ?? 0) > 0);
   }
 
   /**

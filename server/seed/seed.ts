@@ -1,3 +1,4 @@
+import { ReducerError } from "../../shared/reducer.js";
 import type { Author } from "../../shared/story.js";
 import type { Store } from "../store/store.js";
 import type { StoryService } from "../story-service.js";
@@ -16,8 +17,14 @@ export interface ReplayOptions {
 /** Seeds the demo story on a store that has none, so a first start shows something real. */
 export async function seedIfEmpty(store: Store, service: StoryService): Promise<boolean> {
   if ((await store.listStories()).length > 0) return false;
-  await replayDemoStory(service, { intervalMs: 0 });
-  return true;
+  try {
+    await replayDemoStory(service, { intervalMs: 0 });
+    return true;
+  } catch (error) {
+    // Another node starting at the same moment seeded it first.
+    if (error instanceof ReducerError && error.code === "story_exists") return false;
+    throw error;
+  }
 }
 
 /**

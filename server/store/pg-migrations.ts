@@ -1,0 +1,138 @@
+import type pg from "pg";
+
+/**
+ * The PostgreSQL schema, as an ordered list of steps. A step is never edited once released: a
+ * change is a new step at the end. Each applied step is recorded in `schema_migrations`.
+ *
+ * JSON (snapshots, patches, authors, drafts, stored responses) is kept as text: it is only ever
+ * read back whole, and text keeps it byte for byte as the reducer produced it. Timestamps of the
+ * log are the ISO strings of the operations (as in the SQLite store); lease and session times are
+ * milliseconds since the epoch (bigint).
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "story log",
+    sql: `
+CREATE TABLE stories (
+  id text PRIMARY KEY,
+  version integer NOT NULL,
+  status text NOT NULL,
+  updated_at text NOT NULL,
+  snapshot text NOT NULL
+);
+CREATE TABLE versions (
+  story_id text NOT NULL,
+  version integer NOT NULL,
+  at text NOT NULL,
+  author text NOT NULL,
+  summary text NOT NULL,
+  ops text NOT NULL,
+  PRIMARY KEY (story_id, version)
+);
+CREATE TABLE checkpoints (
+  story_id text NOT NULL,
+  version integer NOT NULL,
+  snapshot text NOT NULL,
+  PRIMARY KEY (story_id, version)
+);
+CREATE TABLE idempotency_keys (
+  scope text NOT NULL,
+  key text NOT NULL,
+  fingerprint text NOT NULL,
+  state text NOT NULL CHECK (state IN ('in_flight', 'done')),
+  response text,
+  touched_at bigint NOT NULL,
+  PRIMARY KEY (scope, key)
+);
+CREATE INDEX idempotency_keys_done ON idempotency_keys (touched_at) WHERE state = 'done';
+`,
+  },
+  {
+    version: 2,
+    name: "accounts",
+    sql: `
+CREATE TABLE users (
+  id text PRIMARY KEY,
+  username text NOT NULL UNIQUE,
+  role text NOT NULL CHECK (role IN ('admin', 'editor', 'contributor')),
+  password_hash text NOT NULL,
+  must_change_password boolean NOT NULL DEFAULT false,
+  created_at text NOT NULL
+);
+CREATE TABLE sessions (
+  id_hash text PRIMARY KEY,
+  user_id text NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  created_at bigint NOT NULL,
+  last_seen_at bigint NOT NULL
+);
+CREATE INDEX sessions_by_user ON sessions (user_id);
+CREATE TABLE api_tokens (
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  owner_id text NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  secret_hash text NOT NULL UNIQUE,
+  created_at text NOT NULL,
+  last_used_at text
+);
+CREATE INDEX api_tokens_by_owner ON api_tokens (owner_id);
+CREATE TABLE drafts (
+  story_id text NOT NULL,
+  id text NOT NULL,
+  author_id text NOT NULL,
+  draft text NOT NULL,
+  created_at text NOT NULL,
+  PRIMARY KEY (story_id, id)
+);
+`,
+  },
+];
+
+/** Quotes an SQL identifier (a schema name from configuration, never from a request). */
+export const quoteIdentifier = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * Creates `schema` if missing and applies the steps it lacks, all in one transaction. A
+ * transaction-scoped advisory lock (per schema) makes nodes that start at the same time take
+ * turns: the first applies the steps, the others then find them recorded and apply nothing.
+ * Returns the versions applied by this call.
+ */
+export async function migrate(client: pg.ClientBase, schema: string, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  for (let i = 1; i < migrations.length; i++) {
+    if (migrations[i]!.version <= migrations[i - 1]!.version) throw new Error("Migrations must be in strictly increasing order.");
+  }
+  const quoted = quoteIdentifier(schema);
+  await client.query("BEGIN");
+  try {
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('live-ticker schema'), hashtext($1))", [schema]);
+    // Under the lock, so that concurrent starts do not race on the catalog either.
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
+    await client.query(`SET LOCAL search_path TO ${quoted}`);
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS schema_migrations (
+        version integer PRIMARY KEY,
+        name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    const { rows } = await client.query<{ version: number }>("SELECT version FROM schema_migrations");
+    const done = new Set(rows.map((row) => row.version));
+    const applied: number[] = [];
+    for (const migration of migrations) {
+      if (done.has(migration.version)) continue;
+      await client.query(migration.sql);
+      await client.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [migration.version, migration.name]);
+      applied.push(migration.version);
+    }
+    await client.query("COMMIT");
+    return applied;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,179 @@
+import type pg from "pg";
+import type { AccountStore, Draft, Role, SessionRecord, TokenRecord, User, UserWithHash } from "./accounts.js";
+
+interface UserRow {
+  id: string;
+  username: string;
+  role: Role;
+  password_hash: string;
+  must_change_password: boolean;
+  created_at: string;
+}
+interface TokenRow {
+  id: string;
+  name: string;
+  owner_id: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+/** bigint columns arrive as strings (node-postgres does not risk precision); ms timestamps fit a number. */
+interface SessionRow {
+  id_hash: string;
+  user_id: string;
+  created_at: string;
+  last_seen_at: string;
+}
+
+const toUser = (row: UserRow): UserWithHash => ({
+  id: row.id,
+  username: row.username,
+  role: row.role,
+  createdAt: row.created_at,
+  mustChangePassword: row.must_change_password,
+  passwordHash: row.password_hash,
+});
+const toToken = (row: TokenRow): TokenRecord => ({
+  id: row.id,
+  name: row.name,
+  ownerId: row.owner_id,
+  createdAt: row.created_at,
+  ...(row.last_used_at ? { lastUsedAt: row.last_used_at } : {}),
+});
+const withoutHash = ({ passwordHash: _hash, ...user }: UserWithHash): User => user;
+
+const USER_COLUMNS = "id, username, role, password_hash, must_change_password, created_at";
+const TOKEN_COLUMNS = "id, name, owner_id, created_at, last_used_at";
+
+/**
+ * Accounts, sessions, tokens and drafts in the same PostgreSQL schema as the stories (tables from
+ * pg-migrations.ts). Same behaviour as SqliteAccounts; orderings use the "C" collation so that
+ * they compare bytes, as SQLite does, whatever the database's locale.
+ */
+export class PostgresAccounts implements AccountStore {
+  readonly #pool: pg.Pool;
+
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  async #rows<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+    return (await this.#pool.query<R>(sql, params)).rows;
+  }
+  async #run(sql: string, params: unknown[]): Promise<number> {
+    return (await this.#pool.query(sql, params)).rowCount ?? 0;
+  }
+
+  async countUsers() {
+    const [row] = await this.#rows<{ n: number }>("SELECT count(*)::integer AS n FROM users");
+    return row!.n;
+  }
+  async createUser(user: UserWithHash) {
+    await this.#run(`INSERT INTO users (${USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)`, [
+      user.id,
+      user.username,
+      user.role,
+      user.passwordHash,
+      user.mustChangePassword,
+      user.createdAt,
+    ]);
+  }
+  async userById(id: string) {
+    const [row] = await this.#rows<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
+    return row && toUser(row);
+  }
+  async userByUsername(username: string) {
+    const [row] = await this.#rows<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE username = $1`, [username]);
+    return row && toUser(row);
+  }
+  async listUsers() {
+    const rows = await this.#rows<UserRow>(`SELECT ${USER_COLUMNS} FROM users ORDER BY username COLLATE "C"`);
+    return rows.map((row) => withoutHash(toUser(row)));
+  }
+  async updateUser(id: string, changes: Partial<Pick<UserWithHash, "role" | "passwordHash" | "mustChangePassword">>) {
+    const columns = { role: changes.role, password_hash: changes.passwordHash, must_change_password: changes.mustChangePassword };
+    const sets = Object.entries(columns).filter(([, value]) => value !== undefined);
+    if (sets.length === 0) return;
+    // Column names come from the object above, never from input.
+    const assignments = sets.map(([column], i) => `${column} = $${i + 1}`).join(", ");
+    await this.#run(`UPDATE users SET ${assignments} WHERE id = $${sets.length + 1}`, [...sets.map(([, value]) => value), id]);
+  }
+  async deleteUser(id: string) {
+    // Sessions and tokens go with the user: ON DELETE CASCADE.
+    await this.#run("DELETE FROM users WHERE id = $1", [id]);
+  }
+
+  async createSession(session: SessionRecord) {
+    await this.#run("INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $4)", [
+      session.idHash,
+      session.userId,
+      session.createdAt,
+      session.lastSeenAt,
+    ]);
+  }
+  async session(idHash: string) {
+    const [row] = await this.#rows<SessionRow>("SELECT id_hash, user_id, created_at, last_seen_at FROM sessions WHERE id_hash = $1", [idHash]);
+    return row && { idHash: row.id_hash, userId: row.user_id, createdAt: Number(row.created_at), lastSeenAt: Number(row.last_seen_at) };
+  }
+  async touchSession(idHash: string, lastSeenAt: number) {
+    await this.#run("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2", [lastSeenAt, idHash]);
+  }
+  async deleteSession(idHash: string) {
+    await this.#run("DELETE FROM sessions WHERE id_hash = $1", [idHash]);
+  }
+  async deleteSessionsOf(userId: string, keep = "") {
+    await this.#run("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2", [userId, keep]);
+  }
+
+  async createToken(token: TokenRecord, secretHash: string) {
+    await this.#run("INSERT INTO api_tokens (id, name, owner_id, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5)", [
+      token.id,
+      token.name,
+      token.ownerId,
+      secretHash,
+      token.createdAt,
+    ]);
+  }
+  async tokenBySecretHash(secretHash: string) {
+    const [row] = await this.#rows<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE secret_hash = $1`, [secretHash]);
+    return row && toToken(row);
+  }
+  async listTokens(ownerId?: string) {
+    const rows = ownerId
+      ? await this.#rows<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE owner_id = $1 ORDER BY created_at COLLATE "C", id COLLATE "C"`, [ownerId])
+      : await this.#rows<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at COLLATE "C", id COLLATE "C"`);
+    return rows.map(toToken);
+  }
+  async touchToken(id: string, at: string) {
+    await this.#run("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2", [at, id]);
+  }
+  async deleteToken(id: string) {
+    return (await this.#run("DELETE FROM api_tokens WHERE id = $1", [id])) > 0;
+  }
+
+  async createDraft(draft: Draft) {
+    await this.#run("INSERT INTO drafts (story_id, id, author_id, draft, created_at) VALUES ($1, $2, $3, $4, $5)", [
+      draft.storyId,
+      draft.id,
+      draft.authorId,
+      JSON.stringify(draft),
+      draft.createdAt,
+    ]);
+  }
+  async draft(storyId: string, id: string) {
+    const [row] = await this.#rows<{ draft: string }>("SELECT draft FROM drafts WHERE story_id = $1 AND id = $2", [storyId, id]);
+    return row && (JSON.parse(row.draft) as Draft);
+  }
+  async listDrafts(storyId: string, authorId?: string) {
+    const order = `ORDER BY created_at COLLATE "C" DESC, id COLLATE "C"`;
+    const rows = authorId
+      ? await this.#rows<{ draft: string }>(`SELECT draft FROM drafts WHERE story_id = $1 AND author_id = $2 ${order}`, [storyId, authorId])
+      : await this.#rows<{ draft: string }>(`SELECT draft FROM drafts WHERE story_id = $1 ${order}`, [storyId]);
+    return rows.map((row) => JSON.parse(row.draft) as Draft);
+  }
+  async updateDraft(draft: Draft) {
+    await this.#run("UPDATE drafts SET draft = $1 WHERE story_id = $2 AND id = $3", [JSON.stringify(draft), draft.storyId, draft.id]);
+  }
+  async deleteDraft(storyId: string, id: string) {
+    return (await this.#run("DELETE FROM drafts WHERE story_id = $1 AND id = $2", [storyId, id])) > 0;
+  }
+}

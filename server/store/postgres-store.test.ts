@@ -1,0 +1,170 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Operation } from "../../shared/operations.js";
+import { ReducerError } from "../../shared/reducer.js";
+import { postgresUrl, requireService } from "../test/services.js";
+import { describeAccountsContract } from "./accounts-contract.js";
+import { MIGRATIONS, quoteIdentifier } from "./pg-migrations.js";
+import { PostgresStore } from "./postgres-store.js";
+import { describeStoreContract } from "./store-contract.js";
+import { DraftGone, VersionConflict } from "./store.js";
+
+const hasPostgres = await requireService("postgres");
+
+/** Every schema a test made, dropped at the end. */
+const schemas: string[] = [];
+const freshSchema = () => {
+  const schema = `lt_test_${randomBytes(6).toString("hex")}`;
+  schemas.push(schema);
+  return schema;
+};
+const open = (schema: string) => PostgresStore.open(postgresUrl(), { schema });
+
+afterAll(async () => {
+  if (schemas.length === 0) return;
+  const client = new pg.Client({ connectionString: postgresUrl() });
+  await client.connect();
+  try {
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+  } finally {
+    await client.end();
+  }
+});
+
+const author = { name: "Desk" };
+let clock = 0;
+const stamp = (op: Operation) => ({ ...op, at: new Date(Date.UTC(2026, 0, 1) + ++clock * 1000).toISOString(), author });
+const add = (n: number): Operation => ({ type: "add_entry", entryId: `e_p${String(n).padStart(4, "0")}`, body: `Update ${n}`, kind: "update", pinned: false });
+const createOp = (storyId: string): Operation => ({ type: "create_story", storyId, title: `Story ${storyId}`, summary: "" });
+
+describe.skipIf(!hasPostgres)("PostgreSQL", () => {
+  describeStoreContract("PostgreSQL", async () => {
+    const schema = freshSchema();
+    return { store: await open(schema), reopen: () => open(schema) };
+  });
+  describeAccountsContract("PostgreSQL", () => open(freshSchema()));
+
+  describe("PostgresStore on several nodes", () => {
+    /** Two stores on one schema: two pools, as two nodes would have. */
+    const twoNodes = async () => {
+      const schema = freshSchema();
+      const a = await open(schema);
+      const b = await open(schema);
+      return { schema, a, b, nodes: [a, b], close: () => Promise.all([a.close(), b.close()]) };
+    };
+
+    it("assigns gap-free versions to concurrent commits from two nodes", async () => {
+      const { a, nodes, close } = await twoNodes();
+      try {
+        await a.commit({ storyId: "s", operation: stamp(createOp("s")) });
+        const results = await Promise.all(
+          Array.from({ length: 40 }, (_, n) => nodes[n % 2]!.commit({ storyId: "s", operation: stamp(add(n)) })),
+        );
+        const versions = results.map((r) => r.snapshot.version).sort((x, y) => x - y);
+        expect(versions).toEqual(Array.from({ length: 40 }, (_, n) => n + 2));
+        // Each commit saw exactly the version before its own.
+        for (const result of results) expect(result.previous?.version).toBe(result.snapshot.version - 1);
+        for (const node of nodes) {
+          const history = await node.history("s", { limit: 100 });
+          expect(history?.map((h) => h.version)).toEqual(Array.from({ length: 41 }, (_, n) => 41 - n));
+          const latest = await node.latest("s");
+          expect(latest?.version).toBe(41);
+          expect(Object.keys(latest!.entries)).toHaveLength(40);
+        }
+        for (const result of results) expect(await nodes[1]!.snapshotAt("s", result.snapshot.version)).toEqual(result.snapshot);
+      } finally {
+        await close();
+      }
+    });
+
+    it("migrates one fresh schema from two nodes starting at once", async () => {
+      const schema = freshSchema();
+      const stores = await Promise.all([open(schema), open(schema), open(schema)]);
+      try {
+        const client = new pg.Client({ connectionString: postgresUrl() });
+        await client.connect();
+        try {
+          const { rows } = await client.query(`SELECT version FROM ${quoteIdentifier(schema)}.schema_migrations ORDER BY version`);
+          expect(rows.map((row) => row.version)).toEqual(MIGRATIONS.map((m) => m.version));
+        } finally {
+          await client.end();
+        }
+        await stores[0]!.commit({ storyId: "s", operation: stamp(createOp("s")) });
+        expect((await stores[2]!.latest("s"))?.version).toBe(1);
+      } finally {
+        await Promise.all(stores.map((store) => store.close()));
+      }
+    });
+
+    it("lets exactly one of many concurrent claims of a key win, across nodes", async () => {
+      const { nodes, close } = await twoNodes();
+      try {
+        const claim = { scope: "p", key: "same-key", fingerprint: "f" };
+        const outcomes = await Promise.all(Array.from({ length: 12 }, (_, n) => nodes[n % 2]!.claimIdempotencyKey(claim, 30_000)));
+        expect(outcomes.filter((o) => o.kind === "claimed")).toHaveLength(1);
+        expect(outcomes.filter((o) => o.kind === "in_flight")).toHaveLength(11);
+      } finally {
+        await close();
+      }
+    });
+
+    it("lets exactly one node create a story of a given id", async () => {
+      const { nodes, close } = await twoNodes();
+      try {
+        const results = await Promise.allSettled(Array.from({ length: 6 }, (_, n) => nodes[n % 2]!.commit({ storyId: "s", operation: stamp(createOp("s")) })));
+        expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+        for (const r of results) {
+          if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "story_exists" });
+          if (r.status === "rejected") expect(r.reason).toBeInstanceOf(ReducerError);
+        }
+        expect(await nodes[0]!.history("s", { limit: 10 })).toHaveLength(1);
+      } finally {
+        await close();
+      }
+    });
+
+    it("publishes a draft once, even when two nodes publish it at the same time", async () => {
+      const { a, b, close } = await twoNodes();
+      try {
+        await a.commit({ storyId: "s", operation: stamp(createOp("s")) });
+        await a.accounts.createUser({ id: "u_1", username: "u1", role: "contributor", createdAt: "2026-01-01T00:00:00.000Z", mustChangePassword: false, passwordHash: "x" });
+        const draft = { id: "d_1", storyId: "s", authorId: "u_1", author: { name: "u1" }, createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z", body: "Draft", kind: "update" as const, pinned: false };
+        await a.accounts.createDraft(draft);
+        const results = await Promise.allSettled(
+          [a, b].map((node, n) => node.commit({ storyId: "s", operation: stamp(add(n)), consumeDraft: "d_1" })),
+        );
+        expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+        expect(results.find((r) => r.status === "rejected")?.reason).toBeInstanceOf(DraftGone);
+        expect((await b.latest("s"))?.version).toBe(2);
+        expect(await b.accounts.draft("s", "d_1")).toBeUndefined();
+
+        // A write that fails keeps the draft, and completes no idempotency key.
+        await a.accounts.createDraft({ ...draft, id: "d_2" });
+        expect(await a.claimIdempotencyKey({ scope: "p", key: "k", fingerprint: "f" }, 30_000)).toEqual({ kind: "claimed" });
+        await expect(
+          b.commit({
+            storyId: "s",
+            operation: stamp(add(7)),
+            expectedVersion: 1,
+            consumeDraft: "d_2",
+            idempotency: { scope: "p", key: "k", respond: () => ({ status: 201, body: {} }) },
+          }),
+        ).rejects.toEqual(new VersionConflict(2));
+        expect(await a.accounts.draft("s", "d_2")).toEqual({ ...draft, id: "d_2" });
+        expect(await a.claimIdempotencyKey({ scope: "p", key: "k", fingerprint: "f" }, 30_000)).toEqual({ kind: "in_flight" });
+        expect((await a.latest("s"))?.version).toBe(2);
+      } finally {
+        await close();
+      }
+    });
+
+    it("closes idempotently and reports an unreachable database on ping", async () => {
+      const store = await open(freshSchema());
+      await store.ping();
+      await store.close();
+      await store.close();
+      await expect(store.ping()).rejects.toThrow();
+    });
+  });
+});

@@ -1,0 +1,301 @@
+import pg from "pg";
+import type { HistoryItem } from "../../shared/api.js";
+import { applyPatch, type PatchOp } from "../../shared/patch.js";
+import { reduce, ReducerError } from "../../shared/reducer.js";
+import { summarize, type Snapshot, type StorySummary } from "../../shared/story.js";
+import { migrate, quoteIdentifier } from "./pg-migrations.js";
+import { PostgresAccounts } from "./postgres-accounts.js";
+import {
+  CHECKPOINT_INTERVAL,
+  DraftGone,
+  VersionConflict,
+  type ClaimOutcome,
+  type CommitRequest,
+  type Committed,
+  type IdempotencyClaim,
+  type RemovedEntry,
+  type Store,
+  type StoredResponse,
+} from "./store.js";
+
+/** The JSON Pointer of a whole entry (entry ids never need `~` escapes). */
+const ENTRY_PATH = /^\/entries\/([^/]+)$/;
+
+/**
+ * The database's clock in milliseconds. Idempotency leases and their purge use it rather than the
+ * node's clock, so that nodes with slightly different clocks agree on when a lease ran out.
+ */
+const NOW_MS = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+
+const UNIQUE_VIOLATION = "23505";
+const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === UNIQUE_VIOLATION;
+
+export interface PostgresStoreOptions {
+  /** The schema that holds the tables (created if missing); `public` by default. */
+  schema?: string;
+  /** Connections in the pool (10 by default). */
+  max?: number;
+}
+
+/**
+ * The store of a node among many: PostgreSQL holds the log, and assigning a version is one
+ * transaction there. A commit locks the story's row (`SELECT … FOR UPDATE`), so writers on any
+ * number of nodes take turns and versions stay gap-free and strictly increasing; a new story is
+ * guarded by the primary key. The reducer runs inside the transaction, and everything a write
+ * touches (version, story, checkpoint, idempotency key, consumed draft) commits or rolls back
+ * together. A commit is acknowledged once PostgreSQL has made it durable.
+ */
+export class PostgresStore implements Store {
+  readonly #pool: pg.Pool;
+  readonly accounts: PostgresAccounts;
+  #closing: Promise<void> | undefined;
+
+  private constructor(pool: pg.Pool) {
+    this.#pool = pool;
+    this.accounts = new PostgresAccounts(pool);
+  }
+
+  /** Connects, creates the schema if missing, applies pending migrations and returns the store. */
+  static async open(connectionString: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const schema = options.schema ?? "public";
+    const setPath = `SET search_path TO ${quoteIdentifier(schema)}`;
+    const pool = new pg.Pool({
+      connectionString,
+      max: options.max ?? 10,
+      // Every new connection works in the schema; a connection that cannot is discarded, never used.
+      onConnect: async (client) => {
+        await client.query(setPath);
+      },
+    });
+    // An idle connection that dies (database restart, network) must not crash the process: the
+    // pool drops it, and the next query opens a new one or fails where it can be reported.
+    pool.on("error", () => {});
+    try {
+      const client = await pool.connect();
+      try {
+        await migrate(client, schema);
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw error;
+    }
+    return new PostgresStore(pool);
+  }
+
+  async listStories(): Promise<StorySummary[]> {
+    const { rows } = await this.#pool.query<{ snapshot: string }>(
+      `SELECT snapshot FROM stories ORDER BY status = 'live' DESC, updated_at COLLATE "C" DESC, id COLLATE "C"`,
+    );
+    return rows.map((row) => summarize(JSON.parse(row.snapshot) as Snapshot));
+  }
+
+  async latest(storyId: string): Promise<Snapshot | undefined> {
+    const { rows } = await this.#pool.query<{ snapshot: string }>("SELECT snapshot FROM stories WHERE id = $1", [storyId]);
+    return rows[0] ? (JSON.parse(rows[0].snapshot) as Snapshot) : undefined;
+  }
+
+  async snapshotAt(storyId: string, version: number): Promise<Snapshot | undefined> {
+    const latest = await this.latest(storyId);
+    if (!latest || version > latest.version) return undefined;
+    if (version === latest.version) return latest;
+    // Versions up to the latest never change, so these reads need no transaction.
+    const { rows: [checkpoint] } = await this.#pool.query<{ version: number; snapshot: string }>(
+      "SELECT version, snapshot FROM checkpoints WHERE story_id = $1 AND version <= $2::bigint ORDER BY version DESC LIMIT 1",
+      [storyId, version],
+    );
+    if (!checkpoint) return undefined;
+    const { rows } = await this.#pool.query<{ ops: string }>(
+      "SELECT ops FROM versions WHERE story_id = $1 AND version > $2::bigint AND version <= $3::bigint ORDER BY version",
+      [storyId, checkpoint.version, version],
+    );
+    let snapshot = JSON.parse(checkpoint.snapshot) as Snapshot;
+    for (const row of rows) snapshot = applyPatch(snapshot, JSON.parse(row.ops) as PatchOp[]);
+    return snapshot;
+  }
+
+  async history(storyId: string, page: { before?: number; limit: number }): Promise<HistoryItem[] | undefined> {
+    if (!(await this.#exists(storyId))) return undefined;
+    const { rows } = await this.#pool.query<{ version: number; at: string; author: string; summary: string }>(
+      "SELECT version, at, author, summary FROM versions WHERE story_id = $1 AND version < $2::bigint ORDER BY version DESC LIMIT $3::bigint",
+      [storyId, page.before ?? Number.MAX_SAFE_INTEGER, page.limit],
+    );
+    return rows.map((row) => ({ version: row.version, at: row.at, author: JSON.parse(row.author), summary: row.summary }));
+  }
+
+  async removedEntries(storyId: string): Promise<RemovedEntry[] | undefined> {
+    if (!(await this.#exists(storyId))) return undefined;
+    // A prefilter on the JSON text; the matches are parsed to find real top-level entry removals.
+    const { rows } = await this.#pool.query<{ version: number; at: string; author: string; ops: string }>(
+      `SELECT version, at, author, ops FROM versions WHERE story_id = $1 AND ops LIKE '%"remove"%' ORDER BY version DESC`,
+      [storyId],
+    );
+    const removed: RemovedEntry[] = [];
+    for (const row of rows) {
+      const entryIds = (JSON.parse(row.ops) as PatchOp[]).flatMap((op) => {
+        const match = op.op === "remove" ? ENTRY_PATH.exec(op.path) : null;
+        return match ? [match[1]!] : [];
+      });
+      if (entryIds.length === 0) continue;
+      const before = await this.snapshotAt(storyId, row.version - 1);
+      for (const entryId of entryIds) {
+        const entry = before?.entries[entryId];
+        if (entry) removed.push({ entryId, version: row.version, at: row.at, author: JSON.parse(row.author), entry });
+      }
+    }
+    return removed;
+  }
+
+  async commit(request: CommitRequest): Promise<Committed> {
+    return this.#transaction((client) => this.#commit(client, request));
+  }
+
+  async #commit(client: pg.PoolClient, { storyId, operation, expectedVersion, idempotency, consumeDraft }: CommitRequest): Promise<Committed> {
+    // Publishing a draft removes it in the same transaction: it can be published once, never twice.
+    // A concurrent publish of the same draft waits on its row lock and then finds it gone.
+    if (consumeDraft) {
+      const consumed = await client.query("DELETE FROM drafts WHERE story_id = $1 AND id = $2 RETURNING id", [storyId, consumeDraft]);
+      if (consumed.rowCount === 0) throw new DraftGone();
+    }
+    // The row lock serialises writers of one story across all nodes until this transaction ends.
+    const { rows: [row] } = await client.query<{ snapshot: string }>("SELECT snapshot FROM stories WHERE id = $1 FOR UPDATE", [storyId]);
+    const previous = row ? (JSON.parse(row.snapshot) as Snapshot) : undefined;
+    if (previous && expectedVersion !== undefined && previous.version !== expectedVersion) {
+      throw new VersionConflict(previous.version);
+    }
+    const transition = reduce(previous, operation);
+    if (!transition) return { snapshot: previous!, previous, ops: [], changed: false };
+
+    const { snapshot, ops, summary } = transition;
+    const json = JSON.stringify(snapshot);
+    if (previous) {
+      await client.query("UPDATE stories SET version = $2, status = $3, updated_at = $4, snapshot = $5 WHERE id = $1", [
+        storyId,
+        snapshot.version,
+        snapshot.status,
+        snapshot.updatedAt,
+        json,
+      ]);
+    } else {
+      // No row to lock yet: two nodes creating the same story both get here, and the primary key
+      // lets exactly one through (the other waits for it, then fails).
+      try {
+        await client.query("INSERT INTO stories (id, version, status, updated_at, snapshot) VALUES ($1, $2, $3, $4, $5)", [
+          storyId,
+          snapshot.version,
+          snapshot.status,
+          snapshot.updatedAt,
+          json,
+        ]);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new ReducerError("story_exists", `Story "${storyId}" already exists.`);
+        throw error;
+      }
+    }
+    await client.query("INSERT INTO versions (story_id, version, at, author, summary, ops) VALUES ($1, $2, $3, $4, $5, $6)", [
+      storyId,
+      snapshot.version,
+      operation.at,
+      JSON.stringify(operation.author),
+      summary,
+      JSON.stringify(ops),
+    ]);
+    if (snapshot.version === 1 || snapshot.version % CHECKPOINT_INTERVAL === 0) {
+      await client.query("INSERT INTO checkpoints (story_id, version, snapshot) VALUES ($1, $2, $3)", [storyId, snapshot.version, json]);
+    }
+    const committed: Committed = { snapshot, ops, changed: true, ...(previous ? { previous } : {}) };
+    if (idempotency) {
+      committed.response = idempotency.respond(committed);
+      await this.#completeKey(client, idempotency.scope, idempotency.key, committed.response);
+    }
+    return committed;
+  }
+
+  async claimIdempotencyKey(claim: IdempotencyClaim, leaseMs: number): Promise<ClaimOutcome> {
+    return this.#transaction(async (client): Promise<ClaimOutcome> => {
+      // Up to a few rounds: a key seen taken may be released before it can be locked.
+      for (let round = 0; round < 5; round++) {
+        // A concurrent claim of the same key waits here for the other transaction, then conflicts.
+        const inserted = await client.query(
+          `INSERT INTO idempotency_keys (scope, key, fingerprint, state, touched_at) VALUES ($1, $2, $3, 'in_flight', ${NOW_MS})
+           ON CONFLICT (scope, key) DO NOTHING`,
+          [claim.scope, claim.key, claim.fingerprint],
+        );
+        if (inserted.rowCount === 1) return { kind: "claimed" };
+        const { rows: [row] } = await client.query<{ fingerprint: string; state: string; response: string | null; touched_at: string; now: string }>(
+          `SELECT fingerprint, state, response, touched_at, ${NOW_MS} AS now FROM idempotency_keys WHERE scope = $1 AND key = $2 FOR UPDATE`,
+          [claim.scope, claim.key],
+        );
+        if (!row) continue;
+        if (row.fingerprint !== claim.fingerprint) return { kind: "mismatch" };
+        if (row.state === "done") return { kind: "replay", response: JSON.parse(row.response!) as StoredResponse };
+        // An in-flight claim whose lease ran out belongs to a request that died; take it over.
+        if (Number(row.now) - Number(row.touched_at) < leaseMs) return { kind: "in_flight" };
+        await client.query(
+          `UPDATE idempotency_keys SET fingerprint = $3, state = 'in_flight', response = NULL, touched_at = ${NOW_MS} WHERE scope = $1 AND key = $2`,
+          [claim.scope, claim.key, claim.fingerprint],
+        );
+        return { kind: "claimed" };
+      }
+      throw new Error("The idempotency key kept changing while it was being claimed.");
+    });
+  }
+
+  async completeIdempotencyKey(scope: string, key: string, response: StoredResponse): Promise<void> {
+    await this.#completeKey(this.#pool, scope, key, response);
+  }
+
+  async releaseIdempotencyKey(scope: string, key: string): Promise<void> {
+    await this.#pool.query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND state = 'in_flight'", [scope, key]);
+  }
+
+  async purgeIdempotencyKeys(olderThanMs: number): Promise<number> {
+    const result = await this.#pool.query(`DELETE FROM idempotency_keys WHERE state = 'done' AND touched_at < ${NOW_MS} - $1::bigint`, [
+      Math.trunc(olderThanMs),
+    ]);
+    return result.rowCount ?? 0;
+  }
+
+  async ping(): Promise<void> {
+    await this.#pool.query("SELECT 1");
+  }
+
+  async close(): Promise<void> {
+    this.#closing ??= this.#pool.end();
+    await this.#closing;
+  }
+
+  async #exists(storyId: string): Promise<boolean> {
+    const { rowCount } = await this.#pool.query("SELECT 1 FROM stories WHERE id = $1", [storyId]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async #completeKey(db: pg.Pool | pg.PoolClient, scope: string, key: string, response: StoredResponse): Promise<void> {
+    await db.query(`UPDATE idempotency_keys SET state = 'done', response = $1, touched_at = ${NOW_MS} WHERE scope = $2 AND key = $3`, [
+      JSON.stringify(response),
+      scope,
+      key,
+    ]);
+  }
+
+  /** Runs `work` in one transaction on one connection: COMMIT if it returns, ROLLBACK if it throws. */
+  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query("BEGIN");
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      // A connection that cannot even roll back is dropped from the pool rather than reused.
+      await client.query("ROLLBACK").catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}

@@ -82,6 +82,7 @@ describe.skipIf(!ready)("several nodes on PostgreSQL and Redis", () => {
     await client.connect();
     await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await client.end();
+    await run("redis-cli", ["-u", redisUrl(), "del", stream]).catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -167,5 +168,22 @@ describe.skipIf(!ready)("several nodes on PostgreSQL and Redis", () => {
     }
     const ready = await (await fetch(`${a.url}/readyz`)).json();
     expect(ready).toEqual({ status: "ready", checks: { store: "ok", redis: "ok" } });
+  });
+
+  it("a node stops cleanly on SIGTERM: its readers reconnect elsewhere and catch up", async () => {
+    const [a, b] = nodes as [Child, Child];
+    const start = await latest(b, "multi");
+    const moving = reader(a, "multi", start);
+    await new Promise((r) => setTimeout(r, 200));
+    const exited = new Promise<number | null>((resolve) => a.process.once("exit", (code) => resolve(code)));
+    a.process.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    await until(() => !moving.socket.connected, "the socket to drop");
+    const res = await api(b, "/api/stories/multi/entries", { body: "After the drain", headline: "Drained" });
+    expect(res.status).toBe(201);
+    const moved = reader(b, "multi", moving.follow.follower.snapshot);
+    const final = await latest(b, "multi");
+    await until(() => moved.follow.follower.version === final.version, "the moved reader level");
+    expect(moved.follow.follower.snapshot).toEqual(final);
   });
 });

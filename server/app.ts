@@ -100,7 +100,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
       callback(allowed ? null : "origin not allowed", allowed);
     },
   });
-  const hub = new StoryHub(io, store, options.redis !== undefined);
+  const hub = new StoryHub(io, store, log.child({ component: "live" }), options.redis !== undefined);
   const leaveCluster = options.redis ? joinCluster(io, hub, options.redis, config.redisStream, log.child({ component: "cluster" })) : () => {};
   const service = new StoryService(store, hub);
   registerSocketHandlers(io, hub, log.child({ component: "live" }));
@@ -142,6 +142,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     // a balancer, and catch up from their version), then closes Redis and the store.
     close: async () => {
       leaveCluster();
+      hub.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (redis?.isOpen) await redis.quit().catch(() => {});
       await store.close();

@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 import type { Server, Socket } from "socket.io";
 import { applyPatch, diffSnapshots } from "../../shared/patch.js";
 import { roomOf, type ClientToServerEvents, type PatchMessage, type ServerToClientEvents } from "../../shared/protocol.js";
@@ -39,9 +40,15 @@ export class StoryHub {
   constructor(
     private readonly io: LiveServer,
     private readonly store: Store,
+    private readonly log: Logger,
     private readonly cluster = false,
   ) {
     if (cluster) io.on("version", (patch) => this.#accept(patch));
+  }
+
+  /** Cancels pending gap fills, before the store closes. */
+  close(): void {
+    for (const storyId of [...this.#gapTimers.keys()]) this.#clearWaiting(storyId);
   }
 
   /** Called after every durable commit on this node. */
@@ -90,7 +97,8 @@ export class StoryHub {
     waiting.set(patch.from, patch);
     this.#waiting.set(patch.storyId, waiting);
     if (!this.#gapTimers.has(patch.storyId)) {
-      this.#gapTimers.set(patch.storyId, setTimeout(() => void this.#catchUp(patch.storyId), GAP_WAIT_MS));
+      const fill = () => this.#catchUp(patch.storyId).catch((error: unknown) => this.log.warn({ err: error, storyId: patch.storyId }, "gap fill failed"));
+      this.#gapTimers.set(patch.storyId, setTimeout(fill, GAP_WAIT_MS));
     }
   }
 

@@ -6,7 +6,7 @@ import { ROLES, type AccountStore, type TokenRecord } from "../store/accounts.js
 import { principalOf, requireRole } from "./auth.js";
 import { ApiError, parseOr400 } from "./errors.js";
 import { pathParam } from "./params.js";
-import { publicUser } from "./session-routes.js";
+import { publicUser } from "../store/rows.js";
 import { jsonBody, requireJson } from "./write-routes.js";
 
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{1,31}$/;

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { MIN_PASSWORD_LENGTH, hashPassword, verifyPassword } from "../auth/passwords.js";
 import { LoginThrottle } from "../auth/login-throttle.js";
 import { newSecret, secretHash } from "../auth/secrets.js";
-import type { AccountStore, User, UserWithHash } from "../store/accounts.js";
+import type { AccountStore } from "../store/accounts.js";
+import { publicUser } from "../store/rows.js";
 import { clearSessionCookie, principalOf, readCookie, sameSite, setSessionCookie, type SessionPolicy } from "./auth.js";
 import { ApiError, parseOr400 } from "./errors.js";
 import { jsonBody, requireJson } from "./write-routes.js";
@@ -14,7 +15,6 @@ const PasswordChange = z.strictObject({
   newPassword: z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024),
 });
 
-export const publicUser = ({ passwordHash: _hash, ...user }: UserWithHash): User => user;
 
 /** Sign in, sign out, who am I, and choosing one's own password. */
 export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, throttle = new LoginThrottle()): Router {

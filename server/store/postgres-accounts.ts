@@ -1,21 +1,7 @@
 import type pg from "pg";
-import type { AccountStore, Draft, Role, SessionRecord, TokenRecord, User, UserWithHash } from "./accounts.js";
+import type { AccountStore, Draft, SessionRecord, TokenRecord, UserWithHash } from "./accounts.js";
+import { publicUser, toToken, toUser, type TokenRow, type UserRow } from "./rows.js";
 
-interface UserRow {
-  id: string;
-  username: string;
-  role: Role;
-  password_hash: string;
-  must_change_password: boolean;
-  created_at: string;
-}
-interface TokenRow {
-  id: string;
-  name: string;
-  owner_id: string;
-  created_at: string;
-  last_used_at: string | null;
-}
 /** bigint columns arrive as strings (node-postgres does not risk precision); ms timestamps fit a number. */
 interface SessionRow {
   id_hash: string;
@@ -24,22 +10,6 @@ interface SessionRow {
   last_seen_at: string;
 }
 
-const toUser = (row: UserRow): UserWithHash => ({
-  id: row.id,
-  username: row.username,
-  role: row.role,
-  createdAt: row.created_at,
-  mustChangePassword: row.must_change_password,
-  passwordHash: row.password_hash,
-});
-const toToken = (row: TokenRow): TokenRecord => ({
-  id: row.id,
-  name: row.name,
-  ownerId: row.owner_id,
-  createdAt: row.created_at,
-  ...(row.last_used_at ? { lastUsedAt: row.last_used_at } : {}),
-});
-const withoutHash = ({ passwordHash: _hash, ...user }: UserWithHash): User => user;
 
 const USER_COLUMNS = "id, username, role, password_hash, must_change_password, created_at";
 const TOKEN_COLUMNS = "id, name, owner_id, created_at, last_used_at";
@@ -87,7 +57,7 @@ export class PostgresAccounts implements AccountStore {
   }
   async listUsers() {
     const rows = await this.#rows<UserRow>(`SELECT ${USER_COLUMNS} FROM users ORDER BY username COLLATE "C"`);
-    return rows.map((row) => withoutHash(toUser(row)));
+    return rows.map((row) => publicUser(toUser(row)));
   }
   async updateUser(id: string, changes: Partial<Pick<UserWithHash, "role" | "passwordHash" | "mustChangePassword">>) {
     const columns = { role: changes.role, password_hash: changes.passwordHash, must_change_password: changes.mustChangePassword };

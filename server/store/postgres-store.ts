@@ -5,6 +5,7 @@ import { reduce, ReducerError } from "../../shared/reducer.js";
 import { summarize, type Snapshot, type StorySummary } from "../../shared/story.js";
 import { migrate, quoteIdentifier } from "./pg-migrations.js";
 import { PostgresAccounts } from "./postgres-accounts.js";
+import { removedEntriesIn } from "./rows.js";
 import {
   CHECKPOINT_INTERVAL,
   DraftGone,
@@ -19,7 +20,6 @@ import {
 } from "./store.js";
 
 /** The JSON Pointer of a whole entry (entry ids never need `~` escapes). */
-const ENTRY_PATH = /^\/entries\/([^/]+)$/;
 
 /**
  * The database's clock in milliseconds. Idempotency leases and their purge use it rather than the
@@ -131,20 +131,7 @@ export class PostgresStore implements Store {
       `SELECT version, at, author, ops FROM versions WHERE story_id = $1 AND ops LIKE '%"remove"%' ORDER BY version DESC`,
       [storyId],
     );
-    const removed: RemovedEntry[] = [];
-    for (const row of rows) {
-      const entryIds = (JSON.parse(row.ops) as PatchOp[]).flatMap((op) => {
-        const match = op.op === "remove" ? ENTRY_PATH.exec(op.path) : null;
-        return match ? [match[1]!] : [];
-      });
-      if (entryIds.length === 0) continue;
-      const before = await this.snapshotAt(storyId, row.version - 1);
-      for (const entryId of entryIds) {
-        const entry = before?.entries[entryId];
-        if (entry) removed.push({ entryId, version: row.version, at: row.at, author: JSON.parse(row.author), entry });
-      }
-    }
-    return removed;
+    return removedEntriesIn(rows, (version) => this.snapshotAt(storyId, version));
   }
 
   async commit(request: CommitRequest): Promise<Committed> {

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
-import type { AccountStore, Draft, Role, SessionRecord, TokenRecord, User, UserWithHash } from "./accounts.js";
+import type { AccountStore, Draft, SessionRecord, TokenRecord, UserWithHash } from "./accounts.js";
+import { publicUser, toToken, toUser, type TokenRow, type UserRow } from "./rows.js";
 
 export const ACCOUNT_SCHEMA = `
 CREATE TABLE IF NOT EXISTS users (
@@ -35,38 +36,7 @@ CREATE TABLE IF NOT EXISTS drafts (
 ) WITHOUT ROWID;
 `;
 
-interface UserRow {
-  id: string;
-  username: string;
-  role: Role;
-  password_hash: string;
-  must_change_password: number;
-  created_at: string;
-}
-interface TokenRow {
-  id: string;
-  name: string;
-  owner_id: string;
-  created_at: string;
-  last_used_at: string | null;
-}
 
-const toUser = (row: UserRow): UserWithHash => ({
-  id: row.id,
-  username: row.username,
-  role: row.role,
-  createdAt: row.created_at,
-  mustChangePassword: row.must_change_password === 1,
-  passwordHash: row.password_hash,
-});
-const toToken = (row: TokenRow): TokenRecord => ({
-  id: row.id,
-  name: row.name,
-  ownerId: row.owner_id,
-  createdAt: row.created_at,
-  ...(row.last_used_at ? { lastUsedAt: row.last_used_at } : {}),
-});
-const withoutHash = ({ passwordHash: _hash, ...user }: UserWithHash): User => user;
 
 /** Accounts, sessions, tokens and drafts in the same SQLite file as the stories. */
 export class SqliteAccounts implements AccountStore {
@@ -124,7 +94,7 @@ export class SqliteAccounts implements AccountStore {
     return row && toUser(row);
   }
   async listUsers() {
-    return this.#sql.users.all().map((row) => withoutHash(toUser(row)));
+    return this.#sql.users.all().map((row) => publicUser(toUser(row)));
   }
   async updateUser(id: string, changes: Partial<Pick<UserWithHash, "role" | "passwordHash" | "mustChangePassword">>) {
     const columns = {

@@ -5,6 +5,7 @@ import type { HistoryItem } from "../../shared/api.js";
 import { applyPatch, type PatchOp } from "../../shared/patch.js";
 import { reduce } from "../../shared/reducer.js";
 import { summarize, type Snapshot, type StorySummary } from "../../shared/story.js";
+import { removedEntriesIn } from "./rows.js";
 import { SqliteAccounts } from "./sqlite-accounts.js";
 import {
   CHECKPOINT_INTERVAL,
@@ -54,7 +55,6 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 `;
 
 /** The JSON Pointer of a whole entry (entry ids never need `~` escapes). */
-const ENTRY_PATH = /^\/entries\/([^/]+)$/;
 
 /**
  * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a commit has reached
@@ -150,20 +150,7 @@ export class SqliteStore implements Store {
 
   async removedEntries(storyId: string): Promise<RemovedEntry[] | undefined> {
     if (!this.#sql.latest.get(storyId)) return undefined;
-    const removed: RemovedEntry[] = [];
-    for (const row of this.#sql.removals.all(storyId)) {
-      const entryIds = (JSON.parse(row.ops) as PatchOp[]).flatMap((op) => {
-        const match = op.op === "remove" ? ENTRY_PATH.exec(op.path) : null;
-        return match ? [match[1]!] : [];
-      });
-      if (entryIds.length === 0) continue;
-      const before = await this.snapshotAt(storyId, row.version - 1);
-      for (const entryId of entryIds) {
-        const entry = before?.entries[entryId];
-        if (entry) removed.push({ entryId, version: row.version, at: row.at, author: JSON.parse(row.author), entry });
-      }
-    }
-    return removed;
+    return removedEntriesIn(this.#sql.removals.all(storyId), (version) => this.snapshotAt(storyId, version));
   }
 
   async commit(request: CommitRequest): Promise<Committed> {

@@ -66,7 +66,9 @@ export class StoryHub {
    * may have missed versions that no later write will reveal. Cheap: one read per followed story.
    */
   async resync(): Promise<void> {
-    for (const storyId of this.#followedStories()) await this.#catchUp(storyId);
+    for (const storyId of this.#followedStories()) {
+      await this.#catchUp(storyId).catch((error: unknown) => this.log.warn({ err: error, storyId }, "resync failed"));
+    }
   }
 
   #accept(patch: PatchMessage, snapshot?: Snapshot): void {
@@ -77,7 +79,13 @@ export class StoryHub {
       return;
     }
     if (patch.to <= cached.version) return; // already forwarded, or a subscriber loaded it
-    if (patch.from !== cached.version) {
+    if (patch.from < cached.version) {
+      // It straddles what readers have (they were brought level by a catch-up): only the store
+      // can say what lies between, and waiting would not help.
+      this.#fill(patch.storyId, 0);
+      return;
+    }
+    if (patch.from > cached.version) {
       this.#hold(patch);
       return;
     }
@@ -96,10 +104,14 @@ export class StoryHub {
     const waiting = this.#waiting.get(patch.storyId) ?? new Map<number, PatchMessage>();
     waiting.set(patch.from, patch);
     this.#waiting.set(patch.storyId, waiting);
-    if (!this.#gapTimers.has(patch.storyId)) {
-      const fill = () => this.#catchUp(patch.storyId).catch((error: unknown) => this.log.warn({ err: error, storyId: patch.storyId }, "gap fill failed"));
-      this.#gapTimers.set(patch.storyId, setTimeout(fill, GAP_WAIT_MS));
-    }
+    if (!this.#gapTimers.has(patch.storyId)) this.#fill(patch.storyId, GAP_WAIT_MS);
+  }
+
+  /** Schedules a catch-up from the store for a story whose stream of versions has a hole. */
+  #fill(storyId: string, afterMs: number): void {
+    clearTimeout(this.#gapTimers.get(storyId));
+    const fill = () => this.#catchUp(storyId).catch((error: unknown) => this.log.warn({ err: error, storyId }, "gap fill failed"));
+    this.#gapTimers.set(storyId, setTimeout(fill, afterMs));
   }
 
   /**
@@ -108,6 +120,7 @@ export class StoryHub {
    * when the hole is too wide to be worth replaying.
    */
   async #catchUp(storyId: string): Promise<void> {
+    const held = [...(this.#waiting.get(storyId)?.values() ?? [])].sort((a, b) => a.from - b.from);
     this.#clearWaiting(storyId);
     const stored = await this.store.latest(storyId);
     const from = this.#latest.get(storyId)?.version;
@@ -123,9 +136,16 @@ export class StoryHub {
     for (const step of steps) {
       const cached = this.#latest.get(storyId)!; // re-read: versions may have been forwarded meanwhile
       if (step.version <= cached.version) continue;
-      this.#remember(step);
-      this.io.local.to(roomOf(storyId)).emit("patch", { storyId, from: cached.version, to: step.version, ops: diffSnapshots(cached, step) });
+      this.#advance(cached, step);
     }
+    // Versions announced meanwhile that follow on from here go out as they came.
+    for (const patch of held) this.#accept(patch);
+  }
+
+  /** Moves the cache from `cached` to the newer `next`, telling this node's readers of the story. */
+  #advance(cached: Snapshot, next: Snapshot): void {
+    this.#remember(next);
+    this.io.local.to(roomOf(next.id)).emit("patch", { storyId: next.id, from: cached.version, to: next.version, ops: diffSnapshots(cached, next) });
   }
 
   #clearWaiting(storyId: string): void {
@@ -135,8 +155,12 @@ export class StoryHub {
   }
 
   #followedStories(): string[] {
-    const rooms = this.io.of("/").adapter.rooms;
-    return [...this.#latest.keys()].filter((storyId) => (rooms.get(roomOf(storyId))?.size ?? 0) > 0);
+    return [...this.#latest.keys()].filter((storyId) => this.#hasReaders(storyId));
+  }
+
+  /** Whether sockets on this node follow the story (the adapter's rooms are this node's). */
+  #hasReaders(storyId: string): boolean {
+    return (this.io.of("/").adapter.rooms.get(roomOf(storyId))?.size ?? 0) > 0;
   }
 
   /**
@@ -151,7 +175,7 @@ export class StoryHub {
     version: number | undefined,
     stillWanted: () => boolean,
   ): Promise<number | "not_found" | "cancelled"> {
-    const loaded = await this.#load(storyId);
+    const loaded = await this.#load(storyId, version);
     if (!loaded) return "not_found";
     const base = version !== undefined && version < loaded.version ? await this.store.snapshotAt(storyId, version) : undefined;
     if (!stillWanted()) return "cancelled";
@@ -173,24 +197,39 @@ export class StoryHub {
     socket.leave(roomOf(storyId));
   }
 
-  async #load(storyId: string): Promise<Snapshot | undefined> {
+  /**
+   * The story's latest state. The cache is trusted only while readers here keep it current (and
+   * the subscriber is not ahead of it); otherwise it may have missed versions, so the store decides.
+   */
+  async #load(storyId: string, version?: number): Promise<Snapshot | undefined> {
     const cached = this.#latest.get(storyId);
-    if (cached) return cached;
+    if (cached && this.#hasReaders(storyId) && (version === undefined || version <= cached.version)) return cached;
     const stored = await this.store.latest(storyId);
     return stored && this.#freshest(stored);
   }
 
-  /** The newer of `candidate` and what broadcasts have put in the cache meanwhile. */
+  /**
+   * The newer of `candidate` and what the cache holds. Moving the cache forward tells the story's
+   * readers here, so nobody is left on a version the cache has passed.
+   */
   #freshest(candidate: Snapshot): Snapshot {
     const cached = this.#latest.get(candidate.id);
     if (cached && cached.version >= candidate.version) return cached;
-    this.#remember(candidate);
+    if (cached) this.#advance(cached, candidate);
+    else this.#remember(candidate);
     return candidate;
   }
 
   #remember(snapshot: Snapshot): void {
     this.#latest.delete(snapshot.id);
     this.#latest.set(snapshot.id, snapshot);
-    if (this.#latest.size > CACHED_STORIES) this.#latest.delete(this.#latest.keys().next().value!);
+    if (this.#latest.size <= CACHED_STORIES) return;
+    // Forget the least recently used story that nobody here follows; followed ones must stay.
+    for (const storyId of this.#latest.keys()) {
+      if (!this.#hasReaders(storyId)) {
+        this.#latest.delete(storyId);
+        return;
+      }
+    }
   }
 }

@@ -234,3 +234,23 @@ describe("EMBED_ORIGINS", () => {
     }
   });
 });
+
+describe("the hub's cache of latest snapshots", () => {
+  it("never forgets a story someone here follows, however many others pass through", async () => {
+    const server = await startServer();
+    try {
+      await server.api("/api/stories", { body: { id: "followed", title: "Followed" } });
+      const r = reader(server, "followed");
+      await until(() => r.snapshot?.version === 1, "the snapshot");
+      // More stories than the cache holds, each created (and so cached) after the followed one.
+      for (let n = 0; n < 1_010; n++) {
+        await server.app.service.createStory({ id: `other-${n}`, title: `Other ${n}` }, { author: { name: "Desk" } });
+      }
+      await server.api("/api/stories/followed/entries", { body: { body: "Still live?" } });
+      await until(() => r.snapshot?.version === 2, "the update to reach the reader", 3000);
+      expect(r.messages).toEqual(["snapshot", "patch"]);
+    } finally {
+      await server.close();
+    }
+  });
+});

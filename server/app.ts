@@ -107,7 +107,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
 
   const redis = options.redis;
   app.use(healthRoutes({ store: () => store.ping(), ...(redis ? { redis: async () => void (await redis.ping()) } : {}) }));
-  const policy = sessionPolicy(config.publicUrl);
+  const policy = sessionPolicy(config);
   app.use(
     "/api",
     authenticate(store.accounts, config.adminToken, policy),

@@ -26,7 +26,7 @@
     const id = placeholder.dataset.liveTicker ?? "";
     const layout = placeholder.dataset.layout === "list" ? "list" : "strip";
     const theme = ["light", "dark"].includes(placeholder.dataset.theme ?? "") ? placeholder.dataset.theme! : "auto";
-    const maxItems = Number(placeholder.dataset.maxItems) || 10;
+    const maxItems = Math.min(50, Math.max(1, Math.floor(Number(placeholder.dataset.maxItems)) || 10));
     const frame = document.createElement("iframe");
     frame.src = `${origin}/embed/${id}?layout=${layout}&theme=${theme}&maxItems=${maxItems}`;
     frame.title = placeholder.textContent?.trim() || "Live updates";

@@ -44,6 +44,7 @@ export function accountRoutes(accounts: AccountStore): Router {
     const { role } = parseOr400(UserChange, req.body, "user change");
     const user = await accounts.userById(pathParam(req, "userId"));
     if (!user) throw new ApiError(404, "user_not_found", "No such account.");
+    if (user.role === "admin" && role !== "admin") await keepAnAdmin(accounts);
     await accounts.updateUser(user.id, { role });
     await accounts.deleteSessionsOf(user.id); // the new role applies from the next sign-in
     res.json({ user: publicUser({ ...user, role }) });
@@ -60,7 +61,9 @@ export function accountRoutes(accounts: AccountStore): Router {
 
   router.delete("/users/:userId", admin, async (req, res) => {
     if (pathParam(req, "userId") === principalOf(res)?.userId) throw new ApiError(409, "conflict", "You cannot delete your own account.");
-    if (!(await accounts.userById(pathParam(req, "userId")))) throw new ApiError(404, "user_not_found", "No such account.");
+    const user = await accounts.userById(pathParam(req, "userId"));
+    if (!user) throw new ApiError(404, "user_not_found", "No such account.");
+    if (user.role === "admin") await keepAnAdmin(accounts);
     await accounts.deleteUser(pathParam(req, "userId"));
     res.status(204).end();
   });
@@ -96,4 +99,10 @@ export function accountRoutes(accounts: AccountStore): Router {
   });
 
   return router;
+}
+
+/** Refuses a change that would leave the newsroom with no admin account to manage the others. */
+async function keepAnAdmin(accounts: AccountStore): Promise<void> {
+  const admins = (await accounts.listUsers()).filter((user) => user.role === "admin");
+  if (admins.length <= 1) throw new ApiError(409, "last_admin", "This is the only admin account; make another admin first.");
 }

@@ -28,15 +28,18 @@ export interface SessionPolicy {
 }
 
 /** OWASP session guidance, sized for a night shift: idle 2 h, absolute 12 h. */
-export function sessionPolicy(publicUrl: string): SessionPolicy {
-  const secure = publicUrl.startsWith("https:");
+export function sessionPolicy(config: { publicUrl: string }): SessionPolicy {
+  const secure = config.publicUrl.startsWith("https:");
   return {
     // The __Host- prefix pins the cookie to this host, path / and HTTPS; browsers refuse it on http.
     cookieName: secure ? "__Host-lt_session" : "lt_session",
     secure,
     idleMs: 2 * 60 * 60 * 1000,
     absoluteMs: 12 * 60 * 60 * 1000,
-    origin: new URL(publicUrl).origin,
+    // Read when used: with PORT=0 the public URL learns its port only once the server listens.
+    get origin() {
+      return new URL(config.publicUrl).origin;
+    },
   };
 }
 
@@ -68,6 +71,8 @@ export function authenticate(accounts: AccountStore, adminToken: string | undefi
     const header = req.get("authorization");
     if (header !== undefined) {
       const match = /^Bearer ([\x21-\x7E]+)$/i.exec(header);
+      // Reading needs no credentials (DESIGN.md §3): bad ones on a read are simply ignored.
+      if (!match && !UNSAFE.has(req.method)) return next();
       if (!match) throw new ApiError(401, "unauthorized", "Send Authorization: Bearer <token>.");
       const secret = match[1]!;
       if (expected && timingSafeEqual(digest(secret), expected)) {
@@ -76,6 +81,7 @@ export function authenticate(accounts: AccountStore, adminToken: string | undefi
       }
       const token = await accounts.tokenBySecretHash(secretHash(secret));
       const owner = token && (await accounts.userById(token.ownerId));
+      if ((!token || !owner) && !UNSAFE.has(req.method)) return next();
       if (!token || !owner) throw new ApiError(401, "unauthorized", "The credentials are not valid.");
       void accounts.touchToken(token.id, new Date().toISOString());
       res.locals.principal = { ...userPrincipal(owner, "api-token", `token:${token.id}`), mustChangePassword: false };
@@ -87,8 +93,9 @@ export function authenticate(accounts: AccountStore, adminToken: string | undefi
     const principal = await sessionPrincipal(accounts, policy, cookie);
     if (!principal) {
       clearSessionCookie(res, policy);
-      // Signing in is how the holder of a dead cookie recovers: let that through.
-      if (req.method === "POST" && req.path === "/session") return next();
+      // Reads need no session, and signing in is how the holder of a dead cookie recovers.
+      res.locals.sessionExpired = true;
+      if (!UNSAFE.has(req.method) || (req.method === "POST" && req.path === "/session")) return next();
       throw new ApiError(401, "session_expired", "Your session has ended; sign in again.");
     }
     if (UNSAFE.has(req.method) && !sameSite(req, policy.origin)) {
@@ -115,14 +122,14 @@ async function sessionPrincipal(accounts: AccountStore, policy: SessionPolicy, c
 }
 
 /**
- * CSRF defence for cookie-authenticated writes (OWASP): Fetch Metadata first; browsers without it
- * send Origin; a request with neither is not a browser on this site and must use a token.
+ * CSRF defence for cookie-authenticated writes (OWASP): Fetch Metadata first (a write from this
+ * site's pages is always "same-origin"); browsers without it send Origin, which must be this
+ * site's (PUBLIC_URL); a request with neither is not a browser on this site and must use a token.
  */
 export function sameSite(req: Request, origin: string): boolean {
   const site = req.get("sec-fetch-site");
-  if (site !== undefined) return site === "same-origin" || site === "none";
-  const requestOrigin = req.get("origin");
-  return requestOrigin === origin || requestOrigin === `${req.protocol}://${req.get("host")}`;
+  if (site !== undefined) return site === "same-origin";
+  return req.get("origin") === origin;
 }
 
 /** Lets through only principals with one of `roles`; an account on a one-time password may do nothing else first. */
@@ -141,7 +148,12 @@ export function requireRole(...roles: Role[]): RequestHandler {
 export function readCookie(req: Request, name: string): string | undefined {
   for (const part of (req.get("cookie") ?? "").split(";")) {
     const [key, ...value] = part.trim().split("=");
-    if (key === name) return decodeURIComponent(value.join("="));
+    if (key !== name) continue;
+    try {
+      return decodeURIComponent(value.join("="));
+    } catch {
+      return ""; // mangled on the way: no session can match it, so it is cleared like a dead one
+    }
   }
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { Router } from "express";
+import { Router, type Response } from "express";
 import { z } from "zod";
 import { MIN_PASSWORD_LENGTH, hashPassword, verifyPassword } from "../auth/passwords.js";
 import { LoginThrottle } from "../auth/login-throttle.js";
@@ -25,11 +25,7 @@ export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, thr
     if (!sameSite(req, policy.origin)) throw new ApiError(403, "csrf_rejected", "Sign in from this site.");
     const { username, password } = parseOr400(Login, req.body, "sign-in");
     const address = req.ip ?? "unknown";
-    const wait = await throttle.waitSeconds(username, address);
-    if (wait > 0) {
-      res.setHeader("Retry-After", String(wait));
-      throw new ApiError(429, "rate_limited", `Too many failed sign-ins; try again in ${Math.ceil(wait / 60)} min.`, { retryAfter: wait });
-    }
+    await refuseWhileLocked(throttle, username, address, res);
     const user = await accounts.userByUsername(username);
     if (!(await verifyPassword(user?.passwordHash, password)) || !user) {
       await throttle.failed(username, address);
@@ -51,6 +47,7 @@ export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, thr
   router.get("/session", async (_req, res) => {
     const principal = principalOf(res);
     const user = principal?.via === "session" && principal.userId ? await accounts.userById(principal.userId) : undefined;
+    if (!user && res.locals.sessionExpired) throw new ApiError(401, "session_expired", "Your session has ended; sign in again.");
     if (!user) throw new ApiError(401, "unauthorized", "Not signed in.");
     res.setHeader("Cache-Control", "no-store");
     res.json({ user: publicUser(user) });
@@ -68,8 +65,12 @@ export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, thr
     const user = principal?.via === "session" && principal.userId ? await accounts.userById(principal.userId) : undefined;
     if (!user || !principal?.sessionHash) throw new ApiError(401, "unauthorized", "Sign in to change your password.");
     const { currentPassword, newPassword } = parseOr400(PasswordChange, req.body, "password change");
+    // A stolen session must not become a way to guess the password: the sign-in limits apply.
+    const address = req.ip ?? "unknown";
+    await refuseWhileLocked(throttle, user.username, address, res);
     if (!(await verifyPassword(user.passwordHash, currentPassword))) {
-      throw new ApiError(403, "invalid_credentials", "The current password is not right.");
+      await throttle.failed(user.username, address);
+      throw new ApiError(401, "invalid_credentials", "The current password is not right.");
     }
     if (newPassword === currentPassword) throw new ApiError(400, "validation_failed", "Choose a password you have not used here.");
     await accounts.updateUser(user.id, { passwordHash: await hashPassword(newPassword), mustChangePassword: false });
@@ -79,4 +80,12 @@ export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, thr
   });
 
   return router;
+}
+
+/** 429 with Retry-After while an account name or address is locked out after failed passwords. */
+async function refuseWhileLocked(throttle: LoginThrottle, username: string, address: string, res: Response): Promise<void> {
+  const wait = await throttle.waitSeconds(username, address);
+  if (wait <= 0) return;
+  res.setHeader("Retry-After", String(wait));
+  throw new ApiError(429, "rate_limited", `Too many failed passwords; try again in ${Math.ceil(wait / 60)} min.`, { retryAfter: wait });
 }

@@ -14,7 +14,7 @@ import { htmlDocument } from "./document.js";
 const EmbedQuery = z.object({
   layout: z.enum(["strip", "list"]).catch("strip"),
   theme: z.enum(["light", "dark", "auto"]).catch("auto"),
-  maxItems: z.coerce.number().int().min(1).max(50).catch(10),
+  maxItems: z.coerce.number().int().catch(10).transform((n) => Math.min(50, Math.max(1, n))),
   // Only a plain hex colour can reach the page's style attribute.
   accent: z.string().regex(/^#[0-9a-fA-F]{3,8}$/).optional().catch(undefined),
 });
@@ -22,8 +22,9 @@ const EmbedQuery = z.object({
 const OembedQuery = z.object({
   url: z.string().min(1, "url is required"),
   format: z.string().optional(),
-  maxwidth: z.coerce.number().int().positive().optional(),
-  maxheight: z.coerce.number().int().positive().optional(),
+  // Size hints that make no sense are ignored, as if absent.
+  maxwidth: z.coerce.number().int().positive().optional().catch(undefined),
+  maxheight: z.coerce.number().int().positive().optional().catch(undefined),
 });
 
 /** Heights the widget starts at before it reports its own (embed.js uses the same). */
@@ -48,9 +49,15 @@ export function embedRoutes(store: Store, build: ClientBuild, config: Config): R
 
   router.get("/embed/:id", async (req, res) => {
     const story = await store.latest(storyIdOf(req));
-    if (!story) throw new ApiError(404, "story_not_found", "No such story.");
-    const { layout, theme, maxItems, accent } = EmbedQuery.parse(req.query);
     allowFraming(res, frameAncestors);
+    if (!story) {
+      // Inside a publisher's page: a quiet note in the frame, not the browser's "refused to connect".
+      res.status(404).setHeader("Cache-Control", "no-cache");
+      return void res.type("html").send(
+        htmlDocument({ title: "Story not found", body: '<p class="embed-missing">This live coverage is not available.</p>', assets: build.assets("embed", false) }),
+      );
+    }
+    const { layout, theme, maxItems, accent } = EmbedQuery.parse(req.query);
     const props: PageProps["embed"] = { snapshot: story, renderedAt: new Date().toISOString(), layout, maxItems, linkBase: config.publicUrl };
     const rendered = build.renderers.embed(props);
     res.setHeader("Cache-Control", "no-cache");

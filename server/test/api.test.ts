@@ -10,6 +10,7 @@ import type { Snapshot } from "../../shared/story.js";
 import { fingerprintOf } from "../http/idempotency.js";
 import { createApp } from "../app.js";
 import { loadConfig } from "../config.js";
+import { createAccount } from "../http/account-routes.js";
 import { SqliteStore } from "../store/sqlite-store.js";
 import { startServer, TOKEN, type TestServer } from "./harness.js";
 
@@ -218,6 +219,30 @@ describe("review fixes", () => {
   it("answers an empty JSON body with 400, not 415", async () => {
     const res = await server.api("/api/stories/s/entries", { method: "POST", headers: { "content-type": "application/json" } });
     expect(res.status).toBe(400);
+  });
+
+  it("serves readers whatever credentials they carry: a mangled or dead cookie, a bad token", async () => {
+    const variants: Record<string, string>[] = [{ cookie: "lt_session=%E0%A4%A" }, { cookie: "lt_session=long-gone" }, { authorization: "Bearer not-a-token" }, { authorization: "Basic x" }];
+    for (const headers of variants) {
+      const res = await fetch(`${server.url}/api/stories/s`, { headers });
+      expect(res.status, JSON.stringify(headers)).toBe(200);
+    }
+    const write = await fetch(`${server.url}/api/stories/s/entries`, {
+      method: "POST",
+      headers: { authorization: "Bearer not-a-token", "content-type": "application/json" },
+      body: JSON.stringify({ body: "x" }),
+    });
+    expect(write.status).toBe(401);
+  });
+
+  it("never leaves the newsroom without an admin account", async () => {
+    const { user } = await createAccount(server.app.store.accounts, "solo-admin", "admin");
+    const demote = await server.api(`/api/users/${user.id}`, { method: "PATCH", body: { role: "editor" } });
+    expect(demote.status).toBe(409);
+    expect(((await demote.json()) as { error: { code: string } }).error.code).toBe("last_admin");
+    expect((await server.api(`/api/users/${user.id}`, { method: "DELETE" })).status).toBe(409);
+    await createAccount(server.app.store.accounts, "second-admin", "admin");
+    expect((await server.api(`/api/users/${user.id}`, { method: "PATCH", body: { role: "editor" } })).status).toBe(200);
   });
 
   it("answers a cross-origin preflight for reads", async () => {

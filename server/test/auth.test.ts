@@ -158,14 +158,25 @@ describe("editor accounts", () => {
       expect((await signIn(server, user.username, newPassword)).status).toBe(200);
     });
 
-    it("refuses a password change with the wrong current password (403 invalid_credentials)", async () => {
+    it("refuses a password change with the wrong current password (401 invalid_credentials), counted like failed sign-ins", async () => {
       const user = await activeAccount(server, "quinn", "editor");
       const refused = await send(server.url, "/api/session/password", {
         cookie: user.cookie,
         body: { currentPassword: "not-my-password-1", newPassword: "a-perfectly-long-one" },
       });
-      expectError(refused, 403, "invalid_credentials");
+      expectError(refused, 401, "invalid_credentials");
       expect((await signIn(server, user.username, user.password)).status).toBe(200);
+      // A stolen session is no way around the lockout: five wrong guesses and the next is refused.
+      for (let n = 0; n < 5; n++) {
+        const wrong = { currentPassword: `still-wrong-${n}-guess`, newPassword: "a-perfectly-long-one" };
+        expectError(await send(server.url, "/api/session/password", { cookie: user.cookie, body: wrong }), 401, "invalid_credentials");
+      }
+      const locked = await send(server.url, "/api/session/password", {
+        cookie: user.cookie,
+        body: { currentPassword: user.password, newPassword: "a-perfectly-long-one" },
+      });
+      expectError(locked, 429, "rate_limited");
+      expect(locked.headers.get("retry-after")).toMatch(/^\d+$/);
     });
 
     it("an admin's password reset revokes every session and sets a new one-time password", async () => {
@@ -571,7 +582,7 @@ describe("logging", () => {
       const cookie = sessionCookieOf(signedIn);
       secrets.push(cookie.split("=")[1]!);
       const refused = await send(url, "/api/session/password", { cookie, body: { currentPassword: "bad-current-password-2", newPassword: "hank-chosen-password-1" } });
-      expect(refused.status).toBe(403);
+      expect(refused.status).toBe(401);
       const tooShort = await send(url, "/api/session/password", { cookie, body: { currentPassword: oneTime, newPassword: "short-pw" } });
       expect(tooShort.status).toBe(400);
       secrets.push("short-pw");

@@ -110,3 +110,29 @@ describe("feed discovery", () => {
     }
   });
 });
+
+describe("embedding edge cases", () => {
+  it("clamps maxItems, ignores nonsense oEmbed sizes, and answers an unknown story inside the frame", async () => {
+    const server = await startServer({ pages: true });
+    try {
+      const story = (await (await server.api("/api/stories", { body: { title: "Edges" } })).json()) as Snapshot;
+      for (let n = 0; n < 3; n++) await server.api(`/api/stories/${story.id}/entries`, { body: { body: `Item ${n}`, headline: `Item ${n}` } });
+      const one = await (await fetch(`${server.url}/embed/${story.id}?layout=list&maxItems=0`)).text();
+      expect(one.match(/<li[ >]/g)?.length).toBe(1);
+      const many = await (await fetch(`${server.url}/embed/${story.id}?layout=list&maxItems=500`)).text();
+      expect(many.match(/<li[ >]/g)?.length).toBe(3);
+
+      const oembed = await fetch(`${server.url}/oembed?url=${encodeURIComponent(`${server.url}/stories/${story.id}`)}&maxwidth=abc&maxheight=0`);
+      expect(oembed.status).toBe(200);
+      expect(await oembed.json()).toMatchObject({ width: 600, height: 72 });
+
+      const missing = await fetch(`${server.url}/embed/gone-story`);
+      expect(missing.status).toBe(404);
+      expect(missing.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(missing.headers.get("x-frame-options")).toBeNull();
+      expect(await missing.text()).toContain("not available");
+    } finally {
+      await server.close();
+    }
+  });
+});

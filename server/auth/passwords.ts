@@ -5,7 +5,6 @@ import { randomBytes } from "node:crypto";
 // Algorithm is a const enum, which this project's isolated modules cannot read: 2 is Argon2id.
 const ARGON2ID = { algorithm: 2 as Algorithm, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 
-export const MIN_PASSWORD_LENGTH = 12;
 
 export function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2ID);

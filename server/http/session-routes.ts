@@ -1,6 +1,7 @@
 import { Router, type Response } from "express";
 import { z } from "zod";
-import { MIN_PASSWORD_LENGTH, hashPassword, verifyPassword } from "../auth/passwords.js";
+import { MIN_PASSWORD_LENGTH } from "../../shared/limits.js";
+import { hashPassword, verifyPassword } from "../auth/passwords.js";
 import { LoginThrottle } from "../auth/login-throttle.js";
 import { newSecret, secretHash } from "../auth/secrets.js";
 import type { AccountStore } from "../store/accounts.js";

@@ -19,6 +19,7 @@ import type { ClientBuild } from "./pages/client-build.js";
 import { feedRoutes } from "./feeds/feed-routes.js";
 import { embedRoutes } from "./pages/embed-routes.js";
 import { pageRoutes } from "./pages/page-routes.js";
+import { sharedEncodingParser } from "./live/shared-encoding.js";
 import { registerSocketHandlers } from "./live/socket-handlers.js";
 import { joinCluster, type RedisClient } from "./live/cluster.js";
 import { StoryHub, type LiveServer } from "./live/story-hub.js";
@@ -88,6 +89,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   const http = createServer(app);
   const io: LiveServer = new Server(http, {
     serveClient: false,
+    parser: sharedEncodingParser,
     maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
     perMessageDeflate: false,
     cors: { origin: config.embedOrigins === "*" ? "*" : config.embedOrigins },
@@ -99,6 +101,10 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
         config.embedOrigins === "*" || !origin || origin === new URL(config.publicUrl).origin || config.embedOrigins.includes(origin);
       callback(allowed ? null : "origin not allowed", allowed);
     },
+  });
+  // Nothing reads a reader's upgrade request after the handshake; keeping it costs kilobytes per socket.
+  io.engine.on("connection", (connection: { request: unknown }) => {
+    connection.request = null;
   });
   const hub = new StoryHub(io, store, log.child({ component: "live" }), options.redis !== undefined);
   const leaveCluster = options.redis ? joinCluster(io, hub, options.redis, config.redisStream, log.child({ component: "cluster" })) : () => {};

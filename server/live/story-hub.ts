@@ -1,9 +1,10 @@
 import type { Logger } from "pino";
 import type { Server, Socket } from "socket.io";
 import { applyPatch, diffSnapshots } from "../../shared/patch.js";
-import { roomOf, type ClientToServerEvents, type PatchMessage, type ServerToClientEvents } from "../../shared/protocol.js";
+import { roomOf, type ClientToServerEvents, type PatchMessage, type ServerToClientEvents, type SnapshotMessage } from "../../shared/protocol.js";
 import type { Snapshot } from "../../shared/story.js";
 import type { Committed, Store } from "../store/store.js";
+import { encodeOnce } from "./shared-encoding.js";
 
 /** Between nodes (through the Redis Streams adapter): every committed version, once. */
 export interface InterServerEvents {
@@ -19,20 +20,49 @@ const CACHED_STORIES = 1_000;
 const GAP_WAIT_MS = 1_000;
 /** The widest hole the store fills version by version; wider ones become one patch. */
 const REPLAY_LIMIT = 100;
+/** A story's readers on this node are spread over this many rooms, so that a fan-out can pause between them. */
+const SHARDS = 16;
+/** How long a fan-out may hold the event loop before it lets writes, joins and other stories in. */
+const SLICE_MS = 4;
+
+/** The room of one of a story's reader shards (every reader is also in the story's own room). */
+export const shardRoom = (storyId: string, shard: number) => `${roomOf(storyId)}#${shard}`;
+
+/** What this node holds for one story it has served. */
+interface StoryState {
+  /** The newest version this node knows, in order. */
+  latest: Snapshot;
+  /** The version its readers here have been sent (or are being sent): what a joining reader gets. */
+  sent: Snapshot;
+  /** Patches from `sent` up to `latest`, waiting for the fan-out in progress to finish. */
+  queued: PatchMessage[];
+  /** The patch going out and the next shard room it goes to. */
+  outgoing?: { message: PatchMessage; shard: number };
+  /** A fan-out has handed the event loop back and will go on shortly. */
+  paused: boolean;
+  /** `sent` as a snapshot message, serialized once however many readers join. */
+  snapshotMessage?: SnapshotMessage;
+  /** The shard room the next joining reader goes to. */
+  nextShard: number;
+}
 
 /**
  * The live side of every story on this node: keeps each active story's latest snapshot in memory,
- * forwards each new version to the story's local room strictly in order (Socket.IO encodes a room
- * broadcast once for all its sockets), and brings a subscriber level. Subscribing and forwarding
- * touch the cache synchronously, so a subscriber gets exactly the versions after the state it was
- * sent, never a duplicate or a gap.
+ * forwards each new version to the story's local readers strictly in order, and brings a
+ * subscriber level. Subscribing and forwarding touch the cache synchronously, so a subscriber gets
+ * exactly the versions after the state it was sent, never a duplicate or a gap.
+ *
+ * A fan-out to a big audience goes out shard room by shard room (each one encoded once, its
+ * WebSocket frame built once) and hands the event loop back every few milliseconds, so an
+ * editor's write is never stuck behind ten thousand sends. Versions committed meanwhile go out,
+ * when it ends, as one patch spanning them (DESIGN.md §1: `to` is usually, not always, `from + 1`).
  *
  * With several nodes, each node announces its own commits to the others (`version`); a version
  * that arrives before its predecessor is held back, and if the predecessor does not follow
  * shortly (a lost message, Redis restarting) the node reads the store and forwards one patch.
  */
 export class StoryHub {
-  readonly #latest = new Map<string, Snapshot>();
+  readonly #stories = new Map<string, StoryState>();
   /** Versions that arrived ahead of their turn, per story, keyed by `from`. */
   readonly #waiting = new Map<string, Map<number, PatchMessage>>();
   readonly #gapTimers = new Map<string, NodeJS.Timeout>();
@@ -72,10 +102,10 @@ export class StoryHub {
   }
 
   #accept(patch: PatchMessage, snapshot?: Snapshot): void {
-    const cached = this.#latest.get(patch.storyId);
+    const cached = this.#stories.get(patch.storyId)?.latest;
     if (!cached) {
       // No reader here has been sent this story (or it left the cache): nothing to keep in order.
-      if (snapshot) this.#remember(snapshot);
+      if (snapshot) this.#adopt(snapshot);
       return;
     }
     if (patch.to <= cached.version) return; // already forwarded, or a subscriber loaded it
@@ -89,8 +119,7 @@ export class StoryHub {
       this.#hold(patch);
       return;
     }
-    this.#remember(snapshot ?? applyPatch(cached, patch.ops));
-    this.io.local.to(roomOf(patch.storyId)).emit("patch", patch);
+    this.#forward(snapshot ?? applyPatch(cached, patch.ops), patch);
     const next = this.#waiting.get(patch.storyId)?.get(patch.to);
     if (next) {
       this.#waiting.get(patch.storyId)!.delete(patch.to);
@@ -123,7 +152,7 @@ export class StoryHub {
     const held = [...(this.#waiting.get(storyId)?.values() ?? [])].sort((a, b) => a.from - b.from);
     this.#clearWaiting(storyId);
     const stored = await this.store.latest(storyId);
-    const from = this.#latest.get(storyId)?.version;
+    const from = this.#stories.get(storyId)?.latest.version;
     if (!stored || from === undefined || stored.version <= from) return;
     const steps: Snapshot[] = [];
     if (stored.version - from <= REPLAY_LIMIT) {
@@ -134,7 +163,7 @@ export class StoryHub {
     }
     steps.push(stored);
     for (const step of steps) {
-      const cached = this.#latest.get(storyId)!; // re-read: versions may have been forwarded meanwhile
+      const cached = this.#stories.get(storyId)!.latest; // re-read: versions may have been forwarded meanwhile
       if (step.version <= cached.version) continue;
       this.#advance(cached, step);
     }
@@ -144,8 +173,48 @@ export class StoryHub {
 
   /** Moves the cache from `cached` to the newer `next`, telling this node's readers of the story. */
   #advance(cached: Snapshot, next: Snapshot): void {
-    this.#remember(next);
-    this.io.local.to(roomOf(next.id)).emit("patch", { storyId: next.id, from: cached.version, to: next.version, ops: diffSnapshots(cached, next) });
+    this.#forward(next, { storyId: next.id, from: cached.version, to: next.version, ops: diffSnapshots(cached, next) });
+  }
+
+  /** Makes `next` (reached by `patch` from the cached latest) the story's latest, and sends it to its readers here. */
+  #forward(next: Snapshot, patch: PatchMessage): void {
+    const state = this.#stories.get(next.id)!;
+    state.latest = next;
+    state.queued.push(patch);
+    this.#stories.delete(next.id); // most recently used last
+    this.#stories.set(next.id, state);
+    if (!state.paused) this.#fanOut(state);
+  }
+
+  /**
+   * Sends queued versions to the story's shard rooms, in order, until none is left; when the slice
+   * is used up it pauses and goes on at a later turn of the event loop. A fan-out that fits in one
+   * slice (an audience of a few thousand) ends before `#forward` returns: one message per version.
+   */
+  #fanOut(state: StoryState): void {
+    const sliceStart = performance.now();
+    while (state.outgoing || state.queued.length > 0) {
+      if (performance.now() - sliceStart >= SLICE_MS) {
+        state.paused = true;
+        setImmediate(() => {
+          state.paused = false;
+          this.#fanOut(state);
+        });
+        return;
+      }
+      if (!state.outgoing) {
+        const steps = state.queued.splice(0);
+        const message =
+          steps.length === 1
+            ? steps[0]!
+            : { storyId: state.latest.id, from: state.sent.version, to: state.latest.version, ops: diffSnapshots(state.sent, state.latest) };
+        state.sent = state.latest;
+        state.outgoing = { message: encodeOnce(message), shard: 0 };
+      }
+      const { message, shard } = state.outgoing;
+      this.io.local.to(shardRoom(message.storyId, shard)).emit("patch", message);
+      state.outgoing = shard + 1 < SHARDS ? { message, shard: shard + 1 } : undefined;
+    }
   }
 
   #clearWaiting(storyId: string): void {
@@ -155,7 +224,7 @@ export class StoryHub {
   }
 
   #followedStories(): string[] {
-    return [...this.#latest.keys()].filter((storyId) => this.#hasReaders(storyId));
+    return [...this.#stories.keys()].filter((storyId) => this.#hasReaders(storyId));
   }
 
   /** Whether sockets on this node follow the story (the adapter's rooms are this node's). */
@@ -180,21 +249,27 @@ export class StoryHub {
     const base = version !== undefined && version < loaded.version ? await this.store.snapshotAt(storyId, version) : undefined;
     if (!stillWanted()) return "cancelled";
 
-    // From here on nothing awaits: the state sent and the room join happen before any later broadcast.
-    const latest = this.#freshest(loaded);
-    socket.join(roomOf(storyId));
-    if (version === latest.version) return latest.version;
-    const ops = base ? diffSnapshots(base, latest) : undefined;
-    if (base && ops && JSON.stringify(ops).length < JSON.stringify(latest).length) {
-      socket.emit("patch", { storyId, from: base.version, to: latest.version, ops });
+    // From here on nothing awaits: the state sent and the room join happen before any later fan-out.
+    this.#freshest(loaded);
+    const state = this.#stories.get(storyId)!;
+    socket.join([roomOf(storyId), shardRoom(storyId, state.nextShard)]);
+    state.nextShard = (state.nextShard + 1) % SHARDS;
+    // A reader gets what the story's readers here were sent; versions still queued reach it with theirs.
+    const current = state.sent;
+    if (version !== undefined && version >= current.version && version <= state.latest.version) return version;
+    const ops = base && base.version === version ? diffSnapshots(base, current) : undefined;
+    if (base && ops && JSON.stringify(ops).length < JSON.stringify(current).length) {
+      socket.emit("patch", { storyId, from: base.version, to: current.version, ops });
     } else {
-      socket.emit("snapshot", { storyId, snapshot: latest });
+      if (state.snapshotMessage?.snapshot !== current) state.snapshotMessage = encodeOnce({ storyId, snapshot: current });
+      socket.emit("snapshot", state.snapshotMessage);
     }
-    return latest.version;
+    return current.version;
   }
 
   unsubscribe(socket: LiveSocket, storyId: string): void {
     socket.leave(roomOf(storyId));
+    for (let shard = 0; shard < SHARDS; shard++) socket.leave(shardRoom(storyId, shard));
   }
 
   /**
@@ -202,7 +277,7 @@ export class StoryHub {
    * the subscriber is not ahead of it); otherwise it may have missed versions, so the store decides.
    */
   async #load(storyId: string, version?: number): Promise<Snapshot | undefined> {
-    const cached = this.#latest.get(storyId);
+    const cached = this.#stories.get(storyId)?.latest;
     if (cached && this.#hasReaders(storyId) && (version === undefined || version <= cached.version)) return cached;
     const stored = await this.store.latest(storyId);
     return stored && this.#freshest(stored);
@@ -213,21 +288,21 @@ export class StoryHub {
    * readers here, so nobody is left on a version the cache has passed.
    */
   #freshest(candidate: Snapshot): Snapshot {
-    const cached = this.#latest.get(candidate.id);
+    const cached = this.#stories.get(candidate.id)?.latest;
     if (cached && cached.version >= candidate.version) return cached;
     if (cached) this.#advance(cached, candidate);
-    else this.#remember(candidate);
+    else this.#adopt(candidate);
     return candidate;
   }
 
-  #remember(snapshot: Snapshot): void {
-    this.#latest.delete(snapshot.id);
-    this.#latest.set(snapshot.id, snapshot);
-    if (this.#latest.size <= CACHED_STORIES) return;
+  /** Starts caching a story nobody here has been sent yet. */
+  #adopt(snapshot: Snapshot): void {
+    this.#stories.set(snapshot.id, { latest: snapshot, sent: snapshot, queued: [], paused: false, nextShard: 0 });
+    if (this.#stories.size <= CACHED_STORIES) return;
     // Forget the least recently used story that nobody here follows; followed ones must stay.
-    for (const storyId of this.#latest.keys()) {
+    for (const storyId of this.#stories.keys()) {
       if (!this.#hasReaders(storyId)) {
-        this.#latest.delete(storyId);
+        this.#stories.delete(storyId);
         return;
       }
     }

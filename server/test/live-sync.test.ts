@@ -6,7 +6,9 @@ import { io as connect } from "socket.io-client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Snapshot } from "../../shared/story.js";
 import { followStory, type LiveSocket } from "../../client/lib/live-client.js";
+import { roomOf } from "../../shared/protocol.js";
 import { createApp } from "../app.js";
+import { shardRoom } from "../live/story-hub.js";
 import { loadConfig } from "../config.js";
 import { SqliteStore } from "../store/sqlite-store.js";
 import { startServer, type TestServer } from "./harness.js";
@@ -154,7 +156,7 @@ describe("live sync over Socket.IO", () => {
     await other.emitWithAck("subscribe", { storyId }); // keep the room alive in the meantime
     const sockets = await server.app.io.in(`story:${storyId}`).fetchSockets();
     expect(sockets.some((s) => s.id === r.socket.id)).toBe(false);
-    server.app.io.in(r.socket.id!).socketsJoin(`story:${storyId}`);
+    server.app.io.in(r.socket.id!).socketsJoin([roomOf(storyId), shardRoom(storyId, 0)]);
     await post("seen");
     await until(() => r.snapshot?.version === version + 3, "the reader to close the gap");
     expect(r.snapshot).toEqual(await latest());

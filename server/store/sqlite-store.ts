@@ -62,10 +62,15 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
  * synchronous, so each commit is one uninterrupted transaction; BEGIN IMMEDIATE also keeps
  * versions gap-free if a second process opens the same file.
  */
+/** How many stories' parsed latest snapshots the store keeps (least recently used go first). */
+const PARSED_STORIES = 100;
+
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly accounts: SqliteAccounts;
   readonly #sql;
+  /** Parsed latest snapshots, trusted only while the file's version matches (another process may write). */
+  readonly #parsed = new Map<string, Snapshot>();
 
   constructor(file: string) {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
@@ -82,6 +87,7 @@ export class SqliteStore implements Store {
         "SELECT snapshot FROM stories ORDER BY status = 'live' DESC, updated_at DESC, id",
       ),
       latest: db.prepare<[string], { snapshot: string }>("SELECT snapshot FROM stories WHERE id = ?"),
+      latestVersion: db.prepare<[string], { version: number }>("SELECT version FROM stories WHERE id = ?"),
       checkpoint: db.prepare<[string, number], { version: number; snapshot: string }>(
         "SELECT version, snapshot FROM checkpoints WHERE story_id = ? AND version <= ? ORDER BY version DESC LIMIT 1",
       ),
@@ -154,7 +160,9 @@ export class SqliteStore implements Store {
   }
 
   async commit(request: CommitRequest): Promise<Committed> {
-    return this.#db.transaction(() => this.#commit(request)).immediate();
+    const committed = this.#db.transaction(() => this.#commit(request)).immediate();
+    if (committed.changed) this.#remember(committed.snapshot); // only once the transaction has committed
+    return committed;
   }
 
   #commit({ storyId, operation, expectedVersion, idempotency, consumeDraft }: CommitRequest): Committed {
@@ -219,8 +227,20 @@ export class SqliteStore implements Store {
     if (this.#db.open) this.#db.close();
   }
 
+  /** The latest snapshot; reading its version first spares parsing a big story's JSON on every write. */
   #latest(storyId: string): Snapshot | undefined {
+    const stored = this.#sql.latestVersion.get(storyId);
+    if (!stored) return undefined;
+    const parsed = this.#parsed.get(storyId);
+    if (parsed?.version === stored.version) return parsed;
     const row = this.#sql.latest.get(storyId);
-    return row ? (JSON.parse(row.snapshot) as Snapshot) : undefined;
+    return row ? this.#remember(JSON.parse(row.snapshot) as Snapshot) : undefined;
+  }
+
+  #remember(snapshot: Snapshot): Snapshot {
+    this.#parsed.delete(snapshot.id);
+    this.#parsed.set(snapshot.id, snapshot);
+    if (this.#parsed.size > PARSED_STORIES) this.#parsed.delete(this.#parsed.keys().next().value!);
+    return snapshot;
   }
 }

@@ -1,0 +1,54 @@
+import { parseArgs } from "node:util";
+import { cpus } from "node:os";
+import { table, saveResults, type Row } from "./report.js";
+import { measureAudience, type Audience } from "./scenarios/audience.js";
+import { measureStorySize } from "./scenarios/story-size.js";
+
+/**
+ * `npm run bench` (full: 1k, 5k and 10k readers on one story, and 100 stories × 100 readers) or
+ * `npm run bench -- --quick` (every scenario at a tiny size, in well under a minute).
+ */
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    rounds: { type: "string" },
+    sizes: { type: "string" },
+    profile: { type: "boolean", default: false },
+  },
+});
+
+const ALL: Audience[] = values.quick
+  ? [
+      { label: "50", stories: 1, perStory: 50, judged: false },
+      { label: "5×10", stories: 5, perStory: 10, judged: false },
+    ]
+  : [
+      { label: "1k", stories: 1, perStory: 1_000, judged: false },
+      { label: "5k", stories: 1, perStory: 5_000, judged: false },
+      { label: "10k", stories: 1, perStory: 10_000, judged: true },
+      { label: "100×100", stories: 100, perStory: 100, judged: false },
+    ];
+const wanted = values.sizes?.split(",");
+const audiences = wanted ? ALL.filter((a) => wanted.includes(a.label.replace("×", "x"))) : ALL;
+const rounds = Number(values.rounds ?? (values.quick ? 3 : 7));
+const settings = {
+  audience: { rounds, writeRate: 20, writeSeconds: values.quick ? 1 : 10, inFlight: 500, profile: values.profile },
+  storySize: { entries: 200, behind: values.quick ? 50 : 1_000, rounds: values.quick ? 3 : 5 },
+};
+
+const log = (line: string) => console.error(line);
+log(`live-ticker bench${values.quick ? " (quick)" : ""}: ${cpus()[0]?.model}, ${cpus().length} cores, node ${process.version}`);
+const rows: Row[] = [];
+const started = Date.now();
+for (const audience of audiences) {
+  log(`audience ${audience.label}…`);
+  rows.push(...(await measureAudience(audience, settings.audience, log)));
+}
+log("story size and catch-up…");
+rows.push(...(await measureStorySize(settings.storySize, log)));
+
+console.log(table(rows));
+const file = saveResults(rows, { quick: values.quick, ...settings, seconds: Math.round((Date.now() - started) / 1000) });
+const missed = rows.filter((row) => row.met === false);
+console.log(`\n${rows.length} figures in ${Math.round((Date.now() - started) / 1000)} s; targets met: ${rows.filter((r) => r.met).length}, missed: ${missed.length}`);
+console.log(`results: ${file}`);

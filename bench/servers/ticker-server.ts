@@ -1,0 +1,31 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { createApp } from "../../server/app.js";
+import { loadConfig } from "../../server/config.js";
+import { seedIfEmpty } from "../../server/seed/seed.js";
+import { SqliteStore } from "../../server/store/sqlite-store.js";
+import { serializations } from "../../server/live/shared-encoding.js";
+import { answer } from "../ipc.js";
+import { settledMemory } from "./memory.js";
+
+/**
+ * live-ticker as it runs in production on one machine (the same app, store and hub as
+ * server/main.ts; no pages, which the bench does not read), on a fresh SQLite file with the demo story.
+ */
+import { BENCH_TOKEN } from "./ticker-token.js";
+
+const dataDir = mkdtempSync(join(tmpdir(), "live-ticker-bench-"));
+const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, TICKER_ADMIN_TOKEN: BENCH_TOKEN, LOG_LEVEL: "silent" });
+const store = new SqliteStore(join(dataDir, "live-ticker.db"));
+const app = createApp(config, store, { log: pino({ level: "silent" }) });
+await seedIfEmpty(store, app.service);
+const port = await app.listen();
+
+process.on("exit", () => rmSync(dataDir, { recursive: true, force: true }));
+answer({
+  url: () => `http://127.0.0.1:${port}`,
+  memory: settledMemory,
+  snapshotSerializations: () => serializations.snapshot,
+});

@@ -1,0 +1,40 @@
+import { startChild, type ChildHandle } from "./ipc.js";
+import { SERVER_EXEC_ARGV } from "./servers/memory.js";
+
+/** The three servers every audience is measured on, each with its own load process. */
+export const TARGETS = ["ticker", "raw", "naive"] as const;
+export type Target = (typeof TARGETS)[number];
+
+const SCRIPTS: Record<Target, string> = {
+  ticker: "servers/ticker-server.ts",
+  raw: "servers/raw-ws-server.ts",
+  naive: "servers/naive-server.ts",
+};
+
+export const TARGET_NAMES: Record<Target, string> = { ticker: "live-ticker", raw: "raw ws", naive: "naive Socket.IO" };
+
+export interface Running {
+  server: ChildHandle;
+  load: ChildHandle;
+  url: string;
+}
+
+/** With `profile`, the server runs with `--cpu-prof`; profiles land in bench/results/profiles. */
+export async function startTarget(target: Target, options: { profile?: boolean } = {}): Promise<Running> {
+  const profile = options.profile ? ["--cpu-prof", `--cpu-prof-dir=${new URL("results/profiles", import.meta.url).pathname}`] : [];
+  const [server, load] = await Promise.all([
+    startChild(SCRIPTS[target], { execArgv: [...SERVER_EXEC_ARGV, ...profile] }),
+    startChild("load/load-worker.ts"),
+  ]);
+  return { server, load, url: await server.call<string>("url") };
+}
+
+export async function stopTarget(running: Running): Promise<void> {
+  await Promise.all([running.load.stop(), running.server.stop()]);
+}
+
+/** POSTs `body` to a baseline server's /broadcast for `storyId` (HTTP, like the editor's write). */
+export async function triggerBroadcast(wsUrl: string, storyId: string, body: string): Promise<void> {
+  const response = await fetch(`${wsUrl.replace(/^ws/, "http")}/broadcast?story=${storyId}`, { method: "POST", body });
+  if (response.status !== 204) throw new Error(`broadcast: ${response.status}`);
+}

@@ -1,5 +1,4 @@
 import express from "express";
-import helmet from "helmet";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino, type Logger } from "pino";
@@ -9,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { Config } from "./config.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { healthRoutes } from "./http/health-routes.js";
+import { securityHeaders } from "./http/security-headers.js";
 import { readRoutes } from "./http/read-routes.js";
 import { accountRoutes } from "./http/account-routes.js";
 import { authenticate, sessionPolicy } from "./http/auth.js";
@@ -57,17 +57,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   app.set("query parser", "simple");
   // Behind a proxy, client addresses (the sign-in throttle's key) come from X-Forwarded-For.
   if (config.trustProxy) app.set("trust proxy", /^\d+$/.test(config.trustProxy) ? Number(config.trustProxy) : config.trustProxy);
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          // Sockets go to this origin; plain-http deployments (a laptop, behind a TLS proxy) must not be upgraded.
-          connectSrc: ["'self'"],
-          upgradeInsecureRequests: config.publicUrl.startsWith("https:") ? [] : null,
-        },
-      },
-    }),
-  );
+  app.use(securityHeaders({ https: config.publicUrl.startsWith("https:") }));
   app.use(
     pinoHttp({
       logger: log,

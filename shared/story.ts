@@ -36,6 +36,11 @@ export const Snapshot = z.strictObject({
   createdAt: IsoTime,
   updatedAt: IsoTime,
   entries: z.record(EntryId, Entry),
+}).superRefine((snapshot, context) => {
+  // Entries are keyed by their own id (DESIGN.md §1): JSON Pointer paths of patches rely on it.
+  for (const [key, entry] of Object.entries(snapshot.entries)) {
+    if (entry.id !== key) context.addIssue({ code: "custom", path: ["entries", key, "id"], message: "must equal the entry's key" });
+  }
 });
 
 export type StoryStatus = z.infer<typeof StoryStatus>;

@@ -30,12 +30,21 @@ export async function openPage(browser: Browser, url: string, options: Parameter
   page.on("console", (message) => {
     if (message.type() === "error" && !/ERR_CONNECTION_REFUSED|WebSocket/.test(message.text())) errors.push(message.text());
   });
+  // Content-Security-Policy violations, from the page and every frame in it (the embed widgets),
+  // reported by the browser itself rather than inferred from console wording.
+  await page.exposeBinding("__reportCspViolation", (_source, report: string) => void errors.push(report));
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (event) => {
+      const report = (window as unknown as { __reportCspViolation: (report: string) => void }).__reportCspViolation;
+      report(`CSP violation on ${location.href}: ${event.effectiveDirective} blocked ${event.blockedURI || "inline code"}`);
+    });
+  });
   await page.goto(url);
   Object.assign(page, { pageErrors: errors });
   return { context, page };
 }
 
-/** Errors the page threw or logged: a hydration mismatch or a CSP violation shows up here. */
+/** Errors the page (or a frame in it) threw or logged, and every CSP violation: a hydration mismatch shows up here too. */
 export function pageErrors(page: Page): string[] {
   return (page as Page & { pageErrors?: string[] }).pageErrors ?? [];
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { embedSnippet } from "../../shared/embed-snippet.js";
 import type { Snapshot } from "../../shared/story.js";
 import { startServer, type TestServer } from "../../server/test/harness.js";
-import { browserMissing, launchBrowser, openPage, screenshot } from "./browser.js";
+import { browserMissing, launchBrowser, openPage, pageErrors, screenshot } from "./browser.js";
 
 /** A publisher's page on another origin, with the snippet pasted as the desk shows it. */
 async function hostPage(html: string | (() => string)): Promise<{ url: string; close: () => Promise<void> }> {
@@ -77,6 +77,7 @@ describe.skipIf(browserMissing)("the embeddable widget on another site", () => {
     await expect.poll(mismatch).toBe(0);
 
     expect(await context.cookies()).toEqual([]);
+    expect(pageErrors(page)).toEqual([]); // the host page and both widget frames
     await screenshot(page, "embed-host-page");
     await context.close();
   });

@@ -83,7 +83,8 @@ export function authenticate(accounts: AccountStore, adminToken: string | undefi
       const owner = token && (await accounts.userById(token.ownerId));
       if ((!token || !owner) && !UNSAFE.has(req.method)) return next();
       if (!token || !owner) throw new ApiError(401, "unauthorized", "The credentials are not valid.");
-      void accounts.touchToken(token.id, new Date().toISOString());
+      // Best effort: a disk that cannot take writes must not turn a token's reads into failures.
+      accounts.touchToken(token.id, new Date().toISOString()).catch(() => {});
       res.locals.principal = { ...userPrincipal(owner, "api-token", `token:${token.id}`), mustChangePassword: false };
       return next();
     }
@@ -117,7 +118,9 @@ async function sessionPrincipal(accounts: AccountStore, policy: SessionPolicy, c
   }
   const user = await accounts.userById(session.userId);
   if (!user) return undefined;
-  if (now - session.lastSeenAt > 60_000) await accounts.touchSession(idHash, now);
+  // Best effort, like the token's: a full or read-only disk must not sign readers out; the next
+  // request touches the session again.
+  if (now - session.lastSeenAt > 60_000) await accounts.touchSession(idHash, now).catch(() => {});
   return userPrincipal(user, "session", `user:${user.id}`, idHash);
 }
 

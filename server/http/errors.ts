@@ -35,9 +35,29 @@ const REDUCER_STATUS: Record<ReducerError["code"], number> = {
   entry_exists: 409,
 };
 
+/** How long a client should wait before retrying a write the store could not take (Retry-After). */
+export const STORAGE_RETRY_AFTER_SECONDS = 30;
+
+/**
+ * The store's disk cannot take writes: full, read-only, failing, or the file cannot be opened
+ * for writing. better-sqlite3 names the SQLite result code, extended ones included
+ * (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED…); PostgreSQL gives its SQLSTATE: 53100
+ * disk_full, 25006 read_only_sql_transaction (a standby, or default_transaction_read_only),
+ * 58030 io_error. These pass once an operator frees space or remounts, so they are a 503 with
+ * Retry-After rather than a 500: the request was sound, and SQLite or PostgreSQL rolled it back.
+ */
+export function isStorageUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== "string") return false;
+  return /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN)(_[A-Z_]+)?$/.test(code) || code === "53100" || code === "25006" || code === "58030";
+}
+
 /** Maps any thrown value to an ApiError; unknown errors become a 500 without internals. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (isStorageUnavailable(error)) {
+    return new ApiError(503, "storage_unavailable", "The store cannot save anything right now (its disk is full or read-only); nothing was changed, try again later.");
+  }
   if (error instanceof ReducerError) return new ApiError(REDUCER_STATUS[error.code], error.code, error.message);
   if (error instanceof DraftGone) return new ApiError(404, "draft_not_found", error.message);
   if (error instanceof VersionConflict) {
@@ -63,6 +83,7 @@ export function toApiError(error: unknown): ApiError {
 
 export function sendError(res: Response, error: ApiError): void {
   if (error.status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="live-ticker"');
+  if (error.code === "storage_unavailable") res.setHeader("Retry-After", String(STORAGE_RETRY_AFTER_SECONDS));
   res.status(error.status).json({ error: error.body });
 }
 

@@ -26,11 +26,16 @@ export interface DocumentParts {
   theme?: "light" | "dark";
   /** Inline custom properties on <html>, e.g. an embedder's accent colour (already validated). */
   style?: string;
+  /** The response's CSP nonce: inline `<script>` elements carry it (see server/http/security-headers.ts). */
+  nonce: string;
 }
+
+/** The nonce attribute of an inline `<script>`. */
+export const nonceAttribute = (nonce: string) => ` nonce="${escapeHtml(nonce)}"`;
 
 /** The HTML document around a server-rendered app. */
 export function htmlDocument(parts: DocumentParts): string {
-  const { title, description, canonicalUrl, head = "", body, assets, props, lang = "en", theme, style } = parts;
+  const { title, description, canonicalUrl, head = "", body, assets, props, lang = "en", theme, style, nonce } = parts;
   return `<!doctype html>
 <html lang="${escapeHtml(lang)}"${theme ? ` data-theme="${theme}"` : ""}${style ? ` style="${escapeHtml(style)}"` : ""}>
 <head>
@@ -46,7 +51,7 @@ ${head}
 </head>
 <body>
 <div id="app">${body}</div>
-${props === undefined ? "" : `<script type="application/json" id="page-props">${scriptJson(props)}</script>`}
+${props === undefined ? "" : `<script type="application/json" id="page-props"${nonceAttribute(nonce)}>${scriptJson(props)}</script>`}
 </body>
 </html>`;
 }

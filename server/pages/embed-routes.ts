@@ -7,6 +7,7 @@ import type { PageProps } from "../../client/pages.js";
 import type { Config } from "../config.js";
 import { ApiError } from "../http/errors.js";
 import { storyIdOf } from "../http/params.js";
+import { cspNonce } from "../http/security-headers.js";
 import type { Store } from "../store/store.js";
 import { DIST_DIR, type ClientBuild } from "./client-build.js";
 import { htmlDocument } from "./document.js";
@@ -54,7 +55,12 @@ export function embedRoutes(store: Store, build: ClientBuild, config: Config): R
       // Inside a publisher's page: a quiet note in the frame, not the browser's "refused to connect".
       res.status(404).setHeader("Cache-Control", "no-cache");
       return void res.type("html").send(
-        htmlDocument({ title: "Story not found", body: '<p class="embed-missing">This live coverage is not available.</p>', assets: build.assets("embed", false) }),
+        htmlDocument({
+          title: "Story not found",
+          body: '<p class="embed-missing">This live coverage is not available.</p>',
+          assets: build.assets("embed", false),
+          nonce: cspNonce(res),
+        }),
       );
     }
     const { layout, theme, maxItems, accent } = EmbedQuery.parse(req.query);
@@ -70,6 +76,7 @@ export function embedRoutes(store: Store, build: ClientBuild, config: Config): R
         props,
         ...(theme === "auto" ? {} : { theme }),
         ...(accent ? { style: `--accent: ${accent}; --ticker-accent: ${accent}` } : {}),
+        nonce: cspNonce(res),
       }),
     );
   });

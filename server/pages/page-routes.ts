@@ -7,7 +7,8 @@ import { feedLinks } from "../feeds/feed-routes.js";
 import type { Store } from "../store/store.js";
 import { storyIdOf, versionQuery } from "../http/params.js";
 import { ASSETS_DIR, type ClientBuild } from "./client-build.js";
-import { escapeHtml, htmlDocument, scriptJson } from "./document.js";
+import { cspNonce } from "../http/security-headers.js";
+import { escapeHtml, htmlDocument, nonceAttribute, scriptJson } from "./document.js";
 import { liveBlogPosting } from "./json-ld.js";
 
 const HISTORY_PAGE = 500;
@@ -21,7 +22,7 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
 
   router.get("/", async (_req, res) => {
     const props: PageProps["list"] = { stories: await store.listStories(), renderedAt: new Date().toISOString() };
-    send(res, 200, page(build, "list", props, { title: "Live coverage", description: "Stories covered live." }, false));
+    send(res, 200, page(res, build, "list", props, { title: "Live coverage", description: "Stories covered live." }, false));
   });
 
   router.get("/stories/:id", async (req, res) => {
@@ -37,10 +38,10 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
       `<meta name="twitter:card" content="summary">`,
       feedLinks(publicUrl, story),
       `<link rel="alternate" type="application/json+oembed" href="${escapeHtml(`${publicUrl}/oembed?url=${encodeURIComponent(url)}&format=json`)}" title="${escapeHtml(story.title)}">`,
-      `<script type="application/ld+json">${scriptJson(liveBlogPosting(story, url))}</script>`,
+      `<script type="application/ld+json"${nonceAttribute(cspNonce(res))}>${scriptJson(liveBlogPosting(story, url))}</script>`,
     ].join("\n");
     const props: PageProps["live"] = { snapshot: story, renderedAt: new Date().toISOString() };
-    send(res, 200, page(build, "live", props, { title: story.title, description: story.summary || story.title, canonicalUrl: url, head }));
+    send(res, 200, page(res, build, "live", props, { title: story.title, description: story.summary || story.title, canonicalUrl: url, head }));
   });
 
   router.get("/stories/:id/history", async (req, res) => {
@@ -48,7 +49,7 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
     if (!story) return;
     const versions = (await store.history(story.id, { limit: HISTORY_PAGE })) ?? [];
     const props: PageProps["history"] = { story, versions, renderedAt: new Date().toISOString() };
-    send(res, 200, page(build, "history", props, { title: `History: ${story.title}`, description: `Every change to "${story.title}", with corrections.` }));
+    send(res, 200, page(res, build, "history", props, { title: `History: ${story.title}`, description: `Every change to "${story.title}", with corrections.` }));
   });
 
   router.get("/stories/:id/ticker", async (req, res) => {
@@ -56,7 +57,7 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
     if (!story) return;
     const maxItems = Math.min(versionQuery(req, "maxItems") ?? 10, 50);
     const props: PageProps["ticker"] = { snapshot: story, renderedAt: new Date().toISOString(), maxItems };
-    send(res, 200, page(build, "ticker", props, { title: `${story.title}: ticker` }));
+    send(res, 200, page(res, build, "ticker", props, { title: `${story.title}: ticker` }));
   });
 
   // The desk renders in the browser; it is never framed, so no other site can dress it up (clickjacking).
@@ -64,7 +65,7 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
     res.setHeader("Content-Security-Policy", res.getHeader("Content-Security-Policy")!.toString().replace("frame-ancestors 'self'", "frame-ancestors 'none'"));
     res.setHeader("X-Frame-Options", "DENY");
     res.setHeader("Cache-Control", "no-store");
-    send(res, 200, htmlDocument({ title: "Editor's desk: live-ticker", body: "", assets: build.assets("editor", true) }));
+    send(res, 200, htmlDocument({ title: "Editor's desk: live-ticker", body: "", assets: build.assets("editor", true), nonce: cspNonce(res) }));
   });
 
   async function storyOr404(req: Request, res: Response): Promise<Snapshot | undefined> {
@@ -75,7 +76,7 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
         renderedAt: new Date().toISOString(),
         notice: "We could not find that story. Here is what we are covering.",
       };
-      send(res, 404, page(build, "list", props, { title: "Story not found" }, false));
+      send(res, 404, page(res, build, "list", props, { title: "Story not found" }, false));
     }
     return story;
   }
@@ -84,6 +85,7 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
 }
 
 function page<P extends keyof Renderers>(
+  res: Response,
   build: ClientBuild,
   name: P,
   props: PageProps[P],
@@ -97,6 +99,7 @@ function page<P extends keyof Renderers>(
     body: rendered.body,
     assets: build.assets(name, hydrate),
     ...(hydrate ? { props } : {}),
+    nonce: cspNonce(res),
   });
 }
 

@@ -1,0 +1,155 @@
+/**
+ * Security headers on every HTML page (issue 8): a strict Content-Security-Policy whose script-src
+ * is this origin plus a per-response nonce, and every `<script>` in the page either loaded from
+ * this origin or carrying that nonce; frame-ancestors per page kind (EMBED_ORIGINS for the widget,
+ * 'none' for the desk, 'self' elsewhere); nosniff, a Referrer-Policy, no X-Powered-By.
+ * Needs `npm run build` (npm test builds first).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Snapshot } from "../../shared/story.js";
+import { startServer, type TestServer } from "./harness.js";
+
+/** The directives of a Content-Security-Policy header, by name. */
+function directives(header: string | null): Map<string, string[]> {
+  expect(header, "Content-Security-Policy").toBeTruthy();
+  const map = new Map<string, string[]>();
+  for (const part of header!.split(";")) {
+    const [name, ...values] = part.trim().split(/\s+/);
+    if (name) map.set(name.toLowerCase(), values);
+  }
+  return map;
+}
+
+interface CheckedPage {
+  html: string;
+  nonce: string;
+  csp: Map<string, string[]>;
+}
+
+/** Fetches an HTML page and checks what every page shares; returns it for the page-specific checks. */
+async function checkPage(url: string, expected: { status: number; frameAncestors: string[]; xFrameOptions: string | null }): Promise<CheckedPage> {
+  const res = await fetch(url);
+  expect(res.status, url).toBe(expected.status);
+  expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+  const csp = directives(res.headers.get("content-security-policy"));
+
+  // Scripts: this origin, and inline ones only with this response's nonce; never inline handlers or eval.
+  const scriptSrc = csp.get("script-src")!;
+  expect(scriptSrc).toContain("'self'");
+  const nonces = scriptSrc.filter((source) => source.startsWith("'nonce-"));
+  expect(nonces).toHaveLength(1);
+  const nonce = /^'nonce-([A-Za-z0-9+/]+={0,2})'$/.exec(nonces[0]!)![1]!;
+  expect(Buffer.from(nonce, "base64").length).toBeGreaterThanOrEqual(16);
+  expect(scriptSrc.filter((source) => source !== "'self'" && source !== nonces[0])).toEqual([]);
+  expect(csp.get("script-src-attr")).toEqual(["'none'"]);
+  expect(csp.get("default-src")).toEqual(["'self'"]);
+  expect(csp.get("object-src")).toEqual(["'none'"]);
+  expect(csp.get("base-uri")).toEqual(["'self'"]);
+  expect(csp.get("frame-ancestors")).toEqual(expected.frameAncestors);
+  for (const [name, sources] of csp) {
+    expect(sources, name).not.toContain("'unsafe-eval'");
+    if (name.startsWith("script-src")) expect(sources, name).not.toContain("'unsafe-inline'");
+  }
+
+  expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+  expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+  expect(res.headers.get("x-powered-by")).toBeNull();
+  expect(res.headers.get("x-frame-options")).toBe(expected.xFrameOptions);
+
+  const html = await res.text();
+  for (const tag of html.match(/<script\b[^>]*>/gi) ?? []) {
+    const src = /\ssrc="([^"]*)"/i.exec(tag)?.[1];
+    if (src !== undefined) {
+      // External: from this origin, by path (a "//host" path would be another origin).
+      expect(src, tag).toMatch(/^\/(?!\/)/);
+    } else {
+      expect(/\snonce="([^"]*)"/i.exec(tag)?.[1], `inline script without this response's nonce: ${tag}`).toBe(nonce);
+    }
+  }
+  // No inline event handler or javascript: URL anywhere in the markup (escaped text is not markup).
+  expect(html).not.toMatch(/<[a-z][^>]*\son[a-z]+\s*=/i);
+  expect(html).not.toMatch(/(href|src|action)\s*=\s*["']?\s*javascript:/i);
+  return { html, nonce, csp };
+}
+
+describe("security headers on the HTML pages", () => {
+  let server: TestServer;
+  let story: Snapshot;
+
+  beforeAll(async () => {
+    server = await startServer({ pages: true });
+    story = (await (await server.api("/api/stories", { body: { title: "Headers </script><script>alert(1)</script>" } })).json()) as Snapshot;
+    // Hostile text everywhere it can go: markdown with raw HTML, handlers, and a javascript: link.
+    for (const body of ['<script>alert(1)</script> <img src=x onerror="alert(1)">', "[click](javascript:alert(1)) **bold**"]) {
+      const res = await server.api(`/api/stories/${story.id}/entries`, { body: { body, headline: '"><script>alert(2)</script>', pinned: true } });
+      expect(res.status).toBe(201);
+    }
+  });
+  afterAll(() => server.close());
+
+  const SAME_ORIGIN = { status: 200, frameAncestors: ["'self'"], xFrameOptions: "SAMEORIGIN" };
+
+  it("the story list", async () => {
+    const { html } = await checkPage(`${server.url}/`, SAME_ORIGIN);
+    expect(html).toContain("Headers");
+  });
+
+  it("a story's live page, with its JSON-LD and page props under the nonce", async () => {
+    const { html, nonce } = await checkPage(`${server.url}/stories/${story.id}`, SAME_ORIGIN);
+    expect(html).toContain(`<script type="application/ld+json" nonce="${nonce}">`);
+    expect(html).toContain(`<script type="application/json" id="page-props" nonce="${nonce}">`);
+    expect(html).toMatch(/<script type="module" src="\/assets\/live-[^"]+\.js"><\/script>/);
+  });
+
+  it("a new nonce for every response", async () => {
+    const nonces = new Set<string>();
+    for (let i = 0; i < 5; i++) nonces.add((await checkPage(`${server.url}/stories/${story.id}`, SAME_ORIGIN)).nonce);
+    expect(nonces.size).toBe(5);
+  });
+
+  it("the history and the ticker", async () => {
+    await checkPage(`${server.url}/stories/${story.id}/history`, SAME_ORIGIN);
+    await checkPage(`${server.url}/stories/${story.id}/ticker`, SAME_ORIGIN);
+  });
+
+  it("the embed widget: framable by EMBED_ORIGINS (default *), no X-Frame-Options", async () => {
+    await checkPage(`${server.url}/embed/${story.id}?layout=list`, { status: 200, frameAncestors: ["*"], xFrameOptions: null });
+    await checkPage(`${server.url}/embed/no-such-story`, { status: 404, frameAncestors: ["*"], xFrameOptions: null });
+  });
+
+  it("the editor's desk: never framed", async () => {
+    await checkPage(`${server.url}/editor`, { status: 200, frameAncestors: ["'none'"], xFrameOptions: "DENY" });
+  });
+
+  it("a 404 page", async () => {
+    await checkPage(`${server.url}/stories/no-such-story`, { ...SAME_ORIGIN, status: 404 });
+  });
+
+  it("API answers carry the same baseline headers", async () => {
+    for (const path of ["/api/stories", "/no-such-thing"]) {
+      const res = await fetch(server.url + path);
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+      expect(res.headers.get("x-powered-by")).toBeNull();
+      expect(directives(res.headers.get("content-security-policy")).get("object-src")).toEqual(["'none'"]);
+    }
+  });
+});
+
+describe("security headers with EMBED_ORIGINS set", () => {
+  it("lets only those origins (and this one) frame the widget, and nothing else changes", async () => {
+    const server = await startServer({ pages: true, env: { EMBED_ORIGINS: "https://news.example https://blog.example" } });
+    try {
+      const story = (await (await server.api("/api/stories", { body: { title: "Framed" } })).json()) as Snapshot;
+      await checkPage(`${server.url}/embed/${story.id}`, {
+        status: 200,
+        frameAncestors: ["'self'", "https://news.example", "https://blog.example"],
+        xFrameOptions: null,
+      });
+      await checkPage(`${server.url}/stories/${story.id}`, { status: 200, frameAncestors: ["'self'"], xFrameOptions: "SAMEORIGIN" });
+      await checkPage(`${server.url}/editor`, { status: 200, frameAncestors: ["'none'"], xFrameOptions: "DENY" });
+    } finally {
+      await server.close();
+    }
+  });
+});

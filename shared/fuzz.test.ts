@@ -1,0 +1,576 @@
+/**
+ * Fuzzing the trust boundary (issue 8). Everything a client sends reaches the server as JSON and
+ * meets a zod schema of shared/ first, then, as an operation, the reducer. So: hostile JSON fed to
+ * every schema only ever succeeds or fails (never throws), and whatever it accepts keeps the data
+ * model's rules; operations built the way the routes build them, valid for the story or not,
+ * either apply, keeping the snapshot valid, or throw the reducer's own ReducerError and change
+ * nothing. Nothing of it may reach Object.prototype.
+ */
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import * as api from "./api.js";
+import { slugify } from "./ids.js";
+import type { Operation, StampedOperation } from "./operations.js";
+import { applyPatch } from "./patch.js";
+import * as protocol from "./protocol.js";
+import { reduce, ReducerError } from "./reducer.js";
+import * as story from "./story.js";
+import { ENTRY_ID_PATTERN, LIMITS, Snapshot, STORY_ID_PATTERN } from "./story.js";
+
+type Json = unknown;
+type Invariant = (data: any, input: unknown) => void;
+
+// ---------------------------------------------------------------------------------------------
+// Hostile JSON
+// ---------------------------------------------------------------------------------------------
+
+/** Characters that have broken parsers and screens: bidi overrides, zero-width, lone surrogates, controls. */
+const SPECIAL_CHARS = [
+  "\u202E", "\u202D", "\u2066", "\u2067", "\u2068", "\u2069", // RTL/LTR overrides and isolates
+  "\u200B", "\u200C", "\u200D", "\u2060", "\uFEFF", // zero-width
+  "\uD800", "\uDBFF", "\uDC00", "\uDFFF", "😀", // lone surrogates, and a proper pair
+  "\u0000", "\u0007", "\u0008", "\u001B", "\u007F", "\u0085", "\u2028", "\u2029", // controls, separators
+  "\u00A0", " ", "\t", "\n", "\r", "<", ">", "\"", "'", "&", "\\", "/", "%", "$", "{", "}",
+  "e", "_", "-", "a", "Z", "0", "9", "é", "й", "ї", "؟", "ß", "İ", "\u0301",
+];
+
+/** Strings a parser may mistake for numbers, keys or dates, and the schemas' own vocabulary. */
+const TRICKY_STRINGS = [
+  "NaN", "-NaN", "Infinity", "-Infinity", "1e309", "-1e309", "-0", "0", "+1", "1.0", "0x10", "0o7", "1_000", "１２", "٣",
+  "9007199254740991", "9007199254740993", "999999999999999", "1000000000000000", "00001",
+  "", " ", "\u200B", "\u202E", "null", "undefined", "true", "[]", "{}",
+  "__proto__", "constructor", "prototype", "toString", "hasOwnProperty",
+  "kyiv-strikes", "-kyiv", "a".repeat(64), "a".repeat(65), "e_7Gh2", "e_", "e_aaa", "E_aaaa", "e_aaaa\n",
+  "2026-05-24T01:02:03.000Z", "2026-05-24T01:02:03Z", "2024-02-29T00:00:00Z", "2026-02-29T00:00:00Z",
+  "2026-05-24T24:00:00Z", "2026-13-01T00:00:00Z", "2026-05-24T01:02:03+02:00", "2026-05-24",
+  "live", "ended", "LIVE", "update", "breaking", "correction",
+];
+
+const weirdChar: fc.Arbitrary<string> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...SPECIAL_CHARS) },
+  { weight: 2, arbitrary: fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)) },
+  { weight: 3, arbitrary: fc.string({ unit: "binary-ascii", minLength: 1, maxLength: 1 }) },
+);
+
+/** Lengths either side of every limit of the data model. */
+const LIMIT_LENGTHS = [63, 64, 65, ...Object.values(LIMITS).flatMap((n) => [n - 1, n, n + 1])];
+
+const weirdString: fc.Arbitrary<string> = fc.oneof(
+  { weight: 5, arbitrary: fc.string({ unit: weirdChar, maxLength: 24 }) },
+  { weight: 3, arbitrary: fc.constantFrom(...TRICKY_STRINGS) },
+  { weight: 1, arbitrary: fc.tuple(weirdChar, fc.constantFrom(...LIMIT_LENGTHS)).map(([c, n]) => c.repeat(n)) },
+);
+
+const weirdNumber: fc.Arbitrary<number> = fc.oneof(
+  fc.double(), // NaN, ±Infinity and -0 included
+  fc.integer(),
+  fc.maxSafeInteger(),
+  fc.constantFrom(0, -0, 1, -1, 0.5, 1.0000000000000002, 2 ** 53 - 1, 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 1e21, 1e308, -1e308,
+    Number.MAX_VALUE, Number.MIN_VALUE, NaN, Infinity, -Infinity),
+);
+
+/** Every field name of the schemas, so that random objects often look almost right. */
+const FIELD_NAMES = [
+  "id", "version", "title", "summary", "status", "createdAt", "updatedAt", "entries", "author", "name", "kind", "pinned",
+  "headline", "body", "html", "revision", "storyId", "protocol", "e_aaaa", "e_bbbb",
+];
+const PROTO_KEYS = ["__proto__", "constructor", "prototype", "toString", "valueOf", "hasOwnProperty", "__defineGetter__"];
+const hostileKey = fc.oneof(fc.constantFrom(...FIELD_NAMES, ...PROTO_KEYS), weirdString);
+
+/**
+ * An object whose keys are all own data properties, `__proto__` included: what JSON.parse (and so
+ * express.json and Socket.IO's parser) produce. An object literal would set the prototype instead.
+ */
+function ownObject(entries: readonly (readonly [string, unknown])[]): Record<string, unknown> {
+  const object: Record<string, unknown> = {};
+  for (const [key, value] of entries) Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  return object;
+}
+
+/** Classic prototype pollution payloads, as JSON.parse delivers them. */
+const POLLUTERS: Json[] = [
+  JSON.parse('{"__proto__":{"polluted":"yes"}}'),
+  JSON.parse('{"constructor":{"prototype":{"polluted":"yes"}}}'),
+  JSON.parse('{"title":"x","__proto__":{"polluted":"yes","title":"y"}}'),
+  JSON.parse('{"entries":{"__proto__":{"polluted":"yes"}}}'),
+];
+
+const jsonish: fc.Arbitrary<Json> = fc.letrec<{ value: Json }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    weirdString,
+    weirdNumber,
+    fc.boolean(),
+    fc.constant(null),
+    fc.constantFrom(...POLLUTERS),
+    fc.array(tie("value"), { maxLength: 5 }),
+    fc.array(fc.tuple(hostileKey, tie("value")), { maxLength: 6 }).map(ownObject),
+  ),
+})).value;
+
+/** Nesting far deeper than any payload of ours: arrays, objects, or both in turn. Built afresh each time. */
+function nested(depth: number, shape: "array" | "object" | "mixed", key: string): Json {
+  let value: Json = "bottom";
+  for (let i = 0; i < depth; i++) {
+    const asArray = shape === "array" || (shape === "mixed" && i % 2 === 0);
+    value = asArray ? [value] : ownObject([[key, value]]);
+  }
+  return value;
+}
+const deepSpec = fc.tuple(fc.integer({ min: 100, max: 5_000 }), fc.constantFrom("array" as const, "object" as const, "mixed" as const), fc.constantFrom(...FIELD_NAMES));
+const deeplyNested: fc.Arbitrary<Json> = deepSpec.map((spec) => nested(...spec));
+
+// ---------------------------------------------------------------------------------------------
+// Valid values, and near misses made from them
+// ---------------------------------------------------------------------------------------------
+
+const isoTime = fc
+  .date({ min: new Date(Date.UTC(1970, 0, 1)), max: new Date(Date.UTC(2100, 0, 1)), noInvalidDate: true })
+  .map((d) => d.toISOString());
+const storyId = fc.stringMatching(STORY_ID_PATTERN);
+const entryId = fc.stringMatching(ENTRY_ID_PATTERN);
+const kind = fc.constantFrom("update", "breaking", "correction");
+const text = (max: number) => weirdString.map((s) => [...s].slice(0, max).join(""));
+
+const validEntry = (id: fc.Arbitrary<string>) =>
+  fc.record(
+    {
+      id,
+      createdAt: isoTime,
+      updatedAt: isoTime,
+      author: fc.record({ name: text(LIMITS.authorName) }),
+      kind,
+      pinned: fc.boolean(),
+      headline: text(LIMITS.headline),
+      body: text(LIMITS.body),
+      html: weirdString,
+      revision: fc.integer({ min: 1, max: 1_000 }),
+    },
+    { requiredKeys: ["id", "createdAt", "updatedAt", "author", "kind", "pinned", "body", "html", "revision"] },
+  );
+
+const validSnapshot = fc
+  .record({
+    id: storyId,
+    version: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+    title: text(LIMITS.title),
+    summary: text(LIMITS.summary),
+    status: fc.constantFrom("live", "ended"),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+    entries: fc.uniqueArray(entryId, { maxLength: 4 }).chain((ids) => fc.tuple(...ids.map((id) => validEntry(fc.constant(id))))),
+  })
+  .map(({ entries, ...rest }) => ({ ...rest, entries: Object.fromEntries(entries.map((entry) => [entry.id, entry])) }));
+
+/** Plausible inputs per schema, mostly valid; the fuzzing below bends them. */
+const VALID: Record<string, fc.Arbitrary<Json>> = {
+  StoryId: storyId,
+  EntryId: entryId,
+  StoryStatus: fc.constantFrom("live", "ended"),
+  EntryKind: kind,
+  IsoTime: isoTime,
+  Author: fc.record({ name: text(LIMITS.authorName) }),
+  Entry: validEntry(entryId),
+  Snapshot: validSnapshot,
+  SubscribeRequest: fc.record(
+    { storyId, version: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), protocol: fc.integer({ min: 1, max: 3 }) },
+    { requiredKeys: ["storyId"] },
+  ),
+  UnsubscribeRequest: fc.record({ storyId }),
+  CreateStoryBody: fc.record({ id: storyId, title: weirdString, summary: weirdString }, { requiredKeys: ["title"] }),
+  UpdateStoryBody: fc.record({ title: weirdString, summary: weirdString, status: fc.constantFrom("live", "ended") }, { requiredKeys: [] }),
+  AddEntryBody: fc.record({ body: weirdString, headline: weirdString, kind, pinned: fc.boolean() }, { requiredKeys: ["body"] }),
+  EditEntryBody: fc.record({ body: weirdString, headline: weirdString, kind, pinned: fc.boolean() }, { requiredKeys: [] }),
+  VersionParam: fc.oneof(fc.integer({ min: 1, max: 999_999_999_999_999 }).map(String), weirdString),
+};
+
+/** The objects and arrays in a value, near the top (a valid value is shallow), that a mutation may bend. */
+function containers(value: Json, depth = 0): object[] {
+  if (value === null || typeof value !== "object" || depth > 4) return [];
+  return [value, ...Object.values(value).flatMap((child) => containers(child, depth + 1))];
+}
+
+const mutation = fc.record({
+  at: fc.nat(),
+  how: fc.constantFrom("set", "delete", "rename", "swap"),
+  key: hostileKey,
+  value: jsonish,
+  deep: fc.option(deepSpec, { freq: 8 }),
+});
+
+/** Sets an own data property, even for `__proto__`, as JSON.parse would. */
+function define(target: object, key: string | number, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** A valid value, bent 1 to 3 times: a field set to garbage, deleted, renamed (an entry keyed wrongly), or swapped with another. */
+function nearMiss(valid: fc.Arbitrary<Json>): fc.Arbitrary<Json> {
+  return fc.tuple(valid, fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([base, mutations]) => {
+    // Copies throughout: fast-check replays generated values while shrinking, so they must stay as made.
+    let value = structuredClone(base);
+    for (const m of mutations) {
+      const garbage = m.deep ? nested(...m.deep) : structuredClone(m.value);
+      const places = containers(value);
+      if (places.length === 0) {
+        value = garbage;
+        continue;
+      }
+      const target = places[m.at % places.length] as Record<string | number, unknown>;
+      if (Array.isArray(target)) {
+        // Arrays are bent by index only (a "length" property would be a different kind of bug: ours).
+        const index = m.at % (target.length + 1);
+        if (m.how === "delete") target.splice(index, 1);
+        else target[index] = garbage;
+        continue;
+      }
+      const keys = Object.keys(target);
+      const existing = keys[m.at % Math.max(keys.length, 1)];
+      if (m.how === "set" || existing === undefined) define(target, m.key, garbage);
+      else if (m.how === "delete") delete target[existing];
+      else if (m.how === "rename") {
+        const moved = target[existing];
+        delete target[existing];
+        define(target, m.key, moved);
+      } else {
+        const other = keys[(m.at + 1) % keys.length]!;
+        const swapped = target[existing];
+        define(target, existing, target[other]);
+        define(target, other, swapped);
+      }
+    }
+    return value;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// What an accepted value must satisfy, schema by schema
+// ---------------------------------------------------------------------------------------------
+
+const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+/** zod counts the limits of the data model in code points (an emoji is one character, not two). */
+const chars = (s: string) => [...s].length;
+
+function expectOnlyKeys(data: object, allowed: string[]): void {
+  for (const key of Object.keys(data)) expect(allowed, `unexpected key ${JSON.stringify(key)}`).toContain(key);
+}
+function expectPositiveInt(n: unknown): void {
+  expect(Number.isSafeInteger(n) && (n as number) > 0, `not a positive safe integer: ${String(n)}`).toBe(true);
+}
+function expectIsoTime(s: unknown): void {
+  expect(typeof s).toBe("string");
+  expect(Number.isFinite(Date.parse(s as string)), `not a real time: ${String(s)}`).toBe(true);
+}
+/** Plain text as the API takes it: trimmed, short enough, no control characters but newlines and tabs. */
+function expectPlainText(s: unknown, max: number, nonEmpty: boolean): void {
+  expect(typeof s).toBe("string");
+  const t = s as string;
+  expect(t).toBe(t.trim());
+  expect(chars(t)).toBeLessThanOrEqual(max);
+  expect(CONTROL_CHARS.test(t)).toBe(false);
+  if (nonEmpty) expect(t.length).toBeGreaterThan(0);
+}
+function expectMarkdown(s: unknown): void {
+  expect(typeof s).toBe("string");
+  const t = s as string;
+  expect(chars(t)).toBeLessThanOrEqual(LIMITS.body);
+  expect(t.trim().length).toBeGreaterThan(0);
+  expect(CONTROL_CHARS.test(t)).toBe(false);
+}
+
+const entryInvariant: Invariant = (entry) => {
+  expectOnlyKeys(entry, ["id", "createdAt", "updatedAt", "author", "kind", "pinned", "headline", "body", "html", "revision"]);
+  expect(entry.id).toMatch(ENTRY_ID_PATTERN);
+  expectIsoTime(entry.createdAt);
+  expectIsoTime(entry.updatedAt);
+  expectOnlyKeys(entry.author, ["name"]);
+  expect(typeof entry.author.name).toBe("string");
+  expect(chars(entry.author.name)).toBeLessThanOrEqual(LIMITS.authorName);
+  expect(["update", "breaking", "correction"]).toContain(entry.kind);
+  expect(typeof entry.pinned).toBe("boolean");
+  if (entry.headline !== undefined) expect(chars(entry.headline)).toBeLessThanOrEqual(LIMITS.headline);
+  expect(chars(entry.body)).toBeLessThanOrEqual(LIMITS.body);
+  expect(typeof entry.html).toBe("string");
+  expectPositiveInt(entry.revision);
+};
+
+const snapshotInvariant: Invariant = (snapshot) => {
+  expectOnlyKeys(snapshot, ["id", "version", "title", "summary", "status", "createdAt", "updatedAt", "entries"]);
+  expect(snapshot.id).toMatch(STORY_ID_PATTERN);
+  expectPositiveInt(snapshot.version);
+  expect(chars(snapshot.title)).toBeLessThanOrEqual(LIMITS.title);
+  expect(chars(snapshot.summary)).toBeLessThanOrEqual(LIMITS.summary);
+  expect(["live", "ended"]).toContain(snapshot.status);
+  expectIsoTime(snapshot.createdAt);
+  expectIsoTime(snapshot.updatedAt);
+  expect(Object.getPrototypeOf(snapshot.entries)).toBe(Object.prototype);
+  for (const [key, entry] of Object.entries(snapshot.entries)) {
+    expect(key).toMatch(ENTRY_ID_PATTERN);
+    // DESIGN.md §1: entries are keyed by their id, so JSON Pointer paths stay stable.
+    expect((entry as { id: string }).id, `entry under ${key}`).toBe(key);
+    entryInvariant(entry, undefined);
+  }
+};
+
+const INVARIANTS: Record<string, Invariant> = {
+  StoryId: (id) => expect(id).toMatch(STORY_ID_PATTERN),
+  EntryId: (id) => expect(id).toMatch(ENTRY_ID_PATTERN),
+  StoryStatus: (status) => expect(["live", "ended"]).toContain(status),
+  EntryKind: (k) => expect(["update", "breaking", "correction"]).toContain(k),
+  IsoTime: expectIsoTime,
+  Author: (author) => {
+    expectOnlyKeys(author, ["name"]);
+    expect(chars(author.name)).toBeLessThanOrEqual(LIMITS.authorName);
+  },
+  Entry: entryInvariant,
+  Snapshot: snapshotInvariant,
+  SubscribeRequest: (request) => {
+    expectOnlyKeys(request, ["storyId", "version", "protocol"]);
+    expect(request.storyId).toMatch(STORY_ID_PATTERN);
+    if (request.version !== undefined) expectPositiveInt(request.version);
+    if (request.protocol !== undefined) expectPositiveInt(request.protocol);
+  },
+  UnsubscribeRequest: (request) => {
+    expectOnlyKeys(request, ["storyId"]);
+    expect(request.storyId).toMatch(STORY_ID_PATTERN);
+  },
+  CreateStoryBody: (body) => {
+    expectOnlyKeys(body, ["id", "title", "summary"]);
+    if (body.id !== undefined) expect(body.id).toMatch(STORY_ID_PATTERN);
+    expectPlainText(body.title, LIMITS.title, true);
+    if (body.summary !== undefined) expectPlainText(body.summary, LIMITS.summary, false);
+  },
+  UpdateStoryBody: (body) => {
+    expectOnlyKeys(body, ["title", "summary", "status"]);
+    expect(Object.keys(body).length).toBeGreaterThan(0);
+    if (body.title !== undefined) expectPlainText(body.title, LIMITS.title, true);
+    if (body.summary !== undefined) expectPlainText(body.summary, LIMITS.summary, false);
+    if (body.status !== undefined) expect(["live", "ended"]).toContain(body.status);
+  },
+  AddEntryBody: (body) => {
+    expectOnlyKeys(body, ["body", "headline", "kind", "pinned"]);
+    expectMarkdown(body.body);
+    if (body.headline !== undefined) expectPlainText(body.headline, LIMITS.headline, false);
+    expect(["update", "breaking", "correction"]).toContain(body.kind); // defaulted when absent
+    expect(typeof body.pinned).toBe("boolean");
+  },
+  EditEntryBody: (body) => {
+    expectOnlyKeys(body, ["body", "headline", "kind", "pinned"]);
+    expect(Object.keys(body).length).toBeGreaterThan(0);
+    if (body.body !== undefined) expectMarkdown(body.body);
+    if (body.headline !== undefined) expectPlainText(body.headline, LIMITS.headline, false);
+    if (body.kind !== undefined) expect(["update", "breaking", "correction"]).toContain(body.kind);
+    if (body.pinned !== undefined) expect(typeof body.pinned).toBe("boolean");
+  },
+  VersionParam: (n, input) => {
+    expectPositiveInt(n);
+    expect(String(n)).toBe(input); // written plainly: no "1e3", "+1", "0x10", leading zeros
+  },
+};
+
+/** Schemas whose output is not a valid input (a transform changes its type). */
+const TRANSFORMING = new Set(["VersionParam"]);
+
+/** Accepted data is plain JSON: ordinary objects and arrays, finite numbers, no `__proto__` of its own. */
+function expectPlainJson(value: unknown): void {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return;
+  if (typeof value === "number") return void expect(Number.isFinite(value), `number ${value}`).toBe(true);
+  expect(typeof value).toBe("object");
+  const proto = Object.getPrototypeOf(value);
+  expect(proto === Object.prototype || proto === Array.prototype).toBe(true);
+  for (const key of PROTO_KEYS) expect(Object.hasOwn(value as object, key), `own key ${key}`).toBe(false);
+  for (const child of Object.values(value as object)) expectPlainJson(child);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The properties
+// ---------------------------------------------------------------------------------------------
+
+const SCHEMAS = Object.entries({ ...story, ...protocol, ...api } as Record<string, unknown>)
+  .filter((entry): entry is [string, z.ZodType] => entry[1] instanceof z.ZodType)
+  .sort(([a], [b]) => a.localeCompare(b));
+
+const prototypeNames = (p: object) => Object.getOwnPropertyNames(p).sort();
+const before = { object: prototypeNames(Object.prototype), array: prototypeNames(Array.prototype) };
+
+describe("fuzz: every schema of shared/ against hostile JSON", () => {
+  it("knows the invariants of every schema that shared/ exports", () => {
+    // A new schema needs its rules written down here before it can be fuzzed.
+    expect(SCHEMAS.map(([name]) => name)).toEqual(Object.keys(INVARIANTS).sort());
+  });
+
+  it.each(SCHEMAS)("%s: safeParse only succeeds or fails, and what it accepts keeps the rules", (name, schema) => {
+    const invariant = INVARIANTS[name]!;
+    const input = fc.oneof(
+      { weight: 3, arbitrary: jsonish },
+      { weight: 1, arbitrary: deeplyNested },
+      { weight: 2, arbitrary: VALID[name]! },
+      { weight: 4, arbitrary: nearMiss(VALID[name]!) },
+    );
+    let accepted = 0;
+    fc.assert(
+      fc.property(input, (value) => {
+        const result = schema.safeParse(value);
+        expect(typeof result.success).toBe("boolean");
+        if (!result.success) {
+          expect(result.error).toBeInstanceOf(z.ZodError);
+          // What the API puts in `details.issues` of its 400: one readable line per problem.
+          const issues = api.issuesOf(result.error);
+          expect(issues.length).toBeGreaterThan(0);
+          for (const issue of issues) expect(typeof issue.message).toBe("string");
+          return;
+        }
+        accepted++;
+        invariant(result.data, value);
+        if (typeof result.data === "object") expectPlainJson(result.data);
+        // Accepted data survives the trip through JSON (stored, sent, parsed) unchanged, and is
+        // accepted again as it is: validation is a fixed point.
+        expect(JSON.parse(JSON.stringify(result.data))).toEqual(result.data);
+        if (!TRANSFORMING.has(name)) expect(schema.safeParse(result.data)).toEqual({ success: true, data: result.data });
+      }),
+      { numRuns: 300 },
+    );
+    expect(accepted, "the generators must reach the accepting side too").toBeGreaterThan(20);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The reducer, fed the way the write routes feed it
+// ---------------------------------------------------------------------------------------------
+
+/** Entry ids as the routes see them: the ids the server made (so edits and removals hit and miss) and duplicates. */
+const poolId = fc.constantFrom("e_aaaa", "e_bbbb", "e_cccc", "e_dddd", "e_ZZZZZZZZ");
+/** Bodies from a tiny vocabulary, so that edits often repeat what is already there (the no-op path). */
+const few = <T>(...values: T[]) => fc.constantFrom(...values);
+const REPEATING: Record<string, fc.Arbitrary<Json>> = {
+  CreateStoryBody: fc.record({ id: few("a", "b"), title: few("A", "B"), summary: few("", "S") }, { requiredKeys: ["title"] }),
+  UpdateStoryBody: fc.oneof(
+    fc.record({ status: few("live", "ended") }),
+    fc.record({ title: few("A", "B"), summary: few("", "S"), status: few("live", "ended") }, { requiredKeys: [] }),
+  ),
+  AddEntryBody: fc.record({ body: few("x", "y"), headline: few("", "h"), kind, pinned: fc.boolean() }, { requiredKeys: ["body"] }),
+  EditEntryBody: fc.oneof(
+    fc.record({ pinned: fc.boolean() }),
+    fc.record({ body: few("x", "y"), headline: few("", "h"), kind: few("update", "breaking"), pinned: fc.boolean() }, { requiredKeys: [] }),
+  ),
+};
+
+/** Request bodies: mostly well-formed, some bent, some garbage; only what the route's schema accepts becomes an operation. */
+const bodyOf = (name: keyof typeof REPEATING) =>
+  fc.oneof(
+    { weight: 6, arbitrary: REPEATING[name]! },
+    { weight: 3, arbitrary: VALID[name]! },
+    { weight: 2, arbitrary: nearMiss(VALID[name]!) },
+    { weight: 1, arbitrary: jsonish },
+  );
+
+type Request =
+  | { route: "create"; body: Json }
+  | { route: "update"; body: Json }
+  | { route: "add"; entryId: string; body: Json; byline?: { name: string } }
+  | { route: "edit"; entryId: string; body: Json }
+  | { route: "remove"; entryId: string };
+
+const createArb: fc.Arbitrary<Request> = fc.record({ route: fc.constant("create" as const), body: bodyOf("CreateStoryBody") });
+const requestArb: fc.Arbitrary<Request> = fc.oneof(
+  { weight: 1, arbitrary: createArb },
+  { weight: 2, arbitrary: fc.record({ route: fc.constant("update" as const), body: bodyOf("UpdateStoryBody") }) },
+  {
+    weight: 4,
+    arbitrary: fc.record(
+      { route: fc.constant("add" as const), entryId: poolId, body: bodyOf("AddEntryBody"), byline: fc.record({ name: text(LIMITS.authorName) }) },
+      { requiredKeys: ["route", "entryId", "body"] },
+    ),
+  },
+  { weight: 4, arbitrary: fc.record({ route: fc.constant("edit" as const), entryId: poolId, body: bodyOf("EditEntryBody") }) },
+  { weight: 2, arbitrary: fc.record({ route: fc.constant("remove" as const), entryId: poolId }) },
+);
+
+/** The operation a write route would build from a request, or undefined where it answers 400. */
+function operationOf(request: Request): Operation | undefined {
+  switch (request.route) {
+    case "create": {
+      const body = api.CreateStoryBody.safeParse(request.body);
+      if (!body.success) return undefined;
+      return { type: "create_story", storyId: body.data.id ?? slugify(body.data.title), title: body.data.title, summary: body.data.summary ?? "" };
+    }
+    case "update": {
+      const body = api.UpdateStoryBody.safeParse(request.body);
+      return body.success ? { type: "update_story", ...body.data } : undefined;
+    }
+    case "add": {
+      const body = api.AddEntryBody.safeParse(request.body);
+      if (!body.success) return undefined;
+      return { type: "add_entry", entryId: request.entryId, ...body.data, ...(request.byline ? { byline: request.byline } : {}) };
+    }
+    case "edit": {
+      const body = api.EditEntryBody.safeParse(request.body);
+      return body.success ? { type: "edit_entry", entryId: request.entryId, ...body.data } : undefined;
+    }
+    case "remove":
+      return { type: "remove_entry", entryId: request.entryId };
+  }
+}
+
+const REDUCER_CODES = ["story_not_found", "story_exists", "entry_not_found", "entry_exists"];
+
+describe("fuzz: the reducer under random sequences of operations", () => {
+  let outcomes: Record<string, number>;
+  beforeAll(() => (outcomes = { applied: 0, unchanged: 0, rejected: 0, invalidBody: 0 }));
+
+  it("applies or throws ReducerError, keeps every snapshot valid, and a rejection changes nothing", () => {
+    // Most sequences start by creating the story, so that the rest has something to work on.
+    const sequence = fc
+      .tuple(fc.option(createArb, { freq: 8 }), fc.array(requestArb, { minLength: 5, maxLength: 40, size: "max" }))
+      .map(([first, rest]) => (first ? [first, ...rest] : rest));
+    fc.assert(
+      fc.property(sequence, fc.record({ name: text(LIMITS.authorName) }), (requests, author) => {
+        let state: Snapshot | undefined;
+        for (const [i, request] of requests.entries()) {
+          const operation = operationOf(request);
+          if (!operation) {
+            outcomes.invalidBody!++;
+            continue;
+          }
+          const stamped = { ...operation, at: new Date(Date.UTC(2026, 4, 24, 1, 0, i)).toISOString(), author } as StampedOperation;
+          const previous = structuredClone(state);
+          let transition;
+          try {
+            transition = reduce(state, stamped);
+          } catch (error) {
+            expect(error, String(error)).toBeInstanceOf(ReducerError);
+            expect(REDUCER_CODES).toContain((error as ReducerError).code);
+            expect(state).toEqual(previous);
+            outcomes.rejected!++;
+            continue;
+          }
+          expect(state, "the reducer must not touch the snapshot it is given").toEqual(previous);
+          if (!transition) {
+            outcomes.unchanged!++;
+            continue;
+          }
+          const parsed = Snapshot.safeParse(transition.snapshot);
+          expect(parsed.success, parsed.success ? "" : JSON.stringify(api.issuesOf(parsed.error))).toBe(true);
+          snapshotInvariant(transition.snapshot, undefined);
+          expect(transition.snapshot.version).toBe((state?.version ?? 0) + 1);
+          if (state) expect(applyPatch(state, transition.ops)).toEqual(transition.snapshot);
+          state = transition.snapshot;
+          outcomes.applied!++;
+        }
+      }),
+      { numRuns: 150 },
+    );
+    // The generators must exercise every outcome, or the property proves little.
+    for (const [outcome, count] of Object.entries(outcomes)) expect(count, `${outcome} in ${JSON.stringify(outcomes)}`).toBeGreaterThan(20);
+  });
+});
+
+describe("fuzz: prototype pollution", () => {
+  it("left the prototypes every object shares untouched (runs last)", () => {
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(([] as unknown as Record<string, unknown>).polluted).toBeUndefined();
+    expect(prototypeNames(Object.prototype)).toEqual(before.object);
+    expect(prototypeNames(Array.prototype)).toEqual(before.array);
+  });
+});

@@ -21,6 +21,7 @@ import { embedRoutes } from "./pages/embed-routes.js";
 import { pageRoutes } from "./pages/page-routes.js";
 import { sharedEncodingParser } from "./live/shared-encoding.js";
 import { registerSocketHandlers } from "./live/socket-handlers.js";
+import { releaseUpgradeRequest } from "./live/upgrade-request.js";
 import { joinCluster, type RedisClient } from "./live/cluster.js";
 import { StoryHub, type LiveServer } from "./live/story-hub.js";
 import type { Store } from "./store/store.js";
@@ -92,10 +93,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
       callback(allowed ? null : "origin not allowed", allowed);
     },
   });
-  // Nothing reads a reader's upgrade request after the handshake; keeping it costs kilobytes per socket.
-  io.engine.on("connection", (connection: { request: unknown }) => {
-    connection.request = null;
-  });
+  io.engine.on("connection", releaseUpgradeRequest);
   const hub = new StoryHub(io, store, log.child({ component: "live" }), options.redis !== undefined);
   const leaveCluster = options.redis ? joinCluster(io, hub, options.redis, config.redisStream, log.child({ component: "cluster" })) : () => {};
   const service = new StoryService(store, hub);

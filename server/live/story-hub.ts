@@ -44,6 +44,8 @@ interface StoryState {
   snapshotMessage?: SnapshotMessage;
   /** The shard room the next joining reader goes to. */
   nextShard: number;
+  /** The story's room and its shard rooms, named once: every reader's room list shares these strings. */
+  rooms: { story: string; shards: string[] };
 }
 
 /**
@@ -212,7 +214,7 @@ export class StoryHub {
         state.outgoing = { message: encodeOnce(message), shard: 0 };
       }
       const { message, shard } = state.outgoing;
-      this.io.local.to(shardRoom(message.storyId, shard)).emit("patch", message);
+      this.io.local.to(state.rooms.shards[shard]!).emit("patch", message);
       state.outgoing = shard + 1 < SHARDS ? { message, shard: shard + 1 } : undefined;
     }
   }
@@ -252,7 +254,7 @@ export class StoryHub {
     // From here on nothing awaits: the state sent and the room join happen before any later fan-out.
     this.#freshest(loaded);
     const state = this.#stories.get(storyId)!;
-    socket.join([roomOf(storyId), shardRoom(storyId, state.nextShard)]);
+    socket.join([state.rooms.story, state.rooms.shards[state.nextShard]!]);
     state.nextShard = (state.nextShard + 1) % SHARDS;
     // A reader gets what the story's readers here were sent; versions still queued reach it with theirs.
     const current = state.sent;
@@ -297,7 +299,8 @@ export class StoryHub {
 
   /** Starts caching a story nobody here has been sent yet. */
   #adopt(snapshot: Snapshot): void {
-    this.#stories.set(snapshot.id, { latest: snapshot, sent: snapshot, queued: [], paused: false, nextShard: 0 });
+    const rooms = { story: roomOf(snapshot.id), shards: Array.from({ length: SHARDS }, (_, shard) => shardRoom(snapshot.id, shard)) };
+    this.#stories.set(snapshot.id, { latest: snapshot, sent: snapshot, queued: [], paused: false, nextShard: 0, rooms });
     if (this.#stories.size <= CACHED_STORIES) return;
     // Forget the least recently used story that nobody here follows; followed ones must stay.
     for (const storyId of this.#stories.keys()) {

@@ -1,5 +1,5 @@
 import { startChild, type ChildHandle } from "./ipc.js";
-import { SERVER_EXEC_ARGV } from "./servers/memory.js";
+import { SERVER_EXEC_ARGV } from "./servers/process-stats.js";
 
 /** The three servers every audience is measured on, each with its own load process. */
 export const TARGETS = ["ticker", "raw", "naive"] as const;

@@ -62,23 +62,31 @@ export async function measureAudience(audience: Audience, settings: AudienceSett
     const after = await memoryOf(running);
 
     const fanout = { ticker: [] as Spread[], raw: [] as Spread[], naive: [] as Spread[] };
+    const cpu = { ticker: [] as number[], raw: [] as number[], naive: [] as number[] };
+    const cpuOf = (target: Target) => running[target].server.call<number>("cpu");
     const bytes = { ticker: [] as number[], naive: [] as number[] };
     for (let round = 0; round < settings.rounds; round++) {
+      let cpuBefore = await cpuOf("ticker");
       const versions = await timed(stories, (storyId) => desk.postEntry(storyId).then((r) => r.version));
       const keys = stories.map((storyId, i) => `${storyId}@${versions.results[i]}`);
       const ticker = await arrivals(running.ticker, keys, audience.perStory);
+      cpu.ticker.push((await cpuOf("ticker")) - cpuBefore);
       fanout.ticker.push(latencies(ticker, keys, versions.started));
       bytes.ticker.push(ticker.wireBytes[keys[0]!]!);
 
       const patches = await Promise.all(
         stories.map(async (storyId, i) => eventPacket("patch", await desk.get(`/api/stories/${storyId}/patch?from=${versions.results[i]! - 1}&to=${versions.results[i]}`))),
       );
+      cpuBefore = await cpuOf("raw");
       const raw = await timed(stories, (storyId, i) => triggerBroadcast(running.raw.url, storyId, patches[i]!));
       fanout.raw.push(latencies(await arrivals(running.raw, keys, audience.perStory), keys, raw.started));
+      cpu.raw.push((await cpuOf("raw")) - cpuBefore);
 
       const snapshots = await Promise.all(stories.map(async (storyId, i) => JSON.stringify(await desk.get(`/api/stories/${storyId}?version=${versions.results[i]}`))));
+      cpuBefore = await cpuOf("naive");
       const naive = await timed(stories, (storyId, i) => triggerBroadcast(running.naive.url, storyId, snapshots[i]!));
       const naiveArrivals = await arrivals(running.naive, keys, audience.perStory);
+      cpu.naive.push((await cpuOf("naive")) - cpuBefore);
       fanout.naive.push(latencies(naiveArrivals, keys, naive.started));
       bytes.naive.push(naiveArrivals.wireBytes[keys[0]!]!);
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -86,7 +94,7 @@ export async function measureAudience(audience: Audience, settings: AudienceSett
 
     const busy = await paceWrites(desk, stories[0]!, settings);
 
-    return rows(audience, { readers, joins, serializations, before, after, fanout, bytes, busy, idle });
+    return rows(audience, { readers, joins, serializations, before, after, fanout, cpu, bytes, busy, idle });
   } finally {
     await Promise.all(Object.values(running).map(stopTarget));
   }
@@ -164,6 +172,8 @@ interface Measured {
   before: Record<Target, Memory>;
   after: Record<Target, Memory>;
   fanout: Record<Target, Spread[]>;
+  /** Server CPU ms per update round (all its stories), from the write or trigger to the last reader's receipt. */
+  cpu: Record<Target, number[]>;
   bytes: { ticker: number[]; naive: number[] };
   busy: number[];
   idle: number[];
@@ -185,6 +195,9 @@ function rows(audience: Audience, m: Measured): Row[] {
   }
   const median = (values: number[]) => percentile(values, 50);
   out.push(
+    compare({ scenario: "1 fan-out", n, figure: "server CPU per update", unit: "ms", ticker: median(m.cpu.ticker), baseline: median(m.cpu.raw), against: "raw ws" }),
+  );
+  out.push(
     compare(
       { scenario: "2 vs naive", n, figure: "bytes per update", unit: "B", ticker: median(m.bytes.ticker), baseline: median(m.bytes.naive), against: "naive Socket.IO" },
       { target: "< 1×", test: (r) => r < 1 },
@@ -193,6 +206,7 @@ function rows(audience: Audience, m: Measured): Row[] {
       { scenario: "2 vs naive", n, figure: "latency p99", unit: "ms", ticker: fan.ticker.p99, baseline: fan.naive.p99, against: "naive Socket.IO" },
       { target: "< 1×", test: (r) => r < 1 },
     ),
+    compare({ scenario: "2 vs naive", n, figure: "server CPU per update", unit: "ms", ticker: median(m.cpu.ticker), baseline: median(m.cpu.naive), against: "naive Socket.IO" }),
   );
   const rate = (join: JoinResult) => m.readers / (join.durationMs / 1000);
   out.push(

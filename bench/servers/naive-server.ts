@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server } from "socket.io";
 import { answer } from "../ipc.js";
-import { settledMemory } from "./memory.js";
+import { processStats } from "./process-stats.js";
 
 /**
  * What a first attempt would build: Socket.IO with its defaults, and every change broadcast as
@@ -34,5 +34,5 @@ await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
 
 answer({
   url: () => `ws://127.0.0.1:${(http.address() as AddressInfo).port}`,
-  memory: settledMemory,
+  ...processStats,
 });

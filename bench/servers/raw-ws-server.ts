@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { answer } from "../ipc.js";
-import { settledMemory } from "./memory.js";
+import { processStats } from "./process-stats.js";
 
 /**
  * The baseline: a bare `ws` server. Connections join a group by `?story=`; `POST /broadcast?story=`
@@ -32,5 +32,5 @@ await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
 
 answer({
   url: () => `ws://127.0.0.1:${(http.address() as AddressInfo).port}`,
-  memory: settledMemory,
+  ...processStats,
 });

@@ -8,7 +8,7 @@ import { seedIfEmpty } from "../../server/seed/seed.js";
 import { SqliteStore } from "../../server/store/sqlite-store.js";
 import { serializations } from "../../server/live/shared-encoding.js";
 import { answer } from "../ipc.js";
-import { settledMemory } from "./memory.js";
+import { processStats } from "./process-stats.js";
 
 /**
  * live-ticker as it runs in production on one machine (the same app, store and hub as
@@ -26,6 +26,6 @@ const port = await app.listen();
 process.on("exit", () => rmSync(dataDir, { recursive: true, force: true }));
 answer({
   url: () => `http://127.0.0.1:${port}`,
-  memory: settledMemory,
+  ...processStats,
   snapshotSerializations: () => serializations.snapshot,
 });

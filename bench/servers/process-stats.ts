@@ -1,3 +1,5 @@
+/** What the servers under test report about themselves over IPC. */
+
 /** Resident memory after full collections, so that one reading compares with another (run with --expose-gc). */
 export function settledMemory(): { rss: number; heapUsed: number } {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -7,5 +9,17 @@ export function settledMemory(): { rss: number; heapUsed: number } {
   return { rss, heapUsed };
 }
 
+/**
+ * CPU time (user + system) the process has used, in ms: the work an update costs the server,
+ * which a busy machine changes far less than it changes wall-clock latency.
+ */
+export function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 /** The node flags every server under test runs with. */
 export const SERVER_EXEC_ARGV = ["--expose-gc"];
+
+/** The IPC requests every server under test answers. */
+export const processStats = { memory: settledMemory, cpu: cpuMs };

@@ -1,3 +1,4 @@
+import { setPriority } from "node:os";
 import { startChild, type ChildHandle } from "./ipc.js";
 import { SERVER_EXEC_ARGV } from "./servers/process-stats.js";
 
@@ -13,6 +14,9 @@ const SCRIPTS: Record<Target, string> = {
 
 export const TARGET_NAMES: Record<Target, string> = { ticker: "live-ticker", raw: "raw ws", naive: "naive Socket.IO" };
 
+/** The load processes' scheduling priority (nice): below the servers under test and the editor. */
+const LOAD_NICENESS = 10;
+
 export interface Running {
   server: ChildHandle;
   load: ChildHandle;
@@ -26,6 +30,9 @@ export async function startTarget(target: Target, options: { profile?: boolean }
     startChild(SCRIPTS[target], { execArgv: [...SERVER_EXEC_ARGV, ...profile] }),
     startChild("load/load-worker.ts"),
   ]);
+  // Readers would live on other machines: here they share two cores with the server, and must not
+  // crowd out the server or the editor's requests (the same handicap for every target).
+  setPriority(load.process.pid!, LOAD_NICENESS);
   return { server, load, url: await server.call<string>("url") };
 }
 

@@ -24,6 +24,12 @@ const REPLAY_LIMIT = 100;
 const SHARDS = 16;
 /** How long a fan-out may hold the event loop before it lets writes, joins and other stories in. */
 const SLICE_MS = 4;
+/**
+ * Versions that queued up during a fan-out still go out one patch each, up to this many; a longer
+ * backlog means the desk writes faster than this node can send, and its readers are brought level
+ * with one patch spanning it, as a reader that fell behind would be.
+ */
+const SEPARATE_VERSIONS = 10;
 
 /** The room of one of a story's reader shards (every reader is also in the story's own room). */
 export const shardRoom = (storyId: string, shard: number) => `${roomOf(storyId)}#${shard}`;
@@ -36,8 +42,8 @@ interface StoryState {
   sent: Snapshot;
   /** Patches from `sent` up to `latest`, waiting for the fan-out in progress to finish. */
   queued: PatchMessage[];
-  /** The patch going out and the next shard room it goes to. */
-  outgoing?: { message: PatchMessage; shard: number };
+  /** The patches going out, in order, and the next shard room they go to. */
+  outgoing?: { messages: PatchMessage[]; shard: number };
   /** A fan-out has handed the event loop back and will go on shortly. */
   paused: boolean;
   /** `sent` as a snapshot message, serialized once however many readers join. */
@@ -56,8 +62,9 @@ interface StoryState {
  *
  * A fan-out to a big audience goes out shard room by shard room (each one encoded once, its
  * WebSocket frame built once) and hands the event loop back every few milliseconds, so an
- * editor's write is never stuck behind ten thousand sends. Versions committed meanwhile go out,
- * when it ends, as one patch spanning them (DESIGN.md §1: `to` is usually, not always, `from + 1`).
+ * editor's write is never stuck behind ten thousand sends. Versions committed meanwhile go out
+ * after it, one patch each; only a backlog longer than SEPARATE_VERSIONS (the desk outpacing the
+ * node) goes as one patch spanning it, the catch-up a reader that fell behind would get.
  *
  * With several nodes, each node announces its own commits to the others (`version`); a version
  * that arrives before its predecessor is held back, and if the predecessor does not follow
@@ -206,16 +213,17 @@ export class StoryHub {
       }
       if (!state.outgoing) {
         const steps = state.queued.splice(0);
-        const message =
-          steps.length === 1
-            ? steps[0]!
-            : { storyId: state.latest.id, from: state.sent.version, to: state.latest.version, ops: diffSnapshots(state.sent, state.latest) };
+        const messages =
+          steps.length <= SEPARATE_VERSIONS
+            ? steps
+            : [{ storyId: state.latest.id, from: state.sent.version, to: state.latest.version, ops: diffSnapshots(state.sent, state.latest) }];
         state.sent = state.latest;
-        state.outgoing = { message: encodeOnce(message), shard: 0 };
+        state.outgoing = { messages: messages.map(encodeOnce), shard: 0 };
       }
-      const { message, shard } = state.outgoing;
-      this.io.local.to(state.rooms.shards[shard]!).emit("patch", message);
-      state.outgoing = shard + 1 < SHARDS ? { message, shard: shard + 1 } : undefined;
+      const { messages, shard } = state.outgoing;
+      const room = this.io.local.to(state.rooms.shards[shard]!);
+      for (const message of messages) room.emit("patch", message);
+      state.outgoing = shard + 1 < SHARDS ? { messages, shard: shard + 1 } : undefined;
     }
   }
 

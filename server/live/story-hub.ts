@@ -203,14 +203,6 @@ export class StoryHub {
   #fanOut(state: StoryState): void {
     const sliceStart = performance.now();
     while (state.outgoing || state.queued.length > 0) {
-      if (performance.now() - sliceStart >= SLICE_MS) {
-        state.paused = true;
-        setImmediate(() => {
-          state.paused = false;
-          this.#fanOut(state);
-        });
-        return;
-      }
       if (!state.outgoing) {
         const steps = state.queued.splice(0);
         const messages =
@@ -224,6 +216,15 @@ export class StoryHub {
       const room = this.io.local.to(state.rooms.shards[shard]!);
       for (const message of messages) room.emit("patch", message);
       state.outgoing = shard + 1 < SHARDS ? { messages, shard: shard + 1 } : undefined;
+      // At least one shard per slice, so that even a starved process makes progress.
+      if ((state.outgoing || state.queued.length > 0) && performance.now() - sliceStart >= SLICE_MS) {
+        state.paused = true;
+        setImmediate(() => {
+          state.paused = false;
+          this.#fanOut(state);
+        });
+        return;
+      }
     }
   }
 

@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { io as connect } from "socket.io-client";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import type { Snapshot } from "../../shared/story.js";
 import { followStory, type LiveSocket } from "../../client/lib/live-client.js";
+import { newEntryId } from "../../shared/ids.js";
 import { roomOf } from "../../shared/protocol.js";
 import { createApp } from "../app.js";
 import { shardRoom } from "../live/story-hub.js";
@@ -162,6 +163,46 @@ describe("live sync over Socket.IO", () => {
     expect(r.snapshot).toEqual(await latest());
     expect(r.versions).toEqual([version, version + 3]);
     expect(r.messages).toEqual(["snapshot", "patch", "patch"]); // the gapped broadcast, then the catch-up
+  });
+
+  describe("a fan-out that has to pause between shard rooms (a clock that runs 5 ms per look)", () => {
+    let clock: MockInstance<() => number>;
+    beforeEach(() => {
+      let now = 0;
+      clock = vi.spyOn(performance, "now").mockImplementation(() => (now += 5));
+    });
+    afterEach(() => clock.mockRestore());
+
+    /** `count` entries committed at once through the write path, as a busy desk would. */
+    const burst = (count: number) =>
+      Promise.all(
+        Array.from({ length: count }, (_, n) =>
+          server.app.service.apply(storyId, { type: "add_entry", entryId: newEntryId(), kind: "update", pinned: false, body: `Burst ${n}` }, { author: { name: "Desk" } }),
+        ),
+      );
+
+    it("sends versions that queued up meanwhile one patch each, in order", async () => {
+      const r = reader(server, storyId);
+      await until(() => r.snapshot !== undefined, "the snapshot");
+      const start = r.snapshot!.version;
+      await burst(8);
+      await until(() => r.snapshot?.version === start + 8, "the reader to reach the last version");
+      expect(r.versions).toEqual(Array.from({ length: 9 }, (_, i) => start + i));
+      expect(r.messages).toEqual(["snapshot", ...Array(8).fill("patch")]);
+      expect(r.snapshot).toEqual(await latest());
+    });
+
+    it("sends a backlog of more than 10 versions as one patch spanning it, with no gap", async () => {
+      const r = reader(server, storyId);
+      await until(() => r.snapshot !== undefined, "the snapshot");
+      const start = r.snapshot!.version;
+      await burst(15);
+      await until(() => r.snapshot?.version === start + 15, "the reader to reach the last version");
+      // The first write's fan-out was under way when the other 14 committed.
+      expect(r.versions).toEqual([start, start + 1, start + 15]);
+      expect(r.via.slice(1)).toEqual(["patch", "patch"]);
+      expect(r.snapshot).toEqual(await latest());
+    });
   });
 
   it("stops following after unsubscribe", async () => {

@@ -14,7 +14,7 @@ import { accountRoutes } from "./http/account-routes.js";
 import { authenticate, sessionPolicy } from "./http/auth.js";
 import { draftRoutes } from "./http/draft-routes.js";
 import { sessionRoutes } from "./http/session-routes.js";
-import { committer, writeRoutes } from "./http/write-routes.js";
+import { committer, jsonRequest, writeRoutes } from "./http/write-routes.js";
 import type { ClientBuild } from "./pages/client-build.js";
 import { feedRoutes } from "./feeds/feed-routes.js";
 import { embedRoutes } from "./pages/embed-routes.js";
@@ -26,9 +26,6 @@ import { joinCluster, type RedisClient } from "./live/cluster.js";
 import { StoryHub, type LiveServer } from "./live/story-hub.js";
 import type { Store } from "./store/store.js";
 import { StoryService } from "./story-service.js";
-
-/** Socket payloads are tiny ({storyId, version}); anything bigger is not ours. */
-const MAX_SOCKET_MESSAGE_BYTES = 16 * 1024;
 
 export interface App {
   http: HttpServer;
@@ -81,7 +78,8 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   const io: LiveServer = new Server(http, {
     serveClient: false,
     parser: sharedEncodingParser,
-    maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
+    // Socket payloads are tiny ({storyId, version}); a bigger message closes the connection.
+    maxHttpBufferSize: config.limits.socketMessageBytes,
     perMessageDeflate: false,
     cors: { origin: config.embedOrigins === "*" ? "*" : config.embedOrigins },
     // CORS headers do not stop a WebSocket upgrade: the Origin is checked at the handshake itself.
@@ -97,19 +95,20 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   const hub = new StoryHub(io, store, log.child({ component: "live" }), options.redis !== undefined);
   const leaveCluster = options.redis ? joinCluster(io, hub, options.redis, config.redisStream, log.child({ component: "cluster" })) : () => {};
   const service = new StoryService(store, hub);
-  registerSocketHandlers(io, hub, log.child({ component: "live" }));
+  registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits.subscriptionsPerSocket);
 
   const redis = options.redis;
   app.use(healthRoutes({ store: () => store.ping(), ...(redis ? { redis: async () => void (await redis.ping()) } : {}) }));
   const policy = sessionPolicy(config);
+  const json = jsonRequest(config.limits.jsonBodyBytes);
   app.use(
     "/api",
     authenticate(store.accounts, config.adminToken, policy),
     readRoutes(store),
-    sessionRoutes(store.accounts, policy),
-    accountRoutes(store.accounts),
-    draftRoutes(store, committer(store, service)),
-    writeRoutes(store, service),
+    sessionRoutes(store.accounts, policy, json),
+    accountRoutes(store.accounts, json),
+    draftRoutes(store, committer(store, service), json),
+    writeRoutes(store, service, json),
   );
   app.use(feedRoutes(store, config));
   if (options.clientBuild) app.use(embedRoutes(store, options.clientBuild, config), pageRoutes(store, options.clientBuild, config));

@@ -28,6 +28,18 @@ describe("loadConfig", () => {
       embedOrigins: "*",
       logLevel: "info",
       demoIntervalMs: 4000,
+      limits: {
+        jsonBodyBytes: 65_536,
+        entriesPerStory: 2000,
+        stories: 1000,
+        socketMessageBytes: 16_384,
+        subscriptionsPerSocket: 50,
+        socketsPerAddress: 50,
+        writesPerMinute: 120,
+        loginFailuresPerAccount: 5,
+        loginFailuresPerAddress: 30,
+        loginLockoutSeconds: 900,
+      },
     });
   });
 
@@ -88,6 +100,48 @@ describe("loadConfig", () => {
     expect(message).toContain("TICKER_ADMIN_TOKEN: must be at least 16 characters");
     expect(message).toContain("DEMO_INTERVAL_MS: must not be negative");
     expect(message).not.toMatch(/\n\s+at /); // a message, not a stack trace
+  });
+
+  it("reads the limits", () => {
+    expect(
+      loadConfig({
+        MAX_JSON_BODY_BYTES: "2048",
+        MAX_ENTRIES_PER_STORY: "3",
+        MAX_STORIES: "4",
+        MAX_SOCKET_MESSAGE_BYTES: "1048576",
+        MAX_SUBSCRIPTIONS_PER_SOCKET: "5",
+        MAX_SOCKETS_PER_IP: "6",
+        WRITES_PER_MINUTE: "7",
+        LOGIN_FAILURES_PER_ACCOUNT: "8",
+        LOGIN_FAILURES_PER_IP: "9",
+        LOGIN_LOCKOUT_MINUTES: "2",
+      }).limits,
+    ).toEqual({
+      jsonBodyBytes: 2048,
+      entriesPerStory: 3,
+      stories: 4,
+      socketMessageBytes: 1_048_576,
+      subscriptionsPerSocket: 5,
+      socketsPerAddress: 6,
+      writesPerMinute: 7,
+      loginFailuresPerAccount: 8,
+      loginFailuresPerAddress: 9,
+      loginLockoutSeconds: 120,
+    });
+  });
+
+  it("names every bad limit in one message", () => {
+    const message = configError({
+      MAX_SOCKET_MESSAGE_BYTES: "2000000",
+      MAX_ENTRIES_PER_STORY: "0",
+      WRITES_PER_MINUTE: "lots",
+      MAX_STORIES: "1.5",
+      MAX_JSON_BODY_BYTES: "64kb",
+    });
+    expect(message).toContain("MAX_SOCKET_MESSAGE_BYTES: must be at most 1048576");
+    expect(message).toContain("MAX_ENTRIES_PER_STORY: must be at least 1");
+    expect(message).toContain("MAX_STORIES: must be a whole number");
+    for (const name of ["WRITES_PER_MINUTE", "MAX_JSON_BODY_BYTES"]) expect(message).toContain(`${name}: `);
   });
 
   it.each(["1.5", "soon"])("rejects DEMO_INTERVAL_MS=%j", (value) => {

@@ -1,6 +1,15 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 
+/** A whole-number limit between `min` and `max`; the bounds keep a typo from disarming or choking the server. */
+const limit = (fallback: number, min: number, max: number) =>
+  z.coerce
+    .number()
+    .int("must be a whole number")
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default("127.0.0.1"),
@@ -21,7 +30,35 @@ const Env = z.object({
   TRUST_PROXY: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DEMO_INTERVAL_MS: z.coerce.number().int("must be a whole number of milliseconds").min(0, "must not be negative").default(4000),
+  // Limits (README "Limits"). A 10 000-character entry of 4-byte characters is 40 KB of JSON.
+  MAX_JSON_BODY_BYTES: limit(64 * 1024, 1024, 1024 * 1024),
+  MAX_ENTRIES_PER_STORY: limit(2000, 1, 100_000),
+  MAX_STORIES: limit(1000, 1, 1_000_000),
+  // Socket.IO's own default is 1 MB; nothing a reader sends comes near 1 KB.
+  MAX_SOCKET_MESSAGE_BYTES: limit(16 * 1024, 1024, 1024 * 1024),
+  MAX_SUBSCRIPTIONS_PER_SOCKET: limit(50, 1, 10_000),
+  MAX_SOCKETS_PER_IP: limit(50, 1, 1_000_000),
+  WRITES_PER_MINUTE: limit(120, 1, 1_000_000),
+  LOGIN_FAILURES_PER_ACCOUNT: limit(5, 1, 1000),
+  LOGIN_FAILURES_PER_IP: limit(30, 1, 100_000),
+  LOGIN_LOCKOUT_MINUTES: limit(15, 1, 24 * 60),
 });
+
+/** What one client, one story or one instance may use; each is refused with a 4xx error or an error ack past it. */
+export interface Limits {
+  jsonBodyBytes: number;
+  entriesPerStory: number;
+  stories: number;
+  socketMessageBytes: number;
+  subscriptionsPerSocket: number;
+  /** Open sockets per client address, on each node. */
+  socketsPerAddress: number;
+  /** REST writes per account (or admin token) per minute. */
+  writesPerMinute: number;
+  loginFailuresPerAccount: number;
+  loginFailuresPerAddress: number;
+  loginLockoutSeconds: number;
+}
 
 export interface Config {
   port: number;
@@ -40,6 +77,7 @@ export interface Config {
   logLevel: z.infer<typeof Env>["LOG_LEVEL"];
   /** Pause between updates of `--demo`'s live replay. */
   demoIntervalMs: number;
+  limits: Limits;
 }
 
 /** Reads DESIGN.md §2's environment variables; throws one readable error listing every bad one. */
@@ -64,6 +102,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embedOrigins: origins === "*" ? "*" : origins.split(/[\s,]+/).filter(Boolean),
     logLevel: e.LOG_LEVEL,
     demoIntervalMs: e.DEMO_INTERVAL_MS,
+    limits: {
+      jsonBodyBytes: e.MAX_JSON_BODY_BYTES,
+      entriesPerStory: e.MAX_ENTRIES_PER_STORY,
+      stories: e.MAX_STORIES,
+      socketMessageBytes: e.MAX_SOCKET_MESSAGE_BYTES,
+      subscriptionsPerSocket: e.MAX_SUBSCRIPTIONS_PER_SOCKET,
+      socketsPerAddress: e.MAX_SOCKETS_PER_IP,
+      writesPerMinute: e.WRITES_PER_MINUTE,
+      loginFailuresPerAccount: e.LOGIN_FAILURES_PER_ACCOUNT,
+      loginFailuresPerAddress: e.LOGIN_FAILURES_PER_IP,
+      loginLockoutSeconds: e.LOGIN_LOCKOUT_MINUTES * 60,
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { Router } from "express";
+import { Router, type RequestHandler } from "express";
 import { z } from "zod";
 import { generatePassword, hashPassword } from "../auth/passwords.js";
 import { newId, newSecret, secretHash } from "../auth/secrets.js";
@@ -7,7 +7,6 @@ import { principalOf, requireRole } from "./auth.js";
 import { ApiError, parseOr400 } from "./errors.js";
 import { pathParam } from "./params.js";
 import { publicUser } from "../store/rows.js";
-import { jsonBody, requireJson } from "./write-routes.js";
 
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{1,31}$/;
 const Username = z.string().regex(USERNAME_PATTERN, "2 to 32 lowercase letters, digits, dots, dashes or underscores");
@@ -26,10 +25,9 @@ export async function createAccount(accounts: AccountStore, username: string, ro
 }
 
 /** Accounts (admins) and API tokens (editors for themselves, admins for everyone). */
-export function accountRoutes(accounts: AccountStore): Router {
+export function accountRoutes(accounts: AccountStore, body: RequestHandler[]): Router {
   const router = Router();
   const admin = requireRole("admin");
-  const body = [requireJson, jsonBody()];
 
   router.get("/users", admin, async (_req, res) => {
     res.json({ users: await accounts.listUsers() });

@@ -1,4 +1,4 @@
-import { Router, type Response } from "express";
+import { Router, type RequestHandler, type Response } from "express";
 import { AddEntryBody, EditEntryBody } from "../../shared/api.js";
 import { newEntryId } from "../../shared/ids.js";
 import { newId } from "../auth/secrets.js";
@@ -8,15 +8,14 @@ import { principalOf, requireRole, type Principal } from "./auth.js";
 import { ApiError, parseOr400 } from "./errors.js";
 import { idempotency } from "./idempotency.js";
 import { pathParam, storyIdOf } from "./params.js";
-import { jsonBody, requireJson, type Write } from "./write-routes.js";
+import type { Write } from "./write-routes.js";
 
 /** Drafts: contributors write them, editors publish (one new version) or discard them. */
-export function draftRoutes(store: Store, write: Write): Router {
+export function draftRoutes(store: Store, write: Write, body: RequestHandler[]): Router {
   const router = Router();
   const accounts: AccountStore = store.accounts;
   const anyWriter = requireRole("contributor", "editor", "admin");
   const editor = requireRole("editor", "admin");
-  const body = [requireJson, jsonBody()];
 
   const isEditor = (p: Principal) => p.role === "editor" || p.role === "admin";
   /** The draft, if this principal may touch it: editors any, contributors their own. */

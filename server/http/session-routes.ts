@@ -1,4 +1,4 @@
-import { Router, type Response } from "express";
+import { Router, type RequestHandler, type Response } from "express";
 import { z } from "zod";
 import { MIN_PASSWORD_LENGTH } from "../../shared/limits.js";
 import { hashPassword, verifyPassword } from "../auth/passwords.js";
@@ -8,7 +8,6 @@ import type { AccountStore } from "../store/accounts.js";
 import { publicUser } from "../store/rows.js";
 import { clearSessionCookie, principalOf, readCookie, sameSite, setSessionCookie, type SessionPolicy } from "./auth.js";
 import { ApiError, parseOr400 } from "./errors.js";
-import { jsonBody, requireJson } from "./write-routes.js";
 
 const Login = z.strictObject({ username: z.string().max(64), password: z.string().max(1024) });
 const PasswordChange = z.strictObject({
@@ -18,10 +17,10 @@ const PasswordChange = z.strictObject({
 
 
 /** Sign in, sign out, who am I, and choosing one's own password. */
-export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, throttle = new LoginThrottle()): Router {
+export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, json: RequestHandler[], throttle = new LoginThrottle()): Router {
   const router = Router();
 
-  router.post("/session", requireJson, jsonBody(), async (req, res) => {
+  router.post("/session", ...json, async (req, res) => {
     // A login form posted from another site would sign the victim into the attacker's account.
     if (!sameSite(req, policy.origin)) throw new ApiError(403, "csrf_rejected", "Sign in from this site.");
     const { username, password } = parseOr400(Login, req.body, "sign-in");
@@ -61,7 +60,7 @@ export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, thr
     res.status(204).end();
   });
 
-  router.post("/session/password", requireJson, jsonBody(), async (req, res) => {
+  router.post("/session/password", ...json, async (req, res) => {
     const principal = principalOf(res);
     const user = principal?.via === "session" && principal.userId ? await accounts.userById(principal.userId) : undefined;
     if (!user || !principal?.sessionHash) throw new ApiError(401, "unauthorized", "Sign in to change your password.");

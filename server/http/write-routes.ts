@@ -9,19 +9,19 @@ import { ApiError, parseOr400 } from "./errors.js";
 import { idempotency, sendStored, ticketOf } from "./idempotency.js";
 import { entryIdOf, expectedVersionOf, storyIdOf } from "./params.js";
 
-/** Largest JSON body accepted: a 10 000-character entry of 4-byte characters, plus headroom. */
-export const JSON_BODY_LIMIT = "64kb";
-
 // Judged on the header alone: Express's req.is() says "no" for an empty body, which is a 400, not a 415.
-/** JSON bodies as the API takes them: strict (objects and arrays only) and at most JSON_BODY_LIMIT. */
-export const jsonBody = () => express.json({ limit: JSON_BODY_LIMIT, strict: true });
-
-export const requireJson: RequestHandler = (req, _res, next) => {
+const requireJson: RequestHandler = (req, _res, next) => {
   if (!/^application\/json\s*(;|$)/i.test(req.get("content-type") ?? "")) {
     throw new ApiError(415, "unsupported_media_type", "Send the body as Content-Type: application/json.");
   }
   next();
 };
+
+/**
+ * A JSON request body as the API takes it: declared as JSON (else 415), strict (objects and
+ * arrays only) and at most `limitBytes` (MAX_JSON_BODY_BYTES; else 413, read no further).
+ */
+export const jsonRequest = (limitBytes: number): RequestHandler[] => [requireJson, express.json({ limit: limitBytes, strict: true })];
 
 export type Write = (
   req: Request,
@@ -53,11 +53,10 @@ export function committer(store: Store, service: StoryService): Write {
 }
 
 /** Editor routes of DESIGN.md §3: authenticated, validated, idempotent, conditional on If-Match. */
-export function writeRoutes(store: Store, service: StoryService): Router {
+export function writeRoutes(store: Store, service: StoryService, json: RequestHandler[]): Router {
   const router = Router();
-  const json = jsonBody();
   const auth = requireRole("editor", "admin");
-  const withBody: RequestHandler[] = [auth, requireJson, json, idempotency(store)];
+  const withBody: RequestHandler[] = [auth, ...json, idempotency(store)];
   const withoutBody: RequestHandler[] = [auth, idempotency(store)];
 
   const write = committer(store, service);

@@ -3,9 +3,6 @@ import { issuesOf, type ErrorBody } from "../../shared/api.js";
 import { SUPPORTED_PROTOCOLS, SubscribeRequest, UnsubscribeRequest, type Ack, type UnsubscribeAck } from "../../shared/protocol.js";
 import type { LiveServer, LiveSocket, StoryHub } from "./story-hub.js";
 
-/** Stories one socket may follow at once; a page shows one story, a dashboard a handful. */
-export const MAX_SUBSCRIPTIONS_PER_SOCKET = 50;
-
 const fail = (code: string, message: string, details?: unknown): Extract<Ack, { ok: false }> => ({
   ok: false,
   error: { code, message, ...(details === undefined ? {} : { details }) } satisfies ErrorBody,
@@ -13,10 +10,11 @@ const fail = (code: string, message: string, details?: unknown): Extract<Ack, { 
 
 /**
  * Wires DESIGN.md §4's events to the hub, validating every payload before it reaches it. Each
- * socket's subscriptions are tracked synchronously, so the per-socket cap holds under parallel
- * subscribes and an unsubscribe that overtakes a loading subscribe wins.
+ * socket's subscriptions are tracked synchronously, so the per-socket cap (MAX_SUBSCRIPTIONS_PER_SOCKET:
+ * a page shows one story, a dashboard a handful) holds under parallel subscribes, and an
+ * unsubscribe that overtakes a loading subscribe wins.
  */
-export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logger): void {
+export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logger, maxSubscriptions: number): void {
   io.on("connection", (socket: LiveSocket) => {
     /** Story id → the token of its latest subscribe; a stale token means "superseded". */
     const following = new Map<string, symbol>();
@@ -26,8 +24,8 @@ export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logge
       const request = parseSubscribe(payload);
       if (!request.ok) return ack(request);
       const { storyId, version } = request;
-      if (!following.has(storyId) && following.size >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
-        return ack(fail("too_many_subscriptions", `One connection may follow at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} stories.`));
+      if (!following.has(storyId) && following.size >= maxSubscriptions) {
+        return ack(fail("too_many_subscriptions", `One connection may follow at most ${maxSubscriptions} stories.`));
       }
       const token = Symbol(storyId);
       following.set(storyId, token);

@@ -94,7 +94,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   io.engine.on("connection", releaseUpgradeRequest);
   const hub = new StoryHub(io, store, log.child({ component: "live" }), options.redis !== undefined);
   const leaveCluster = options.redis ? joinCluster(io, hub, options.redis, config.redisStream, log.child({ component: "cluster" })) : () => {};
-  const service = new StoryService(store, hub);
+  const service = new StoryService(store, hub, { maxEntries: config.limits.entriesPerStory, maxStories: config.limits.stories });
   registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits.subscriptionsPerSocket);
 
   const redis = options.redis;

@@ -3,7 +3,7 @@ import type { Operation } from "../shared/operations.js";
 import { ReducerError } from "../shared/reducer.js";
 import type { Author } from "../shared/story.js";
 import type { StoryHub } from "./live/story-hub.js";
-import type { CommitRequest, Committed, Store } from "./store/store.js";
+import type { CommitLimits, CommitRequest, Committed, Store } from "./store/store.js";
 
 export interface WriteOptions {
   author: Author;
@@ -28,13 +28,14 @@ function* slugCandidates(base: string): Generator<string> {
 }
 
 /**
- * The one path for every change to a story: stamp the operation, commit it durably, then broadcast
- * it. HTTP routes, the seed and the demo replay all write through here.
+ * The one path for every change to a story: stamp the operation, commit it durably within the
+ * instance's limits, then broadcast it. HTTP routes, the seed and the demo replay all write through here.
  */
 export class StoryService {
   constructor(
     private readonly store: Store,
     private readonly hub: StoryHub,
+    private readonly limits: CommitLimits,
   ) {}
 
   async apply(storyId: string, operation: Operation, options: WriteOptions): Promise<Committed> {
@@ -44,6 +45,7 @@ export class StoryService {
       ...(options.expectedVersion === undefined ? {} : { expectedVersion: options.expectedVersion }),
       ...(options.idempotency ? { idempotency: options.idempotency } : {}),
       ...(options.consumeDraft ? { consumeDraft: options.consumeDraft } : {}),
+      limits: this.limits,
     });
     this.hub.publish(committed);
     return committed;

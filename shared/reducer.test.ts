@@ -75,6 +75,15 @@ describe("reduce", () => {
     expect(() => reduce(undefined, stamp({ type: "remove_entry", entryId: "e_aaaa" }, 1))).toThrow(/No such story/);
   });
 
+  it("refuses an entry past maxEntries, but still edits and removes at the cap", () => {
+    const add = (entryId: string, at: number) => stamp({ type: "add_entry", entryId, body: "x", kind: "update", pinned: false }, at);
+    const full = reduce(reduce(created, add("e_aaaa", 1), 2)!.snapshot, add("e_bbbb", 2), 2)!.snapshot;
+    expect(() => reduce(full, add("e_cccc", 3), 2)).toThrow(expect.objectContaining({ code: "too_many_entries" }));
+    expect(reduce(full, stamp({ type: "edit_entry", entryId: "e_aaaa", body: "y" }, 3), 2)?.snapshot.version).toBe(4);
+    const room = reduce(full, stamp({ type: "remove_entry", entryId: "e_aaaa" }, 3), 2)!.snapshot;
+    expect(Object.keys(reduce(room, add("e_cccc", 4), 2)!.snapshot.entries)).toEqual(["e_bbbb", "e_cccc"]);
+  });
+
   it("renders sanitized HTML from the Markdown body and counts every edit as a revision", () => {
     const added = reduce(created, stamp({ type: "add_entry", entryId: "e_aaaa", body: "**Sirens** <script>alert(1)</script>", kind: "breaking", pinned: false }, 1))!;
     const entry = added.snapshot.entries.e_aaaa!;

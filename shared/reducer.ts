@@ -6,7 +6,7 @@ import type { Entry, Snapshot } from "./story.js";
 /** Why an operation cannot apply to a story; codes are the API's error codes. */
 export class ReducerError extends Error {
   constructor(
-    readonly code: "story_not_found" | "story_exists" | "entry_not_found" | "entry_exists",
+    readonly code: "story_not_found" | "story_exists" | "entry_not_found" | "entry_exists" | "too_many_entries",
     message: string,
   ) {
     super(message);
@@ -23,9 +23,11 @@ export interface Transition {
 /**
  * The story reducer: the only place that decides how a story changes. Pure: same snapshot and
  * operation, same result. Returns `null` when the operation changes nothing, so no empty version
- * is ever written.
+ * is ever written. `maxEntries` caps the entries a story may hold (the server's
+ * MAX_ENTRIES_PER_STORY): the stores run the reducer inside the transaction that holds the story,
+ * so the cap is judged on the true latest snapshot and concurrent writers cannot pass it.
  */
-export function reduce(current: Snapshot | undefined, op: StampedOperation): Transition | null {
+export function reduce(current: Snapshot | undefined, op: StampedOperation, maxEntries = Infinity): Transition | null {
   if (op.type === "create_story") {
     if (current) throw new ReducerError("story_exists", `Story "${op.storyId}" already exists.`);
     const snapshot: Snapshot = {
@@ -42,7 +44,7 @@ export function reduce(current: Snapshot | undefined, op: StampedOperation): Tra
   }
   if (!current) throw new ReducerError("story_not_found", "No such story.");
 
-  const next = nextSnapshot(current, op);
+  const next = nextSnapshot(current, op, maxEntries);
   if (!next) return null;
   const snapshot = { ...next.snapshot, version: current.version + 1, updatedAt: op.at };
   return { snapshot, ops: diffSnapshots(current, snapshot), summary: next.summary };
@@ -50,7 +52,7 @@ export function reduce(current: Snapshot | undefined, op: StampedOperation): Tra
 
 type Change = { snapshot: Snapshot; summary: string } | null;
 
-function nextSnapshot(current: Snapshot, op: Exclude<StampedOperation, { type: "create_story" }>): Change {
+function nextSnapshot(current: Snapshot, op: Exclude<StampedOperation, { type: "create_story" }>, maxEntries: number): Change {
   switch (op.type) {
     case "update_story": {
       const fields = (["title", "summary", "status"] as const).filter(
@@ -67,6 +69,9 @@ function nextSnapshot(current: Snapshot, op: Exclude<StampedOperation, { type: "
     }
     case "add_entry": {
       if (current.entries[op.entryId]) throw new ReducerError("entry_exists", `Entry "${op.entryId}" already exists.`);
+      if (Object.keys(current.entries).length >= maxEntries) {
+        throw new ReducerError("too_many_entries", `This story holds ${maxEntries} entries, its limit; remove one before adding another.`);
+      }
       const entry: Entry = {
         id: op.entryId,
         createdAt: op.at,

@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from "express";
 import type { z } from "zod";
 import { issuesOf, type ErrorBody } from "../../shared/api.js";
 import { ReducerError } from "../../shared/reducer.js";
-import { DraftGone, VersionConflict, type Store } from "../store/store.js";
+import { DraftGone, TooManyStories, VersionConflict, type Store } from "../store/store.js";
 import { ticketOf } from "./idempotency.js";
 
 /** An error with its HTTP status and API code; the only kind of error a client ever sees. */
@@ -33,6 +33,8 @@ const REDUCER_STATUS: Record<ReducerError["code"], number> = {
   entry_not_found: 404,
   story_exists: 409,
   entry_exists: 409,
+  // A conflict with the story's current state: removing an entry makes room again.
+  too_many_entries: 409,
 };
 
 /** How long a client should wait before retrying a write the store could not take (Retry-After). */
@@ -60,6 +62,7 @@ export function toApiError(error: unknown): ApiError {
   }
   if (error instanceof ReducerError) return new ApiError(REDUCER_STATUS[error.code], error.code, error.message);
   if (error instanceof DraftGone) return new ApiError(404, "draft_not_found", error.message);
+  if (error instanceof TooManyStories) return new ApiError(409, "too_many_stories", error.message);
   if (error instanceof VersionConflict) {
     return new ApiError(412, "precondition_failed", `The story has changed: it is now at version ${error.currentVersion}.`, {
       currentVersion: error.currentVersion,

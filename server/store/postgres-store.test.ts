@@ -8,7 +8,7 @@ import { describeAccountsContract } from "./accounts-contract.js";
 import { MIGRATIONS, quoteIdentifier } from "./pg-migrations.js";
 import { PostgresStore } from "./postgres-store.js";
 import { describeStoreContract } from "./store-contract.js";
-import { DraftGone, VersionConflict } from "./store.js";
+import { DraftGone, TooManyStories, VersionConflict } from "./store.js";
 
 const hasPostgres = await requireService("postgres");
 
@@ -104,6 +104,37 @@ describe.skipIf(!hasPostgres)("PostgreSQL", () => {
         const outcomes = await Promise.all(Array.from({ length: 12 }, (_, n) => nodes[n % 2]!.claimIdempotencyKey(claim, 30_000)));
         expect(outcomes.filter((o) => o.kind === "claimed")).toHaveLength(1);
         expect(outcomes.filter((o) => o.kind === "in_flight")).toHaveLength(11);
+      } finally {
+        await close();
+      }
+    });
+
+    it("holds MAX_STORIES across nodes creating stories at once", async () => {
+      const { nodes, close } = await twoNodes();
+      try {
+        const limits = { maxEntries: 100, maxStories: 4 };
+        const results = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, n) => nodes[n % 2]!.commit({ storyId: `s${n}`, operation: stamp(createOp(`s${n}`)), limits })),
+        );
+        expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(4);
+        for (const r of results) if (r.status === "rejected") expect(r.reason).toEqual(new TooManyStories(4));
+        for (const node of nodes) expect(await node.listStories()).toHaveLength(4);
+      } finally {
+        await close();
+      }
+    });
+
+    it("holds MAX_ENTRIES_PER_STORY across nodes writing one story at once", async () => {
+      const { a, nodes, close } = await twoNodes();
+      try {
+        await a.commit({ storyId: "s", operation: stamp(createOp("s")) });
+        const limits = { maxEntries: 7, maxStories: 100 };
+        const results = await Promise.allSettled(
+          Array.from({ length: 20 }, (_, n) => nodes[n % 2]!.commit({ storyId: "s", operation: stamp(add(n)), limits })),
+        );
+        expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(7);
+        for (const r of results) if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "too_many_entries" });
+        expect(Object.keys((await nodes[1]!.latest("s"))!.entries)).toHaveLength(7);
       } finally {
         await close();
       }

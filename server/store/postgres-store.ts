@@ -9,6 +9,7 @@ import { removedEntriesIn } from "./rows.js";
 import {
   CHECKPOINT_INTERVAL,
   DraftGone,
+  TooManyStories,
   VersionConflict,
   type ClaimOutcome,
   type CommitRequest,
@@ -138,7 +139,7 @@ export class PostgresStore implements Store {
     return this.#transaction((client) => this.#commit(client, request));
   }
 
-  async #commit(client: pg.PoolClient, { storyId, operation, expectedVersion, idempotency, consumeDraft }: CommitRequest): Promise<Committed> {
+  async #commit(client: pg.PoolClient, { storyId, operation, expectedVersion, idempotency, consumeDraft, limits }: CommitRequest): Promise<Committed> {
     // Publishing a draft removes it in the same transaction: it can be published once, never twice.
     // A concurrent publish of the same draft waits on its row lock and then finds it gone.
     if (consumeDraft) {
@@ -151,7 +152,9 @@ export class PostgresStore implements Store {
     if (previous && expectedVersion !== undefined && previous.version !== expectedVersion) {
       throw new VersionConflict(previous.version);
     }
-    const transition = reduce(previous, operation);
+    if (!previous && operation.type === "create_story" && limits) await this.#roomForAStory(client, limits.maxStories);
+    // The story's row is locked, so the entry cap is judged on the true latest snapshot.
+    const transition = reduce(previous, operation, limits?.maxEntries);
     if (!transition) return { snapshot: previous!, previous, ops: [], changed: false };
 
     const { snapshot, ops, summary } = transition;
@@ -251,6 +254,18 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     this.#closing ??= this.#pool.end();
     await this.#closing;
+  }
+
+  /**
+   * Throws TooManyStories if the store is full. Creations take turns on a transaction-scoped
+   * advisory lock (keyed by this schema's stories table, so installations do not share it): each
+   * counts only after the previous creation has committed or rolled back, so two nodes cannot
+   * both take the last place. Writes to existing stories never take it.
+   */
+  async #roomForAStory(client: pg.PoolClient, maxStories: number): Promise<void> {
+    await client.query("SELECT pg_advisory_xact_lock('stories'::regclass::oid::bigint)");
+    const { rows: [row] } = await client.query<{ count: string }>("SELECT count(*) AS count FROM stories");
+    if (Number(row!.count) >= maxStories) throw new TooManyStories(maxStories);
   }
 
   async #exists(storyId: string): Promise<boolean> {

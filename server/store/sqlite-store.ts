@@ -10,6 +10,7 @@ import { SqliteAccounts } from "./sqlite-accounts.js";
 import {
   CHECKPOINT_INTERVAL,
   DraftGone,
+  TooManyStories,
   VersionConflict,
   type ClaimOutcome,
   type CommitRequest,
@@ -88,6 +89,7 @@ export class SqliteStore implements Store {
       ),
       latest: db.prepare<[string], { snapshot: string }>("SELECT snapshot FROM stories WHERE id = ?"),
       latestVersion: db.prepare<[string], { version: number }>("SELECT version FROM stories WHERE id = ?"),
+      countStories: db.prepare<[], { count: number }>("SELECT count(*) AS count FROM stories"),
       checkpoint: db.prepare<[string, number], { version: number; snapshot: string }>(
         "SELECT version, snapshot FROM checkpoints WHERE story_id = ? AND version <= ? ORDER BY version DESC LIMIT 1",
       ),
@@ -165,14 +167,18 @@ export class SqliteStore implements Store {
     return committed;
   }
 
-  #commit({ storyId, operation, expectedVersion, idempotency, consumeDraft }: CommitRequest): Committed {
+  #commit({ storyId, operation, expectedVersion, idempotency, consumeDraft, limits }: CommitRequest): Committed {
     // Publishing a draft removes it in the same transaction: it can be published once, never twice.
     if (consumeDraft && this.#sql.consumeDraft.run(storyId, consumeDraft).changes === 0) throw new DraftGone();
     const previous = this.#latest(storyId);
     if (previous && expectedVersion !== undefined && previous.version !== expectedVersion) {
       throw new VersionConflict(previous.version);
     }
-    const transition = reduce(previous, operation);
+    // The write lock of BEGIN IMMEDIATE is held: no other creation can come between count and insert.
+    if (!previous && operation.type === "create_story" && limits && this.#sql.countStories.get()!.count >= limits.maxStories) {
+      throw new TooManyStories(limits.maxStories);
+    }
+    const transition = reduce(previous, operation, limits?.maxEntries);
     if (!transition) return { snapshot: previous!, previous, ops: [], changed: false };
 
     const { snapshot, ops, summary } = transition;

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Operation } from "../../shared/operations.js";
 import { applyPatch } from "../../shared/patch.js";
 import { ReducerError } from "../../shared/reducer.js";
-import { CHECKPOINT_INTERVAL, VersionConflict, type Store } from "./store.js";
+import { CHECKPOINT_INTERVAL, TooManyStories, VersionConflict, type Store } from "./store.js";
 
 const author = { name: "Desk" };
 let clock = 0;
@@ -124,6 +124,34 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
       await create("s");
       const results = await Promise.all(Array.from({ length: 40 }, (_, n) => commit("s", add(n))));
       expect(results.map((r) => r.snapshot.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, n) => n + 2));
+    });
+
+    it("holds the entry cap under concurrent commits: exactly the room left is filled", async () => {
+      await create("s");
+      for (let n = 0; n < 3; n++) await commit("s", add(n));
+      const limits = { maxEntries: 5, maxStories: 100 };
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, n) => store.commit({ storyId: "s", operation: stamp(add(10 + n)), limits })),
+      );
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(2);
+      for (const r of results) if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "too_many_entries" });
+      const latest = await store.latest("s");
+      expect(Object.keys(latest!.entries)).toHaveLength(5);
+      expect(latest?.version).toBe(6);
+      expect((await store.history("s", { limit: 100 }))?.length).toBe(6);
+    });
+
+    it("holds the story cap under concurrent creations, and writes to existing stories go on", async () => {
+      await create("a");
+      const limits = { maxEntries: 100, maxStories: 3 };
+      const creations = ["b", "c", "d", "e", "f"].map((id) =>
+        store.commit({ storyId: id, operation: stamp({ type: "create_story", storyId: id, title: id, summary: "" }), limits }),
+      );
+      const results = await Promise.allSettled(creations);
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(2);
+      for (const r of results) if (r.status === "rejected") expect(r.reason).toEqual(new TooManyStories(3));
+      expect(await store.listStories()).toHaveLength(3);
+      expect((await store.commit({ storyId: "a", operation: stamp(add(1)), limits })).snapshot.version).toBe(2);
     });
 
     it("claims, replays, refuses and releases idempotency keys", async () => {

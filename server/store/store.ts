@@ -38,6 +38,16 @@ export type ClaimOutcome =
   | { kind: "in_flight" }
   | { kind: "mismatch" };
 
+/**
+ * Caps a commit must respect (MAX_ENTRIES_PER_STORY, MAX_STORIES). They are judged inside the
+ * commit's transaction, which holds the story (and, for a creation, every other creation), so
+ * concurrent writers on any number of nodes cannot together pass them.
+ */
+export interface CommitLimits {
+  maxEntries: number;
+  maxStories: number;
+}
+
 export interface CommitRequest {
   storyId: string;
   operation: StampedOperation;
@@ -47,6 +57,7 @@ export interface CommitRequest {
   idempotency?: { scope: string; key: string; respond: (result: Committed) => StoredResponse };
   /** A draft that this write publishes: removed in the same transaction, or DraftGone if already gone. */
   consumeDraft?: string;
+  limits?: CommitLimits;
 }
 
 /** The outcome of a write. `previous` is absent for a new story; `changed` is false for a no-op. */
@@ -62,6 +73,13 @@ export interface Committed {
 export class DraftGone extends Error {
   constructor() {
     super("The draft was already published or discarded.");
+  }
+}
+
+/** Creating a story would pass MAX_STORIES. */
+export class TooManyStories extends Error {
+  constructor(readonly limit: number) {
+    super(`This instance holds ${limit} stories, its limit.`);
   }
 }
 

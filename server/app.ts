@@ -15,6 +15,9 @@ import { authenticate, sessionPolicy } from "./http/auth.js";
 import { draftRoutes } from "./http/draft-routes.js";
 import { sessionRoutes } from "./http/session-routes.js";
 import { committer, jsonRequest, writeRoutes } from "./http/write-routes.js";
+import { limitWrites } from "./http/write-limit.js";
+import { LoginThrottle } from "./auth/login-throttle.js";
+import { rateLimiters } from "./rate-limiters.js";
 import type { ClientBuild } from "./pages/client-build.js";
 import { feedRoutes } from "./feeds/feed-routes.js";
 import { embedRoutes } from "./pages/embed-routes.js";
@@ -101,11 +104,13 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   app.use(healthRoutes({ store: () => store.ping(), ...(redis ? { redis: async () => void (await redis.ping()) } : {}) }));
   const policy = sessionPolicy(config);
   const json = jsonRequest(config.limits.jsonBodyBytes);
+  const limiter = rateLimiters(redis ? { redis, prefix: config.redisStream } : undefined);
   app.use(
     "/api",
     authenticate(store.accounts, config.adminToken, policy),
+    limitWrites(limiter("writes", { points: config.limits.writesPerMinute, duration: 60 })),
     readRoutes(store),
-    sessionRoutes(store.accounts, policy, json),
+    sessionRoutes(store.accounts, policy, json, new LoginThrottle(config.limits, limiter)),
     accountRoutes(store.accounts, json),
     draftRoutes(store, committer(store, service), json),
     writeRoutes(store, service, json),

@@ -1,24 +1,31 @@
-import { RateLimiterMemory } from "rate-limiter-flexible";
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
+import type { Limits } from "../config.js";
+import type { MakeLimiter } from "../rate-limiters.js";
 
-/** Guessing defence: 5 failures lock an account for 15 minutes; 30 failures lock an address. */
-const ACCOUNT = { points: 5, duration: 15 * 60, blockDuration: 15 * 60 };
-const ADDRESS = { points: 30, duration: 15 * 60, blockDuration: 15 * 60 };
+type LoginLimits = Pick<Limits, "loginFailuresPerAccount" | "loginFailuresPerAddress" | "loginLockoutSeconds">;
 
 /**
- * Counts failed logins per account and per client address (rate-limiter-flexible, in memory:
- * one node; several nodes would share a Redis limiter). Unknown accounts are counted like known
- * ones, so the lockout reveals nothing about which names exist.
+ * Guessing defence: LOGIN_FAILURES_PER_ACCOUNT failures (5) lock an account name and
+ * LOGIN_FAILURES_PER_IP (30) lock a client address, for LOGIN_LOCKOUT_MINUTES (15). Counted in
+ * this process, or in Redis when the nodes share one (see rateLimiters). Unknown accounts are
+ * counted like known ones, so the lockout reveals nothing about which names exist.
  */
 export class LoginThrottle {
-  readonly #account = new RateLimiterMemory(ACCOUNT);
-  readonly #address = new RateLimiterMemory(ADDRESS);
+  readonly #account: RateLimiterAbstract;
+  readonly #address: RateLimiterAbstract;
+
+  constructor(limits: LoginLimits, makeLimiter: MakeLimiter) {
+    const window = (points: number) => ({ points, duration: limits.loginLockoutSeconds, blockDuration: limits.loginLockoutSeconds });
+    this.#account = makeLimiter("login-account", window(limits.loginFailuresPerAccount));
+    this.#address = makeLimiter("login-address", window(limits.loginFailuresPerAddress));
+  }
 
   /** Seconds to wait before trying again, or 0 if a login may be attempted now. */
   async waitSeconds(username: string, address: string): Promise<number> {
     const [byAccount, byAddress] = await Promise.all([this.#account.get(username), this.#address.get(address)]);
     const blocked = [
-      byAccount && byAccount.consumedPoints >= ACCOUNT.points ? byAccount.msBeforeNext : 0,
-      byAddress && byAddress.consumedPoints >= ADDRESS.points ? byAddress.msBeforeNext : 0,
+      byAccount && byAccount.consumedPoints >= this.#account.points ? byAccount.msBeforeNext : 0,
+      byAddress && byAddress.consumedPoints >= this.#address.points ? byAddress.msBeforeNext : 0,
     ];
     return Math.ceil(Math.max(...blocked) / 1000);
   }

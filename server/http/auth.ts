@@ -44,7 +44,8 @@ export function sessionPolicy(config: { publicUrl: string }): SessionPolicy {
 }
 
 const digest = (value: string) => createHash("sha256").update(value).digest();
-const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+/** The methods that change something: what credentials, CSRF checks and write limits are about. */
+export const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export const principalOf = (res: Response) => res.locals.principal as Principal | undefined;
 

@@ -21,6 +21,13 @@ export class ApiError extends Error {
   }
 }
 
+/** A 429 `rate_limited` whose Retry-After (whole seconds, at least 1) is set on `res` as it is made. */
+export function rateLimited(res: Response, msBeforeNext: number, message: string): ApiError {
+  const retryAfter = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  res.setHeader("Retry-After", String(retryAfter));
+  return new ApiError(429, "rate_limited", message, { retryAfter });
+}
+
 /** Parses `value` or throws a 400 listing every problem, in a form a client can show next to a field. */
 export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
   const result = schema.safeParse(value);

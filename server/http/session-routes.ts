@@ -2,12 +2,12 @@ import { Router, type RequestHandler, type Response } from "express";
 import { z } from "zod";
 import { MIN_PASSWORD_LENGTH } from "../../shared/limits.js";
 import { hashPassword, verifyPassword } from "../auth/passwords.js";
-import { LoginThrottle } from "../auth/login-throttle.js";
+import type { LoginThrottle } from "../auth/login-throttle.js";
 import { newSecret, secretHash } from "../auth/secrets.js";
 import type { AccountStore } from "../store/accounts.js";
 import { publicUser } from "../store/rows.js";
 import { clearSessionCookie, principalOf, readCookie, sameSite, setSessionCookie, type SessionPolicy } from "./auth.js";
-import { ApiError, parseOr400 } from "./errors.js";
+import { ApiError, parseOr400, rateLimited } from "./errors.js";
 
 const Login = z.strictObject({ username: z.string().max(64), password: z.string().max(1024) });
 const PasswordChange = z.strictObject({
@@ -17,7 +17,7 @@ const PasswordChange = z.strictObject({
 
 
 /** Sign in, sign out, who am I, and choosing one's own password. */
-export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, json: RequestHandler[], throttle = new LoginThrottle()): Router {
+export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, json: RequestHandler[], throttle: LoginThrottle): Router {
   const router = Router();
 
   router.post("/session", ...json, async (req, res) => {
@@ -85,7 +85,5 @@ export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, jso
 /** 429 with Retry-After while an account name or address is locked out after failed passwords. */
 async function refuseWhileLocked(throttle: LoginThrottle, username: string, address: string, res: Response): Promise<void> {
   const wait = await throttle.waitSeconds(username, address);
-  if (wait <= 0) return;
-  res.setHeader("Retry-After", String(wait));
-  throw new ApiError(429, "rate_limited", `Too many failed passwords; try again in ${Math.ceil(wait / 60)} min.`, { retryAfter: wait });
+  if (wait > 0) throw rateLimited(res, wait * 1000, `Too many failed passwords; try again in ${Math.ceil(wait / 60)} min.`);
 }

@@ -35,15 +35,18 @@ function tempDir(): string {
   return dir;
 }
 
+/** Twenty writers share the admin token: the per-account write limit is not what these tests are about. */
+const UNTHROTTLED = { WRITES_PER_MINUTE: "1000000" };
+
 async function harness(dataDir?: string): Promise<TestServer> {
-  const server = await startServer(dataDir ? { dataDir } : {});
+  const server = await startServer({ env: UNTHROTTLED, ...(dataDir ? { dataDir } : {}) });
   cleanups.push(() => server.close());
   return server;
 }
 
 /** A second app built the way the harness builds one: its own SqliteStore (connection) on the same file. */
 async function secondApp(dataDir: string): Promise<string> {
-  const config = loadConfig({ PORT: "0", DATA_DIR: dataDir, TICKER_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "silent" });
+  const config = loadConfig({ PORT: "0", DATA_DIR: dataDir, TICKER_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "silent", ...UNTHROTTLED });
   const app: App = createApp(config, new SqliteStore(join(dataDir, "live-ticker.db")), { log: pino({ level: "silent" }) });
   const port = await app.listen();
   cleanups.push(() => app.close());
@@ -52,7 +55,7 @@ async function secondApp(dataDir: string): Promise<string> {
 
 /** The real server (`node --import tsx server/main.ts`) in another OS process, on the same DATA_DIR. */
 async function childServer(dataDir: string): Promise<string> {
-  const child = await startChild(dataDir);
+  const child = await startChild(dataDir, { env: UNTHROTTLED });
   cleanups.push(() => stopChild(child.process));
   return child.url;
 }

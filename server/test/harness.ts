@@ -5,6 +5,7 @@ import { pino } from "pino";
 import { io as connect, type Socket } from "socket.io-client";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol.js";
 import { createApp, type App } from "../app.js";
+import type { RedisClient } from "../live/cluster.js";
 import { loadConfig } from "../config.js";
 import { ClientBuild } from "../pages/client-build.js";
 import { SqliteStore } from "../store/sqlite-store.js";
@@ -21,15 +22,16 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A real server on 127.0.0.1 with a real SQLite file in a fresh temp dir. */
+/** A real server on 127.0.0.1 with a real SQLite file in a fresh temp dir; with `redis`, one node of several. */
 export async function startServer(
-  options: { dataDir?: string; pages?: boolean; port?: number; env?: Record<string, string> } = {},
+  options: { dataDir?: string; pages?: boolean; port?: number; env?: Record<string, string>; redis?: RedisClient } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "live-ticker-test-"));
   const config = loadConfig({ PORT: String(options.port ?? 0), DATA_DIR: dataDir, TICKER_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "silent", ...options.env });
   const app = createApp(config, new SqliteStore(join(dataDir, "live-ticker.db")), {
     log: pino({ level: "silent" }),
     ...(options.pages ? { clientBuild: await ClientBuild.load() } : {}),
+    ...(options.redis ? { redis: options.redis } : {}),
   });
   const port = await app.listen();
   const url = `http://127.0.0.1:${port}`;

@@ -280,7 +280,7 @@ describe("EMBED_ORIGINS", () => {
 
 describe("the hub's cache of latest snapshots", () => {
   it("never forgets a story someone here follows, however many others pass through", async () => {
-    const server = await startServer();
+    const server = await startServer({ env: { MAX_STORIES: "2000" } });
     try {
       await server.api("/api/stories", { body: { id: "followed", title: "Followed" } });
       const r = reader(server, "followed");

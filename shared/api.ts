@@ -2,15 +2,26 @@ import { z } from "zod";
 import { EntryKind, LIMITS, StoryId, StoryStatus, type Entry, type Snapshot, type StorySummary } from "./story.js";
 import type { PatchOp } from "./patch.js";
 
+/** A lone surrogate is not text: it cannot be stored as UTF-8 (SQLite and feeds would mangle it) nor shown. */
+const wellFormed = (s: string) => !/\p{Cs}/u.test(s);
+const WELL_FORMED = "must be valid Unicode text (no lone surrogates)";
+/**
+ * Something a reader can see: not only spaces and invisible format characters (zero-width
+ * spaces, joiners, bidi controls). Those are kept inside text, where scripts such as Persian
+ * and Arabic and emoji sequences need them.
+ */
+const visible = (s: string) => /[^\p{White_Space}\p{Cf}]/u.test(s);
+
 /** Plain text fields: no control characters except newlines and tabs, trimmed. */
 const plainText = (max: number) =>
   z
     .string()
     .trim()
     .max(max)
-    .refine((s) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(s), "must not contain control characters");
+    .refine((s) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(s), "must not contain control characters")
+    .refine(wellFormed, WELL_FORMED);
 
-const nonEmpty = (max: number) => plainText(max).min(1, "must not be empty");
+const nonEmpty = (max: number) => plainText(max).refine(visible, "must not be empty");
 const atLeastOneField = (value: object) => Object.keys(value).length > 0;
 
 export const CreateStoryBody = z.strictObject({
@@ -31,8 +42,9 @@ export const UpdateStoryBody = z
 const markdownBody = z
   .string()
   .max(LIMITS.body)
-  .refine((s) => s.trim().length > 0, "must not be empty")
-  .refine((s) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(s), "must not contain control characters");
+  .refine(visible, "must not be empty")
+  .refine((s) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(s), "must not contain control characters")
+  .refine(wellFormed, WELL_FORMED);
 
 export const AddEntryBody = z.strictObject({
   body: markdownBody,

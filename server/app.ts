@@ -25,6 +25,7 @@ import { pageRoutes } from "./pages/page-routes.js";
 import { sharedEncodingParser } from "./live/shared-encoding.js";
 import { registerSocketHandlers } from "./live/socket-handlers.js";
 import { releaseUpgradeRequest } from "./live/upgrade-request.js";
+import { SocketsPerAddress, type EngineConnection } from "./live/sockets-per-address.js";
 import { joinCluster, type RedisClient } from "./live/cluster.js";
 import { StoryHub, type LiveServer } from "./live/story-hub.js";
 import type { Store } from "./store/store.js";
@@ -78,6 +79,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   );
 
   const http = createServer(app);
+  const socketsPerAddress = new SocketsPerAddress(config.limits.socketsPerAddress, app.get("trust proxy fn"), log.child({ component: "live" }));
   const io: LiveServer = new Server(http, {
     serveClient: false,
     parser: sharedEncodingParser,
@@ -91,10 +93,16 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
       const origin = req.headers.origin;
       const allowed =
         config.embedOrigins === "*" || !origin || origin === new URL(config.publicUrl).origin || config.embedOrigins.includes(origin);
-      callback(allowed ? null : "origin not allowed", allowed);
+      if (!allowed) return callback("origin not allowed", false);
+      // MAX_SOCKETS_PER_IP is judged here too, so that a refused client never holds a socket.
+      const admitted = socketsPerAddress.admits(req);
+      callback(admitted ? null : "Too many connections from this address.", admitted);
     },
   });
-  io.engine.on("connection", releaseUpgradeRequest);
+  io.engine.on("connection", (connection: EngineConnection) => {
+    socketsPerAddress.track(connection); // reads the client address, so before the request is released
+    releaseUpgradeRequest(connection);
+  });
   const hub = new StoryHub(io, store, log.child({ component: "live" }), options.redis !== undefined);
   const leaveCluster = options.redis ? joinCluster(io, hub, options.redis, config.redisStream, log.child({ component: "cluster" })) : () => {};
   const service = new StoryService(store, hub, { maxEntries: config.limits.entriesPerStory, maxStories: config.limits.stories });

@@ -17,14 +17,15 @@ import { processStats } from "./process-stats.js";
 import { BENCH_TOKEN } from "./ticker-token.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "live-ticker-bench-"));
-// One load machine, one token: the per-account write limit is lifted so that the bench measures
-// the server, not its limits.
+// One load machine, one token: per-client limits (sockets per address, writes per account) are
+// lifted so that the bench measures the server, not its limits.
 const config = loadConfig({
   PORT: "0",
   HOST: "127.0.0.1",
   DATA_DIR: dataDir,
   TICKER_ADMIN_TOKEN: BENCH_TOKEN,
   LOG_LEVEL: "silent",
+  MAX_SOCKETS_PER_IP: "1000000",
   WRITES_PER_MINUTE: "1000000",
 });
 const store = new SqliteStore(join(dataDir, "live-ticker.db"));

@@ -8,9 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ErrorBody } from "../../shared/api.js";
 import { roomOf, type Ack } from "../../shared/protocol.js";
 import { startServer, TOKEN, type TestServer } from "./harness.js";
+import {
+  expectError,
+  expectErrorAck,
+  expectUnchanged as expectUnchangedOn,
+  getJson as getJsonOf,
+  storeState as storeStateOf,
+} from "./hostile-assertions.js";
 
 type TypedSocket = ReturnType<TestServer["socket"]>;
-type Json = Record<string, unknown>;
 
 const STORY = "bad-input-story";
 const UNKNOWN_STORY = "no-such-story";
@@ -39,62 +45,9 @@ afterAll(async () => {
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-async function getJson(path: string): Promise<Json> {
-  const res = await server.api(path, { auth: false });
-  expect(res.status, `GET ${path}`).toBe(200);
-  return (await res.json()) as Json;
-}
-
-interface StoreState {
-  list: Json;
-  stories: Record<string, { snapshot: Json & { version: number }; history: Json }>;
-}
-
-/** Everything a reader can see: the story list, and every story's latest snapshot and history. */
-async function storeState(): Promise<StoreState> {
-  const list = await getJson("/api/stories");
-  const stories: StoreState["stories"] = {};
-  for (const { id } of list.stories as { id: string }[]) {
-    stories[id] = {
-      snapshot: (await getJson(`/api/stories/${id}`)) as Json & { version: number },
-      history: await getJson(`/api/stories/${id}/history`),
-    };
-  }
-  return { list, stories };
-}
-
-/** Runs `action` and asserts that the store a reader sees is deep-equal before and after. */
-async function expectUnchanged<T>(action: () => Promise<T>): Promise<T> {
-  const before = await storeState();
-  const result = await action();
-  expect(await storeState()).toEqual(before);
-  return result;
-}
-
-/** A human sentence: one line, ends with punctuation, no stack frames, paths or internals. */
-function expectCleanMessage(message: unknown): void {
-  expect(typeof message).toBe("string");
-  const text = message as string;
-  expect(text.length).toBeGreaterThan(0);
-  expect(text.length).toBeLessThan(300);
-  expect(text).toMatch(/^\S[^\n]*[.!?]$/);
-  expect(text).not.toMatch(/\bat \S+ \(|:\d+:\d+|node_modules|\/work\/|\.ts\b|\.js\b|Error:|SQLITE|\bundefined\b|\[object /i);
-}
-
-/** Asserts the exact status and error code, the error shape, and that nothing internal leaks. */
-async function expectError(res: Response, status: number, code: string): Promise<ErrorBody> {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  expect(res.headers.get("content-type")).toMatch(/^application\/json\b/);
-  expect(text).not.toMatch(/"stack"|\n\s+at /);
-  const body = JSON.parse(text) as { error: ErrorBody };
-  expect(Object.keys(body)).toEqual(["error"]);
-  expect(body.error.code).toBe(code);
-  expect(["code", "message", "details"]).toEqual(expect.arrayContaining(Object.keys(body.error)));
-  expectCleanMessage(body.error.message);
-  if (status === 401) expect(res.headers.get("www-authenticate")).toMatch(/^Bearer\b/);
-  return body.error;
-}
+const getJson = (path: string) => getJsonOf(server, path);
+const storeState = () => storeStateOf(server);
+const expectUnchanged = <T>(action: () => Promise<T>) => expectUnchangedOn(server, action);
 
 /** fetch() with full control of body bytes and headers (no Content-Type unless given). */
 function raw(path: string, init: { method?: string; body?: string | Uint8Array<ArrayBuffer>; headers?: Record<string, string> } = {}): Promise<Response> {
@@ -288,15 +241,6 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The server-side rooms of a client socket (same id on both ends in Socket.IO 4). */
 function serverRooms(socket: TypedSocket): Set<string> | undefined {
   return server.app.io.sockets.sockets.get(socket.id!)?.rooms;
-}
-
-function expectErrorAck(ack: unknown, code: string): void {
-  expect(ack).toMatchObject({ ok: false, error: { code } });
-  const { error } = ack as { ok: false; error: ErrorBody };
-  expect(Object.keys(ack as object).sort()).toEqual(["error", "ok"]);
-  expect(["code", "message", "details"]).toEqual(expect.arrayContaining(Object.keys(error)));
-  expectCleanMessage(error.message);
-  expect(JSON.stringify(ack)).not.toMatch(/"stack"|\n\s+at /);
 }
 
 /** Asserts no state was sent and the socket joined no story room for a refused subscribe. */

@@ -44,10 +44,13 @@ function request(base: string, path: string, init: { method?: string; body?: unk
   });
 }
 
+/** This suite is about volume, not the write limit (tested in hostile-input.test.ts). */
+const UNTHROTTLED = { env: { WRITES_PER_MINUTE: "1000000" } };
+
 describe("durability", () => {
   it("keeps every acknowledged write, gap-free, across a SIGKILL", { timeout: 60_000 }, async () => {
     // ---- first life: create the story, stream writes, kill -9 mid-stream ----
-    const first = await startChild(dataDir);
+    const first = await startChild(dataDir, UNTHROTTLED);
     const created = await request(first.url, "/api/stories", { body: { id: STORY, title: "Durability under SIGKILL" } });
     expect(created.status, first.output()).toBe(201);
     expect(((await created.json()) as Snapshot).version).toBe(1);
@@ -106,7 +109,7 @@ describe("durability", () => {
     const lastAck = acks.find((a) => a.version === maxAcked)!;
 
     // ---- second life: same DATA_DIR ----
-    const second = await startChild(dataDir);
+    const second = await startChild(dataDir, UNTHROTTLED);
     try {
       const latestRes = await request(second.url, `/api/stories/${STORY}`);
       expect(latestRes.status, second.output()).toBe(200);

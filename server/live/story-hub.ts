@@ -252,8 +252,7 @@ export class StoryHub {
     // From here on nothing awaits: the state sent and the room join happen before any later fan-out.
     this.#freshest(loaded);
     const state = this.#stories.get(storyId)!;
-    socket.join([roomOf(storyId), shardRoom(storyId, state.nextShard)]);
-    state.nextShard = (state.nextShard + 1) % SHARDS;
+    socket.join([roomOf(storyId), shardRoom(storyId, this.#shardOf(socket, storyId) ?? this.#nextShard(state))]);
     // A reader gets what the story's readers here were sent; versions still queued reach it with theirs.
     const current = state.sent;
     if (version !== undefined && version >= current.version && version <= state.latest.version) return version;
@@ -270,6 +269,18 @@ export class StoryHub {
   unsubscribe(socket: LiveSocket, storyId: string): void {
     socket.leave(roomOf(storyId));
     for (let shard = 0; shard < SHARDS; shard++) socket.leave(shardRoom(storyId, shard));
+  }
+
+  /** The shard room a reader of the story is already in: a subscribe again keeps it there, or it would get every patch twice. */
+  #shardOf(socket: LiveSocket, storyId: string): number | undefined {
+    for (let shard = 0; shard < SHARDS; shard++) if (socket.rooms.has(shardRoom(storyId, shard))) return shard;
+    return undefined;
+  }
+
+  #nextShard(state: StoryState): number {
+    const shard = state.nextShard;
+    state.nextShard = (shard + 1) % SHARDS;
+    return shard;
   }
 
   /**

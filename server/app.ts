@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import type { Config } from "./config.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { healthRoutes } from "./http/health-routes.js";
+import { metricsRoutes, timeWrites } from "./http/metrics-routes.js";
 import { readRoutes } from "./http/read-routes.js";
 import { accountRoutes } from "./http/account-routes.js";
 import { authenticate, sessionPolicy } from "./http/auth.js";
@@ -23,6 +24,7 @@ import { sharedEncodingParser } from "./live/shared-encoding.js";
 import { registerSocketHandlers } from "./live/socket-handlers.js";
 import { joinCluster, type RedisClient } from "./live/cluster.js";
 import { StoryHub, type LiveServer } from "./live/story-hub.js";
+import { Metrics } from "./metrics.js";
 import type { Store } from "./store/store.js";
 import { StoryService } from "./story-service.js";
 
@@ -35,6 +37,7 @@ export interface App {
   service: StoryService;
   store: Store;
   log: Logger;
+  metrics: Metrics;
   /** Starts listening; resolves with the bound port (useful with PORT=0). */
   listen(): Promise<number>;
   close(): Promise<void>;
@@ -77,7 +80,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
         return id;
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
-      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
+      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
       // Method, URL and status only: headers carry tokens and cookies, which never reach a log.
       serializers: {
         req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
@@ -87,9 +90,10 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   );
 
   const http = createServer(app);
+  const metrics: Metrics = new Metrics({ sockets: () => io.sockets.sockets.size, audiences: () => hub.audiences() });
   const io: LiveServer = new Server(http, {
     serveClient: false,
-    parser: sharedEncodingParser,
+    parser: sharedEncodingParser(metrics.serialized),
     maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
     perMessageDeflate: false,
     cors: { origin: config.embedOrigins === "*" ? "*" : config.embedOrigins },
@@ -106,14 +110,19 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   io.engine.on("connection", (connection: { request: unknown }) => {
     connection.request = null;
   });
-  const hub = new StoryHub(io, store, log.child({ component: "live" }), options.redis !== undefined);
+  const hub = new StoryHub(io, store, log.child({ component: "live" }), {
+    metrics,
+    cluster: options.redis !== undefined,
+  });
   const leaveCluster = options.redis ? joinCluster(io, hub, options.redis, config.redisStream, log.child({ component: "cluster" })) : () => {};
   const service = new StoryService(store, hub);
-  registerSocketHandlers(io, hub, log.child({ component: "live" }));
+  registerSocketHandlers(io, hub, log.child({ component: "live" }), (code) => metrics.rejected.inc({ code, via: "socket" }));
 
   const redis = options.redis;
   app.use(healthRoutes({ store: () => store.ping(), ...(redis ? { redis: async () => void (await redis.ping()) } : {}) }));
+  app.use(metricsRoutes(metrics));
   const policy = sessionPolicy(config);
+  app.use("/api/stories", timeWrites(metrics));
   app.use(
     "/api",
     authenticate(store.accounts, config.adminToken, policy),
@@ -126,7 +135,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   app.use(feedRoutes(store, config));
   if (options.clientBuild) app.use(embedRoutes(store, options.clientBuild, config), pageRoutes(store, options.clientBuild, config));
   app.use(notFound);
-  app.use(errorHandler(store));
+  app.use(errorHandler(store, (code) => metrics.rejected.inc({ code, via: "http" })));
 
   return {
     http,
@@ -134,6 +143,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     service,
     store,
     log,
+    metrics,
     listen: () =>
       new Promise((resolve, reject) => {
         http.once("error", reject);

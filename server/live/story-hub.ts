@@ -3,8 +3,9 @@ import type { Server, Socket } from "socket.io";
 import { applyPatch, diffSnapshots } from "../../shared/patch.js";
 import { roomOf, type ClientToServerEvents, type PatchMessage, type ServerToClientEvents, type SnapshotMessage } from "../../shared/protocol.js";
 import type { Snapshot } from "../../shared/story.js";
+import type { Metrics } from "../metrics.js";
 import type { Committed, Store } from "../store/store.js";
-import { encodeOnce } from "./shared-encoding.js";
+import { encodedBytes, encodeOnce } from "./shared-encoding.js";
 
 /** Between nodes (through the Redis Streams adapter): every committed version, once. */
 export interface InterServerEvents {
@@ -66,14 +67,26 @@ export class StoryHub {
   /** Versions that arrived ahead of their turn, per story, keyed by `from`. */
   readonly #waiting = new Map<string, Map<number, PatchMessage>>();
   readonly #gapTimers = new Map<string, NodeJS.Timeout>();
+  readonly #cluster: boolean;
+  readonly #metrics: Metrics;
 
   constructor(
     private readonly io: LiveServer,
     private readonly store: Store,
     private readonly log: Logger,
-    private readonly cluster = false,
+    options: { metrics: Metrics; cluster?: boolean },
   ) {
-    if (cluster) io.on("version", (patch) => this.#accept(patch));
+    this.#cluster = options.cluster ?? false;
+    this.#metrics = options.metrics;
+    if (this.#cluster) io.on("version", (patch) => this.#accept(patch));
+  }
+
+  /** Readers per story, for the stories followed on this node. */
+  *audiences(): Generator<readonly [string, number]> {
+    for (const storyId of this.#stories.keys()) {
+      const readers = this.io.sockets.adapter.rooms.get(roomOf(storyId))?.size ?? 0;
+      if (readers > 0) yield [storyId, readers];
+    }
   }
 
   /** Cancels pending gap fills, before the store closes. */
@@ -88,7 +101,7 @@ export class StoryHub {
     if (!previous) return void this.#freshest(snapshot); // a new story has no readers yet
     const patch: PatchMessage = { storyId: snapshot.id, from: previous.version, to: snapshot.version, ops };
     this.#accept(patch, snapshot);
-    if (this.cluster) this.io.serverSideEmit("version", patch);
+    if (this.#cluster) this.io.serverSideEmit("version", patch);
   }
 
   /**
@@ -212,7 +225,13 @@ export class StoryHub {
         state.outgoing = { message: encodeOnce(message), shard: 0 };
       }
       const { message, shard } = state.outgoing;
-      this.io.local.to(shardRoom(message.storyId, shard)).emit("patch", message);
+      const room = shardRoom(message.storyId, shard);
+      const readers = this.io.sockets.adapter.rooms.get(room)?.size ?? 0;
+      if (readers > 0) {
+        this.io.local.to(room).emit("patch", message);
+        this.#metrics.patchesSent.inc(readers);
+        this.#metrics.bytesSent.inc(readers * encodedBytes(message));
+      }
       state.outgoing = shard + 1 < SHARDS ? { message, shard: shard + 1 } : undefined;
     }
   }
@@ -258,10 +277,13 @@ export class StoryHub {
     if (version !== undefined && version >= current.version && version <= state.latest.version) return version;
     const ops = base && base.version === version ? diffSnapshots(base, current) : undefined;
     if (base && ops && JSON.stringify(ops).length < JSON.stringify(current).length) {
-      socket.emit("patch", { storyId, from: base.version, to: current.version, ops });
+      const patch = encodeOnce({ storyId, from: base.version, to: current.version, ops });
+      socket.emit("patch", patch);
+      this.#sentAlone("patch", patch);
     } else {
       if (state.snapshotMessage?.snapshot !== current) state.snapshotMessage = encodeOnce({ storyId, snapshot: current });
       socket.emit("snapshot", state.snapshotMessage);
+      this.#sentAlone("snapshot", state.snapshotMessage);
     }
     return current.version;
   }
@@ -281,6 +303,13 @@ export class StoryHub {
     const shard = state.nextShard;
     state.nextShard = (shard + 1) % SHARDS;
     return shard;
+  }
+
+  /** Counts a message sent to one subscriber (the encoder has just sized it). */
+  #sentAlone(kind: "patch" | "snapshot", message: object): void {
+    this.#metrics.subscribeSends.inc({ kind });
+    if (kind === "patch") this.#metrics.patchesSent.inc();
+    this.#metrics.bytesSent.inc(encodedBytes(message));
   }
 
   /**

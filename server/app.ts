@@ -22,6 +22,7 @@ import { embedRoutes } from "./pages/embed-routes.js";
 import { pageRoutes } from "./pages/page-routes.js";
 import { sharedEncodingParser } from "./live/shared-encoding.js";
 import { registerSocketHandlers } from "./live/socket-handlers.js";
+import type { QueueLimits } from "./live/backpressure.js";
 import { joinCluster, type RedisClient } from "./live/cluster.js";
 import { StoryHub, type LiveServer } from "./live/story-hub.js";
 import { Metrics } from "./metrics.js";
@@ -50,6 +51,8 @@ export interface AppOptions {
   clientBuild?: ClientBuild;
   /** With Redis, this process is one node of many (DESIGN.md §5). */
   redis?: RedisClient;
+  /** Readers' outgoing queue bounds, when not live/backpressure.ts's defaults (tests). */
+  queueLimits?: QueueLimits;
 }
 
 export function createApp(config: Config, store: Store, options: AppOptions = {}): App {
@@ -90,11 +93,17 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   );
 
   const http = createServer(app);
-  const metrics: Metrics = new Metrics({ sockets: () => io.sockets.sockets.size, audiences: () => hub.audiences() });
+  const metrics: Metrics = new Metrics({ sockets: () => io.sockets.sockets.size, audiences: () => hub.audiences(), queuedBytes: () => hub.queuedBytes });
   const io: LiveServer = new Server(http, {
     serveClient: false,
     parser: sharedEncodingParser(metrics.serialized),
     maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
+    // The heartbeat finds readers that vanished without closing (a laptop shut, a mobile link
+    // gone): a ping every 25 s, and 20 s to answer, else the connection and its queue go. A reader
+    // that only stalls for less than that keeps its socket and is caught up (live/backpressure.ts).
+    // Spelled out because proxies' read timeouts (README) must stay above the interval.
+    pingInterval: 25_000,
+    pingTimeout: 20_000,
     perMessageDeflate: false,
     cors: { origin: config.embedOrigins === "*" ? "*" : config.embedOrigins },
     // CORS headers do not stop a WebSocket upgrade: the Origin is checked at the handshake itself.
@@ -113,6 +122,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   const hub = new StoryHub(io, store, log.child({ component: "live" }), {
     metrics,
     cluster: options.redis !== undefined,
+    ...(options.queueLimits ? { queueLimits: options.queueLimits } : {}),
   });
   const leaveCluster = options.redis ? joinCluster(io, hub, options.redis, config.redisStream, log.child({ component: "cluster" })) : () => {};
   const service = new StoryService(store, hub);

@@ -7,6 +7,8 @@ export interface MetricSources {
   sockets(): number;
   /** Readers per story, for the stories that have readers on this node. */
   audiences(): Iterable<readonly [storyId: string, readers: number]>;
+  /** Bytes queued for sockets that are behind or lagging (see live/backpressure.ts). */
+  queuedBytes(): number;
 }
 
 /**
@@ -65,6 +67,16 @@ export class Metrics {
     labelNames: ["code", "via"] as const,
     registers: [this.#registry],
   });
+  readonly readersBehind = new Counter({
+    name: "live_ticker_readers_behind_total",
+    help: "Times a reader was set aside on a story (passed by its fan-outs until it drained) because its outgoing queue passed the per-socket bound.",
+    registers: [this.#registry],
+  });
+  readonly readersDropped = new Counter({
+    name: "live_ticker_readers_dropped_total",
+    help: "Readers disconnected because the outgoing queues of all sockets together passed the memory cap.",
+    registers: [this.#registry],
+  });
 
   constructor(sources: MetricSources) {
     new Gauge({
@@ -84,6 +96,14 @@ export class Metrics {
         // Rebuilt at every scrape, so a story whose readers have left disappears from the series.
         this.reset();
         for (const [storyId, readers] of sources.audiences()) this.set({ storyId }, readers);
+      },
+    });
+    new Gauge({
+      name: "live_ticker_queued_bytes",
+      help: "Bytes waiting in the outgoing queues of lagging sockets on this node.",
+      registers: [this.#registry],
+      collect() {
+        this.set(sources.queuedBytes());
       },
     });
     this.#scraped = Registry.merge([processMetrics(), this.#registry]);

@@ -5,6 +5,7 @@ import { roomOf, type ClientToServerEvents, type PatchMessage, type ServerToClie
 import type { Snapshot } from "../../shared/story.js";
 import type { Metrics } from "../metrics.js";
 import type { Committed, Store } from "../store/store.js";
+import { Backpressure, disconnectNow, SOCKET_QUEUE_LIMIT, TOTAL_QUEUE_LIMIT, type QueueLimits } from "./backpressure.js";
 import { encodedBytes, encodeOnce } from "./shared-encoding.js";
 
 /** Between nodes (through the Redis Streams adapter): every committed version, once. */
@@ -58,6 +59,9 @@ interface StoryState {
  * editor's write is never stuck behind ten thousand sends. Versions committed meanwhile go out,
  * when it ends, as one patch spanning them (DESIGN.md §1: `to` is usually, not always, `from + 1`).
  *
+ * A reader whose outgoing queue is past a bound is passed by (live/backpressure.ts) and, once it
+ * has drained, brought level by one catch-up, as if it had subscribed again with its version.
+ *
  * With several nodes, each node announces its own commits to the others (`version`); a version
  * that arrives before its predecessor is held back, and if the predecessor does not follow
  * shortly (a lost message, Redis restarting) the node reads the store and forwards one patch.
@@ -67,6 +71,7 @@ export class StoryHub {
   /** Versions that arrived ahead of their turn, per story, keyed by `from`. */
   readonly #waiting = new Map<string, Map<number, PatchMessage>>();
   readonly #gapTimers = new Map<string, NodeJS.Timeout>();
+  readonly #backpressure: Backpressure;
   readonly #cluster: boolean;
   readonly #metrics: Metrics;
 
@@ -74,11 +79,18 @@ export class StoryHub {
     private readonly io: LiveServer,
     private readonly store: Store,
     private readonly log: Logger,
-    options: { metrics: Metrics; cluster?: boolean },
+    options: { metrics: Metrics; cluster?: boolean; queueLimits?: QueueLimits },
   ) {
     this.#cluster = options.cluster ?? false;
     this.#metrics = options.metrics;
+    const limits = options.queueLimits ?? { socketBytes: SOCKET_QUEUE_LIMIT, totalBytes: TOTAL_QUEUE_LIMIT };
+    this.#backpressure = new Backpressure(io, limits, (socket, storyId, version) => this.#rejoin(socket, storyId, version), options.metrics, log);
     if (this.#cluster) io.on("version", (patch) => this.#accept(patch));
+  }
+
+  /** Bytes queued for lagging readers on this node. */
+  get queuedBytes(): number {
+    return this.#backpressure.queued;
   }
 
   /** Readers per story, for the stories followed on this node. */
@@ -226,7 +238,7 @@ export class StoryHub {
       }
       const { message, shard } = state.outgoing;
       const room = shardRoom(message.storyId, shard);
-      const readers = this.io.sockets.adapter.rooms.get(room)?.size ?? 0;
+      const readers = this.#backpressure.screen(room, message);
       if (readers > 0) {
         this.io.local.to(room).emit("patch", message);
         this.#metrics.patchesSent.inc(readers);
@@ -274,7 +286,10 @@ export class StoryHub {
     socket.join([roomOf(storyId), shardRoom(storyId, this.#shardOf(socket, storyId) ?? this.#nextShard(state))]);
     // A reader gets what the story's readers here were sent; versions still queued reach it with theirs.
     const current = state.sent;
-    if (version !== undefined && version >= current.version && version <= state.latest.version) return version;
+    if (version !== undefined && version >= current.version && version <= state.latest.version) {
+      this.#backpressure.joined(socket, storyId, version);
+      return version;
+    }
     const ops = base && base.version === version ? diffSnapshots(base, current) : undefined;
     if (base && ops && JSON.stringify(ops).length < JSON.stringify(current).length) {
       const patch = encodeOnce({ storyId, from: base.version, to: current.version, ops });
@@ -285,12 +300,14 @@ export class StoryHub {
       socket.emit("snapshot", state.snapshotMessage);
       this.#sentAlone("snapshot", state.snapshotMessage);
     }
+    this.#backpressure.joined(socket, storyId, current.version);
     return current.version;
   }
 
   unsubscribe(socket: LiveSocket, storyId: string): void {
     socket.leave(roomOf(storyId));
     for (let shard = 0; shard < SHARDS; shard++) socket.leave(shardRoom(storyId, shard));
+    this.#backpressure.left(socket, storyId);
   }
 
   /** The shard room a reader of the story is already in: a subscribe again keeps it there, or it would get every patch twice. */
@@ -310,6 +327,18 @@ export class StoryHub {
     this.#metrics.subscribeSends.inc({ kind });
     if (kind === "patch") this.#metrics.patchesSent.inc();
     this.#metrics.bytesSent.inc(encodedBytes(message));
+  }
+
+  /**
+   * A reader that was passed by has drained: the same catch-up as a subscribe with the version it
+   * has (one patch, or the snapshot when smaller), unless it subscribed or unsubscribed meanwhile.
+   * Should that fail, closing its transport makes it reconnect and catch up by itself.
+   */
+  #rejoin(socket: LiveSocket, storyId: string, version: number): void {
+    this.subscribe(socket, storyId, version, () => this.#backpressure.awaits(socket, storyId, version)).catch((error: unknown) => {
+      this.log.warn({ err: error, storyId, socketId: socket.id }, "catch-up after a drain failed");
+      disconnectNow(socket);
+    });
   }
 
   /**

@@ -5,6 +5,7 @@ import { pino } from "pino";
 import { io as connect, type Socket } from "socket.io-client";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol.js";
 import { createApp, type App } from "../app.js";
+import type { QueueLimits } from "../live/backpressure.js";
 import { loadConfig } from "../config.js";
 import { ClientBuild } from "../pages/client-build.js";
 import { SqliteStore } from "../store/sqlite-store.js";
@@ -23,13 +24,14 @@ export interface TestServer {
 
 /** A real server on 127.0.0.1 with a real SQLite file in a fresh temp dir. */
 export async function startServer(
-  options: { dataDir?: string; pages?: boolean; port?: number; env?: Record<string, string> } = {},
+  options: { dataDir?: string; pages?: boolean; port?: number; env?: Record<string, string>; queueLimits?: QueueLimits } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "live-ticker-test-"));
   const config = loadConfig({ PORT: String(options.port ?? 0), DATA_DIR: dataDir, TICKER_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "silent", ...options.env });
   const app = createApp(config, new SqliteStore(join(dataDir, "live-ticker.db")), {
     log: pino({ level: "silent" }),
     ...(options.pages ? { clientBuild: await ClientBuild.load() } : {}),
+    ...(options.queueLimits ? { queueLimits: options.queueLimits } : {}),
   });
   const port = await app.listen();
   const url = `http://127.0.0.1:${port}`;

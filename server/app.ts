@@ -2,6 +2,7 @@ import express from "express";
 import helmet from "helmet";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { pino, type Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import { Server } from "socket.io";
@@ -115,6 +116,12 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
       callback(allowed ? null : "origin not allowed", allowed);
     },
   });
+  // Every WebSocket's TCP socket, so that a shutdown need not wait out closing handshakes.
+  const upgraded = new Set<Duplex>();
+  http.on("upgrade", (_req, socket: Duplex) => {
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
+  });
   // Nothing reads a reader's upgrade request after the handshake; keeping it costs kilobytes per socket.
   io.engine.on("connection", (connection: { request: unknown }) => {
     connection.request = null;
@@ -165,11 +172,20 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
         });
       }),
     // Stops accepting, drops every socket's transport (clients reconnect, to another node behind
-    // a balancer, and catch up from their version), then closes Redis and the store.
+    // a balancer, and catch up from their version), answers the HTTP requests under way (a write
+    // is answered once durable), then closes Redis and the store.
     close: async () => {
       leaveCluster();
       hub.close();
-      await new Promise<void>((resolve) => io.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => io.close(() => resolve()));
+      // WebSockets go at once, not through their closing handshake: a reader that stopped reading
+      // or vanished (or one the heartbeat already gave up on) would hold it for 30 s.
+      for (const socket of upgraded) socket.destroy();
+      // Connections that were busy when the close began are closed once their answer is out,
+      // rather than after keep-alive's idle timeout.
+      const sweep = setInterval(() => http.closeIdleConnections(), 50);
+      await closed;
+      clearInterval(sweep);
       if (redis?.isOpen) await redis.quit().catch(() => {});
       await store.close();
     },

@@ -1,6 +1,7 @@
 import express from "express";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { pino, type Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import { Server } from "socket.io";
@@ -9,6 +10,7 @@ import type { Config } from "./config.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { securityHeaders } from "./http/security-headers.js";
+import { metricsRoutes, timeWrites } from "./http/metrics-routes.js";
 import { readRoutes } from "./http/read-routes.js";
 import { accountRoutes } from "./http/account-routes.js";
 import { authenticate, sessionPolicy } from "./http/auth.js";
@@ -26,8 +28,10 @@ import { sharedEncodingParser } from "./live/shared-encoding.js";
 import { registerSocketHandlers } from "./live/socket-handlers.js";
 import { releaseUpgradeRequest } from "./live/upgrade-request.js";
 import { SocketsPerAddress, type EngineConnection } from "./live/sockets-per-address.js";
+import type { QueueLimits } from "./live/backpressure.js";
 import { joinCluster, type RedisClient } from "./live/cluster.js";
 import { StoryHub, type LiveServer } from "./live/story-hub.js";
+import { Metrics } from "./metrics.js";
 import type { Store } from "./store/store.js";
 import { StoryService } from "./story-service.js";
 
@@ -37,6 +41,7 @@ export interface App {
   service: StoryService;
   store: Store;
   log: Logger;
+  metrics: Metrics;
   /** Starts listening; resolves with the bound port (useful with PORT=0). */
   listen(): Promise<number>;
   close(): Promise<void>;
@@ -49,6 +54,8 @@ export interface AppOptions {
   clientBuild?: ClientBuild;
   /** With Redis, this process is one node of many (DESIGN.md §5). */
   redis?: RedisClient;
+  /** Readers' outgoing queue bounds, when not live/backpressure.ts's defaults (tests). */
+  queueLimits?: QueueLimits;
 }
 
 export function createApp(config: Config, store: Store, options: AppOptions = {}): App {
@@ -69,7 +76,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
         return id;
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
-      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
+      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
       // Method, URL and status only: headers carry tokens and cookies, which never reach a log.
       serializers: {
         req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
@@ -80,11 +87,18 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
 
   const http = createServer(app);
   const socketsPerAddress = new SocketsPerAddress(config.limits.socketsPerAddress, app.get("trust proxy fn"), log.child({ component: "live" }));
+  const metrics: Metrics = new Metrics({ sockets: () => io.sockets.sockets.size, audiences: () => hub.audiences(), queuedBytes: () => hub.queuedBytes });
   const io: LiveServer = new Server(http, {
     serveClient: false,
-    parser: sharedEncodingParser,
+    parser: sharedEncodingParser(metrics.serialized),
     // Socket payloads are tiny ({storyId, version}); a bigger message closes the connection.
     maxHttpBufferSize: config.limits.socketMessageBytes,
+    // The heartbeat finds readers that vanished without closing (a laptop shut, a mobile link
+    // gone): a ping every 25 s, and 20 s to answer, else the connection and its queue go. A reader
+    // that only stalls for less than that keeps its socket and is caught up (live/backpressure.ts).
+    // Spelled out because proxies' read timeouts (README) must stay above the interval.
+    pingInterval: 25_000,
+    pingTimeout: 20_000,
     perMessageDeflate: false,
     cors: { origin: config.embedOrigins === "*" ? "*" : config.embedOrigins },
     // CORS headers do not stop a WebSocket upgrade: the Origin is checked at the handshake itself.
@@ -99,20 +113,32 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
       callback(admitted ? null : "Too many connections from this address.", admitted);
     },
   });
+  // Every WebSocket's TCP socket, so that a shutdown need not wait out closing handshakes.
+  const upgraded = new Set<Duplex>();
+  http.on("upgrade", (_req, socket: Duplex) => {
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
+  });
   io.engine.on("connection", (connection: EngineConnection) => {
     socketsPerAddress.track(connection); // reads the client address, so before the request is released
     releaseUpgradeRequest(connection);
   });
-  const hub = new StoryHub(io, store, log.child({ component: "live" }), options.redis !== undefined);
+  const hub = new StoryHub(io, store, log.child({ component: "live" }), {
+    metrics,
+    cluster: options.redis !== undefined,
+    ...(options.queueLimits ? { queueLimits: options.queueLimits } : {}),
+  });
   const leaveCluster = options.redis ? joinCluster(io, hub, options.redis, config.redisStream, log.child({ component: "cluster" })) : () => {};
   const service = new StoryService(store, hub, { maxEntries: config.limits.entriesPerStory, maxStories: config.limits.stories });
-  registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits.subscriptionsPerSocket);
+  registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits.subscriptionsPerSocket, (code) => metrics.rejected.inc({ code, via: "socket" }));
 
   const redis = options.redis;
   app.use(healthRoutes({ store: () => store.ping(), ...(redis ? { redis: async () => void (await redis.ping()) } : {}) }));
+  app.use(metricsRoutes(metrics));
   const policy = sessionPolicy(config);
   const json = jsonRequest(config.limits.jsonBodyBytes);
   const limiter = rateLimiters(redis ? { redis, prefix: config.redisStream } : undefined);
+  app.use("/api/stories", timeWrites(metrics));
   app.use(
     "/api",
     authenticate(store.accounts, config.adminToken, policy),
@@ -126,7 +152,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   app.use(feedRoutes(store, config));
   if (options.clientBuild) app.use(embedRoutes(store, options.clientBuild, config), pageRoutes(store, options.clientBuild, config));
   app.use(notFound);
-  app.use(errorHandler(store));
+  app.use(errorHandler(store, (code) => metrics.rejected.inc({ code, via: "http" })));
 
   return {
     http,
@@ -134,6 +160,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     service,
     store,
     log,
+    metrics,
     listen: () =>
       new Promise((resolve, reject) => {
         http.once("error", reject);
@@ -145,11 +172,20 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
         });
       }),
     // Stops accepting, drops every socket's transport (clients reconnect, to another node behind
-    // a balancer, and catch up from their version), then closes Redis and the store.
+    // a balancer, and catch up from their version), answers the HTTP requests under way (a write
+    // is answered once durable), then closes Redis and the store.
     close: async () => {
       leaveCluster();
       hub.close();
-      await new Promise<void>((resolve) => io.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => io.close(() => resolve()));
+      // WebSockets go at once, not through their closing handshake: a reader that stopped reading
+      // or vanished (or one the heartbeat already gave up on) would hold it for 30 s.
+      for (const socket of upgraded) socket.destroy();
+      // Connections that were busy when the close began are closed once their answer is out,
+      // rather than after keep-alive's idle timeout.
+      const sweep = setInterval(() => http.closeIdleConnections(), 50);
+      await closed;
+      clearInterval(sweep);
       if (redis?.isOpen) await redis.quit().catch(() => {});
       await store.close();
     },

@@ -161,6 +161,20 @@ export class LeanSocket {
     });
   }
 
+  /** Stops reading the TCP socket (the server's frames pile up in the kernel, then in the server): a reader whose tab or link froze. */
+  pause(): void {
+    this.#tcp.pause();
+  }
+
+  resume(): void {
+    this.#tcp.resume();
+  }
+
+  /** Whether the connection has closed (the server hung up, or `close()`). */
+  get closed(): boolean {
+    return this.#tcp.closed;
+  }
+
   close(): void {
     this.#tcp.destroy();
   }

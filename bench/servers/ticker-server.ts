@@ -6,7 +6,6 @@ import { createApp } from "../../server/app.js";
 import { loadConfig } from "../../server/config.js";
 import { seedIfEmpty } from "../../server/seed/seed.js";
 import { SqliteStore } from "../../server/store/sqlite-store.js";
-import { serializations } from "../../server/live/shared-encoding.js";
 import { answer } from "../ipc.js";
 import { processStats } from "./process-stats.js";
 
@@ -37,5 +36,5 @@ process.on("exit", () => rmSync(dataDir, { recursive: true, force: true }));
 answer({
   url: () => `http://127.0.0.1:${port}`,
   ...processStats,
-  snapshotSerializations: () => serializations.snapshot,
+  snapshotSerializations: async () => (await app.metrics.serializations.get()).values.find((value) => value.labels.event === "snapshot")?.value ?? 0,
 });

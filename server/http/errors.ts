@@ -104,14 +104,16 @@ export const notFound: RequestHandler = (_req, _res, next) => {
 /**
  * The last middleware: every failure becomes the error format. A failed write frees its
  * Idempotency-Key first, since there is nothing to replay and a corrected retry may reuse it.
+ * `answered` hears each error code sent (the metrics count them).
  */
-export function errorHandler(store: Store): ErrorRequestHandler {
+export function errorHandler(store: Store, answered: (code: string) => void = () => {}): ErrorRequestHandler {
   return async (error, req, res, _next) => {
     const apiError = toApiError(error);
     if (apiError.status >= 500) req.log.error({ err: error }, "request failed");
     const ticket = ticketOf(res);
     if (ticket) await store.releaseIdempotencyKey(ticket.scope, ticket.key).catch(() => {});
     if (res.headersSent) return void res.end();
+    answered(apiError.code);
     sendError(res, apiError);
   };
 }

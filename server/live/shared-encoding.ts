@@ -8,10 +8,10 @@ import { Decoder, Encoder, PacketType, type Packet } from "socket.io-parser";
  * the stock encoder's, byte for byte, so every Socket.IO client decodes it as usual.
  */
 const marked = new WeakSet<object>();
-const encoded = new WeakMap<object, { event: string; text: string }>();
+const encoded = new WeakMap<object, { event: string; text: string; bytes: number }>();
 
-/** How many times each event's payload was serialized: the join-storm bench shows it stays at one per version. */
-export const serializations = { snapshot: 0, patch: 0 };
+/** The events whose serializations are counted: the join-storm bench shows they stay at one per version. */
+export type SharedEvent = "snapshot" | "patch";
 
 /** Marks `message` as immutable from now on, so that its JSON may be computed once and shared. */
 export function encodeOnce<T extends object>(message: T): T {
@@ -19,7 +19,16 @@ export function encodeOnce<T extends object>(message: T): T {
   return message;
 }
 
+/** The UTF-8 size of a marked message's Socket.IO packet once it has been sent; 0 before. */
+export function encodedBytes(message: object): number {
+  return encoded.get(message)?.bytes ?? 0;
+}
+
 class SharedMessageEncoder extends Encoder {
+  constructor(private readonly onSerialized: (event: SharedEvent) => void) {
+    super();
+  }
+
   override encode(packet: Packet): ReturnType<Encoder["encode"]> {
     const data = packet.data as unknown[] | undefined;
     const payload = data?.[1];
@@ -27,15 +36,29 @@ class SharedMessageEncoder extends Encoder {
       packet.type === PacketType.EVENT && packet.id === undefined && data?.length === 2 && typeof data[0] === "string" && typeof payload === "object" && payload !== null && marked.has(payload);
     if (!shareable) return super.encode(packet);
     const event = data[0] as string;
+    const prefix = `${PacketType.EVENT}${packet.nsp && packet.nsp !== "/" ? `${packet.nsp},` : ""}`;
     let cached = encoded.get(payload);
     if (cached?.event !== event) {
-      cached = { event, text: JSON.stringify(data) };
+      const text = JSON.stringify(data);
+      cached = { event, text, bytes: prefix.length + Buffer.byteLength(text) };
       encoded.set(payload, cached);
-      if (event === "snapshot" || event === "patch") serializations[event]++;
+      if (event === "snapshot" || event === "patch") this.onSerialized(event);
     }
-    return [`${PacketType.EVENT}${packet.nsp && packet.nsp !== "/" ? `${packet.nsp},` : ""}${cached.text}`];
+    return [`${prefix}${cached.text}`];
   }
 }
 
-/** The `parser` option of Socket.IO's Server. */
-export const sharedEncodingParser = { Encoder: SharedMessageEncoder, Decoder };
+/**
+ * The `parser` option of one Socket.IO Server (which makes one encoder): `onSerialized` hears of
+ * each snapshot or patch turned into JSON, so that every server counts its own.
+ */
+export function sharedEncodingParser(onSerialized: (event: SharedEvent) => void) {
+  return {
+    Encoder: class extends SharedMessageEncoder {
+      constructor() {
+        super(onSerialized);
+      }
+    },
+    Decoder,
+  };
+}

@@ -14,13 +14,13 @@ const fail = (code: string, message: string, details?: unknown): Extract<Ack, { 
  * a page shows one story, a dashboard a handful) holds under parallel subscribes, and an
  * unsubscribe that overtakes a loading subscribe wins.
  */
-export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logger, maxSubscriptions: number): void {
+export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logger, maxSubscriptions: number, rejected: (code: string) => void): void {
   io.on("connection", (socket: LiveSocket) => {
     /** Story id → the token of its latest subscribe; a stale token means "superseded". */
     const following = new Map<string, symbol>();
 
     socket.on("subscribe", async (...args: unknown[]) => {
-      const { payload, ack } = splitAck<Ack>(args);
+      const { payload, ack } = splitAck<Ack>(args, rejected);
       const request = parseSubscribe(payload);
       if (!request.ok) return ack(request);
       const { storyId, version } = request;
@@ -45,7 +45,7 @@ export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logge
     });
 
     socket.on("unsubscribe", (...args: unknown[]) => {
-      const { payload, ack } = splitAck<UnsubscribeAck>(args);
+      const { payload, ack } = splitAck<UnsubscribeAck>(args, rejected);
       const request = UnsubscribeRequest.safeParse(payload);
       if (!request.success) return ack(fail("bad_request", "unsubscribe needs {storyId}."));
       following.delete(request.data.storyId);
@@ -58,11 +58,16 @@ export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logge
 /**
  * Socket.IO passes the ack as the last argument, so an event sent with an ack but no payload
  * arrives as (ack). Anything may arrive from the wire; a missing ack is replaced by a no-op.
+ * Every error answer is told to `rejected`, acked or not.
  */
-function splitAck<T>(args: unknown[]): { payload: unknown; ack: (result: T) => void } {
+function splitAck<T extends Ack | UnsubscribeAck>(args: unknown[], rejected: (code: string) => void): { payload: unknown; ack: (result: T) => void } {
   const last = args.at(-1);
-  if (typeof last !== "function") return { payload: args[0], ack: () => {} };
-  return { payload: args.length > 1 ? args[0] : undefined, ack: last as (result: T) => void };
+  const reply = typeof last === "function" ? (last as (result: T) => void) : () => {};
+  const ack = (result: T) => {
+    if (!result.ok) rejected(result.error.code);
+    reply(result);
+  };
+  return { payload: typeof last === "function" && args.length === 1 ? undefined : args[0], ack };
 }
 
 /**

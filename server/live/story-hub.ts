@@ -3,8 +3,10 @@ import type { Server, Socket } from "socket.io";
 import { applyPatch, diffSnapshots } from "../../shared/patch.js";
 import { roomOf, type ClientToServerEvents, type PatchMessage, type ServerToClientEvents, type SnapshotMessage } from "../../shared/protocol.js";
 import type { Snapshot } from "../../shared/story.js";
+import type { Metrics } from "../metrics.js";
 import type { Committed, Store } from "../store/store.js";
-import { encodeOnce } from "./shared-encoding.js";
+import { Backpressure, disconnectNow, SOCKET_QUEUE_LIMIT, TOTAL_QUEUE_LIMIT, type QueueLimits } from "./backpressure.js";
+import { encodedBytes, encodeOnce } from "./shared-encoding.js";
 
 /** Between nodes (through the Redis Streams adapter): every committed version, once. */
 export interface InterServerEvents {
@@ -70,6 +72,9 @@ interface StoryState {
  * after it, one patch each; only a backlog longer than SEPARATE_VERSIONS (the desk outpacing the
  * node) goes as one patch spanning it, the catch-up a reader that fell behind would get.
  *
+ * A reader whose outgoing queue is past a bound is passed by (live/backpressure.ts) and, once it
+ * has drained, brought level by one catch-up, as if it had subscribed again with its version.
+ *
  * With several nodes, each node announces its own commits to the others (`version`); a version
  * that arrives before its predecessor is held back, and if the predecessor does not follow
  * shortly (a lost message, Redis restarting) the node reads the store and forwards one patch.
@@ -79,14 +84,34 @@ export class StoryHub {
   /** Versions that arrived ahead of their turn, per story, keyed by `from`. */
   readonly #waiting = new Map<string, Map<number, PatchMessage>>();
   readonly #gapTimers = new Map<string, NodeJS.Timeout>();
+  readonly #backpressure: Backpressure;
+  readonly #cluster: boolean;
+  readonly #metrics: Metrics;
 
   constructor(
     private readonly io: LiveServer,
     private readonly store: Store,
     private readonly log: Logger,
-    private readonly cluster = false,
+    options: { metrics: Metrics; cluster?: boolean; queueLimits?: QueueLimits },
   ) {
-    if (cluster) io.on("version", (patch) => this.#accept(patch));
+    this.#cluster = options.cluster ?? false;
+    this.#metrics = options.metrics;
+    const limits = options.queueLimits ?? { socketBytes: SOCKET_QUEUE_LIMIT, totalBytes: TOTAL_QUEUE_LIMIT };
+    this.#backpressure = new Backpressure(io, limits, (socket, storyId, version) => this.#rejoin(socket, storyId, version), options.metrics, log);
+    if (this.#cluster) io.on("version", (patch) => this.#accept(patch));
+  }
+
+  /** Bytes queued for lagging readers on this node. */
+  get queuedBytes(): number {
+    return this.#backpressure.queued;
+  }
+
+  /** Readers per story, for the stories followed on this node. */
+  *audiences(): Generator<readonly [string, number]> {
+    for (const storyId of this.#stories.keys()) {
+      const readers = this.io.sockets.adapter.rooms.get(roomOf(storyId))?.size ?? 0;
+      if (readers > 0) yield [storyId, readers];
+    }
   }
 
   /** Cancels pending gap fills, before the store closes. */
@@ -101,7 +126,7 @@ export class StoryHub {
     if (!previous) return void this.#freshest(snapshot); // a new story has no readers yet
     const patch: PatchMessage = { storyId: snapshot.id, from: previous.version, to: snapshot.version, ops };
     this.#accept(patch, snapshot);
-    if (this.cluster) this.io.serverSideEmit("version", patch);
+    if (this.#cluster) this.io.serverSideEmit("version", patch);
   }
 
   /**
@@ -217,8 +242,15 @@ export class StoryHub {
         state.outgoing = { messages: messages.map(encodeOnce), shard: 0 };
       }
       const { messages, shard } = state.outgoing;
-      const room = this.io.local.to(state.rooms.shards[shard]!);
-      for (const message of messages) room.emit("patch", message);
+      const roomName = state.rooms.shards[shard]!;
+      const room = this.io.local.to(roomName);
+      for (const message of messages) {
+        const readers = this.#backpressure.screen(roomName, message);
+        if (readers === 0) continue;
+        room.emit("patch", message);
+        this.#metrics.patchesSent.inc(readers);
+        this.#metrics.bytesSent.inc(readers * encodedBytes(message));
+      }
       state.outgoing = shard + 1 < SHARDS ? { messages, shard: shard + 1 } : undefined;
       // At least one shard per slice, so that even a starved process makes progress.
       if ((state.outgoing || state.queued.length > 0) && performance.now() - sliceStart >= SLICE_MS) {
@@ -267,24 +299,62 @@ export class StoryHub {
     // From here on nothing awaits: the state sent and the room join happen before any later fan-out.
     this.#freshest(loaded);
     const state = this.#stories.get(storyId)!;
-    socket.join([state.rooms.story, state.rooms.shards[state.nextShard]!]);
-    state.nextShard = (state.nextShard + 1) % SHARDS;
+    socket.join([state.rooms.story, state.rooms.shards[this.#shardOf(socket, state) ?? this.#nextShard(state)]!]);
     // A reader gets what the story's readers here were sent; versions still queued reach it with theirs.
     const current = state.sent;
-    if (version !== undefined && version >= current.version && version <= state.latest.version) return version;
+    if (version !== undefined && version >= current.version && version <= state.latest.version) {
+      this.#backpressure.joined(socket, storyId, version);
+      return version;
+    }
     const ops = base && base.version === version ? diffSnapshots(base, current) : undefined;
     if (base && ops && JSON.stringify(ops).length < JSON.stringify(current).length) {
-      socket.emit("patch", { storyId, from: base.version, to: current.version, ops });
+      const patch = encodeOnce({ storyId, from: base.version, to: current.version, ops });
+      socket.emit("patch", patch);
+      this.#sentAlone("patch", patch);
     } else {
       if (state.snapshotMessage?.snapshot !== current) state.snapshotMessage = encodeOnce({ storyId, snapshot: current });
       socket.emit("snapshot", state.snapshotMessage);
+      this.#sentAlone("snapshot", state.snapshotMessage);
     }
+    this.#backpressure.joined(socket, storyId, current.version);
     return current.version;
   }
 
   unsubscribe(socket: LiveSocket, storyId: string): void {
     socket.leave(roomOf(storyId));
     for (let shard = 0; shard < SHARDS; shard++) socket.leave(shardRoom(storyId, shard));
+    this.#backpressure.left(socket, storyId);
+  }
+
+  /** The shard room a reader of the story is already in: a subscribe again keeps it there, or it would get every patch twice. */
+  #shardOf(socket: LiveSocket, state: StoryState): number | undefined {
+    for (let shard = 0; shard < SHARDS; shard++) if (socket.rooms.has(state.rooms.shards[shard]!)) return shard;
+    return undefined;
+  }
+
+  #nextShard(state: StoryState): number {
+    const shard = state.nextShard;
+    state.nextShard = (shard + 1) % SHARDS;
+    return shard;
+  }
+
+  /** Counts a message sent to one subscriber (the encoder has just sized it). */
+  #sentAlone(kind: "patch" | "snapshot", message: object): void {
+    this.#metrics.subscribeSends.inc({ kind });
+    if (kind === "patch") this.#metrics.patchesSent.inc();
+    this.#metrics.bytesSent.inc(encodedBytes(message));
+  }
+
+  /**
+   * A reader that was passed by has drained: the same catch-up as a subscribe with the version it
+   * has (one patch, or the snapshot when smaller), unless it subscribed or unsubscribed meanwhile.
+   * Should that fail, closing its transport makes it reconnect and catch up by itself.
+   */
+  #rejoin(socket: LiveSocket, storyId: string, version: number): void {
+    this.subscribe(socket, storyId, version, () => this.#backpressure.awaits(socket, storyId, version)).catch((error: unknown) => {
+      this.log.warn({ err: error, storyId, socketId: socket.id }, "catch-up after a drain failed");
+      disconnectNow(socket);
+    });
   }
 
   /**

@@ -6,6 +6,7 @@ import { io as connect, type Socket } from "socket.io-client";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol.js";
 import { createApp, type App } from "../app.js";
 import type { RedisClient } from "../live/cluster.js";
+import type { QueueLimits } from "../live/backpressure.js";
 import { loadConfig } from "../config.js";
 import { ClientBuild } from "../pages/client-build.js";
 import { SqliteStore } from "../store/sqlite-store.js";
@@ -24,7 +25,7 @@ export interface TestServer {
 
 /** A real server on 127.0.0.1 with a real SQLite file in a fresh temp dir; with `redis`, one node of several. */
 export async function startServer(
-  options: { dataDir?: string; pages?: boolean; port?: number; env?: Record<string, string>; redis?: RedisClient } = {},
+  options: { dataDir?: string; pages?: boolean; port?: number; env?: Record<string, string>; redis?: RedisClient; queueLimits?: QueueLimits } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "live-ticker-test-"));
   const config = loadConfig({ PORT: String(options.port ?? 0), DATA_DIR: dataDir, TICKER_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "silent", ...options.env });
@@ -32,6 +33,7 @@ export async function startServer(
     log: pino({ level: "silent" }),
     ...(options.pages ? { clientBuild: await ClientBuild.load() } : {}),
     ...(options.redis ? { redis: options.redis } : {}),
+    ...(options.queueLimits ? { queueLimits: options.queueLimits } : {}),
   });
   const port = await app.listen();
   const url = `http://127.0.0.1:${port}`;

@@ -248,6 +248,18 @@ describe("subscription bookkeeping under parallel events", () => {
     expect(acks.filter((a) => !a.ok).map((a) => !a.ok && a.error.code)).toEqual(Array(5).fill("too_many_subscriptions"));
   });
 
+  it("keeps a reader that subscribes again in its shard room, so that it gets each patch once", async () => {
+    await server.api("/api/stories", { body: { id: "again", title: "Again" } });
+    const socket = server.socket();
+    const got: number[] = [];
+    socket.on("patch", (patch) => got.push(patch.to));
+    for (let n = 0; n < 3; n++) expect(await socket.emitWithAck("subscribe", { storyId: "again", version: 1 })).toEqual({ ok: true, version: 1 });
+    await server.api("/api/stories/again/entries", { body: { body: "Once" } });
+    await until(() => got.length > 0, "the patch");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got).toEqual([2]);
+  });
+
   it("tells a newer client its protocol is unsupported even when the rest of its payload is new too", async () => {
     const socket = server.socket();
     const ack = await socket.emitWithAck("subscribe", { storyId: "x", protocol: 2, since: "abc" } as never);

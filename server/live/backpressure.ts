@@ -1,0 +1,222 @@
+import type { EventEmitter } from "node:events";
+import type { Logger } from "pino";
+import type { PatchMessage } from "../../shared/protocol.js";
+import type { Metrics } from "../metrics.js";
+import type { LiveServer, LiveSocket } from "./story-hub.js";
+
+/**
+ * Bytes a reader's outgoing queue may hold before fan-outs pass it by: hundreds of patches or a
+ * few snapshots of a big story. A reader on a working connection empties far less than that
+ * between two versions; one that holds more is asleep, stalled or on a very slow link.
+ */
+export const SOCKET_QUEUE_LIMIT = 1024 * 1024;
+/**
+ * Bytes the queues of all readers on this node may hold together (each socket's counted in full,
+ * though a broadcast's text is shared). Past it the laggiest readers are disconnected, which frees
+ * their queues at once; they reconnect and catch up like any reconnecting reader.
+ */
+export const TOTAL_QUEUE_LIMIT = 256 * 1024 * 1024;
+
+export interface QueueLimits {
+  socketBytes: number;
+  totalBytes: number;
+}
+
+/**
+ * What is read of engine.io's Socket (`socket.conn`), whose typings keep these private. Packets wait
+ * in `writeBuffer` while the transport is busy with the previous batch: under the websocket
+ * transport that batch sits in `ws`, whose `bufferedAmount` counts what the TCP socket has not taken.
+ */
+interface Connection extends EventEmitter {
+  readonly writeBuffer: ReadonlyArray<{ readonly data?: { readonly length: number } }>;
+  readonly transport: EventEmitter & { readonly name: string; readonly socket?: { readonly bufferedAmount: number; terminate(): void } };
+  close(discard?: boolean): void;
+}
+
+const connectionOf = (socket: LiveSocket) => socket.conn as unknown as Connection;
+
+/**
+ * What was counted of each write buffer: engine.io only appends to one and swaps in a new array
+ * when it flushes, so a queue that stays behind is not summed again at every fan-out.
+ */
+const tallies = new WeakMap<object, { packets: number; bytes: number }>();
+
+/** Bytes waiting for `conn` (characters of its text packets, which are JSON: bytes, near enough). */
+function queuedBytes(conn: Connection): number {
+  const buffer = conn.writeBuffer;
+  let tally = tallies.get(buffer);
+  if (!tally) tallies.set(buffer, (tally = { packets: 0, bytes: 0 }));
+  for (; tally.packets < buffer.length; tally.packets++) tally.bytes += 1 + (buffer[tally.packets]!.data?.length ?? 0);
+  const inTransport = conn.transport.name === "websocket" ? (conn.transport.socket?.bufferedAmount ?? 0) : 0;
+  return tally.bytes + inTransport;
+}
+
+/** A reader set aside: the version it has of each story it is behind on, and how it is watched until it drains. */
+interface Behind {
+  versions: Map<string, number>;
+  unwatch?: () => void;
+}
+
+/**
+ * Per-socket backpressure for the hub's fan-outs, so that slow and dead readers never slow the
+ * rest nor fill the memory. Before a patch goes to a shard room, each socket in it whose queue is
+ * past the bound is taken out of the room (it stays in the story's room: it still follows) and
+ * remembered with the version it has. When its transport has written out all but a quarter of
+ * the bound (hysteresis, so that a reader near the bound does not flap), the hub brings it level
+ * with one catch-up and puts it back in a shard room (`onDrained`).
+ */
+export class Backpressure {
+  /** The version each reader had of each story when it (re)joined the story's broadcasts. */
+  readonly #joined = new WeakMap<LiveSocket, Map<string, number>>();
+  readonly #behind = new Map<LiveSocket, Behind>();
+  /** Sockets last seen with something queued, and how much. */
+  readonly #lagging = new Map<LiveSocket, number>();
+  #queued = 0;
+
+  constructor(
+    private readonly io: LiveServer,
+    private readonly limits: QueueLimits,
+    private readonly onDrained: (socket: LiveSocket, storyId: string, version: number) => void,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    io.on("connection", (socket) => socket.once("disconnect", () => this.#forget(socket)));
+  }
+
+  /** Bytes queued for the lagging sockets, as last measured. */
+  get queued(): number {
+    return this.#queued;
+  }
+
+  /** `socket` now has `version` of the story and is in one of its shard rooms. */
+  joined(socket: LiveSocket, storyId: string, version: number): void {
+    let versions = this.#joined.get(socket);
+    if (!versions) this.#joined.set(socket, (versions = new Map()));
+    versions.set(storyId, version);
+    this.#caughtUp(socket, storyId);
+  }
+
+  left(socket: LiveSocket, storyId: string): void {
+    this.#joined.get(socket)?.delete(storyId);
+    this.#caughtUp(socket, storyId);
+  }
+
+  /** Whether `socket` still waits to be brought level with the story from `version` (no unsubscribe or subscribe came first). */
+  awaits(socket: LiveSocket, storyId: string, version: number): boolean {
+    return socket.connected && this.#behind.get(socket)?.versions.get(storyId) === version;
+  }
+
+  /**
+   * Called before `message` goes to the shard `room`: takes out the sockets that are behind and
+   * returns how many remain to receive it. Each is measured here, so the total held for all
+   * sockets is known at every fan-out; past the cap the laggiest are disconnected.
+   */
+  screen(room: string, message: PatchMessage): number {
+    const members = this.io.sockets.adapter.rooms.get(room);
+    if (!members) return 0;
+    const behind: LiveSocket[] = [];
+    for (const id of members) {
+      const socket = this.io.sockets.sockets.get(id);
+      if (socket && this.#measure(socket) > this.limits.socketBytes) behind.push(socket);
+    }
+    for (const socket of behind) this.#setAside(socket, room, message);
+    if (this.#queued > this.limits.totalBytes) this.#shed();
+    return members.size;
+  }
+
+  #measure(socket: LiveSocket): number {
+    const bytes = queuedBytes(connectionOf(socket));
+    this.#queued += bytes - (this.#lagging.get(socket) ?? 0);
+    if (bytes > 0) this.#lagging.set(socket, bytes);
+    else this.#lagging.delete(socket);
+    return bytes;
+  }
+
+  /**
+   * The socket has been sent every patch up to `message.from`, unless it joined while `message`
+   * was going out, in which case it was given a later version: the larger of the two is what it has.
+   */
+  #setAside(socket: LiveSocket, room: string, message: PatchMessage): void {
+    socket.leave(room);
+    const version = Math.max(this.#joined.get(socket)?.get(message.storyId) ?? 0, message.from);
+    let behind = this.#behind.get(socket);
+    if (!behind) this.#behind.set(socket, (behind = { versions: new Map() }));
+    behind.unwatch ??= this.#watch(socket);
+    behind.versions.set(message.storyId, version);
+    this.metrics.readersBehind.inc();
+  }
+
+  /**
+   * Waits for the socket's queue to go down: its transport says "drain" each time it has written a
+   * batch out (the websocket transport when the TCP socket took the batch's last frame, polling
+   * when a poll's answer went out). The transport changes when a polling client upgrades.
+   */
+  #watch(socket: LiveSocket): () => void {
+    const conn = connectionOf(socket);
+    let transport = conn.transport;
+    const check = () => {
+      if (this.#measure(socket) <= this.limits.socketBytes / 4) this.#drained(socket);
+    };
+    const upgraded = () => {
+      transport.off("drain", check);
+      transport = conn.transport;
+      transport.on("drain", check);
+      check();
+    };
+    transport.on("drain", check);
+    conn.on("upgrade", upgraded);
+    return () => {
+      transport.off("drain", check);
+      conn.off("upgrade", upgraded);
+    };
+  }
+
+  /** The versions stay recorded until the hub's catch-up joins (or a subscribe or unsubscribe overtakes it). */
+  #drained(socket: LiveSocket): void {
+    const behind = this.#behind.get(socket);
+    if (!behind) return;
+    behind.unwatch?.();
+    delete behind.unwatch;
+    for (const [storyId, version] of behind.versions) this.onDrained(socket, storyId, version);
+  }
+
+  #caughtUp(socket: LiveSocket, storyId: string): void {
+    const behind = this.#behind.get(socket);
+    if (!behind?.versions.delete(storyId) || behind.versions.size > 0) return;
+    behind.unwatch?.();
+    this.#behind.delete(socket);
+  }
+
+  /** Over the cap: look again at every lagging queue (some have drained since), then disconnect the largest until under it. */
+  #shed(): void {
+    for (const socket of [...this.#lagging.keys()]) this.#measure(socket);
+    const laggiest = [...this.#lagging].sort((a, b) => b[1] - a[1]);
+    for (const [socket, bytes] of laggiest) {
+      if (this.#queued <= this.limits.totalBytes) return;
+      this.#forget(socket);
+      this.metrics.readersDropped.inc();
+      this.log.warn({ socketId: socket.id, queuedBytes: bytes, totalQueuedBytes: this.#queued }, "disconnected a reader: outgoing queues past the memory cap");
+      disconnectNow(socket);
+    }
+  }
+
+  #forget(socket: LiveSocket): void {
+    this.#behind.get(socket)?.unwatch?.();
+    this.#behind.delete(socket);
+    this.#queued -= this.#lagging.get(socket) ?? 0;
+    this.#lagging.delete(socket);
+  }
+}
+
+/**
+ * Closes the connection without waiting for its queue to go out: engine.io's close discards the
+ * queue (and disconnects the socket there and then), and the TCP socket under a WebSocket is
+ * destroyed rather than given 30 s to answer a close frame stuck behind everything else. The
+ * client sees its transport close, so it reconnects and catches up from its version.
+ */
+export function disconnectNow(socket: LiveSocket): void {
+  const conn = connectionOf(socket);
+  const ws = conn.transport.name === "websocket" ? conn.transport.socket : undefined;
+  conn.close(true);
+  ws?.terminate();
+}

@@ -1,0 +1,123 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { SharedEvent } from "./live/shared-encoding.js";
+
+/** What the gauges read when Prometheus scrapes: this node's state at that moment, nothing kept. */
+export interface MetricSources {
+  /** Socket.IO connections on this node. */
+  sockets(): number;
+  /** Readers per story, for the stories that have readers on this node. */
+  audiences(): Iterable<readonly [storyId: string, readers: number]>;
+  /** Bytes queued for sockets that are behind or lagging (see live/backpressure.ts). */
+  queuedBytes(): number;
+}
+
+/**
+ * The process's own metrics (CPU, memory, event-loop lag, GC, handles) in one registry per process:
+ * prom-client samples them with timers and observers, which several apps in one process (tests,
+ * the bench) must not multiply.
+ */
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/**
+ * One app's metrics, in a registry of its own (never prom-client's global one), so that several
+ * apps in one process count apart. `text()` is what `GET /metrics` answers.
+ */
+export class Metrics {
+  readonly #registry = new Registry();
+  readonly #scraped: Registry;
+
+  readonly patchesSent = new Counter({
+    name: "live_ticker_patches_sent_total",
+    help: "Patch messages sent to readers, counted once per socket they went to.",
+    registers: [this.#registry],
+  });
+  readonly bytesSent = new Counter({
+    name: "live_ticker_sent_bytes_total",
+    help: "Bytes of patch and snapshot messages sent to readers (encoded Socket.IO packet size times the sockets it went to).",
+    registers: [this.#registry],
+  });
+  readonly subscribeSends = new Counter({
+    name: "live_ticker_subscribe_sends_total",
+    help: "What subscribers were sent to bring them level: kind=patch (one catch-up patch) or kind=snapshot.",
+    labelNames: ["kind"] as const,
+    registers: [this.#registry],
+  });
+  readonly serializations = new Counter({
+    name: "live_ticker_serializations_total",
+    help: "Messages turned into JSON, by event; each is serialized once however many readers it goes to.",
+    labelNames: ["event"] as const,
+    registers: [this.#registry],
+  });
+  readonly writeDuration = new Histogram({
+    name: "live_ticker_write_duration_seconds",
+    help: "Time from request to answer of acknowledged story writes (POST, PATCH, DELETE under /api/stories).",
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.#registry],
+  });
+  readonly rejected = new Counter({
+    name: "live_ticker_rejected_total",
+    help: "Requests and socket events answered with an error, by error code and by where they came from (via=http or socket).",
+    labelNames: ["code", "via"] as const,
+    registers: [this.#registry],
+  });
+  readonly readersBehind = new Counter({
+    name: "live_ticker_readers_behind_total",
+    help: "Times a reader was set aside on a story (passed by its fan-outs until it drained) because its outgoing queue passed the per-socket bound.",
+    registers: [this.#registry],
+  });
+  readonly readersDropped = new Counter({
+    name: "live_ticker_readers_dropped_total",
+    help: "Readers disconnected because the outgoing queues of all sockets together passed the memory cap.",
+    registers: [this.#registry],
+  });
+
+  constructor(sources: MetricSources) {
+    new Gauge({
+      name: "live_ticker_connected_sockets",
+      help: "Socket.IO connections on this node.",
+      registers: [this.#registry],
+      collect() {
+        this.set(sources.sockets());
+      },
+    });
+    new Gauge({
+      name: "live_ticker_subscriptions",
+      help: "Readers following each story on this node (only stories with readers here).",
+      labelNames: ["storyId"] as const,
+      registers: [this.#registry],
+      collect() {
+        // Rebuilt at every scrape, so a story whose readers have left disappears from the series.
+        this.reset();
+        for (const [storyId, readers] of sources.audiences()) this.set({ storyId }, readers);
+      },
+    });
+    new Gauge({
+      name: "live_ticker_queued_bytes",
+      help: "Bytes waiting in the outgoing queues of lagging sockets on this node.",
+      registers: [this.#registry],
+      collect() {
+        this.set(sources.queuedBytes());
+      },
+    });
+    this.#scraped = Registry.merge([processMetrics(), this.#registry]);
+  }
+
+  /** The hook for the Socket.IO encoder (live/shared-encoding.ts). */
+  readonly serialized = (event: SharedEvent): void => this.serializations.inc({ event });
+
+  get contentType(): string {
+    return this.#scraped.contentType;
+  }
+
+  /** Prometheus text exposition format: this app's metrics and the process's. */
+  text(): Promise<string> {
+    return this.#scraped.metrics();
+  }
+}

@@ -5,7 +5,7 @@ import { StoryFollower } from "../../shared/follower.js";
 import { followStory } from "../../client/lib/live-client.js";
 import { LeanSocket } from "../../bench/load/lean-socket.js";
 import type { Metrics } from "../metrics.js";
-import { startServer, type TestServer } from "./harness.js";
+import { startServer, UNTHROTTLED, type TestServer } from "./harness.js";
 
 /** Resolves when `check` holds, polling; fails with `what` after `ms`. */
 async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
@@ -61,7 +61,7 @@ describe("backpressure on readers' outgoing queues", () => {
   const latest = async (id: string) => (await (await server.api(`/api/stories/${id}`)).json()) as Snapshot;
 
   it("sets a reader aside on every story it lags on, brings it level on each once it drains, and drops the catch-up of a story it left", async () => {
-    server = await startServer({ queueLimits: { socketBytes: 256 * KiB, totalBytes: 256 * MiB } });
+    server = await startServer({ queueLimits: { socketBytes: 256 * KiB, totalBytes: 256 * MiB }, env: UNTHROTTLED });
     const edits = { one: await story("one"), two: await story("two"), three: await story("three") };
     const slow = rawReader(server);
     leans.push(slow.lean);
@@ -98,7 +98,7 @@ describe("backpressure on readers' outgoing queues", () => {
 
   it("disconnects the laggiest readers when all queues together pass the memory cap, and no one else", async () => {
     // Each socket may queue 64 MiB, all together 1 MiB: the cap acts first.
-    server = await startServer({ queueLimits: { socketBytes: 64 * MiB, totalBytes: 1 * MiB } });
+    server = await startServer({ queueLimits: { socketBytes: 64 * MiB, totalBytes: 1 * MiB }, env: UNTHROTTLED });
     const edit = await story("capped");
     const first = rawReader(server);
     const second = rawReader(server);

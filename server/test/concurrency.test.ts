@@ -10,7 +10,7 @@ import { createApp, type App } from "../app.js";
 import { loadConfig } from "../config.js";
 import { SqliteStore } from "../store/sqlite-store.js";
 import { startChild, stopChild } from "./child-server.js";
-import { startServer, TOKEN, type TestServer } from "./harness.js";
+import { startServer, TOKEN, UNTHROTTLED, type TestServer } from "./harness.js";
 
 /**
  * Concurrency (DESIGN.md §3: "versions of a story are gap-free and strictly increasing, also under
@@ -35,8 +35,6 @@ function tempDir(): string {
   return dir;
 }
 
-/** Twenty writers share the admin token: the per-account write limit is not what these tests are about. */
-const UNTHROTTLED = { WRITES_PER_MINUTE: "1000000" };
 
 async function harness(dataDir?: string): Promise<TestServer> {
   const server = await startServer({ env: UNTHROTTLED, ...(dataDir ? { dataDir } : {}) });

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { EntryResponse, HistoryResponse } from "../../shared/api.js";
 import type { Snapshot } from "../../shared/story.js";
 import { children, startChild, stopChild } from "./child-server.js";
-import { TOKEN } from "./harness.js";
+import { TOKEN, UNTHROTTLED } from "./harness.js";
 
 /**
  * Durability (DESIGN.md §3: "A write is acknowledged only after it is durable and its version is
@@ -44,13 +44,11 @@ function request(base: string, path: string, init: { method?: string; body?: unk
   });
 }
 
-/** This suite is about volume, not the write limit (tested in hostile-input.test.ts). */
-const UNTHROTTLED = { env: { WRITES_PER_MINUTE: "1000000" } };
 
 describe("durability", () => {
   it("keeps every acknowledged write, gap-free, across a SIGKILL", { timeout: 60_000 }, async () => {
     // ---- first life: create the story, stream writes, kill -9 mid-stream ----
-    const first = await startChild(dataDir, UNTHROTTLED);
+    const first = await startChild(dataDir, { env: UNTHROTTLED });
     const created = await request(first.url, "/api/stories", { body: { id: STORY, title: "Durability under SIGKILL" } });
     expect(created.status, first.output()).toBe(201);
     expect(((await created.json()) as Snapshot).version).toBe(1);
@@ -109,7 +107,7 @@ describe("durability", () => {
     const lastAck = acks.find((a) => a.version === maxAcked)!;
 
     // ---- second life: same DATA_DIR ----
-    const second = await startChild(dataDir, UNTHROTTLED);
+    const second = await startChild(dataDir, { env: UNTHROTTLED });
     try {
       const latestRes = await request(second.url, `/api/stories/${STORY}`);
       expect(latestRes.status, second.output()).toBe(200);

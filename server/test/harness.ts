@@ -13,6 +13,9 @@ import { SqliteStore } from "../store/sqlite-store.js";
 
 export const TOKEN = "test-admin-token-0123456789";
 
+/** For suites about volume (many writes from one account), not about the write limit itself. */
+export const UNTHROTTLED = { WRITES_PER_MINUTE: "1000000" };
+
 export interface TestServer {
   app: App;
   url: string;

@@ -7,7 +7,7 @@ import type { EntryResponse } from "../../shared/api.js";
 import type { Snapshot } from "../../shared/story.js";
 import { LeanSocket } from "../../bench/load/lean-socket.js";
 import { children, startChild, stopChild } from "./child-server.js";
-import { TOKEN } from "./harness.js";
+import { TOKEN, UNTHROTTLED } from "./harness.js";
 import { scrape } from "./scrape.js";
 
 /** Resolves when `check` holds, polling; fails with `what` after `ms`. */
@@ -42,7 +42,7 @@ describe("SIGTERM on a single node", () => {
   });
 
   it("stops accepting, answers the write under way, drops a reader that stopped reading without waiting on it, and exits 0", { timeout: 120_000 }, async () => {
-    const server = await startChild(dataDir);
+    const server = await startChild(dataDir, { env: UNTHROTTLED });
     const post = async (path: string, body: unknown) => {
       const res = await fetch(server.url + path, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) });
       expect(res.status).toBe(201);
@@ -85,7 +85,7 @@ describe("SIGTERM on a single node", () => {
     stalled.close();
 
     // The write answered during the shutdown is in the store.
-    const again = await startChild(dataDir);
+    const again = await startChild(dataDir, { env: UNTHROTTLED });
     const stored = (await (await fetch(`${again.url}/api/stories/closing`)).json()) as Snapshot;
     expect(stored.version).toBe(version);
     expect(stored.entries[entry.id]).toEqual(entry);

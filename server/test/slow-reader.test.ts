@@ -8,7 +8,7 @@ import { StoryFollower } from "../../shared/follower.js";
 import { connectLive, followStory, type LiveSocket } from "../../client/lib/live-client.js";
 import { LeanSocket } from "../../bench/load/lean-socket.js";
 import { children, startChild, stopChild } from "./child-server.js";
-import { TOKEN } from "./harness.js";
+import { TOKEN, UNTHROTTLED } from "./harness.js";
 import { scrape } from "./scrape.js";
 
 /** Resolves when `check` holds, polling; fails with `what` after `ms`. */
@@ -55,7 +55,7 @@ describe("readers that stop reading", () => {
     async () => {
       // A heap cap makes V8 collect the writes' garbage instead of growing into the machine's memory,
       // which would hide the queues; they are mostly Buffers (WebSocket frames), outside the heap and its cap.
-      const server = await startChild(dataDir, { env: { NODE_OPTIONS: "--max-old-space-size=128" } });
+      const server = await startChild(dataDir, { env: { ...UNTHROTTLED, NODE_OPTIONS: "--max-old-space-size=128" } });
       const pid = server.process.pid!;
       const api = (path: string, method: string, body: unknown) =>
         fetch(server.url + path, { method, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) });

@@ -27,7 +27,8 @@ describe("npm run bench -- --quick", () => {
     expect([...scenarios].sort()).toEqual(["1", "2", "3", "4", "5", "6", "7"]);
     for (const row of results.rows) {
       expect(Number.isFinite(row.ticker), `${row.scenario} ${row.figure}`).toBe(true);
-      if (row.baseline !== undefined) expect(Number.isFinite(row.ratio), `${row.scenario} ${row.figure} ratio`).toBe(true);
+      // At a quick run's 50 readers a baseline's RSS can move by nothing (it grows in whole pages): no ratio then.
+      if (row.baseline !== undefined && row.baseline !== 0) expect(Number.isFinite(row.ratio), `${row.scenario} ${row.figure} ratio`).toBe(true);
     }
     // Every audience reports fan-out against raw ws and the serialization counter.
     for (const n of ["50", "5×10"]) {

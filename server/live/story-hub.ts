@@ -52,8 +52,8 @@ interface StoryState {
   outgoing?: { messages: PatchMessage[]; shard: number };
   /** A fan-out has handed the event loop back and will go on shortly. */
   paused: boolean;
-  /** `sent` as a snapshot message, serialized once however many readers join. */
-  snapshotMessage?: SnapshotMessage;
+  /** `sent` as a snapshot message and the length of its JSON (see #snapshotOf). */
+  snapshotMessage?: { message: SnapshotMessage; jsonLength: number };
   /** The shard room the next joining reader goes to. */
   nextShard: number;
   /** The story's room and its shard rooms, named once: every reader's room list shares these strings. */
@@ -307,23 +307,39 @@ export class StoryHub {
       return version;
     }
     const ops = base && base.version === version ? diffSnapshots(base, current) : undefined;
-    if (base && ops && JSON.stringify(ops).length < JSON.stringify(current).length) {
+    const sent = this.#snapshotOf(state);
+    if (base && ops && JSON.stringify(ops).length < sent.jsonLength) {
       const patch = encodeOnce({ storyId, from: base.version, to: current.version, ops });
       socket.emit("patch", patch);
       this.#sentAlone("patch", patch);
     } else {
-      if (state.snapshotMessage?.snapshot !== current) state.snapshotMessage = encodeOnce({ storyId, snapshot: current });
-      socket.emit("snapshot", state.snapshotMessage);
-      this.#sentAlone("snapshot", state.snapshotMessage);
+      socket.emit("snapshot", sent.message);
+      this.#sentAlone("snapshot", sent.message);
     }
     this.#backpressure.joined(socket, storyId, current.version);
     return current.version;
   }
 
   unsubscribe(socket: LiveSocket, storyId: string): void {
-    socket.leave(roomOf(storyId));
-    for (let shard = 0; shard < SHARDS; shard++) socket.leave(shardRoom(storyId, shard));
+    // A followed story is never evicted, so a reader of it finds its rooms here.
+    const state = this.#stories.get(storyId);
+    if (state) {
+      socket.leave(state.rooms.story);
+      const shard = this.#shardOf(socket, state);
+      if (shard !== undefined) socket.leave(state.rooms.shards[shard]!);
+    }
     this.#backpressure.left(socket, storyId);
+  }
+
+  /**
+   * `sent` as a snapshot message, and its JSON's length (what a catch-up patch must beat), both
+   * worked out once per version however many readers join or catch up.
+   */
+  #snapshotOf(state: StoryState): { message: SnapshotMessage; jsonLength: number } {
+    if (state.snapshotMessage?.message.snapshot !== state.sent) {
+      state.snapshotMessage = { message: encodeOnce({ storyId: state.sent.id, snapshot: state.sent }), jsonLength: JSON.stringify(state.sent).length };
+    }
+    return state.snapshotMessage;
   }
 
   /** The shard room a reader of the story is already in: a subscribe again keeps it there, or it would get every patch twice. */

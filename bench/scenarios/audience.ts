@@ -65,30 +65,33 @@ export async function measureAudience(audience: Audience, settings: AudienceSett
     const cpu = { ticker: [] as number[], raw: [] as number[], naive: [] as number[] };
     const cpuOf = (target: Target) => running[target].server.call<number>("cpu");
     const bytes = { ticker: [] as number[], naive: [] as number[] };
+    /** One update on `target`: `send` starts it for every story at once; the readers' delays and the server's CPU are recorded. */
+    const update = async <T>(target: Target, send: (storyId: string, index: number) => Promise<T>, keysOf: (results: T[]) => string[]) => {
+      const cpuBefore = await cpuOf(target);
+      const sent = await timed(stories, send);
+      const keys = keysOf(sent.results);
+      const received = await arrivals(running[target], keys, audience.perStory);
+      cpu[target].push((await cpuOf(target)) - cpuBefore);
+      fanout[target].push(latencies(received, keys, sent.started));
+      return { keys, versions: sent.results, received };
+    };
     for (let round = 0; round < settings.rounds; round++) {
-      let cpuBefore = await cpuOf("ticker");
-      const versions = await timed(stories, (storyId) => desk.postEntry(storyId).then((r) => r.version));
-      const keys = stories.map((storyId, i) => `${storyId}@${versions.results[i]}`);
-      const ticker = await arrivals(running.ticker, keys, audience.perStory);
-      cpu.ticker.push((await cpuOf("ticker")) - cpuBefore);
-      fanout.ticker.push(latencies(ticker, keys, versions.started));
-      bytes.ticker.push(ticker.wireBytes[keys[0]!]!);
+      const ticker = await update(
+        "ticker",
+        (storyId) => desk.postEntry(storyId).then((r) => r.version),
+        (versions) => stories.map((storyId, i) => `${storyId}@${versions[i]}`),
+      );
+      const { keys, versions } = ticker;
+      bytes.ticker.push(ticker.received.wireBytes[keys[0]!]!);
 
       const patches = await Promise.all(
-        stories.map(async (storyId, i) => eventPacket("patch", await desk.get(`/api/stories/${storyId}/patch?from=${versions.results[i]! - 1}&to=${versions.results[i]}`))),
+        stories.map(async (storyId, i) => eventPacket("patch", await desk.get(`/api/stories/${storyId}/patch?from=${versions[i]! - 1}&to=${versions[i]}`))),
       );
-      cpuBefore = await cpuOf("raw");
-      const raw = await timed(stories, (storyId, i) => triggerBroadcast(running.raw.url, storyId, patches[i]!));
-      fanout.raw.push(latencies(await arrivals(running.raw, keys, audience.perStory), keys, raw.started));
-      cpu.raw.push((await cpuOf("raw")) - cpuBefore);
+      await update("raw", (storyId, i) => triggerBroadcast(running.raw.url, storyId, patches[i]!), () => keys);
 
-      const snapshots = await Promise.all(stories.map(async (storyId, i) => JSON.stringify(await desk.get(`/api/stories/${storyId}?version=${versions.results[i]}`))));
-      cpuBefore = await cpuOf("naive");
-      const naive = await timed(stories, (storyId, i) => triggerBroadcast(running.naive.url, storyId, snapshots[i]!));
-      const naiveArrivals = await arrivals(running.naive, keys, audience.perStory);
-      cpu.naive.push((await cpuOf("naive")) - cpuBefore);
-      fanout.naive.push(latencies(naiveArrivals, keys, naive.started));
-      bytes.naive.push(naiveArrivals.wireBytes[keys[0]!]!);
+      const snapshots = await Promise.all(stories.map(async (storyId, i) => JSON.stringify(await desk.get(`/api/stories/${storyId}?version=${versions[i]}`))));
+      const naive = await update("naive", (storyId, i) => triggerBroadcast(running.naive.url, storyId, snapshots[i]!), () => keys);
+      bytes.naive.push(naive.received.wireBytes[keys[0]!]!);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
 

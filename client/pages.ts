@@ -3,15 +3,23 @@ import type { EmbedLayout } from "../shared/embed-snippet.js";
 import type { Snapshot, StorySummary } from "../shared/story.js";
 
 /**
+ * The page's language (BCP 47), when a page names one: the server writes it as `<html lang>` and
+ * the page's times are written in it; absent, both are DEFAULT_LANGUAGE (shared/language.ts).
+ */
+interface Language {
+  lang?: string;
+}
+
+/**
  * The props of each page's root component: what the server renders with and embeds in the page,
  * and what the browser hydrates with, so both produce the same markup.
  */
 export interface PageProps {
-  live: { snapshot: Snapshot; renderedAt: string };
-  ticker: { snapshot: Snapshot; renderedAt: string; maxItems?: number; linkBase?: string };
-  history: { story: Snapshot; versions: HistoryItem[]; renderedAt: string };
-  list: { stories: StorySummary[]; renderedAt: string; notice?: string };
-  embed: { snapshot: Snapshot; renderedAt: string; layout: EmbedLayout; maxItems: number; linkBase: string };
+  live: { snapshot: Snapshot; renderedAt: string } & Language;
+  ticker: { snapshot: Snapshot; renderedAt: string; maxItems?: number; linkBase?: string } & Language;
+  history: { story: Snapshot; versions: HistoryItem[]; renderedAt: string } & Language;
+  list: { stories: StorySummary[]; renderedAt: string; notice?: string } & Language;
+  embed: { snapshot: Snapshot; renderedAt: string; layout: EmbedLayout; maxItems: number; linkBase: string } & Language;
   /** The desk renders in the browser only (no crawlers, and it needs the signed-in user). */
   editor: Record<string, never>;
 }

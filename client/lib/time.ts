@@ -1,12 +1,37 @@
+import { DEFAULT_LANGUAGE } from "../../shared/language.js";
+
 /**
  * Timestamps as readers expect them: relative while recent ("4 min ago"), the time of day later
- * today, the date beyond that; always in the reader's locale and time zone via Intl. `locale` and
- * `timeZone` are parameters so the server can render a neutral first paint (UTC) and tests can pin them.
+ * today, the date beyond that; in the page's language (see `pageLocale`) and the reader's time zone
+ * via Intl. `locale` and `timeZone` are parameters so the server can render a neutral first paint
+ * (UTC) and tests can pin them.
  */
 export interface TimeContext {
   now: number;
   locale?: string | undefined;
   timeZone?: string | undefined;
+}
+
+/**
+ * The locale a page writes its times in: the page's language, never the browser's alone ("Last
+ * updated зараз" inside an English page reads as a bug). A reader who prefers a regional form of
+ * that same language and script gets it (an English page shows a British reader "14:05", an
+ * American "02:05 PM"); anyone else gets the page's language as it stands.
+ */
+export function pageLocale(lang: string, preferred: readonly string[] = []): string {
+  const page = languageAndScript(lang);
+  if (page === undefined) return DEFAULT_LANGUAGE; // Intl would throw on it
+  return preferred.find((tag) => languageAndScript(tag) === page) ?? lang;
+}
+
+/** "en-Latn" for "en-GB"; undefined for a tag Intl cannot read. */
+function languageAndScript(tag: string): string | undefined {
+  try {
+    const locale = new Intl.Locale(tag).maximize();
+    return `${locale.language}-${locale.script}`;
+  } catch {
+    return undefined;
+  }
 }
 
 const MINUTE = 60_000;

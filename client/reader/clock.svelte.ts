@@ -1,15 +1,18 @@
 import { onMount } from "svelte";
-import type { TimeContext } from "../lib/time.js";
+import { DEFAULT_LANGUAGE } from "../../shared/language.js";
+import { pageLocale, type TimeContext } from "../lib/time.js";
 
 /**
- * The time context components format with. Server render and hydration use the render time in
- * UTC, so both produce the same markup; once mounted it switches to the reader's own locale and
- * time zone and ticks, so "2 min ago" stays true.
+ * The time context components format with, in the page's language `lang`. Server render and
+ * hydration use the render time in UTC, so both produce the same markup; once mounted it switches
+ * to the reader's time zone (and regional form of the page's language, see `pageLocale`) and ticks,
+ * so "2 min ago" stays true.
  */
-export function readerClock(renderedAt: string, tickMs = 30_000): { readonly current: TimeContext } {
-  let context = $state<TimeContext>({ now: Date.parse(renderedAt), locale: "en-GB", timeZone: "UTC" });
+export function readerClock(renderedAt: string, lang = DEFAULT_LANGUAGE, tickMs = 30_000): { readonly current: TimeContext } {
+  let context = $state<TimeContext>({ now: Date.parse(renderedAt), locale: pageLocale(lang), timeZone: "UTC" });
   onMount(() => {
-    const tick = () => (context = { now: Date.now() });
+    const locale = pageLocale(lang, navigator.languages);
+    const tick = () => (context = { now: Date.now(), locale });
     tick();
     const timer = setInterval(tick, tickMs);
     return () => clearInterval(timer);

@@ -1,3 +1,4 @@
+import { DEFAULT_LANGUAGE } from "../../shared/language.js";
 import type { EntryAssets } from "./client-build.js";
 
 /** Escapes text for HTML content and double-quoted attributes. */
@@ -21,7 +22,8 @@ export interface DocumentParts {
   assets: EntryAssets;
   /** Props the browser hydrates with; omitted for pages without a script. */
   props?: unknown;
-  lang?: string;
+  /** The page's language (BCP 47); DEFAULT_LANGUAGE when absent. */
+  lang?: string | undefined;
   /** Forces the colour theme (the embed's ?theme=); otherwise the reader's system decides. */
   theme?: "light" | "dark";
   /** Inline custom properties on <html>, e.g. an embedder's accent colour (already validated). */
@@ -35,7 +37,7 @@ export const nonceAttribute = (nonce: string) => ` nonce="${escapeHtml(nonce)}"`
 
 /** The HTML document around a server-rendered app. */
 export function htmlDocument(parts: DocumentParts): string {
-  const { title, description, canonicalUrl, head = "", body, assets, props, lang = "en", theme, style, nonce } = parts;
+  const { title, description, canonicalUrl, head = "", body, assets, props, lang = DEFAULT_LANGUAGE, theme, style, nonce } = parts;
   return `<!doctype html>
 <html lang="${escapeHtml(lang)}"${theme ? ` data-theme="${theme}"` : ""}${style ? ` style="${escapeHtml(style)}"` : ""}>
 <head>

@@ -74,6 +74,7 @@ export function embedRoutes(store: Store, build: ClientBuild, config: Config): R
         body: rendered.body,
         assets: build.assets("embed", true),
         props,
+        lang: props.lang,
         ...(theme === "auto" ? {} : { theme }),
         ...(accent ? { style: `--accent: ${accent}; --ticker-accent: ${accent}` } : {}),
         nonce: cspNonce(res),

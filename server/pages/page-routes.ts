@@ -99,6 +99,7 @@ function page<P extends keyof Renderers>(
     body: rendered.body,
     assets: build.assets(name, hydrate),
     ...(hydrate ? { props } : {}),
+    lang: props.lang, // one value for <html lang> and the language the components write times in
     nonce: cspNonce(res),
   });
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { embedSnippet } from "../../shared/embed-snippet.js";
 import type { Snapshot } from "../../shared/story.js";
 import { startServer, type TestServer } from "../../server/test/harness.js";
+import { focusedName, seriousViolations } from "./a11y.js";
 import { browserMissing, launchBrowser, openPage, pageErrors, screenshot } from "./browser.js";
 
 /** A publisher's page on another origin, with the snippet pasted as the desk shows it. */
@@ -110,5 +111,42 @@ describe.skipIf(browserMissing)("the embeddable widget on another site", () => {
       await other.close();
       await restricted.close();
     }
+  });
+
+  it("list layout: a Tab walk meets only links and buttons that say where they go, headline or not", async () => {
+    const created = (await (await server.api("/api/stories", { body: { title: "Obolon fire" } })).json()) as Snapshot;
+    const entries = `/api/stories/${created.id}/entries`;
+    await server.api(entries, { body: { body: "Sirens across the capital.", headline: "Air-raid alert" } });
+    await server.api(entries, { body: { body: "Fire across **four floors** of a high-rise in Obolon." } });
+    await server.api(entries, { body: { body: "Rescuers reached the roof.\n\nTwelve people were [taken to hospital](https://example.org/h)." } });
+    await server.api(entries, { body: { body: "![A burning tower block](https://example.org/fire.png)" } });
+    await server.api(entries, { body: { body: "***" } }); // a rule: no words at all
+    const { context, page } = await openPage(browser, `${server.url}/embed/${created.id}?layout=list`, { viewport: { width: 420, height: 700 } });
+    await page.locator(".embed-list").waitFor();
+
+    const names: string[] = [];
+    for (let step = 0; step < 20; step++) {
+      await page.keyboard.press("Tab");
+      if (await page.evaluate(() => document.activeElement === document.body || document.activeElement === null)) break;
+      const { role, name, html } = await focusedName(page);
+      expect(name.trim(), `${role} ${html}`).not.toBe("");
+      names.push(name);
+    }
+    expect(names).toEqual([
+      expect.stringContaining("Obolon fire"),
+      "Update by Newsroom", // the entry with no words
+      "A burning tower block", // an image's alt text
+      "Rescuers reached the roof.",
+      "taken to hospital",
+      "Fire across four floors of a high-rise in Obolon.",
+      "Air-raid alert",
+      "Open full coverage →",
+    ]);
+    // A one-line body is its own link; it is not said twice.
+    await expect(page.locator(".embed-list li").nth(3).textContent()).resolves.not.toMatch(/Obolon\.[\s\S]*Obolon\./);
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(pageErrors(page)).toEqual([]);
+    await screenshot(page, "embed-list-headlines-and-not");
+    await context.close();
   });
 });

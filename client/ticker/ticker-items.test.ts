@@ -12,6 +12,7 @@ describe("ticker items", () => {
     expect(tickerText(entry("e_a", 1, { headline: "Sirens in Kyiv" }))).toBe("Sirens in Kyiv");
     expect(tickerText(entry("e_a", 1, { body: "\n\n> **Fire** on [four floors](https://x.example) in `Obolon`\nmore" }))).toBe("Fire on four floors in Obolon");
     expect(tickerText(entry("e_a", 1, { body: "word ".repeat(60) }))).toMatch(/^(word ){27}word…$/);
+    expect(tickerText(entry("e_a", 1, { headline: " ", body: "![](https://x.example/a.png)" }))).toBe("Update by Desk"); // never an empty link
   });
 
   it("takes the latest entries newest first, pinned or not", () => {

@@ -12,10 +12,13 @@ export const DEFAULT_CRAWL_SECONDS = 40;
 /** The shortest loop, so a strip with one short item does not race. */
 export const MIN_CRAWL_SECONDS = 8;
 
-/** What the ticker shows for an entry: its headline, or else the start of its body. */
+/**
+ * What the ticker (and the embed's list) shows for an entry, as the text of its link: its headline,
+ * or else the start of its body; never nothing (a body that is only an image or a rule has no words).
+ */
 export function tickerText(entry: Entry): string {
   const headline = entry.headline?.trim();
-  return headline ? headline : plainFirstLine(entry.body, TICKER_TEXT_MAX);
+  return headline || plainFirstLine(entry.body, TICKER_TEXT_MAX) || `Update by ${entry.author.name}`;
 }
 
 /** Newest first by creation time, ties by id; code-point comparisons so server and browser agree. */

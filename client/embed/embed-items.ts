@@ -1,0 +1,14 @@
+import { plainFirstLine } from "../../shared/plain-text.js";
+import type { Entry } from "../../shared/story.js";
+import { tickerText } from "../ticker/ticker-items.js";
+
+/**
+ * Whether the embed's list shows an entry's body under its link. Not when the link already says
+ * all of it: an entry without a headline is linked by its first line (as in the ticker), and a
+ * one-line body with nothing the plain text drops (links, images) would only say it twice.
+ */
+export function bodyAddsToLink(entry: Entry): boolean {
+  if (entry.headline?.trim()) return true;
+  const body = entry.body.trim();
+  return body.includes("\n") || body.includes("](") || plainFirstLine(body, Infinity) !== tickerText(entry);
+}

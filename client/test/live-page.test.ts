@@ -60,22 +60,33 @@ describe.skipIf(browserMissing)("the live page in a real browser", () => {
     await context.close();
   });
 
-  it("holds new updates behind a button while the reader is scrolled down", async () => {
-    const { context, page } = await openPage(browser, `${server.url}/stories/${storyId}`, { viewport: { width: 390, height: 600 } });
+  it.each([
+    ["phone", { width: 390, height: 844 }],
+    ["desktop", { width: 1366, height: 850 }],
+  ])("%s: holds new updates behind a button while the reader is scrolled down, then takes them to the newest", async (device, viewport) => {
+    const { context, page } = await openPage(browser, `${server.url}/stories/${storyId}`, { viewport });
     await page.locator('[data-status="live"]').waitFor();
     await page.evaluate(() => window.scrollTo(0, 1500));
     const before = await page.evaluate(() => window.scrollY);
-    await post("Fire on four floors of a high-rise.", { headline: "Obolon high-rise on fire" });
-    await post("Debris at a shopping centre.", { headline: "Debris at shopping centre" });
+    await post("Fire on four floors of a high-rise.", { headline: `Obolon high-rise on fire (${device})` });
+    const newest = await post("Debris at a shopping centre.", { headline: `Debris at shopping centre (${device})` });
     const button = page.getByRole("button", { name: "2 new updates" });
     await button.waitFor();
     expect(await page.evaluate(() => window.scrollY)).toBe(before); // nothing moved
-    await expect(page.getByRole("heading", { name: "Debris at shopping centre" }).count()).resolves.toBe(0);
-    await screenshot(page, "live-page-new-updates-button");
+    await expect(page.getByRole("heading", { name: `Debris at shopping centre (${device})` }).count()).resolves.toBe(0);
+    await screenshot(page, `live-page-new-updates-button-${device}`);
     await button.click();
-    await page.getByRole("heading", { name: "Debris at shopping centre" }).waitFor();
-    await page.waitForFunction(() => window.scrollY === 0);
+
+    // The newest update is on screen (not the page's top, above the key events) and has focus.
+    const article = page.locator(`#${newest.entry.id}`);
+    await expect.poll(async () => {
+      const box = (await article.boundingBox())!;
+      return box.y >= 0 && box.y + Math.min(box.height, 100) <= viewport.height;
+    }).toBe(true);
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe(newest.entry.id);
+    await expect(article.evaluate((element) => getComputedStyle(element).outlineStyle)).resolves.toBe("solid");
     await expect(button.count()).resolves.toBe(0);
+    await screenshot(page, `live-page-new-updates-revealed-${device}`);
     await context.close();
   });
 
@@ -114,6 +125,71 @@ describe.skipIf(browserMissing)("the live page in a real browser", () => {
       document.dispatchEvent(new Event("visibilitychange"));
     });
     await page.waitForFunction(() => document.title === "Kyiv strikes");
+    await context.close();
+  });
+});
+
+describe.skipIf(browserMissing)("key events on a phone and on a desktop", () => {
+  let server: TestServer;
+  let browser: Browser;
+  let storyId: string;
+  const pinned: string[] = [];
+  const PHONE = { width: 390, height: 844 };
+  const DESKTOP = { width: 1366, height: 850 };
+
+  beforeAll(async () => {
+    server = await startServer({ pages: true });
+    browser = await launchBrowser();
+    storyId = ((await (await server.api("/api/stories", { body: { title: "Kyiv strikes", summary: "Overnight attack on the capital" } })).json()) as Snapshot).id;
+    const long = (what: string) => Array.from({ length: 4 }, (_, n) => `${what}, paragraph ${n + 1}. ${"Officials gave details at a briefing. ".repeat(4)}`).join("\n\n");
+    for (const [headline, kind] of [["Air-raid alert in Kyiv", "breaking"], ["Metro stations open as shelters", "update"], ["Casualty figures corrected", "correction"]]) {
+      const res = await server.api(`/api/stories/${storyId}/entries`, { body: { body: long(headline!), headline, kind, pinned: true } });
+      pinned.push(((await res.json()) as EntryResponse).entry.id);
+    }
+    await server.api(`/api/stories/${storyId}/entries`, { body: { body: long("An update without a headline"), pinned: true } }).then(async (res) => pinned.push(((await res.json()) as EntryResponse).entry.id));
+    for (let n = 1; n <= 5; n++) await server.api(`/api/stories/${storyId}/entries`, { body: { body: `Update number ${n}.`, headline: `Update ${n}` } });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** Where the stream's first update starts, from the top of the page. */
+  const streamStart = (page: import("playwright-core").Page) => page.locator(".stream article.entry").first().evaluate((element) => element.getBoundingClientRect().top + window.scrollY);
+
+  it.each([
+    ["with JavaScript", true],
+    ["without JavaScript", false],
+  ])("phone, %s: one line per key event, so the latest updates start on the first screen", async (_how, javaScriptEnabled) => {
+    const { context, page } = await openPage(browser, `${server.url}/stories/${storyId}`, { viewport: PHONE, javaScriptEnabled });
+    if (javaScriptEnabled) await page.locator('[data-status="live"]').waitFor();
+    expect(await streamStart(page)).toBeLessThan(PHONE.height);
+    const summaries = page.locator(".key-events summary");
+    await expect(summaries.allTextContents()).resolves.toEqual([
+      expect.stringMatching(/Air-raid alert in Kyiv$/), // newest pinned first, like the cards
+      expect.stringMatching(/Metro stations open as shelters$/),
+      expect.stringMatching(/Casualty figures corrected$/),
+      expect.stringMatching(/An update without a headline, paragraph 1\./),
+    ].reverse());
+    await expect(page.locator(`#${pinned[0]} .body`).isVisible()).resolves.toBe(false);
+    await screenshot(page, `live-page-phone-key-events${javaScriptEnabled ? "" : "-no-js"}`);
+
+    // A tap opens one in place; a link to a key event (here from the address bar) opens it too.
+    await summaries.filter({ hasText: "Air-raid alert in Kyiv" }).click();
+    await expect(page.locator(`#${pinned[0]} .body`).isVisible()).resolves.toBe(true);
+    await page.goto(`${server.url}/stories/${storyId}#${pinned[1]}`);
+    await expect(page.locator(`#${pinned[1]} .body`).isVisible()).resolves.toBe(true);
+    expect(pageErrors(page)).toEqual([]);
+    await context.close();
+  });
+
+  it("desktop: key events in full, as before", async () => {
+    const { context, page } = await openPage(browser, `${server.url}/stories/${storyId}`, { viewport: DESKTOP });
+    await page.locator('[data-status="live"]').waitFor();
+    await expect(page.locator(".key-events summary").first().isVisible()).resolves.toBe(false);
+    for (const id of pinned) await expect(page.locator(`#${id} .body`).isVisible()).resolves.toBe(true);
+    await expect(page.getByRole("heading", { name: "Air-raid alert in Kyiv" }).isVisible()).resolves.toBe(true);
+    expect(await streamStart(page)).toBeGreaterThan(DESKTOP.height); // unchanged: the full key events come first
     await context.close();
   });
 });

@@ -177,6 +177,7 @@ describe.skipIf(browserMissing)("key events on a phone and on a desktop", () => 
     // A tap opens one in place; a link to a key event (here from the address bar) opens it too.
     await summaries.filter({ hasText: "Air-raid alert in Kyiv" }).click();
     await expect(page.locator(`#${pinned[0]} .body`).isVisible()).resolves.toBe(true);
+    await screenshot(page, `live-page-phone-key-event-open${javaScriptEnabled ? "" : "-no-js"}`);
     await page.goto(`${server.url}/stories/${storyId}#${pinned[1]}`);
     await expect(page.locator(`#${pinned[1]} .body`).isVisible()).resolves.toBe(true);
     expect(pageErrors(page)).toEqual([]);

@@ -165,7 +165,7 @@ describe.skipIf(browserMissing)("key events on a phone and on a desktop", () => 
     if (javaScriptEnabled) await page.locator('[data-status="live"]').waitFor();
     expect(await streamStart(page)).toBeLessThan(PHONE.height);
     const summaries = page.locator(".key-events summary");
-    await expect(summaries.allTextContents()).resolves.toEqual([
+    await expect(summaries.allTextContents().then((texts) => texts.map((text) => text.trim()))).resolves.toEqual([
       expect.stringMatching(/Air-raid alert in Kyiv$/), // newest pinned first, like the cards
       expect.stringMatching(/Metro stations open as shelters$/),
       expect.stringMatching(/Casualty figures corrected$/),
@@ -181,6 +181,20 @@ describe.skipIf(browserMissing)("key events on a phone and on a desktop", () => 
     await page.goto(`${server.url}/stories/${storyId}#${pinned[1]}`);
     await expect(page.locator(`#${pinned[1]} .body`).isVisible()).resolves.toBe(true);
     expect(pageErrors(page)).toEqual([]);
+    await context.close();
+  });
+
+  it("phone: a key event added since the reader's last visit says so on its line", async () => {
+    const { context, page } = await openPage(browser, `${server.url}/stories/${storyId}`, { viewport: PHONE });
+    await page.locator('[data-status="live"]').waitFor();
+    await page.goto("about:blank");
+    const res = await server.api(`/api/stories/${storyId}/entries`, { body: { body: "Trains are running again.", headline: "Rail traffic resumes", pinned: true } });
+    const { entry } = (await res.json()) as EntryResponse;
+    await page.goto(`${server.url}/stories/${storyId}`);
+    const line = page.locator(".key-events summary", { hasText: "Rail traffic resumes" });
+    await line.locator(".badge-since", { hasText: "New" }).waitFor();
+    await expect(page.locator(".key-events summary .badge-since").count()).resolves.toBe(1);
+    await server.api(`/api/stories/${storyId}/entries/${entry.id}`, { method: "DELETE" });
     await context.close();
   });
 

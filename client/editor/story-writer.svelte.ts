@@ -96,7 +96,13 @@ export class StoryWriter {
       return "done";
     } catch (error) {
       if (!(error instanceof ApiFailure && error.code === "precondition_failed")) throw error;
-      const latest = await this.#api.getStory(write.base.id);
+      let latest: Snapshot;
+      try {
+        latest = await this.#api.getStory(write.base.id);
+      } catch {
+        // The write was refused (412), so it certainly did not go out: say that, not "may or may not".
+        throw new Error("Someone else changed this story meanwhile, and their version could not be loaded. Nothing was saved; try again.");
+      }
       const report = describeConflict(write.target, write.base, latest);
       const conflict: Conflict = {
         id: this.#nextId++,

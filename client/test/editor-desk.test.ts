@@ -182,6 +182,27 @@ describe.skipIf(browserMissing)("the editor's desk in a real browser", () => {
     await b.context.close();
   });
 
+  it("saves story settings, and both desks' story lists show the new title at once (derived from the live story)", async () => {
+    await storyWith("settings-story", []);
+    const a = await deskPage("ed2", "settings-story");
+    const b = await deskPage("ed3", "settings-story");
+    const settings = a.page.getByTestId("story-settings");
+    await settings.locator("summary").click();
+    const title = settings.getByLabel("Title");
+    await expect(title.inputValue()).resolves.toBe("Story settings-story");
+    await title.fill("Bridge closed after blasts");
+    await settings.getByRole("button", { name: "Save title and summary" }).click();
+    for (const desk of [a, b]) await desk.page.getByTestId("story-list").getByText("Bridge closed after blasts").waitFor();
+    await expect(b.page.title()).resolves.toContain("Bridge closed after blasts");
+    expect((await stored("settings-story")).title).toBe("Bridge closed after blasts");
+    // Not dirty once saved: the form follows the live story again.
+    await expect(settings.getByRole("button", { name: "Undo changes" }).count()).resolves.toBe(0);
+    await b.page.getByTestId("story-settings").locator("summary").click();
+    await expect(b.page.getByTestId("story-settings").getByLabel("Title").inputValue()).resolves.toBe("Bridge closed after blasts");
+    await a.context.close();
+    await b.context.close();
+  });
+
   it("asks before Escape throws a changed edit away; an unchanged one closes at once", async () => {
     const [id] = await storyWith("escape-story", [{ body: "Original text." }]);
     const { context, page } = await deskPage("ed2", "escape-story");

@@ -142,6 +142,26 @@ describe("EditorApi errors", () => {
     expect(seen).toEqual(["unauthorized"]);
   });
 
+  it("gives up on a request with no answer after the timeout, as an outcome-unknown failure", async () => {
+    // A stalled server: fetch never settles until its signal aborts it.
+    globalThis.fetch = vi.fn(
+      (_url: string | URL | Request, init?: RequestInit) =>
+        new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason))),
+    ) as typeof fetch;
+    const heard: string[] = [];
+    const api = new EditorApi({ timeoutMs: 50, onFailure: (f) => heard.push(f.code), onAnswer: () => heard.push("answer") });
+    const failure = (await api.addEntry("s", { body: "x" }, 1, "key-1").catch((e: unknown) => e)) as ApiFailure;
+    expect(failure).toMatchObject({ status: 0, code: "timeout", outcomeUnknown: true });
+    expect(heard).toEqual(["timeout"]);
+  });
+
+  it("tells onAnswer about any answer, an error answer too", async () => {
+    let answers = 0;
+    answer = () => json(412, { error: { code: "precondition_failed", message: "Stale." } });
+    await expect(new EditorApi({ onAnswer: () => answers++ }).listStories()).rejects.toMatchObject({ status: 412 });
+    expect(answers).toBe(1);
+  });
+
   it("lets an abort through as it is", async () => {
     answer = () => Promise.reject(new DOMException("aborted", "AbortError"));
     await expect(new EditorApi().request("GET", "/x", { signal: new AbortController().signal })).rejects.toMatchObject({ name: "AbortError" });

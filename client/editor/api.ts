@@ -3,17 +3,20 @@ import type {
   CreateStoryBody,
   EditEntryBody,
   EntryResponse,
-  ErrorResponse,
+  HistoryItem,
+  HistoryResponse,
   StoryListResponse,
   UpdateStoryBody,
   VersionResponse,
 } from "../../shared/api.js";
 import type { Draft, Role, User } from "../../shared/accounts.js";
 import type { EntryKind, Snapshot } from "../../shared/story.js";
+import { ApiFailure, requestJson } from "../lib/request.js";
 
 /** The desk's typed client for the editor API (session cookie, same origin). No Svelte, no DOM. */
 
 export type { Draft, Role } from "../../shared/accounts.js";
+export { ApiFailure, parseRetryAfter } from "../lib/request.js";
 
 /** The signed-in account, as /api/session answers it. */
 export type SessionUser = Pick<User, "id" | "username" | "role" | "mustChangePassword">;
@@ -37,33 +40,6 @@ export interface DraftFields {
   pinned?: boolean;
 }
 
-/** An error answer of the API (or a network failure, status 0), as one typed value to show and branch on. */
-export class ApiFailure extends Error {
-  override readonly name = "ApiFailure";
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-    /** Seconds to wait, from `Retry-After` (429). */
-    readonly retryAfter?: number,
-  ) {
-    super(message);
-  }
-
-  /** Field problems of a `validation_failed` answer, when the server named them. */
-  get issues(): { path: string; message: string }[] {
-    const issues = (this.details as { issues?: unknown } | undefined)?.issues;
-    return Array.isArray(issues) ? issues.filter((i): i is { path: string; message: string } => typeof i?.message === "string") : [];
-  }
-
-  /** `details.currentVersion` of a 412. */
-  get currentVersion(): number | undefined {
-    const version = (this.details as { currentVersion?: unknown } | undefined)?.currentVersion;
-    return typeof version === "number" ? version : undefined;
-  }
-}
-
 export interface RequestOptions {
   body?: unknown;
   /** The story version the change is based on: sent as `If-Match: "<version>"`. */
@@ -77,14 +53,10 @@ export interface ApiOptions {
   base?: string;
   /** Told about every failure before it is thrown (the desk returns to the login on 401). */
   onFailure?: (failure: ApiFailure) => void;
-}
-
-/** `Retry-After` as seconds: delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  if (/^\s*\d+\s*$/.test(value)) return Number(value);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+  /** Told whenever the server answered (anything, even an error): it is not stalled. */
+  onAnswer?: () => void;
+  /** How long a request may go unanswered (default `REQUEST_TIMEOUT_MS`). */
+  timeoutMs?: number;
 }
 
 const enc = encodeURIComponent;
@@ -92,50 +64,30 @@ const enc = encodeURIComponent;
 export class EditorApi {
   readonly #base: string;
   readonly #onFailure: ((failure: ApiFailure) => void) | undefined;
+  readonly #onAnswer: (() => void) | undefined;
+  readonly #timeoutMs: number | undefined;
 
   constructor(options: ApiOptions = {}) {
     this.#base = options.base ?? "";
     this.#onFailure = options.onFailure;
+    this.#onAnswer = options.onAnswer;
+    this.#timeoutMs = options.timeoutMs;
   }
 
-  /** One request: JSON in and out; an error answer (or no answer) throws `ApiFailure`. */
+  /** One request: JSON in and out, with a timeout; an error answer (or no answer) throws `ApiFailure`. */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const headers: Record<string, string> = { Accept: "application/json" };
-    if (options.body !== undefined) headers["Content-Type"] = "application/json";
+    const headers: Record<string, string> = {};
     if (options.ifMatch !== undefined) headers["If-Match"] = `"${options.ifMatch}"`;
     if (options.idempotencyKey !== undefined) headers["Idempotency-Key"] = options.idempotencyKey;
-    let response: Response;
     try {
-      response = await globalThis.fetch(this.#base + path, {
-        method,
-        headers,
-        credentials: "same-origin",
-        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      const answer = await requestJson<T>(this.#base + path, { method, body: options.body, headers, signal: options.signal, timeoutMs: this.#timeoutMs });
+      this.#onAnswer?.();
+      return answer;
     } catch (error) {
-      if (error instanceof DOMException && error.name === "AbortError") throw error;
-      throw this.#fail(new ApiFailure(0, "network_error", "Could not reach the server. Check the connection and try again.", { cause: String(error) }));
+      if (!(error instanceof ApiFailure)) throw error;
+      if (!error.outcomeUnknown) this.#onAnswer?.();
+      throw this.#fail(error);
     }
-    const text = await response.text();
-    let json: unknown;
-    if (text) {
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-    }
-    if (!response.ok) {
-      const error = (json as Partial<ErrorResponse> | undefined)?.error;
-      const retryAfter = parseRetryAfter(response.headers.get("Retry-After"));
-      throw this.#fail(
-        error && typeof error.code === "string"
-          ? new ApiFailure(response.status, error.code, error.message ?? error.code, error.details, retryAfter)
-          : new ApiFailure(response.status, `http_${response.status}`, `The server answered ${response.status} ${response.statusText}`.trim(), undefined, retryAfter),
-      );
-    }
-    return json as T;
   }
 
   #fail(failure: ApiFailure): ApiFailure {
@@ -163,6 +115,10 @@ export class EditorApi {
   }
   getStory(id: string): Promise<Snapshot> {
     return this.request("GET", `/api/stories/${enc(id)}`);
+  }
+  /** The newest `limit` versions, newest first. */
+  async history(id: string, limit: number): Promise<HistoryItem[]> {
+    return (await this.request<HistoryResponse>("GET", `/api/stories/${enc(id)}/history?limit=${Math.max(1, limit)}`)).versions;
   }
   createStory(body: CreateStoryBody, idempotencyKey?: string): Promise<Snapshot> {
     return this.request("POST", "/api/stories", { body, idempotencyKey });

@@ -1,4 +1,5 @@
 import type { Entry, EntryKind, Snapshot, StoryStatus } from "../../shared/story.js";
+import { mergeText } from "../../shared/three-way-merge.js";
 
 /**
  * What a desk write touches, so the desk can tell whether someone else's change got in its way:
@@ -22,6 +23,20 @@ export interface EntryText {
 /** The text of an entry or a draft, as the fields edit it ("" for no headline). */
 export function entryText(entry: Pick<Entry, "headline" | "body" | "kind" | "pinned">): EntryText {
   return { headline: entry.headline ?? "", body: entry.body, kind: entry.kind, pinned: entry.pinned };
+}
+
+/**
+ * Both editors' changes to one entry, when they do not overlap: text merged word by word, kind and
+ * key-event flag taken from whoever changed them. Undefined when both changed the same thing.
+ */
+export function mergeEntry(base: EntryText, mine: EntryText, theirs: EntryText): EntryText | undefined {
+  const pick = <T>(b: T, m: T, t: T): { value: T } | undefined => (m === t || t === b ? { value: m } : m === b ? { value: t } : undefined);
+  const headline = mergeText(base.headline, mine.headline, theirs.headline);
+  const body = mergeText(base.body, mine.body, theirs.body);
+  const kind = pick(base.kind, mine.kind, theirs.kind);
+  const pinned = pick(base.pinned, mine.pinned, theirs.pinned);
+  if (headline === undefined || body === undefined || !kind || !pinned) return undefined;
+  return { headline, body, kind: kind.value, pinned: pinned.value };
 }
 
 function sameEntry(a: Entry, b: Entry): boolean {

@@ -7,8 +7,8 @@ export interface DeskContext {
   readonly user: SessionUser;
   /** Says `message` in the page's `role="status"` region. */
   announce(message: string): void;
-  /** Counters that parts of the desk bump to make others reload (no push for these lists). */
-  readonly changed: { stories: number; drafts: number };
+  /** The last request got no answer in time, and none has been answered since: the server is stalled or unreachable. */
+  readonly serverSilent: boolean;
 }
 
 export const [getDesk, setDesk] = createContext<DeskContext>();

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { STORY_ID_PATTERN } from "../../shared/story.js";
 import type { Entry, Snapshot } from "../../shared/story.js";
 import { composerStorageKey, loadComposition, saveComposition, clearComposition } from "./composer-store.js";
-import { describeConflict, ifMatchVersion, targetUnchanged } from "./conflict.js";
+import { describeConflict, ifMatchVersion, mergeEntry, targetUnchanged } from "./conflict.js";
 import { saveKeys, submitWith } from "./forms.js";
 import { STORY_ID_INPUT_PATTERN, USERNAME_INPUT_PATTERN } from "./limits.js";
 import { parseRoute } from "./route.js";
@@ -141,5 +141,25 @@ describe("form plumbing", () => {
     saveKeys(() => calls.push("save only"))(keyEvent("Escape").event);
     expect(calls).toEqual(["save", "save", "cancel"]);
     expect([ctrl.prevented(), plain.prevented()]).toEqual([true, false]);
+  });
+});
+
+describe("mergeEntry", () => {
+  const base = { headline: "Toll", body: "At least 11 people were hurt.", kind: "update" as const, pinned: false };
+
+  it("keeps both editors' changes when they touch different things", () => {
+    const mine = { ...base, body: "At least 15 people were hurt.", kind: "correction" as const };
+    const theirs = { ...base, headline: "Toll rises", body: "At least 11 people were hurt. Two are in hospital.", pinned: true };
+    expect(mergeEntry(base, mine, theirs)).toEqual({
+      headline: "Toll rises",
+      body: "At least 15 people were hurt. Two are in hospital.",
+      kind: "correction",
+      pinned: true,
+    });
+  });
+
+  it("gives up when both changed the same words, or the kind to different values", () => {
+    expect(mergeEntry(base, { ...base, body: "At least 15 people were hurt." }, { ...base, body: "At least 12 people were hurt." })).toBeUndefined();
+    expect(mergeEntry(base, { ...base, kind: "breaking" }, { ...base, kind: "correction" })).toBeUndefined();
   });
 });

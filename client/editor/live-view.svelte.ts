@@ -1,8 +1,7 @@
 import type { ErrorBody } from "../../shared/api.js";
 import type { Snapshot } from "../../shared/story.js";
+import { watchConnection, type ConnectionStatus } from "../lib/connection.js";
 import { connectLive, followStory, type LiveSocket } from "../lib/live-client.js";
-
-export type LiveStatus = "connecting" | "live" | "reconnecting" | "offline";
 
 // One connection for the whole desk; stories are followed and unfollowed on it.
 let shared: LiveSocket | undefined;
@@ -14,7 +13,7 @@ const desksocket = () => (shared ??= connectLive(location.origin));
  */
 export class LiveView {
   snapshot = $state.raw<Snapshot | undefined>(undefined);
-  status = $state<LiveStatus>("connecting");
+  status = $state<ConnectionStatus>("connecting");
   error = $state.raw<ErrorBody | undefined>(undefined);
   #waiters = new Set<{ version: number; resolve: (reached: boolean) => void }>();
 
@@ -31,19 +30,10 @@ export class LiveView {
       },
       onError: (error) => (this.error = error),
     });
-    const up = () => (this.status = "live");
-    const down = () => (this.status = navigator.onLine ? "reconnecting" : "offline");
-    if (socket.connected) up();
-    socket.on("connect", up);
-    socket.on("disconnect", down);
-    socket.io.on("reconnect_attempt", down);
-    window.addEventListener("offline", down);
+    const unwatch = watchConnection(socket, (status) => (this.status = status));
     return () => {
       follow.stop();
-      socket.off("connect", up);
-      socket.off("disconnect", down);
-      socket.io.off("reconnect_attempt", down);
-      window.removeEventListener("offline", down);
+      unwatch();
       for (const waiter of this.#waiters) waiter.resolve(false);
     };
   }

@@ -1,6 +1,7 @@
+import type { HistoryItem } from "../../shared/api.js";
 import type { EntryKind, Snapshot, StoryStatus } from "../../shared/story.js";
 import { ApiFailure, type EditorApi } from "./api.js";
-import { describeConflict, ifMatchVersion, type ConflictReport, type WriteTarget } from "./conflict.js";
+import { describeConflict, ifMatchVersion, mergeEntry, type ConflictReport, type EntryText, type WriteTarget } from "./conflict.js";
 import type { LiveView } from "./live-view.svelte.js";
 
 /** The editor's side of a write, as the conflict panel shows it. */
@@ -25,10 +26,15 @@ export interface DeskWrite {
   mine: MyChange;
   /** Sends the write with `If-Match: "<ifMatch>"`; the same Idempotency-Key on every resend. */
   send(ifMatch: number): Promise<{ version: number }>;
-  /** After the server took it (first try or re-applied). */
-  onDone?(): void;
+  /** After the server took it (first try or re-applied), with the story version it made. */
+  onDone?(result: { version: number }): void;
   /** After the editor discarded it in the conflict panel. */
   onDiscard?(): void;
+  /**
+   * For an entry edit whose form is still open: start again from the latest version, with `text`
+   * in the editor ("edit": theirs, to change by hand; "save": both changes merged, saved at once).
+   */
+  rebase?(latest: Snapshot, text: EntryText, then: "edit" | "save"): void;
 }
 
 export interface Conflict {
@@ -36,6 +42,10 @@ export interface Conflict {
   write: DeskWrite;
   latest: Snapshot;
   report: ConflictReport;
+  /** The versions saved since the write's base, newest first: who changed the story, and when. */
+  since: HistoryItem[];
+  /** For an entry edit: both changes together, when they do not overlap. */
+  merged: EntryText | undefined;
   busy: boolean;
   error: unknown;
 }
@@ -44,6 +54,18 @@ export type WriteOutcome = "done" | "conflict";
 
 /** How long a write waits for the live view to show the desk's own previous write. */
 const CATCH_UP_MS = 3000;
+/** How many of the versions since a conflicting write's base the panel names. */
+const MAX_NAMED = 20;
+
+/** The editor's change as a whole entry: what they wrote, over what they started from. */
+export function mineAsText(mine: MyChange, before: EntryText | undefined): EntryText {
+  return {
+    headline: mine.headline ?? before?.headline ?? "",
+    body: mine.body ?? before?.body ?? "",
+    kind: mine.kind ?? before?.kind ?? "update",
+    pinned: mine.pinned ?? before?.pinned ?? false,
+  };
+}
 
 /**
  * Sends the desk's writes to one story with If-Match, and turns a 412 into a conflict the editor
@@ -70,16 +92,25 @@ export class StoryWriter {
     try {
       const result = await write.send(ifMatch);
       this.#lastWritten = Math.max(this.#lastWritten, result.version);
-      write.onDone?.();
+      write.onDone?.(result);
       return "done";
     } catch (error) {
       if (!(error instanceof ApiFailure && error.code === "precondition_failed")) throw error;
-      const latest = await this.#api.getStory(write.base.id);
+      let latest: Snapshot;
+      try {
+        latest = await this.#api.getStory(write.base.id);
+      } catch {
+        // The write was refused (412), so it certainly did not go out: say that, not "may or may not".
+        throw new Error("Someone else changed this story meanwhile, and their version could not be loaded. Nothing was saved; try again.");
+      }
+      const report = describeConflict(write.target, write.base, latest);
       const conflict: Conflict = {
         id: this.#nextId++,
         write,
         latest,
-        report: describeConflict(write.target, write.base, latest),
+        report,
+        since: await this.#since(write.base, latest),
+        merged: report.entry?.before && report.entry.now ? mergeEntry(report.entry.before, mineAsText(write.mine, report.entry.before), report.entry.now) : undefined,
         busy: false,
         error: undefined,
       };
@@ -88,7 +119,31 @@ export class StoryWriter {
     }
   }
 
-  /** Sends the same change again, based on the version the conflict panel showed. */
+  /** Resolves once the desk's live view shows `version` (or after a short wait): its own write is on screen. */
+  shown(version: number): Promise<boolean> {
+    return this.#live.reach(version, CATCH_UP_MS);
+  }
+
+  /** Who saved the versions between `base` and `latest`; the history is a courtesy, so a failure shows none. */
+  async #since(base: Snapshot, latest: Snapshot): Promise<HistoryItem[]> {
+    try {
+      const versions = await this.#api.history(base.id, Math.min(latest.version - base.version, MAX_NAMED));
+      return versions.filter((item) => item.version > base.version);
+    } catch {
+      return [];
+    }
+  }
+
+  /** The entry edit starts again from the latest version, with `text` (theirs, or both merged) in its form. */
+  rebase(id: number, then: "edit" | "save"): void {
+    const conflict = this.conflicts.find((c) => c.id === id);
+    const text = then === "save" ? conflict?.merged : conflict?.report.entry?.now;
+    if (!conflict?.write.rebase || !text) return;
+    this.conflicts = this.conflicts.filter((c) => c.id !== id);
+    conflict.write.rebase(conflict.latest, text, then);
+  }
+
+  /** Sends the same change again, based on the version the conflict panel showed: overwrites theirs. */
   async reapply(id: number): Promise<void> {
     const conflict = this.conflicts.find((c) => c.id === id);
     if (!conflict || conflict.busy) return;

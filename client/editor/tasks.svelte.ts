@@ -1,4 +1,7 @@
-import { onMount, untrack } from "svelte";
+import { onMount } from "svelte";
+import { ApiFailure } from "./api.js";
+import { newIdempotencyKey } from "./composer-store.js";
+import type { DeskWrite, StoryWriter } from "./story-writer.svelte.js";
 
 interface RunOptions {
   /** What to do with a failure; by default it becomes `error`. */
@@ -37,17 +40,10 @@ export class Pending {
   }
 }
 
-interface PollOptions {
-  /** Reloads every this many milliseconds while the page is visible. */
-  everyMs: number;
-  /** Read in an effect: when what it reads changes (a counter another part of the desk bumps), reload. */
-  changed: () => unknown;
-}
-
 /**
- * Something the server does not push, kept fresh: loaded at once, again when `changed` says so, and
- * every `everyMs` while the page is visible. Create it while a component initialises. When loads
- * overlap, the answer to the newest one is kept.
+ * Something the server does not push, kept fresh: loaded at once, again when whoever changed it
+ * calls `load`, and every `everyMs` while the page is visible. Create it while a component
+ * initialises. When loads overlap, the answer to the newest one is kept.
  */
 export class Polled<T> {
   value: T;
@@ -57,14 +53,11 @@ export class Polled<T> {
   readonly #fetch: () => Promise<T>;
   #newest = 0;
 
-  constructor(initial: T, fetch: () => Promise<T>, { everyMs, changed }: PollOptions) {
+  constructor(initial: T, fetch: () => Promise<T>, everyMs: number) {
     this.value = $state.raw(initial);
     this.#fetch = fetch;
-    $effect(() => {
-      changed();
-      void untrack(() => this.load());
-    });
     onMount(() => {
+      void this.load();
       const timer = setInterval(() => {
         if (!document.hidden) void this.load();
       }, everyMs);
@@ -86,4 +79,105 @@ export class Polled<T> {
       this.loaded = true;
     }
   };
+}
+
+/** A desk write as its form builds it: `send` gets the Idempotency-Key of this change. */
+export type FormWrite = Omit<DeskWrite, "send"> & { send(ifMatch: number, key: string): Promise<{ version: number }> };
+
+/**
+ * The one way the desk's forms write (composer, edit form, entry actions, drafts, settings):
+ * `busy` while a request runs, `waiting` while a conflict awaits the editor's decision, and one
+ * Idempotency-Key per change, kept until the server has taken it (or the editor dropped it). So
+ * every retry (after a timeout, a lost answer or a conflict) is the same request to the server,
+ * which answers a repeat with its first answer: nothing is ever published twice.
+ */
+export class WriteTask extends Pending {
+  /** The write waits for the editor's decision in the conflict panel. */
+  waiting = $state(false);
+  /** The Idempotency-Key of the change being made. */
+  key = $state("");
+  /** What the editor calls the thing, for messages: "update", "draft", "change". */
+  readonly #noun: string;
+
+  constructor(noun: string, key = newIdempotencyKey()) {
+    super();
+    this.#noun = noun;
+    this.key = key;
+  }
+
+  /** Fields and buttons are locked while the write is in flight or waits on the conflict panel. */
+  get locked(): boolean {
+    return this.busy || this.waiting;
+  }
+
+  /** The last try got no answer: it may or may not have been carried out, so the way on is "Try again". */
+  get uncertain(): boolean {
+    return this.error instanceof UncertainWrite;
+  }
+
+  /** Starts the next change with a new key. */
+  renew(): void {
+    this.key = newIdempotencyKey();
+    this.waiting = false;
+  }
+
+  /** A request that is not conditional on the story's version (drafts); the key reaches `job`. */
+  override run(job: (key: string) => Promise<unknown>, options: Parameters<Pending["run"]>[1] = {}): Promise<void> {
+    if (this.waiting) return Promise.resolve();
+    return super.run(() => job(this.key), { onError: (caught) => (this.error = this.#explain(caught)), ...options });
+  }
+
+  /** A conditional write through the story's writer: a 412 becomes a conflict and the task waits for it. */
+  write(writer: StoryWriter, write: FormWrite): Promise<void> {
+    return this.run(async (key) => {
+      const outcome = await writer.run({
+        ...write,
+        send: (ifMatch) => write.send(ifMatch, key),
+        onDone: (result) => {
+          this.renew();
+          write.onDone?.(result);
+        },
+        onDiscard: () => {
+          this.renew();
+          write.onDiscard?.();
+        },
+        ...(write.rebase
+          ? {
+              rebase: (latest, text, then) => {
+                this.waiting = false;
+                write.rebase!(latest, text, then);
+              },
+            }
+          : {}),
+      });
+      if (outcome === "conflict") this.waiting = true;
+    });
+  }
+
+  /** A failed write, as the editor should read it: the text is never lost, nor sent twice. */
+  #explain(caught: unknown): unknown {
+    if (!(caught instanceof ApiFailure)) return caught;
+    if (caught.code === "idempotency_key_reused") {
+      // An earlier try of this change reached the server although its answer did not reach us.
+      this.renew();
+      return new Error(
+        `An earlier attempt of this ${this.#noun} was already saved before its answer was lost. Check what is published; sending again sends this text as a new ${this.#noun}.`,
+      );
+    }
+    if (caught.code === "idempotency_key_in_use") {
+      return new UncertainWrite(`The server is still working on your earlier attempt of this ${this.#noun}. Wait a moment, then try again: it will not be applied twice.`);
+    }
+    if (caught.outcomeUnknown) {
+      const why = caught.code === "timeout" ? caught.message.replace(/\.$/, "") : "Could not reach the server";
+      return new UncertainWrite(
+        `${why}: your ${this.#noun} may or may not have gone out. Your text is kept here. “Try again” sends it once more; the server will not apply it twice.`,
+      );
+    }
+    return caught;
+  }
+}
+
+/** A write whose outcome is unknown (no answer): retrying it with the same key is the safe way on. */
+export class UncertainWrite extends Error {
+  override readonly name = "UncertainWrite";
 }

@@ -1,9 +1,9 @@
 import { onMount } from "svelte";
 import type { Snapshot } from "../../shared/story.js";
+import { watchConnection, type ConnectionStatus } from "../lib/connection.js";
 import { connectLive, followStory } from "../lib/live-client.js";
 
-/** What the reader is told about the connection; "idle" until the page's script runs. */
-export type ConnectionStatus = "idle" | "connecting" | "live" | "reconnecting" | "offline";
+export type { ConnectionStatus } from "../lib/connection.js";
 
 /**
  * A story kept live in the browser: starts from the server-rendered snapshot (no second fetch),
@@ -15,8 +15,6 @@ export function liveStory(initial: Snapshot, onUpdate?: (previous: Snapshot, nex
 
   onMount(() => {
     const socket = connectLive(location.origin);
-    const lost = () => (status = navigator.onLine ? "reconnecting" : "offline");
-    status = "connecting";
     const follow = followStory(socket, initial.id, {
       initial,
       onChange: (next) => {
@@ -25,12 +23,9 @@ export function liveStory(initial: Snapshot, onUpdate?: (previous: Snapshot, nex
         onUpdate?.(previous, next);
       },
     });
-    socket.on("connect", () => (status = "live"));
-    socket.on("disconnect", lost);
-    socket.io.on("reconnect_attempt", lost);
-    window.addEventListener("offline", lost);
+    const unwatch = watchConnection(socket, (next) => (status = next));
     return () => {
-      window.removeEventListener("offline", lost);
+      unwatch();
       follow.stop();
       socket.disconnect();
     };

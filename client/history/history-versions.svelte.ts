@@ -1,0 +1,117 @@
+import { SvelteMap } from "svelte/reactivity";
+import type { HistoryItem, HistoryResponse } from "../../shared/api.js";
+import type { Snapshot } from "../../shared/story.js";
+import { ApiFailure, requestJson } from "../lib/request.js";
+import { changesBetween, type Change } from "./version-changes.js";
+
+/** The API's largest page: a page this long may have older versions after it. */
+const PAGE = 500;
+
+export type Panel = { open: boolean } & (
+  | { status: "loading" }
+  | { status: "error"; message: string }
+  | { status: "ready"; changes: Change[]; after: Snapshot }
+);
+export type Older = { status: "idle" } | { status: "loading" } | { status: "error"; message: string };
+
+/** A load failure as the reader should read it: what could not be loaded, and why. */
+function loadFailure(error: unknown, what: string): Error {
+  if (!(error instanceof ApiFailure)) return error instanceof Error ? error : new Error(String(error));
+  if (error.outcomeUnknown) return new Error(`Could not reach the server to load ${what}. Check your connection and try again.`);
+  if (error.code === "unreadable_answer") return new Error(`The server sent an unreadable answer for ${what}. Try again.`);
+  return new Error(`Could not load ${what} (HTTP ${error.status}${error.message ? `: ${error.message}` : ""}).`);
+}
+
+async function getJson<T>(url: string, what: string): Promise<T> {
+  try {
+    return await requestJson<T>(url);
+  } catch (error) {
+    throw loadFailure(error, what);
+  }
+}
+
+/**
+ * A story's history as the page shows it: the server-rendered versions, older pages fetched on
+ * demand, and each version's changes, computed from its snapshot and the one before. Snapshots are
+ * shared by neighbouring versions; a failed fetch is forgotten so it can be retried.
+ */
+export class HistoryVersions {
+  /** Expanded (or once expanded) versions; none on the server, so both first renders match. */
+  readonly panels = new SvelteMap<number, Panel>();
+  older = $state<Older>({ status: "idle" });
+  #olderPages = $state.raw<HistoryItem[][]>([]);
+  #lastPageFull = $state<boolean | undefined>(undefined);
+  readonly #snapshots = new Map<number, Promise<Snapshot>>();
+
+  /** `story`: the latest snapshot; `first`: the newest versions, as the page was rendered with them. */
+  constructor(
+    readonly story: () => Snapshot,
+    readonly first: () => HistoryItem[],
+  ) {}
+
+  /** Every version known, newest first, each once. */
+  readonly all = $derived.by(() => {
+    const seen = new Set<number>();
+    return [...this.first(), ...this.#olderPages.flat()].filter((item) => !seen.has(item.version) && seen.add(item.version));
+  });
+  readonly #oldest = $derived(this.all.at(-1)?.version);
+  readonly canLoadOlder = $derived.by(() => (this.#lastPageFull ?? this.first().length >= PAGE) && this.#oldest !== undefined && this.#oldest > 1);
+
+  #url(): string {
+    return `/api/stories/${encodeURIComponent(this.story().id)}`;
+  }
+
+  #snapshotAt(version: number): Promise<Snapshot> {
+    const story = this.story();
+    if (version === story.version) return Promise.resolve(story);
+    let pending = this.#snapshots.get(version);
+    if (!pending) {
+      const request = getJson<Snapshot>(`${this.#url()}?version=${version}`, `version ${version}`);
+      request.catch(() => {
+        if (this.#snapshots.get(version) === request) this.#snapshots.delete(version);
+      });
+      this.#snapshots.set(version, request);
+      pending = request;
+    }
+    return pending;
+  }
+
+  /** Loads (or reloads) the changes of `version` into its open panel. */
+  async load(version: number): Promise<void> {
+    this.panels.set(version, { open: true, status: "loading" });
+    let next: Panel;
+    try {
+      const [after, before] = await Promise.all([this.#snapshotAt(version), version > 1 ? this.#snapshotAt(version - 1) : undefined]);
+      next = { open: true, status: "ready", changes: changesBetween(before, after), after };
+    } catch (error) {
+      next = { open: true, status: "error", message: error instanceof Error ? error.message : String(error) };
+    }
+    next.open = this.panels.get(version)?.open ?? true; // the reader may have closed it meanwhile
+    this.panels.set(version, next);
+  }
+
+  toggle(version: number): void {
+    const panel = this.panels.get(version);
+    if (!panel || (!panel.open && panel.status === "error")) void this.load(version);
+    else this.panels.set(version, { ...panel, open: !panel.open });
+  }
+
+  /** Fetches the page of versions before the oldest known; resolves with the first new one, if any. */
+  async loadOlder(): Promise<HistoryItem | undefined> {
+    const oldest = this.#oldest;
+    if (this.older.status === "loading" || oldest === undefined) return undefined;
+    this.older = { status: "loading" };
+    try {
+      const page = await getJson<HistoryResponse>(`${this.#url()}/history?before=${oldest}&limit=${PAGE}`, "older versions");
+      const known = new Set(this.all.map((item) => item.version));
+      const fresh = page.versions.filter((item) => !known.has(item.version));
+      this.#olderPages = [...this.#olderPages, fresh];
+      this.#lastPageFull = page.versions.length >= PAGE && fresh.length > 0;
+      this.older = { status: "idle" };
+      return fresh[0];
+    } catch (error) {
+      this.older = { status: "error", message: error instanceof Error ? error.message : String(error) };
+      return undefined;
+    }
+  }
+}

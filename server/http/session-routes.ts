@@ -25,13 +25,12 @@ export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, jso
     if (!sameSite(req, policy.origin)) throw new ApiError(403, "csrf_rejected", "Sign in from this site.");
     const { username, password } = parseOr400(Login, req.body, "sign-in");
     const address = req.ip ?? "unknown";
-    await refuseWhileLocked(throttle, username, address, res);
+    await countAttempt(throttle, username, address, res);
     const user = await accounts.userByUsername(username);
     if (!(await verifyPassword(user?.passwordHash, password)) || !user) {
-      await throttle.failed(username, address);
       throw new ApiError(401, "invalid_credentials", "The name or the password is not right.");
     }
-    await throttle.succeeded(username);
+    await throttle.succeeded(username, address);
 
     // A new session id on every sign-in, and the one the browser had (if any) is gone.
     const previous = readCookie(req, policy.cookieName);
@@ -67,11 +66,11 @@ export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, jso
     const { currentPassword, newPassword } = parseOr400(PasswordChange, req.body, "password change");
     // A stolen session must not become a way to guess the password: the sign-in limits apply.
     const address = req.ip ?? "unknown";
-    await refuseWhileLocked(throttle, user.username, address, res);
+    await countAttempt(throttle, user.username, address, res);
     if (!(await verifyPassword(user.passwordHash, currentPassword))) {
-      await throttle.failed(user.username, address);
       throw new ApiError(401, "invalid_credentials", "The current password is not right.");
     }
+    await throttle.succeeded(user.username, address);
     if (newPassword === currentPassword) throw new ApiError(400, "validation_failed", "Choose a password you have not used here.");
     await accounts.updateUser(user.id, { passwordHash: await hashPassword(newPassword), mustChangePassword: false });
     await accounts.deleteSessionsOf(user.id, principal.sessionHash);
@@ -82,8 +81,8 @@ export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, jso
   return router;
 }
 
-/** 429 with Retry-After while an account name or address is locked out after failed passwords. */
-async function refuseWhileLocked(throttle: LoginThrottle, username: string, address: string, res: Response): Promise<void> {
-  const wait = await throttle.waitSeconds(username, address);
+/** Counts a password check before it runs; 429 with Retry-After while the name or address is locked out. */
+async function countAttempt(throttle: LoginThrottle, username: string, address: string, res: Response): Promise<void> {
+  const wait = await throttle.attempt(username, address);
   if (wait > 0) throw rateLimited(res, wait * 1000, `Too many failed passwords; try again in ${Math.ceil(wait / 60)} min.`);
 }

@@ -468,10 +468,14 @@ describe("login lockout", () => {
   let server: TestServer;
   let dora: Account;
   let erin: Account;
+  let ivy: Account;
+  let jay: Account;
   beforeAll(async () => {
-    server = await startServer();
-    [dora, erin] = await Promise.all([activeAccount(server, "dora", "editor"), activeAccount(server, "erin", "editor")]);
+    // Behind a trusted proxy (loopback), so that X-Forwarded-For stands for other client addresses.
+    server = await startServer({ env: { TRUST_PROXY: "loopback", LOGIN_FAILURES_PER_ACCOUNT_TOTAL: "12" } });
+    [dora, erin, ivy, jay] = await Promise.all(["dora", "erin", "ivy", "jay"].map((name) => activeAccount(server, name, "editor")));
   });
+  const from = (address: string) => ({ headers: { "x-forwarded-for": address } });
   afterAll(() => server.close());
 
   const expectLocked = (reply: Reply) => {
@@ -493,6 +497,31 @@ describe("login lockout", () => {
   it("locks an unknown name the same way", async () => {
     for (let i = 1; i <= 5; i++) expectError(await signIn(server, "ghost", `wrong-password-${i}`), 401, "invalid_credentials");
     expectLocked(await signIn(server, "ghost", "any-password-at-all"));
+  });
+
+  it("checks at most 5 of 15 wrong passwords sent together: the others are 429 before any argon2 work", async () => {
+    const replies = await Promise.all(Array.from({ length: 15 }, (_, i) => signIn(server, ivy.username, `parallel-guess-${i}`, from("203.0.113.15"))));
+    const statuses = replies.map((reply) => reply.status);
+    const checked = replies.filter((reply) => reply.status === 401);
+    for (const reply of checked) expectError(reply, 401, "invalid_credentials");
+    for (const reply of replies.filter((r) => r.status !== 401)) expectLocked(reply);
+    expect(checked.length, `statuses ${statuses}`).toBeGreaterThan(0);
+    expect(checked.length, `statuses ${statuses}`).toBeLessThanOrEqual(5);
+    expectLocked(await signIn(server, ivy.username, ivy.password, from("203.0.113.15")));
+  });
+
+  it("locks a name only for the address that guessed: its owner still signs in from another", async () => {
+    for (let i = 1; i <= 5; i++) expectError(await signIn(server, jay.username, `stranger-guess-${i}`, from("203.0.113.66")), 401, "invalid_credentials");
+    expectLocked(await signIn(server, jay.username, jay.password, from("203.0.113.66")));
+    expect((await signIn(server, jay.username, jay.password, from("198.51.100.20"))).status).toBe(200);
+  });
+
+  it("locks a name everywhere once guesses from many addresses pass LOGIN_FAILURES_PER_ACCOUNT_TOTAL (12 here)", async () => {
+    // Three addresses, 4 guesses each: none is locked on its own, together they reach the total.
+    for (const address of ["192.0.2.1", "192.0.2.2", "192.0.2.3"]) {
+      for (let i = 1; i <= 4; i++) expectError(await signIn(server, "kim", `spread-guess-${i}`, from(address)), 401, "invalid_credentials");
+    }
+    expectLocked(await signIn(server, "kim", "spread-guess-5", from("192.0.2.4")));
   });
 
   it("leaves other accounts alone", async () => {

@@ -473,7 +473,12 @@ describe("login lockout", () => {
   beforeAll(async () => {
     // Behind a trusted proxy (loopback), so that X-Forwarded-For stands for other client addresses.
     server = await startServer({ env: { TRUST_PROXY: "loopback", LOGIN_FAILURES_PER_ACCOUNT_TOTAL: "12" } });
-    [dora, erin, ivy, jay] = await Promise.all(["dora", "erin", "ivy", "jay"].map((name) => activeAccount(server, name, "editor")));
+    [dora, erin, ivy, jay] = await Promise.all([
+      activeAccount(server, "dora", "editor"),
+      activeAccount(server, "erin", "editor"),
+      activeAccount(server, "ivy", "editor"),
+      activeAccount(server, "jay", "editor"),
+    ]);
   });
   const from = (address: string) => ({ headers: { "x-forwarded-for": address } });
   afterAll(() => server.close());

@@ -4,7 +4,7 @@ import { generatePassword, hashPassword } from "../auth/passwords.js";
 import { newId, newSecret, secretHash } from "../auth/secrets.js";
 import { DisplayName } from "../../shared/api.js";
 import { ROLES, TOKEN_SCOPES, type AccountStore, type TokenRecord, type TokenScope } from "../store/accounts.js";
-import { principalOf, requireInspect, requireSession, type SessionPolicy } from "./auth.js";
+import { principalOf, requireManage, requireSession, type SessionPolicy } from "./auth.js";
 import { ApiError, parseOr400 } from "./errors.js";
 import { pathParam } from "./params.js";
 import { publicUser } from "../store/rows.js";
@@ -45,7 +45,7 @@ export function accountRoutes(accounts: AccountStore, body: RequestHandler[], po
   const router = Router();
   const admin = requireSession(policy, "admin");
 
-  router.get("/users", requireInspect("admin"), async (_req, res) => {
+  router.get("/users", requireManage("admin"), async (_req, res) => {
     res.json({ users: await accounts.listUsers() });
   });
 
@@ -88,7 +88,7 @@ export function accountRoutes(accounts: AccountStore, body: RequestHandler[], po
     return { ...token, owner: owner?.username ?? "(deleted)", role: owner?.role };
   };
 
-  router.get("/tokens", requireInspect("editor", "admin"), async (_req, res) => {
+  router.get("/tokens", requireManage("editor", "admin"), async (_req, res) => {
     const principal = principalOf(res)!;
     const tokens = await accounts.listTokens(principal.role === "admin" ? undefined : principal.userId);
     res.json({ tokens: await Promise.all(tokens.map(describe)) });
@@ -104,7 +104,7 @@ export function accountRoutes(accounts: AccountStore, body: RequestHandler[], po
     res.status(201).json({ token: await describe(token), secret });
   });
 
-  router.delete("/tokens/:tokenId", requireInspect("editor", "admin"), async (req, res) => {
+  router.delete("/tokens/:tokenId", requireManage("editor", "admin"), async (req, res) => {
     const principal = principalOf(res)!;
     const token = (await accounts.listTokens(principal.role === "admin" ? undefined : principal.userId)).find((t) => t.id === pathParam(req, "tokenId"));
     if (!token) throw new ApiError(404, "token_not_found", "No such token.");

@@ -165,7 +165,7 @@ export function requireRole(...roles: Role[]): RequestHandler {
  * Looking at accounts and tokens, and revoking tokens: principals with one of `roles`; an API
  * token needs the `manage` scope. Nothing here can make a credential or raise a privilege.
  */
-export function requireInspect(...roles: Role[]): RequestHandler {
+export function requireManage(...roles: Role[]): RequestHandler {
   return (_req, res, next) => {
     requireScope(allowedPrincipal(res, roles), "manage");
     next();

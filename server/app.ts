@@ -145,7 +145,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     limitWrites(limiter("writes", { points: config.limits.writesPerMinute, duration: 60 })),
     readRoutes(store),
     sessionRoutes(store.accounts, policy, json, new LoginThrottle(config.limits, limiter)),
-    accountRoutes(store.accounts, json),
+    accountRoutes(store.accounts, json, policy),
     draftRoutes(store, committer(store, service), json),
     writeRoutes(store, service, json),
   );

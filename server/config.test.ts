@@ -37,6 +37,7 @@ describe("loadConfig", () => {
         socketsPerAddress: 50,
         writesPerMinute: 120,
         loginFailuresPerAccount: 5,
+        loginFailuresPerAccountTotal: 50,
         loginFailuresPerAddress: 30,
         loginLockoutSeconds: 900,
       },
@@ -113,6 +114,7 @@ describe("loadConfig", () => {
         MAX_SOCKETS_PER_IP: "6",
         WRITES_PER_MINUTE: "7",
         LOGIN_FAILURES_PER_ACCOUNT: "8",
+        LOGIN_FAILURES_PER_ACCOUNT_TOTAL: "10",
         LOGIN_FAILURES_PER_IP: "9",
         LOGIN_LOCKOUT_MINUTES: "2",
       }).limits,
@@ -125,6 +127,7 @@ describe("loadConfig", () => {
       socketsPerAddress: 6,
       writesPerMinute: 7,
       loginFailuresPerAccount: 8,
+      loginFailuresPerAccountTotal: 10,
       loginFailuresPerAddress: 9,
       loginLockoutSeconds: 120,
     });

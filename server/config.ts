@@ -40,6 +40,7 @@ const Env = z.object({
   MAX_SOCKETS_PER_IP: limit(50, 1, 1_000_000),
   WRITES_PER_MINUTE: limit(120, 1, 1_000_000),
   LOGIN_FAILURES_PER_ACCOUNT: limit(5, 1, 1000),
+  LOGIN_FAILURES_PER_ACCOUNT_TOTAL: limit(50, 1, 100_000),
   LOGIN_FAILURES_PER_IP: limit(30, 1, 100_000),
   LOGIN_LOCKOUT_MINUTES: limit(15, 1, 24 * 60),
 });
@@ -55,7 +56,10 @@ export interface Limits {
   socketsPerAddress: number;
   /** REST writes per account (or admin token) per minute. */
   writesPerMinute: number;
+  /** Failed passwords per account name and client address. */
   loginFailuresPerAccount: number;
+  /** Failed passwords per account name from all addresses together. */
+  loginFailuresPerAccountTotal: number;
   loginFailuresPerAddress: number;
   loginLockoutSeconds: number;
 }
@@ -111,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       socketsPerAddress: e.MAX_SOCKETS_PER_IP,
       writesPerMinute: e.WRITES_PER_MINUTE,
       loginFailuresPerAccount: e.LOGIN_FAILURES_PER_ACCOUNT,
+      loginFailuresPerAccountTotal: e.LOGIN_FAILURES_PER_ACCOUNT_TOTAL,
       loginFailuresPerAddress: e.LOGIN_FAILURES_PER_IP,
       loginLockoutSeconds: e.LOGIN_LOCKOUT_MINUTES * 60,
     },

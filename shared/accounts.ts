@@ -4,9 +4,20 @@ import type { EntryKind } from "./story.js";
 
 export type Role = "admin" | "editor" | "contributor";
 
+/**
+ * What an API token may do: `write` stories, entries and drafts as its owner; `manage` list
+ * accounts and tokens and revoke tokens. No token creates a token or an account (that needs a
+ * signed-in session), so a leaked token cannot outlive its own revocation.
+ */
+export type TokenScope = "write" | "manage";
+export const TOKEN_SCOPES: readonly TokenScope[] = ["write", "manage"];
+
 export interface User {
   id: string;
+  /** The login name: not secret, but never shown to readers. */
   username: string;
+  /** The byline readers see on the account's entries and in the history. */
+  displayName: string;
   role: Role;
   createdAt: string;
   /** Set for a one-time password: the account may do nothing but choose its own password. */

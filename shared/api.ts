@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { EntryKind, LIMITS, StoryId, StoryStatus, type Entry, type Snapshot, type StorySummary } from "./story.js";
+import { MAX_DISPLAY_NAME_LENGTH } from "./limits.js";
 import type { PatchOp } from "./patch.js";
 
 /** A lone surrogate is not text: it cannot be stored as UTF-8 (SQLite and feeds would mangle it) nor shown. */
@@ -22,6 +23,9 @@ const plainText = (max: number) =>
     .refine(wellFormed, WELL_FORMED);
 
 const nonEmpty = (max: number) => plainText(max).refine(visible, "must not be empty");
+
+/** An account's byline: one line of plain text. */
+export const DisplayName = nonEmpty(MAX_DISPLAY_NAME_LENGTH).refine((s) => !/[\n\r\t]/.test(s), "must be one line");
 const atLeastOneField = (value: object) => Object.keys(value).length > 0;
 
 export const CreateStoryBody = z.strictObject({

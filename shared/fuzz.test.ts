@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import * as api from "./api.js";
 import { slugify } from "./ids.js";
+import { MAX_DISPLAY_NAME_LENGTH } from "./limits.js";
 import type { Operation, StampedOperation } from "./operations.js";
 import { applyPatch } from "./patch.js";
 import * as protocol from "./protocol.js";
@@ -183,6 +184,7 @@ const VALID: Record<string, fc.Arbitrary<Json>> = {
   AddEntryBody: fc.record({ body: weirdString, headline: weirdString, kind, pinned: fc.boolean() }, { requiredKeys: ["body"] }),
   EditEntryBody: fc.record({ body: weirdString, headline: weirdString, kind, pinned: fc.boolean() }, { requiredKeys: [] }),
   VersionParam: fc.oneof(fc.integer({ min: 1, max: 999_999_999_999_999 }).map(String), weirdString),
+  DisplayName: weirdString,
 };
 
 /** The objects and arrays in a value, near the top (a valid value is shallow), that a mutation may bend. */
@@ -314,6 +316,10 @@ const snapshotInvariant: Invariant = (snapshot) => {
 };
 
 const INVARIANTS: Record<string, Invariant> = {
+  DisplayName: (name) => {
+    expectPlainText(name, MAX_DISPLAY_NAME_LENGTH, true);
+    expect(name).not.toMatch(/[\n\r\t]/);
+  },
   StoryId: (id) => expect(id).toMatch(STORY_ID_PATTERN),
   EntryId: (id) => expect(id).toMatch(ENTRY_ID_PATTERN),
   StoryStatus: (status) => expect(["live", "ended"]).toContain(status),

@@ -11,3 +11,6 @@ export const LIMITS = {
 
 /** The shortest password an account may choose. */
 export const MIN_PASSWORD_LENGTH = 12;
+
+/** The longest display name (the byline of an account's entries; it fits LIMITS.authorName). */
+export const MAX_DISPLAY_NAME_LENGTH = 80;

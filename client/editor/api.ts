@@ -9,17 +9,18 @@ import type {
   UpdateStoryBody,
   VersionResponse,
 } from "../../shared/api.js";
-import type { Draft, Role, User } from "../../shared/accounts.js";
+import type { Draft, Role, TokenScope, User } from "../../shared/accounts.js";
 import type { EntryKind, Snapshot } from "../../shared/story.js";
 import { ApiFailure, requestJson } from "../lib/request.js";
 
 /** The desk's typed client for the editor API (session cookie, same origin). No Svelte, no DOM. */
 
-export type { Draft, Role } from "../../shared/accounts.js";
+export type { Draft, Role, TokenScope } from "../../shared/accounts.js";
+export { TOKEN_SCOPES } from "../../shared/accounts.js";
 export { ApiFailure, parseRetryAfter } from "../lib/request.js";
 
 /** The signed-in account, as /api/session answers it. */
-export type SessionUser = Pick<User, "id" | "username" | "role" | "mustChangePassword">;
+export type SessionUser = Pick<User, "id" | "username" | "displayName" | "role" | "mustChangePassword">;
 
 /** An account as an admin sees it in /api/users. */
 export type UserRecord = User;
@@ -29,6 +30,7 @@ export interface TokenRecord {
   name: string;
   owner: string;
   role: Role;
+  scopes: TokenScope[];
   createdAt: string;
   lastUsedAt: string | null;
 }
@@ -108,6 +110,10 @@ export class EditorApi {
   async changePassword(currentPassword: string, newPassword: string): Promise<void> {
     await this.request("POST", "/api/session/password", { body: { currentPassword, newPassword } });
   }
+  /** One's own byline. */
+  async setDisplayName(displayName: string): Promise<SessionUser> {
+    return (await this.request<{ user: SessionUser }>("PATCH", "/api/session", { body: { displayName } })).user;
+  }
 
   // Stories and entries
   listStories(): Promise<StoryListResponse> {
@@ -163,6 +169,9 @@ export class EditorApi {
   async setRole(userId: string, role: Role): Promise<UserRecord> {
     return (await this.request<{ user: UserRecord }>("PATCH", `/api/users/${enc(userId)}`, { body: { role } })).user;
   }
+  async setUserDisplayName(userId: string, displayName: string): Promise<UserRecord> {
+    return (await this.request<{ user: UserRecord }>("PATCH", `/api/users/${enc(userId)}`, { body: { displayName } })).user;
+  }
   async resetPassword(userId: string): Promise<string> {
     return (await this.request<{ password: string }>("POST", `/api/users/${enc(userId)}/password`)).password;
   }
@@ -174,8 +183,8 @@ export class EditorApi {
   async listTokens(): Promise<TokenRecord[]> {
     return (await this.request<{ tokens: TokenRecord[] }>("GET", "/api/tokens")).tokens;
   }
-  createToken(name: string): Promise<{ token: TokenRecord; secret: string }> {
-    return this.request("POST", "/api/tokens", { body: { name } });
+  createToken(name: string, scopes: TokenScope[]): Promise<{ token: TokenRecord; secret: string }> {
+    return this.request("POST", "/api/tokens", { body: { name, scopes } });
   }
   async revokeToken(tokenId: string): Promise<void> {
     await this.request("DELETE", `/api/tokens/${enc(tokenId)}`);
@@ -189,6 +198,7 @@ export function describeError(error: unknown): string {
       return error.retryAfter !== undefined ? `Too many attempts. Try again in ${waitText(error.retryAfter)}.` : "Too many attempts. Wait a moment and try again.";
     }
     if (error.code === "forbidden") return "Your role does not allow this.";
+    if (error.code === "reauthentication_required") return "Confirm your password to manage accounts and tokens.";
     if (error.code === "unauthorized") return "Your session has ended. Sign in again.";
     const issues = error.issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message));
     return issues.length > 0 ? `${error.message} (${issues.join("; ")})` : error.message;

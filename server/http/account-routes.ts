@@ -2,8 +2,9 @@ import { Router, type RequestHandler } from "express";
 import { z } from "zod";
 import { generatePassword, hashPassword } from "../auth/passwords.js";
 import { newId, newSecret, secretHash } from "../auth/secrets.js";
-import { ROLES, type AccountStore, type TokenRecord } from "../store/accounts.js";
-import { principalOf, requireRole } from "./auth.js";
+import { DisplayName } from "../../shared/api.js";
+import { ROLES, TOKEN_SCOPES, type AccountStore, type TokenRecord, type TokenScope } from "../store/accounts.js";
+import { principalOf, requireManage, requireSession, type SessionPolicy } from "./auth.js";
 import { ApiError, parseOr400 } from "./errors.js";
 import { pathParam } from "./params.js";
 import { publicUser } from "../store/rows.js";
@@ -11,41 +12,57 @@ import { publicUser } from "../store/rows.js";
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{1,31}$/;
 const Username = z.string().regex(USERNAME_PATTERN, "2 to 32 lowercase letters, digits, dots, dashes or underscores");
 const Role = z.enum(ROLES as [string, ...string[]]).transform((role) => role as (typeof ROLES)[number]);
-const NewUser = z.strictObject({ username: Username, role: Role });
-const UserChange = z.strictObject({ role: Role });
-const NewToken = z.strictObject({ name: z.string().trim().min(1).max(100) });
+const NewUser = z.strictObject({ username: Username, role: Role, displayName: DisplayName.optional() });
+const UserChange = z
+  .strictObject({ role: Role.optional(), displayName: DisplayName.optional() })
+  .refine((change) => Object.keys(change).length > 0, "give at least one of role, displayName");
+const Scopes = z
+  .array(z.enum(TOKEN_SCOPES as [TokenScope, ...TokenScope[]]))
+  .min(1)
+  .max(TOKEN_SCOPES.length)
+  .refine((scopes) => new Set(scopes).size === scopes.length, "each scope once")
+  // Stored and shown in one order, whatever order they were asked in.
+  .transform((scopes) => TOKEN_SCOPES.filter((scope) => scopes.includes(scope)));
+const NewToken = z.strictObject({ name: z.string().trim().min(1).max(100), scopes: Scopes.default(["write"]) });
 
-/** Creates an account with a one-time password, which its owner must replace at first sign-in. */
-export async function createAccount(accounts: AccountStore, username: string, role: (typeof ROLES)[number]) {
+/**
+ * Creates an account with a one-time password, which its owner must replace at first sign-in.
+ * The display name (the byline) starts as the login name unless one is given.
+ */
+export async function createAccount(accounts: AccountStore, username: string, role: (typeof ROLES)[number], displayName = username) {
   if (await accounts.userByUsername(username)) throw new ApiError(409, "user_exists", `There is already an account "${username}".`);
   const password = generatePassword();
-  const user = { id: newId("u_"), username, role, createdAt: new Date().toISOString(), mustChangePassword: true };
+  const user = { id: newId("u_"), username, displayName, role, createdAt: new Date().toISOString(), mustChangePassword: true };
   await accounts.createUser({ ...user, passwordHash: await hashPassword(password) });
   return { user, password };
 }
 
-/** Accounts (admins) and API tokens (editors for themselves, admins for everyone). */
-export function accountRoutes(accounts: AccountStore, body: RequestHandler[]): Router {
+/**
+ * Accounts (admins) and API tokens (editors for themselves, admins for everyone). Looking and
+ * revoking take a `manage` token too; making and changing take a session (see requireSession).
+ */
+export function accountRoutes(accounts: AccountStore, body: RequestHandler[], policy: Pick<SessionPolicy, "recentMs">): Router {
   const router = Router();
-  const admin = requireRole("admin");
+  const admin = requireSession(policy, "admin");
 
-  router.get("/users", admin, async (_req, res) => {
+  router.get("/users", requireManage("admin"), async (_req, res) => {
     res.json({ users: await accounts.listUsers() });
   });
 
   router.post("/users", admin, ...body, async (req, res) => {
-    const { username, role } = parseOr400(NewUser, req.body, "user");
-    res.status(201).json(await createAccount(accounts, username, role));
+    const { username, role, displayName } = parseOr400(NewUser, req.body, "user");
+    res.status(201).json(await createAccount(accounts, username, role, displayName));
   });
 
   router.patch("/users/:userId", admin, ...body, async (req, res) => {
-    const { role } = parseOr400(UserChange, req.body, "user change");
+    const change = parseOr400(UserChange, req.body, "user change");
     const user = await accounts.userById(pathParam(req, "userId"));
     if (!user) throw new ApiError(404, "user_not_found", "No such account.");
-    if (user.role === "admin" && role !== "admin") await keepAnAdmin(accounts);
-    await accounts.updateUser(user.id, { role });
-    await accounts.deleteSessionsOf(user.id); // the new role applies from the next sign-in
-    res.json({ user: publicUser({ ...user, role }) });
+    const roleChanged = change.role !== undefined && change.role !== user.role;
+    if (roleChanged && user.role === "admin") await keepAnAdmin(accounts);
+    await accounts.updateUser(user.id, change);
+    if (roleChanged) await accounts.deleteSessionsOf(user.id); // the new role applies from the next sign-in
+    res.json({ user: publicUser({ ...user, ...change }) });
   });
 
   router.post("/users/:userId/password", admin, async (req, res) => {
@@ -66,29 +83,28 @@ export function accountRoutes(accounts: AccountStore, body: RequestHandler[]): R
     res.status(204).end();
   });
 
-  const tokenOwner = requireRole("editor", "admin");
   const describe = async (token: TokenRecord) => {
     const owner = await accounts.userById(token.ownerId);
     return { ...token, owner: owner?.username ?? "(deleted)", role: owner?.role };
   };
 
-  router.get("/tokens", tokenOwner, async (_req, res) => {
+  router.get("/tokens", requireManage("editor", "admin"), async (_req, res) => {
     const principal = principalOf(res)!;
     const tokens = await accounts.listTokens(principal.role === "admin" ? undefined : principal.userId);
     res.json({ tokens: await Promise.all(tokens.map(describe)) });
   });
 
-  router.post("/tokens", tokenOwner, ...body, async (req, res) => {
+  router.post("/tokens", requireSession(policy, "editor", "admin"), ...body, async (req, res) => {
     const principal = principalOf(res)!;
     if (!principal.userId) throw new ApiError(403, "forbidden", "Tokens belong to accounts; sign in to create one.");
-    const { name } = parseOr400(NewToken, req.body, "token");
+    const { name, scopes } = parseOr400(NewToken, req.body, "token");
     const secret = newSecret("lt_");
-    const token: TokenRecord = { id: newId("t_"), name, ownerId: principal.userId, createdAt: new Date().toISOString() };
+    const token: TokenRecord = { id: newId("t_"), name, ownerId: principal.userId, scopes, createdAt: new Date().toISOString() };
     await accounts.createToken(token, secretHash(secret));
     res.status(201).json({ token: await describe(token), secret });
   });
 
-  router.delete("/tokens/:tokenId", tokenOwner, async (req, res) => {
+  router.delete("/tokens/:tokenId", requireManage("editor", "admin"), async (req, res) => {
     const principal = principalOf(res)!;
     const token = (await accounts.listTokens(principal.role === "admin" ? undefined : principal.userId)).find((t) => t.id === pathParam(req, "tokenId"));
     if (!token) throw new ApiError(404, "token_not_found", "No such token.");

@@ -1,12 +1,13 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Request, RequestHandler, Response } from "express";
-import type { AccountStore, Role, UserWithHash } from "../store/accounts.js";
+import type { AccountStore, Role, TokenScope, UserWithHash } from "../store/accounts.js";
 import { secretHash } from "../auth/secrets.js";
 import { ApiError } from "./errors.js";
 
 /**
- * Who is writing. `id` scopes idempotency keys, `name` is the author readers see, `role` decides
- * what they may do. API tokens act as their owner; the admin token acts as an admin.
+ * Who is writing. `id` scopes idempotency keys, `name` is the author readers see (an account's
+ * display name, never its login name), `role` decides what they may do. API tokens act as their
+ * owner within their `scopes`; the admin token acts as an admin.
  */
 export interface Principal {
   id: string;
@@ -15,6 +16,10 @@ export interface Principal {
   via: "admin-token" | "api-token" | "session";
   userId?: string;
   sessionHash?: string;
+  /** A session's: when its password was last given (sign-in), in ms since the epoch. */
+  signedInAt?: number;
+  /** An API token's. */
+  scopes?: readonly TokenScope[];
   mustChangePassword: boolean;
 }
 
@@ -23,6 +28,8 @@ export interface SessionPolicy {
   secure: boolean;
   idleMs: number;
   absoluteMs: number;
+  /** How long after signing in an admin may manage accounts and tokens without giving the password again. */
+  recentMs: number;
   /** The site's own origin, for the CSRF check of cookie-authenticated writes. */
   origin: string;
 }
@@ -36,6 +43,7 @@ export function sessionPolicy(config: { publicUrl: string }): SessionPolicy {
     secure,
     idleMs: 2 * 60 * 60 * 1000,
     absoluteMs: 12 * 60 * 60 * 1000,
+    recentMs: 15 * 60 * 1000,
     // Read when used: with PORT=0 the public URL learns its port only once the server listens.
     get origin() {
       return new URL(config.publicUrl).origin;
@@ -49,16 +57,8 @@ export const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export const principalOf = (res: Response) => res.locals.principal as Principal | undefined;
 
-export function userPrincipal(user: UserWithHash, via: Principal["via"], id: string, sessionHash?: string): Principal {
-  return {
-    id,
-    name: user.username,
-    role: user.role,
-    via,
-    userId: user.id,
-    mustChangePassword: user.mustChangePassword,
-    ...(sessionHash ? { sessionHash } : {}),
-  };
+export function userPrincipal(user: UserWithHash, via: Principal["via"], id: string): Principal {
+  return { id, name: user.displayName, role: user.role, via, userId: user.id, mustChangePassword: user.mustChangePassword };
 }
 
 /**
@@ -86,7 +86,7 @@ export function authenticate(accounts: AccountStore, adminToken: string | undefi
       if (!token || !owner) throw new ApiError(401, "unauthorized", "The credentials are not valid.");
       // Best effort: a disk that cannot take writes must not turn a token's reads into failures.
       accounts.touchToken(token.id, new Date().toISOString()).catch(() => {});
-      res.locals.principal = { ...userPrincipal(owner, "api-token", `token:${token.id}`), mustChangePassword: false };
+      res.locals.principal = { ...userPrincipal(owner, "api-token", `token:${token.id}`), mustChangePassword: false, scopes: token.scopes };
       return next();
     }
 
@@ -122,7 +122,7 @@ async function sessionPrincipal(accounts: AccountStore, policy: SessionPolicy, c
   // Best effort, like the token's: a full or read-only disk must not sign readers out; the next
   // request touches the session again.
   if (now - session.lastSeenAt > 60_000) await accounts.touchSession(idHash, now).catch(() => {});
-  return userPrincipal(user, "session", `user:${user.id}`, idHash);
+  return { ...userPrincipal(user, "session", `user:${user.id}`), sessionHash: idHash, signedInAt: session.createdAt };
 }
 
 /**
@@ -136,15 +136,58 @@ export function sameSite(req: Request, origin: string): boolean {
   return req.get("origin") === origin;
 }
 
-/** Lets through only principals with one of `roles`; an account on a one-time password may do nothing else first. */
+/** The principal, if it has one of `roles`; an account on a one-time password may do nothing else first. */
+function allowedPrincipal(res: Response, roles: Role[]): Principal {
+  const principal = principalOf(res);
+  if (!principal) throw new ApiError(401, "unauthorized", "Sign in or send Authorization: Bearer <token>.");
+  if (principal.mustChangePassword) {
+    throw new ApiError(403, "password_change_required", "Choose a new password first (POST /api/session/password).");
+  }
+  if (!roles.includes(principal.role)) throw new ApiError(403, "forbidden", `This needs the ${roles.join(" or ")} role.`);
+  return principal;
+}
+
+function requireScope(principal: Principal, scope: TokenScope): void {
+  if (principal.via === "api-token" && !principal.scopes?.includes(scope)) {
+    throw new ApiError(403, "insufficient_scope", `This token may not do that: it needs the ${scope} scope.`);
+  }
+}
+
+/** Stories, entries and drafts: principals with one of `roles`; an API token needs the `write` scope. */
 export function requireRole(...roles: Role[]): RequestHandler {
   return (_req, res, next) => {
-    const principal = principalOf(res);
-    if (!principal) throw new ApiError(401, "unauthorized", "Sign in or send Authorization: Bearer <token>.");
-    if (principal.mustChangePassword) {
-      throw new ApiError(403, "password_change_required", "Choose a new password first (POST /api/session/password).");
+    requireScope(allowedPrincipal(res, roles), "write");
+    next();
+  };
+}
+
+/**
+ * Looking at accounts and tokens, and revoking tokens: principals with one of `roles`; an API
+ * token needs the `manage` scope. Nothing here can make a credential or raise a privilege.
+ */
+export function requireManage(...roles: Role[]): RequestHandler {
+  return (_req, res, next) => {
+    requireScope(allowedPrincipal(res, roles), "manage");
+    next();
+  };
+}
+
+/**
+ * Making tokens and accounts and changing accounts: a signed-in session, never an API token (a
+ * leaked token could otherwise mint its own successor, or an admin's mint admins); an admin's
+ * session must have given the password within `recentMs`, so an unattended desk is no way in
+ * (403 reauthentication_required: sign in again, the desk asks for the password). The admin
+ * token is the operator's own configuration, like shell access to the CLI, and may do this.
+ */
+export function requireSession(policy: Pick<SessionPolicy, "recentMs">, ...roles: Role[]): RequestHandler {
+  return (_req, res, next) => {
+    const principal = allowedPrincipal(res, roles);
+    if (principal.via === "api-token") {
+      throw new ApiError(403, "session_required", "API tokens cannot create tokens or manage accounts; sign in to the desk.");
     }
-    if (!roles.includes(principal.role)) throw new ApiError(403, "forbidden", `This needs the ${roles.join(" or ")} role.`);
+    if (principal.via === "session" && principal.role === "admin" && Date.now() - (principal.signedInAt ?? 0) > policy.recentMs) {
+      throw new ApiError(403, "reauthentication_required", `Give your password again: managing accounts needs a sign-in within the last ${policy.recentMs / 60_000} minutes.`);
+    }
     next();
   };
 }

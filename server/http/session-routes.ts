@@ -1,5 +1,6 @@
 import { Router, type RequestHandler, type Response } from "express";
 import { z } from "zod";
+import { DisplayName } from "../../shared/api.js";
 import { MIN_PASSWORD_LENGTH } from "../../shared/limits.js";
 import { hashPassword, verifyPassword } from "../auth/passwords.js";
 import type { LoginThrottle } from "../auth/login-throttle.js";
@@ -10,13 +11,14 @@ import { clearSessionCookie, principalOf, readCookie, sameSite, setSessionCookie
 import { ApiError, parseOr400, rateLimited } from "./errors.js";
 
 const Login = z.strictObject({ username: z.string().max(64), password: z.string().max(1024) });
+const ProfileChange = z.strictObject({ displayName: DisplayName });
 const PasswordChange = z.strictObject({
   currentPassword: z.string().max(1024),
   newPassword: z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024),
 });
 
 
-/** Sign in, sign out, who am I, and choosing one's own password. */
+/** Sign in (also to re-authenticate), sign out, who am I, and choosing one's own password and display name. */
 export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, json: RequestHandler[], throttle: LoginThrottle): Router {
   const router = Router();
 
@@ -25,13 +27,12 @@ export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, jso
     if (!sameSite(req, policy.origin)) throw new ApiError(403, "csrf_rejected", "Sign in from this site.");
     const { username, password } = parseOr400(Login, req.body, "sign-in");
     const address = req.ip ?? "unknown";
-    await refuseWhileLocked(throttle, username, address, res);
+    await countAttempt(throttle, username, address, res);
     const user = await accounts.userByUsername(username);
     if (!(await verifyPassword(user?.passwordHash, password)) || !user) {
-      await throttle.failed(username, address);
       throw new ApiError(401, "invalid_credentials", "The name or the password is not right.");
     }
-    await throttle.succeeded(username);
+    await throttle.succeeded(username, address);
 
     // A new session id on every sign-in, and the one the browser had (if any) is gone.
     const previous = readCookie(req, policy.cookieName);
@@ -53,6 +54,17 @@ export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, jso
     res.json({ user: publicUser(user) });
   });
 
+  // One's own byline. Only from a signed-in desk: a token must not rename the people it writes as.
+  router.patch("/session", ...json, async (req, res) => {
+    const principal = principalOf(res);
+    const user = principal?.via === "session" && principal.userId ? await accounts.userById(principal.userId) : undefined;
+    if (!user) throw new ApiError(401, "unauthorized", "Sign in to change your display name.");
+    if (user.mustChangePassword) throw new ApiError(403, "password_change_required", "Choose a new password first (POST /api/session/password).");
+    const { displayName } = parseOr400(ProfileChange, req.body, "profile change");
+    await accounts.updateUser(user.id, { displayName });
+    res.json({ user: publicUser({ ...user, displayName }) });
+  });
+
   router.delete("/session", async (_req, res) => {
     const principal = principalOf(res);
     if (principal?.sessionHash) await accounts.deleteSession(principal.sessionHash);
@@ -67,11 +79,11 @@ export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, jso
     const { currentPassword, newPassword } = parseOr400(PasswordChange, req.body, "password change");
     // A stolen session must not become a way to guess the password: the sign-in limits apply.
     const address = req.ip ?? "unknown";
-    await refuseWhileLocked(throttle, user.username, address, res);
+    await countAttempt(throttle, user.username, address, res);
     if (!(await verifyPassword(user.passwordHash, currentPassword))) {
-      await throttle.failed(user.username, address);
       throw new ApiError(401, "invalid_credentials", "The current password is not right.");
     }
+    await throttle.succeeded(user.username, address);
     if (newPassword === currentPassword) throw new ApiError(400, "validation_failed", "Choose a password you have not used here.");
     await accounts.updateUser(user.id, { passwordHash: await hashPassword(newPassword), mustChangePassword: false });
     await accounts.deleteSessionsOf(user.id, principal.sessionHash);
@@ -82,8 +94,8 @@ export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, jso
   return router;
 }
 
-/** 429 with Retry-After while an account name or address is locked out after failed passwords. */
-async function refuseWhileLocked(throttle: LoginThrottle, username: string, address: string, res: Response): Promise<void> {
-  const wait = await throttle.waitSeconds(username, address);
+/** Counts a password check before it runs; 429 with Retry-After while the name or address is locked out. */
+async function countAttempt(throttle: LoginThrottle, username: string, address: string, res: Response): Promise<void> {
+  const wait = await throttle.attempt(username, address);
   if (wait > 0) throw rateLimited(res, wait * 1000, `Too many failed passwords; try again in ${Math.ceil(wait / 60)} min.`);
 }

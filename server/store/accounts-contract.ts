@@ -10,6 +10,7 @@ export interface AccountsUnderTest {
 const user = (n: number, changes: Partial<UserWithHash> = {}): UserWithHash => ({
   id: `u_${n}`,
   username: `user${n}`,
+  displayName: `User Nr. ${n}`,
   role: "editor",
   createdAt: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(),
   mustChangePassword: false,
@@ -21,6 +22,7 @@ const token = (n: number, ownerId: string): TokenRecord => ({
   id: `t_${n}`,
   name: `Token ${n}`,
   ownerId,
+  scopes: ["write"],
   createdAt: new Date(Date.UTC(2026, 0, 1, 1, n)).toISOString(),
 });
 const draft = (n: number, storyId: string, authorId: string, changes: Partial<Draft> = {}): Draft => ({
@@ -97,6 +99,18 @@ export function describeAccountsContract(name: string, open: () => Promise<Accou
         expect(await accounts.userById("u_2")).toEqual(user(2)); // the other account is untouched
         await accounts.updateUser("u_nope", { role: "admin" }); // no such user: nothing happens
         expect(await accounts.countUsers()).toBe(2);
+      });
+
+      it("keeps a display name apart from the login name, with any text, and changes only it", async () => {
+        const byline = "Zoë O'Brien-Łukasiewicz — Kyiv 🇺🇦";
+        await accounts.createUser(user(1, { displayName: byline }));
+        await accounts.createUser(user(2));
+        expect((await accounts.userById("u_1"))?.displayName).toBe(byline);
+        expect((await accounts.listUsers()).map((u) => u.displayName)).toEqual([byline, "User Nr. 2"]);
+        await accounts.updateUser("u_1", { displayName: "Zoë O." });
+        expect(await accounts.userById("u_1")).toEqual(user(1, { displayName: "Zoë O." }));
+        expect(await accounts.userByUsername("user1")).toEqual(user(1, { displayName: "Zoë O." })); // the login name stays
+        expect(await accounts.userById("u_2")).toEqual(user(2));
       });
 
       it("deletes a user together with their sessions and tokens, and nobody else's", async () => {
@@ -176,6 +190,15 @@ export function describeAccountsContract(name: string, open: () => Promise<Accou
         expect(await accounts.listTokens()).toEqual([token(1, "u_2"), token(2, "u_1"), token(3, "u_1")]);
         expect(await accounts.listTokens("u_nope")).toEqual([]);
         expect(JSON.stringify(await accounts.listTokens())).not.toMatch(/"h[123]"/);
+      });
+
+      it("keeps a token's scopes", async () => {
+        await accounts.createToken({ ...token(1, "u_1"), scopes: ["manage"] }, "h1");
+        await accounts.createToken({ ...token(2, "u_1"), scopes: ["write", "manage"] }, "h2");
+        await accounts.createToken(token(3, "u_1"), "h3");
+        expect((await accounts.tokenBySecretHash("h1"))?.scopes).toEqual(["manage"]);
+        expect((await accounts.tokenBySecretHash("h2"))?.scopes).toEqual(["write", "manage"]);
+        expect((await accounts.listTokens("u_1")).map((t) => t.scopes)).toEqual([["manage"], ["write", "manage"], ["write"]]);
       });
 
       it("records when a token was last used", async () => {

@@ -1,6 +1,7 @@
-import type { Draft, Role, User } from "../../shared/accounts.js";
+import type { Draft, Role, TokenScope, User } from "../../shared/accounts.js";
 
-export type { Draft, Role, User } from "../../shared/accounts.js";
+export type { Draft, Role, TokenScope, User } from "../../shared/accounts.js";
+export { TOKEN_SCOPES } from "../../shared/accounts.js";
 export const ROLES: readonly Role[] = ["admin", "editor", "contributor"];
 
 export interface UserWithHash extends User {
@@ -20,9 +21,14 @@ export interface TokenRecord {
   id: string;
   name: string;
   ownerId: string;
+  /** At least one; tokens from before scopes existed have `write`. */
+  scopes: TokenScope[];
   createdAt: string;
   lastUsedAt?: string;
 }
+
+/** What may change about an account (its id, login name and creation time never do). */
+export type UserChanges = Partial<Pick<UserWithHash, "role" | "passwordHash" | "mustChangePassword" | "displayName">>;
 
 export type DraftFields = Pick<Draft, "body" | "kind" | "pinned"> & { headline?: string };
 
@@ -33,7 +39,7 @@ export interface AccountStore {
   userById(id: string): Promise<UserWithHash | undefined>;
   userByUsername(username: string): Promise<UserWithHash | undefined>;
   listUsers(): Promise<User[]>;
-  updateUser(id: string, changes: Partial<Pick<UserWithHash, "role" | "passwordHash" | "mustChangePassword">>): Promise<void>;
+  updateUser(id: string, changes: UserChanges): Promise<void>;
   deleteUser(id: string): Promise<void>;
 
   createSession(session: SessionRecord): Promise<void>;

@@ -92,6 +92,17 @@ CREATE TABLE drafts (
 );
 `,
   },
+  {
+    version: 3,
+    name: "display names and token scopes",
+    // Accounts keep their login name as display name; tokens keep what they could do: write.
+    sql: `
+ALTER TABLE users ADD COLUMN display_name text;
+UPDATE users SET display_name = username;
+ALTER TABLE users ALTER COLUMN display_name SET NOT NULL;
+ALTER TABLE api_tokens ADD COLUMN scopes text NOT NULL DEFAULT 'write';
+`,
+  },
 ];
 
 /** Quotes an SQL identifier (a schema name from configuration, never from a request). */

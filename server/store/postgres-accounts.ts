@@ -1,6 +1,6 @@
 import type pg from "pg";
-import type { AccountStore, Draft, SessionRecord, TokenRecord, UserWithHash } from "./accounts.js";
-import { publicUser, toToken, toUser, type TokenRow, type UserRow } from "./rows.js";
+import type { AccountStore, Draft, SessionRecord, TokenRecord, UserChanges, UserWithHash } from "./accounts.js";
+import { publicUser, scopesColumn, toToken, toUser, type TokenRow, type UserRow } from "./rows.js";
 
 /** bigint columns arrive as strings (node-postgres does not risk precision); ms timestamps fit a number. */
 interface SessionRow {
@@ -11,8 +11,8 @@ interface SessionRow {
 }
 
 
-const USER_COLUMNS = "id, username, role, password_hash, must_change_password, created_at";
-const TOKEN_COLUMNS = "id, name, owner_id, created_at, last_used_at";
+const USER_COLUMNS = "id, username, display_name, role, password_hash, must_change_password, created_at";
+const TOKEN_COLUMNS = "id, name, owner_id, scopes, created_at, last_used_at";
 
 /**
  * Accounts, sessions, tokens and drafts in the same PostgreSQL schema as the stories (tables from
@@ -38,9 +38,10 @@ export class PostgresAccounts implements AccountStore {
     return row!.n;
   }
   async createUser(user: UserWithHash) {
-    await this.#run(`INSERT INTO users (${USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    await this.#run(`INSERT INTO users (${USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
       user.id,
       user.username,
+      user.displayName,
       user.role,
       user.passwordHash,
       user.mustChangePassword,
@@ -59,8 +60,13 @@ export class PostgresAccounts implements AccountStore {
     const rows = await this.#rows<UserRow>(`SELECT ${USER_COLUMNS} FROM users ORDER BY username COLLATE "C"`);
     return rows.map((row) => publicUser(toUser(row)));
   }
-  async updateUser(id: string, changes: Partial<Pick<UserWithHash, "role" | "passwordHash" | "mustChangePassword">>) {
-    const columns = { role: changes.role, password_hash: changes.passwordHash, must_change_password: changes.mustChangePassword };
+  async updateUser(id: string, changes: UserChanges) {
+    const columns = {
+      role: changes.role,
+      display_name: changes.displayName,
+      password_hash: changes.passwordHash,
+      must_change_password: changes.mustChangePassword,
+    };
     const sets = Object.entries(columns).filter(([, value]) => value !== undefined);
     if (sets.length === 0) return;
     // Column names come from the object above, never from input.
@@ -95,11 +101,12 @@ export class PostgresAccounts implements AccountStore {
   }
 
   async createToken(token: TokenRecord, secretHash: string) {
-    await this.#run("INSERT INTO api_tokens (id, name, owner_id, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5)", [
+    await this.#run("INSERT INTO api_tokens (id, name, owner_id, secret_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6)", [
       token.id,
       token.name,
       token.ownerId,
       secretHash,
+      scopesColumn(token.scopes),
       token.createdAt,
     ]);
   }

@@ -5,7 +5,7 @@ import type { Operation } from "../../shared/operations.js";
 import { ReducerError } from "../../shared/reducer.js";
 import { postgresUrl, requireService } from "../test/services.js";
 import { describeAccountsContract } from "./accounts-contract.js";
-import { MIGRATIONS, quoteIdentifier } from "./pg-migrations.js";
+import { MIGRATIONS, migrate, quoteIdentifier } from "./pg-migrations.js";
 import { PostgresStore } from "./postgres-store.js";
 import { describeStoreContract } from "./store-contract.js";
 import { DraftGone, TooManyStories, VersionConflict } from "./store.js";
@@ -44,6 +44,27 @@ describe.skipIf(!hasPostgres)("PostgreSQL", () => {
     return { store: await open(schema), reopen: () => open(schema) };
   });
   describeAccountsContract("PostgreSQL", () => open(freshSchema()));
+
+  it("gives accounts and tokens of a schema from before display names and scopes their login name and `write`", async () => {
+    const schema = freshSchema();
+    const client = new pg.Client({ connectionString: postgresUrl() });
+    await client.connect();
+    try {
+      const before = MIGRATIONS.filter((m) => m.version <= 2);
+      expect(await migrate(client, schema, before)).toEqual([1, 2]);
+      await client.query(`INSERT INTO ${quoteIdentifier(schema)}.users (id, username, role, password_hash, created_at) VALUES ('u_1', 'olga', 'editor', 'x', '2026-01-01T00:00:00.000Z')`);
+      await client.query(`INSERT INTO ${quoteIdentifier(schema)}.api_tokens (id, name, owner_id, secret_hash, created_at) VALUES ('t_1', 'Wire', 'u_1', 'h1', '2026-01-01T00:00:00.000Z')`);
+    } finally {
+      await client.end();
+    }
+    const store = await open(schema);
+    try {
+      expect(await store.accounts.userById("u_1")).toMatchObject({ username: "olga", displayName: "olga" });
+      expect(await store.accounts.tokenBySecretHash("h1")).toMatchObject({ id: "t_1", scopes: ["write"] });
+    } finally {
+      await store.close();
+    }
+  });
 
   describe("PostgresStore on several nodes", () => {
     /** Two stores on one schema: two pools, as two nodes would have. */
@@ -159,7 +180,7 @@ describe.skipIf(!hasPostgres)("PostgreSQL", () => {
       const { a, b, close } = await twoNodes();
       try {
         await a.commit({ storyId: "s", operation: stamp(createOp("s")) });
-        await a.accounts.createUser({ id: "u_1", username: "u1", role: "contributor", createdAt: "2026-01-01T00:00:00.000Z", mustChangePassword: false, passwordHash: "x" });
+        await a.accounts.createUser({ id: "u_1", username: "u1", displayName: "U. One", role: "contributor", createdAt: "2026-01-01T00:00:00.000Z", mustChangePassword: false, passwordHash: "x" });
         const draft = { id: "d_1", storyId: "s", authorId: "u_1", author: { name: "u1" }, createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z", body: "Draft", kind: "update" as const, pinned: false };
         await a.accounts.createDraft(draft);
         const results = await Promise.allSettled(

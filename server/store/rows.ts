@@ -1,6 +1,6 @@
 import type { PatchOp } from "../../shared/patch.js";
 import type { Snapshot } from "../../shared/story.js";
-import type { Role, TokenRecord, User, UserWithHash } from "./accounts.js";
+import type { Role, TokenRecord, TokenScope, User, UserWithHash } from "./accounts.js";
 import type { RemovedEntry } from "./store.js";
 
 // Row shapes and conversions both SQL stores share; each store keeps only its own SQL.
@@ -8,6 +8,7 @@ import type { RemovedEntry } from "./store.js";
 export interface UserRow {
   id: string;
   username: string;
+  display_name: string;
   role: Role;
   password_hash: string;
   /** SQLite has no boolean: 0/1 there, true/false in PostgreSQL. */
@@ -19,6 +20,8 @@ export interface TokenRow {
   id: string;
   name: string;
   owner_id: string;
+  /** Space-separated TokenScope names. */
+  scopes: string;
   created_at: string;
   last_used_at: string | null;
 }
@@ -26,6 +29,7 @@ export interface TokenRow {
 export const toUser = (row: UserRow): UserWithHash => ({
   id: row.id,
   username: row.username,
+  displayName: row.display_name,
   role: row.role,
   createdAt: row.created_at,
   mustChangePassword: Boolean(row.must_change_password),
@@ -36,9 +40,13 @@ export const toToken = (row: TokenRow): TokenRecord => ({
   id: row.id,
   name: row.name,
   ownerId: row.owner_id,
+  scopes: row.scopes.split(" ") as TokenScope[],
   createdAt: row.created_at,
   ...(row.last_used_at ? { lastUsedAt: row.last_used_at } : {}),
 });
+
+/** How both stores keep a token's scopes: one text column, space-separated. */
+export const scopesColumn = (scopes: readonly TokenScope[]) => scopes.join(" ");
 
 /** What may leave the server about an account: everything but its password hash. */
 export const publicUser = ({ passwordHash: _hash, ...user }: UserWithHash): User => user;

@@ -1,11 +1,12 @@
 import type Database from "better-sqlite3";
-import type { AccountStore, Draft, SessionRecord, TokenRecord, UserWithHash } from "./accounts.js";
-import { publicUser, toToken, toUser, type TokenRow, type UserRow } from "./rows.js";
+import type { AccountStore, Draft, SessionRecord, TokenRecord, UserChanges, UserWithHash } from "./accounts.js";
+import { publicUser, scopesColumn, toToken, toUser, type TokenRow, type UserRow } from "./rows.js";
 
 export const ACCOUNT_SCHEMA = `
 CREATE TABLE IF NOT EXISTS users (
   id TEXT PRIMARY KEY,
   username TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL,
   role TEXT NOT NULL CHECK (role IN ('admin', 'editor', 'contributor')),
   password_hash TEXT NOT NULL,
   must_change_password INTEGER NOT NULL DEFAULT 0,
@@ -23,6 +24,7 @@ CREATE TABLE IF NOT EXISTS api_tokens (
   name TEXT NOT NULL,
   owner_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   secret_hash TEXT NOT NULL UNIQUE,
+  scopes TEXT NOT NULL DEFAULT 'write',
   created_at TEXT NOT NULL,
   last_used_at TEXT
 ) WITHOUT ROWID;
@@ -36,7 +38,20 @@ CREATE TABLE IF NOT EXISTS drafts (
 ) WITHOUT ROWID;
 `;
 
-
+/**
+ * Columns added after the first release, for files made before them (CREATE TABLE IF NOT EXISTS
+ * leaves an existing table as it was). Accounts keep their login name as display name; tokens
+ * keep what they could do, which is writing.
+ */
+function upgrade(db: Database.Database): void {
+  const columns = (table: string) => new Set(db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all().map((c) => c.name));
+  db.transaction(() => {
+    if (!columns("users").has("display_name")) {
+      db.exec("ALTER TABLE users ADD COLUMN display_name TEXT NOT NULL DEFAULT ''; UPDATE users SET display_name = username;");
+    }
+    if (!columns("api_tokens").has("scopes")) db.exec("ALTER TABLE api_tokens ADD COLUMN scopes TEXT NOT NULL DEFAULT 'write';");
+  }).immediate();
+}
 
 /** Accounts, sessions, tokens and drafts in the same SQLite file as the stories. */
 export class SqliteAccounts implements AccountStore {
@@ -45,11 +60,12 @@ export class SqliteAccounts implements AccountStore {
 
   constructor(db: Database.Database) {
     db.exec(ACCOUNT_SCHEMA);
+    upgrade(db);
     this.#db = db;
     this.#sql = {
       countUsers: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM users"),
       insertUser: db.prepare(
-        "INSERT INTO users (id, username, role, password_hash, must_change_password, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO users (id, username, display_name, role, password_hash, must_change_password, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       ),
       userById: db.prepare<[string], UserRow>("SELECT * FROM users WHERE id = ?"),
       userByName: db.prepare<[string], UserRow>("SELECT * FROM users WHERE username = ?"),
@@ -62,7 +78,7 @@ export class SqliteAccounts implements AccountStore {
       touchSession: db.prepare("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?"),
       deleteSession: db.prepare("DELETE FROM sessions WHERE id_hash = ?"),
       deleteSessionsOf: db.prepare("DELETE FROM sessions WHERE user_id = ? AND id_hash != ?"),
-      insertToken: db.prepare("INSERT INTO api_tokens (id, name, owner_id, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)"),
+      insertToken: db.prepare("INSERT INTO api_tokens (id, name, owner_id, secret_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?, ?)"),
       tokenBySecret: db.prepare<[string], TokenRow>("SELECT * FROM api_tokens WHERE secret_hash = ?"),
       tokens: db.prepare<[], TokenRow>("SELECT * FROM api_tokens ORDER BY created_at"),
       tokensOf: db.prepare<[string], TokenRow>("SELECT * FROM api_tokens WHERE owner_id = ? ORDER BY created_at"),
@@ -83,7 +99,7 @@ export class SqliteAccounts implements AccountStore {
     return this.#sql.countUsers.get()!.n;
   }
   async createUser(user: UserWithHash) {
-    this.#sql.insertUser.run(user.id, user.username, user.role, user.passwordHash, Number(user.mustChangePassword), user.createdAt);
+    this.#sql.insertUser.run(user.id, user.username, user.displayName, user.role, user.passwordHash, Number(user.mustChangePassword), user.createdAt);
   }
   async userById(id: string) {
     const row = this.#sql.userById.get(id);
@@ -96,9 +112,10 @@ export class SqliteAccounts implements AccountStore {
   async listUsers() {
     return this.#sql.users.all().map((row) => publicUser(toUser(row)));
   }
-  async updateUser(id: string, changes: Partial<Pick<UserWithHash, "role" | "passwordHash" | "mustChangePassword">>) {
+  async updateUser(id: string, changes: UserChanges) {
     const columns = {
       role: changes.role,
+      display_name: changes.displayName,
       password_hash: changes.passwordHash,
       must_change_password: changes.mustChangePassword === undefined ? undefined : Number(changes.mustChangePassword),
     };
@@ -129,7 +146,7 @@ export class SqliteAccounts implements AccountStore {
   }
 
   async createToken(token: TokenRecord, secretHash: string) {
-    this.#sql.insertToken.run(token.id, token.name, token.ownerId, secretHash, token.createdAt);
+    this.#sql.insertToken.run(token.id, token.name, token.ownerId, secretHash, scopesColumn(token.scopes), token.createdAt);
   }
   async tokenBySecretHash(secretHash: string) {
     const row = this.#sql.tokenBySecret.get(secretHash);

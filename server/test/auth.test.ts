@@ -40,7 +40,8 @@ async function stateOf(store: Store): Promise<string> {
     drafts: await Promise.all(stories.map((s) => store.accounts.listDrafts(s.id))),
     users: await store.accounts.listUsers(),
     hashes: await Promise.all((await store.accounts.listUsers()).map(async (u) => (await store.accounts.userById(u.id))?.passwordHash)),
-    tokens: await store.accounts.listTokens(),
+    // When a token was last used is bookkeeping of its use, refused or not: not a change it made.
+    tokens: (await store.accounts.listTokens()).map(({ lastUsedAt: _used, ...token }) => token),
   });
 }
 
@@ -72,7 +73,7 @@ describe("editor accounts", () => {
       const reply = await signIn(server, editor.username, editor.password);
       expect(reply.status).toBe(200);
       expect(reply.body).toEqual({
-        user: { id: editor.id, username: "eddie", role: "editor", createdAt: expect.any(String), mustChangePassword: false },
+        user: { id: editor.id, username: "eddie", displayName: "eddie", role: "editor", createdAt: expect.any(String), mustChangePassword: false },
       });
       const header = reply.setCookies.find((c) => c.startsWith("lt_session="))!;
       expect(header).toBeDefined();
@@ -103,7 +104,7 @@ describe("editor accounts", () => {
     it("says who is signed in, and 401 unauthorized to nobody", async () => {
       const reply = await send(server.url, "/api/session", { cookie: contributor.cookie });
       expect(reply.status).toBe(200);
-      expect(reply.body).toEqual({ user: { id: contributor.id, username: "connie", role: "contributor", createdAt: expect.any(String), mustChangePassword: false } });
+      expect(reply.body).toEqual({ user: { id: contributor.id, username: "connie", displayName: "connie", role: "contributor", createdAt: expect.any(String), mustChangePassword: false } });
       expect(reply.headers.get("cache-control")).toBe("no-store");
       expectError(await send(server.url, "/api/session"), 401, "unauthorized");
       expectError(await send(server.url, "/api/session", { bearer: TOKEN }), 401, "unauthorized"); // tokens have no session
@@ -297,11 +298,20 @@ describe("editor accounts", () => {
     });
   });
 
-  describe("roles on every write route", () => {
-    type Who = "anonymous" | "contributor" | "editor" | "admin";
-    const WHO: Who[] = ["anonymous", "contributor", "editor", "admin"];
+  describe("roles and token scopes on every write route", () => {
+    type Who = "anonymous" | "contributor" | "editor" | "admin" | "write token" | "manage token";
+    const WHO: Who[] = ["anonymous", "contributor", "editor", "admin", "write token", "manage token"];
     let n = 0;
-    const accountOf = (who: Who) => ({ anonymous: undefined, contributor, editor, admin })[who];
+    const accountOf = (who: Who) => ({ anonymous: undefined, contributor, editor, admin, "write token": undefined, "manage token": undefined })[who];
+    /** The admin's own API tokens, one of each scope: what a leaked admin token could do. */
+    const tokenSecrets: Partial<Record<Who, string>> = {};
+    beforeAll(async () => {
+      for (const [who, scope] of [["write token", "write"], ["manage token", "manage"]] as const) {
+        const secret = newSecret("lt_");
+        tokenSecrets[who] = secret;
+        await server.app.store.accounts.createToken({ id: `t_${scope}_scope`, name: `Admin ${scope}`, ownerId: admin.id, scopes: [scope], createdAt: new Date().toISOString() }, secretHash(secret));
+      }
+    });
 
     /** Fixtures made by the admin token or directly in the store, so that each request has its own target. */
     const newEntry = async () => {
@@ -316,24 +326,30 @@ describe("editor accounts", () => {
     };
     const newUser = async () => {
       const id = `u_fixture${++n}`;
-      await server.app.store.accounts.createUser({ id, username: `fixture${n}`, role: "editor", createdAt: new Date().toISOString(), mustChangePassword: false, passwordHash: "not-a-real-hash" });
+      await server.app.store.accounts.createUser({ id, username: `fixture${n}`, displayName: `Fixture ${n}`, role: "editor", createdAt: new Date().toISOString(), mustChangePassword: false, passwordHash: "not-a-real-hash" });
       return id;
     };
     const tokenOf = async (who: Who) => {
       const id = `t_fixture${++n}`;
       const ownerId = who === "admin" ? editor.id : (accountOf(who) ?? editor).id; // admins may revoke anyone's
-      await server.app.store.accounts.createToken({ id, name: `Fixture ${n}`, ownerId, createdAt: new Date().toISOString() }, `fixture-hash-${n}`);
+      await server.app.store.accounts.createToken({ id, name: `Fixture ${n}`, ownerId, scopes: ["write"], createdAt: new Date().toISOString() }, `fixture-hash-${n}`);
       return id;
     };
 
     type Expect = [status: number, code?: string];
-    const refusedByRole = (contributorOutcome: Expect, editorOutcome: Expect, adminOutcome: Expect): Record<Who, Expect> => ({
+    const FORBIDDEN: Expect = [403, "forbidden"];
+    const NO_SCOPE: Expect = [403, "insufficient_scope"];
+    const SESSION: Expect = [403, "session_required"];
+    /** By default a `write` token does what its admin owner does, a `manage` token writes nothing. */
+    const refusedByRole = (contributorOutcome: Expect, editorOutcome: Expect, adminOutcome: Expect, tokens?: { write: Expect; manage: Expect }): Record<Who, Expect> => ({
       anonymous: [401, "unauthorized"],
       contributor: contributorOutcome,
       editor: editorOutcome,
       admin: adminOutcome,
+      "write token": tokens?.write ?? adminOutcome,
+      "manage token": tokens?.manage ?? NO_SCOPE,
     });
-    const FORBIDDEN: Expect = [403, "forbidden"];
+    const NEEDS_SESSION = { write: SESSION, manage: SESSION };
 
     const routes: { method: string; route: string; setup: (who: Who) => Promise<{ path: string; body?: unknown }>; expect: Record<Who, Expect> }[] = [
       { method: "POST", route: "/api/stories", setup: async () => ({ path: "/api/stories", body: { title: `Roles ${++n}` } }), expect: refusedByRole(FORBIDDEN, [201], [201]) },
@@ -345,14 +361,14 @@ describe("editor accounts", () => {
       { method: "PATCH", route: "/api/stories/:id/drafts/:draftId (another's)", setup: async () => ({ path: `/api/stories/${STORY}/drafts/${await othersDraft()}`, body: { body: `Redrafted ${++n}` } }), expect: refusedByRole([404, "draft_not_found"], [200], [200]) },
       { method: "DELETE", route: "/api/stories/:id/drafts/:draftId (another's)", setup: async () => ({ path: `/api/stories/${STORY}/drafts/${await othersDraft()}` }), expect: refusedByRole([404, "draft_not_found"], [204], [204]) },
       { method: "POST", route: "/api/stories/:id/drafts/:draftId/publish", setup: async () => ({ path: `/api/stories/${STORY}/drafts/${await othersDraft()}/publish` }), expect: refusedByRole(FORBIDDEN, [201], [201]) },
-      { method: "GET", route: "/api/users", setup: async () => ({ path: "/api/users" }), expect: refusedByRole(FORBIDDEN, FORBIDDEN, [200]) },
-      { method: "POST", route: "/api/users", setup: async () => ({ path: "/api/users", body: { username: `made${++n}`, role: "editor" } }), expect: refusedByRole(FORBIDDEN, FORBIDDEN, [201]) },
-      { method: "PATCH", route: "/api/users/:id", setup: async () => ({ path: `/api/users/${await newUser()}`, body: { role: "contributor" } }), expect: refusedByRole(FORBIDDEN, FORBIDDEN, [200]) },
-      { method: "POST", route: "/api/users/:id/password", setup: async () => ({ path: `/api/users/${await newUser()}/password` }), expect: refusedByRole(FORBIDDEN, FORBIDDEN, [200]) },
-      { method: "DELETE", route: "/api/users/:id", setup: async () => ({ path: `/api/users/${await newUser()}` }), expect: refusedByRole(FORBIDDEN, FORBIDDEN, [204]) },
-      { method: "GET", route: "/api/tokens", setup: async () => ({ path: "/api/tokens" }), expect: refusedByRole(FORBIDDEN, [200], [200]) },
-      { method: "POST", route: "/api/tokens", setup: async () => ({ path: "/api/tokens", body: { name: `Token ${++n}` } }), expect: refusedByRole(FORBIDDEN, [201], [201]) },
-      { method: "DELETE", route: "/api/tokens/:id", setup: async (who) => ({ path: `/api/tokens/${await tokenOf(who)}` }), expect: refusedByRole(FORBIDDEN, [204], [204]) },
+      { method: "GET", route: "/api/users", setup: async () => ({ path: "/api/users" }), expect: refusedByRole(FORBIDDEN, FORBIDDEN, [200], { write: NO_SCOPE, manage: [200] }) },
+      { method: "POST", route: "/api/users", setup: async () => ({ path: "/api/users", body: { username: `made${++n}`, role: "editor" } }), expect: refusedByRole(FORBIDDEN, FORBIDDEN, [201], NEEDS_SESSION) },
+      { method: "PATCH", route: "/api/users/:id", setup: async () => ({ path: `/api/users/${await newUser()}`, body: { role: "contributor" } }), expect: refusedByRole(FORBIDDEN, FORBIDDEN, [200], NEEDS_SESSION) },
+      { method: "POST", route: "/api/users/:id/password", setup: async () => ({ path: `/api/users/${await newUser()}/password` }), expect: refusedByRole(FORBIDDEN, FORBIDDEN, [200], NEEDS_SESSION) },
+      { method: "DELETE", route: "/api/users/:id", setup: async () => ({ path: `/api/users/${await newUser()}` }), expect: refusedByRole(FORBIDDEN, FORBIDDEN, [204], NEEDS_SESSION) },
+      { method: "GET", route: "/api/tokens", setup: async () => ({ path: "/api/tokens" }), expect: refusedByRole(FORBIDDEN, [200], [200], { write: NO_SCOPE, manage: [200] }) },
+      { method: "POST", route: "/api/tokens", setup: async () => ({ path: "/api/tokens", body: { name: `Token ${++n}` } }), expect: refusedByRole(FORBIDDEN, [201], [201], NEEDS_SESSION) },
+      { method: "DELETE", route: "/api/tokens/:id", setup: async (who) => ({ path: `/api/tokens/${await tokenOf(who)}` }), expect: refusedByRole(FORBIDDEN, [204], [204], { write: NO_SCOPE, manage: [204] }) },
     ];
 
     for (const { method, route, setup, expect: outcomes } of routes) {
@@ -361,7 +377,8 @@ describe("editor accounts", () => {
           const { path, body } = await setup(who);
           const before = await stateOf(server.app.store);
           const account = accountOf(who);
-          const reply = await send(server.url, path, { method, ...(body === undefined ? {} : { body }), ...(account ? { cookie: account.cookie } : {}) });
+          const credentials = account ? { cookie: account.cookie } : tokenSecrets[who] ? { bearer: tokenSecrets[who], site: null } : {};
+          const reply = await send(server.url, path, { method, ...(body === undefined ? {} : { body }), ...credentials });
           const [status, code] = outcomes[who];
           expect([who, reply.status], JSON.stringify(reply.body)).toEqual([who, status]);
           if (status >= 400) {
@@ -380,7 +397,7 @@ describe("editor accounts", () => {
       const created = await send(server.url, "/api/tokens", { cookie: editor.cookie, body: { name: "Wire feed" } });
       expect(created.status).toBe(201);
       expect(created.body).toEqual({
-        token: expect.objectContaining({ id: expect.stringMatching(/^t_/), name: "Wire feed", owner: "eddie", role: "editor", createdAt: expect.any(String) }),
+        token: expect.objectContaining({ id: expect.stringMatching(/^t_/), name: "Wire feed", owner: "eddie", role: "editor", scopes: ["write"], createdAt: expect.any(String) }),
         secret: expect.stringMatching(/^lt_[A-Za-z0-9_-]{43}$/),
       });
       const { token, secret } = created.body as { token: { id: string }; secret: string };
@@ -391,7 +408,7 @@ describe("editor accounts", () => {
       expect(JSON.stringify(listed.body)).not.toContain(secret.slice(3));
       expect(JSON.stringify(listed.body)).not.toContain(secretHash(secret));
       const entry = listed.body.tokens.find((t: { id: string }) => t.id === token.id);
-      const allowed = ["id", "name", "owner", "ownerId", "role", "createdAt", "lastUsedAt"];
+      const allowed = ["id", "name", "owner", "ownerId", "role", "scopes", "createdAt", "lastUsedAt"];
       for (const t of [...listed.body.tokens, created.body.token]) expect(Object.keys(t).filter((key) => !allowed.includes(key))).toEqual([]);
       expect(entry).toMatchObject({ name: "Wire feed", owner: "eddie", role: "editor" });
 
@@ -438,17 +455,143 @@ describe("editor accounts", () => {
     });
   });
 
+  describe("management needs a signed-in session (issue 12)", () => {
+    it("a token can never create a token or an account, whatever its scopes: 403 session_required", async () => {
+      const tokens: Record<string, string> = {};
+      for (const scopes of [["write"], ["manage"], ["write", "manage"]]) {
+        const made = await send(server.url, "/api/tokens", { cookie: admin.cookie, body: { name: `Admin ${scopes.join("+")}`, scopes } });
+        expect(made.status).toBe(201);
+        expect(made.body.token.scopes).toEqual(scopes);
+        tokens[scopes.join("+")] = made.body.secret;
+      }
+      const editorsToken = (await send(server.url, "/api/tokens", { cookie: editor.cookie, body: { name: "Eddie's importer" } })).body.secret as string;
+      const before = await stateOf(server.app.store);
+      for (const secret of [...Object.values(tokens), editorsToken]) {
+        const asToken = { bearer: secret, site: null };
+        expectError(await send(server.url, "/api/tokens", { ...asToken, body: { name: "Successor" } }), 403, "session_required");
+        expectError(await send(server.url, "/api/tokens", { ...asToken, body: { name: "Successor", scopes: ["manage"] } }), 403, "session_required");
+      }
+      for (const secret of Object.values(tokens)) {
+        const asToken = { bearer: secret, site: null };
+        expectError(await send(server.url, "/api/users", { ...asToken, body: { username: "minted", role: "admin" } }), 403, "session_required");
+        expectError(await send(server.url, `/api/users/${editor.id}`, { ...asToken, method: "PATCH", body: { role: "admin" } }), 403, "session_required");
+        expectError(await send(server.url, `/api/users/${editor.id}/password`, { ...asToken, method: "POST" }), 403, "session_required");
+        expectError(await send(server.url, "/api/session", { ...asToken, method: "PATCH", body: { displayName: "Renamed" } }), 401, "unauthorized");
+      }
+      expect(await stateOf(server.app.store)).toBe(before);
+      // The operator's TICKER_ADMIN_TOKEN still manages accounts (it is configuration, not issued here).
+      const byOperator = await send(server.url, "/api/users", { bearer: TOKEN, site: null, body: { username: "by-operator", role: "contributor" } });
+      expect(byOperator.status).toBe(201);
+    });
+
+    it("checks token scopes when they are chosen: write and/or manage, each once", async () => {
+      for (const scopes of [[], ["admin"], ["write", "write"], "write", ["write", "manage", "write"]]) {
+        expectError(await send(server.url, "/api/tokens", { cookie: editor.cookie, body: { name: "Odd", scopes } }), 400, "validation_failed");
+      }
+      const made = await send(server.url, "/api/tokens", { cookie: editor.cookie, body: { name: "Both", scopes: ["manage", "write"] } });
+      expect(made.body.token.scopes).toEqual(["write", "manage"]); // one order, whatever was asked
+      const listed = await send(server.url, "/api/tokens", { cookie: editor.cookie });
+      expect(listed.body.tokens.find((t: { id: string }) => t.id === made.body.token.id).scopes).toEqual(["write", "manage"]);
+    });
+
+    it("an admin whose sign-in is older than 15 minutes gives the password again (403 reauthentication_required); looking needs no new sign-in", async () => {
+      const stale = newSecret();
+      const now = Date.now();
+      await server.app.store.accounts.createSession({ idHash: secretHash(stale), userId: admin.id, createdAt: now - 16 * 60_000, lastSeenAt: now });
+      const cookie = `lt_session=${stale}`;
+      const before = await stateOf(server.app.store);
+      expectError(await send(server.url, "/api/users", { cookie, body: { username: "too-late", role: "admin" } }), 403, "reauthentication_required");
+      expectError(await send(server.url, `/api/users/${editor.id}`, { cookie, method: "PATCH", body: { role: "admin" } }), 403, "reauthentication_required");
+      expectError(await send(server.url, `/api/users/${editor.id}/password`, { cookie, method: "POST" }), 403, "reauthentication_required");
+      expectError(await send(server.url, `/api/users/${editor.id}`, { cookie, method: "DELETE" }), 403, "reauthentication_required");
+      expectError(await send(server.url, "/api/tokens", { cookie, body: { name: "Too late" } }), 403, "reauthentication_required");
+      expect(await stateOf(server.app.store)).toBe(before);
+      expect((await send(server.url, "/api/users", { cookie })).status).toBe(200);
+      expect((await send(server.url, "/api/tokens", { cookie })).status).toBe(200);
+      // Stories are not management: the session writes as usual.
+      expect((await send(server.url, `/api/stories/${STORY}/entries`, { cookie, body: { body: "Still writing" } })).status).toBe(201);
+
+      // Re-authenticating is signing in again from the same browser: a new session, fresh.
+      const again = await signIn(server, admin.username, admin.password, { cookie });
+      expect(again.status).toBe(200);
+      const fresh = sessionCookieOf(again);
+      expectError(await send(server.url, "/api/session", { cookie }), 401, "session_expired");
+      expect((await send(server.url, "/api/users", { cookie: fresh, body: { username: "in-time", role: "contributor" } })).status).toBe(201);
+    });
+
+    it("an editor's older session still makes and revokes its own tokens (the recent sign-in is for admins)", async () => {
+      const older = newSecret();
+      const now = Date.now();
+      await server.app.store.accounts.createSession({ idHash: secretHash(older), userId: editor.id, createdAt: now - 60 * 60_000, lastSeenAt: now });
+      const made = await send(server.url, "/api/tokens", { cookie: `lt_session=${older}`, body: { name: "Late shift" } });
+      expect(made.status).toBe(201);
+      expect((await send(server.url, `/api/tokens/${made.body.token.id}`, { method: "DELETE", cookie: `lt_session=${older}` })).status).toBe(204);
+    });
+  });
+
+  describe("display names", () => {
+    it("bylines show the display name, never the login name: entries, drafts, history, by session or token", async () => {
+      const writer = await activeAccount(server, "xavier", "editor");
+      const renamed = await send(server.url, "/api/session", { method: "PATCH", cookie: writer.cookie, body: { displayName: "  Xavier Dupont, Kyiv  " } });
+      expect(renamed.status).toBe(200);
+      expect(renamed.body.user).toMatchObject({ id: writer.id, username: "xavier", displayName: "Xavier Dupont, Kyiv" });
+      expect((await send(server.url, "/api/session", { cookie: writer.cookie })).body.user.displayName).toBe("Xavier Dupont, Kyiv");
+
+      const bySession = await send(server.url, `/api/stories/${STORY}/entries`, { cookie: writer.cookie, body: { body: "By session" } });
+      expect(bySession.body.entry.author).toEqual({ name: "Xavier Dupont, Kyiv" });
+      const secret = (await send(server.url, "/api/tokens", { cookie: writer.cookie, body: { name: "Xavier's feed" } })).body.secret as string;
+      const byToken = await send(server.url, `/api/stories/${STORY}/entries`, { bearer: secret, site: null, body: { body: "By token" } });
+      expect(byToken.body.entry.author).toEqual({ name: "Xavier Dupont, Kyiv" });
+      const history = await send(server.url, `/api/stories/${STORY}/history?limit=2`);
+      expect(history.body.versions.map((v: { author: { name: string } }) => v.author.name)).toEqual(["Xavier Dupont, Kyiv", "Xavier Dupont, Kyiv"]);
+
+      const contributorNamed = await send(server.url, "/api/session", { method: "PATCH", cookie: contributor.cookie, body: { displayName: "Connie C." } });
+      expect(contributorNamed.status).toBe(200);
+      const draft = await send(server.url, `/api/stories/${STORY}/drafts`, { cookie: contributor.cookie, body: { body: "Drafted" } });
+      expect(draft.body.draft.author).toEqual({ name: "Connie C." });
+
+      // No login name of these writers anywhere a reader looks.
+      const story = JSON.stringify((await send(server.url, `/api/stories/${STORY}`)).body);
+      const versions = JSON.stringify((await send(server.url, `/api/stories/${STORY}/history?limit=500`)).body);
+      for (const login of ['"xavier"', '"connie"']) {
+        expect(story).not.toContain(login);
+        expect(versions).not.toContain(login);
+      }
+    });
+
+    it("are one line of plain text, at most 80 characters; admins set anyone's, accounts start with their login name", async () => {
+      for (const displayName of ["", "   ", "a\nb", "tab\there", "bell\u0007", "x".repeat(81), 5, "\u200b"]) {
+        expectError(await send(server.url, "/api/session", { method: "PATCH", cookie: editor.cookie, body: { displayName } }), 400, "validation_failed");
+      }
+      expectError(await send(server.url, "/api/session", { method: "PATCH", cookie: editor.cookie, body: { displayName: "Eddie", role: "admin" } }), 400, "validation_failed");
+      expectError(await send(server.url, "/api/session", { method: "PATCH", body: { displayName: "Nobody" } }), 401, "unauthorized");
+      expect((await send(server.url, "/api/session", { method: "PATCH", cookie: editor.cookie, body: { displayName: "é".repeat(80) } })).status).toBe(200);
+
+      const made = await send(server.url, "/api/users", { cookie: admin.cookie, body: { username: "yuki", role: "editor", displayName: "Yuki Tanaka" } });
+      expect(made.body.user).toMatchObject({ username: "yuki", displayName: "Yuki Tanaka" });
+      const plain = await send(server.url, "/api/users", { cookie: admin.cookie, body: { username: "zed", role: "editor" } });
+      expect(plain.body.user.displayName).toBe("zed");
+      const user = await activeAccount(server, "zora", "editor");
+      const changed = await send(server.url, `/api/users/${user.id}`, { method: "PATCH", cookie: admin.cookie, body: { displayName: "Zora Z." } });
+      expect(changed.body.user).toMatchObject({ username: "zora", displayName: "Zora Z.", role: "editor" });
+      // A display name is no role change: the account stays signed in.
+      expect((await send(server.url, "/api/session", { cookie: user.cookie })).body.user.displayName).toBe("Zora Z.");
+      expectError(await send(server.url, `/api/users/${user.id}`, { method: "PATCH", cookie: admin.cookie, body: {} }), 400, "validation_failed");
+      expectError(await send(server.url, `/api/users/${user.id}`, { method: "PATCH", cookie: editor.cookie, body: { displayName: "Not mine" } }), 403, "forbidden");
+    });
+  });
+
   describe("users (admin)", () => {
     it("creates an account with a one-time password shown once, lists accounts without hashes", async () => {
       const created = await send(server.url, "/api/users", { cookie: admin.cookie, body: { username: "wendy", role: "contributor" } });
       expect(created.status).toBe(201);
       expect(created.body).toEqual({
-        user: { id: expect.stringMatching(/^u_/), username: "wendy", role: "contributor", createdAt: expect.any(String), mustChangePassword: true },
+        user: { id: expect.stringMatching(/^u_/), username: "wendy", displayName: "wendy", role: "contributor", createdAt: expect.any(String), mustChangePassword: true },
         password: expect.any(String),
       });
       const listed = await send(server.url, "/api/users", { cookie: admin.cookie });
       expect(listed.body.users).toContainEqual(created.body.user);
-      for (const u of listed.body.users) expect(Object.keys(u).sort()).toEqual(["createdAt", "id", "mustChangePassword", "role", "username"]);
+      for (const u of listed.body.users) expect(Object.keys(u).sort()).toEqual(["createdAt", "displayName", "id", "mustChangePassword", "role", "username"]);
       expect(JSON.stringify(listed.body)).not.toContain(created.body.password);
       expectError(await send(server.url, "/api/users", { cookie: admin.cookie, body: { username: "wendy", role: "editor" } }), 409, "user_exists");
       expectError(await send(server.url, "/api/users", { cookie: admin.cookie, body: { username: "Bad Name", role: "editor" } }), 400, "validation_failed");
@@ -468,10 +611,19 @@ describe("login lockout", () => {
   let server: TestServer;
   let dora: Account;
   let erin: Account;
+  let ivy: Account;
+  let jay: Account;
   beforeAll(async () => {
-    server = await startServer();
-    [dora, erin] = await Promise.all([activeAccount(server, "dora", "editor"), activeAccount(server, "erin", "editor")]);
+    // Behind a trusted proxy (loopback), so that X-Forwarded-For stands for other client addresses.
+    server = await startServer({ env: { TRUST_PROXY: "loopback", LOGIN_FAILURES_PER_ACCOUNT_TOTAL: "12" } });
+    [dora, erin, ivy, jay] = await Promise.all([
+      activeAccount(server, "dora", "editor"),
+      activeAccount(server, "erin", "editor"),
+      activeAccount(server, "ivy", "editor"),
+      activeAccount(server, "jay", "editor"),
+    ]);
   });
+  const from = (address: string) => ({ headers: { "x-forwarded-for": address } });
   afterAll(() => server.close());
 
   const expectLocked = (reply: Reply) => {
@@ -493,6 +645,31 @@ describe("login lockout", () => {
   it("locks an unknown name the same way", async () => {
     for (let i = 1; i <= 5; i++) expectError(await signIn(server, "ghost", `wrong-password-${i}`), 401, "invalid_credentials");
     expectLocked(await signIn(server, "ghost", "any-password-at-all"));
+  });
+
+  it("checks at most 5 of 15 wrong passwords sent together: the others are 429 before any argon2 work", async () => {
+    const replies = await Promise.all(Array.from({ length: 15 }, (_, i) => signIn(server, ivy.username, `parallel-guess-${i}`, from("203.0.113.15"))));
+    const statuses = replies.map((reply) => reply.status);
+    const checked = replies.filter((reply) => reply.status === 401);
+    for (const reply of checked) expectError(reply, 401, "invalid_credentials");
+    for (const reply of replies.filter((r) => r.status !== 401)) expectLocked(reply);
+    expect(checked.length, `statuses ${statuses}`).toBeGreaterThan(0);
+    expect(checked.length, `statuses ${statuses}`).toBeLessThanOrEqual(5);
+    expectLocked(await signIn(server, ivy.username, ivy.password, from("203.0.113.15")));
+  });
+
+  it("locks a name only for the address that guessed: its owner still signs in from another", async () => {
+    for (let i = 1; i <= 5; i++) expectError(await signIn(server, jay.username, `stranger-guess-${i}`, from("203.0.113.66")), 401, "invalid_credentials");
+    expectLocked(await signIn(server, jay.username, jay.password, from("203.0.113.66")));
+    expect((await signIn(server, jay.username, jay.password, from("198.51.100.20"))).status).toBe(200);
+  });
+
+  it("locks a name everywhere once guesses from many addresses pass LOGIN_FAILURES_PER_ACCOUNT_TOTAL (12 here)", async () => {
+    // Three addresses, 4 guesses each: none is locked on its own, together they reach the total.
+    for (const address of ["192.0.2.1", "192.0.2.2", "192.0.2.3"]) {
+      for (let i = 1; i <= 4; i++) expectError(await signIn(server, "kim", `spread-guess-${i}`, from(address)), 401, "invalid_credentials");
+    }
+    expectLocked(await signIn(server, "kim", "spread-guess-5", from("192.0.2.4")));
   });
 
   it("leaves other accounts alone", async () => {
@@ -648,18 +825,20 @@ describe("first start and the user CLI", () => {
   it("adds an account from the command line, whose one-time password signs in", { timeout: 60_000 }, async () => {
     const dataDir = freshDir();
     const env = { ...process.env, DATA_DIR: dataDir };
-    const { stdout } = await run("npx", ["tsx", "server/cli/user.ts", "add", "carol", "--role", "editor"], { cwd: ROOT, env });
+    const { stdout } = await run("npx", ["tsx", "server/cli/user.ts", "add", "carol", "--role", "editor", "--display-name", "Carol Ortiz"], { cwd: ROOT, env });
     const password = /password[^:]*: (\S+)\s*$/.exec(stdout)?.[1];
     expect(password, stdout).toMatch(/^[a-z2-9]{5}(-[a-z2-9]{5}){4}$/);
     const listed = await run("npx", ["tsx", "server/cli/user.ts", "list"], { cwd: ROOT, env });
-    expect(listed.stdout).toMatch(/^carol\teditor\t\(one-time password not yet changed\)$/m);
+    expect(listed.stdout).toMatch(/^carol\teditor\tCarol Ortiz\t\(one-time password not yet changed\)$/m);
     expect(listed.stdout).not.toContain(password!);
+    await run("npx", ["tsx", "server/cli/user.ts", "display-name", "carol", "Carol O."], { cwd: ROOT, env });
+    await expect(run("npx", ["tsx", "server/cli/user.ts", "display-name", "carol", "two\nlines"], { cwd: ROOT, env })).rejects.toThrow(/Invalid display name/);
 
     const server = await startServer({ dataDir });
     try {
       const reply = await signIn(server, "carol", password!);
       expect(reply.status).toBe(200);
-      expect(reply.body.user).toMatchObject({ username: "carol", role: "editor", mustChangePassword: true });
+      expect(reply.body.user).toMatchObject({ username: "carol", displayName: "Carol O.", role: "editor", mustChangePassword: true });
     } finally {
       await server.close();
     }

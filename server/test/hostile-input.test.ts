@@ -23,6 +23,8 @@ const JSON_TYPE = { "content-type": "application/json" };
 
 let server: TestServer;
 let entryId: string;
+/** An admin account's API tokens (one per scope) and a fresh session of it: what a leaked credential can try. */
+const leaked = { write: `lt_${randomBytes(32).toString("base64url")}`, manage: `lt_${randomBytes(32).toString("base64url")}`, session: randomBytes(32).toString("base64url") };
 
 beforeAll(async () => {
   // Pages on, to see stored text rendered; the write limit is exercised by its own server below.
@@ -30,6 +32,12 @@ beforeAll(async () => {
   expect((await server.api("/api/stories", { body: { id: STORY, title: "Hostile input" } })).status).toBe(201);
   const res = await server.api(`/api/stories/${STORY}/entries`, { body: { body: "A first entry." } });
   entryId = ((await res.json()) as { entry: Entry }).entry.id;
+  const { user } = await createAccount(server.app.store.accounts, "hostile-admin", "admin");
+  await server.app.store.accounts.updateUser(user.id, { mustChangePassword: false });
+  for (const scope of ["write", "manage"] as const) {
+    await server.app.store.accounts.createToken({ id: `t_hostile_${scope}`, name: scope, ownerId: user.id, scopes: [scope], createdAt: new Date().toISOString() }, secretHash(leaked[scope]));
+  }
+  await server.app.store.accounts.createSession({ idHash: secretHash(leaked.session), userId: user.id, createdAt: Date.now(), lastSeenAt: Date.now() });
 });
 
 afterAll(async () => {
@@ -69,6 +77,9 @@ const withCookie = (cookie: string) =>
     headers: { ...JSON_TYPE, cookie: `lt_session=${cookie}`, "sec-fetch-site": "same-origin" },
     body: '{"body":"x"}',
   });
+/** A request of the hostile admin's fresh session, as its desk would send it. */
+const asAdminSession = (method: string, path: string, body: string) =>
+  fetch(server.url + path, { method, headers: { ...JSON_TYPE, cookie: `lt_session=${leaked.session}`, "sec-fetch-site": "same-origin" }, body });
 const withBearer = (token: string) => raw(server.url, entries, { body: '{"body":"x"}', headers: { ...JSON_TYPE, authorization: `Bearer ${token}` } });
 
 // ---------------------------------------------------------------------------------------------
@@ -156,6 +167,15 @@ const httpCases: HttpCase[] = [
   { name: "the admin token with one character changed", send: () => withBearer(TOKEN.slice(0, -1) + "X"), status: 401, code: "unauthorized" },
   { name: "the admin token as a prefix of a longer one", send: () => withBearer(`${TOKEN}0`), status: 401, code: "unauthorized" },
   { name: "a bearer token with non-ASCII", send: () => withBearer("t\u00e9st-token-0123456789"), status: 401, code: "unauthorized" },
+  // A leaked token tries to outlive its revocation or to raise itself (issue 12).
+  { name: "a write token minting its successor", send: () => raw(server.url, "/api/tokens", { body: '{"name":"successor"}', headers: { ...JSON_TYPE, authorization: `Bearer ${leaked.write}` } }), status: 403, code: "session_required" },
+  { name: "a manage token minting a write token", send: () => raw(server.url, "/api/tokens", { body: '{"name":"x","scopes":["write"]}', headers: { ...JSON_TYPE, authorization: `Bearer ${leaked.manage}` } }), status: 403, code: "session_required" },
+  { name: "an admin's manage token minting an admin", send: () => raw(server.url, "/api/users", { body: '{"username":"minted","role":"admin"}', headers: { ...JSON_TYPE, authorization: `Bearer ${leaked.manage}` } }), status: 403, code: "session_required" },
+  { name: "a manage token writing an entry", send: () => withBearer(leaked.manage), status: 403, code: "insufficient_scope" },
+  { name: "a token renaming its owner's byline", send: () => raw(server.url, "/api/session", { method: "PATCH", body: '{"displayName":"Someone else"}', headers: { ...JSON_TYPE, authorization: `Bearer ${leaked.write}` } }), status: 401, code: "unauthorized" },
+  { name: "a byline with a line break", send: () => asAdminSession("PATCH", "/api/session", '{"displayName":"Line\\nbreak"}'), status: 400, code: "validation_failed", field: "displayName" },
+  { name: "a byline of bidi controls only", send: () => asAdminSession("PATCH", "/api/session", '{"displayName":"\\u202e\\u202c"}'), status: 400, code: "validation_failed", field: "displayName" },
+  { name: "a token scope that does not exist", send: () => asAdminSession("POST", "/api/tokens", '{"name":"x","scopes":["admin"]}'), status: 400, code: "validation_failed", field: "scopes.0" },
   { name: "Bearer and two spaces", send: () => raw(server.url, entries, { body: '{"body":"x"}', headers: { ...JSON_TYPE, authorization: `Bearer  ${TOKEN}` } }), status: 401, code: "unauthorized" },
 ];
 
@@ -533,6 +553,21 @@ describe("limits", () => {
       await expectError(await capped.api("/api/stories", { body: { id: "a", title: "Taken" } }), 409, "story_exists");
     });
     expect((await capped.api("/api/stories/a/entries", { body: { body: "existing stories still take writes" } })).status).toBe(201);
+  });
+
+  it("LOGIN_FAILURES_PER_ACCOUNT=3: of 20 wrong passwords sent at once, at most 3 are checked, the others are 429", async () => {
+    const locked = await start({ LOGIN_FAILURES_PER_ACCOUNT: "3" });
+    const { password } = await createAccount(locked.app.store.accounts, "target", "editor");
+    const signIn = (guess: string) =>
+      fetch(`${locked.url}/api/session`, { method: "POST", headers: { ...JSON_TYPE, "sec-fetch-site": "same-origin" }, body: JSON.stringify({ username: "target", password: guess }) });
+    const replies = await Promise.all(Array.from({ length: 20 }, (_, n) => signIn(`guess-number-${n}`)));
+    const statuses = replies.map((reply) => reply.status);
+    const checked = statuses.filter((status) => status === 401).length;
+    expect(checked, `statuses ${statuses}`).toBeGreaterThan(0);
+    expect(checked, `statuses ${statuses}`).toBeLessThanOrEqual(3);
+    for (const reply of replies) await expectError(reply, reply.status, reply.status === 401 ? "invalid_credentials" : "rate_limited");
+    // The right password, sent after, is refused too: the guesses used up the name's attempts from here.
+    await expectError(await signIn(password), 429, "rate_limited");
   });
 
   it("WRITES_PER_MINUTE=3: the 4th write is 429 rate_limited with Retry-After, reads go on, nothing is written", async () => {

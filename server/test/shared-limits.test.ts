@@ -1,7 +1,7 @@
 /**
  * With REDIS_URL the rate limits are counted in Redis, so they hold across nodes (README
  * "Limits"): two in-process nodes on the real Redis share the write budget of an account and the
- * sign-in lockout; a node whose Redis is gone still limits, on its own.
+ * sign-in lockout, also for guesses sent to both at once; a node whose Redis is gone still limits, on its own.
  */
 import { randomBytes } from "node:crypto";
 import { pino } from "pino";
@@ -58,6 +58,22 @@ describe.skipIf(!hasRedis)("limits shared through Redis", () => {
     const locked = await signIn(nodes[0]!);
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(60);
+  });
+
+  it("checks at most 2 of 15 wrong passwords sent together to both nodes: the others are 429", async () => {
+    const replies = await Promise.all(
+      Array.from({ length: 15 }, (_, i) =>
+        fetch(`${nodes[i % 2]!.url}/api/session`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "sec-fetch-site": "same-origin" },
+          body: JSON.stringify({ username: "phantom", password: `parallel-guess-${i}` }),
+        }),
+      ),
+    );
+    const statuses = replies.map((reply) => reply.status);
+    expect(statuses.filter((status) => status === 401).length, `statuses ${statuses}`).toBeLessThanOrEqual(2);
+    expect(statuses.filter((status) => status === 401).length, `statuses ${statuses}`).toBeGreaterThan(0);
+    expect(statuses.filter((status) => status !== 401).every((status) => status === 429), `statuses ${statuses}`).toBe(true);
   });
 
   it("keeps limiting on this node alone while Redis is unreachable", async () => {

@@ -11,6 +11,7 @@ import { Parser } from "htmlparser2";
 import { io as connect, type Socket as ClientSocket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { MAX_JSON_DEPTH } from "../../shared/json-depth.js";
 import type { Ack } from "../../shared/protocol.js";
 import type { Entry, Snapshot } from "../../shared/story.js";
 import { secretHash } from "../auth/secrets.js";
@@ -45,6 +46,8 @@ function raw(base: string, path: string, init: { method?: string; body?: BodyIni
   } as RequestInit);
 }
 
+/** `depth` arrays, each inside the last. */
+const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
 const post = (path: string, body: BodyInit, headers: Record<string, string> = JSON_TYPE) => raw(server.url, path, { body, headers });
 const entries = `/api/stories/${STORY}/entries`;
 const read = (path: string, headers: Record<string, string> = {}) => server.api(path, { auth: false, headers });
@@ -92,8 +95,30 @@ const httpCases: HttpCase[] = [
   { name: "JSON declared as ISO-8859-1", send: () => post(entries, '{"body":"x"}', { "content-type": "application/json; charset=iso-8859-1" }), status: 415, code: "unsupported_media_type" },
   { name: "JSON Patch media type", send: () => post(entries, '[{"op":"add","path":"/x","value":1}]', { "content-type": "application/json-patch+json" }), status: 415, code: "unsupported_media_type" },
   { name: "multipart form", send: () => post(entries, "--b\r\nContent-Disposition: form-data; name=body\r\n\r\nx\r\n--b--", { "content-type": "multipart/form-data; boundary=b" }), status: 415, code: "unsupported_media_type" },
-  { name: "20 000 nested arrays", send: () => post(entries, "[".repeat(20_000) + "]".repeat(20_000)), status: 400, code: "validation_failed" },
-  { name: "5 000 nested objects", send: () => post(entries, '{"body":'.repeat(5_000) + '"x"' + "}".repeat(5_000)), status: 400, code: "validation_failed", field: "body" },
+  { name: "20 000 nested arrays", send: () => post(entries, nested(20_000)), status: 400, code: "invalid_json" },
+  { name: "20 000 nested arrays with an Idempotency-Key", send: () => post(entries, nested(20_000), { ...JSON_TYPE, "idempotency-key": "deep" }), status: 400, code: "invalid_json" },
+  { name: "5 000 nested objects", send: () => post(entries, '{"body":'.repeat(5_000) + '"x"' + "}".repeat(5_000)), status: 400, code: "invalid_json" },
+  { name: `a field nested ${MAX_JSON_DEPTH} levels deep (the body is ${MAX_JSON_DEPTH + 1})`, send: () => post(entries, `{"body":${nested(MAX_JSON_DEPTH)}}`), status: 400, code: "invalid_json" },
+  { name: `a field nested ${MAX_JSON_DEPTH - 1} levels deep is judged as a field`, send: () => post(entries, `{"body":${nested(MAX_JSON_DEPTH - 1)}}`, { ...JSON_TYPE, "idempotency-key": "deep-enough" }), status: 400, code: "validation_failed", field: "body" },
+  // Every route that reads a body refuses depth before anything else looks at it.
+  ...[
+    ["POST", "/api/session"],
+    ["POST", "/api/session/password"],
+    ["POST", "/api/users"],
+    ["PATCH", "/api/users/u_nobody"],
+    ["POST", `/api/stories/${STORY}/drafts`],
+    ["PATCH", `/api/stories/${STORY}/drafts/d_nobody`],
+    ["POST", "/api/stories"],
+    ["PATCH", `/api/stories/${STORY}`],
+    ["PATCH", `${entries}/e_nobody`],
+  ].map(
+    ([method, path]): HttpCase => ({
+      name: `${method} ${path} with 10 000 nested arrays and an Idempotency-Key`,
+      send: () => raw(server.url, path!, { method: method!, body: nested(10_000), headers: { ...JSON_TYPE, "idempotency-key": `deep-${method}-${path}` } }),
+      status: 400,
+      code: "invalid_json",
+    }),
+  ),
   { name: "a duplicate key smuggling a second value", send: () => post(entries, '{"body":"fine","body":42}'), status: 400, code: "validation_failed", field: "body" },
   { name: "trailing garbage after the JSON", send: () => post(entries, '{"body":"x"} {"body":"y"}'), status: 400, code: "invalid_json" },
   { name: "a NaN literal", send: () => post(entries, '{"body":"x","pinned":NaN}'), status: 400, code: "invalid_json" },
@@ -416,6 +441,7 @@ describe("Socket.IO hostile packets", () => {
     ["malformed packet JSON", '42["subscribe",{"storyId":'],
     ["an unknown packet type", "49[]"],
     ["a binary attachment count that lies", '451-["subscribe",{"_placeholder":true,"num":9}]'],
+    ["a binary attachment 7 000 levels deep", `451-["subscribe",${"[".repeat(7_000)}{"_placeholder":true,"num":0}${"]".repeat(7_000)}]`],
   ])("%s closes that connection and nothing else", async (_name, frame) => {
     await expectUnchanged(server, async () => {
       const socket = await rawSocket(server.url);
@@ -424,6 +450,21 @@ describe("Socket.IO hostile packets", () => {
       await socket.closed;
       expect(socket.frames.filter((f) => f.startsWith("42"))).toEqual([]);
       await expectServerServes(server.url);
+    });
+  });
+
+  it("answers payloads nested 7 000 levels deep with an error ack, and the connection goes on", async () => {
+    await expectUnchanged(server, async () => {
+      const socket = await rawSocket(server.url);
+      socket.send(`420["subscribe",${nested(7_000)}]`);
+      socket.send(`421["subscribe",{"storyId":"${STORY}","extra":${nested(7_000)}}]`);
+      socket.send(`422["unsubscribe",{"storyId":${nested(7_000)}}]`);
+      for (const id of [0, 1, 2]) {
+        await expect.poll(() => socket.frames.find((f) => f.startsWith(`43${id}[`))).toBeDefined();
+        expectErrorAck(JSON.parse(socket.frames.find((f) => f.startsWith(`43${id}[`))!.slice(3))[0], "bad_request");
+      }
+      socket.send(`423["subscribe",{"storyId":"${STORY}"}]`);
+      await expect.poll(() => socket.frames.find((f) => f.startsWith("433"))).toMatch(/^433\[\{"ok":true,"version":\d+\}\]$/);
     });
   });
 

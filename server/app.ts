@@ -11,6 +11,7 @@ import { errorHandler, notFound } from "./http/errors.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { securityHeaders } from "./http/security-headers.js";
 import { metricsRoutes, timeWrites } from "./http/metrics-routes.js";
+import { privateAnswer } from "./http/public-reads.js";
 import { readRoutes } from "./http/read-routes.js";
 import { accountRoutes } from "./http/account-routes.js";
 import { authenticate, sessionPolicy } from "./http/auth.js";
@@ -141,6 +142,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   app.use("/api/stories", timeWrites(metrics));
   app.use(
     "/api",
+    privateAnswer,
     authenticate(store.accounts, config.adminToken, policy),
     limitWrites(limiter("writes", { points: config.limits.writesPerMinute, duration: 60 })),
     readRoutes(store),

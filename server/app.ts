@@ -135,7 +135,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
 
   const redis = options.redis;
   app.use(healthRoutes({ store: () => store.ping(), ...(redis ? { redis: async () => void (await redis.ping()) } : {}) }));
-  app.use(metricsRoutes(metrics));
+  app.use(metricsRoutes(metrics, { token: config.metricsToken }));
   const policy = sessionPolicy(config);
   const json = jsonRequest(config.limits.jsonBodyBytes);
   const limiter = rateLimiters(redis ? { redis, prefix: config.redisStream } : undefined);

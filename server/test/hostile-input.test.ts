@@ -172,6 +172,10 @@ const httpCases: HttpCase[] = [
   { name: "Idempotency-Key with a tab", send: () => server.api(entries, { body: { body: "x" }, headers: { "idempotency-key": "a\tb" } }), status: 400, code: "bad_request" },
   { name: "Idempotency-Key with a Latin-1 byte", send: () => server.api(entries, { body: { body: "x" }, headers: { "idempotency-key": "caf\u00e9" } }), status: 400, code: "bad_request" },
 
+  // The operator's metrics, asked for through a proxy or with someone else's token.
+  { name: "/metrics relayed by a proxy on this host", send: () => read("/metrics", { "x-forwarded-for": "127.0.0.1" }), status: 403, code: "forbidden" },
+  { name: "/metrics with the admin token, relayed", send: () => read("/metrics", { forwarded: "for=127.0.0.1", authorization: `Bearer ${TOKEN}` }), status: 403, code: "forbidden" },
+
   // Forged credentials.
   { name: "a forged session cookie on a write", send: () => withCookie(randomBytes(32).toString("base64url")), status: 401, code: "session_expired" },
   { name: "a mangled session cookie on a write", send: () => withCookie("%E0%A4%A"), status: 401, code: "session_expired" },

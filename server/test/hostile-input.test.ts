@@ -11,6 +11,8 @@ import { Parser } from "htmlparser2";
 import { io as connect, type Socket as ClientSocket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { connectLive, followStory } from "../../client/lib/live-client.js";
+import type { ErrorBody } from "../../shared/api.js";
 import { MAX_JSON_DEPTH } from "../../shared/json-depth.js";
 import type { Ack } from "../../shared/protocol.js";
 import type { Entry, Snapshot } from "../../shared/story.js";
@@ -665,6 +667,19 @@ describe("limits", () => {
   });
 
   describe("MAX_SOCKETS_PER_IP=3", () => {
+    /** What our client library reports (onError) when the server turns its connection away. */
+    const refusal = (base: string, transport: "websocket" | "polling") =>
+      new Promise<ErrorBody>((resolve, reject) => {
+        const socket = connectLive(base, { transports: [transport], reconnection: false });
+        const follow = followStory(socket, STORY, {
+          onError: (error) => {
+            follow.stop();
+            socket.disconnect();
+            resolve(error);
+          },
+        });
+        socket.once("connect", () => reject(new Error("connected")));
+      });
     const open = (base: string, headers: Record<string, string> = {}) =>
       new Promise<ClientSocket>((resolve, reject) => {
         const socket = connect(base, { transports: ["websocket"], reconnection: false, extraHeaders: headers });
@@ -675,18 +690,39 @@ describe("limits", () => {
         });
       });
 
-    it("refuses a 4th socket from one address at the handshake, and takes one again once a socket closes", async () => {
+    it("refuses a 4th socket from one address with a reason the client library reports, holds nothing for it, and takes one again once a socket closes", async () => {
       const capped = await start({ MAX_SOCKETS_PER_IP: "3" });
       const sockets = await Promise.all([open(capped.url), open(capped.url), open(capped.url)]);
       await expectUnchanged(capped, async () => {
-        await expect(open(capped.url)).rejects.toThrow();
-        const polling = await fetch(`${capped.url}/socket.io/?EIO=4&transport=polling`);
-        expect(polling.status).toBe(403);
-        expect(await polling.json()).toEqual({ code: 4, message: "Too many connections from this address." });
+        await expect(open(capped.url)).rejects.toThrow("Too many connections from this address.");
+        for (const transport of ["websocket", "polling"] as const) {
+          expect(await refusal(capped.url, transport)).toEqual({ code: "too_many_connections", message: "Too many connections from this address." });
+        }
+        // Closed by the server at once, not left to time out: only the 3 admitted remain.
+        await expect.poll(() => capped.app.io.engine.clientsCount).toBe(3);
       });
       sockets[0]!.disconnect();
       await expect.poll(() => open(capped.url).then((s) => (sockets.push(s), true), () => false), { timeout: 10_000 }).toBe(true);
       for (const socket of sockets) socket.disconnect();
+    });
+
+    it("a follower refused for a full address tries again, and gets in once a socket closes", async () => {
+      const capped = await start({ MAX_SOCKETS_PER_IP: "3" });
+      await capped.app.service.createStory({ id: "s", title: "S" }, { author: { name: "Desk" } });
+      const sockets = await Promise.all([open(capped.url), open(capped.url), open(capped.url)]);
+      const errors: string[] = [];
+      const socket = connectLive(capped.url, { transports: ["websocket"], reconnectionDelayMax: 100 });
+      const follow = followStory(socket, "s", { onError: (error) => errors.push(error.code) });
+      try {
+        await expect.poll(() => errors.length).toBeGreaterThanOrEqual(2); // refused, retried, refused again
+        expect(new Set(errors)).toEqual(new Set(["too_many_connections"]));
+        sockets[0]!.disconnect();
+        await expect.poll(() => follow.follower.version, { timeout: 10_000 }).toBe(1);
+      } finally {
+        follow.stop();
+        socket.disconnect();
+        for (const s of sockets) s.disconnect();
+      }
     });
 
     it("counts X-Forwarded-For only from a trusted proxy", async () => {

@@ -1,7 +1,8 @@
 /**
  * Hostile input, beyond bad-input.test.ts: what an attacker rather than a careless client sends
- * (compression bombs, encodings, smuggled keys, invisible and broken Unicode, traversal, SQL,
- * forged credentials, raw Socket.IO packets, floods) and the limits of README "Limits". Every
+ * (compression bombs, deep nesting, encodings, smuggled keys, invisible and broken Unicode,
+ * traversal, SQL, forged credentials, cross-origin reads of private answers, text built to be slow
+ * to render, raw Socket.IO packets, floods) and the limits of README "Limits". Every
  * refused request gets its exact status and code (or error ack, or a closed connection) and leaves
  * the store a reader sees unchanged; what is accepted is asserted too: stored verbatim, rendered inert.
  */
@@ -210,6 +211,20 @@ describe("HTTP hostile input", () => {
       expect(reading.status).toBe(200);
       expect(reading.headers.get("set-cookie")).toMatch(/^lt_session=;/);
     });
+  });
+
+  it("another site's script gets no CORS grant for private answers, and no cache keeps them", async () => {
+    const evil = { origin: "https://evil.example" };
+    const asked = [
+      server.api("/api/users", { headers: evil }),
+      server.api("/api/tokens", { headers: evil }),
+      server.api("/api/session", { headers: evil }),
+      server.api(`/api/stories/${STORY}/drafts`, { headers: evil }),
+      fetch(`${server.url}/api/users`, { method: "OPTIONS", headers: { ...evil, "access-control-request-method": "GET", "access-control-request-headers": "authorization" } }),
+    ];
+    for (const res of await Promise.all(asked)) {
+      expect([res.url, res.headers.get("access-control-allow-origin"), res.headers.get("cache-control")]).toEqual([res.url, null, "no-store"]);
+    }
   });
 
   it("prototype keys in the query string change nothing and pollute nothing", async () => {

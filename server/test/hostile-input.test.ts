@@ -715,6 +715,12 @@ describe("limits", () => {
         }
         // Closed by the server at once, not left to time out: only the 3 admitted remain.
         await expect.poll(() => capped.app.io.engine.clientsCount).toBe(3);
+        // A refused polling client that never polls for its refusal is not waited for either (the heartbeat would take 45 s).
+        const handshake = await fetch(`${capped.url}/socket.io/?EIO=4&transport=polling`);
+        expect(handshake.status).toBe(200);
+        await handshake.text();
+        expect(capped.app.io.engine.clientsCount).toBe(4);
+        await expect.poll(() => capped.app.io.engine.clientsCount, { timeout: 15_000 }).toBe(3);
       });
       sockets[0]!.disconnect();
       await expect.poll(() => open(capped.url).then((s) => (sockets.push(s), true), () => false), { timeout: 10_000 }).toBe(true);

@@ -1,5 +1,5 @@
 import express from "express";
-import { createServer, type Server as HttpServer } from "node:http";
+import { createServer, type IncomingMessage, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { pino, type Logger } from "pino";
@@ -11,6 +11,7 @@ import { errorHandler, notFound } from "./http/errors.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { securityHeaders } from "./http/security-headers.js";
 import { metricsRoutes, timeWrites } from "./http/metrics-routes.js";
+import { privateAnswer } from "./http/public-reads.js";
 import { readRoutes } from "./http/read-routes.js";
 import { accountRoutes } from "./http/account-routes.js";
 import { authenticate, sessionPolicy } from "./http/auth.js";
@@ -27,6 +28,8 @@ import { pageRoutes } from "./pages/page-routes.js";
 import { sharedEncodingParser } from "./live/shared-encoding.js";
 import { registerSocketHandlers } from "./live/socket-handlers.js";
 import { releaseUpgradeRequest } from "./live/upgrade-request.js";
+import { refuseConnection, type RefusableConnection } from "./live/connection-refusal.js";
+import type { ConnectionRefusal } from "../shared/protocol.js";
 import { SocketsPerAddress, type EngineConnection } from "./live/sockets-per-address.js";
 import type { QueueLimits } from "./live/backpressure.js";
 import { joinCluster, type RedisClient } from "./live/cluster.js";
@@ -101,26 +104,32 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     pingTimeout: 20_000,
     perMessageDeflate: false,
     cors: { origin: config.embedOrigins === "*" ? "*" : config.embedOrigins },
-    // CORS headers do not stop a WebSocket upgrade: the Origin is checked at the handshake itself.
-    // Programs send no Origin and may connect; browsers on other sites need EMBED_ORIGINS.
-    allowRequest: (req, callback) => {
-      const origin = req.headers.origin;
-      const allowed =
-        config.embedOrigins === "*" || !origin || origin === new URL(config.publicUrl).origin || config.embedOrigins.includes(origin);
-      if (!allowed) return callback("origin not allowed", false);
-      // MAX_SOCKETS_PER_IP is judged here too, so that a refused client never holds a socket.
-      const admitted = socketsPerAddress.admits(req);
-      callback(admitted ? null : "Too many connections from this address.", admitted);
-    },
   });
+  // CORS headers do not stop a WebSocket upgrade: the Origin is checked as the connection opens.
+  // Programs send no Origin and may connect; browsers on other sites need EMBED_ORIGINS.
+  const originAllowed = (origin: string | undefined) =>
+    config.embedOrigins === "*" || !origin || origin === new URL(config.publicUrl).origin || config.embedOrigins.includes(origin);
+  const refusalOf = (req: IncomingMessage): ConnectionRefusal | undefined => {
+    if (!originAllowed(req.headers.origin)) return { code: "origin_not_allowed", message: "Pages on this site may not open live connections to this server (EMBED_ORIGINS)." };
+    if (!socketsPerAddress.admits(req)) return { code: "too_many_connections", message: "Too many connections from this address." };
+    return undefined;
+  };
   // Every WebSocket's TCP socket, so that a shutdown need not wait out closing handshakes.
   const upgraded = new Set<Duplex>();
   http.on("upgrade", (_req, socket: Duplex) => {
     upgraded.add(socket);
     socket.once("close", () => upgraded.delete(socket));
   });
-  io.engine.on("connection", (connection: EngineConnection) => {
-    socketsPerAddress.track(connection); // reads the client address, so before the request is released
+  // Judged and counted in one synchronous step, so two connections from one address cannot both
+  // take its last place; a refused one is closed at once (live/connection-refusal.ts).
+  io.engine.on("connection", (connection: EngineConnection & RefusableConnection) => {
+    const refusal = refusalOf(connection.request!);
+    if (refusal) {
+      metrics.rejected.inc({ code: refusal.code, via: "socket" });
+      refuseConnection(connection, refusal);
+    } else {
+      socketsPerAddress.track(connection); // reads the client address, so before the request is released
+    }
     releaseUpgradeRequest(connection);
   });
   const hub = new StoryHub(io, store, log.child({ component: "live" }), {
@@ -134,13 +143,14 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
 
   const redis = options.redis;
   app.use(healthRoutes({ store: () => store.ping(), ...(redis ? { redis: async () => void (await redis.ping()) } : {}) }));
-  app.use(metricsRoutes(metrics));
+  app.use(metricsRoutes(metrics, { token: config.metricsToken }));
   const policy = sessionPolicy(config);
   const json = jsonRequest(config.limits.jsonBodyBytes);
   const limiter = rateLimiters(redis ? { redis, prefix: config.redisStream } : undefined);
   app.use("/api/stories", timeWrites(metrics));
   app.use(
     "/api",
+    privateAnswer,
     authenticate(store.accounts, config.adminToken, policy),
     limitWrites(limiter("writes", { points: config.limits.writesPerMinute, duration: 60 })),
     readRoutes(store),

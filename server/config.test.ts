@@ -25,6 +25,7 @@ describe("loadConfig", () => {
       trustProxy: undefined,
       publicUrl: "http://127.0.0.1:8080",
       adminToken: undefined,
+      metricsToken: undefined,
       embedOrigins: "*",
       logLevel: "info",
       demoIntervalMs: 4000,
@@ -166,5 +167,12 @@ describe("loadConfig", () => {
   it("accepts a token of any visible ASCII characters", () => {
     const token = "!\"#$%&'()*+,-./0123456789:;<=>?@AZaz[\\]^_`{|}~";
     expect(loadConfig({ TICKER_ADMIN_TOKEN: token }).adminToken).toBe(token);
+  });
+
+  it("reads METRICS_TOKEN under the same rules as the admin token", () => {
+    expect(loadConfig({ METRICS_TOKEN: "a-long-enough-scrape-token" }).metricsToken).toBe("a-long-enough-scrape-token");
+    expect(loadConfig({ METRICS_TOKEN: "" }).metricsToken).toBeUndefined();
+    expect(configError({ METRICS_TOKEN: "short" })).toBe("Invalid configuration: METRICS_TOKEN: must be at least 16 characters");
+    expect(configError({ METRICS_TOKEN: "a-long-enough scrape-token" })).toContain("METRICS_TOKEN: may contain only visible ASCII characters");
   });
 });

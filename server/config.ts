@@ -10,6 +10,14 @@ const limit = (fallback: number, min: number, max: number) =>
     .max(max, `must be at most ${max}`)
     .default(fallback);
 
+/** A secret sent as `Authorization: Bearer`. */
+const bearerToken = z
+  .string()
+  .min(16, "must be at least 16 characters")
+  // The Authorization header parser accepts only these, so any other token could never sign in.
+  .regex(/^[\x21-\x7E]*$/, "may contain only visible ASCII characters (no spaces, control characters or non-ASCII letters)")
+  .optional();
+
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default("127.0.0.1"),
@@ -19,12 +27,9 @@ const Env = z.object({
   /** The Redis stream the nodes of one installation share; two installations on one Redis differ here. */
   REDIS_STREAM: z.string().regex(/^[\w:.-]{1,100}$/, "letters, digits, _ : . - only").default("live-ticker"),
   PUBLIC_URL: z.url().optional(),
-  TICKER_ADMIN_TOKEN: z
-    .string()
-    .min(16, "must be at least 16 characters")
-    // The Authorization header parser accepts only these, so any other token could never sign in.
-    .regex(/^[\x21-\x7E]*$/, "may contain only visible ASCII characters (no spaces, control characters or non-ASCII letters)")
-    .optional(),
+  TICKER_ADMIN_TOKEN: bearerToken,
+  /** Lets a scraper elsewhere read /metrics (which is open to this host only) as `Authorization: Bearer`. */
+  METRICS_TOKEN: bearerToken,
   EMBED_ORIGINS: z.string().default("*"),
   /** Express "trust proxy": which proxies' X-Forwarded-For to believe (e.g. "loopback", "1"). */
   TRUST_PROXY: z.string().optional(),
@@ -76,6 +81,8 @@ export interface Config {
   trustProxy?: string;
   publicUrl: string;
   adminToken?: string;
+  /** Grants `GET /metrics` from other hosts. */
+  metricsToken?: string;
   /** `*` or a list of origins allowed to open sockets and frame the widget. */
   embedOrigins: "*" | string[];
   logLevel: z.infer<typeof Env>["LOG_LEVEL"];
@@ -103,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST.includes(":") ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(/\/+$/, ""),
     adminToken: e.TICKER_ADMIN_TOKEN,
+    metricsToken: e.METRICS_TOKEN,
     embedOrigins: origins === "*" ? "*" : origins.split(/[\s,]+/).filter(Boolean),
     logLevel: e.LOG_LEVEL,
     demoIntervalMs: e.DEMO_INTERVAL_MS,

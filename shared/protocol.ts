@@ -32,5 +32,14 @@ export interface ServerToClientEvents {
   patch(message: PatchMessage): void;
 }
 
+/**
+ * Why the server turned a connection away, as `connect_error`'s `data` (the error's `message` says
+ * the same for clients that read only that). Sent before the server closes the connection.
+ */
+export interface ConnectionRefusal {
+  code: "origin_not_allowed" | "too_many_connections";
+  message: string;
+}
+
 /** The Socket.IO room of a story's readers. */
 export const roomOf = (storyId: string) => `story:${storyId}`;

@@ -1,6 +1,6 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
 import { StoryFollower } from "../../shared/follower.js";
-import type { Ack, ClientToServerEvents, PatchMessage, ServerToClientEvents, SnapshotMessage } from "../../shared/protocol.js";
+import type { Ack, ClientToServerEvents, ConnectionRefusal, PatchMessage, ServerToClientEvents, SnapshotMessage } from "../../shared/protocol.js";
 import { PROTOCOL_VERSION } from "../../shared/protocol-version.js";
 import type { Snapshot } from "../../shared/story.js";
 
@@ -11,7 +11,10 @@ export interface FollowOptions {
   initial?: Snapshot;
   /** Every state the story passes through, in order; never a state the server did not have. */
   onChange?: (snapshot: Snapshot, via: "snapshot" | "patch") => void;
-  /** A subscribe the server refused (unknown story, bad request, protocol too old). */
+  /**
+   * A subscribe the server refused (unknown story, bad request, protocol too old), or the
+   * connection itself (`origin_not_allowed`, `too_many_connections`: see `refusalOf`).
+   */
   onError?: (error: Extract<Ack, { ok: false }>["error"]) => void;
 }
 
@@ -23,6 +26,15 @@ export interface StoryFollow {
 /** Opens a Socket.IO connection to a live-ticker server (websocket first, polling as fallback). */
 export function connectLive(url: string, options: Partial<ManagerOptions & SocketOptions> = {}): LiveSocket {
   return io(url, { transports: ["websocket", "polling"], ...options });
+}
+
+/**
+ * The server's reason for turning a connection away, from a `connect_error`; undefined when the
+ * connection failed for any other reason (network, server down), which Socket.IO retries itself.
+ */
+export function refusalOf(error: Error): ConnectionRefusal | undefined {
+  const data = (error as { data?: unknown }).data as Partial<ConnectionRefusal> | null | undefined;
+  return typeof data?.code === "string" && typeof data.message === "string" ? { code: data.code, message: data.message } : undefined;
 }
 
 /**
@@ -62,18 +74,35 @@ export function followStory(socket: LiveSocket, storyId: string, options: Follow
     subscribe();
   };
 
+  // Socket.IO does not retry a connection the server refused. A full address may have room again
+  // later (another tab closed), so that refusal is retried at the slowest reconnection pace; an
+  // origin the server does not serve never will be.
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const onConnectError = (error: Error) => {
+    const refusal = refusalOf(error);
+    if (!refusal || stopped) return;
+    options.onError?.(refusal);
+    if (refusal.code === "too_many_connections" && socket.io.reconnection()) {
+      clearTimeout(retry);
+      retry = setTimeout(() => stopped || socket.connect(), socket.io.reconnectionDelayMax() * (1 + Math.random()));
+    }
+  };
+
   socket.on("snapshot", onSnapshot);
   socket.on("patch", onPatch);
   socket.on("connect", onConnect);
+  socket.on("connect_error", onConnectError);
   if (socket.connected) subscribe();
 
   return {
     follower,
     stop() {
       stopped = true;
+      clearTimeout(retry);
       socket.off("snapshot", onSnapshot);
       socket.off("patch", onPatch);
       socket.off("connect", onConnect);
+      socket.off("connect_error", onConnectError);
       if (socket.connected) socket.emit("unsubscribe", { storyId });
     },
   };

@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from "express";
 import type { Snapshot } from "../../shared/story.js";
 import { ApiError } from "../http/errors.js";
 import { storyIdOf } from "../http/params.js";
+import { publicRead } from "../http/public-reads.js";
 import { matchesIfNoneMatch } from "../http/read-routes.js";
 import { escapeHtml } from "../pages/document.js";
 import type { Config } from "../config.js";
@@ -22,9 +23,6 @@ export function feedRoutes(store: Store, config: Pick<Config, "publicUrl">): Rou
     const storyId = storyIdOf(req);
     const snapshot = await store.latest(storyId);
     if (!snapshot) throw new ApiError(404, "story_not_found", `No story "${storyId}".`);
-    res.setHeader("Access-Control-Allow-Origin", "*");
-    res.setHeader("Access-Control-Expose-Headers", "ETag");
-    res.setHeader("Cross-Origin-Resource-Policy", "cross-origin");
     if (notModified(req, res, snapshot)) return void res.status(304).end();
     // Read after the snapshot: a removal committed in between only adds a tombstone for an entry
     // the snapshot still lists, which the builders skip, so the feed never contradicts its version.
@@ -33,8 +31,8 @@ export function feedRoutes(store: Store, config: Pick<Config, "publicUrl">): Rou
     res.send(render({ snapshot, removed, publicUrl: config.publicUrl }));
   };
 
-  router.get("/stories/:id/feed.atom", feed(ATOM_CONTENT_TYPE, atomFeed));
-  router.get("/stories/:id/feed.json", feed(JSON_FEED_CONTENT_TYPE, (input) => JSON.stringify(jsonFeed(input))));
+  router.get("/stories/:id/feed.atom", publicRead, feed(ATOM_CONTENT_TYPE, atomFeed));
+  router.get("/stories/:id/feed.json", publicRead, feed(JSON_FEED_CONTENT_TYPE, (input) => JSON.stringify(jsonFeed(input))));
   return router;
 }
 

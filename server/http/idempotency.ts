@@ -45,7 +45,8 @@ export function idempotency(store: Store): RequestHandler {
 
 /**
  * What makes two requests "the same request" for an Idempotency-Key: method, path and body, with
- * object keys sorted so that a client re-serialising its body on retry is still recognised.
+ * object keys sorted so that a client re-serialising its body on retry is still recognised. The
+ * recursion is safe because jsonRequest has already refused bodies past MAX_JSON_DEPTH.
  */
 export function fingerprintOf(method: string, path: string, body: unknown): string {
   return createHash("sha256").update(canonicalJson([method, path, body ?? null])).digest("base64url");

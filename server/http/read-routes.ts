@@ -5,6 +5,7 @@ import type { Snapshot } from "../../shared/story.js";
 import type { Store } from "../store/store.js";
 import { ApiError } from "./errors.js";
 import { storyIdOf, versionQuery } from "./params.js";
+import { publicPreflight, publicRead } from "./public-reads.js";
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
 const REVALIDATE = "no-cache";
@@ -14,29 +15,15 @@ const HISTORY_PAGE = { default: 100, max: 500 };
 export function readRoutes(store: Store): Router {
   const router = Router();
 
-  // Public data: any site may read it from its own scripts (no credentials are involved), and
-  // revalidate with If-None-Match. Writes get no CORS grant: browsers elsewhere cannot send them.
-  router.use((req, res, next) => {
-    if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") {
-      res.setHeader("Access-Control-Allow-Origin", "*");
-      res.setHeader("Access-Control-Expose-Headers", "ETag");
-      res.setHeader("Cross-Origin-Resource-Policy", "cross-origin");
-    }
-    if (req.method === "OPTIONS" && req.get("access-control-request-method")) {
-      res.setHeader("Access-Control-Allow-Methods", "GET, HEAD");
-      res.setHeader("Access-Control-Allow-Headers", "If-None-Match");
-      res.setHeader("Access-Control-Max-Age", "86400");
-      return void res.status(204).end();
-    }
-    next();
-  });
+  // Public data (http/public-reads.ts); only these routes get a CORS grant.
+  router.options(["/stories", "/stories/:id", "/stories/:id/patch", "/stories/:id/history"], publicPreflight);
 
-  router.get("/stories", async (_req, res) => {
+  router.get("/stories", publicRead, async (_req, res) => {
     res.setHeader("Cache-Control", REVALIDATE);
     res.json({ stories: await store.listStories() } satisfies StoryListResponse);
   });
 
-  router.get("/stories/:id", async (req, res) => {
+  router.get("/stories/:id", publicRead, async (req, res) => {
     const storyId = storyIdOf(req);
     const version = versionQuery(req, "version");
     const snapshot = version === undefined ? await store.latest(storyId) : await store.snapshotAt(storyId, version);
@@ -44,7 +31,7 @@ export function readRoutes(store: Store): Router {
     sendVersioned(req, res, snapshot, version === undefined ? REVALIDATE : IMMUTABLE);
   });
 
-  router.get("/stories/:id/patch", async (req, res) => {
+  router.get("/stories/:id/patch", publicRead, async (req, res) => {
     const storyId = storyIdOf(req);
     const from = versionQuery(req, "from");
     const to = versionQuery(req, "to");
@@ -61,7 +48,7 @@ export function readRoutes(store: Store): Router {
     res.json({ storyId, from, to: target.version, ops: diffSnapshots(base, target) } satisfies PatchResponse);
   });
 
-  router.get("/stories/:id/history", async (req, res) => {
+  router.get("/stories/:id/history", publicRead, async (req, res) => {
     const storyId = storyIdOf(req);
     const before = versionQuery(req, "before");
     const limit = Math.min(versionQuery(req, "limit", "validation_failed") ?? HISTORY_PAGE.default, HISTORY_PAGE.max);

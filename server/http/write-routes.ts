@@ -1,6 +1,7 @@
 import express, { Router, type Request, type RequestHandler, type Response } from "express";
 import { AddEntryBody, CreateStoryBody, EditEntryBody, UpdateStoryBody } from "../../shared/api.js";
 import { newEntryId } from "../../shared/ids.js";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../shared/json-depth.js";
 import type { Operation } from "../../shared/operations.js";
 import type { Committed, Store, StoredResponse } from "../store/store.js";
 import type { StoryService } from "../story-service.js";
@@ -17,11 +18,18 @@ const requireJson: RequestHandler = (req, _res, next) => {
   next();
 };
 
+// Before anything walks the body (the Idempotency-Key's canonical JSON, the validators).
+const limitDepth: RequestHandler = (req, _res, next) => {
+  if (nestsDeeperThan(req.body)) throw new ApiError(400, "invalid_json", `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`);
+  next();
+};
+
 /**
  * A JSON request body as the API takes it: declared as JSON (else 415), strict (objects and
- * arrays only) and at most `limitBytes` (MAX_JSON_BODY_BYTES; else 413, read no further).
+ * arrays only), at most `limitBytes` (MAX_JSON_BODY_BYTES; else 413, read no further) and at most
+ * MAX_JSON_DEPTH levels deep (else 400).
  */
-export const jsonRequest = (limitBytes: number): RequestHandler[] => [requireJson, express.json({ limit: limitBytes, strict: true })];
+export const jsonRequest = (limitBytes: number): RequestHandler[] => [requireJson, express.json({ limit: limitBytes, strict: true }), limitDepth];
 
 export type Write = (
   req: Request,

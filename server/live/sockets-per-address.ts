@@ -13,13 +13,10 @@ export interface EngineConnection {
 
 /**
  * MAX_SOCKETS_PER_IP: how many Socket.IO connections one client address may hold open on this
- * node. Judged at the handshake (`allowRequest`), so a refused client never gets a socket; the
- * address is Express's `req.ip`, X-Forwarded-For included only from proxies TRUST_PROXY trusts.
- *
- * A connection is counted from the engine's "connection" event, which engine.io emits in the
- * same turn of the event loop as allowRequest's answer (only microtasks in between, no I/O):
- * two handshakes from one address cannot both take its last place, and a handshake that fails
- * after allowRequest leaves nothing to release.
+ * node. Judged as the engine's connection opens, and counted in the same synchronous step (app.ts),
+ * so two connections from one address cannot both take its last place; a refused one is closed at
+ * once, uncounted. The address is Express's `req.ip`, X-Forwarded-For included only from proxies
+ * TRUST_PROXY trusts.
  */
 export class SocketsPerAddress {
   readonly #open = new Map<string, number>();
@@ -32,7 +29,7 @@ export class SocketsPerAddress {
     private readonly log: Logger,
   ) {}
 
-  /** For allowRequest: whether one more socket from this request's address fits. */
+  /** Whether one more socket from this request's address fits. */
   admits(req: IncomingMessage): boolean {
     const address = this.#addressOf(req);
     if ((this.#open.get(address) ?? 0) < this.max) return true;

@@ -2,10 +2,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { io as connect } from "socket.io-client";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import type { Snapshot } from "../../shared/story.js";
-import { followStory, type LiveSocket } from "../../client/lib/live-client.js";
+import { connectLive, followStory, type LiveSocket } from "../../client/lib/live-client.js";
+import type { ErrorBody } from "../../shared/api.js";
 import { newEntryId } from "../../shared/ids.js";
 import { roomOf } from "../../shared/protocol.js";
 import { createApp } from "../app.js";
@@ -268,22 +268,29 @@ describe("subscription bookkeeping under parallel events", () => {
 });
 
 describe("EMBED_ORIGINS", () => {
-  it("refuses socket handshakes from browsers on other sites, websocket included", async () => {
+  it("refuses socket connections from browsers on other sites, websocket included, with a reason the client library reports", async () => {
     const dir = mkdtempSync(join(tmpdir(), "live-ticker-origins-"));
     const config = loadConfig({ PORT: "0", DATA_DIR: dir, EMBED_ORIGINS: "https://partner.example" });
     const app = createApp(config, new SqliteStore(join(dir, "db")), { log: pino({ level: "silent" }) });
     const url = `http://127.0.0.1:${await app.listen()}`;
+    await app.service.createStory({ id: "s", title: "S" }, { author: { name: "Desk" } });
+    /** "connected", or the error our client library reported. */
     const attempt = (origin: string | undefined, transport: "websocket" | "polling") =>
-      new Promise<boolean>((resolve) => {
-        const socket = connect(url, { transports: [transport], reconnection: false, ...(origin ? { extraHeaders: { origin } } : {}) });
-        socket.on("connect", () => (socket.disconnect(), resolve(true)));
-        socket.on("connect_error", () => (socket.disconnect(), resolve(false)));
+      new Promise<"connected" | ErrorBody>((resolve) => {
+        const socket = connectLive(url, { transports: [transport], reconnection: false, ...(origin ? { extraHeaders: { origin } } : {}) });
+        const follow = followStory(socket, "s", { onError: (error) => (follow.stop(), socket.disconnect(), resolve(error)) });
+        socket.on("connect", () => (follow.stop(), socket.disconnect(), resolve("connected")));
       });
+    const refused = {
+      code: "origin_not_allowed",
+      message: "Pages on this site may not open live connections to this server (EMBED_ORIGINS).",
+    };
     try {
-      expect(await attempt("https://evil.example", "websocket")).toBe(false);
-      expect(await attempt("https://evil.example", "polling")).toBe(false);
-      expect(await attempt("https://partner.example", "websocket")).toBe(true);
-      expect(await attempt(undefined, "websocket")).toBe(true);
+      expect(await attempt("https://evil.example", "websocket")).toEqual(refused);
+      expect(await attempt("https://evil.example", "polling")).toEqual(refused);
+      expect(await attempt("https://partner.example", "websocket")).toBe("connected");
+      expect(await attempt(undefined, "websocket")).toBe("connected");
+      await expect.poll(() => app.io.engine.clientsCount).toBe(0);
     } finally {
       await app.close();
     }

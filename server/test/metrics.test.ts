@@ -1,8 +1,10 @@
+import { networkInterfaces } from "node:os";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Snapshot } from "../../shared/story.js";
 import { followStory } from "../../client/lib/live-client.js";
-import { startServer, type TestServer } from "./harness.js";
-import { scrape, type Scrape } from "./scrape.js";
+import { startServer, TOKEN, type TestServer } from "./harness.js";
+import { expectError } from "./hostile-assertions.js";
+import { parseMetrics, scrape, type Scrape } from "./scrape.js";
 
 /** Resolves when `check` holds, polling; fails with `what` after `ms`. */
 async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
@@ -149,6 +151,53 @@ describe("GET /metrics", () => {
       expect(theirs.value("process_start_time_seconds")).toBe(mine.value("process_start_time_seconds"));
     } finally {
       await other.close();
+    }
+  });
+});
+
+/** This machine's address on a real network interface: a request to it is not from loopback. */
+const networkAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((address) => address && !address.internal && address.family === "IPv4")?.address;
+
+describe.skipIf(!networkAddress && !process.env.CI)("who may read /metrics", () => {
+  const METRICS_TOKEN = "scrape-token-0123456789";
+  const servers: TestServer[] = [];
+  // Listening on every interface, so that the same server can be reached from loopback and from the network.
+  const start = async (env: Record<string, string> = {}) => {
+    const server = await startServer({ env: { HOST: "0.0.0.0", ...env } });
+    servers.push(server);
+    return { server, remote: server.url.replace("127.0.0.1", networkAddress!) };
+  };
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  const get = (url: string, headers: Record<string, string> = {}) => fetch(`${url}/metrics`, { headers });
+
+  it("serves this host, and refuses other hosts (with no METRICS_TOKEN), X-Forwarded-For or not", async () => {
+    expect(networkAddress, "a non-loopback IPv4 interface to request from").toBeDefined();
+    const { server, remote } = await start({ TRUST_PROXY: "1" });
+    expect((await get(server.url)).status).toBe(200);
+    await expectError(await get(remote), 403, "forbidden");
+    // A trusted proxy's X-Forwarded-For names the client for everything else, never for this.
+    await expectError(await get(remote, { "x-forwarded-for": "127.0.0.1" }), 403, "forbidden");
+    // A proxy on this host relays other hosts' requests: forwarded ones are not this host's.
+    await expectError(await get(server.url, { "x-forwarded-for": "203.0.113.9" }), 403, "forbidden");
+    await expectError(await get(server.url, { forwarded: "for=203.0.113.9" }), 403, "forbidden");
+    // Nor is the admin token a way in.
+    await expectError(await get(remote, { authorization: `Bearer ${TOKEN}` }), 403, "forbidden");
+  });
+
+  it("serves Authorization: Bearer METRICS_TOKEN from anywhere, and 401s a wrong or missing one", async () => {
+    const { server, remote } = await start({ METRICS_TOKEN });
+    const scraped = await get(remote, { authorization: `Bearer ${METRICS_TOKEN}` });
+    expect(scraped.status).toBe(200);
+    expect(parseMetrics(await scraped.text()).value("live_ticker_connected_sockets")).toBe(0);
+    expect((await get(server.url)).status).toBe(200);
+    for (const authorization of [undefined, `Bearer ${METRICS_TOKEN}x`, `Bearer ${METRICS_TOKEN.slice(0, -1)}`, `Basic ${METRICS_TOKEN}`, `Bearer ${TOKEN}`]) {
+      const res = await get(remote, authorization ? { authorization } : {});
+      expect(res.headers.get("www-authenticate")).toMatch(/^Bearer\b/);
+      await expectError(res, 401, "unauthorized");
     }
   });
 });

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Snapshot } from "../../shared/story.js";
+import { send, serverWithAccounts, type Account } from "./accounts-helpers.js";
 import { startServer, type TestServer } from "./harness.js";
 
 /** The directives of a Content-Security-Policy header, by name. */
@@ -150,6 +151,77 @@ describe("security headers with EMBED_ORIGINS set", () => {
       await checkPage(`${server.url}/editor`, { status: 200, frameAncestors: ["'none'"], xFrameOptions: "DENY" });
     } finally {
       await server.close();
+    }
+  });
+});
+
+/**
+ * Issue 12: only public story data is granted to other sites (CORS `*`, cross-origin resource
+ * policy); answers meant for one signed-in client get neither, and `Cache-Control: no-store`.
+ */
+describe("who may read API answers from elsewhere, and keep them", () => {
+  let server: TestServer;
+  let editor: Account;
+  let entryId: string;
+  const ORIGIN = { origin: "https://elsewhere.example" };
+
+  beforeAll(async () => {
+    ({ server, accounts: [editor] } = await serverWithAccounts({ id: "open", title: "Open" }, [["cors-editor", "editor"]] as const));
+    entryId = ((await (await server.api("/api/stories/open/entries", { body: { body: "Public text." } })).json()) as { entry: { id: string } }).entry.id;
+    expect((await send(server.url, "/api/stories/open/drafts", { cookie: editor.cookie, body: { body: "Not yet public." } })).status).toBe(201);
+  });
+  afterAll(() => server.close());
+
+  it.each([
+    ["the story list", "/api/stories", 200],
+    ["a story", "/api/stories/open", 200],
+    ["a version", "/api/stories/open?version=1", 200],
+    ["a patch", "/api/stories/open/patch?from=1", 200],
+    ["the history", "/api/stories/open/history", 200],
+    ["an unknown story", "/api/stories/no-such-story", 404],
+    ["the JSON feed", "/stories/open/feed.json", 200],
+    ["the Atom feed", "/stories/open/feed.atom", 200],
+  ])("public: %s is granted to any site, with its own caching", async (_name, path, status) => {
+    for (const headers of [ORIGIN, { ...ORIGIN, cookie: editor.cookie }]) {
+      const res = await fetch(server.url + path, { headers });
+      expect(res.status).toBe(status);
+      expect(res.headers.get("access-control-allow-origin")).toBe("*");
+      expect(res.headers.get("access-control-expose-headers")).toBe("ETag");
+      expect(res.headers.get("cross-origin-resource-policy")).toBe("cross-origin");
+      if (status === 200) expect(res.headers.get("cache-control")).not.toBe("no-store");
+    }
+  });
+
+  const privateAnswers: [string, () => Promise<{ status: number; headers: Headers }>, number][] = [
+    ["the accounts (admin token)", () => server.api("/api/users", { headers: ORIGIN }), 200],
+    ["the API tokens (admin token)", () => server.api("/api/tokens", { headers: ORIGIN }), 200],
+    ["the accounts, refused to an editor", () => send(server.url, "/api/users", { cookie: editor.cookie, headers: ORIGIN }), 403],
+    ["an editor's own API tokens", () => send(server.url, "/api/tokens", { cookie: editor.cookie, headers: ORIGIN }), 200],
+    ["the session", () => send(server.url, "/api/session", { cookie: editor.cookie, headers: ORIGIN }), 200],
+    ["no session", () => fetch(`${server.url}/api/session`, { headers: ORIGIN }), 401],
+    ["a story's drafts", () => send(server.url, "/api/stories/open/drafts", { cookie: editor.cookie, headers: ORIGIN }), 200],
+    ["a write's answer", () => server.api(`/api/stories/open/entries/${entryId}`, { method: "PATCH", body: { pinned: true }, headers: ORIGIN }), 200],
+    ["an unknown API path", () => fetch(`${server.url}/api/nothing-here`, { headers: ORIGIN }), 404],
+  ];
+
+  it.each(privateAnswers)("private: %s is granted to no other site and kept by no cache", async (_name, request, status) => {
+    const res = await request();
+    expect(res.status).toBe(status);
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+    expect(res.headers.get("cross-origin-resource-policy")).toBe("same-origin");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+  });
+
+  it("answers a preflight for public reads only", async () => {
+    const preflight = (path: string, method = "GET") =>
+      fetch(server.url + path, { method: "OPTIONS", headers: { ...ORIGIN, "access-control-request-method": method, "access-control-request-headers": "if-none-match" } });
+    for (const path of ["/api/stories", "/api/stories/open", "/api/stories/open/patch", "/api/stories/open/history"]) {
+      const res = await preflight(path);
+      expect([path, res.status, res.headers.get("access-control-allow-origin")]).toEqual([path, 204, "*"]);
+    }
+    for (const [path, method] of [["/api/users", "GET"], ["/api/tokens", "GET"], ["/api/session", "GET"], ["/api/stories/open/drafts", "GET"], ["/api/stories/open/entries", "POST"]] as const) {
+      const res = await preflight(path, method);
+      expect([path, res.headers.get("access-control-allow-origin")]).toEqual([path, null]);
     }
   });
 });

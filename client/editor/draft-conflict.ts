@@ -1,0 +1,34 @@
+import { ApiFailure } from "./api.js";
+
+/**
+ * Someone else got to a draft first: edited it since the desk showed it, or published or discarded
+ * it. Its message says which, in one sentence, for the editor.
+ */
+export class DraftConflict extends Error {
+  override readonly name = "DraftConflict";
+}
+
+/** The failure of a save, publish or discard of a draft, as a DraftConflict when it is one; else unchanged. */
+export function asDraftConflict(error: unknown): unknown {
+  const message = conflictMessage(error);
+  return message === undefined ? error : new DraftConflict(message, { cause: error });
+}
+
+function conflictMessage(error: unknown): string | undefined {
+  if (!(error instanceof ApiFailure)) return undefined;
+  switch (error.code) {
+    case "precondition_failed":
+    case "draft_changed":
+      return "Someone changed this draft after you opened it.";
+    case "draft_published":
+    case "draft_discarded": {
+      const by = (error.details as { by?: { name?: unknown } } | undefined)?.by?.name;
+      const what = error.code === "draft_published" ? "already published" : "discarded";
+      return typeof by === "string" ? `This draft was ${what} by ${by}.` : `This draft was ${what}.`;
+    }
+    case "draft_not_found":
+      return "This draft is no longer there: someone published or discarded it.";
+    default:
+      return undefined;
+  }
+}

@@ -152,6 +152,7 @@ describe("draft conflicts", () => {
     const conflict = asDraftConflict(error);
     expect(conflict).toBeInstanceOf(DraftConflict);
     expect((conflict as DraftConflict).cause).toBe(error);
+    expect((conflict as DraftConflict).changed).toBe(["precondition_failed", "draft_changed"].includes((error as ApiFailure).code));
     return (conflict as DraftConflict).message;
   };
   it("tells the editor who got there first, or that the draft changed", () => {

@@ -6,12 +6,22 @@ import { ApiFailure } from "./api.js";
  */
 export class DraftConflict extends Error {
   override readonly name = "DraftConflict";
+  constructor(
+    message: string,
+    /** True if the draft is still there, changed; false if it was published or discarded. */
+    readonly changed: boolean,
+    options: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 /** The failure of a save, publish or discard of a draft, as a DraftConflict when it is one; else unchanged. */
 export function asDraftConflict(error: unknown): unknown {
   const message = conflictMessage(error);
-  return message === undefined ? error : new DraftConflict(message, { cause: error });
+  if (message === undefined) return error;
+  const changed = error instanceof ApiFailure && (error.code === "precondition_failed" || error.code === "draft_changed");
+  return new DraftConflict(message, changed, { cause: error });
 }
 
 function conflictMessage(error: unknown): string | undefined {

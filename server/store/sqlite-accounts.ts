@@ -75,10 +75,13 @@ CREATE TABLE IF NOT EXISTS closed_drafts (
 /**
  * Brings a file written by an older version up to ACCOUNT_SCHEMA in place (CREATE TABLE IF NOT
  * EXISTS adds new tables, not new columns): drafts gained `revision`, every existing one at 1.
+ * Under the write lock, so that two processes opening one old file do not both add the column.
  */
 function upgrade(db: Database.Database): void {
-  const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('drafts')").all();
-  if (!columns.some((column) => column.name === "revision")) db.exec("ALTER TABLE drafts ADD COLUMN revision INTEGER NOT NULL DEFAULT 1");
+  db.transaction(() => {
+    const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('drafts')").all();
+    if (!columns.some((column) => column.name === "revision")) db.exec("ALTER TABLE drafts ADD COLUMN revision INTEGER NOT NULL DEFAULT 1");
+  }).immediate();
 }
 
 /** Accounts, sessions, tokens and drafts in the same SQLite file as the stories. */

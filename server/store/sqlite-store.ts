@@ -168,7 +168,10 @@ export class SqliteStore implements Store {
   #commit({ storyId, operation, expectedVersion, idempotency, consumeDraft, limits }: CommitRequest): Committed {
     // Publishing a draft removes it in the same transaction: it can be published once, never twice,
     // and only at the revision whose text the operation carries (an edit in between is not lost).
-    if (consumeDraft) this.accounts.recordClosed(publishedDraft(this.accounts.takeDraft(storyId, consumeDraft.id, consumeDraft.revision), operation));
+    if (consumeDraft) {
+      const draft = this.accounts.takeDraft(storyId, consumeDraft.id, consumeDraft.revision);
+      this.accounts.recordClosed(publishedDraft(draft, operation));
+    }
     const previous = this.#latest(storyId);
     if (previous && expectedVersion !== undefined && previous.version !== expectedVersion) {
       throw new VersionConflict(previous.version);

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +8,6 @@ import type { EntryResponse, ErrorResponse, HistoryResponse, VersionResponse } f
 import type { Snapshot } from "../../shared/story.js";
 import { createApp, type App } from "../app.js";
 import { loadConfig } from "../config.js";
-import { randomBytes } from "node:crypto";
 import pg from "pg";
 import type { Draft } from "../../shared/accounts.js";
 import { quoteIdentifier } from "../store/pg-migrations.js";

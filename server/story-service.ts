@@ -3,7 +3,7 @@ import type { Operation } from "../shared/operations.js";
 import { ReducerError } from "../shared/reducer.js";
 import type { Author } from "../shared/story.js";
 import type { StoryHub } from "./live/story-hub.js";
-import type { CommitLimits, CommitRequest, Committed, Store } from "./store/store.js";
+import type { CommitLimits, CommitRequest, Committed, DraftToConsume, Store } from "./store/store.js";
 
 export interface WriteOptions {
   author: Author;
@@ -11,8 +11,8 @@ export interface WriteOptions {
   idempotency?: CommitRequest["idempotency"];
   /** Timestamp of the change; the server's clock unless replaying a recorded sequence. */
   at?: string;
-  /** The draft this write publishes (removed atomically with it). */
-  consumeDraft?: string;
+  /** The draft this write publishes, at the revision it carries (removed atomically with it). */
+  consumeDraft?: DraftToConsume;
 }
 
 /** Numbered slug variants (-2 … -20) tried when a story is created without an id and its title's slug is taken. */

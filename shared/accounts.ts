@@ -36,4 +36,21 @@ export interface Draft {
   body: string;
   kind: EntryKind;
   pinned: boolean;
+  /** 1 at creation, +1 on every edit; sent back as `If-Match` so nobody acts on text they did not see. */
+  revision: number;
+}
+
+/**
+ * What became of a draft that no longer waits: who published or discarded it, and when. Kept
+ * (without the text) so that whoever still holds the draft is told, rather than finding it gone.
+ */
+export interface ClosedDraft {
+  id: string;
+  storyId: string;
+  authorId: string;
+  outcome: "published" | "discarded";
+  by: { name: string };
+  at: string;
+  /** The entry it became (published only). */
+  entryId?: string;
 }

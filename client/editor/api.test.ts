@@ -60,7 +60,7 @@ describe("EditorApi requests", () => {
     answer = () => new Response(null, { status: 204 });
     const api = new EditorApi({ base: "http://desk.test" });
     await api.deleteEntry("a-story", "e_x/y", 3, "k");
-    await api.discardDraft("a-story", "d_1");
+    await api.discardDraft("a-story", "d_1", 2);
     await api.revokeToken("t 1");
     expect(calls.map((c) => [c.init.method, c.url])).toEqual([
       ["DELETE", "http://desk.test/api/stories/a-story/entries/e_x%2Fy"],
@@ -68,6 +68,15 @@ describe("EditorApi requests", () => {
       ["DELETE", "http://desk.test/api/tokens/t%201"],
     ]);
     expect(headersOf(calls[0]!).get("If-Match")).toBe('"3"');
+    expect(headersOf(calls[1]!).get("If-Match")).toBe('"2"');
+  });
+
+  it("edits a draft with its revision as If-Match", async () => {
+    answer = () => json(200, { draft: { id: "d_1", revision: 4 } });
+    expect(await new EditorApi().editDraft("s", "d_1", { body: "New" }, 3)).toEqual({ id: "d_1", revision: 4 });
+    expect(calls[0]!.init.method).toBe("PATCH");
+    expect(headersOf(calls[0]!).get("If-Match")).toBe('"3"');
+    expect(JSON.parse(String(calls[0]!.init.body))).toEqual({ body: "New" });
   });
 
   it("publishes a draft with If-Match and Idempotency-Key and no body", async () => {

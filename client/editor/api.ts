@@ -44,7 +44,7 @@ export interface DraftFields {
 
 export interface RequestOptions {
   body?: unknown;
-  /** The story version the change is based on: sent as `If-Match: "<version>"`. */
+  /** The story version (or, on a draft, its revision) the change is based on: sent as `If-Match: "<n>"`. */
   ifMatch?: number | undefined;
   idempotencyKey?: string | undefined;
   signal?: AbortSignal | undefined;
@@ -149,14 +149,15 @@ export class EditorApi {
   async createDraft(id: string, body: DraftFields, idempotencyKey?: string): Promise<Draft> {
     return (await this.request<{ draft: Draft }>("POST", `/api/stories/${enc(id)}/drafts`, { body, idempotencyKey })).draft;
   }
-  async editDraft(id: string, draftId: string, body: Partial<DraftFields>): Promise<Draft> {
-    return (await this.request<{ draft: Draft }>("PATCH", `/api/stories/${enc(id)}/drafts/${enc(draftId)}`, { body })).draft;
+  // A draft's If-Match is the revision the desk showed: the server refuses to act on text nobody saw.
+  async editDraft(id: string, draftId: string, body: Partial<DraftFields>, revision: number): Promise<Draft> {
+    return (await this.request<{ draft: Draft }>("PATCH", `/api/stories/${enc(id)}/drafts/${enc(draftId)}`, { body, ifMatch: revision })).draft;
   }
-  publishDraft(id: string, draftId: string, ifMatch: number, idempotencyKey?: string): Promise<EntryResponse> {
-    return this.request("POST", `/api/stories/${enc(id)}/drafts/${enc(draftId)}/publish`, { ifMatch, idempotencyKey });
+  publishDraft(id: string, draftId: string, revision: number, idempotencyKey?: string): Promise<EntryResponse> {
+    return this.request("POST", `/api/stories/${enc(id)}/drafts/${enc(draftId)}/publish`, { ifMatch: revision, idempotencyKey });
   }
-  async discardDraft(id: string, draftId: string): Promise<void> {
-    await this.request("DELETE", `/api/stories/${enc(id)}/drafts/${enc(draftId)}`);
+  async discardDraft(id: string, draftId: string, revision: number): Promise<void> {
+    await this.request("DELETE", `/api/stories/${enc(id)}/drafts/${enc(draftId)}`, { ifMatch: revision });
   }
 
   // Users (admin)

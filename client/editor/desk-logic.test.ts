@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { STORY_ID_PATTERN } from "../../shared/story.js";
 import type { Entry, Snapshot } from "../../shared/story.js";
 import { composerStorageKey, loadComposition, saveComposition, clearComposition } from "./composer-store.js";
+import { ApiFailure } from "./api.js";
 import { describeConflict, ifMatchVersion, mergeEntry, targetUnchanged } from "./conflict.js";
+import { asDraftConflict, DraftConflict } from "./draft-conflict.js";
 import { saveKeys, submitWith } from "./forms.js";
 import { STORY_ID_INPUT_PATTERN, USERNAME_INPUT_PATTERN } from "./limits.js";
 import { parseRoute } from "./route.js";
@@ -161,5 +163,30 @@ describe("mergeEntry", () => {
   it("gives up when both changed the same words, or the kind to different values", () => {
     expect(mergeEntry(base, { ...base, body: "At least 15 people were hurt." }, { ...base, body: "At least 12 people were hurt." })).toBeUndefined();
     expect(mergeEntry(base, { ...base, kind: "breaking" }, { ...base, kind: "correction" })).toBeUndefined();
+  });
+});
+
+describe("draft conflicts", () => {
+  const failure = (status: number, code: string, details?: unknown) => new ApiFailure(status, code, "server text", details);
+  const said = (error: unknown) => {
+    const conflict = asDraftConflict(error);
+    expect(conflict).toBeInstanceOf(DraftConflict);
+    expect((conflict as DraftConflict).cause).toBe(error);
+    expect((conflict as DraftConflict).changed).toBe(["precondition_failed", "draft_changed"].includes((error as ApiFailure).code));
+    return (conflict as DraftConflict).message;
+  };
+  it("tells the editor who got there first, or that the draft changed", () => {
+    expect(said(failure(409, "draft_published", { by: { name: "Olena" }, at }))).toBe("This draft was already published by Olena.");
+    expect(said(failure(409, "draft_discarded", { by: { name: "Ed" }, at }))).toBe("This draft was discarded by Ed.");
+    expect(said(failure(409, "draft_published"))).toBe("This draft was already published.");
+    expect(said(failure(412, "precondition_failed", { currentRevision: 3 }))).toBe("Someone changed this draft after you opened it.");
+    expect(said(failure(409, "draft_changed", { currentRevision: 3 }))).toBe("Someone changed this draft after you opened it.");
+    expect(said(failure(404, "draft_not_found"))).toMatch(/no longer there/);
+  });
+  it("leaves every other failure as it was", () => {
+    const invalid = failure(400, "validation_failed");
+    expect(asDraftConflict(invalid)).toBe(invalid);
+    const offline = new Error("offline");
+    expect(asDraftConflict(offline)).toBe(offline);
   });
 });

@@ -121,14 +121,17 @@ export class WriteTask extends Pending {
     this.waiting = false;
   }
 
-  /** A request that is not conditional on the story's version (drafts); the key reaches `job`. */
-  override run(job: (key: string) => Promise<unknown>, options: Parameters<Pending["run"]>[1] = {}): Promise<void> {
+  /**
+   * A request that is not conditional on the story's version (drafts); the key reaches `job`.
+   * A failure is explained first (a lost answer becomes "Try again"), then handed to `onError`.
+   */
+  override run(job: (key: string) => Promise<unknown>, { onError = (caught) => (this.error = caught), after }: RunOptions = {}): Promise<void> {
     if (this.waiting) return Promise.resolve();
-    return super.run(() => job(this.key), { onError: (caught) => (this.error = this.#explain(caught)), ...options });
+    return super.run(() => job(this.key), { onError: (caught) => onError(this.#explain(caught)), ...(after ? { after } : {}) });
   }
 
   /** A conditional write through the story's writer: a 412 becomes a conflict and the task waits for it. */
-  write(writer: StoryWriter, write: FormWrite): Promise<void> {
+  write(writer: StoryWriter, write: FormWrite, options: RunOptions = {}): Promise<void> {
     return this.run(async (key) => {
       const outcome = await writer.run({
         ...write,
@@ -151,7 +154,7 @@ export class WriteTask extends Pending {
           : {}),
       });
       if (outcome === "conflict") this.waiting = true;
-    });
+    }, options);
   }
 
   /** A failed write, as the editor should read it: the text is never lost, nor sent twice. */

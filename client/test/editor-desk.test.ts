@@ -291,6 +291,41 @@ describe.skipIf(browserMissing)("the editor's desk in a real browser", () => {
       await context.close();
     }
   });
+
+  it("tells an editor plainly when a draft changed or was published by someone else, and publishes only the text on screen", async () => {
+    await server.api("/api/stories", { body: { id: "draft-story", title: "Draft story" } });
+    const now = new Date().toISOString();
+    const draft = { id: "d_desk1", storyId: "draft-story", authorId: "u_wren", author: { name: "wren" }, createdAt: now, updatedAt: now, body: "Sirens in the north.", kind: "update" as const, pinned: false, revision: 1 };
+    await server.app.store.accounts.createDraft(draft);
+    const a = await deskPage("ed2", "draft-story");
+    const b = await deskPage("ed2", "draft-story");
+    const itemIn = (page: Page) => page.getByTestId(`draft-${draft.id}`);
+    for (const desk of [a, b]) await itemIn(desk.page).getByText("Sirens in the north.").waitFor();
+
+    // The contributor corrects it while both desks still show the first text.
+    await server.app.store.accounts.editDraft("draft-story", draft.id, { changes: { body: "Sirens in the north and the east." }, at: new Date().toISOString() });
+    await itemIn(a.page).getByTestId("publish-draft").click();
+    await itemIn(a.page).getByRole("alert").getByText(/^Someone changed this draft after you opened it\. It now shows the new text/).waitFor();
+    await itemIn(a.page).getByText("Sirens in the north and the east.").waitFor(); // reloaded
+    let stored = (await (await server.api("/api/stories/draft-story")).json()) as Snapshot;
+    expect(stored.version).toBe(1); // nothing published from the old text
+    await screenshot(a.page, "editor-desk-draft-changed");
+
+    await itemIn(a.page).getByTestId("publish-draft").click();
+    await itemIn(a.page).waitFor({ state: "detached" });
+    stored = (await (await server.api("/api/stories/draft-story")).json()) as Snapshot;
+    expect(Object.values(stored.entries).map((e) => e.body)).toEqual(["Sirens in the north and the east."]);
+
+    // The other desk still shows the draft; discarding it now is told who published it.
+    await itemIn(b.page).getByTestId("discard-draft").click();
+    await b.page.getByTestId("discard-draft-confirm").getByRole("button", { name: "Yes, discard" }).click();
+    await b.page.locator(".desk-status", { hasText: "This draft was already published by ed2." }).waitFor();
+    await itemIn(b.page).waitFor({ state: "detached" });
+    expect(((await (await server.api("/api/stories/draft-story")).json()) as Snapshot).version).toBe(2);
+    for (const desk of [a, b]) expect(pageErrors(desk.page).filter((error) => /Content Security Policy|CSP violation/i.test(error))).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  });
 });
 
 describe.skipIf(browserMissing)("the desk when the server stalls (a child process stopped with SIGSTOP)", () => {

@@ -2,32 +2,81 @@ import { Router, type RequestHandler, type Response } from "express";
 import { AddEntryBody, EditEntryBody } from "../../shared/api.js";
 import { newEntryId } from "../../shared/ids.js";
 import { newId } from "../auth/secrets.js";
-import type { AccountStore, Draft } from "../store/accounts.js";
+import { DraftChanged, DraftGone, type AccountStore, type ClosedDraft, type Draft } from "../store/accounts.js";
 import type { Store } from "../store/store.js";
 import { principalOf, requireRole, type Principal } from "./auth.js";
 import { ApiError, parseOr400 } from "./errors.js";
 import { idempotency } from "./idempotency.js";
-import { pathParam, storyIdOf } from "./params.js";
+import { expectedRevisionOf, pathParam, storyIdOf } from "./params.js";
 import type { Write } from "./write-routes.js";
 
-/** Drafts: contributors write them, editors publish (one new version) or discard them. */
+const isEditor = (p: Principal) => p.role === "editor" || p.role === "admin";
+/** Editors may touch any draft, contributors their own; to anyone else a draft does not exist. */
+const mayTouch = (p: Principal, authorId: string) => isEditor(p) || authorId === p.userId;
+
+const notFound = () => new ApiError(404, "draft_not_found", "No such draft.");
+
+/** A draft that is no longer open: who published or discarded it and when, to those who may know; else 404. */
+function goneError(principal: Principal, closed: ClosedDraft | undefined): ApiError {
+  if (!closed || !mayTouch(principal, closed.authorId)) return notFound();
+  const details = { by: closed.by, at: closed.at, ...(closed.entryId ? { entryId: closed.entryId } : {}) };
+  return closed.outcome === "published"
+    ? new ApiError(409, "draft_published", `This draft was already published by ${closed.by.name}.`, details)
+    : new ApiError(409, "draft_discarded", `This draft was discarded by ${closed.by.name}.`, details);
+}
+
+/** The draft moved on from the revision the request was based on: 412 for a stale If-Match, else 409. */
+function changedError(currentRevision: number, conditional: boolean): ApiError {
+  return conditional
+    ? new ApiError(412, "precondition_failed", `The draft has changed: it is now at revision ${currentRevision}. Reload it to see the changes.`, { currentRevision })
+    : new ApiError(409, "draft_changed", `The draft was edited while you acted on it (now revision ${currentRevision}). Reload it to see the changes.`, {
+        currentRevision,
+      });
+}
+
+/** Runs a store call on one draft, turning DraftGone and DraftChanged into the API's answers. */
+async function onDraft<T>(res: Response, conditional: boolean, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof DraftGone) throw goneError(principalOf(res)!, error.closed);
+    if (error instanceof DraftChanged) throw changedError(error.currentRevision, conditional);
+    throw error;
+  }
+}
+
+/** One draft as an answer, its revision as the ETag (what `If-Match` sends back). */
+function sendDraft(res: Response, status: number, draft: Draft): void {
+  res.setHeader("ETag", `"${draft.revision}"`);
+  res.setHeader("Cache-Control", "no-store");
+  res.status(status).json({ draft });
+}
+
+/**
+ * Drafts: contributors write them, editors publish (one new version) or discard them. Every draft
+ * carries a revision; edits, discards and publishes accept `If-Match: "<revision>"`, and whatever
+ * acts on a draft that is no longer there is told so (404, or 409 with who published or discarded it).
+ */
 export function draftRoutes(store: Store, write: Write, body: RequestHandler[]): Router {
   const router = Router();
   const accounts: AccountStore = store.accounts;
   const anyWriter = requireRole("contributor", "editor", "admin");
   const editor = requireRole("editor", "admin");
 
-  const isEditor = (p: Principal) => p.role === "editor" || p.role === "admin";
-  /** The draft, if this principal may touch it: editors any, contributors their own. */
+  /** The open draft, if this principal may touch it; else 404, or 409 saying what became of it. */
   const draftFor = async (res: Response, storyId: string, draftId: string): Promise<Draft> => {
     const principal = principalOf(res)!;
     const draft = await accounts.draft(storyId, draftId);
-    if (!draft || (!isEditor(principal) && draft.authorId !== principal.userId)) throw new ApiError(404, "draft_not_found", "No such draft.");
-    return draft;
+    if (draft) {
+      if (!mayTouch(principal, draft.authorId)) throw notFound();
+      return draft;
+    }
+    throw goneError(principal, await accounts.closedDraft(storyId, draftId));
   };
   const storyMustExist = async (storyId: string) => {
     if (!(await store.latest(storyId))) throw new ApiError(404, "story_not_found", `No story "${storyId}".`);
   };
+  const expected = (revision: number | undefined) => (revision === undefined ? {} : { expectedRevision: revision });
 
   router.get("/stories/:id/drafts", anyWriter, async (req, res) => {
     const storyId = storyIdOf(req);
@@ -44,35 +93,44 @@ export function draftRoutes(store: Store, write: Write, body: RequestHandler[]):
     if (!principal.userId) throw new ApiError(403, "forbidden", "Drafts belong to accounts; sign in to write one.");
     const fields = parseOr400(AddEntryBody, req.body, "draft");
     const now = new Date().toISOString();
-    const draft: Draft = { id: newId("d_"), storyId, authorId: principal.userId, author: { name: principal.name }, createdAt: now, updatedAt: now, ...fields };
+    const draft: Draft = { id: newId("d_"), storyId, authorId: principal.userId, author: { name: principal.name }, createdAt: now, updatedAt: now, ...fields, revision: 1 };
     await accounts.createDraft(draft);
-    res.status(201).json({ draft });
+    sendDraft(res, 201, draft);
   });
 
   router.patch("/stories/:id/drafts/:draftId", anyWriter, ...body, async (req, res) => {
-    const draft = await draftFor(res, storyIdOf(req), pathParam(req, "draftId"));
-    const { headline, ...changes } = parseOr400(EditEntryBody, req.body, "draft fields");
-    const { headline: _old, ...rest } = draft;
-    const next: Draft = { ...rest, ...changes, ...((headline ?? draft.headline) ? { headline: headline ?? draft.headline } : {}), updatedAt: new Date().toISOString() };
-    await accounts.updateDraft(next);
-    res.json({ draft: next });
+    const storyId = storyIdOf(req);
+    const revision = expectedRevisionOf(req);
+    const { id } = await draftFor(res, storyId, pathParam(req, "draftId"));
+    const changes = parseOr400(EditEntryBody, req.body, "draft fields");
+    // Read, merged and written in one store transaction: a concurrent edit or publish is never overwritten.
+    const edited = await onDraft(res, true, () => accounts.editDraft(storyId, id, { changes, at: new Date().toISOString(), ...expected(revision) }));
+    sendDraft(res, 200, edited);
   });
 
   router.delete("/stories/:id/drafts/:draftId", anyWriter, async (req, res) => {
-    const draft = await draftFor(res, storyIdOf(req), pathParam(req, "draftId"));
-    await accounts.deleteDraft(draft.storyId, draft.id);
+    const storyId = storyIdOf(req);
+    const revision = expectedRevisionOf(req);
+    const { id } = await draftFor(res, storyId, pathParam(req, "draftId"));
+    await onDraft(res, true, () => accounts.discardDraft(storyId, id, { by: { name: principalOf(res)!.name }, at: new Date().toISOString(), ...expected(revision) }));
     res.status(204).end();
   });
 
   router.post("/stories/:id/drafts/:draftId/publish", editor, idempotency(store), async (req, res) => {
     const storyId = storyIdOf(req);
+    const revision = expectedRevisionOf(req);
     const draft = await draftFor(res, storyId, pathParam(req, "draftId"));
+    if (revision !== undefined && draft.revision !== revision) throw changedError(draft.revision, true);
     const entryId = newEntryId();
     const { body, kind, pinned } = draft;
     const operation = { type: "add_entry" as const, entryId, body, kind, pinned, byline: draft.author, ...(draft.headline ? { headline: draft.headline } : {}) };
-    await write(req, res, storyId, operation, (c) => ({ status: 201, body: { entry: c.snapshot.entries[entryId], version: c.snapshot.version } }), {
-      consumeDraft: draft.id,
-    });
+    // The store publishes only if the draft is still at the revision this text came from; an edit
+    // that got in between is a 412 (with If-Match) or a 409 draft_changed, never silently dropped.
+    await onDraft(res, revision !== undefined, () =>
+      write(req, res, storyId, operation, (c) => ({ status: 201, body: { entry: c.snapshot.entries[entryId], version: c.snapshot.version } }), {
+        consumeDraft: { id: draft.id, revision: draft.revision },
+      }),
+    );
   });
 
   return router;

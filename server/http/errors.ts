@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from "express";
 import type { z } from "zod";
 import { issuesOf, type ErrorBody } from "../../shared/api.js";
 import { ReducerError } from "../../shared/reducer.js";
-import { DraftGone, TooManyStories, VersionConflict, type Store } from "../store/store.js";
+import { TooManyStories, VersionConflict, type Store } from "../store/store.js";
 import { ticketOf } from "./idempotency.js";
 
 /** An error with its HTTP status and API code; the only kind of error a client ever sees. */
@@ -68,7 +68,6 @@ export function toApiError(error: unknown): ApiError {
     return new ApiError(503, "storage_unavailable", "The store cannot save anything right now (its disk is full or read-only); nothing was changed, try again later.");
   }
   if (error instanceof ReducerError) return new ApiError(REDUCER_STATUS[error.code], error.code, error.message);
-  if (error instanceof DraftGone) return new ApiError(404, "draft_not_found", error.message);
   if (error instanceof TooManyStories) return new ApiError(409, "too_many_stories", error.message);
   if (error instanceof VersionConflict) {
     return new ApiError(412, "precondition_failed", `The story has changed: it is now at version ${error.currentVersion}.`, {

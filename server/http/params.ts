@@ -30,10 +30,20 @@ export function versionQuery(req: Request, name: string, code = "invalid_version
 
 /** `If-Match: "12"` → 12. Absent → undefined; `*` matches any existing story. */
 export function expectedVersionOf(req: Request): number | undefined {
+  return ifMatchNumber(req, "a story version");
+}
+
+/** `If-Match: "3"` on a draft → 3 (its revision). Absent → undefined; `*` matches any open draft. */
+export function expectedRevisionOf(req: Request): number | undefined {
+  return ifMatchNumber(req, "a draft revision");
+}
+
+/** The positive integer an `If-Match` names (our ETags are numbers in quotes); anything else is a 400. */
+function ifMatchNumber(req: Request, what: string): number | undefined {
   const header = req.get("if-match");
   if (header === undefined || header.trim() === "*") return undefined;
   const match = /^\s*(?:W\/)?"([1-9][0-9]{0,14})"\s*$/.exec(header);
-  if (!match) throw new ApiError(400, "bad_request", 'If-Match must be a story version in quotes, e.g. If-Match: "12".');
+  if (!match) throw new ApiError(400, "bad_request", `If-Match must be ${what} in quotes, e.g. If-Match: "12".`);
   return Number(match[1]);
 }
 

@@ -3,7 +3,7 @@ import { AddEntryBody, CreateStoryBody, EditEntryBody, UpdateStoryBody } from ".
 import { newEntryId } from "../../shared/ids.js";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../shared/json-depth.js";
 import type { Operation } from "../../shared/operations.js";
-import type { Committed, Store, StoredResponse } from "../store/store.js";
+import type { Committed, DraftToConsume, Store, StoredResponse } from "../store/store.js";
 import type { StoryService } from "../story-service.js";
 import { principalOf, requireRole } from "./auth.js";
 import { ApiError, parseOr400 } from "./errors.js";
@@ -37,7 +37,7 @@ export type Write = (
   storyId: string,
   operation: Operation,
   respond: (c: Committed) => StoredResponse,
-  extra?: { consumeDraft?: string; author?: { name: string } },
+  extra?: { consumeDraft?: DraftToConsume; author?: { name: string } },
 ) => Promise<void>;
 
 /**
@@ -50,7 +50,8 @@ export function committer(store: Store, service: StoryService): Write {
     const ticket = ticketOf(res);
     const committed = await service.apply(storyId, operation, {
       author: extra.author ?? { name: principalOf(res)!.name },
-      ...optionalExpectedVersion(req),
+      // A publish's If-Match names the draft's revision (judged by the draft routes), not the story's version.
+      ...(extra.consumeDraft ? {} : optionalExpectedVersion(req)),
       ...(ticket ? { idempotency: { ...ticket, respond } } : {}),
       ...(extra.consumeDraft ? { consumeDraft: extra.consumeDraft } : {}),
     });

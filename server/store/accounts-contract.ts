@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { AccountStore, Draft, SessionRecord, TokenRecord, UserWithHash } from "./accounts.js";
+import { DraftChanged, DraftGone, type AccountStore, type Draft, type SessionRecord, type TokenRecord, type UserWithHash } from "./accounts.js";
 
 /** What an account store needs to live in: an empty store and a way to close it. A `Store` fits. */
 export interface AccountsUnderTest {
@@ -35,8 +35,23 @@ const draft = (n: number, storyId: string, authorId: string, changes: Partial<Dr
   body: `Draft ${n}`,
   kind: "update",
   pinned: false,
+  revision: 1,
   ...changes,
 });
+/** What `promise` was rejected with (a fulfilment fails the test). */
+const rejection = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (error: unknown) => error,
+  );
+/** Rejected with DraftGone, saying what became of the draft (`closed`, undefined if nothing is known). */
+export async function expectGone(promise: Promise<unknown>, closed: unknown): Promise<void> {
+  const error = await rejection(promise);
+  expect(error).toBeInstanceOf(DraftGone);
+  expect((error as DraftGone).closed).toEqual(closed);
+}
 const withoutHash = ({ passwordHash: _hash, ...rest }: UserWithHash) => rest;
 
 /**
@@ -256,23 +271,67 @@ export function describeAccountsContract(name: string, open: () => Promise<Accou
         expect(await accounts.listDrafts("none")).toEqual([]);
       });
 
-      it("updates a draft in place", async () => {
+      it("edits a draft in place, one revision on, as the store has it", async () => {
         await accounts.createDraft(draft(1, "s", "u_1", { headline: "Old" }));
+        const at = "2026-03-01T00:00:00.000Z";
+        const edited = await accounts.editDraft("s", "d_1", { changes: { body: "Rewritten", kind: "correction", headline: "" }, at });
         const { headline: _old, ...rest } = draft(1, "s", "u_1");
-        const next: Draft = { ...rest, body: "Rewritten", kind: "correction", pinned: true, updatedAt: "2026-03-01T00:00:00.000Z" };
-        await accounts.updateDraft(next);
-        expect(await accounts.draft("s", "d_1")).toEqual(next);
-        expect(await accounts.draft("s", "d_1")).not.toHaveProperty("headline");
-        expect(await accounts.listDrafts("s")).toEqual([next]);
+        const expected: Draft = { ...rest, body: "Rewritten", kind: "correction", updatedAt: at, revision: 2 };
+        expect(edited).toEqual(expected);
+        expect(await accounts.draft("s", "d_1")).toEqual(expected);
+        expect(await accounts.listDrafts("s")).toEqual([expected]);
+        // Fields an edit does not name stay as they are; the headline comes back when given.
+        expect(await accounts.editDraft("s", "d_1", { changes: { headline: "New", pinned: true }, at, expectedRevision: 2 })).toEqual({
+          ...expected,
+          headline: "New",
+          pinned: true,
+          revision: 3,
+        });
       });
 
-      it("deletes a draft, saying whether there was one", async () => {
+      it("refuses an edit or a discard at a stale revision, and changes nothing", async () => {
+        await accounts.createDraft(draft(1, "s", "u_1"));
+        await accounts.editDraft("s", "d_1", { changes: { body: "Second" }, at: "2026-03-01T00:00:00.000Z" });
+        const before = await accounts.draft("s", "d_1");
+        const stale = { at: "2026-03-02T00:00:00.000Z", expectedRevision: 1 };
+        expect(await rejection(accounts.editDraft("s", "d_1", { changes: { body: "Lost?" }, ...stale }))).toMatchObject({ constructor: DraftChanged, currentRevision: 2 });
+        expect(await rejection(accounts.discardDraft("s", "d_1", { by: { name: "ed" }, ...stale }))).toMatchObject({ constructor: DraftChanged, currentRevision: 2 });
+        expect(await accounts.draft("s", "d_1")).toEqual(before);
+        expect(await accounts.closedDraft("s", "d_1")).toBeUndefined();
+      });
+
+      it("discards a draft and remembers who did, so a later edit or discard is told rather than lost", async () => {
         await accounts.createDraft(draft(1, "s", "u_1"));
         await accounts.createDraft(draft(1, "t", "u_1")); // the same id under another story is another draft
-        expect(await accounts.deleteDraft("s", "d_1")).toBe(true);
-        expect(await accounts.deleteDraft("s", "d_1")).toBe(false);
+        const at = "2026-03-01T00:00:00.000Z";
+        await accounts.discardDraft("s", "d_1", { by: { name: "Olena" }, at, expectedRevision: 1 });
         expect(await accounts.draft("s", "d_1")).toBeUndefined();
+        expect(await accounts.listDrafts("s")).toEqual([]);
+        const closed = { id: "d_1", storyId: "s", authorId: "u_1", outcome: "discarded", by: { name: "Olena" }, at };
+        expect(await accounts.closedDraft("s", "d_1")).toEqual(closed);
+        await expectGone(accounts.discardDraft("s", "d_1", { by: { name: "ed" }, at }), closed);
+        await expectGone(accounts.editDraft("s", "d_1", { changes: { body: "Too late" }, at }), closed);
+        await expectGone(accounts.editDraft("s", "d_nope", { changes: { body: "x" }, at }), undefined);
         expect(await accounts.draft("t", "d_1")).toEqual(draft(1, "t", "u_1"));
+        expect(await accounts.closedDraft("t", "d_1")).toBeUndefined();
+      });
+
+      it("loses no edit among many at once: each applies to the last, and one If-Match wins", async () => {
+        await accounts.createDraft(draft(1, "s", "u_1"));
+        const at = "2026-03-01T00:00:00.000Z";
+        // Unconditional: every edit lands, one after the other.
+        const all = await Promise.all(Array.from({ length: 10 }, (_, n) => accounts.editDraft("s", "d_1", { changes: { body: `Edit ${n}` }, at })));
+        expect(all.map((d) => d.revision).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, n) => n + 2));
+        const last = all.find((d) => d.revision === 11)!;
+        expect(await accounts.draft("s", "d_1")).toEqual(last);
+        // Conditional on the same revision: exactly one lands, the others are told it changed.
+        const raced = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, n) => accounts.editDraft("s", "d_1", { changes: { body: `Race ${n}` }, at, expectedRevision: 11 })),
+        );
+        const won = raced.filter((r) => r.status === "fulfilled");
+        expect(won).toHaveLength(1);
+        for (const r of raced) if (r.status === "rejected") expect(r.reason).toMatchObject({ constructor: DraftChanged, currentRevision: 12 });
+        expect(await accounts.draft("s", "d_1")).toEqual((won[0] as PromiseFulfilledResult<Draft>).value);
       });
     });
   });

@@ -1,6 +1,7 @@
-import type { Draft, Role, TokenScope, User } from "../../shared/accounts.js";
+import type { ClosedDraft, Draft, Role, TokenScope, User } from "../../shared/accounts.js";
+import type { DraftChanges } from "../../shared/draft-edit.js";
 
-export type { Draft, Role, TokenScope, User } from "../../shared/accounts.js";
+export type { ClosedDraft, Draft, Role, TokenScope, User } from "../../shared/accounts.js";
 export { TOKEN_SCOPES } from "../../shared/accounts.js";
 export const ROLES: readonly Role[] = ["admin", "editor", "contributor"];
 
@@ -30,7 +31,31 @@ export interface TokenRecord {
 /** What may change about an account (its id, login name and creation time never do). */
 export type UserChanges = Partial<Pick<UserWithHash, "role" | "passwordHash" | "mustChangePassword" | "displayName">>;
 
-export type DraftFields = Pick<Draft, "body" | "kind" | "pinned"> & { headline?: string };
+/** The draft is no longer open: published or discarded (`closed` says by whom), or it never was. */
+export class DraftGone extends Error {
+  constructor(readonly closed?: ClosedDraft) {
+    super(closed ? `The draft was ${closed.outcome} by ${closed.by.name}.` : "No such draft.");
+  }
+}
+
+/** The draft is no longer at the revision the writer saw. */
+export class DraftChanged extends Error {
+  constructor(readonly currentRevision: number) {
+    super(`The draft has changed: it is now at revision ${currentRevision}.`);
+  }
+}
+
+/** An edit or a discard, applied only if the draft is still at `expectedRevision` (when given). */
+export interface DraftEdit {
+  changes: DraftChanges;
+  at: string;
+  expectedRevision?: number;
+}
+export interface DraftDiscard {
+  by: { name: string };
+  at: string;
+  expectedRevision?: number;
+}
 
 /** Accounts, sessions, tokens and drafts: everything about the people who write. */
 export interface AccountStore {
@@ -56,8 +81,17 @@ export interface AccountStore {
   deleteToken(id: string): Promise<boolean>;
 
   createDraft(draft: Draft): Promise<void>;
+  /** An open draft (waiting for review). */
   draft(storyId: string, id: string): Promise<Draft | undefined>;
+  /** What became of a draft that was published or discarded. */
+  closedDraft(storyId: string, id: string): Promise<ClosedDraft | undefined>;
   listDrafts(storyId: string, authorId?: string): Promise<Draft[]>;
-  updateDraft(draft: Draft): Promise<void>;
-  deleteDraft(storyId: string, id: string): Promise<boolean>;
+  /**
+   * Applies `edit.changes` to the draft as it is in the store, in one transaction that holds it
+   * (so a concurrent publish or edit waits), and returns it one revision on. Throws DraftGone or
+   * DraftChanged (stale `expectedRevision`); never changes nothing silently.
+   */
+  editDraft(storyId: string, id: string, edit: DraftEdit): Promise<Draft>;
+  /** Removes the draft and records who discarded it, in one transaction. Throws DraftGone or DraftChanged. */
+  discardDraft(storyId: string, id: string, discard: DraftDiscard): Promise<void>;
 }

@@ -103,6 +103,23 @@ ALTER TABLE users ALTER COLUMN display_name SET NOT NULL;
 ALTER TABLE api_tokens ADD COLUMN scopes text NOT NULL DEFAULT 'write';
 `,
   },
+  {
+    version: 4,
+    name: "draft revisions and closed drafts",
+    sql: `
+ALTER TABLE drafts ADD COLUMN revision integer NOT NULL DEFAULT 1;
+CREATE TABLE closed_drafts (
+  story_id text NOT NULL,
+  id text NOT NULL,
+  author_id text NOT NULL,
+  outcome text NOT NULL CHECK (outcome IN ('published', 'discarded')),
+  by_name text NOT NULL,
+  at text NOT NULL,
+  entry_id text,
+  PRIMARY KEY (story_id, id)
+);
+`,
+  },
 ];
 
 /** Quotes an SQL identifier (a schema name from configuration, never from a request). */

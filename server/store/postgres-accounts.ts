@@ -1,6 +1,34 @@
 import type pg from "pg";
-import type { AccountStore, Draft, SessionRecord, TokenRecord, UserChanges, UserWithHash } from "./accounts.js";
-import { publicUser, scopesColumn, toToken, toUser, type TokenRow, type UserRow } from "./rows.js";
+import { editedDraft } from "../../shared/draft-edit.js";
+import {
+  DraftChanged,
+  DraftGone,
+  type AccountStore,
+  type ClosedDraft,
+  type Draft,
+  type DraftDiscard,
+  type DraftEdit,
+  type SessionRecord,
+  type TokenRecord,
+  type UserChanges,
+  type UserWithHash,
+} from "./accounts.js";
+import { inTransaction } from "./pg-transaction.js";
+import {
+  CLOSED_DRAFT_COLUMNS,
+  closedDraftValues,
+  draftJson,
+  publicUser,
+  scopesColumn,
+  toClosedDraft,
+  toDraft,
+  toToken,
+  toUser,
+  type ClosedDraftRow,
+  type DraftRow,
+  type TokenRow,
+  type UserRow,
+} from "./rows.js";
 
 /** bigint columns arrive as strings (node-postgres does not risk precision); ms timestamps fit a number. */
 interface SessionRow {
@@ -128,29 +156,66 @@ export class PostgresAccounts implements AccountStore {
   }
 
   async createDraft(draft: Draft) {
-    await this.#run("INSERT INTO drafts (story_id, id, author_id, draft, created_at) VALUES ($1, $2, $3, $4, $5)", [
+    await this.#run("INSERT INTO drafts (story_id, id, author_id, draft, created_at, revision) VALUES ($1, $2, $3, $4, $5, $6)", [
       draft.storyId,
       draft.id,
       draft.authorId,
-      JSON.stringify(draft),
+      draftJson(draft),
       draft.createdAt,
+      draft.revision,
     ]);
   }
   async draft(storyId: string, id: string) {
-    const [row] = await this.#rows<{ draft: string }>("SELECT draft FROM drafts WHERE story_id = $1 AND id = $2", [storyId, id]);
-    return row && (JSON.parse(row.draft) as Draft);
+    const [row] = await this.#rows<DraftRow>("SELECT draft, revision FROM drafts WHERE story_id = $1 AND id = $2", [storyId, id]);
+    return row && toDraft(row);
+  }
+  async closedDraft(storyId: string, id: string) {
+    return closedDraftIn(this.#pool, storyId, id);
   }
   async listDrafts(storyId: string, authorId?: string) {
     const order = `ORDER BY created_at COLLATE "C" DESC, id COLLATE "C"`;
     const rows = authorId
-      ? await this.#rows<{ draft: string }>(`SELECT draft FROM drafts WHERE story_id = $1 AND author_id = $2 ${order}`, [storyId, authorId])
-      : await this.#rows<{ draft: string }>(`SELECT draft FROM drafts WHERE story_id = $1 ${order}`, [storyId]);
-    return rows.map((row) => JSON.parse(row.draft) as Draft);
+      ? await this.#rows<DraftRow>(`SELECT draft, revision FROM drafts WHERE story_id = $1 AND author_id = $2 ${order}`, [storyId, authorId])
+      : await this.#rows<DraftRow>(`SELECT draft, revision FROM drafts WHERE story_id = $1 ${order}`, [storyId]);
+    return rows.map(toDraft);
   }
-  async updateDraft(draft: Draft) {
-    await this.#run("UPDATE drafts SET draft = $1 WHERE story_id = $2 AND id = $3", [JSON.stringify(draft), draft.storyId, draft.id]);
+  async editDraft(storyId: string, id: string, edit: DraftEdit) {
+    return inTransaction(this.#pool, async (client) => {
+      const next = editedDraft(await openDraft(client, storyId, id, edit.expectedRevision), edit.changes, edit.at);
+      await client.query("UPDATE drafts SET draft = $1, revision = $2 WHERE story_id = $3 AND id = $4", [draftJson(next), next.revision, storyId, id]);
+      return next;
+    });
   }
-  async deleteDraft(storyId: string, id: string) {
-    return (await this.#run("DELETE FROM drafts WHERE story_id = $1 AND id = $2", [storyId, id])) > 0;
+  async discardDraft(storyId: string, id: string, discard: DraftDiscard) {
+    await inTransaction(this.#pool, async (client) => {
+      const draft = await this.takeDraft(client, storyId, id, discard.expectedRevision);
+      await this.recordClosed(client, { id, storyId, authorId: draft.authorId, outcome: "discarded", by: discard.by, at: discard.at });
+    });
   }
+
+  /** Removes an open draft and returns it; throws DraftGone or DraftChanged. Only inside the caller's transaction (`client`). */
+  async takeDraft(client: pg.PoolClient, storyId: string, id: string, expectedRevision?: number): Promise<Draft> {
+    const draft = await openDraft(client, storyId, id, expectedRevision);
+    await client.query("DELETE FROM drafts WHERE story_id = $1 AND id = $2", [storyId, id]);
+    return draft;
+  }
+  async recordClosed(client: pg.PoolClient, closed: ClosedDraft): Promise<void> {
+    await client.query(`INSERT INTO closed_drafts (${CLOSED_DRAFT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)`, closedDraftValues(closed));
+  }
+}
+
+async function closedDraftIn(db: pg.Pool | pg.PoolClient, storyId: string, id: string): Promise<ClosedDraft | undefined> {
+  const { rows: [row] } = await db.query<ClosedDraftRow>(`SELECT ${CLOSED_DRAFT_COLUMNS} FROM closed_drafts WHERE story_id = $1 AND id = $2`, [storyId, id]);
+  return row && toClosedDraft(row);
+}
+
+/**
+ * The open draft at `expectedRevision` (if given), its row locked until the transaction ends: a
+ * concurrent edit, discard or publish of it waits here, then reads what this one left.
+ */
+async function openDraft(client: pg.PoolClient, storyId: string, id: string, expectedRevision: number | undefined): Promise<Draft> {
+  const { rows: [row] } = await client.query<DraftRow>("SELECT draft, revision FROM drafts WHERE story_id = $1 AND id = $2 FOR UPDATE", [storyId, id]);
+  if (!row) throw new DraftGone(await closedDraftIn(client, storyId, id));
+  if (expectedRevision !== undefined && row.revision !== expectedRevision) throw new DraftChanged(row.revision);
+  return toDraft(row);
 }

@@ -5,10 +5,11 @@ import type { Operation } from "../../shared/operations.js";
 import { ReducerError } from "../../shared/reducer.js";
 import { postgresUrl, requireService } from "../test/services.js";
 import { describeAccountsContract } from "./accounts-contract.js";
-import { MIGRATIONS, migrate, quoteIdentifier } from "./pg-migrations.js";
+import { describeDraftPublishContract } from "./draft-publish-contract.js";
+import { migrate, MIGRATIONS, quoteIdentifier } from "./pg-migrations.js";
 import { PostgresStore } from "./postgres-store.js";
 import { describeStoreContract } from "./store-contract.js";
-import { DraftGone, TooManyStories, VersionConflict } from "./store.js";
+import { TooManyStories, VersionConflict } from "./store.js";
 
 const hasPostgres = await requireService("postgres");
 
@@ -44,6 +45,10 @@ describe.skipIf(!hasPostgres)("PostgreSQL", () => {
     return { store: await open(schema), reopen: () => open(schema) };
   });
   describeAccountsContract("PostgreSQL", () => open(freshSchema()));
+  describeDraftPublishContract("PostgreSQL, two nodes on one schema", async () => {
+    const schema = freshSchema();
+    return { store: await open(schema), second: () => open(schema) };
+  });
 
   it("gives accounts and tokens of a schema from before display names and scopes their login name and `write`", async () => {
     const schema = freshSchema();
@@ -176,38 +181,51 @@ describe.skipIf(!hasPostgres)("PostgreSQL", () => {
       }
     });
 
-    it("publishes a draft once, even when two nodes publish it at the same time", async () => {
+    it("keeps the draft and completes no idempotency key when its publish fails", async () => {
       const { a, b, close } = await twoNodes();
       try {
         await a.commit({ storyId: "s", operation: stamp(createOp("s")) });
-        await a.accounts.createUser({ id: "u_1", username: "u1", displayName: "U. One", role: "contributor", createdAt: "2026-01-01T00:00:00.000Z", mustChangePassword: false, passwordHash: "x" });
-        const draft = { id: "d_1", storyId: "s", authorId: "u_1", author: { name: "u1" }, createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z", body: "Draft", kind: "update" as const, pinned: false };
+        await a.commit({ storyId: "s", operation: stamp(add(1)) });
+        const draft = { id: "d_2", storyId: "s", authorId: "u_1", author: { name: "u1" }, createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z", body: "Draft", kind: "update" as const, pinned: false, revision: 1 };
         await a.accounts.createDraft(draft);
-        const results = await Promise.allSettled(
-          [a, b].map((node, n) => node.commit({ storyId: "s", operation: stamp(add(n)), consumeDraft: "d_1" })),
-        );
-        expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
-        expect(results.find((r) => r.status === "rejected")?.reason).toBeInstanceOf(DraftGone);
-        expect((await b.latest("s"))?.version).toBe(2);
-        expect(await b.accounts.draft("s", "d_1")).toBeUndefined();
-
-        // A write that fails keeps the draft, and completes no idempotency key.
-        await a.accounts.createDraft({ ...draft, id: "d_2" });
         expect(await a.claimIdempotencyKey({ scope: "p", key: "k", fingerprint: "f" }, 30_000)).toEqual({ kind: "claimed" });
         await expect(
           b.commit({
             storyId: "s",
             operation: stamp(add(7)),
             expectedVersion: 1,
-            consumeDraft: "d_2",
+            consumeDraft: { id: "d_2", revision: 1 },
             idempotency: { scope: "p", key: "k", respond: () => ({ status: 201, body: {} }) },
           }),
         ).rejects.toEqual(new VersionConflict(2));
-        expect(await a.accounts.draft("s", "d_2")).toEqual({ ...draft, id: "d_2" });
+        expect(await a.accounts.draft("s", "d_2")).toEqual(draft);
+        expect(await a.accounts.closedDraft("s", "d_2")).toBeUndefined();
         expect(await a.claimIdempotencyKey({ scope: "p", key: "k", fingerprint: "f" }, 30_000)).toEqual({ kind: "in_flight" });
         expect((await a.latest("s"))?.version).toBe(2);
       } finally {
         await close();
+      }
+    });
+
+    it("gives the drafts of a schema made before revisions revision 1, and edits and discards them", async () => {
+      const schema = freshSchema();
+      const old = { id: "d_old", storyId: "s", authorId: "u_1", author: { name: "u1" }, createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z", body: "Waiting since before", kind: "update", pinned: false };
+      const client = new pg.Client({ connectionString: postgresUrl() });
+      await client.connect();
+      try {
+        await migrate(client, schema, MIGRATIONS.filter((m) => m.version <= 2));
+        await client.query(`INSERT INTO ${quoteIdentifier(schema)}.drafts (story_id, id, author_id, draft, created_at) VALUES ('s', 'd_old', 'u_1', $1, $2)`, [JSON.stringify(old), old.createdAt]);
+      } finally {
+        await client.end();
+      }
+      const store = await open(schema);
+      try {
+        expect(await store.accounts.draft("s", "d_old")).toEqual({ ...old, revision: 1 });
+        expect(await store.accounts.editDraft("s", "d_old", { changes: { body: "Edited" }, at: "2026-02-01T00:00:00.000Z", expectedRevision: 1 })).toMatchObject({ body: "Edited", revision: 2 });
+        await store.accounts.discardDraft("s", "d_old", { by: { name: "ed" }, at: "2026-02-01T00:00:00.000Z", expectedRevision: 2 });
+        expect(await store.accounts.closedDraft("s", "d_old")).toMatchObject({ outcome: "discarded", by: { name: "ed" } });
+      } finally {
+        await store.close();
       }
     });
 

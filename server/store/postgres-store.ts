@@ -5,10 +5,10 @@ import { reduce, ReducerError } from "../../shared/reducer.js";
 import { summarize, type Snapshot, type StorySummary } from "../../shared/story.js";
 import { migrate, quoteIdentifier } from "./pg-migrations.js";
 import { PostgresAccounts } from "./postgres-accounts.js";
-import { removedEntriesIn } from "./rows.js";
+import { inTransaction } from "./pg-transaction.js";
+import { publishedDraft, removedEntriesIn } from "./rows.js";
 import {
   CHECKPOINT_INTERVAL,
-  DraftGone,
   TooManyStories,
   VersionConflict,
   type ClaimOutcome,
@@ -136,15 +136,16 @@ export class PostgresStore implements Store {
   }
 
   async commit(request: CommitRequest): Promise<Committed> {
-    return this.#transaction((client) => this.#commit(client, request));
+    return inTransaction(this.#pool, (client) => this.#commit(client, request));
   }
 
   async #commit(client: pg.PoolClient, { storyId, operation, expectedVersion, idempotency, consumeDraft, limits }: CommitRequest): Promise<Committed> {
-    // Publishing a draft removes it in the same transaction: it can be published once, never twice.
-    // A concurrent publish of the same draft waits on its row lock and then finds it gone.
+    // Publishing a draft removes it in the same transaction: it can be published once, never twice,
+    // and only at the revision whose text the operation carries. A concurrent publish or edit of
+    // the same draft waits on its row lock, then finds it gone.
     if (consumeDraft) {
-      const consumed = await client.query("DELETE FROM drafts WHERE story_id = $1 AND id = $2 RETURNING id", [storyId, consumeDraft]);
-      if (consumed.rowCount === 0) throw new DraftGone();
+      const draft = await this.accounts.takeDraft(client, storyId, consumeDraft.id, consumeDraft.revision);
+      await this.accounts.recordClosed(client, publishedDraft(draft, operation));
     }
     // The row lock serialises writers of one story across all nodes until this transaction ends.
     const { rows: [row] } = await client.query<{ snapshot: string }>("SELECT snapshot FROM stories WHERE id = $1 FOR UPDATE", [storyId]);
@@ -203,7 +204,7 @@ export class PostgresStore implements Store {
   }
 
   async claimIdempotencyKey(claim: IdempotencyClaim, leaseMs: number): Promise<ClaimOutcome> {
-    return this.#transaction(async (client): Promise<ClaimOutcome> => {
+    return inTransaction(this.#pool, async (client): Promise<ClaimOutcome> => {
       // Up to a few rounds: a key seen taken may be released before it can be locked.
       for (let round = 0; round < 5; round++) {
         // A concurrent claim of the same key waits here for the other transaction, then conflicts.
@@ -279,25 +280,5 @@ export class PostgresStore implements Store {
       scope,
       key,
     ]);
-  }
-
-  /** Runs `work` in one transaction on one connection: COMMIT if it returns, ROLLBACK if it throws. */
-  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query("BEGIN");
-      const result = await work(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      // A connection that cannot even roll back is dropped from the pool rather than reused.
-      await client.query("ROLLBACK").catch((rollbackError: Error) => {
-        broken = rollbackError;
-      });
-      throw error;
-    } finally {
-      client.release(broken);
-    }
   }
 }

@@ -1,6 +1,7 @@
+import type { StampedOperation } from "../../shared/operations.js";
 import type { PatchOp } from "../../shared/patch.js";
 import type { Snapshot } from "../../shared/story.js";
-import type { Role, TokenRecord, TokenScope, User, UserWithHash } from "./accounts.js";
+import type { ClosedDraft, Draft, Role, TokenRecord, TokenScope, User, UserWithHash } from "./accounts.js";
 import type { RemovedEntry } from "./store.js";
 
 // Row shapes and conversions both SQL stores share; each store keeps only its own SQL.
@@ -47,6 +48,52 @@ export const toToken = (row: TokenRow): TokenRecord => ({
 
 /** How both stores keep a token's scopes: one text column, space-separated. */
 export const scopesColumn = (scopes: readonly TokenScope[]) => scopes.join(" ");
+/** A draft's text is kept as JSON; its revision is a column of its own, so a write can compare it. */
+export interface DraftRow {
+  draft: string;
+  revision: number;
+}
+
+export const toDraft = (row: DraftRow): Draft => ({ ...(JSON.parse(row.draft) as Draft), revision: row.revision });
+
+/** The JSON kept for a draft: everything but the revision (its column is the one truth). */
+export const draftJson = ({ revision: _revision, ...draft }: Draft): string => JSON.stringify(draft);
+
+export interface ClosedDraftRow {
+  story_id: string;
+  id: string;
+  author_id: string;
+  outcome: ClosedDraft["outcome"];
+  by_name: string;
+  at: string;
+  entry_id: string | null;
+}
+
+export const CLOSED_DRAFT_COLUMNS = "story_id, id, author_id, outcome, by_name, at, entry_id";
+
+export const toClosedDraft = (row: ClosedDraftRow): ClosedDraft => ({
+  id: row.id,
+  storyId: row.story_id,
+  authorId: row.author_id,
+  outcome: row.outcome,
+  by: { name: row.by_name },
+  at: row.at,
+  ...(row.entry_id ? { entryId: row.entry_id } : {}),
+});
+
+/** The values of CLOSED_DRAFT_COLUMNS, in order. */
+export const closedDraftValues = (c: ClosedDraft): unknown[] => [c.storyId, c.id, c.authorId, c.outcome, c.by.name, c.at, c.entryId ?? null];
+
+/** The record of `draft` having been published by `operation` (the entry it added, by its author). */
+export const publishedDraft = (draft: Draft, operation: StampedOperation): ClosedDraft => ({
+  id: draft.id,
+  storyId: draft.storyId,
+  authorId: draft.authorId,
+  outcome: "published",
+  by: { name: operation.author.name },
+  at: operation.at,
+  ...(operation.type === "add_entry" ? { entryId: operation.entryId } : {}),
+});
 
 /** What may leave the server about an account: everything but its password hash. */
 export const publicUser = ({ passwordHash: _hash, ...user }: UserWithHash): User => user;

@@ -1,6 +1,33 @@
 import type Database from "better-sqlite3";
-import type { AccountStore, Draft, SessionRecord, TokenRecord, UserChanges, UserWithHash } from "./accounts.js";
-import { publicUser, scopesColumn, toToken, toUser, type TokenRow, type UserRow } from "./rows.js";
+import { editedDraft } from "../../shared/draft-edit.js";
+import {
+  DraftChanged,
+  DraftGone,
+  type AccountStore,
+  type ClosedDraft,
+  type Draft,
+  type DraftDiscard,
+  type DraftEdit,
+  type SessionRecord,
+  type TokenRecord,
+  type UserChanges,
+  type UserWithHash,
+} from "./accounts.js";
+import {
+  CLOSED_DRAFT_COLUMNS,
+  closedDraftValues,
+  draftJson,
+  publicUser,
+  scopesColumn,
+  toClosedDraft,
+  toDraft,
+  toToken,
+  toUser,
+  type ClosedDraftRow,
+  type DraftRow,
+  type TokenRow,
+  type UserRow,
+} from "./rows.js";
 
 export const ACCOUNT_SCHEMA = `
 CREATE TABLE IF NOT EXISTS users (
@@ -34,14 +61,26 @@ CREATE TABLE IF NOT EXISTS drafts (
   author_id TEXT NOT NULL,
   draft TEXT NOT NULL,
   created_at TEXT NOT NULL,
+  revision INTEGER NOT NULL DEFAULT 1,
+  PRIMARY KEY (story_id, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS closed_drafts (
+  story_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  author_id TEXT NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN ('published', 'discarded')),
+  by_name TEXT NOT NULL,
+  at TEXT NOT NULL,
+  entry_id TEXT,
   PRIMARY KEY (story_id, id)
 ) WITHOUT ROWID;
 `;
 
 /**
- * Columns added after the first release, for files made before them (CREATE TABLE IF NOT EXISTS
- * leaves an existing table as it was). Accounts keep their login name as display name; tokens
- * keep what they could do, which is writing.
+ * Brings a file written by an older version up to ACCOUNT_SCHEMA in place (CREATE TABLE IF NOT
+ * EXISTS adds new tables, not new columns). Accounts keep their login name as display name; tokens
+ * keep what they could do, which is writing; drafts gained `revision`, every existing one at 1.
+ * Under the write lock, so that two processes opening one old file do not both add a column.
  */
 function upgrade(db: Database.Database): void {
   const columns = (table: string) => new Set(db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all().map((c) => c.name));
@@ -50,6 +89,7 @@ function upgrade(db: Database.Database): void {
       db.exec("ALTER TABLE users ADD COLUMN display_name TEXT NOT NULL DEFAULT ''; UPDATE users SET display_name = username;");
     }
     if (!columns("api_tokens").has("scopes")) db.exec("ALTER TABLE api_tokens ADD COLUMN scopes TEXT NOT NULL DEFAULT 'write';");
+    if (!columns("drafts").has("revision")) db.exec("ALTER TABLE drafts ADD COLUMN revision INTEGER NOT NULL DEFAULT 1");
   }).immediate();
 }
 
@@ -84,14 +124,16 @@ export class SqliteAccounts implements AccountStore {
       tokensOf: db.prepare<[string], TokenRow>("SELECT * FROM api_tokens WHERE owner_id = ? ORDER BY created_at"),
       touchToken: db.prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?"),
       deleteToken: db.prepare("DELETE FROM api_tokens WHERE id = ?"),
-      insertDraft: db.prepare("INSERT INTO drafts (story_id, id, author_id, draft, created_at) VALUES (?, ?, ?, ?, ?)"),
-      draft: db.prepare<[string, string], { draft: string }>("SELECT draft FROM drafts WHERE story_id = ? AND id = ?"),
-      drafts: db.prepare<[string], { draft: string }>("SELECT draft FROM drafts WHERE story_id = ? ORDER BY created_at DESC, id"),
-      draftsOf: db.prepare<[string, string], { draft: string }>(
-        "SELECT draft FROM drafts WHERE story_id = ? AND author_id = ? ORDER BY created_at DESC, id",
+      insertDraft: db.prepare("INSERT INTO drafts (story_id, id, author_id, draft, created_at, revision) VALUES (?, ?, ?, ?, ?, ?)"),
+      draft: db.prepare<[string, string], DraftRow>("SELECT draft, revision FROM drafts WHERE story_id = ? AND id = ?"),
+      drafts: db.prepare<[string], DraftRow>("SELECT draft, revision FROM drafts WHERE story_id = ? ORDER BY created_at DESC, id"),
+      draftsOf: db.prepare<[string, string], DraftRow>(
+        "SELECT draft, revision FROM drafts WHERE story_id = ? AND author_id = ? ORDER BY created_at DESC, id",
       ),
-      updateDraft: db.prepare("UPDATE drafts SET draft = ? WHERE story_id = ? AND id = ?"),
+      updateDraft: db.prepare("UPDATE drafts SET draft = ?, revision = ? WHERE story_id = ? AND id = ?"),
       deleteDraft: db.prepare("DELETE FROM drafts WHERE story_id = ? AND id = ?"),
+      closedDraft: db.prepare<[string, string], ClosedDraftRow>(`SELECT ${CLOSED_DRAFT_COLUMNS} FROM closed_drafts WHERE story_id = ? AND id = ?`),
+      insertClosed: db.prepare(`INSERT INTO closed_drafts (${CLOSED_DRAFT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`),
     };
   }
 
@@ -163,19 +205,58 @@ export class SqliteAccounts implements AccountStore {
   }
 
   async createDraft(draft: Draft) {
-    this.#sql.insertDraft.run(draft.storyId, draft.id, draft.authorId, JSON.stringify(draft), draft.createdAt);
+    this.#sql.insertDraft.run(draft.storyId, draft.id, draft.authorId, draftJson(draft), draft.createdAt, draft.revision);
   }
   async draft(storyId: string, id: string) {
     const row = this.#sql.draft.get(storyId, id);
-    return row && (JSON.parse(row.draft) as Draft);
+    return row && toDraft(row);
+  }
+  async closedDraft(storyId: string, id: string) {
+    const row = this.#sql.closedDraft.get(storyId, id);
+    return row && toClosedDraft(row);
   }
   async listDrafts(storyId: string, authorId?: string) {
-    return (authorId ? this.#sql.draftsOf.all(storyId, authorId) : this.#sql.drafts.all(storyId)).map((row) => JSON.parse(row.draft) as Draft);
+    return (authorId ? this.#sql.draftsOf.all(storyId, authorId) : this.#sql.drafts.all(storyId)).map(toDraft);
   }
-  async updateDraft(draft: Draft) {
-    this.#sql.updateDraft.run(JSON.stringify(draft), draft.storyId, draft.id);
+  async editDraft(storyId: string, id: string, edit: DraftEdit) {
+    return this.#db
+      .transaction(() => {
+        const next = editedDraft(this.#openDraft(storyId, id, edit.expectedRevision), edit.changes, edit.at);
+        this.#sql.updateDraft.run(draftJson(next), next.revision, storyId, id);
+        return next;
+      })
+      .immediate();
   }
-  async deleteDraft(storyId: string, id: string) {
-    return this.#sql.deleteDraft.run(storyId, id).changes > 0;
+  async discardDraft(storyId: string, id: string, discard: DraftDiscard) {
+    this.#db
+      .transaction(() => {
+        const draft = this.takeDraft(storyId, id, discard.expectedRevision);
+        this.recordClosed({ id, storyId, authorId: draft.authorId, outcome: "discarded", by: discard.by, at: discard.at });
+      })
+      .immediate();
+  }
+
+  /**
+   * Removes an open draft and returns it; throws DraftGone or DraftChanged. Only inside a write
+   * transaction (BEGIN IMMEDIATE), which the caller also uses to record what became of it.
+   */
+  takeDraft(storyId: string, id: string, expectedRevision?: number): Draft {
+    const draft = this.#openDraft(storyId, id, expectedRevision);
+    this.#sql.deleteDraft.run(storyId, id);
+    return draft;
+  }
+  recordClosed(closed: ClosedDraft): void {
+    this.#sql.insertClosed.run(...closedDraftValues(closed));
+  }
+
+  /** The open draft at `expectedRevision` (if given), read under the caller's write transaction. */
+  #openDraft(storyId: string, id: string, expectedRevision: number | undefined): Draft {
+    const row = this.#sql.draft.get(storyId, id);
+    if (!row) {
+      const closed = this.#sql.closedDraft.get(storyId, id);
+      throw new DraftGone(closed && toClosedDraft(closed));
+    }
+    if (expectedRevision !== undefined && row.revision !== expectedRevision) throw new DraftChanged(row.revision);
+    return toDraft(row);
   }
 }

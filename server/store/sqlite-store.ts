@@ -5,11 +5,10 @@ import type { HistoryItem } from "../../shared/api.js";
 import { applyPatch, type PatchOp } from "../../shared/patch.js";
 import { reduce } from "../../shared/reducer.js";
 import { summarize, type Snapshot, type StorySummary } from "../../shared/story.js";
-import { removedEntriesIn } from "./rows.js";
+import { publishedDraft, removedEntriesIn } from "./rows.js";
 import { SqliteAccounts } from "./sqlite-accounts.js";
 import {
   CHECKPOINT_INTERVAL,
-  DraftGone,
   TooManyStories,
   VersionConflict,
   type ClaimOutcome,
@@ -124,7 +123,6 @@ export class SqliteStore implements Store {
       ),
       releaseKey: db.prepare("DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND state = 'in_flight'"),
       purgeKeys: db.prepare("DELETE FROM idempotency_keys WHERE state = 'done' AND touched_at < ?"),
-      consumeDraft: db.prepare("DELETE FROM drafts WHERE story_id = ? AND id = ?"),
     };
   }
 
@@ -168,8 +166,12 @@ export class SqliteStore implements Store {
   }
 
   #commit({ storyId, operation, expectedVersion, idempotency, consumeDraft, limits }: CommitRequest): Committed {
-    // Publishing a draft removes it in the same transaction: it can be published once, never twice.
-    if (consumeDraft && this.#sql.consumeDraft.run(storyId, consumeDraft).changes === 0) throw new DraftGone();
+    // Publishing a draft removes it in the same transaction: it can be published once, never twice,
+    // and only at the revision whose text the operation carries (an edit in between is not lost).
+    if (consumeDraft) {
+      const draft = this.accounts.takeDraft(storyId, consumeDraft.id, consumeDraft.revision);
+      this.accounts.recordClosed(publishedDraft(draft, operation));
+    }
     const previous = this.#latest(storyId);
     if (previous && expectedVersion !== undefined && previous.version !== expectedVersion) {
       throw new VersionConflict(previous.version);

@@ -55,8 +55,12 @@ export interface CommitRequest {
   expectedVersion?: number;
   /** Completes a claimed key in the same transaction as the write, so a crash cannot split them. */
   idempotency?: { scope: string; key: string; respond: (result: Committed) => StoredResponse };
-  /** A draft that this write publishes: removed in the same transaction, or DraftGone if already gone. */
-  consumeDraft?: string;
+  /**
+   * A draft that this write publishes, at the revision whose text the operation carries: removed
+   * (and recorded as published by the operation's author) in the same transaction. Throws
+   * DraftGone if it is no longer open, DraftChanged if it was edited since that revision.
+   */
+  consumeDraft?: DraftToConsume;
   limits?: CommitLimits;
 }
 
@@ -69,11 +73,9 @@ export interface Committed {
   response?: StoredResponse;
 }
 
-/** The draft to publish was published or discarded meanwhile. */
-export class DraftGone extends Error {
-  constructor() {
-    super("The draft was already published or discarded.");
-  }
+export interface DraftToConsume {
+  id: string;
+  revision: number;
 }
 
 /** Creating a story would pass MAX_STORIES. */

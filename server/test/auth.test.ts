@@ -321,7 +321,7 @@ describe("editor accounts", () => {
     const othersDraft = async () => {
       const now = new Date().toISOString();
       const id = `d_fixture${++n}`;
-      await server.app.store.accounts.createDraft({ id, storyId: STORY, authorId: other.id, author: { name: other.username }, createdAt: now, updatedAt: now, body: `Draft ${n}`, kind: "update", pinned: false });
+      await server.app.store.accounts.createDraft({ id, storyId: STORY, authorId: other.id, author: { name: other.username }, createdAt: now, updatedAt: now, body: `Draft ${n}`, kind: "update", pinned: false, revision: 1 });
       return id;
     };
     const newUser = async () => {

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,9 +8,15 @@ import type { EntryResponse, ErrorResponse, HistoryResponse, VersionResponse } f
 import type { Snapshot } from "../../shared/story.js";
 import { createApp, type App } from "../app.js";
 import { loadConfig } from "../config.js";
+import pg from "pg";
+import type { Draft } from "../../shared/accounts.js";
+import { quoteIdentifier } from "../store/pg-migrations.js";
+import { PostgresStore } from "../store/postgres-store.js";
 import { SqliteStore } from "../store/sqlite-store.js";
+import type { Store } from "../store/store.js";
 import { startChild, stopChild } from "./child-server.js";
 import { startServer, TOKEN, UNTHROTTLED, type TestServer } from "./harness.js";
+import { postgresUrl, requireService } from "./services.js";
 
 /**
  * Concurrency (DESIGN.md §3: "versions of a story are gap-free and strictly increasing, also under
@@ -42,13 +48,33 @@ async function harness(dataDir?: string): Promise<TestServer> {
   return server;
 }
 
-/** A second app built the way the harness builds one: its own SqliteStore (connection) on the same file. */
-async function secondApp(dataDir: string): Promise<string> {
+/** An app built the way the harness builds one, on `store`, and its URL. */
+async function appOn(store: Store, dataDir: string): Promise<{ app: App; url: string }> {
   const config = loadConfig({ PORT: "0", DATA_DIR: dataDir, TICKER_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "silent", ...UNTHROTTLED });
-  const app: App = createApp(config, new SqliteStore(join(dataDir, "live-ticker.db")), { log: pino({ level: "silent" }) });
+  const app: App = createApp(config, store, { log: pino({ level: "silent" }) });
   const port = await app.listen();
   cleanups.push(() => app.close());
-  return `http://127.0.0.1:${port}`;
+  return { app, url: `http://127.0.0.1:${port}` };
+}
+
+/** A second app built the way the harness builds one: its own SqliteStore (connection) on the same file. */
+async function secondApp(dataDir: string): Promise<string> {
+  return (await appOn(new SqliteStore(join(dataDir, "live-ticker.db")), dataDir)).url;
+}
+
+/** Two apps, as two nodes, on one fresh PostgreSQL schema (dropped afterwards). */
+async function postgresNodes(): Promise<Array<{ app: App; url: string }>> {
+  const schema = `lt_test_${randomBytes(6).toString("hex")}`;
+  cleanups.push(async () => {
+    const client = new pg.Client({ connectionString: postgresUrl() });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+    await client.end();
+  });
+  const dataDir = tempDir();
+  const a = await appOn(await PostgresStore.open(postgresUrl(), { schema }), dataDir);
+  const b = await appOn(await PostgresStore.open(postgresUrl(), { schema }), dataDir);
+  return [a, b];
 }
 
 /** The real server (`node --import tsx server/main.ts`) in another OS process, on the same DATA_DIR. */
@@ -265,5 +291,103 @@ describe("concurrency: 20 writers with the same If-Match, exactly one wins", () 
     await addEntries(b, "race");
     await expectOneIfMatchWinner([a.url, b], "race", false);
     await expectOneIfMatchWinner([a.url, b], "race", true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Drafts: a publish and an edit of the same draft at the same moment.
+
+const DRAFT_ROUNDS = 12;
+
+/** A waiting draft, put straight into the store (drafts are written by accounts; the token edits and publishes). */
+async function waitingDraft(store: Store, storyId: string, n: number): Promise<Draft> {
+  const now = new Date().toISOString();
+  const draft: Draft = { id: `d_race${n}`, storyId, authorId: "u_writer", author: { name: "wren" }, createdAt: now, updatedAt: now, body: `Draft ${n} as written`, kind: "update", pinned: false, revision: 1 };
+  await store.accounts.createDraft(draft);
+  return draft;
+}
+
+/**
+ * Each round, a publish on one node and an edit on the other, sent together. With `If-Match: "1"`
+ * on both, exactly one wins and the other is 409 draft_published or 412; without, both may win
+ * only if the edit came first and the entry then carries the edit. Either way an acknowledged edit
+ * is never lost: its text is in the queue or in the story, and the entry is text that was accepted.
+ */
+async function expectNoLostDraftEdit(store: Store, targets: string[], storyId: string): Promise<void> {
+  for (let n = 0; n < DRAFT_ROUNDS; n++) {
+    const draft = await waitingDraft(store, storyId, n);
+    const conditional = n % 2 === 0;
+    const ifMatch = conditional ? { "if-match": '"1"' } : undefined;
+    const editedText = `Draft ${n} as edited`;
+    const before = await acked<Snapshot>(targets[0]!, `/api/stories/${storyId}`, 200, { method: "GET" });
+    const [published, edited] = await Promise.all([
+      call(targets[n % targets.length]!, `/api/stories/${storyId}/drafts/${draft.id}/publish`, { method: "POST", ...(ifMatch ? { headers: ifMatch } : {}) }),
+      call(targets[(n + 1) % targets.length]!, `/api/stories/${storyId}/drafts/${draft.id}`, { method: "PATCH", body: { body: editedText }, ...(ifMatch ? { headers: ifMatch } : {}) }),
+    ]);
+    const after = await acked<Snapshot>(targets[0]!, `/api/stories/${storyId}`, 200, { method: "GET" });
+    const entries = Object.values(after.entries).filter((e) => e.body.startsWith(`Draft ${n} `));
+    const open = await store.accounts.draft(storyId, draft.id);
+    const statuses = `round ${n}: publish ${published.status} ${JSON.stringify(published.json)}, edit ${edited.status} ${JSON.stringify(edited.json)}`;
+
+    expect([201, 409, 412], statuses).toContain(published.status);
+    expect([200, 409, 412], statuses).toContain(edited.status);
+    if (published.status === 201) {
+      expect(after.version, statuses).toBe(before.version + 1);
+      expect(entries.map((e) => e.id), statuses).toEqual([(published.json as EntryResponse).entry.id]);
+      expect(open, statuses).toBeUndefined();
+      if (edited.status === 200) {
+        expect(conditional, statuses).toBe(false); // both win only without a condition, the edit first
+        expect(entries[0]!.body, statuses).toBe(editedText);
+      } else {
+        expect((edited.json as ErrorResponse).error.code, statuses).toBe("draft_published");
+        expect(entries[0]!.body, statuses).toBe(draft.body);
+      }
+    } else {
+      expect(edited.status, statuses).toBe(200);
+      expect((published.json as ErrorResponse).error.code, statuses).toBe(conditional ? "precondition_failed" : "draft_changed");
+      expect((published.json as ErrorResponse).error.details, statuses).toEqual({ currentRevision: 2 });
+      expect(after.version, statuses).toBe(before.version);
+      expect(entries, statuses).toEqual([]);
+      expect(open, statuses).toMatchObject({ body: editedText, revision: 2 });
+    }
+  }
+}
+
+/** Two publishes of one draft on two nodes at once: exactly one entry, the other told who published it. */
+async function expectOnePublish(store: Store, targets: string[], storyId: string): Promise<void> {
+  for (let n = 100; n < 100 + DRAFT_ROUNDS / 2; n++) {
+    const draft = await waitingDraft(store, storyId, n);
+    const replies = await Promise.all(targets.concat(targets).map((base) => call(base, `/api/stories/${storyId}/drafts/${draft.id}/publish`, { method: "POST" })));
+    expect(replies.map((r) => r.status).sort()).toEqual([201, ...Array.from({ length: replies.length - 1 }, () => 409)]);
+    for (const r of replies) if (r.status === 409) expect((r.json as ErrorResponse).error).toMatchObject({ code: "draft_published", details: { by: { name: "Newsroom" } } });
+    const after = await acked<Snapshot>(targets[0]!, `/api/stories/${storyId}`, 200, { method: "GET" });
+    expect(Object.values(after.entries).filter((e) => e.body === draft.body)).toHaveLength(1);
+  }
+}
+
+const hasPostgres = await requireService("postgres");
+
+describe("concurrency: a draft published and edited at the same moment, nothing lost silently", () => {
+  it("one in-process server", async () => {
+    const server = await harness();
+    await createStory(server.url, "drafts");
+    await expectNoLostDraftEdit(server.app.store, [server.url], "drafts");
+    await expectOnePublish(server.app.store, [server.url], "drafts");
+  });
+
+  it("an in-process app and a child server process on the same file", { timeout: 60_000 }, async () => {
+    const dataDir = tempDir();
+    const a = await harness(dataDir);
+    await createStory(a.url, "drafts");
+    const b = await childServer(dataDir);
+    await expectNoLostDraftEdit(a.app.store, [a.url, b], "drafts");
+    await expectOnePublish(a.app.store, [a.url, b], "drafts");
+  });
+
+  it.skipIf(!hasPostgres)("two nodes on one PostgreSQL schema", { timeout: 60_000 }, async () => {
+    const [a, b] = await postgresNodes();
+    await createStory(a!.url, "drafts");
+    await expectNoLostDraftEdit(a!.app.store, [a!.url, b!.url], "drafts");
+    await expectOnePublish(a!.app.store, [a!.url, b!.url], "drafts");
   });
 });

@@ -44,8 +44,10 @@ describe("drafts", () => {
         body: "Strikes on **the port**",
         kind: "update",
         pinned: false,
+        revision: 1,
       }),
     });
+    expect(created.headers.get("etag")).toBe('"1"');
 
     // Drafts are not public: nothing of it in the story, and nobody anonymous may list them.
     const story = await server.api(`/api/stories/${STORY}`, { auth: false });
@@ -54,7 +56,8 @@ describe("drafts", () => {
 
     const edited = await send(server.url, `${drafts}/${draft.id}`, { method: "PATCH", cookie: writer.cookie, body: { body: "Strikes on **the port** of Odesa", kind: "breaking" } });
     expect(edited.status).toBe(200);
-    expect(edited.body.draft).toMatchObject({ id: draft.id, body: "Strikes on **the port** of Odesa", kind: "breaking", headline: "Port hit", author: { name: "wren" } });
+    expect(edited.body.draft).toMatchObject({ id: draft.id, body: "Strikes on **the port** of Odesa", kind: "breaking", headline: "Port hit", author: { name: "wren" }, revision: 2 });
+    expect(edited.headers.get("etag")).toBe('"2"');
 
     const listed = await send(server.url, drafts, { cookie: editor.cookie });
     expect(listed.status).toBe(200);
@@ -64,7 +67,7 @@ describe("drafts", () => {
     expect(othersView.body.drafts.map((d: { id: string }) => d.id)).not.toContain(draft.id);
 
     const version = await versionOf();
-    const published = await send(server.url, `${drafts}/${draft.id}/publish`, { method: "POST", cookie: editor.cookie, headers: { "if-match": `"${version}"` } });
+    const published = await send(server.url, `${drafts}/${draft.id}/publish`, { method: "POST", cookie: editor.cookie, headers: { "if-match": '"2"' } });
     expect(published.status, JSON.stringify(published.body)).toBe(201);
     expect(published.body).toEqual({ entry: expect.any(Object), version: version + 1 });
     expect(published.headers.get("etag")).toBe(`"${version + 1}"`);
@@ -85,11 +88,21 @@ describe("drafts", () => {
     const history = await send(server.url, `/api/stories/${STORY}/history?limit=1`);
     expect(history.body.versions[0]).toMatchObject({ version: version + 1, author: { name: "ed" }, summary: expect.stringMatching(/^Added entry e_\w+ "Port hit"$/) });
 
-    // The draft is gone, and publishing it again finds nothing.
+    // The draft is out of the queue; whoever still holds it is told who published it, and nothing changes.
     expect((await send(server.url, drafts, { cookie: editor.cookie })).body.drafts.map((d: { id: string }) => d.id)).not.toContain(draft.id);
     expect(await server.app.store.accounts.draft(STORY, draft.id)).toBeUndefined();
-    expectError(await send(server.url, `${drafts}/${draft.id}/publish`, { method: "POST", cookie: editor.cookie }), 404, "draft_not_found");
+    const gone = { by: { name: "ed" }, at: expect.any(String), entryId: published.body.entry.id };
+    const again = await send(server.url, `${drafts}/${draft.id}/publish`, { method: "POST", cookie: chief.cookie });
+    expectError(again, 409, "draft_published");
+    expect(again.body.error).toMatchObject({ message: "This draft was already published by ed.", details: gone });
+    const lateEdit = await send(server.url, `${drafts}/${draft.id}`, { method: "PATCH", cookie: writer.cookie, body: { body: "One more fix" } });
+    expectError(lateEdit, 409, "draft_published");
+    expect(lateEdit.body.error.details).toEqual(gone);
+    expectError(await send(server.url, `${drafts}/${draft.id}`, { method: "DELETE", cookie: writer.cookie }), 409, "draft_published");
+    // To another contributor it never existed.
+    expectError(await send(server.url, `${drafts}/${draft.id}`, { method: "PATCH", cookie: other.cookie, body: { body: "x" } }), 404, "draft_not_found");
     expect(await versionOf()).toBe(version + 1);
+    expect((await (await server.api(`/api/stories/${STORY}`)).json()).entries[published.body.entry.id].body).toBe("Strikes on **the port** of Odesa");
   });
 
   it("lists all drafts to editors and admins, only their own to contributors, newest first", async () => {
@@ -124,7 +137,7 @@ describe("drafts", () => {
     expect(edited.body.draft).toMatchObject({ id: mine.id, body: "Mine", headline: "Now with a headline" });
     expect((await send(server.url, `${drafts}/${mine.id}`, { method: "DELETE", cookie: writer.cookie })).status).toBe(204);
     expect(await server.app.store.accounts.draft(STORY, mine.id)).toBeUndefined();
-    expectError(await send(server.url, `${drafts}/${mine.id}`, { method: "DELETE", cookie: writer.cookie }), 404, "draft_not_found");
+    expectError(await send(server.url, `${drafts}/${mine.id}`, { method: "DELETE", cookie: writer.cookie }), 409, "draft_discarded");
 
     // Editors discard anyone's.
     expect((await send(server.url, `${drafts}/${hers.id}`, { method: "DELETE", cookie: editor.cookie })).status).toBe(204);
@@ -132,17 +145,53 @@ describe("drafts", () => {
     expect(await versionOf()).toBe(version); // discarding is not a version
   });
 
-  it("refuses a stale If-Match on publish (412) and keeps the draft", async () => {
+  it("refuses a stale If-Match revision on publish (412) and keeps the draft and the story as they are", async () => {
     const draft = (await write(writer, { body: "Waiting" })).body.draft;
+    const edited = (await send(server.url, `${drafts}/${draft.id}`, { method: "PATCH", cookie: writer.cookie, body: { body: "Waiting, corrected" } })).body.draft;
+    expect(edited.revision).toBe(2);
     const version = await versionOf();
-    const stale = await send(server.url, `${drafts}/${draft.id}/publish`, { method: "POST", cookie: editor.cookie, headers: { "if-match": `"${version - 1}"` } });
+    const stale = await send(server.url, `${drafts}/${draft.id}/publish`, { method: "POST", cookie: editor.cookie, headers: { "if-match": '"1"' } });
     expectError(stale, 412, "precondition_failed");
-    expect(stale.body.error.details).toEqual({ currentVersion: version });
-    expect(await server.app.store.accounts.draft(STORY, draft.id)).toEqual(draft);
+    expect(stale.body.error.details).toEqual({ currentRevision: 2 });
+    expect(await server.app.store.accounts.draft(STORY, draft.id)).toEqual(edited);
     expect(await versionOf()).toBe(version);
-    const ok = await send(server.url, `${drafts}/${draft.id}/publish`, { method: "POST", cookie: chief.cookie, headers: { "if-match": `"${version}"` } });
+    const ok = await send(server.url, `${drafts}/${draft.id}/publish`, { method: "POST", cookie: chief.cookie, headers: { "if-match": '"2"' } });
     expect(ok.status).toBe(201);
-    expect(ok.body.entry.author).toEqual({ name: "wren" });
+    expect(ok.body.entry).toMatchObject({ author: { name: "wren" }, body: "Waiting, corrected" });
+  });
+
+  it("applies an edit or a discard only at the revision named in If-Match (412 otherwise), and to the latest without one", async () => {
+    const draft = (await write(writer, { body: "First" })).body.draft;
+    const patch = (body: Record<string, unknown>, ifMatch?: string, account = writer) =>
+      send(server.url, `${drafts}/${draft.id}`, { method: "PATCH", cookie: account.cookie, body, ...(ifMatch ? { headers: { "if-match": ifMatch } } : {}) });
+    expect((await patch({ body: "Second" }, '"1"')).body.draft).toMatchObject({ body: "Second", revision: 2 });
+    // An editor fixing the headline meanwhile, without a condition: applied to the latest, nothing of it lost.
+    expect((await patch({ headline: "Added" }, undefined, editor)).body.draft).toMatchObject({ body: "Second", headline: "Added", revision: 3 });
+    const stale = await patch({ body: "Based on revision 2" }, '"2"');
+    expectError(stale, 412, "precondition_failed");
+    expect(stale.body.error.details).toEqual({ currentRevision: 3 });
+    expect(await server.app.store.accounts.draft(STORY, draft.id)).toMatchObject({ body: "Second", headline: "Added", revision: 3 });
+    expect((await patch({ body: "Third" }, 'W/"3"')).status).toBe(200); // a weak validator names the same revision
+
+    expectError(await send(server.url, `${drafts}/${draft.id}`, { method: "DELETE", cookie: editor.cookie, headers: { "if-match": '"3"' } }), 412, "precondition_failed");
+    expect((await send(server.url, `${drafts}/${draft.id}`, { method: "DELETE", cookie: editor.cookie, headers: { "if-match": '"4"' } })).status).toBe(204);
+    const closed = { by: { name: "ed" }, at: expect.any(String) };
+    for (const [method, path] of [["PATCH", ""], ["DELETE", ""], ["POST", "/publish"]] as const) {
+      const reply = await send(server.url, `${drafts}/${draft.id}${path}`, { method, cookie: method === "POST" ? chief.cookie : writer.cookie, ...(method === "PATCH" ? { body: { body: "x" } } : {}) });
+      expectError(reply, 409, "draft_discarded");
+      expect(reply.body.error).toMatchObject({ message: "This draft was discarded by ed.", details: closed });
+    }
+  });
+
+  it("answers 400 to an If-Match on a draft that is not a revision", async () => {
+    const draft = (await write(writer, { body: "Kept" })).body.draft;
+    for (const ifMatch of ['1', '"0"', '"-1"', '"1.5"', '"abc"', '"1", "2"', '"99999999999999999"']) {
+      expectError(await send(server.url, `${drafts}/${draft.id}`, { method: "PATCH", cookie: writer.cookie, body: { body: "x" }, headers: { "if-match": ifMatch } }), 400, "bad_request");
+      expectError(await send(server.url, `${drafts}/${draft.id}/publish`, { method: "POST", cookie: editor.cookie, headers: { "if-match": ifMatch } }), 400, "bad_request");
+      expectError(await send(server.url, `${drafts}/${draft.id}`, { method: "DELETE", cookie: writer.cookie, headers: { "if-match": ifMatch } }), 400, "bad_request");
+    }
+    expect(await server.app.store.accounts.draft(STORY, draft.id)).toEqual(draft);
+    expect((await send(server.url, `${drafts}/${draft.id}`, { method: "DELETE", cookie: writer.cookie, headers: { "if-match": "*" } })).status).toBe(204);
   });
 
   it("replays a publish retried with the same Idempotency-Key", async () => {
@@ -163,11 +212,35 @@ describe("drafts", () => {
       const replies = await Promise.all(
         [editor, chief, editor, chief].map((account) => send(server.url, `${drafts}/${draft.id}/publish`, { method: "POST", cookie: account.cookie })),
       );
-      expect(replies.map((r) => r.status).sort()).toEqual([201, 404, 404, 404]);
-      for (const loser of replies.filter((r) => r.status !== 201)) expectError(loser, 404, "draft_not_found");
+      expect(replies.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+      for (const loser of replies.filter((r) => r.status !== 201)) expectError(loser, 409, "draft_published");
       expect(await versionOf()).toBe(version + 1);
       const snapshot = (await (await server.api(`/api/stories/${STORY}`)).json()) as { entries: Record<string, { body: string }> };
       expect(Object.values(snapshot.entries).filter((e) => e.body === `Race ${round}`)).toHaveLength(1);
+    }
+  });
+
+  it("lets exactly one of a publish and an edit sent at the same moment win, and tells the other", async () => {
+    for (let round = 0; round < 6; round++) {
+      const draft = (await write(writer, { body: `Contest ${round}` })).body.draft;
+      const version = await versionOf();
+      const [published, edited] = await Promise.all([
+        send(server.url, `${drafts}/${draft.id}/publish`, { method: "POST", cookie: editor.cookie, headers: { "if-match": '"1"' } }),
+        send(server.url, `${drafts}/${draft.id}`, { method: "PATCH", cookie: writer.cookie, body: { body: `Contest ${round}, edited` }, ...(round % 2 ? { headers: { "if-match": '"1"' } } : {}) }),
+      ]);
+      const snapshot = (await (await server.api(`/api/stories/${STORY}`)).json()) as { version: number; entries: Record<string, { body: string }> };
+      const entries = Object.values(snapshot.entries).filter((e) => e.body.startsWith(`Contest ${round}`));
+      if (published.status === 201) {
+        expectError(edited, 409, "draft_published");
+        expect(snapshot.version).toBe(version + 1);
+        expect(entries.map((e) => e.body)).toEqual([`Contest ${round}`]);
+      } else {
+        expectError(published, 412, "precondition_failed");
+        expect(edited.status).toBe(200);
+        expect(snapshot.version).toBe(version);
+        expect(entries).toEqual([]);
+        expect(await server.app.store.accounts.draft(STORY, draft.id)).toMatchObject({ body: `Contest ${round}, edited`, revision: 2 });
+      }
     }
   });
 

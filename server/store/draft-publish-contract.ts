@@ -1,0 +1,123 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Operation } from "../../shared/operations.js";
+import { expectGone } from "./accounts-contract.js";
+import { DraftChanged, type Draft } from "./accounts.js";
+import type { Store } from "./store.js";
+
+const author = { name: "Olena" };
+let clock = 0;
+const stamp = (op: Operation) => ({ ...op, at: new Date(Date.UTC(2026, 0, 1) + ++clock * 1000).toISOString(), author });
+const ROUNDS = 8;
+
+const draftOf = (n: number): Draft => ({
+  id: `d_${n}`,
+  storyId: "s",
+  authorId: "u_1",
+  author: { name: "wren" },
+  createdAt: "2026-01-01T00:00:00.000Z",
+  updatedAt: "2026-01-01T00:00:00.000Z",
+  body: `Draft ${n}`,
+  kind: "update",
+  pinned: false,
+  revision: 1,
+});
+/** What the publish route commits for a draft: its text at the revision it read, as a new entry. */
+const publishOf = (draft: Draft, n: number) => ({
+  storyId: draft.storyId,
+  operation: stamp({ type: "add_entry", entryId: `e_d${String(n).padStart(4, "0")}`, body: draft.body, kind: draft.kind, pinned: draft.pinned, byline: draft.author }),
+  consumeDraft: { id: draft.id, revision: draft.revision },
+});
+
+/**
+ * Publishing a draft against editing it, on every Store: both act on the draft in one transaction
+ * with its revision, so exactly one of them wins and the other is told, whichever comes first and
+ * on whichever connection. `open` gives a fresh store and a second one on the same data (another
+ * connection, as another process or node would have).
+ */
+export function describeDraftPublishContract(name: string, open: () => Promise<{ store: Store; second: () => Promise<Store> }>) {
+  describe(`Draft publishing: ${name}`, () => {
+    let a: Store;
+    let b: Store;
+
+    beforeEach(async () => {
+      const opened = await open();
+      a = opened.store;
+      b = await opened.second();
+      await a.commit({ storyId: "s", operation: stamp({ type: "create_story", storyId: "s", title: "Drafts", summary: "" }) });
+    });
+    afterEach(async () => {
+      await b.close();
+      await a.close();
+    });
+
+    it("publishes the revision it read, records who published it, and then refuses it to everyone", async () => {
+      await a.accounts.createDraft(draftOf(1));
+      const committed = await a.commit(publishOf(draftOf(1), 1));
+      expect(committed.snapshot.entries.e_d0001).toMatchObject({ body: "Draft 1", author: { name: "wren" } });
+      const closed = { id: "d_1", storyId: "s", authorId: "u_1", outcome: "published", by: author, at: expect.any(String), entryId: "e_d0001" };
+      expect(await b.accounts.closedDraft("s", "d_1")).toEqual(closed);
+      expect(await b.accounts.draft("s", "d_1")).toBeUndefined();
+      await expectGone(b.commit(publishOf(draftOf(1), 2)), closed);
+      await expectGone(b.accounts.editDraft("s", "d_1", { changes: { body: "After the fact" }, at: "2026-02-01T00:00:00.000Z" }), closed);
+      await expectGone(b.accounts.discardDraft("s", "d_1", { by: { name: "ed" }, at: "2026-02-01T00:00:00.000Z" }), closed);
+      expect((await b.latest("s"))!.version).toBe(2);
+    });
+
+    it("refuses to publish text an edit has replaced, and keeps the edit", async () => {
+      await a.accounts.createDraft(draftOf(1));
+      const edited = await b.accounts.editDraft("s", "d_1", { changes: { body: "Corrected" }, at: "2026-02-01T00:00:00.000Z" });
+      const error = await a.commit(publishOf(draftOf(1), 1)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DraftChanged);
+      expect((error as DraftChanged).currentRevision).toBe(2);
+      expect((await a.latest("s"))!.version).toBe(1);
+      expect(await a.accounts.draft("s", "d_1")).toEqual(edited);
+      expect(await a.accounts.closedDraft("s", "d_1")).toBeUndefined();
+      // Publishing the revision the store has now works, with its text.
+      expect((await a.commit(publishOf(edited, 1))).snapshot.entries.e_d0001!.body).toBe("Corrected");
+    });
+
+    it("lets exactly one of a publish and an edit at the same moment win, and loses neither silently", async () => {
+      for (let n = 1; n <= ROUNDS; n++) {
+        const draft = draftOf(n);
+        await a.accounts.createDraft(draft);
+        const version = (await a.latest("s"))!.version;
+        // Odd rounds edit on the condition of revision 1, even rounds unconditionally.
+        const edit = { changes: { body: `Edited ${n}` }, at: "2026-02-01T00:00:00.000Z", ...(n % 2 ? { expectedRevision: 1 } : {}) };
+        const publish = () => a.commit(publishOf(draft, n));
+        const editIt = () => b.accounts.editDraft("s", draft.id, edit);
+        // Started in both orders (an in-process SQLite connection runs a transaction as soon as it is called).
+        const [published, edited] = n % 4 < 2 ? await Promise.allSettled([publish(), editIt()]) : ([...(await Promise.allSettled([editIt(), publish()]))].reverse() as [PromiseSettledResult<unknown>, PromiseSettledResult<unknown>]);
+        const latest = (await b.latest("s"))!;
+        const entry = Object.values(latest.entries).find((e) => e.body.endsWith(` ${n}`));
+        if (published.status === "fulfilled") {
+          expect(edited.status, `round ${n}: both won`).toBe("rejected");
+          await expectGone(Promise.reject((edited as PromiseRejectedResult).reason), expect.objectContaining({ outcome: "published" }));
+          expect(latest.version).toBe(version + 1);
+          expect(entry?.body).toBe(`Draft ${n}`); // exactly the text that was accepted
+          expect(await b.accounts.draft("s", draft.id)).toBeUndefined();
+        } else {
+          expect(edited.status, `round ${n}: neither won`).toBe("fulfilled");
+          expect(published.reason).toBeInstanceOf(DraftChanged);
+          expect(latest.version).toBe(version);
+          expect(entry).toBeUndefined();
+          expect(await b.accounts.draft("s", draft.id)).toMatchObject({ body: `Edited ${n}`, revision: 2 });
+        }
+      }
+    });
+
+    it("publishes a draft once when two connections publish it at the same moment", async () => {
+      for (let n = 1; n <= ROUNDS; n++) {
+        const draft = draftOf(n);
+        await a.accounts.createDraft(draft);
+        const version = (await a.latest("s"))!.version;
+        const results = await Promise.allSettled([a.commit(publishOf(draft, 2 * n)), b.commit(publishOf(draft, 2 * n + 1))]);
+        expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+        const loser = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+        await expectGone(Promise.reject(loser.reason), expect.objectContaining({ outcome: "published" }));
+        const latest = (await a.latest("s"))!;
+        expect(latest.version).toBe(version + 1);
+        expect(Object.values(latest.entries).filter((e) => e.body === `Draft ${n}`)).toHaveLength(1);
+      }
+    });
+  });
+}

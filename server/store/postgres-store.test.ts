@@ -41,7 +41,20 @@ const createOp = (storyId: string): Operation => ({ type: "create_story", storyI
 describe.skipIf(!hasPostgres)("PostgreSQL", () => {
   describeStoreContract("PostgreSQL", async () => {
     const schema = freshSchema();
-    return { store: await open(schema), reopen: () => open(schema) };
+    return {
+      store: await open(schema),
+      reopen: () => open(schema),
+      downgrade: async () => {
+        const client = new pg.Client({ connectionString: postgresUrl() });
+        await client.connect();
+        try {
+          await client.query(`SET search_path TO ${quoteIdentifier(schema)}`);
+          await client.query("DROP TABLE removals; ALTER TABLE stories DROP COLUMN title; DELETE FROM schema_migrations WHERE version = 3");
+        } finally {
+          await client.end();
+        }
+      },
+    };
   });
   describeAccountsContract("PostgreSQL", () => open(freshSchema()));
 

@@ -11,7 +11,15 @@ const freshFile = () => join(mkdtempSync(join(tmpdir(), "live-ticker-store-")), 
 
 describeStoreContract("SQLite", async () => {
   const file = freshFile();
-  return { store: new SqliteStore(file), reopen: async () => new SqliteStore(file) };
+  return {
+    store: new SqliteStore(file),
+    reopen: async () => new SqliteStore(file),
+    downgrade: async () => {
+      const db = new Database(file);
+      db.exec("DROP TABLE removals; ALTER TABLE stories DROP COLUMN title; PRAGMA user_version = 0;");
+      db.close();
+    },
+  };
 });
 describeAccountsContract("SQLite", async () => new SqliteStore(freshFile()));
 

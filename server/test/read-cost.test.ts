@@ -1,15 +1,17 @@
 /**
  * Anonymous reads are cheap and bounded: on a story of about 1 MB with 20 removed entries (and three
- * more big stories), no feed
- * request, story list, 404 page or socket subscribe with an old version holds the server's event
- * loop for long. Measured in a real server process (main.ts, SQLite, built pages) with
- * `monitorEventLoopDelay` (server/test/loop-delay-probe.ts), while this process plays the readers.
+ * more big stories), no feed, page, story list, 404, old version or socket subscribe with an old
+ * version holds the server's event loop for long. Measured in a real server process (main.ts,
+ * SQLite, built pages) by server/test/loop-delay-probe.ts, while this process plays the readers.
  *
- * The target is ~20 ms per request or event; the bound asserted is 50 ms, because this machine's
- * two cores are shared with other suites and a process that is descheduled shows the same delay.
- * A burst whose worst delay passes the bound is measured again (up to five times): a scheduling
- * hiccup does not repeat, a read that really costs that much does, every time. Before reads were
- * made cheap, two feed requests held the loop for over a second.
+ * What is asserted is the CPU time the server spent between two turns of its event loop (a 2 ms
+ * timer): the time it was held by work. A wall-clock event-loop delay would also count the time
+ * the process waited for a core, which on this shared two-core machine is often longer than the
+ * work itself. The target is ~20 ms; the bound is 50 ms, for the GC pauses and slower cores of a
+ * loaded machine, and a burst past it is measured again (up to five times, on versions and sockets
+ * not used before), so that one unlucky pause is not a failure while a read that really costs that
+ * much fails every time. Before reads were made cheap, two feed requests held the loop for over a
+ * second, and so did twenty subscribes with old versions from one socket.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -40,8 +42,8 @@ function probe<T>(message: "reset" | "read"): Promise<T> {
 }
 
 /**
- * The longest the server's event loop was held while `burst` ran: the least of up to TRIES runs
- * when one passes the bound. `burst(attempt)` must not make a later attempt cheaper than the first
+ * The longest the server's event loop was held by work while `burst` ran: the least of up to TRIES
+ * runs when one passes the bound. `burst(attempt)` must not make a later attempt cheaper than the first
  * (it asks for other versions, or opens new sockets).
  */
 async function worstDelay(burst: (attempt: number) => Promise<void>): Promise<number> {
@@ -49,9 +51,11 @@ async function worstDelay(burst: (attempt: number) => Promise<void>): Promise<nu
   for (let attempt = 0; attempt < TRIES && best >= BOUND_MS; attempt++) {
     await probe("reset");
     await burst(attempt);
-    const { maxMs, gcMaxMs } = await probe<{ maxMs: number; gcMaxMs: number }>("read");
-    if (process.env.SHOW_DELAYS) console.log(`${expect.getState().currentTestName}: held ${maxMs.toFixed(1)} ms (longest GC ${gcMaxMs.toFixed(1)} ms)`);
-    best = Math.min(best, maxMs);
+    const { heldMs, delayMs, gcMs } = await probe<{ heldMs: number; delayMs: number; gcMs: number }>("read");
+    if (process.env.SHOW_DELAYS) {
+      console.log(`${expect.getState().currentTestName}: held ${heldMs.toFixed(1)} ms (wall-clock delay ${delayMs.toFixed(1)} ms, longest GC ${gcMs.toFixed(1)} ms)`);
+    }
+    best = Math.min(best, heldMs);
   }
   return best;
 }
@@ -116,6 +120,18 @@ describe("anonymous reads of a 1 MB story with 20 removals hold the event loop b
     expect(delay).toBeLessThan(BOUND_MS);
   });
 
+  it("the live page, its ticker, its history and its embed in any theme and accent (after each one's first render)", async () => {
+    const pages = [`/stories/${STORY}`, `/stories/${STORY}/ticker`, `/stories/${STORY}/history`, `/embed/${STORY}?layout=list`];
+    for (const page of pages) await read(page);
+    const delay = await worstDelay(async (attempt) => {
+      for (let round = 0; round < 3; round++) {
+        const accent = `%23${(attempt * 16 + round).toString(16).padStart(6, "0")}`;
+        await Promise.all([...pages, `/embed/${STORY}?layout=list&theme=dark&accent=${accent}`].map((page) => read(page)));
+      }
+    });
+    expect(delay).toBeLessThan(BOUND_MS);
+  });
+
   it("the story list, the list page and 404 pages, with four big stories", async () => {
     const delay = await worstDelay(async () => {
       for (let round = 0; round < 5; round++) {
@@ -128,6 +144,7 @@ describe("anonymous reads of a 1 MB story with 20 removals hold the event loop b
   it("the latest version and old ones over HTTP (each old one rebuilt once)", async () => {
     const delay = await worstDelay(async (attempt) => {
       const old = [5, 30, 49, 75, 97].map((version) => version - attempt);
+      for (const version of old) await read(`/api/stories/${STORY}?version=${version}`); // each rebuilt here
       for (let round = 0; round < 3; round++) {
         await Promise.all([...old.map((version) => read(`/api/stories/${STORY}?version=${version}`)), read(`/api/stories/${STORY}`)]);
       }

@@ -21,6 +21,18 @@ const freshSchema = () => {
 };
 const open = (schema: string) => PostgresStore.open(postgresUrl(), { schema });
 
+/** Runs SQL in a schema from a connection of its own. */
+async function inSchema(schema: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: postgresUrl() });
+  await client.connect();
+  try {
+    await client.query(`SET search_path TO ${quoteIdentifier(schema)}`);
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
 afterAll(async () => {
   if (schemas.length === 0) return;
   const client = new pg.Client({ connectionString: postgresUrl() });
@@ -44,16 +56,8 @@ describe.skipIf(!hasPostgres)("PostgreSQL", () => {
     return {
       store: await open(schema),
       reopen: () => open(schema),
-      downgrade: async () => {
-        const client = new pg.Client({ connectionString: postgresUrl() });
-        await client.connect();
-        try {
-          await client.query(`SET search_path TO ${quoteIdentifier(schema)}`);
-          await client.query("DROP TABLE removals; ALTER TABLE stories DROP COLUMN title; DELETE FROM schema_migrations WHERE version = 3");
-        } finally {
-          await client.end();
-        }
-      },
+      downgrade: () => inSchema(schema, "DROP TABLE removals; ALTER TABLE stories DROP COLUMN title; DELETE FROM schema_migrations WHERE version = 3"),
+      exec: (sql) => inSchema(schema, sql),
     };
   });
   describeAccountsContract("PostgreSQL", () => open(freshSchema()));

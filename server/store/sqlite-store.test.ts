@@ -19,6 +19,11 @@ describeStoreContract("SQLite", async () => {
       db.exec("DROP TABLE removals; ALTER TABLE stories DROP COLUMN title; PRAGMA user_version = 0;");
       db.close();
     },
+    exec: async (sql) => {
+      const db = new Database(file);
+      db.exec(sql);
+      db.close();
+    },
   };
 });
 describeAccountsContract("SQLite", async () => new SqliteStore(freshFile()));

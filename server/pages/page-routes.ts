@@ -53,7 +53,8 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
     const story = await storyOr404(req, res);
     if (!story) return;
     const html = await rendered.html(`history:${story.id}@${story.version}`, { nonce: cspNonce(res) }, async ({ nonce }, renderedAt) => {
-      const versions = (await store.history(story.id, { limit: HISTORY_PAGE })) ?? [];
+      // Up to this version only: the page is kept under it, and a later write makes a page of its own.
+      const versions = (await store.history(story.id, { before: story.version + 1, limit: HISTORY_PAGE })) ?? [];
       const props: PageProps["history"] = { story, versions, renderedAt };
       return page(nonce, build, "history", props, { title: `History: ${story.title}`, description: `Every change to "${story.title}", with corrections.` });
     });

@@ -141,12 +141,18 @@ describe("anonymous reads of a 1 MB story with 20 removals hold the event loop b
     expect(delay).toBeLessThan(BOUND_MS);
   });
 
-  it("the latest version and old ones over HTTP (each old one rebuilt once)", async () => {
+  it("the latest version, old ones, patches between them and the history over HTTP (each old version rebuilt once)", async () => {
     const delay = await worstDelay(async (attempt) => {
       const old = [5, 30, 49, 75, 97].map((version) => version - attempt);
       for (const version of old) await read(`/api/stories/${STORY}?version=${version}`); // each rebuilt here
       for (let round = 0; round < 3; round++) {
-        await Promise.all([...old.map((version) => read(`/api/stories/${STORY}?version=${version}`)), read(`/api/stories/${STORY}`)]);
+        await Promise.all([
+          ...old.map((version) => read(`/api/stories/${STORY}?version=${version}`)),
+          read(`/api/stories/${STORY}`),
+          read(`/api/stories/${STORY}/patch?from=${old[3]}`),
+          read(`/api/stories/${STORY}/patch?from=${old[2]}&to=${old[4]}`),
+          read(`/api/stories/${STORY}/history`),
+        ]);
       }
     });
     expect(delay).toBeLessThan(BOUND_MS);

@@ -12,7 +12,7 @@ import { atomFeedUrl, jsonFeedUrl, type FeedInput } from "./feed-model.js";
 import { JSON_FEED_CONTENT_TYPE, jsonFeed } from "./json-feed.js";
 
 /** How many bytes of rendered feeds are kept: a few dozen big stories' latest feeds. */
-const RENDERED_FEEDS_BUDGET = 64 * 1024 * 1024;
+const RENDERED_FEEDS_BUDGET = 32 * 1024 * 1024;
 
 /**
  * `GET /stories/:id/feed.atom` and `GET /stories/:id/feed.json` (DESIGN.md §3), mounted at the root.

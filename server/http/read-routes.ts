@@ -11,7 +11,7 @@ const IMMUTABLE = "public, max-age=31536000, immutable";
 const REVALIDATE = "no-cache";
 const HISTORY_PAGE = { default: 100, max: 500 };
 /** How many bytes of snapshot JSON are kept encoded: the latest versions of the busiest stories, and old ones asked for again. */
-const ENCODED_SNAPSHOTS_BUDGET = 64 * 1024 * 1024;
+const ENCODED_SNAPSHOTS_BUDGET = 32 * 1024 * 1024;
 
 /** Anonymous, read-only routes of DESIGN.md §3. Express answers 304 itself when If-None-Match matches. */
 export function readRoutes(store: Store): Router {

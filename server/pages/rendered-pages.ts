@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Lru } from "../../shared/lru.js";
 
 /** How much rendered HTML (in characters) is kept: a few dozen big stories' pages. */
-const RENDERED_BUDGET = 64 * 1024 * 1024;
+const RENDERED_BUDGET = 32 * 1024 * 1024;
 /**
  * How long a rendered page is reused. Its relative times ("5 min ago") are at most this old, as
  * often as a hydrated page's own clock ticks; a new version is rendered at once (it is another key).

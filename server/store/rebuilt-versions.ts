@@ -7,7 +7,7 @@ import type { Snapshot } from "../../shared/story.js";
  * from its checkpoint and fewer than CHECKPOINT_INTERVAL patches; readers that subscribe with the
  * version their cached page holds, or fetch `?version=N`, mostly ask for the same few.
  */
-const REBUILT_JSON_BUDGET = 64 * 1024 * 1024;
+const REBUILT_JSON_BUDGET = 32 * 1024 * 1024;
 
 /**
  * Old versions rebuilt from a checkpoint and a run of the log, and the last few of them kept. The

@@ -139,7 +139,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   });
   const leaveCluster = options.redis ? joinCluster(io, hub, options.redis, config.redisStream, log.child({ component: "cluster" })) : () => {};
   const service = new StoryService(store, hub, { maxEntries: config.limits.entriesPerStory, maxStories: config.limits.stories });
-  registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits.subscriptionsPerSocket, (code) => metrics.rejected.inc({ code, via: "socket" }));
+  registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, (code) => metrics.rejected.inc({ code, via: "socket" }));
 
   const redis = options.redis;
   app.use(healthRoutes({ store: () => store.ping(), ...(redis ? { redis: async () => void (await redis.ping()) } : {}) }));

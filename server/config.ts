@@ -43,6 +43,9 @@ const Env = z.object({
   MAX_SOCKET_MESSAGE_BYTES: limit(16 * 1024, 1024, 1024 * 1024),
   MAX_SUBSCRIPTIONS_PER_SOCKET: limit(50, 1, 10_000),
   MAX_SOCKETS_PER_IP: limit(50, 1, 1_000_000),
+  // A reader subscribes once per story it shows, and again after a reconnect (a new socket, a full bucket).
+  SOCKET_EVENT_BURST: limit(100, 1, 100_000),
+  SOCKET_EVENTS_PER_MINUTE: limit(60, 1, 1_000_000),
   WRITES_PER_MINUTE: limit(120, 1, 1_000_000),
   LOGIN_FAILURES_PER_ACCOUNT: limit(5, 1, 1000),
   LOGIN_FAILURES_PER_ACCOUNT_TOTAL: limit(50, 1, 100_000),
@@ -59,6 +62,9 @@ export interface Limits {
   subscriptionsPerSocket: number;
   /** Open sockets per client address, on each node. */
   socketsPerAddress: number;
+  /** Events (subscribe, unsubscribe, anything) one socket may send at once, and then per minute. */
+  socketEventBurst: number;
+  socketEventsPerMinute: number;
   /** REST writes per account (or admin token) per minute. */
   writesPerMinute: number;
   /** Failed passwords per account name and client address. */
@@ -121,6 +127,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       socketMessageBytes: e.MAX_SOCKET_MESSAGE_BYTES,
       subscriptionsPerSocket: e.MAX_SUBSCRIPTIONS_PER_SOCKET,
       socketsPerAddress: e.MAX_SOCKETS_PER_IP,
+      socketEventBurst: e.SOCKET_EVENT_BURST,
+      socketEventsPerMinute: e.SOCKET_EVENTS_PER_MINUTE,
       writesPerMinute: e.WRITES_PER_MINUTE,
       loginFailuresPerAccount: e.LOGIN_FAILURES_PER_ACCOUNT,
       loginFailuresPerAccountTotal: e.LOGIN_FAILURES_PER_ACCOUNT_TOTAL,

@@ -53,7 +53,13 @@ export function followStory(socket: LiveSocket, storyId: string, options: Follow
     const version = follower.version;
     socket.emit("subscribe", { storyId, protocol: PROTOCOL_VERSION, ...(version ? { version } : {}) }, (ack) => {
       resubscribing = false;
-      if (!ack.ok) options.onError?.(ack.error);
+      if (ack.ok) return;
+      // Past the server's per-socket event limit (never in ordinary use): try again when it says.
+      if (ack.error.code === "rate_limited") {
+        const retryAfter = Number((ack.error.details as { retryAfter?: unknown } | undefined)?.retryAfter) || 1;
+        return void setTimeout(subscribe, retryAfter * 1000);
+      }
+      options.onError?.(ack.error);
     });
   };
 

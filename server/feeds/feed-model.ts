@@ -65,7 +65,7 @@ export function tombstones({ snapshot, removed, publicUrl }: FeedInput): Tombsto
     result.push({
       entryId: removal.entryId,
       ref: entryUri(publicUrl, snapshot.id, removal.entryId),
-      publishedAt: removal.entry.createdAt,
+      publishedAt: removal.publishedAt,
       removedAt: removal.at,
     });
   }

@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from "express";
+import { Lru } from "../../shared/lru.js";
 import type { Snapshot } from "../../shared/story.js";
 import { ApiError } from "../http/errors.js";
 import { storyIdOf } from "../http/params.js";
@@ -11,6 +12,9 @@ import { ATOM_CONTENT_TYPE, atomFeed } from "./atom.js";
 import { atomFeedUrl, jsonFeedUrl, type FeedInput } from "./feed-model.js";
 import { JSON_FEED_CONTENT_TYPE, jsonFeed } from "./json-feed.js";
 
+/** How many bytes of rendered feeds are kept: a few dozen big stories' latest feeds. */
+const RENDERED_FEEDS_BUDGET = 32 * 1024 * 1024;
+
 /**
  * `GET /stories/:id/feed.atom` and `GET /stories/:id/feed.json` (DESIGN.md §3), mounted at the root.
  * Public like the read API: any site may fetch them (CORS `*`), and readers revalidate with
@@ -18,21 +22,29 @@ import { JSON_FEED_CONTENT_TYPE, jsonFeed } from "./json-feed.js";
  */
 export function feedRoutes(store: Store, config: Pick<Config, "publicUrl">): Router {
   const router = Router();
+  // A version's feed never changes: it is rendered once and then sent as it is, so a story that
+  // many feed readers poll costs one render per version and format, not one per request.
+  const rendered = new Lru<string, Buffer>(RENDERED_FEEDS_BUDGET, (body) => body.byteLength);
 
-  const feed = (contentType: string, render: (input: FeedInput) => string) => async (req: Request, res: Response) => {
+  const feed = (format: string, contentType: string, render: (input: FeedInput) => string) => async (req: Request, res: Response) => {
     const storyId = storyIdOf(req);
     const snapshot = await store.latest(storyId);
     if (!snapshot) throw new ApiError(404, "story_not_found", `No story "${storyId}".`);
     if (notModified(req, res, snapshot)) return void res.status(304).end();
-    // Read after the snapshot: a removal committed in between only adds a tombstone for an entry
-    // the snapshot still lists, which the builders skip, so the feed never contradicts its version.
-    const removed = (await store.removedEntries(storyId)) ?? [];
+    const key = `${format}:${storyId}@${snapshot.version}`;
+    let body = rendered.get(key);
+    if (body === undefined) {
+      // Read after the snapshot: a removal committed in between only adds a tombstone for an entry
+      // the snapshot still lists, which the builders skip, so the feed never contradicts its version.
+      const removed = (await store.removedEntries(storyId)) ?? [];
+      body = rendered.set(key, Buffer.from(render({ snapshot, removed, publicUrl: config.publicUrl })));
+    }
     res.setHeader("Content-Type", contentType);
-    res.send(render({ snapshot, removed, publicUrl: config.publicUrl }));
+    res.send(body);
   };
 
-  router.get("/stories/:id/feed.atom", publicRead, feed(ATOM_CONTENT_TYPE, atomFeed));
-  router.get("/stories/:id/feed.json", publicRead, feed(JSON_FEED_CONTENT_TYPE, (input) => JSON.stringify(jsonFeed(input))));
+  router.get("/stories/:id/feed.atom", publicRead, feed("atom", ATOM_CONTENT_TYPE, atomFeed));
+  router.get("/stories/:id/feed.json", publicRead, feed("json", JSON_FEED_CONTENT_TYPE, (input) => JSON.stringify(jsonFeed(input))));
   return router;
 }
 

@@ -225,7 +225,7 @@ describe("feeds", () => {
     it("lists entries newest first, field by field, with the removed one as a notice in its place", async () => {
       const { items } = await json();
       const all = [...Object.values(entries).map((e) => ({ id: e.id, at: e.createdAt }))];
-      const removedCreatedAt = (await server.app.store.removedEntries(STORY))![0]!.entry.createdAt;
+      const removedCreatedAt = (await server.app.store.removedEntries(STORY))![0]!.publishedAt;
       all.push({ id: removedId, at: removedCreatedAt });
       all.sort((a, b) => b.at.localeCompare(a.at));
       expect(items.map((i) => i.id)).toEqual(all.map((e) => `${PAGE}#${e.id}`));

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from "express";
 import type { HistoryItem, HistoryResponse, PatchResponse, StoryListResponse } from "../../shared/api.js";
+import { Lru } from "../../shared/lru.js";
 import { diffSnapshots } from "../../shared/patch.js";
 import type { Snapshot } from "../../shared/story.js";
 import type { Store } from "../store/store.js";
@@ -10,10 +11,18 @@ import { publicPreflight, publicRead } from "./public-reads.js";
 const IMMUTABLE = "public, max-age=31536000, immutable";
 const REVALIDATE = "no-cache";
 const HISTORY_PAGE = { default: 100, max: 500 };
+/** How many bytes of snapshot JSON are kept encoded: the latest versions of the busiest stories, and old ones asked for again. */
+const ENCODED_SNAPSHOTS_BUDGET = 32 * 1024 * 1024;
 
 /** Anonymous, read-only routes of DESIGN.md §3. Express answers 304 itself when If-None-Match matches. */
 export function readRoutes(store: Store): Router {
   const router = Router();
+  // A version's JSON never changes: encoded once, it is sent as it is to every reader who asks.
+  const encoded = new Lru<string, Buffer>(ENCODED_SNAPSHOTS_BUDGET, (json) => json.byteLength);
+  const encode = (snapshot: Snapshot): Buffer => {
+    const key = `${snapshot.id}@${snapshot.version}`;
+    return encoded.get(key) ?? encoded.set(key, Buffer.from(JSON.stringify(snapshot)));
+  };
 
   // Public data (http/public-reads.ts); only these routes get a CORS grant.
   router.options(["/stories", "/stories/:id", "/stories/:id/patch", "/stories/:id/history"], publicPreflight);
@@ -28,7 +37,7 @@ export function readRoutes(store: Store): Router {
     const version = versionQuery(req, "version");
     const snapshot = version === undefined ? await store.latest(storyId) : await store.snapshotAt(storyId, version);
     if (!snapshot) throw await notFound(store, storyId, version);
-    sendVersioned(req, res, snapshot, version === undefined ? REVALIDATE : IMMUTABLE);
+    sendVersioned(req, res, snapshot, version === undefined ? REVALIDATE : IMMUTABLE, encode);
   });
 
   router.get("/stories/:id/patch", publicRead, async (req, res) => {
@@ -66,12 +75,12 @@ export function readRoutes(store: Store): Router {
  * Evaluated here rather than by Express, whose freshness check ignores If-None-Match whenever the
  * request says `Cache-Control: no-cache`, which fetch() adds to every conditional request.
  */
-export function sendVersioned(req: Request, res: Response, snapshot: Snapshot, cacheControl: string): void {
+function sendVersioned(req: Request, res: Response, snapshot: Snapshot, cacheControl: string, encode: (snapshot: Snapshot) => Buffer): void {
   const etag = `"${snapshot.version}"`;
   res.setHeader("ETag", etag);
   res.setHeader("Cache-Control", cacheControl);
   if (matchesIfNoneMatch(req.get("if-none-match"), etag)) return void res.status(304).end();
-  res.json(snapshot);
+  res.type("application/json").send(encode(snapshot));
 }
 
 /** RFC 9110 §13.1.2: weak comparison against a list of entity tags, or `*`. */

@@ -1,6 +1,8 @@
 import type { Logger } from "pino";
 import { issuesOf, type ErrorBody } from "../../shared/api.js";
 import { SUPPORTED_PROTOCOLS, SubscribeRequest, UnsubscribeRequest, type Ack, type UnsubscribeAck } from "../../shared/protocol.js";
+import { TokenBucket } from "../../shared/token-bucket.js";
+import type { Limits } from "../config.js";
 import type { LiveServer, LiveSocket, StoryHub } from "./story-hub.js";
 
 const fail = (code: string, message: string, details?: unknown): Extract<Ack, { ok: false }> => ({
@@ -8,16 +10,32 @@ const fail = (code: string, message: string, details?: unknown): Extract<Ack, { 
   error: { code, message, ...(details === undefined ? {} : { details }) } satisfies ErrorBody,
 });
 
+export type SocketLimits = Pick<Limits, "subscriptionsPerSocket" | "socketEventBurst" | "socketEventsPerMinute">;
+
 /**
  * Wires DESIGN.md §4's events to the hub, validating every payload before it reaches it. Each
  * socket's subscriptions are tracked synchronously, so the per-socket cap (MAX_SUBSCRIPTIONS_PER_SOCKET:
  * a page shows one story, a dashboard a handful) holds under parallel subscribes, and an
  * unsubscribe that overtakes a loading subscribe wins.
+ *
+ * Every event a socket sends takes a token from its own bucket (SOCKET_EVENT_BURST at once, then
+ * SOCKET_EVENTS_PER_MINUTE): past it, the event is answered `rate_limited` and does no work, so
+ * one connection cannot keep the server rebuilding old versions for it.
  */
-export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logger, maxSubscriptions: number, rejected: (code: string) => void): void {
+export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logger, limits: SocketLimits, rejected: (code: string) => void): void {
+  const maxSubscriptions = limits.subscriptionsPerSocket;
   io.on("connection", (socket: LiveSocket) => {
     /** Story id → the token of its latest subscribe; a stale token means "superseded". */
     const following = new Map<string, symbol>();
+
+    const bucket = new TokenBucket(limits.socketEventBurst, limits.socketEventsPerMinute, performance.now());
+    socket.use((packet, next) => {
+      const waitMs = bucket.take(performance.now());
+      if (waitMs === 0) return next();
+      const retryAfter = Math.ceil(waitMs / 1000);
+      const { ack } = splitAck<Ack>(packet.slice(1), rejected);
+      ack(fail("rate_limited", `This connection sent too many events; wait ${retryAfter} s before the next.`, { retryAfter }));
+    });
 
     socket.on("subscribe", async (...args: unknown[]) => {
       const { payload, ack } = splitAck<Ack>(args, rejected);

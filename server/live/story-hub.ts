@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Server, Socket } from "socket.io";
 import { applyPatch, diffSnapshots } from "../../shared/patch.js";
 import { roomOf, type ClientToServerEvents, type PatchMessage, type ServerToClientEvents, type SnapshotMessage } from "../../shared/protocol.js";
+import { Lru } from "../../shared/lru.js";
 import type { Snapshot } from "../../shared/story.js";
 import type { Metrics } from "../metrics.js";
 import type { Committed, Store } from "../store/store.js";
@@ -36,6 +37,8 @@ const SLICE_MS = 15;
  * with one patch spanning it, as a reader that fell behind would be.
  */
 const SEPARATE_VERSIONS = 10;
+/** Catch-ups kept per story, by the version readers come from (a cached page's, a reconnect's). */
+const CATCH_UPS = 16;
 
 /** The room of one of a story's reader shards (every reader is also in the story's own room). */
 export const shardRoom = (storyId: string, shard: number) => `${roomOf(storyId)}#${shard}`;
@@ -54,6 +57,11 @@ interface StoryState {
   paused: boolean;
   /** `sent` as a snapshot message and the length of its JSON (see #snapshotOf). */
   snapshotMessage?: { message: SnapshotMessage; jsonLength: number };
+  /**
+   * What a reader subscribing with an older version gets to reach `sent` (see #catchUpOf): by that
+   * version, the encoded patch, or null when the snapshot is smaller. Valid while `sent` is `to`.
+   */
+  catchUps?: { to: Snapshot; byFrom: Lru<number, PatchMessage | null> };
   /** The shard room the next joining reader goes to. */
   nextShard: number;
   /** The story's room and its shard rooms, named once: every reader's room list shares these strings. */
@@ -293,7 +301,10 @@ export class StoryHub {
   ): Promise<number | "not_found" | "cancelled"> {
     const loaded = await this.#load(storyId, version);
     if (!loaded) return "not_found";
-    const base = version !== undefined && version < loaded.version ? await this.store.snapshotAt(storyId, version) : undefined;
+    // A reader that gave up meanwhile, or whose catch-up is already worked out, costs no rebuild.
+    if (!stillWanted()) return "cancelled";
+    const needsBase = version !== undefined && version < loaded.version && this.#knownCatchUp(storyId, version) === undefined;
+    const base = needsBase ? await this.store.snapshotAt(storyId, version) : undefined;
     if (!stillWanted()) return "cancelled";
 
     // From here on nothing awaits: the state sent and the room join happen before any later fan-out.
@@ -306,13 +317,12 @@ export class StoryHub {
       this.#backpressure.joined(socket, storyId, version);
       return version;
     }
-    const ops = base && base.version === version ? diffSnapshots(base, current) : undefined;
-    const sent = this.#snapshotOf(state);
-    if (base && ops && JSON.stringify(ops).length < sent.jsonLength) {
-      const patch = encodeOnce({ storyId, from: base.version, to: current.version, ops });
+    const patch = version === undefined ? null : this.#catchUpOf(state, version, base);
+    if (patch) {
       socket.emit("patch", patch);
       this.#sentAlone("patch", patch);
     } else {
+      const sent = this.#snapshotOf(state);
       socket.emit("snapshot", sent.message);
       this.#sentAlone("snapshot", sent.message);
     }
@@ -340,6 +350,27 @@ export class StoryHub {
       state.snapshotMessage = { message: encodeOnce({ storyId: state.sent.id, snapshot: state.sent }), jsonLength: JSON.stringify(state.sent).length };
     }
     return state.snapshotMessage;
+  }
+
+  /**
+   * The one patch from `from` to `sent`, encoded, or null when the snapshot is smaller (or `base`,
+   * the snapshot at `from`, is missing). Worked out once per version pair: many readers of a cached
+   * page come from the same version, and the diff of a big story is not free.
+   */
+  #catchUpOf(state: StoryState, from: number, base: Snapshot | undefined): PatchMessage | null {
+    if (state.catchUps?.to !== state.sent) state.catchUps = { to: state.sent, byFrom: new Lru(CATCH_UPS) };
+    const known = state.catchUps.byFrom.get(from);
+    if (known !== undefined) return known;
+    if (!base || base.version !== from) return null; // not cached after all (`sent` moved on): the snapshot is right too
+    const ops = diffSnapshots(base, state.sent);
+    const smaller = JSON.stringify(ops).length < this.#snapshotOf(state).jsonLength;
+    return state.catchUps.byFrom.set(from, smaller ? encodeOnce({ storyId: state.sent.id, from, to: state.sent.version, ops }) : null);
+  }
+
+  /** The catch-up from `from` if it is already worked out for what the story's readers here were sent. */
+  #knownCatchUp(storyId: string, from: number): PatchMessage | null | undefined {
+    const state = this.#stories.get(storyId);
+    return state && state.catchUps?.to === state.sent ? state.catchUps.byFrom.get(from) : undefined;
   }
 
   /** The shard room a reader of the story is already in: a subscribe again keeps it there, or it would get every patch twice. */

@@ -24,10 +24,8 @@ export interface DocumentParts {
   props?: unknown;
   /** The page's language (BCP 47); DEFAULT_LANGUAGE when absent. */
   lang?: string | undefined;
-  /** Forces the colour theme (the embed's ?theme=); otherwise the reader's system decides. */
-  theme?: "light" | "dark";
-  /** Inline custom properties on <html>, e.g. an embedder's accent colour (already validated). */
-  style?: string;
+  /** More attributes of `<html>`, already escaped (see themeAttributes). */
+  htmlAttributes?: string;
   /** The response's CSP nonce: inline `<script>` elements carry it (see server/http/security-headers.ts). */
   nonce: string;
 }
@@ -35,11 +33,19 @@ export interface DocumentParts {
 /** The nonce attribute of an inline `<script>`. */
 export const nonceAttribute = (nonce: string) => ` nonce="${escapeHtml(nonce)}"`;
 
+/**
+ * The `<html>` attributes that force a colour theme (the embed's ?theme=; otherwise the reader's
+ * system decides) and set inline custom properties (an embedder's accent colour, already validated).
+ */
+export function themeAttributes({ theme, style }: { theme?: "light" | "dark"; style?: string }): string {
+  return `${theme ? ` data-theme="${theme}"` : ""}${style ? ` style="${escapeHtml(style)}"` : ""}`;
+}
+
 /** The HTML document around a server-rendered app. */
 export function htmlDocument(parts: DocumentParts): string {
-  const { title, description, canonicalUrl, head = "", body, assets, props, lang = DEFAULT_LANGUAGE, theme, style, nonce } = parts;
+  const { title, description, canonicalUrl, head = "", body, assets, props, lang = DEFAULT_LANGUAGE, htmlAttributes = "", nonce } = parts;
   return `<!doctype html>
-<html lang="${escapeHtml(lang)}"${theme ? ` data-theme="${theme}"` : ""}${style ? ` style="${escapeHtml(style)}"` : ""}>
+<html lang="${escapeHtml(lang)}"${htmlAttributes}>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -8,9 +8,10 @@ import type { Config } from "../config.js";
 import { ApiError } from "../http/errors.js";
 import { storyIdOf } from "../http/params.js";
 import { cspNonce } from "../http/security-headers.js";
+import { RenderedPages } from "./rendered-pages.js";
 import type { Store } from "../store/store.js";
 import { DIST_DIR, type ClientBuild } from "./client-build.js";
-import { htmlDocument } from "./document.js";
+import { htmlDocument, themeAttributes } from "./document.js";
 
 const EmbedQuery = z.object({
   layout: z.enum(["strip", "list"]).catch("strip"),
@@ -40,6 +41,8 @@ const DEFAULT_WIDTH = 600;
 export function embedRoutes(store: Store, build: ClientBuild, config: Config): Router {
   const router = Router();
   const frameAncestors = config.embedOrigins === "*" ? "*" : ["'self'", ...config.embedOrigins].join(" ");
+  // Every widget on every publisher's page asks for this: rendered once per version and variant.
+  const pages = new RenderedPages<"nonce" | "theme">();
 
   router.get("/embed.js", (_req, res) => {
     res.setHeader("Cross-Origin-Resource-Policy", "cross-origin");
@@ -64,22 +67,24 @@ export function embedRoutes(store: Store, build: ClientBuild, config: Config): R
       );
     }
     const { layout, theme, maxItems, accent } = EmbedQuery.parse(req.query);
-    const props: PageProps["embed"] = { snapshot: story, renderedAt: new Date().toISOString(), layout, maxItems, linkBase: config.publicUrl };
-    const rendered = build.renderers.embed(props);
-    res.setHeader("Cache-Control", "no-cache");
-    res.type("html").send(
-      htmlDocument({
+    const theming = themeAttributes({ ...(theme === "auto" ? {} : { theme }), ...(accent ? { style: `--accent: ${accent}; --ticker-accent: ${accent}` } : {}) });
+    const fills = { nonce: cspNonce(res), theme: theming };
+    const html = await pages.html(`embed:${story.id}@${story.version}:${layout}:${maxItems}`, fills, (slots, renderedAt) => {
+      const props: PageProps["embed"] = { snapshot: story, renderedAt, layout, maxItems, linkBase: config.publicUrl };
+      const rendered = build.renderers.embed(props);
+      return htmlDocument({
         title: `Live: ${story.title}`,
         head: `<meta name="robots" content="noindex">\n${rendered.head}`,
         body: rendered.body,
         assets: build.assets("embed", true),
         props,
         lang: props.lang,
-        ...(theme === "auto" ? {} : { theme }),
-        ...(accent ? { style: `--accent: ${accent}; --ticker-accent: ${accent}` } : {}),
-        nonce: cspNonce(res),
-      }),
-    );
+        htmlAttributes: slots.theme,
+        nonce: slots.nonce,
+      });
+    });
+    res.setHeader("Cache-Control", "no-cache");
+    res.type("html").send(html);
   });
 
   router.get("/oembed", async (req, res) => {

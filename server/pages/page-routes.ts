@@ -10,54 +10,66 @@ import { ASSETS_DIR, type ClientBuild } from "./client-build.js";
 import { cspNonce } from "../http/security-headers.js";
 import { escapeHtml, htmlDocument, nonceAttribute, scriptJson } from "./document.js";
 import { liveBlogPosting } from "./json-ld.js";
+import { RenderedPages } from "./rendered-pages.js";
 
 const HISTORY_PAGE = 500;
 
 /** The reader's HTML pages: rendered on the server with the apps' own components, then hydrated. */
 export function pageRoutes(store: Store, build: ClientBuild, config: Config): Router {
   const router = Router();
+  const rendered = new RenderedPages();
 
   // Hashed file names: a build never changes a file in place, so browsers may keep them forever.
   router.use("/assets", express.static(`${ASSETS_DIR}/assets`, { immutable: true, maxAge: "365d", index: false, fallthrough: false }));
 
   router.get("/", async (_req, res) => {
     const props: PageProps["list"] = { stories: await store.listStories(), renderedAt: new Date().toISOString() };
-    send(res, 200, page(res, build, "list", props, { title: "Live coverage", description: "Stories covered live." }, false));
+    send(res, 200, page(cspNonce(res), build, "list", props, { title: "Live coverage", description: "Stories covered live." }, false));
   });
 
   router.get("/stories/:id", async (req, res) => {
     const story = await storyOr404(req, res);
     if (!story) return;
-    const { publicUrl } = config;
-    const url = `${publicUrl}/stories/${story.id}`;
-    const head = [
-      `<meta property="og:type" content="article">`,
-      `<meta property="og:title" content="${escapeHtml(story.title)}">`,
-      `<meta property="og:url" content="${escapeHtml(url)}">`,
-      story.summary ? `<meta property="og:description" content="${escapeHtml(story.summary)}">` : "",
-      `<meta name="twitter:card" content="summary">`,
-      feedLinks(publicUrl, story),
-      `<link rel="alternate" type="application/json+oembed" href="${escapeHtml(`${publicUrl}/oembed?url=${encodeURIComponent(url)}&format=json`)}" title="${escapeHtml(story.title)}">`,
-      `<script type="application/ld+json"${nonceAttribute(cspNonce(res))}>${scriptJson(liveBlogPosting(story, url))}</script>`,
-    ].join("\n");
-    const props: PageProps["live"] = { snapshot: story, renderedAt: new Date().toISOString() };
-    send(res, 200, page(res, build, "live", props, { title: story.title, description: story.summary || story.title, canonicalUrl: url, head }));
+    const html = await rendered.html(`live:${story.id}@${story.version}`, { nonce: cspNonce(res) }, ({ nonce }, renderedAt) => {
+      const { publicUrl } = config;
+      const url = `${publicUrl}/stories/${story.id}`;
+      const head = [
+        `<meta property="og:type" content="article">`,
+        `<meta property="og:title" content="${escapeHtml(story.title)}">`,
+        `<meta property="og:url" content="${escapeHtml(url)}">`,
+        story.summary ? `<meta property="og:description" content="${escapeHtml(story.summary)}">` : "",
+        `<meta name="twitter:card" content="summary">`,
+        feedLinks(publicUrl, story),
+        `<link rel="alternate" type="application/json+oembed" href="${escapeHtml(`${publicUrl}/oembed?url=${encodeURIComponent(url)}&format=json`)}" title="${escapeHtml(story.title)}">`,
+        `<script type="application/ld+json"${nonceAttribute(nonce)}>${scriptJson(liveBlogPosting(story, url))}</script>`,
+      ].join("\n");
+      const props: PageProps["live"] = { snapshot: story, renderedAt };
+      return page(nonce, build, "live", props, { title: story.title, description: story.summary || story.title, canonicalUrl: url, head });
+    });
+    send(res, 200, html);
   });
 
   router.get("/stories/:id/history", async (req, res) => {
     const story = await storyOr404(req, res);
     if (!story) return;
-    const versions = (await store.history(story.id, { limit: HISTORY_PAGE })) ?? [];
-    const props: PageProps["history"] = { story, versions, renderedAt: new Date().toISOString() };
-    send(res, 200, page(res, build, "history", props, { title: `History: ${story.title}`, description: `Every change to "${story.title}", with corrections.` }));
+    const html = await rendered.html(`history:${story.id}@${story.version}`, { nonce: cspNonce(res) }, async ({ nonce }, renderedAt) => {
+      // Up to this version only: the page is kept under it, and a later write makes a page of its own.
+      const versions = (await store.history(story.id, { before: story.version + 1, limit: HISTORY_PAGE })) ?? [];
+      const props: PageProps["history"] = { story, versions, renderedAt };
+      return page(nonce, build, "history", props, { title: `History: ${story.title}`, description: `Every change to "${story.title}", with corrections.` });
+    });
+    send(res, 200, html);
   });
 
   router.get("/stories/:id/ticker", async (req, res) => {
     const story = await storyOr404(req, res);
     if (!story) return;
     const maxItems = Math.min(versionQuery(req, "maxItems") ?? 10, 50);
-    const props: PageProps["ticker"] = { snapshot: story, renderedAt: new Date().toISOString(), maxItems };
-    send(res, 200, page(res, build, "ticker", props, { title: `${story.title}: ticker` }));
+    const html = await rendered.html(`ticker:${story.id}@${story.version}:${maxItems}`, { nonce: cspNonce(res) }, ({ nonce }, renderedAt) => {
+      const props: PageProps["ticker"] = { snapshot: story, renderedAt, maxItems };
+      return page(nonce, build, "ticker", props, { title: `${story.title}: ticker` });
+    });
+    send(res, 200, html);
   });
 
   // The desk renders in the browser; it is never framed, so no other site can dress it up (clickjacking).
@@ -76,7 +88,7 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
         renderedAt: new Date().toISOString(),
         notice: "We could not find that story. Here is what we are covering.",
       };
-      send(res, 404, page(res, build, "list", props, { title: "Story not found" }, false));
+      send(res, 404, page(cspNonce(res), build, "list", props, { title: "Story not found" }, false));
     }
     return story;
   }
@@ -85,7 +97,7 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
 }
 
 function page<P extends keyof Renderers>(
-  res: Response,
+  nonce: string,
   build: ClientBuild,
   name: P,
   props: PageProps[P],
@@ -100,7 +112,7 @@ function page<P extends keyof Renderers>(
     assets: build.assets(name, hydrate),
     ...(hydrate ? { props } : {}),
     lang: props.lang, // one value for <html lang> and the language the components write times in
-    nonce: cspNonce(res),
+    nonce,
   });
 }
 

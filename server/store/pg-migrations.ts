@@ -1,4 +1,6 @@
 import type pg from "pg";
+import type { Snapshot } from "../../shared/story.js";
+import { removalsInLog } from "./rows.js";
 
 /**
  * The PostgreSQL schema, as an ordered list of steps. A step is never edited once released: a
@@ -13,6 +15,8 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Data the new schema needs that SQL alone cannot derive, filled in the same transaction after `sql`. */
+  fill?: (client: pg.ClientBase) => Promise<void>;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -120,6 +124,49 @@ CREATE TABLE closed_drafts (
 );
 `,
   },
+  {
+    version: 5,
+    name: "story list columns and recorded removals",
+    sql: `
+ALTER TABLE stories ADD COLUMN title text NOT NULL DEFAULT '';
+UPDATE stories SET title = snapshot::json->>'title';
+CREATE TABLE removals (
+  story_id text NOT NULL,
+  version integer NOT NULL,
+  entry_id text NOT NULL,
+  at text NOT NULL,
+  author text NOT NULL,
+  published_at text NOT NULL,
+  PRIMARY KEY (story_id, version, entry_id)
+);
+`,
+    // Removals committed before this step: each story's log replayed once from its first checkpoint.
+    fill: async (client) => {
+      const { rows: stories } = await client.query<{ story_id: string }>(`SELECT DISTINCT story_id FROM versions WHERE ops LIKE '%"remove"%'`);
+      for (const { story_id: storyId } of stories) {
+        const { rows: [first] } = await client.query<{ snapshot: string }>(
+          "SELECT snapshot FROM checkpoints WHERE story_id = $1 ORDER BY version LIMIT 1",
+          [storyId],
+        );
+        if (!first) continue;
+        const snapshot = JSON.parse(first.snapshot) as Snapshot;
+        const { rows: log } = await client.query<{ version: number; at: string; author: string; ops: string }>(
+          "SELECT version, at, author, ops FROM versions WHERE story_id = $1 AND version > $2 ORDER BY version",
+          [storyId, snapshot.version],
+        );
+        for (const removal of removalsInLog(snapshot, log)) {
+          await client.query("INSERT INTO removals (story_id, version, entry_id, at, author, published_at) VALUES ($1, $2, $3, $4, $5, $6)", [
+            storyId,
+            removal.version,
+            removal.entryId,
+            removal.at,
+            JSON.stringify(removal.author),
+            removal.publishedAt,
+          ]);
+        }
+      }
+    },
+  },
 ];
 
 /** Quotes an SQL identifier (a schema name from configuration, never from a request). */
@@ -154,6 +201,7 @@ export async function migrate(client: pg.ClientBase, schema: string, migrations:
     for (const migration of migrations) {
       if (done.has(migration.version)) continue;
       await client.query(migration.sql);
+      await migration.fill?.(client);
       await client.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [migration.version, migration.name]);
       applied.push(migration.version);
     }

@@ -22,6 +22,18 @@ const freshSchema = () => {
 };
 const open = (schema: string) => PostgresStore.open(postgresUrl(), { schema });
 
+/** Runs SQL in a schema from a connection of its own. */
+async function inSchema(schema: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: postgresUrl() });
+  await client.connect();
+  try {
+    await client.query(`SET search_path TO ${quoteIdentifier(schema)}`);
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
 afterAll(async () => {
   if (schemas.length === 0) return;
   const client = new pg.Client({ connectionString: postgresUrl() });
@@ -42,7 +54,12 @@ const createOp = (storyId: string): Operation => ({ type: "create_story", storyI
 describe.skipIf(!hasPostgres)("PostgreSQL", () => {
   describeStoreContract("PostgreSQL", async () => {
     const schema = freshSchema();
-    return { store: await open(schema), reopen: () => open(schema) };
+    return {
+      store: await open(schema),
+      reopen: () => open(schema),
+      downgrade: () => inSchema(schema, "DROP TABLE removals; ALTER TABLE stories DROP COLUMN title; DELETE FROM schema_migrations WHERE version = 3"),
+      exec: (sql) => inSchema(schema, sql),
+    };
   });
   describeAccountsContract("PostgreSQL", () => open(freshSchema()));
   describeDraftPublishContract("PostgreSQL, two nodes on one schema", async () => {

@@ -1,12 +1,13 @@
 import pg from "pg";
 import type { HistoryItem } from "../../shared/api.js";
-import { applyPatch, type PatchOp } from "../../shared/patch.js";
 import { reduce, ReducerError } from "../../shared/reducer.js";
-import { summarize, type Snapshot, type StorySummary } from "../../shared/story.js";
+import type { Snapshot, StorySummary } from "../../shared/story.js";
+import { Lru } from "../../shared/lru.js";
 import { migrate, quoteIdentifier } from "./pg-migrations.js";
 import { PostgresAccounts } from "./postgres-accounts.js";
 import { inTransaction } from "./pg-transaction.js";
-import { publishedDraft, removedEntriesIn } from "./rows.js";
+import { RebuiltVersions } from "./rebuilt-versions.js";
+import { publishedDraft, removalsOf, toRemovedEntry, type RemovalRow } from "./rows.js";
 import {
   CHECKPOINT_INTERVAL,
   TooManyStories,
@@ -20,13 +21,14 @@ import {
   type StoredResponse,
 } from "./store.js";
 
-/** The JSON Pointer of a whole entry (entry ids never need `~` escapes). */
-
 /**
  * The database's clock in milliseconds. Idempotency leases and their purge use it rather than the
  * node's clock, so that nodes with slightly different clocks agree on when a lease ran out.
  */
 const NOW_MS = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+
+/** How many stories' parsed latest snapshots the store keeps (least recently used go first). */
+const PARSED_STORIES = 100;
 
 const UNIQUE_VIOLATION = "23505";
 const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === UNIQUE_VIOLATION;
@@ -50,6 +52,9 @@ export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
   readonly accounts: PostgresAccounts;
   #closing: Promise<void> | undefined;
+  /** Parsed latest snapshots by story, reused while the stored version is the same. */
+  readonly #parsed = new Lru<string, Snapshot>(PARSED_STORIES);
+  readonly #rebuilt = new RebuiltVersions();
 
   private constructor(pool: pg.Pool) {
     this.#pool = pool;
@@ -86,34 +91,48 @@ export class PostgresStore implements Store {
   }
 
   async listStories(): Promise<StorySummary[]> {
-    const { rows } = await this.#pool.query<{ snapshot: string }>(
-      `SELECT snapshot FROM stories ORDER BY status = 'live' DESC, updated_at COLLATE "C" DESC, id COLLATE "C"`,
+    const { rows } = await this.#pool.query<StorySummary>(
+      `SELECT id, title, status, version, updated_at AS "updatedAt" FROM stories
+       ORDER BY status = 'live' DESC, updated_at COLLATE "C" DESC, id COLLATE "C"`,
     );
-    return rows.map((row) => summarize(JSON.parse(row.snapshot) as Snapshot));
+    return rows;
   }
 
+  /**
+   * The latest snapshot. Its version is read first: while it matches the one parsed last time
+   * (another node may have written since), the parsed snapshot is reused, so a busy story's JSON
+   * is neither sent by the database nor parsed again on every read.
+   */
   async latest(storyId: string): Promise<Snapshot | undefined> {
-    const { rows } = await this.#pool.query<{ snapshot: string }>("SELECT snapshot FROM stories WHERE id = $1", [storyId]);
-    return rows[0] ? (JSON.parse(rows[0].snapshot) as Snapshot) : undefined;
+    const { rows: [stored] } = await this.#pool.query<{ version: number }>("SELECT version FROM stories WHERE id = $1", [storyId]);
+    if (!stored) return undefined;
+    const parsed = this.#parsed.get(storyId);
+    if (parsed?.version === stored.version) return parsed;
+    const { rows: [row] } = await this.#pool.query<{ snapshot: string }>("SELECT snapshot FROM stories WHERE id = $1", [storyId]);
+    if (!row) return undefined;
+    const snapshot = JSON.parse(row.snapshot) as Snapshot;
+    // Two reads racing a commit may parse versions out of order: keep the newer.
+    const kept = this.#parsed.get(storyId);
+    return kept && kept.version > snapshot.version ? snapshot : this.#parsed.set(storyId, snapshot);
   }
 
   async snapshotAt(storyId: string, version: number): Promise<Snapshot | undefined> {
     const latest = await this.latest(storyId);
     if (!latest || version > latest.version) return undefined;
     if (version === latest.version) return latest;
-    // Versions up to the latest never change, so these reads need no transaction.
-    const { rows: [checkpoint] } = await this.#pool.query<{ version: number; snapshot: string }>(
-      "SELECT version, snapshot FROM checkpoints WHERE story_id = $1 AND version <= $2::bigint ORDER BY version DESC LIMIT 1",
-      [storyId, version],
-    );
-    if (!checkpoint) return undefined;
-    const { rows } = await this.#pool.query<{ ops: string }>(
-      "SELECT ops FROM versions WHERE story_id = $1 AND version > $2::bigint AND version <= $3::bigint ORDER BY version",
-      [storyId, checkpoint.version, version],
-    );
-    let snapshot = JSON.parse(checkpoint.snapshot) as Snapshot;
-    for (const row of rows) snapshot = applyPatch(snapshot, JSON.parse(row.ops) as PatchOp[]);
-    return snapshot;
+    return this.#rebuilt.get(storyId, version, async () => {
+      // Versions up to the latest never change, so these reads need no transaction.
+      const { rows: [checkpoint] } = await this.#pool.query<{ version: number; snapshot: string }>(
+        "SELECT version, snapshot FROM checkpoints WHERE story_id = $1 AND version <= $2::bigint ORDER BY version DESC LIMIT 1",
+        [storyId, version],
+      );
+      if (!checkpoint) return undefined;
+      const { rows } = await this.#pool.query<{ ops: string }>(
+        "SELECT ops FROM versions WHERE story_id = $1 AND version > $2::bigint AND version <= $3::bigint ORDER BY version",
+        [storyId, checkpoint.version, version],
+      );
+      return { checkpoint: checkpoint.snapshot, ops: rows.map((row) => row.ops) };
+    });
   }
 
   async history(storyId: string, page: { before?: number; limit: number }): Promise<HistoryItem[] | undefined> {
@@ -127,12 +146,11 @@ export class PostgresStore implements Store {
 
   async removedEntries(storyId: string): Promise<RemovedEntry[] | undefined> {
     if (!(await this.#exists(storyId))) return undefined;
-    // A prefilter on the JSON text; the matches are parsed to find real top-level entry removals.
-    const { rows } = await this.#pool.query<{ version: number; at: string; author: string; ops: string }>(
-      `SELECT version, at, author, ops FROM versions WHERE story_id = $1 AND ops LIKE '%"remove"%' ORDER BY version DESC`,
+    const { rows } = await this.#pool.query<RemovalRow>(
+      "SELECT entry_id, version, at, author, published_at FROM removals WHERE story_id = $1 ORDER BY version DESC, entry_id",
       [storyId],
     );
-    return removedEntriesIn(rows, (version) => this.snapshotAt(storyId, version));
+    return rows.map(toRemovedEntry);
   }
 
   async commit(request: CommitRequest): Promise<Committed> {
@@ -161,22 +179,24 @@ export class PostgresStore implements Store {
     const { snapshot, ops, summary } = transition;
     const json = JSON.stringify(snapshot);
     if (previous) {
-      await client.query("UPDATE stories SET version = $2, status = $3, updated_at = $4, snapshot = $5 WHERE id = $1", [
+      await client.query("UPDATE stories SET version = $2, status = $3, updated_at = $4, title = $5, snapshot = $6 WHERE id = $1", [
         storyId,
         snapshot.version,
         snapshot.status,
         snapshot.updatedAt,
+        snapshot.title,
         json,
       ]);
     } else {
       // No row to lock yet: two nodes creating the same story both get here, and the primary key
       // lets exactly one through (the other waits for it, then fails).
       try {
-        await client.query("INSERT INTO stories (id, version, status, updated_at, snapshot) VALUES ($1, $2, $3, $4, $5)", [
+        await client.query("INSERT INTO stories (id, version, status, updated_at, title, snapshot) VALUES ($1, $2, $3, $4, $5, $6)", [
           storyId,
           snapshot.version,
           snapshot.status,
           snapshot.updatedAt,
+          snapshot.title,
           json,
         ]);
       } catch (error) {
@@ -192,6 +212,16 @@ export class PostgresStore implements Store {
       summary,
       JSON.stringify(ops),
     ]);
+    for (const removal of removalsOf(previous, ops, snapshot.version, operation.at, operation.author)) {
+      await client.query("INSERT INTO removals (story_id, version, entry_id, at, author, published_at) VALUES ($1, $2, $3, $4, $5, $6)", [
+        storyId,
+        removal.version,
+        removal.entryId,
+        removal.at,
+        JSON.stringify(removal.author),
+        removal.publishedAt,
+      ]);
+    }
     if (snapshot.version === 1 || snapshot.version % CHECKPOINT_INTERVAL === 0) {
       await client.query("INSERT INTO checkpoints (story_id, version, snapshot) VALUES ($1, $2, $3)", [storyId, snapshot.version, json]);
     }

@@ -1,6 +1,6 @@
 import type { StampedOperation } from "../../shared/operations.js";
-import type { PatchOp } from "../../shared/patch.js";
-import type { Snapshot } from "../../shared/story.js";
+import { applyPatchesInPlace, type PatchOp } from "../../shared/patch.js";
+import type { Author, Snapshot } from "../../shared/story.js";
 import type { ClosedDraft, Draft, Role, TokenRecord, TokenScope, User, UserWithHash } from "./accounts.js";
 import type { RemovedEntry } from "./store.js";
 
@@ -101,30 +101,54 @@ export const publicUser = ({ passwordHash: _hash, ...user }: UserWithHash): User
 const ENTRY_PATH = /^\/entries\/([^/]+)$/;
 
 /** The entries a version's patch removed (whole entries, not fields of one). */
-function removedEntryIds(ops: PatchOp[]): string[] {
+function removedEntryIds(ops: readonly PatchOp[]): string[] {
   return ops.flatMap((op) => {
     const match = op.op === "remove" ? ENTRY_PATH.exec(op.path) : null;
     return match ? [match[1]!] : [];
   });
 }
 
+/** A removal as both stores keep it, one row per removed entry (the `removals` table). */
+export interface RemovalRow {
+  entry_id: string;
+  version: number;
+  at: string;
+  author: string;
+  published_at: string;
+}
+
+export const toRemovedEntry = (row: RemovalRow): RemovedEntry => ({
+  entryId: row.entry_id,
+  version: Number(row.version),
+  at: row.at,
+  author: JSON.parse(row.author) as Author,
+  publishedAt: row.published_at,
+});
+
 /**
- * Removed entries, newest first, from the log records whose patches may remove some (`rows`,
- * newest first), each with its last content, read from the version before its removal.
+ * What a commit removed, recorded with it in the same transaction: the feeds then list removals
+ * without rebuilding the versions before them. `previous` is the snapshot the ops apply to.
  */
-export async function removedEntriesIn(
-  rows: { version: number; at: string; author: string; ops: string }[],
-  snapshotAt: (version: number) => Promise<Snapshot | undefined>,
-): Promise<RemovedEntry[]> {
+export function removalsOf(previous: Snapshot | undefined, ops: readonly PatchOp[], version: number, at: string, author: Author): RemovedEntry[] {
+  if (!previous) return [];
+  return removedEntryIds(ops).flatMap((entryId) => {
+    const entry = previous.entries[entryId];
+    return entry ? [{ entryId, version, at, author, publishedAt: entry.createdAt }] : [];
+  });
+}
+
+/**
+ * Every removal in a story's log, oldest first, found by replaying it once from its first
+ * checkpoint (`first`, which this mutates): how a database written before removals were recorded
+ * is brought up to date. `rows` are the versions after `first`, in order.
+ */
+export function removalsInLog(first: Snapshot, rows: Iterable<{ version: number; at: string; author: string; ops: string }>): RemovedEntry[] {
   const removed: RemovedEntry[] = [];
+  let snapshot = first;
   for (const row of rows) {
-    const entryIds = removedEntryIds(JSON.parse(row.ops) as PatchOp[]);
-    if (entryIds.length === 0) continue;
-    const before = await snapshotAt(row.version - 1);
-    for (const entryId of entryIds) {
-      const entry = before?.entries[entryId];
-      if (entry) removed.push({ entryId, version: row.version, at: row.at, author: JSON.parse(row.author) as { name: string }, entry });
-    }
+    const ops = JSON.parse(row.ops) as PatchOp[];
+    removed.push(...removalsOf(snapshot, ops, Number(row.version), row.at, JSON.parse(row.author) as Author));
+    snapshot = applyPatchesInPlace(snapshot, [ops]);
   }
   return removed;
 }

@@ -12,7 +12,20 @@ const freshFile = () => join(mkdtempSync(join(tmpdir(), "live-ticker-store-")), 
 
 describeStoreContract("SQLite", async () => {
   const file = freshFile();
-  return { store: new SqliteStore(file), reopen: async () => new SqliteStore(file) };
+  return {
+    store: new SqliteStore(file),
+    reopen: async () => new SqliteStore(file),
+    downgrade: async () => {
+      const db = new Database(file);
+      db.exec("DROP TABLE removals; ALTER TABLE stories DROP COLUMN title; PRAGMA user_version = 0;");
+      db.close();
+    },
+    exec: async (sql) => {
+      const db = new Database(file);
+      db.exec(sql);
+      db.close();
+    },
+  };
 });
 describeAccountsContract("SQLite", async () => new SqliteStore(freshFile()));
 describeDraftPublishContract("SQLite, two connections to one file", async () => {

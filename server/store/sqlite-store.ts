@@ -2,10 +2,10 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { HistoryItem } from "../../shared/api.js";
-import { applyPatch, type PatchOp } from "../../shared/patch.js";
 import { reduce } from "../../shared/reducer.js";
-import { summarize, type Snapshot, type StorySummary } from "../../shared/story.js";
-import { publishedDraft, removedEntriesIn } from "./rows.js";
+import type { Snapshot, StorySummary } from "../../shared/story.js";
+import { RebuiltVersions } from "./rebuilt-versions.js";
+import { publishedDraft, removalsInLog, removalsOf, toRemovedEntry, type RemovalRow } from "./rows.js";
 import { SqliteAccounts } from "./sqlite-accounts.js";
 import {
   CHECKPOINT_INTERVAL,
@@ -20,13 +20,31 @@ import {
   type StoredResponse,
 } from "./store.js";
 
+const removalsTable = `
+CREATE TABLE IF NOT EXISTS removals (
+  story_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  entry_id TEXT NOT NULL,
+  at TEXT NOT NULL,
+  author TEXT NOT NULL,
+  published_at TEXT NOT NULL,
+  PRIMARY KEY (story_id, version, entry_id)
+) WITHOUT ROWID;
+`;
+
+/**
+ * The schema as a fresh database gets it. The stories table carries the fields of the story list
+ * in columns of their own (written with each commit), so listing never parses a snapshot; each
+ * entry removal is recorded with its commit, so the feeds never rebuild old versions.
+ */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS stories (
   id TEXT PRIMARY KEY,
   version INTEGER NOT NULL,
   status TEXT NOT NULL,
   updated_at TEXT NOT NULL,
-  snapshot TEXT NOT NULL
+  snapshot TEXT NOT NULL,
+  title TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS versions (
   story_id TEXT NOT NULL,
@@ -52,9 +70,47 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
   touched_at INTEGER NOT NULL,
   PRIMARY KEY (scope, key)
 ) WITHOUT ROWID;
-`;
+${removalsTable}`;
 
-/** The JSON Pointer of a whole entry (entry ids never need `~` escapes). */
+/**
+ * What a database written by an earlier release lacks, step by step; `PRAGMA user_version` counts
+ * the steps a file has (a fresh one is created with all of them). Like PostgreSQL's migrations
+ * (pg-migrations.ts), a released step is never edited: a change is a new step at the end.
+ */
+const UPGRADES: readonly ((db: Database.Database) => void)[] = [
+  // 1: the story list's title in a column; removals recorded (the log replayed once to find the old ones).
+  (db) => {
+    db.exec(`ALTER TABLE stories ADD COLUMN title TEXT NOT NULL DEFAULT ''`);
+    db.exec(`UPDATE stories SET title = json_extract(snapshot, '$.title')`);
+    db.exec(removalsTable);
+    const first = db.prepare<[string], { snapshot: string }>("SELECT snapshot FROM checkpoints WHERE story_id = ? ORDER BY version LIMIT 1");
+    const log = db.prepare<[string, number], { version: number; at: string; author: string; ops: string }>(
+      "SELECT version, at, author, ops FROM versions WHERE story_id = ? AND version > ? ORDER BY version",
+    );
+    const insert = db.prepare("INSERT OR IGNORE INTO removals (story_id, version, entry_id, at, author, published_at) VALUES (?, ?, ?, ?, ?, ?)");
+    // Only stories whose log may remove an entry need the replay.
+    const candidates = db.prepare<[], { story_id: string }>(`SELECT DISTINCT story_id FROM versions WHERE ops LIKE '%"remove"%'`).all();
+    for (const { story_id: storyId } of candidates) {
+      const checkpoint = first.get(storyId);
+      if (!checkpoint) continue;
+      const snapshot = JSON.parse(checkpoint.snapshot) as Snapshot;
+      for (const removal of removalsInLog(snapshot, log.iterate(storyId, snapshot.version))) {
+        insert.run(storyId, removal.version, removal.entryId, removal.at, JSON.stringify(removal.author), removal.publishedAt);
+      }
+    }
+  },
+];
+
+/** Creates the schema, or brings an older file up to it, in one transaction (a second process waits its turn). */
+function prepareSchema(db: Database.Database): void {
+  db.transaction(() => {
+    const fresh = !db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stories'").get();
+    const from = fresh ? UPGRADES.length : (db.pragma("user_version", { simple: true }) as number);
+    if (fresh) db.exec(SCHEMA);
+    for (const upgrade of UPGRADES.slice(from)) upgrade(db);
+    db.pragma(`user_version = ${UPGRADES.length}`);
+  }).immediate();
+}
 
 /**
  * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a commit has reached
@@ -71,6 +127,7 @@ export class SqliteStore implements Store {
   readonly #sql;
   /** Parsed latest snapshots, trusted only while the file's version matches (another process may write). */
   readonly #parsed = new Map<string, Snapshot>();
+  readonly #rebuilt = new RebuiltVersions();
 
   constructor(file: string) {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
@@ -79,12 +136,12 @@ export class SqliteStore implements Store {
     db.pragma("synchronous = FULL");
     db.pragma("busy_timeout = 5000");
     db.pragma("foreign_keys = ON");
-    db.exec(SCHEMA);
+    prepareSchema(db);
     this.#db = db;
     this.accounts = new SqliteAccounts(db);
     this.#sql = {
-      list: db.prepare<[], { snapshot: string }>(
-        "SELECT snapshot FROM stories ORDER BY status = 'live' DESC, updated_at DESC, id",
+      list: db.prepare<[], StorySummary>(
+        "SELECT id, title, status, version, updated_at AS updatedAt FROM stories ORDER BY status = 'live' DESC, updated_at DESC, id",
       ),
       latest: db.prepare<[string], { snapshot: string }>("SELECT snapshot FROM stories WHERE id = ?"),
       latestVersion: db.prepare<[string], { version: number }>("SELECT version FROM stories WHERE id = ?"),
@@ -92,20 +149,20 @@ export class SqliteStore implements Store {
       checkpoint: db.prepare<[string, number], { version: number; snapshot: string }>(
         "SELECT version, snapshot FROM checkpoints WHERE story_id = ? AND version <= ? ORDER BY version DESC LIMIT 1",
       ),
-      opsBetween: db.prepare<[string, number, number], { ops: string }>(
+      opsBetween: db.prepare<[string, number, number], string>(
         "SELECT ops FROM versions WHERE story_id = ? AND version > ? AND version <= ? ORDER BY version",
-      ),
+      ).pluck(),
       history: db.prepare<[string, number, number], { version: number; at: string; author: string; summary: string }>(
         "SELECT version, at, author, summary FROM versions WHERE story_id = ? AND version < ? ORDER BY version DESC LIMIT ?",
       ),
-      // A prefilter on the JSON text; the matches are parsed to find real top-level entry removals.
-      removals: db.prepare<[string], { version: number; at: string; author: string; ops: string }>(
-        `SELECT version, at, author, ops FROM versions WHERE story_id = ? AND ops LIKE '%"remove"%' ORDER BY version DESC`,
+      removals: db.prepare<[string], RemovalRow>(
+        "SELECT entry_id, version, at, author, published_at FROM removals WHERE story_id = ? ORDER BY version DESC, entry_id",
       ),
+      insertRemoval: db.prepare("INSERT INTO removals (story_id, version, entry_id, at, author, published_at) VALUES (?, ?, ?, ?, ?, ?)"),
       upsertStory: db.prepare(
-        `INSERT INTO stories (id, version, status, updated_at, snapshot) VALUES (@id, @version, @status, @updatedAt, @snapshot)
+        `INSERT INTO stories (id, version, status, updated_at, title, snapshot) VALUES (@id, @version, @status, @updatedAt, @title, @snapshot)
          ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status,
-           updated_at = excluded.updated_at, snapshot = excluded.snapshot`,
+           updated_at = excluded.updated_at, title = excluded.title, snapshot = excluded.snapshot`,
       ),
       insertVersion: db.prepare(
         "INSERT INTO versions (story_id, version, at, author, summary, ops) VALUES (?, ?, ?, ?, ?, ?)",
@@ -127,7 +184,7 @@ export class SqliteStore implements Store {
   }
 
   async listStories(): Promise<StorySummary[]> {
-    return this.#sql.list.all().map((row) => summarize(JSON.parse(row.snapshot) as Snapshot));
+    return this.#sql.list.all();
   }
 
   async latest(storyId: string): Promise<Snapshot | undefined> {
@@ -138,13 +195,10 @@ export class SqliteStore implements Store {
     const latest = this.#latest(storyId);
     if (!latest || version > latest.version) return undefined;
     if (version === latest.version) return latest;
-    const checkpoint = this.#sql.checkpoint.get(storyId, version);
-    if (!checkpoint) return undefined;
-    let snapshot = JSON.parse(checkpoint.snapshot) as Snapshot;
-    for (const row of this.#sql.opsBetween.all(storyId, checkpoint.version, version)) {
-      snapshot = applyPatch(snapshot, JSON.parse(row.ops) as PatchOp[]);
-    }
-    return snapshot;
+    return this.#rebuilt.get(storyId, version, async () => {
+      const checkpoint = this.#sql.checkpoint.get(storyId, version);
+      return checkpoint && { checkpoint: checkpoint.snapshot, ops: this.#sql.opsBetween.all(storyId, checkpoint.version, version) };
+    });
   }
 
   async history(storyId: string, page: { before?: number; limit: number }): Promise<HistoryItem[] | undefined> {
@@ -156,7 +210,7 @@ export class SqliteStore implements Store {
 
   async removedEntries(storyId: string): Promise<RemovedEntry[] | undefined> {
     if (!this.#sql.latest.get(storyId)) return undefined;
-    return removedEntriesIn(this.#sql.removals.all(storyId), (version) => this.snapshotAt(storyId, version));
+    return this.#sql.removals.all(storyId).map(toRemovedEntry);
   }
 
   async commit(request: CommitRequest): Promise<Committed> {
@@ -186,7 +240,10 @@ export class SqliteStore implements Store {
     const { snapshot, ops, summary } = transition;
     const json = JSON.stringify(snapshot);
     this.#sql.insertVersion.run(storyId, snapshot.version, operation.at, JSON.stringify(operation.author), summary, JSON.stringify(ops));
-    this.#sql.upsertStory.run({ id: storyId, version: snapshot.version, status: snapshot.status, updatedAt: snapshot.updatedAt, snapshot: json });
+    this.#sql.upsertStory.run({ id: storyId, version: snapshot.version, status: snapshot.status, updatedAt: snapshot.updatedAt, title: snapshot.title, snapshot: json });
+    for (const removal of removalsOf(previous, ops, snapshot.version, operation.at, operation.author)) {
+      this.#sql.insertRemoval.run(storyId, removal.version, removal.entryId, removal.at, JSON.stringify(removal.author), removal.publishedAt);
+    }
     if (snapshot.version === 1 || snapshot.version % CHECKPOINT_INTERVAL === 0) {
       this.#sql.insertCheckpoint.run(storyId, snapshot.version, json);
     }

@@ -9,20 +9,36 @@ let clock = 0;
 const stamp = (op: Operation) => ({ ...op, at: new Date(Date.UTC(2026, 0, 1) + ++clock * 1000).toISOString(), author });
 const add = (n: number): Operation => ({ type: "add_entry", entryId: `e_n${String(n).padStart(4, "0")}`, body: `Update ${n}`, kind: "update", pinned: false });
 
+/** What `open` gives a contract run: a fresh, empty store, and optionally ways to reopen its data. */
+export interface OpenedStore {
+  store: Store;
+  /** Opens the same data again. */
+  reopen?: () => Promise<Store>;
+  /**
+   * Rewrites the (closed) store's data into the schema of the release before the story list got
+   * its columns and removals were recorded, as a database written by that release would be.
+   */
+  downgrade?: () => Promise<void>;
+  /** Runs SQL on the store's data from another connection. */
+  exec?: (sql: string) => Promise<void>;
+}
+
 /**
  * The behaviour every Store must have, run unchanged against each implementation.
  * `open` returns a fresh, empty store; `reopen` (optional) opens the same data again.
  */
-export function describeStoreContract(name: string, open: () => Promise<{ store: Store; reopen?: () => Promise<Store> }>) {
+export function describeStoreContract(name: string, open: () => Promise<OpenedStore>) {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     let reopen: (() => Promise<Store>) | undefined;
+    let downgrade: (() => Promise<void>) | undefined;
+    let exec: ((sql: string) => Promise<void>) | undefined;
     const commit = (storyId: string, op: Operation, expectedVersion?: number) =>
       store.commit({ storyId, operation: stamp(op), ...(expectedVersion ? { expectedVersion } : {}) });
     const create = (storyId: string) => commit(storyId, { type: "create_story", storyId, title: `Story ${storyId}`, summary: "" });
 
     beforeEach(async () => {
-      ({ store, reopen } = await open());
+      ({ store, reopen, downgrade, exec } = await open());
     });
     afterEach(async () => {
       await store.close();
@@ -72,32 +88,47 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
       expect(await store.history("nope", { limit: 10 })).toBeUndefined();
     });
 
-    it("lists removed entries newest first, each with its last content, and nothing else", async () => {
+    it("lists removed entries newest first, each with when it was published and removed, and nothing else", async () => {
       expect(await store.removedEntries("nope")).toBeUndefined();
       await create("s");
       expect(await store.removedEntries("s")).toEqual([]);
-      await commit("s", { type: "add_entry", entryId: "e_n0001", headline: "First", body: "Update 1", kind: "update", pinned: false });
+      const first = await commit("s", { type: "add_entry", entryId: "e_n0001", headline: "First", body: "Update 1", kind: "update", pinned: false });
       await commit("s", add(2));
       await commit("s", add(3));
       await commit("s", { type: "edit_entry", entryId: "e_n0001", headline: "", body: "Update 1, corrected" }); // removes /entries/e_n0001/headline
       expect(await store.removedEntries("s")).toEqual([]);
-      const edited = (await store.latest("s"))!.entries.e_n0001!;
-      await commit("s", { type: "remove_entry", entryId: "e_n0001" });
+      const removal1 = await commit("s", { type: "remove_entry", entryId: "e_n0001" });
       const removal2 = await store.commit({ storyId: "s", operation: { ...stamp({ type: "remove_entry", entryId: "e_n0002" }), author: { name: "Night desk" } } });
       await commit("s", { type: "update_story", title: "Later" });
 
       const removed = await store.removedEntries("s");
-      expect(removed?.map((r) => [r.entryId, r.version])).toEqual([["e_n0002", 7], ["e_n0001", 6]]);
-      expect(removed?.[0]).toEqual({
-        entryId: "e_n0002",
-        version: 7,
-        at: removal2.snapshot.updatedAt,
-        author: { name: "Night desk" },
-        entry: removal2.previous!.entries.e_n0002,
-      });
-      expect(removed?.[1]?.entry).toEqual(edited);
-      expect(removed?.[1]?.entry.headline).toBeUndefined();
-      expect(removed?.[1]?.author).toEqual(author);
+      expect(removed).toEqual([
+        { entryId: "e_n0002", version: 7, at: removal2.snapshot.updatedAt, author: { name: "Night desk" }, publishedAt: removal2.previous!.entries.e_n0002!.createdAt },
+        { entryId: "e_n0001", version: 6, at: removal1.snapshot.updatedAt, author, publishedAt: first.snapshot.entries.e_n0001!.createdAt },
+      ]);
+    });
+
+    it("lists stories from their own columns, which follow every commit, never parsing a snapshot", async () => {
+      await create("a");
+      await commit("a", { type: "update_story", title: "Renamed" });
+      const latest = (await commit("a", add(1))).snapshot;
+      const list = [{ id: "a", title: "Renamed", status: "live", version: 3, updatedAt: latest.updatedAt }];
+      expect(await store.listStories()).toEqual(list);
+      if (!exec) return;
+      await exec("UPDATE stories SET snapshot = 'not JSON: a listing that parsed it would throw'");
+      expect(await store.listStories()).toEqual(list);
+    });
+
+    it("rebuilds an old version as often as asked, each time the same and never changed by a later read", async () => {
+      await create("s");
+      for (let n = 1; n <= CHECKPOINT_INTERVAL + 10; n++) await commit("s", add(n));
+      const committed = await commit("s", { type: "remove_entry", entryId: "e_n0003" });
+      const old = await store.snapshotAt("s", CHECKPOINT_INTERVAL + 5);
+      const copy = structuredClone(old);
+      await store.snapshotAt("s", CHECKPOINT_INTERVAL + 6);
+      await store.snapshotAt("s", committed.snapshot.version);
+      expect(await store.snapshotAt("s", CHECKPOINT_INTERVAL + 5)).toEqual(copy);
+      expect(Object.keys(copy!.entries)).toHaveLength(CHECKPOINT_INTERVAL + 4);
     });
 
     it("refuses a stale expected version and writes nothing", async () => {
@@ -186,6 +217,33 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
       store = await reopen();
       expect(await store.latest("s")).toEqual(before);
       expect((await commit("s", add(9))).snapshot.version).toBe(5);
+    });
+
+    it("upgrades data written by the previous release in place: list columns filled, old removals found", async () => {
+      if (!reopen || !downgrade) return;
+      await create("a");
+      await create("s");
+      await commit("s", { type: "update_story", title: "Renamed" });
+      for (let n = 1; n < CHECKPOINT_INTERVAL + 20; n++) await commit("s", add(n));
+      for (const n of [2, 40, 60]) await commit("s", { type: "remove_entry", entryId: `e_n${String(n).padStart(4, "0")}` });
+      await commit("s", add(2)); // the same id again, and removed again: two removals of one entry
+      await commit("s", { type: "remove_entry", entryId: "e_n0002" });
+      const list = await store.listStories();
+      const removed = await store.removedEntries("s");
+      const latest = await store.latest("s");
+      expect(removed?.map((r) => r.entryId)).toEqual(["e_n0002", "e_n0060", "e_n0040", "e_n0002"]);
+      await store.close();
+      await downgrade();
+      store = await reopen();
+      expect(await store.listStories()).toEqual(list);
+      expect(await store.removedEntries("s")).toEqual(removed);
+      expect(await store.latest("s")).toEqual(latest);
+      // And it goes on recording.
+      await commit("s", { type: "remove_entry", entryId: "e_n0001" });
+      expect((await store.removedEntries("s"))?.[0]).toMatchObject({ entryId: "e_n0001", version: latest!.version + 1 });
+      await store.close();
+      store = await reopen(); // a second open finds nothing left to upgrade
+      expect(await store.listStories()).toEqual([{ ...list[0], version: latest!.version + 1, updatedAt: expect.any(String) }, list[1]]);
     });
   });
 }

@@ -2,9 +2,12 @@ import type { HistoryItem } from "../../shared/api.js";
 import type { AccountStore } from "./accounts.js";
 import type { StampedOperation } from "../../shared/operations.js";
 import type { PatchOp } from "../../shared/patch.js";
-import type { Author, Entry, Snapshot, StorySummary } from "../../shared/story.js";
+import type { Author, Snapshot, StorySummary } from "../../shared/story.js";
 
-/** An entry that a version removed from a story, with its content as it was just before. */
+/**
+ * An entry that a version removed from a story: what a feed's tombstone shows, recorded when the
+ * removal is committed (none of the entry's content: that stays in the history alone).
+ */
 export interface RemovedEntry {
   entryId: string;
   /** The version that removed it. */
@@ -12,8 +15,8 @@ export interface RemovedEntry {
   /** When it was removed, and by whom. */
   at: string;
   author: Author;
-  /** The entry's last content (from the snapshot at `version - 1`). */
-  entry: Entry;
+  /** When the entry was first published (its `createdAt`). */
+  publishedAt: string;
 }
 
 /** A stored answer to a write, replayed for a retry with the same Idempotency-Key. */
@@ -107,8 +110,9 @@ export interface Store {
   /** Newest first; `before` pages backwards from a version. Undefined for an unknown story. */
   history(storyId: string, page: { before?: number; limit: number }): Promise<HistoryItem[] | undefined>;
   /**
-   * Every entry removal in the story's log, newest first (for feed tombstones). An entry removed,
-   * re-added and removed again appears once per removal. Undefined for an unknown story.
+   * Every entry removal in the story's log, newest first (for feed tombstones), read from what each
+   * commit recorded: no version is rebuilt. An entry removed, re-added and removed again appears
+   * once per removal. Undefined for an unknown story.
    */
   removedEntries(storyId: string): Promise<RemovedEntry[] | undefined>;
   /** Applies the operation with the story reducer and appends the version; throws ReducerError or VersionConflict. */

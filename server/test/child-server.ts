@@ -32,8 +32,9 @@ export async function freePort(): Promise<number> {
 /**
  * Starts `node --import tsx server/main.ts` and resolves once it logs "live-ticker listening".
  * `env` overrides the child's environment; a variable set to undefined is removed (e.g. TICKER_ADMIN_TOKEN).
+ * `imports` are modules loaded before the server (`--import`), with an IPC channel to talk to them.
  */
-export async function startChild(dataDir: string, options: { env?: Record<string, string | undefined> } = {}): Promise<Child> {
+export async function startChild(dataDir: string, options: { env?: Record<string, string | undefined>; imports?: string[] } = {}): Promise<Child> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -50,7 +51,12 @@ export async function startChild(dataDir: string, options: { env?: Record<string
     if (value === undefined) delete env[name];
     else env[name] = value;
   }
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const imports = (options.imports ?? []).flatMap((module) => ["--import", module]);
+  const child = spawn(process.execPath, ["--import", "tsx", ...imports, "server/main.ts"], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe", ...(imports.length > 0 ? (["ipc"] as const) : [])],
+  });
   children.add(child);
   child.once("exit", () => children.delete(child));
 

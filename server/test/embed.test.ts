@@ -67,6 +67,10 @@ describe("embedding: oEmbed, the widget page and embed.js", () => {
     expect(html).toContain('<html lang="en" data-theme="dark" style="--accent: #c00; --ticker-accent: #c00">');
     expect(html).toMatch(/class="embed-list[" ]/);
     expect(html).toContain("Open full coverage");
+    // The same version and layout is rendered once; each response still gets its own theme and accent.
+    const light = await (await fetch(`${server.url}/embed/${story.id}?layout=list&theme=light&maxItems=3&accent=%23123456`)).text();
+    expect(light).toContain('<html lang="en" data-theme="light" style="--accent: #123456; --ticker-accent: #123456">');
+    expect(await (await fetch(`${server.url}/embed/${story.id}?layout=list&maxItems=3`)).text()).toContain('<html lang="en">\n');
     // Anything but a hex colour never reaches the style attribute.
     const hostile = await (await fetch(`${server.url}/embed/${story.id}?accent=red;background:url(x)`)).text();
     expect(hostile).toContain('<html lang="en">\n');

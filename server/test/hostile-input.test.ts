@@ -777,7 +777,7 @@ describe("limits", () => {
   });
 
   it("MAX_SUBSCRIPTIONS_PER_SOCKET=20: 5000 subscribes from one socket over 25 stories get 20 and an answer each", async () => {
-    const capped = await start({ MAX_SUBSCRIPTIONS_PER_SOCKET: "20" });
+    const capped = await start({ MAX_SUBSCRIPTIONS_PER_SOCKET: "20", SOCKET_EVENT_BURST: "5000" });
     for (let n = 0; n < 25; n++) await capped.app.service.createStory({ id: `s${n}`, title: `S${n}` }, { author: { name: "Desk" } });
     const socket = connect(capped.url, { transports: ["websocket"], reconnection: false });
     try {
@@ -795,6 +795,35 @@ describe("limits", () => {
       expect(socket.connected).toBe(true);
     } finally {
       socket.disconnect();
+    }
+  });
+
+  it("SOCKET_EVENT_BURST=5, SOCKET_EVENTS_PER_MINUTE=60: the 6th event at once is rate_limited and does nothing; the bucket refills; other sockets go on", async () => {
+    const limited = await start({ SOCKET_EVENT_BURST: "5", SOCKET_EVENTS_PER_MINUTE: "60" });
+    for (const id of ["a", "b"]) await limited.app.service.createStory({ id, title: id }, { author: { name: "Desk" } });
+    const socket = connect(limited.url, { transports: ["websocket"], reconnection: false });
+    const other = connect(limited.url, { transports: ["websocket"], reconnection: false });
+    const storyRooms = () => [...(limited.app.io.sockets.sockets.get(socket.id!)?.rooms ?? [])].filter((room) => /^story:[^#]+$/.test(room));
+    try {
+      await expectUnchanged(limited, async () => {
+        const acks = (await Promise.all(Array.from({ length: 5 }, () => socket.timeout(5000).emitWithAck("subscribe", { storyId: "a", version: 1 })))) as Ack[];
+        expect(acks.at(-1)).toEqual({ ok: true, version: 1 });
+        socket.emit("subscribe", { storyId: "b" }); // without an ack: dropped all the same
+        for (const event of ["subscribe", "unsubscribe"] as const) {
+          const ack: unknown = await socket.timeout(5000).emitWithAck(event, { storyId: "b" });
+          expectErrorAck(ack, "rate_limited");
+          expect((ack as { error: { details: unknown } }).error.details).toEqual({ retryAfter: 1 });
+        }
+        expect(storyRooms()).toEqual(["story:a"]); // events of one socket are handled in order
+        expect(await other.timeout(5000).emitWithAck("subscribe", { storyId: "b" })).toEqual({ ok: true, version: 1 });
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // one token back
+      expect(await socket.timeout(5000).emitWithAck("subscribe", { storyId: "b" })).toEqual({ ok: true, version: 1 });
+      expect(storyRooms().sort()).toEqual(["story:a", "story:b"]);
+      expect(socket.connected).toBe(true);
+    } finally {
+      socket.disconnect();
+      other.disconnect();
     }
   });
 

@@ -57,7 +57,7 @@ describe.skipIf(!hasPostgres)("PostgreSQL", () => {
     return {
       store: await open(schema),
       reopen: () => open(schema),
-      downgrade: () => inSchema(schema, "DROP TABLE removals; ALTER TABLE stories DROP COLUMN title; DELETE FROM schema_migrations WHERE version = 3"),
+      downgrade: () => inSchema(schema, "DROP TABLE removals; ALTER TABLE stories DROP COLUMN title; DELETE FROM schema_migrations WHERE version = 5"),
       exec: (sql) => inSchema(schema, sql),
     };
   });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LIMITS } from "./limits.js";
+import { MediaList } from "./media.js";
 
 export { LIMITS };
 
@@ -25,6 +26,8 @@ export const Entry = z.strictObject({
   body: z.string().max(LIMITS.body),
   html: z.string(),
   revision: z.number().int().positive(),
+  /** Photos and embeds, in display order (shared/media.ts); absent when there are none. */
+  media: MediaList.optional(),
 });
 
 export const Snapshot = z.strictObject({

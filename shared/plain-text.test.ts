@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { LIMITS } from "./limits.js";
 import { plainFirstLine } from "./plain-text.js";
+import { fastestMs } from "./fastest-run.js";
 
 /** The definition in regexes (quadratic on bracket runs, so only for short lines). */
 function byRegex(body: string, max: number): string {
@@ -19,17 +20,6 @@ function byRegex(body: string, max: number): string {
 /** Characters and pieces that make Markdown link scanning work hard. */
 const HOSTILE_PIECES = ["[", "]", "(", ")", "![", "](", "[](", "![a](", "\\", "\\]", "*", "_", "`", "#", "> ", "- ", " ", "a", "é", "\u{1F6A8}"];
 const hostileText = (pieces: { minLength?: number; maxLength: number }) => fc.array(fc.constantFrom(...HOSTILE_PIECES), pieces).map((p) => p.join(""));
-
-/** The fastest of three runs, so that a busy machine does not make a linear pass look slow. */
-function fastestMs(run: () => unknown): number {
-  let best = Infinity;
-  for (let n = 0; n < 3; n++) {
-    const start = performance.now();
-    run();
-    best = Math.min(best, performance.now() - start);
-  }
-  return best;
-}
 
 describe("plainFirstLine", () => {
   it("keeps link text and drops Markdown marks, quote and list markers", () => {

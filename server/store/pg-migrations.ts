@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { Snapshot } from "../../shared/story.js";
+import { insertRemovals } from "./pg-removals.js";
 import { removalsInLog } from "./rows.js";
 
 /**
@@ -154,16 +155,7 @@ CREATE TABLE removals (
           "SELECT version, at, author, ops FROM versions WHERE story_id = $1 AND version > $2 ORDER BY version",
           [storyId, snapshot.version],
         );
-        for (const removal of removalsInLog(snapshot, log)) {
-          await client.query("INSERT INTO removals (story_id, version, entry_id, at, author, published_at) VALUES ($1, $2, $3, $4, $5, $6)", [
-            storyId,
-            removal.version,
-            removal.entryId,
-            removal.at,
-            JSON.stringify(removal.author),
-            removal.publishedAt,
-          ]);
-        }
+        await insertRemovals(client, storyId, removalsInLog(snapshot, log));
       }
     },
   },

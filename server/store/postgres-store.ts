@@ -5,6 +5,7 @@ import type { Snapshot, StorySummary } from "../../shared/story.js";
 import { Lru } from "../../shared/lru.js";
 import { migrate, quoteIdentifier } from "./pg-migrations.js";
 import { PostgresAccounts } from "./postgres-accounts.js";
+import { insertRemovals } from "./pg-removals.js";
 import { inTransaction } from "./pg-transaction.js";
 import { RebuiltVersions } from "./rebuilt-versions.js";
 import { publishedDraft, removalsOf, toRemovedEntry, type RemovalRow } from "./rows.js";
@@ -212,16 +213,7 @@ export class PostgresStore implements Store {
       summary,
       JSON.stringify(ops),
     ]);
-    for (const removal of removalsOf(previous, ops, snapshot.version, operation.at, operation.author)) {
-      await client.query("INSERT INTO removals (story_id, version, entry_id, at, author, published_at) VALUES ($1, $2, $3, $4, $5, $6)", [
-        storyId,
-        removal.version,
-        removal.entryId,
-        removal.at,
-        JSON.stringify(removal.author),
-        removal.publishedAt,
-      ]);
-    }
+    await insertRemovals(client, storyId, removalsOf(previous, ops, snapshot.version, operation.at, operation.author));
     if (snapshot.version === 1 || snapshot.version % CHECKPOINT_INTERVAL === 0) {
       await client.query("INSERT INTO checkpoints (story_id, version, snapshot) VALUES ($1, $2, $3)", [storyId, snapshot.version, json]);
     }

@@ -12,6 +12,7 @@ import type { Entry, Snapshot } from "../../shared/story.js";
 import { atomFeed } from "../feeds/atom.js";
 import { jsonFeed } from "../feeds/json-feed.js";
 import { liveBlogPosting } from "../pages/json-ld.js";
+import { fastestMs } from "../../shared/fastest-run.js";
 
 const PUBLIC_URL = "https://live.example.org";
 const ENTRIES = 10;
@@ -35,17 +36,6 @@ function renderEverySurface(story: Snapshot): void {
   const input = { snapshot: story, removed: [], publicUrl: PUBLIC_URL };
   jsonFeed(input);
   atomFeed(input);
-}
-
-/** The fastest of three runs, so that a busy machine does not make a linear pass look slow. */
-function fastestMs(run: () => unknown): number {
-  let best = Infinity;
-  for (let n = 0; n < 3; n++) {
-    const start = performance.now();
-    run();
-    best = Math.min(best, performance.now() - start);
-  }
-  return best;
 }
 
 describe("every reader surface on hostile entry text", () => {

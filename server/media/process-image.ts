@@ -16,12 +16,17 @@ sharp.concurrency(2);
 /** The id of an upload: the same bytes uploaded twice are one stored image. */
 export const mediaIdOf = (bytes: Uint8Array): string => `m_${createHash("sha256").update(bytes).digest("hex").slice(0, 32)}`;
 
-/** Encoder settings: quality for photos on screens of every density, effort kept low so an upload takes seconds, not minutes. */
+/**
+ * Encoder settings: good quality for photos, with the least encoder effort, since all nine
+ * variants are made while the editor waits. Measured on a 1200 × 900 noisy photo (the worst case
+ * for encoders) on a loaded 2-core machine: AVIF at effort 2 took 8.5 s, at effort 0 0.7 s for
+ * a file 5 % smaller; mozjpeg took 2.6 s against 0.2 s for libjpeg's progressive mode.
+ */
 const ENCODE: Record<MediaFormat, (image: Sharp) => Sharp> = {
-  avif: (image) => image.avif({ quality: 55, effort: 2 }),
-  webp: (image) => image.webp({ quality: 78, effort: 3 }),
+  avif: (image) => image.avif({ quality: 55, effort: 0 }),
+  webp: (image) => image.webp({ quality: 78, effort: 2 }),
   // JPEG has no transparency: a logo with an alpha channel is laid on white.
-  jpeg: (image) => image.flatten({ background: "#ffffff" }).jpeg({ quality: 80, progressive: true, mozjpeg: true }),
+  jpeg: (image) => image.flatten({ background: "#ffffff" }).jpeg({ quality: 80, progressive: true }),
 };
 
 const hex = (n: number) => Math.round(n).toString(16).padStart(2, "0");

@@ -228,3 +228,28 @@ describe("entries with media", () => {
 it("uses mediaPath for the URLs it serves", () => {
   expect(mediaPath("m_" + "a".repeat(32), 480, "jpeg")).toBe(`/media/m_${"a".repeat(32)}/480.jpeg`);
 });
+
+describe("the live page's link preview", () => {
+  it("names the story's first photo as og:image, with its size and alt text, from PUBLIC_URL", async () => {
+    const publicUrl = "https://live.example.org";
+    const paged = await startServer({ pages: true, env: { ...UNTHROTTLED, PUBLIC_URL: publicUrl } });
+    try {
+      await paged.api("/api/stories", { body: { id: "og", title: "Preview" } });
+      const page = async () => (await (await fetch(`${paged.url}/stories/og`)).text()).match(/<meta (property|name)="(og:image[^"]*|twitter:card)" content="[^"]*">/g);
+      expect(await page()).toEqual(['<meta name="twitter:card" content="summary">']);
+      const res = await fetch(`${paged.url}/api/media`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: new Uint8Array(await noisyJpeg(1200, 800)) });
+      const image = (await res.json()) as UploadedMedia;
+      await paged.api("/api/stories/og/entries", { body: { body: "With a photo", media: [{ type: "image", id: image.id, alt: "Firefighters & a crane" }] } });
+      expect(await page()).toEqual([
+        `<meta property="og:image" content="${publicUrl}/media/${image.id}/960.jpeg">`,
+        '<meta property="og:image:type" content="image/jpeg">',
+        '<meta property="og:image:width" content="960">',
+        '<meta property="og:image:height" content="640">',
+        '<meta property="og:image:alt" content="Firefighters &#38; a crane">',
+        '<meta name="twitter:card" content="summary_large_image">',
+      ]);
+    } finally {
+      await paged.close();
+    }
+  });
+});

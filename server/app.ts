@@ -23,6 +23,7 @@ import { LoginThrottle } from "./auth/login-throttle.js";
 import { rateLimiters } from "./rate-limiters.js";
 import type { ClientBuild } from "./pages/client-build.js";
 import { feedRoutes } from "./feeds/feed-routes.js";
+import { mediaReadRoutes, mediaUploadRoutes } from "./media/media-routes.js";
 import { embedRoutes } from "./pages/embed-routes.js";
 import { pageRoutes } from "./pages/page-routes.js";
 import { sharedEncodingParser } from "./live/shared-encoding.js";
@@ -156,9 +157,11 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     readRoutes(store),
     sessionRoutes(store.accounts, policy, json, new LoginThrottle(config.limits, limiter)),
     accountRoutes(store.accounts, json, policy),
+    mediaUploadRoutes(store, config.limits.uploadBytes),
     draftRoutes(store, committer(store, service), json),
     writeRoutes(store, service, json),
   );
+  app.use(mediaReadRoutes(store));
   app.use(feedRoutes(store, config));
   if (options.clientBuild) app.use(embedRoutes(store, options.clientBuild, config), pageRoutes(store, options.clientBuild, config));
   app.use(notFound);

@@ -31,6 +31,7 @@ describe("loadConfig", () => {
       demoIntervalMs: 4000,
       limits: {
         jsonBodyBytes: 65_536,
+        uploadBytes: 20 * 1024 * 1024,
         entriesPerStory: 2000,
         stories: 1000,
         socketMessageBytes: 16_384,
@@ -110,6 +111,7 @@ describe("loadConfig", () => {
     expect(
       loadConfig({
         MAX_JSON_BODY_BYTES: "2048",
+        MAX_UPLOAD_BYTES: "5000000",
         MAX_ENTRIES_PER_STORY: "3",
         MAX_STORIES: "4",
         MAX_SOCKET_MESSAGE_BYTES: "1048576",
@@ -125,6 +127,7 @@ describe("loadConfig", () => {
       }).limits,
     ).toEqual({
       jsonBodyBytes: 2048,
+      uploadBytes: 5_000_000,
       entriesPerStory: 3,
       stories: 4,
       socketMessageBytes: 1_048_576,

@@ -37,6 +37,8 @@ const Env = z.object({
   DEMO_INTERVAL_MS: z.coerce.number().int("must be a whole number of milliseconds").min(0, "must not be negative").default(4000),
   // Limits (README "Limits"). A 10 000-character entry of 4-byte characters is 40 KB of JSON.
   MAX_JSON_BODY_BYTES: limit(64 * 1024, 1024, 1024 * 1024),
+  // A phone's photo is 2–8 MB; a camera's full-size JPEG rarely passes 20 MB.
+  MAX_UPLOAD_BYTES: limit(20 * 1024 * 1024, 1024, 200 * 1024 * 1024),
   MAX_ENTRIES_PER_STORY: limit(2000, 1, 100_000),
   MAX_STORIES: limit(1000, 1, 1_000_000),
   // Socket.IO's own default is 1 MB; nothing a reader sends comes near 1 KB.
@@ -56,6 +58,8 @@ const Env = z.object({
 /** What one client, one story or one instance may use; each is refused with a 4xx error or an error ack past it. */
 export interface Limits {
   jsonBodyBytes: number;
+  /** `POST /api/media`: the most bytes an uploaded image may have. */
+  uploadBytes: number;
   entriesPerStory: number;
   stories: number;
   socketMessageBytes: number;
@@ -122,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoIntervalMs: e.DEMO_INTERVAL_MS,
     limits: {
       jsonBodyBytes: e.MAX_JSON_BODY_BYTES,
+      uploadBytes: e.MAX_UPLOAD_BYTES,
       entriesPerStory: e.MAX_ENTRIES_PER_STORY,
       stories: e.MAX_STORIES,
       socketMessageBytes: e.MAX_SOCKET_MESSAGE_BYTES,

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { EntryKind, LIMITS, StoryId, StoryStatus, type Entry, type Snapshot, type StorySummary } from "./story.js";
 import { MAX_DISPLAY_NAME_LENGTH } from "./limits.js";
+import { recognizeEmbed, SUPPORTED_EMBEDS_MESSAGE } from "./embeds.js";
+import { EmbedProviderName, ImageItem, MAX_MEDIA_PER_ENTRY, MEDIA_TEXT_LIMITS, MediaId, type EmbedItem } from "./media.js";
 import type { PatchOp } from "./patch.js";
 
 /** A lone surrogate is not text: it cannot be stored as UTF-8 (SQLite and feeds would mangle it) nor shown. */
@@ -50,11 +52,42 @@ const markdownBody = z
   .refine((s) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(s), "must not contain control characters")
   .refine(wellFormed, WELL_FORMED);
 
+/**
+ * A photo as a writer names it: an uploaded image's id and its texts. The server fills in its
+ * width, height and placeholder from the stored image (server/media/resolve-media.ts).
+ */
+export const ImageInput = z.strictObject({
+  type: z.literal("image"),
+  id: MediaId,
+  alt: nonEmpty(MEDIA_TEXT_LIMITS.alt),
+  caption: plainText(MEDIA_TEXT_LIMITS.caption).optional(),
+  credit: plainText(MEDIA_TEXT_LIMITS.credit).optional(),
+  // Taken, and replaced by the stored image's own, so that a client may send an entry's items back as they are.
+  width: ImageItem.shape.width.optional(),
+  height: ImageItem.shape.height.optional(),
+  placeholder: ImageItem.shape.placeholder,
+});
+
+/** An embed as a writer names it: any URL a platform shows a post at, stored in its canonical form. */
+export const EmbedInput = z
+  // `provider` is taken (an entry's item sent back as it is) but always judged again from the URL.
+  .strictObject({ type: z.literal("embed"), url: z.string().max(4000), provider: EmbedProviderName.optional() })
+  .transform((input, context): EmbedItem => {
+    const recognized = recognizeEmbed(input.url);
+    if (recognized) return { type: "embed", ...recognized };
+    context.addIssue({ code: "custom", path: ["url"], message: `is not a post or video we can show. ${SUPPORTED_EMBEDS_MESSAGE}` });
+    return z.NEVER;
+  });
+
+/** An entry's photos and embeds in display order; an empty list removes them all. */
+export const MediaInput = z.array(z.discriminatedUnion("type", [ImageInput, EmbedInput])).max(MAX_MEDIA_PER_ENTRY, `at most ${MAX_MEDIA_PER_ENTRY} photos and embeds`);
+
 export const AddEntryBody = z.strictObject({
   body: markdownBody,
   headline: plainText(LIMITS.headline).optional(),
   kind: EntryKind.default("update"),
   pinned: z.boolean().default(false),
+  media: MediaInput.optional(),
 });
 
 export const EditEntryBody = z
@@ -63,8 +96,9 @@ export const EditEntryBody = z
     headline: plainText(LIMITS.headline).optional(),
     kind: EntryKind.optional(),
     pinned: z.boolean().optional(),
+    media: MediaInput.optional(),
   })
-  .refine(atLeastOneField, "give at least one of body, headline, kind, pinned");
+  .refine(atLeastOneField, "give at least one of body, headline, kind, pinned, media");
 
 /** `?version=N`, `?from=A&to=B`: positive integers written plainly (no "1e3", "+1", "0x10"). */
 export const VersionParam = z
@@ -76,6 +110,17 @@ export type CreateStoryBody = z.infer<typeof CreateStoryBody>;
 export type UpdateStoryBody = z.infer<typeof UpdateStoryBody>;
 export type AddEntryBody = z.infer<typeof AddEntryBody>;
 export type EditEntryBody = z.infer<typeof EditEntryBody>;
+export type ImageInput = z.infer<typeof ImageInput>;
+export type MediaInput = z.output<typeof MediaInput>;
+
+/** `POST /api/media` → 201: the stored image (the same answer for the same bytes uploaded again). */
+export interface UploadedMedia {
+  id: string;
+  width: number;
+  height: number;
+  /** Dominant colour, `#rrggbb`. */
+  placeholder: string;
+}
 
 export interface StoryListResponse { stories: StorySummary[] }
 export interface VersionResponse { version: number }

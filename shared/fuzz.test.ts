@@ -13,6 +13,8 @@ import * as api from "./api.js";
 import { slugify } from "./ids.js";
 import { MAX_DISPLAY_NAME_LENGTH } from "./limits.js";
 import type { Operation, StampedOperation } from "./operations.js";
+import { recognizeEmbed } from "./embeds.js";
+import { MAX_MEDIA_PER_ENTRY, MEDIA_ID_PATTERN, MEDIA_TEXT_LIMITS, MediaList, type MediaItem } from "./media.js";
 import { applyPatch } from "./patch.js";
 import * as protocol from "./protocol.js";
 import { reduce, ReducerError } from "./reducer.js";
@@ -184,6 +186,18 @@ const VALID: Record<string, fc.Arbitrary<Json>> = {
   AddEntryBody: fc.record({ body: weirdString, headline: weirdString, kind, pinned: fc.boolean() }, { requiredKeys: ["body"] }),
   EditEntryBody: fc.record({ body: weirdString, headline: weirdString, kind, pinned: fc.boolean() }, { requiredKeys: [] }),
   VersionParam: fc.oneof(fc.integer({ min: 1, max: 999_999_999_999_999 }).map(String), weirdString),
+  ImageInput: fc.record(
+    { type: fc.constant("image"), id: fc.constant("m_00000000000000000000000000000001"), alt: fc.oneof(weirdString, fc.constant("A photo")), caption: weirdString, credit: weirdString, width: fc.integer({ min: 1, max: 10_000 }) },
+    { requiredKeys: ["type", "id", "alt"] },
+  ),
+  EmbedInput: fc.record({ type: fc.constant("embed"), url: fc.oneof(weirdString, fc.constantFrom("https://youtu.be/dQw4w9WgXcQ", "https://t.me/s/durov/42")) }),
+  MediaInput: fc.array(
+    fc.oneof(
+      fc.record({ type: fc.constant("embed"), url: fc.constantFrom("https://vimeo.com/1", "https://youtu.be/dQw4w9WgXcQ", "javascript:alert(1)") }),
+      fc.record({ type: fc.constant("image"), id: fc.constant("m_00000000000000000000000000000002"), alt: fc.oneof(weirdString, fc.constant("A photo")) }),
+    ),
+    { maxLength: 4 },
+  ),
   DisplayName: weirdString,
 };
 
@@ -282,7 +296,11 @@ function expectMarkdown(s: unknown): void {
 }
 
 const entryInvariant: Invariant = (entry) => {
-  expectOnlyKeys(entry, ["id", "createdAt", "updatedAt", "author", "kind", "pinned", "headline", "body", "html", "revision"]);
+  expectOnlyKeys(entry, ["id", "createdAt", "updatedAt", "author", "kind", "pinned", "headline", "body", "html", "revision", "media"]);
+  if (entry.media !== undefined) {
+    expect(entry.media.length).toBeGreaterThan(0); // no media is no key, not an empty list
+    expect(MediaList.safeParse(entry.media).success).toBe(true);
+  }
   expect(entry.id).toMatch(ENTRY_ID_PATTERN);
   expectIsoTime(entry.createdAt);
   expectIsoTime(entry.updatedAt);
@@ -313,6 +331,12 @@ const snapshotInvariant: Invariant = (snapshot) => {
     expect((entry as { id: string }).id, `entry under ${key}`).toBe(key);
     entryInvariant(entry, undefined);
   }
+};
+
+/** An embed as stored: a known provider, and the canonical URL that the recognizer gives for itself. */
+const expectEmbed: Invariant = (item) => {
+  expectOnlyKeys(item, ["type", "provider", "url"]);
+  expect(recognizeEmbed(item.url)).toEqual({ provider: item.provider, url: item.url });
 };
 
 const INVARIANTS: Record<string, Invariant> = {
@@ -355,19 +379,29 @@ const INVARIANTS: Record<string, Invariant> = {
     if (body.status !== undefined) expect(["live", "ended"]).toContain(body.status);
   },
   AddEntryBody: (body) => {
-    expectOnlyKeys(body, ["body", "headline", "kind", "pinned"]);
+    expectOnlyKeys(body, ["body", "headline", "kind", "pinned", "media"]);
     expectMarkdown(body.body);
     if (body.headline !== undefined) expectPlainText(body.headline, LIMITS.headline, false);
     expect(["update", "breaking", "correction"]).toContain(body.kind); // defaulted when absent
     expect(typeof body.pinned).toBe("boolean");
   },
   EditEntryBody: (body) => {
-    expectOnlyKeys(body, ["body", "headline", "kind", "pinned"]);
+    expectOnlyKeys(body, ["body", "headline", "kind", "pinned", "media"]);
     expect(Object.keys(body).length).toBeGreaterThan(0);
     if (body.body !== undefined) expectMarkdown(body.body);
     if (body.headline !== undefined) expectPlainText(body.headline, LIMITS.headline, false);
     if (body.kind !== undefined) expect(["update", "breaking", "correction"]).toContain(body.kind);
     if (body.pinned !== undefined) expect(typeof body.pinned).toBe("boolean");
+  },
+  ImageInput: (item) => {
+    expectOnlyKeys(item, ["type", "id", "alt", "caption", "credit", "width", "height", "placeholder"]);
+    expect(item.id).toMatch(MEDIA_ID_PATTERN);
+    expectPlainText(item.alt, MEDIA_TEXT_LIMITS.alt, true);
+  },
+  EmbedInput: expectEmbed,
+  MediaInput: (items) => {
+    expect(items.length).toBeLessThanOrEqual(MAX_MEDIA_PER_ENTRY);
+    for (const item of items) if (item.type === "embed") expectEmbed(item, undefined);
   },
   VersionParam: (n, input) => {
     expectPositiveInt(n);
@@ -449,15 +483,31 @@ describe("fuzz: every schema of shared/ against hostile JSON", () => {
 const poolId = fc.constantFrom("e_aaaa", "e_bbbb", "e_cccc", "e_dddd", "e_ZZZZZZZZ");
 /** Bodies from a tiny vocabulary, so that edits often repeat what is already there (the no-op path). */
 const few = <T>(...values: T[]) => fc.constantFrom(...values);
+/** Uploaded images the fuzzed routes know (the store's part, done before the reducer); others are unknown ids. */
+const IMAGES: Record<string, { width: number; height: number; placeholder: string }> = {
+  m_00000000000000000000000000000001: { width: 1600, height: 1067, placeholder: "#334455" },
+  m_00000000000000000000000000000002: { width: 300, height: 200, placeholder: "#ffffff" },
+};
+const mediaItem = fc.oneof(
+  fc.record(
+    { type: fc.constant("image"), id: few(...Object.keys(IMAGES), "m_0000000000000000000000000000000f"), alt: few("A", "B"), caption: few("", "c"), credit: few("Photo: X") },
+    { requiredKeys: ["type", "id", "alt"] },
+  ),
+  fc.record({ type: fc.constant("embed"), url: few("https://youtu.be/dQw4w9WgXcQ", "https://vimeo.com/76979871", "https://t.me/durov/42", "javascript:alert(1)") }),
+);
+/** Lists that add, drop, repeat and reorder a few items, so edits often move or keep what is there. */
+const mediaList = fc.array(mediaItem, { maxLength: 4 });
+
 const REPEATING: Record<string, fc.Arbitrary<Json>> = {
   CreateStoryBody: fc.record({ id: few("a", "b"), title: few("A", "B"), summary: few("", "S") }, { requiredKeys: ["title"] }),
   UpdateStoryBody: fc.oneof(
     fc.record({ status: few("live", "ended") }),
     fc.record({ title: few("A", "B"), summary: few("", "S"), status: few("live", "ended") }, { requiredKeys: [] }),
   ),
-  AddEntryBody: fc.record({ body: few("x", "y"), headline: few("", "h"), kind, pinned: fc.boolean() }, { requiredKeys: ["body"] }),
+  AddEntryBody: fc.record({ body: few("x", "y"), headline: few("", "h"), kind, pinned: fc.boolean(), media: mediaList }, { requiredKeys: ["body"] }),
   EditEntryBody: fc.oneof(
     fc.record({ pinned: fc.boolean() }),
+    fc.record({ media: mediaList }),
     fc.record({ body: few("x", "y"), headline: few("", "h"), kind: few("update", "breaking"), pinned: fc.boolean() }, { requiredKeys: [] }),
   ),
 };
@@ -493,6 +543,18 @@ const requestArb: fc.Arbitrary<Request> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ route: fc.constant("remove" as const), entryId: poolId }) },
 );
 
+/** Media as server/media/resolve-media.ts makes it, from the fuzz's image table; undefined for an unknown id (a 400). */
+function resolved(media: api.MediaInput | undefined): MediaItem[] | undefined | null {
+  if (!media) return undefined;
+  const items: MediaItem[] = [];
+  for (const item of media) {
+    if (item.type === "embed") items.push(item);
+    else if (!IMAGES[item.id]) return null;
+    else items.push({ type: "image", id: item.id, alt: item.alt, ...(item.caption ? { caption: item.caption } : {}), ...(item.credit ? { credit: item.credit } : {}), ...IMAGES[item.id]! });
+  }
+  return items;
+}
+
 /** The operation a write route would build from a request, or undefined where it answers 400. */
 function operationOf(request: Request): Operation | undefined {
   switch (request.route) {
@@ -508,11 +570,18 @@ function operationOf(request: Request): Operation | undefined {
     case "add": {
       const body = api.AddEntryBody.safeParse(request.body);
       if (!body.success) return undefined;
-      return { type: "add_entry", entryId: request.entryId, ...body.data, ...(request.byline ? { byline: request.byline } : {}) };
+      const { media: input, ...fields } = body.data;
+      const media = resolved(input);
+      if (media === null) return undefined;
+      return { type: "add_entry", entryId: request.entryId, ...fields, ...(media?.length ? { media } : {}), ...(request.byline ? { byline: request.byline } : {}) };
     }
     case "edit": {
       const body = api.EditEntryBody.safeParse(request.body);
-      return body.success ? { type: "edit_entry", entryId: request.entryId, ...body.data } : undefined;
+      if (!body.success) return undefined;
+      const { media: input, ...fields } = body.data;
+      const media = resolved(input);
+      if (media === null) return undefined;
+      return { type: "edit_entry", entryId: request.entryId, ...fields, ...(media ? { media } : {}) };
     }
     case "remove":
       return { type: "remove_entry", entryId: request.entryId };

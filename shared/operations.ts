@@ -1,3 +1,4 @@
+import type { MediaItem } from "./media.js";
 import type { Author, EntryKind, StoryStatus } from "./story.js";
 
 /**
@@ -16,8 +17,19 @@ export type Operation =
       pinned: boolean;
       /** Who wrote it, when not who publishes it (a contributor's draft published by an editor). */
       byline?: Author;
+      /** Photos (already resolved to stored images by the server) and embeds, in display order. */
+      media?: MediaItem[];
     }
-  | { type: "edit_entry"; entryId: string; body?: string; headline?: string; kind?: EntryKind; pinned?: boolean }
+  | {
+      type: "edit_entry";
+      entryId: string;
+      body?: string;
+      headline?: string;
+      kind?: EntryKind;
+      pinned?: boolean;
+      /** The entry's whole media list as it should be; `[]` removes every item. */
+      media?: MediaItem[];
+    }
   | { type: "remove_entry"; entryId: string };
 
 export interface Stamp {

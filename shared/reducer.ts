@@ -83,6 +83,7 @@ function nextSnapshot(current: Snapshot, op: Exclude<StampedOperation, { type: "
         body: op.body,
         html: renderMarkdown(op.body),
         revision: 1,
+        ...(op.media?.length ? { media: op.media } : {}),
       };
       return {
         snapshot: { ...current, entries: { ...current.entries, [entry.id]: entry } },
@@ -117,17 +118,21 @@ function existingEntry(story: Snapshot, entryId: string): Entry {
 
 /**
  * The entry after an edit, or null if nothing changes. Every edit is a revision (DESIGN.md §1);
- * only text edits (body, headline, kind) move `updatedAt`, which readers see as "Updated HH:MM".
+ * only content edits (body, headline, kind, media) move `updatedAt`, which readers see as
+ * "Updated HH:MM". The entry keeps its own media items where they are unchanged, so the patch
+ * (shared/patch.ts) names only the items that were added, removed, moved or changed.
  */
 function editedEntry(before: Entry, op: Extract<StampedOperation, { type: "edit_entry" }>): Entry | null {
   const headline = op.headline === undefined ? before.headline : op.headline || undefined;
   const body = op.body ?? before.body;
   const kind = op.kind ?? before.kind;
   const pinned = op.pinned ?? before.pinned;
-  const textChanged = headline !== before.headline || body !== before.body || kind !== before.kind;
+  const media = op.media === undefined ? before.media : op.media.length > 0 ? op.media : undefined;
+  const mediaChanged = !sameMedia(media, before.media);
+  const textChanged = headline !== before.headline || body !== before.body || kind !== before.kind || mediaChanged;
   if (!textChanged && pinned === before.pinned) return null;
 
-  const { headline: _old, ...rest } = before;
+  const { headline: _old, media: _oldMedia, ...rest } = before;
   return {
     ...rest,
     ...(headline ? { headline } : {}),
@@ -137,8 +142,12 @@ function editedEntry(before: Entry, op: Extract<StampedOperation, { type: "edit_
     pinned,
     updatedAt: textChanged ? op.at : before.updatedAt,
     revision: before.revision + 1,
+    ...(media ? { media: mediaChanged ? media : before.media! } : {}),
   };
 }
+
+/** Media lists are plain JSON built in one key order (server/media/resolve-media.ts, EmbedInput). */
+const sameMedia = (a: Entry["media"], b: Entry["media"]): boolean => JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
 
 function describe(entry: Entry): string {
   const label = entry.headline ?? entry.body;

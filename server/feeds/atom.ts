@@ -1,4 +1,5 @@
 import type { Entry } from "../../shared/story.js";
+import { mediaHtml } from "../media/media-links.js";
 import {
   GENERATOR,
   atomFeedUrl,
@@ -52,7 +53,7 @@ export function atomFeed(input: FeedInput): string {
     `  <link${attrs({ rel: "self", type: "application/atom+xml", href: atomFeedUrl(publicUrl, story.id) })}/>`,
     `  <author>${element("name", feedAuthor(story).name, "")}</author>`,
     element("generator", GENERATOR),
-    ...entriesNewestFirst(story).map((entry) => atomEntry(entry, entryUri(publicUrl, story.id, entry.id))),
+    ...entriesNewestFirst(story).map((entry) => atomEntry(entry, entryUri(publicUrl, story.id, entry.id), publicUrl)),
     ...tombstones(input).map(
       (tombstone) =>
         `  <at:deleted-entry${attrs({ ref: tombstone.ref, when: tombstone.removedAt })}>` +
@@ -64,7 +65,7 @@ export function atomFeed(input: FeedInput): string {
   return lines.join("\n");
 }
 
-function atomEntry(entry: Entry, uri: string): string {
+function atomEntry(entry: Entry, uri: string, publicUrl: string): string {
   const kind = taggedKind(entry);
   return [
     "  <entry>",
@@ -75,7 +76,7 @@ function atomEntry(entry: Entry, uri: string): string {
     `    <author>${element("name", entry.author.name, "")}</author>`,
     `    <link${attrs({ rel: "alternate", type: "text/html", href: uri })}/>`,
     ...(kind ? [`    <category${attrs({ term: kind })}/>`] : []),
-    `    <content type="html">${escapeXml(entry.html)}</content>`,
+    `    <content type="html">${escapeXml(entry.html + mediaHtml(entry, publicUrl))}</content>`,
     "  </entry>",
   ].join("\n");
 }

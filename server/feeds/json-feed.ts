@@ -1,3 +1,4 @@
+import { imagesOf, imageUrl, mediaHtml } from "../media/media-links.js";
 import {
   entriesNewestFirst,
   entryTitle,
@@ -28,8 +29,19 @@ export interface JsonFeedItem {
   date_modified: string;
   authors?: JsonFeedAuthor[];
   tags?: string[];
+  /** The entry's first photo. */
+  image?: string;
+  /** Every photo of the entry (its 960 px JPEG). */
+  attachments?: JsonFeedAttachment[];
   /** Our extension (JSON Feed allows `_`-prefixed keys): present on removed entries only. */
   _live_ticker?: { deleted: true; deleted_at: string };
+}
+
+export interface JsonFeedAttachment {
+  url: string;
+  mime_type: string;
+  /** The photo's alt text. */
+  title: string;
 }
 
 export interface JsonFeed {
@@ -59,15 +71,17 @@ export function jsonFeed(input: FeedInput): JsonFeed {
   const live: JsonFeedItem[] = entriesNewestFirst(story).map((entry) => {
     const kind = taggedKind(entry);
     const uri = entryUri(publicUrl, story.id, entry.id);
+    const attachments = imagesOf(entry).map((image) => ({ url: imageUrl(publicUrl, image), mime_type: "image/jpeg", title: image.alt }));
     return {
       id: uri,
       url: uri,
       title: entryTitle(entry),
-      content_html: entry.html,
+      content_html: entry.html + mediaHtml(entry, publicUrl),
       date_published: entry.createdAt,
       date_modified: entry.updatedAt,
       authors: [{ name: entry.author.name }],
       ...(kind ? { tags: [kind] } : {}),
+      ...(attachments.length ? { image: attachments[0]!.url, attachments } : {}),
     };
   });
   const removed: JsonFeedItem[] = tombstones(input).map((tombstone) => ({

@@ -3,6 +3,7 @@ import { AddEntryBody, EditEntryBody } from "../../shared/api.js";
 import { newEntryId } from "../../shared/ids.js";
 import { newId } from "../auth/secrets.js";
 import { DraftChanged, DraftGone, type AccountStore, type ClosedDraft, type Draft } from "../store/accounts.js";
+import { resolveMedia } from "../media/resolve-media.js";
 import type { Store } from "../store/store.js";
 import { principalOf, requireRole, type Principal } from "./auth.js";
 import { ApiError, parseOr400 } from "./errors.js";
@@ -91,9 +92,20 @@ export function draftRoutes(store: Store, write: Write, body: RequestHandler[]):
     await storyMustExist(storyId);
     const principal = principalOf(res)!;
     if (!principal.userId) throw new ApiError(403, "forbidden", "Drafts belong to accounts; sign in to write one.");
-    const fields = parseOr400(AddEntryBody, req.body, "draft");
+    const { media: mediaInput, ...fields } = parseOr400(AddEntryBody, req.body, "draft");
+    const media = await resolveMedia(store.media, mediaInput);
     const now = new Date().toISOString();
-    const draft: Draft = { id: newId("d_"), storyId, authorId: principal.userId, author: { name: principal.name }, createdAt: now, updatedAt: now, ...fields, revision: 1 };
+    const draft: Draft = {
+      id: newId("d_"),
+      storyId,
+      authorId: principal.userId,
+      author: { name: principal.name },
+      createdAt: now,
+      updatedAt: now,
+      ...fields,
+      ...(media?.length ? { media } : {}),
+      revision: 1,
+    };
     await accounts.createDraft(draft);
     sendDraft(res, 201, draft);
   });
@@ -102,7 +114,9 @@ export function draftRoutes(store: Store, write: Write, body: RequestHandler[]):
     const storyId = storyIdOf(req);
     const revision = expectedRevisionOf(req);
     const { id } = await draftFor(res, storyId, pathParam(req, "draftId"));
-    const changes = parseOr400(EditEntryBody, req.body, "draft fields");
+    const { media: mediaInput, ...fields } = parseOr400(EditEntryBody, req.body, "draft fields");
+    const media = await resolveMedia(store.media, mediaInput);
+    const changes = { ...fields, ...(media ? { media } : {}) };
     // Read, merged and written in one store transaction: a concurrent edit or publish is never overwritten.
     const edited = await onDraft(res, true, () => accounts.editDraft(storyId, id, { changes, at: new Date().toISOString(), ...expected(revision) }));
     sendDraft(res, 200, edited);
@@ -123,7 +137,16 @@ export function draftRoutes(store: Store, write: Write, body: RequestHandler[]):
     if (revision !== undefined && draft.revision !== revision) throw changedError(draft.revision, true);
     const entryId = newEntryId();
     const { body, kind, pinned } = draft;
-    const operation = { type: "add_entry" as const, entryId, body, kind, pinned, byline: draft.author, ...(draft.headline ? { headline: draft.headline } : {}) };
+    const operation = {
+      type: "add_entry" as const,
+      entryId,
+      body,
+      kind,
+      pinned,
+      byline: draft.author,
+      ...(draft.headline ? { headline: draft.headline } : {}),
+      ...(draft.media?.length ? { media: draft.media } : {}),
+    };
     // The store publishes only if the draft is still at the revision this text came from; an edit
     // that got in between is a 412 (with If-Match) or a 409 draft_changed, never silently dropped.
     await onDraft(res, revision !== undefined, () =>

@@ -3,6 +3,7 @@ import { AddEntryBody, CreateStoryBody, EditEntryBody, UpdateStoryBody } from ".
 import { newEntryId } from "../../shared/ids.js";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../shared/json-depth.js";
 import type { Operation } from "../../shared/operations.js";
+import { resolveMedia } from "../media/resolve-media.js";
 import type { Committed, DraftToConsume, Store, StoredResponse } from "../store/store.js";
 import type { StoryService } from "../story-service.js";
 import { principalOf, requireRole } from "./auth.js";
@@ -89,9 +90,10 @@ export function writeRoutes(store: Store, service: StoryService, json: RequestHa
 
   router.post("/stories/:id/entries", ...withBody, async (req, res) => {
     const storyId = storyIdOf(req);
-    const body = parseOr400(AddEntryBody, req.body, "entry");
+    const { media: mediaInput, ...body } = parseOr400(AddEntryBody, req.body, "entry");
+    const media = await resolveMedia(store.media, mediaInput);
     const entryId = newEntryId();
-    await write(req, res, storyId, { type: "add_entry", entryId, ...body }, (c) => ({
+    await write(req, res, storyId, { type: "add_entry", entryId, ...body, ...(media?.length ? { media } : {}) }, (c) => ({
       status: 201,
       body: { entry: c.snapshot.entries[entryId], version: c.snapshot.version },
     }));
@@ -100,8 +102,9 @@ export function writeRoutes(store: Store, service: StoryService, json: RequestHa
   router.patch("/stories/:id/entries/:entryId", ...withBody, async (req, res) => {
     const storyId = storyIdOf(req);
     const entryId = entryIdOf(req);
-    const body = parseOr400(EditEntryBody, req.body, "entry fields");
-    await write(req, res, storyId, { type: "edit_entry", entryId, ...body }, (c) => ({
+    const { media: mediaInput, ...body } = parseOr400(EditEntryBody, req.body, "entry fields");
+    const media = await resolveMedia(store.media, mediaInput);
+    await write(req, res, storyId, { type: "edit_entry", entryId, ...body, ...(media ? { media } : {}) }, (c) => ({
       status: 200,
       body: { entry: c.snapshot.entries[entryId], version: c.snapshot.version },
     }));

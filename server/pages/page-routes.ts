@@ -10,6 +10,7 @@ import { ASSETS_DIR, type ClientBuild } from "./client-build.js";
 import { cspNonce } from "../http/security-headers.js";
 import { escapeHtml, htmlDocument, nonceAttribute, scriptJson } from "./document.js";
 import { liveBlogPosting } from "./json-ld.js";
+import { firstImage, imageUrl, shareVariant } from "../media/media-links.js";
 import { RenderedPages } from "./rendered-pages.js";
 
 const HISTORY_PAGE = 500;
@@ -33,15 +34,26 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
     const html = await rendered.html(`live:${story.id}@${story.version}`, { nonce: cspNonce(res) }, ({ nonce }, renderedAt) => {
       const { publicUrl } = config;
       const url = `${publicUrl}/stories/${story.id}`;
+      const image = firstImage(story);
+      const preview = image && shareVariant(image);
       const head = [
         `<meta property="og:type" content="article">`,
         `<meta property="og:title" content="${escapeHtml(story.title)}">`,
         `<meta property="og:url" content="${escapeHtml(url)}">`,
         story.summary ? `<meta property="og:description" content="${escapeHtml(story.summary)}">` : "",
-        `<meta name="twitter:card" content="summary">`,
+        ...(image && preview
+          ? [
+              `<meta property="og:image" content="${escapeHtml(imageUrl(publicUrl, image))}">`,
+              `<meta property="og:image:type" content="image/jpeg">`,
+              `<meta property="og:image:width" content="${preview.width}">`,
+              `<meta property="og:image:height" content="${preview.height}">`,
+              `<meta property="og:image:alt" content="${escapeHtml(image.alt)}">`,
+              `<meta name="twitter:card" content="summary_large_image">`,
+            ]
+          : [`<meta name="twitter:card" content="summary">`]),
         feedLinks(publicUrl, story),
         `<link rel="alternate" type="application/json+oembed" href="${escapeHtml(`${publicUrl}/oembed?url=${encodeURIComponent(url)}&format=json`)}" title="${escapeHtml(story.title)}">`,
-        `<script type="application/ld+json"${nonceAttribute(nonce)}>${scriptJson(liveBlogPosting(story, url))}</script>`,
+        `<script type="application/ld+json"${nonceAttribute(nonce)}>${scriptJson(liveBlogPosting(story, url, publicUrl))}</script>`,
       ].join("\n");
       const props: PageProps["live"] = { snapshot: story, renderedAt };
       return page(nonce, build, "live", props, { title: story.title, description: story.summary || story.title, canonicalUrl: url, head });

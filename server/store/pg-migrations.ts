@@ -159,6 +159,27 @@ CREATE TABLE removals (
       }
     },
   },
+  {
+    version: 6,
+    name: "media",
+    // Variants are bytea (TOASTed out of line, each well under its 1 GB bound); images never change.
+    sql: `
+CREATE TABLE media (
+  id text PRIMARY KEY,
+  width integer NOT NULL,
+  height integer NOT NULL,
+  placeholder text NOT NULL,
+  created_at text NOT NULL
+);
+CREATE TABLE media_variants (
+  media_id text NOT NULL REFERENCES media (id),
+  name integer NOT NULL,
+  format text NOT NULL,
+  bytes bytea NOT NULL,
+  PRIMARY KEY (media_id, name, format)
+);
+`,
+  },
 ];
 
 /** Quotes an SQL identifier (a schema name from configuration, never from a request). */

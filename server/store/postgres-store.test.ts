@@ -6,6 +6,7 @@ import { ReducerError } from "../../shared/reducer.js";
 import { postgresUrl, requireService } from "../test/services.js";
 import { describeAccountsContract } from "./accounts-contract.js";
 import { describeDraftPublishContract } from "./draft-publish-contract.js";
+import { describeMediaContract } from "./media-contract.js";
 import { migrate, MIGRATIONS, quoteIdentifier } from "./pg-migrations.js";
 import { PostgresStore } from "./postgres-store.js";
 import { describeStoreContract } from "./store-contract.js";
@@ -62,6 +63,10 @@ describe.skipIf(!hasPostgres)("PostgreSQL", () => {
     };
   });
   describeAccountsContract("PostgreSQL", () => open(freshSchema()));
+  describeMediaContract("PostgreSQL", async () => {
+    const schema = freshSchema();
+    return { store: await open(schema), reopen: () => open(schema) };
+  });
   describeDraftPublishContract("PostgreSQL, two nodes on one schema", async () => {
     const schema = freshSchema();
     return { store: await open(schema), second: () => open(schema) };

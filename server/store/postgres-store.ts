@@ -6,6 +6,7 @@ import { Lru } from "../../shared/lru.js";
 import { migrate, quoteIdentifier } from "./pg-migrations.js";
 import { PostgresAccounts } from "./postgres-accounts.js";
 import { insertRemovals } from "./pg-removals.js";
+import { PostgresMedia } from "./postgres-media.js";
 import { inTransaction } from "./pg-transaction.js";
 import { RebuiltVersions } from "./rebuilt-versions.js";
 import { publishedDraft, removalsOf, toRemovedEntry, type RemovalRow } from "./rows.js";
@@ -52,6 +53,7 @@ export interface PostgresStoreOptions {
 export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
   readonly accounts: PostgresAccounts;
+  readonly media: PostgresMedia;
   #closing: Promise<void> | undefined;
   /** Parsed latest snapshots by story, reused while the stored version is the same. */
   readonly #parsed = new Lru<string, Snapshot>(PARSED_STORIES);
@@ -60,6 +62,7 @@ export class PostgresStore implements Store {
   private constructor(pool: pg.Pool) {
     this.#pool = pool;
     this.accounts = new PostgresAccounts(pool);
+    this.media = new PostgresMedia(pool);
   }
 
   /** Connects, creates the schema if missing, applies pending migrations and returns the store. */

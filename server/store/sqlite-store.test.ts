@@ -7,6 +7,7 @@ import { SqliteStore } from "./sqlite-store.js";
 import { describeStoreContract } from "./store-contract.js";
 import { describeAccountsContract } from "./accounts-contract.js";
 import { describeDraftPublishContract } from "./draft-publish-contract.js";
+import { describeMediaContract } from "./media-contract.js";
 
 const freshFile = () => join(mkdtempSync(join(tmpdir(), "live-ticker-store-")), "live-ticker.db");
 
@@ -28,6 +29,10 @@ describeStoreContract("SQLite", async () => {
   };
 });
 describeAccountsContract("SQLite", async () => new SqliteStore(freshFile()));
+describeMediaContract("SQLite", async () => {
+  const file = freshFile();
+  return { store: new SqliteStore(file), reopen: async () => new SqliteStore(file) };
+});
 describeDraftPublishContract("SQLite, two connections to one file", async () => {
   const file = freshFile();
   return { store: new SqliteStore(file), second: async () => new SqliteStore(file) };

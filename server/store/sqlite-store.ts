@@ -7,6 +7,7 @@ import type { Snapshot, StorySummary } from "../../shared/story.js";
 import { RebuiltVersions } from "./rebuilt-versions.js";
 import { publishedDraft, removalsInLog, removalsOf, toRemovedEntry, type RemovalRow } from "./rows.js";
 import { SqliteAccounts } from "./sqlite-accounts.js";
+import { MEDIA_TABLES, SqliteMedia } from "./sqlite-media.js";
 import {
   CHECKPOINT_INTERVAL,
   TooManyStories,
@@ -70,7 +71,8 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
   touched_at INTEGER NOT NULL,
   PRIMARY KEY (scope, key)
 ) WITHOUT ROWID;
-${removalsTable}`;
+${removalsTable}
+${MEDIA_TABLES}`;
 
 /**
  * What a database written by an earlier release lacks, step by step; `PRAGMA user_version` counts
@@ -99,6 +101,8 @@ const UPGRADES: readonly ((db: Database.Database) => void)[] = [
       }
     }
   },
+  // 2: uploaded images.
+  (db) => db.exec(MEDIA_TABLES),
 ];
 
 /** Creates the schema, or brings an older file up to it, in one transaction (a second process waits its turn). */
@@ -124,6 +128,7 @@ const PARSED_STORIES = 100;
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly accounts: SqliteAccounts;
+  readonly media: SqliteMedia;
   readonly #sql;
   /** Parsed latest snapshots, trusted only while the file's version matches (another process may write). */
   readonly #parsed = new Map<string, Snapshot>();
@@ -139,6 +144,7 @@ export class SqliteStore implements Store {
     prepareSchema(db);
     this.#db = db;
     this.accounts = new SqliteAccounts(db);
+    this.media = new SqliteMedia(db);
     this.#sql = {
       list: db.prepare<[], StorySummary>(
         "SELECT id, title, status, version, updated_at AS updatedAt FROM stories ORDER BY status = 'live' DESC, updated_at DESC, id",

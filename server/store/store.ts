@@ -1,5 +1,6 @@
 import type { HistoryItem } from "../../shared/api.js";
 import type { AccountStore } from "./accounts.js";
+import type { MediaStore } from "./media-store.js";
 import type { StampedOperation } from "../../shared/operations.js";
 import type { PatchOp } from "../../shared/patch.js";
 import type { Author, Snapshot, StorySummary } from "../../shared/story.js";
@@ -103,6 +104,8 @@ export class VersionConflict extends Error {
 export interface Store {
   /** The people who write: accounts, sessions, API tokens and drafts. */
   readonly accounts: AccountStore;
+  /** Uploaded images and their variants. */
+  readonly media: MediaStore;
   listStories(): Promise<StorySummary[]>;
   latest(storyId: string): Promise<Snapshot | undefined>;
   /** The snapshot at `version`, or undefined if the story or the version does not exist. */

@@ -32,7 +32,7 @@ function storyOf(body: string): Snapshot {
 /** Every surface that reads entry bodies as text, once. */
 function renderEverySurface(story: Snapshot): void {
   for (const entry of Object.values(story.entries)) tickerText(entry);
-  liveBlogPosting(story, `${PUBLIC_URL}/stories/${story.id}`);
+  liveBlogPosting(story, `${PUBLIC_URL}/stories/${story.id}`, PUBLIC_URL);
   const input = { snapshot: story, removed: [], publicUrl: PUBLIC_URL };
   jsonFeed(input);
   atomFeed(input);

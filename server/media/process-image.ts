@@ -1,0 +1,92 @@
+import { createHash } from "node:crypto";
+import sharp, { type Sharp } from "sharp";
+import { mediaVariants, MEDIA_FORMATS, type MediaFormat } from "../../shared/media.js";
+import { ApiError } from "../http/errors.js";
+import type { ImageVariant, StoredImage } from "../store/media-store.js";
+import { imageTypeOf } from "./image-type.js";
+
+/** The most pixels an upload may have (a 100 Mpx photo is far past any phone's); more is refused before decoding. */
+export const MAX_INPUT_PIXELS = 100_000_000;
+
+// libvips keeps no cache of decoded images between uploads (each is processed once), and uses at
+// most two threads per image: the upload gate (media-routes.ts) bounds how many run at once.
+sharp.cache(false);
+sharp.concurrency(2);
+
+/** The id of an upload: the same bytes uploaded twice are one stored image. */
+export const mediaIdOf = (bytes: Uint8Array): string => `m_${createHash("sha256").update(bytes).digest("hex").slice(0, 32)}`;
+
+/**
+ * Encoder settings: good quality for photos, with the least encoder effort, since all nine
+ * variants are made while the editor waits. Measured on a 1200 × 900 noisy photo (the worst case
+ * for encoders) on a loaded 2-core machine: AVIF at effort 2 took 8.5 s, at effort 0 0.7 s for
+ * a file 5 % smaller; mozjpeg took 2.6 s against 0.2 s for libjpeg's progressive mode.
+ */
+const ENCODE: Record<MediaFormat, (image: Sharp) => Sharp> = {
+  avif: (image) => image.avif({ quality: 55, effort: 0 }),
+  webp: (image) => image.webp({ quality: 78, effort: 2 }),
+  // JPEG has no transparency: a logo with an alpha channel is laid on white.
+  jpeg: (image) => image.flatten({ background: "#ffffff" }).jpeg({ quality: 80, progressive: true }),
+};
+
+const hex = (n: number) => Math.round(n).toString(16).padStart(2, "0");
+
+/**
+ * Decodes an upload, turns it upright (EXIF orientation) and re-encodes it at every variant's
+ * width and in every format. Nothing of the original file but its pixels survives: sharp writes
+ * no EXIF, XMP, IPTC or ICC profile unless asked to (the pixels are converted to sRGB), so a
+ * photo's location, camera and author never leave the server. Refusals are ApiErrors:
+ * 415 for what is not a supported image, 413 for too many pixels, 400 for what does not decode.
+ */
+export async function processImage(bytes: Buffer): Promise<{ image: StoredImage; variants: ImageVariant[] }> {
+  const type = imageTypeOf(bytes);
+  if (type === "heic") {
+    throw new ApiError(415, "unsupported_image_type", "HEIC photos (the iPhone's own format) cannot be used here: export the photo as JPEG and upload that.", { format: "heic" });
+  }
+  if (!type) throw new ApiError(415, "unsupported_image_type", "This is not a JPEG, PNG, WebP, AVIF or GIF image. Upload the photo as one of those.");
+
+  const input = { limitInputPixels: MAX_INPUT_PIXELS, failOn: "error", animated: false } as const;
+  try {
+    // The header alone says how large the image is: a small file declaring huge dimensions is refused before any decoding.
+    const header = await sharp(bytes, input).metadata();
+    if (!header.width || !header.height) throw new ApiError(400, "invalid_image", "The image could not be read: it seems damaged or incomplete.");
+    if (header.width * header.height > MAX_INPUT_PIXELS) throw tooManyPixels(header.width, header.height);
+
+    const sideways = (header.orientation ?? 1) >= 5;
+    const width = sideways ? header.height : header.width;
+    const height = sideways ? header.width : header.height;
+    const variants = mediaVariants(width, height);
+    const largest = variants[variants.length - 1]!;
+    // One decode: the upright image at the largest variant's size, 8-bit sRGB, from which every variant is made.
+    const master = await sharp(bytes, input)
+      .rotate()
+      .resize(largest.width, largest.height, { fit: "fill" })
+      .toColourspace("srgb")
+      .raw({ depth: "uchar" })
+      .toBuffer({ resolveWithObject: true });
+    const raw = { raw: { width: master.info.width, height: master.info.height, channels: master.info.channels } };
+
+    const encoded: ImageVariant[] = [];
+    for (const variant of variants) {
+      for (const format of MEDIA_FORMATS) {
+        const resized = sharp(master.data, raw).resize(variant.width, variant.height, { fit: "fill" });
+        encoded.push({ name: variant.name, format, bytes: await ENCODE[format](resized).toBuffer() });
+      }
+    }
+    const { dominant } = await sharp(master.data, raw).stats();
+    const placeholder = `#${hex(dominant.r)}${hex(dominant.g)}${hex(dominant.b)}`;
+    return { image: { id: mediaIdOf(bytes), width, height, placeholder }, variants: encoded };
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    if (error instanceof Error && /pixel limit/i.test(error.message)) throw tooManyPixels();
+    // libvips names what it could not decode (truncated, corrupt, unsupported inside a known container).
+    throw new ApiError(400, "invalid_image", "The image could not be read: it seems damaged or incomplete. Try exporting it again.");
+  }
+}
+
+function tooManyPixels(width?: number, height?: number): ApiError {
+  const size = width && height ? ` (${width} × ${height})` : "";
+  return new ApiError(413, "image_too_large", `The image has too many pixels${size}: at most ${MAX_INPUT_PIXELS / 1_000_000} megapixels. Scale it down and try again.`, {
+    maxPixels: MAX_INPUT_PIXELS,
+  });
+}

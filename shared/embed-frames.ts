@@ -1,4 +1,5 @@
-import { EMBED_PROVIDERS, type EmbedItem, type EmbedProvider } from "./media.js";
+import { EMBED_PROVIDERS, type EmbedProvider } from "./media-constants.js";
+import type { EmbedItem } from "./media.js";
 import type { Entry } from "./story.js";
 
 /**

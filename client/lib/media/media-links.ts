@@ -1,5 +1,6 @@
 import { isVideo } from "../../../shared/embed-frames.js";
-import { EMBED_PROVIDERS, mediaPath, mediaVariants, type MediaItem } from "../../../shared/media.js";
+import { EMBED_PROVIDERS, mediaPath, mediaVariants } from "../../../shared/media-constants.js";
+import type { MediaItem } from "../../../shared/media.js";
 
 /**
  * Photos and embeds where they are shown as links (the history, the embed widget's list, the ticker):

@@ -214,6 +214,7 @@ describe.skipIf(browserMissing)("photos and embeds on the reader pages, in a rea
     await expect(ticker.page.locator(".copy:not(.copy-repeat)").getByRole("link", { name: /Smoke over Obolon \(with photo\)/ }).count()).resolves.toBe(1);
     await expect(ticker.page.locator(".copy:not(.copy-repeat)").getByRole("link", { name: /The mayor's statement \(with video\)/ }).count()).resolves.toBe(1);
     expect(ticker.thirdParty).toEqual([]);
+    await screenshot(ticker.page, "entry-media-ticker");
     await ticker.context.close();
 
     const widget = await read(`/embed/${story.id}?layout=list`);
@@ -223,6 +224,7 @@ describe.skipIf(browserMissing)("photos and embeds on the reader pages, in a rea
     await expect(widget.page.getByRole("link", { name: "YouTube video" }).getAttribute("href")).resolves.toBe(VIDEO_URL);
     await expect(widget.page.locator("iframe").count()).resolves.toBe(0);
     expect(widget.thirdParty).toEqual([]);
+    await screenshot(widget.page, "entry-media-widget-list");
     await widget.context.close();
 
     // An edit that takes the video out again: the history says so, as a link.

@@ -1,4 +1,4 @@
-import type { Browser, Page, Request } from "playwright-core";
+import type { Browser, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EntryResponse } from "../../shared/api.js";
 import type { ImageItem, MediaItem } from "../../shared/media.js";
@@ -35,7 +35,7 @@ describe.skipIf(browserMissing)("photos and embeds on the reader pages, in a rea
   async function uploadPhoto(width: number, height: number): Promise<{ id: string; width: number; height: number }> {
     const page = await browser.newPage();
     const dataUrl = await page.evaluate(
-      ([w, h]) => {
+      ({ w, h }) => {
         const canvas = Object.assign(document.createElement("canvas"), { width: w, height: h });
         const g = canvas.getContext("2d")!;
         const sky = g.createLinearGradient(0, 0, 0, h);
@@ -47,7 +47,7 @@ describe.skipIf(browserMissing)("photos and embeds on the reader pages, in a rea
         for (let x = 0; x < w; x += w / 8) g.fillRect(x, h * (0.45 + ((x * 7) % 5) / 20), w / 10, h);
         return canvas.toDataURL("image/jpeg", 0.85);
       },
-      [width, height],
+      { w: width, h: height },
     );
     await page.close();
     const bytes = Buffer.from(dataUrl.split(",")[1]!, "base64");

@@ -240,6 +240,9 @@ describe.skipIf(browserMissing)("photos and embeds on the reader pages, in a rea
     }
     await history.page.getByText("YouTube video removed:").waitFor();
     await expect(history.page.getByRole("link", { name: photo.alt }).first().getAttribute("href")).resolves.toBe(`/media/${photo.id}/1600.jpeg`);
+    // The link leads to the photo itself (the 1200 px original's largest variant).
+    const full = await fetch(`${server.url}/media/${photo.id}/1600.jpeg`);
+    expect([full.status, full.headers.get("content-type")]).toEqual([200, "image/jpeg"]);
     await expect(history.page.getByRole("link", { name: VIDEO_URL }).first().getAttribute("href")).resolves.toBe(VIDEO_URL);
     await expect(history.page.getByText("YouTube video:").count()).resolves.toBeGreaterThan(0);
     await screenshot(history.page, "entry-media-history");

@@ -160,3 +160,24 @@ describe("wordDiff", () => {
     expect(wordDiff("same words", "same words")).toEqual([{ text: "same words" }]);
   });
 });
+
+describe("media changes", () => {
+  const photo = { type: "image", id: `m_${"a".repeat(32)}`, alt: "Smoke over the river", width: 1600, height: 1067 } as const;
+  const video = { type: "embed", provider: "youtube", url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ" } as const;
+
+  it("reports an edit that only adds or removes photos and embeds", () => {
+    const before = snapshot(2, [entry("e_aaaa", T0, { media: [photo] })]);
+    const after = snapshot(3, [entry("e_aaaa", T0, { media: [video], revision: 2 })]);
+    const [change] = changesBetween(before, after);
+    expect(change).toMatchObject({
+      kind: "edited",
+      media: { changes: [{ change: "added", item: video }, { change: "removed", item: photo }], reordered: false },
+    });
+  });
+
+  it("reports no media change when the media are the same", () => {
+    const before = snapshot(2, [entry("e_aaaa", T0, { media: [photo] })]);
+    const after = snapshot(3, [entry("e_aaaa", T0, { media: [{ ...photo }], body: "New body", revision: 2 })]);
+    expect(changesBetween(before, after)[0]).not.toHaveProperty("media");
+  });
+});

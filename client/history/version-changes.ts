@@ -1,5 +1,6 @@
 import { diffWords } from "diff";
 import type { Entry, EntryKind, Snapshot, StoryStatus } from "../../shared/story.js";
+import { mediaChanges, type MediaChange } from "../lib/media/media-links.js";
 
 /**
  * What changed from one snapshot of a story to the next, for the public history page. Pure: no
@@ -30,6 +31,8 @@ export type Change =
       body: WordPart[] | undefined;
       kindChange?: { before: EntryKind; after: EntryKind };
       pinChange?: { before: boolean; after: boolean };
+      /** Only when its photos or embeds changed: items added, removed or re-captioned, or a new order. */
+      media?: { changes: MediaChange[]; reordered: boolean };
     };
 
 export type EditedChange = Extract<Change, { kind: "edited" }>;
@@ -94,7 +97,9 @@ function entryEdit(old: Entry, now: Entry): EditedChange | undefined {
   };
   if (old.kind !== now.kind) change.kindChange = { before: old.kind, after: now.kind };
   if (old.pinned !== now.pinned) change.pinChange = { before: old.pinned, after: now.pinned };
-  const changed = change.headline || change.body || change.kindChange || change.pinChange;
+  const media = mediaChanges(old.media, now.media);
+  if (media.changes.length > 0 || media.reordered) change.media = media;
+  const changed = change.headline || change.body || change.kindChange || change.pinChange || change.media;
   return changed ? change : undefined;
 }
 

@@ -9,6 +9,8 @@ import helmet from "helmet";
  * hydrates with, the JSON-LD) carry this response's nonce, so an injected script runs nowhere,
  * inline event handlers are refused (script-src-attr 'none'), and nothing but our own origin may
  * frame a page. The embed page and the desk narrow or widen frame-ancestors for themselves.
+ * No page frames anything (frame-src falls back to default-src 'self') unless it shows embeds:
+ * see allowFrames.
  */
 export function securityHeaders(options: { https: boolean }): RequestHandler[] {
   const nonce: RequestHandler = (_req, res, next) => {
@@ -39,4 +41,15 @@ export function securityHeaders(options: { https: boolean }): RequestHandler[] {
 /** The nonce of this response's Content-Security-Policy, for inline `<script>` elements. */
 export function cspNonce(res: Response): string {
   return res.locals.cspNonce as string;
+}
+
+/**
+ * Lets this response's page frame exactly `origins` (the embeds it shows: shared/embed-frames.ts
+ * frameOrigins), nothing wider; with none, the policy stays as it was. Origins come from
+ * embedFrame, which builds them from fixed hosts or a checked DNS name, so none can add a directive.
+ */
+export function allowFrames(res: Response, origins: readonly string[]): void {
+  if (origins.length === 0) return;
+  const policy = res.getHeader("Content-Security-Policy")!.toString();
+  res.setHeader("Content-Security-Policy", `${policy};frame-src ${origins.join(" ")}`);
 }

@@ -7,7 +7,8 @@ import { feedLinks } from "../feeds/feed-routes.js";
 import type { Store } from "../store/store.js";
 import { storyIdOf, versionQuery } from "../http/params.js";
 import { ASSETS_DIR, type ClientBuild } from "./client-build.js";
-import { cspNonce } from "../http/security-headers.js";
+import { frameOrigins } from "../../shared/embed-frames.js";
+import { allowFrames, cspNonce } from "../http/security-headers.js";
 import { escapeHtml, htmlDocument, nonceAttribute, scriptJson } from "./document.js";
 import { liveBlogPosting } from "./json-ld.js";
 import { firstImage, imageUrl, shareVariant } from "../media/media-links.js";
@@ -31,6 +32,8 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
   router.get("/stories/:id", async (req, res) => {
     const story = await storyOr404(req, res);
     if (!story) return;
+    // The page hydrates with this snapshot and offers exactly these frames (client/lib/media/frame-origins.ts).
+    allowFrames(res, frameOrigins(Object.values(story.entries)));
     const html = await rendered.html(`live:${story.id}@${story.version}`, { nonce: cspNonce(res) }, ({ nonce }, renderedAt) => {
       const { publicUrl } = config;
       const url = `${publicUrl}/stories/${story.id}`;

@@ -5,7 +5,10 @@
  * 'none' for the desk, 'self' elsewhere); nosniff, a Referrer-Policy, no X-Powered-By.
  * Needs `npm run build` (npm test builds first).
  */
+import express from "express";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { allowFrames, securityHeaders } from "../http/security-headers.js";
 import type { Snapshot } from "../../shared/story.js";
 import { send, serverWithAccounts, type Account } from "./accounts-helpers.js";
 import { startServer, type TestServer } from "./harness.js";
@@ -47,6 +50,8 @@ async function checkPage(url: string, expected: { status: number; frameAncestors
   expect(csp.get("object-src")).toEqual(["'none'"]);
   expect(csp.get("base-uri")).toEqual(["'self'"]);
   expect(csp.get("frame-ancestors")).toEqual(expected.frameAncestors);
+  // None of these pages shows an embed: none may frame anything (client/test/entry-media.test.ts has one that does).
+  expect(csp.get("frame-src")).toBeUndefined();
   for (const [name, sources] of csp) {
     expect(sources, name).not.toContain("'unsafe-eval'");
     if (name.startsWith("script-src")) expect(sources, name).not.toContain("'unsafe-inline'");
@@ -222,6 +227,36 @@ describe("who may read API answers from elsewhere, and keep them", () => {
     for (const [path, method] of [["/api/users", "GET"], ["/api/tokens", "GET"], ["/api/session", "GET"], ["/api/stories/open/drafts", "GET"], ["/api/stories/open/entries", "POST"]] as const) {
       const res = await preflight(path, method);
       expect([path, res.headers.get("access-control-allow-origin")]).toEqual([path, null]);
+    }
+  });
+});
+
+describe("allowFrames: the frame-src of a page that shows embeds", () => {
+  it("adds exactly the given origins to this response's policy, and nothing without any", async () => {
+    const app = express();
+    app.use(securityHeaders({ https: false }));
+    app.get("/embeds", (_req, res) => {
+      allowFrames(res, ["https://mastodon.social", "https://www.youtube-nocookie.com"]);
+      res.send("ok");
+    });
+    app.get("/none", (_req, res) => {
+      allowFrames(res, []);
+      res.send("ok");
+    });
+    const server = app.listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const withEmbeds = directives((await fetch(`${base}/embeds`)).headers.get("content-security-policy"));
+      expect(withEmbeds.get("frame-src")).toEqual(["https://mastodon.social", "https://www.youtube-nocookie.com"]);
+      // The rest of the policy is untouched.
+      const without = directives((await fetch(`${base}/none`)).headers.get("content-security-policy"));
+      expect(without.get("frame-src")).toBeUndefined();
+      withEmbeds.delete("frame-src");
+      for (const policy of [withEmbeds, without]) policy.delete("script-src"); // each response has its own nonce
+      expect(withEmbeds).toEqual(without);
+    } finally {
+      server.close();
     }
   });
 });

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import type { ImageItem, MediaItem } from "../../../shared/media.js";
+import { mediaChanges, mediaHref, mediaMarks, mediaName } from "./media-links.js";
+
+const photo = (n: number, fields: Partial<ImageItem> = {}): ImageItem => ({
+  type: "image",
+  id: `m_${String(n).repeat(32).slice(0, 32)}`,
+  alt: `Photo ${n}`,
+  width: 1200,
+  height: 800,
+  ...fields,
+});
+const video: MediaItem = { type: "embed", provider: "youtube", url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ" };
+const post: MediaItem = { type: "embed", provider: "x", url: "https://x.com/a/status/1" };
+
+describe("media as links", () => {
+  it("names and links each item", () => {
+    expect(mediaName(photo(1))).toBe("Photo");
+    expect(mediaName(video)).toBe("YouTube video");
+    expect(mediaName(post)).toBe("Post on X");
+    // The largest variant of a 1200 px photo is named 1600 (never upscaled: shared/media.ts).
+    expect(mediaHref(photo(1))).toBe(`/media/${photo(1).id}/1600.jpeg`);
+    expect(mediaHref(photo(1, { width: 300, height: 200 }))).toBe(`/media/${photo(1).id}/480.jpeg`);
+    expect(mediaHref(post)).toBe(post.url);
+  });
+
+  it("marks photos and videos", () => {
+    expect(mediaMarks(undefined)).toEqual({ photo: false, video: false });
+    expect(mediaMarks([post])).toEqual({ photo: false, video: false });
+    expect(mediaMarks([photo(1), video])).toEqual({ photo: true, video: true });
+  });
+});
+
+describe("mediaChanges", () => {
+  it("finds nothing when nothing changed", () => {
+    expect(mediaChanges([photo(1), video], [photo(1), video])).toEqual({ changes: [], reordered: false });
+    expect(mediaChanges(undefined, [])).toEqual({ changes: [], reordered: false });
+  });
+
+  it("reports added, removed and re-captioned items, and a new order", () => {
+    const result = mediaChanges([photo(1), photo(2), video], [video, photo(1, { alt: "A burnt-out tram" }), photo(3)]);
+    expect(result.changes).toEqual([
+      { change: "changed", item: photo(1, { alt: "A burnt-out tram" }) },
+      { change: "added", item: photo(3) },
+      { change: "removed", item: photo(2) },
+    ]);
+    expect(result.reordered).toBe(true);
+  });
+
+  it("counts each use of the same photo", () => {
+    expect(mediaChanges([photo(1), photo(1)], [photo(1)]).changes).toEqual([{ change: "removed", item: photo(1) }]);
+    expect(mediaChanges([photo(1)], [photo(1), post]).reordered).toBe(false);
+  });
+});

@@ -1,0 +1,68 @@
+import { isVideo } from "../../../shared/embed-frames.js";
+import { EMBED_PROVIDERS, mediaPath, mediaVariants } from "../../../shared/media-constants.js";
+import type { MediaItem } from "../../../shared/media.js";
+
+/**
+ * Photos and embeds where they are shown as links (the history, the embed widget's list, the ticker):
+ * what each is called and where its link goes. Pure, for the server render, the browser and tests.
+ */
+
+/** "Photo", "YouTube video", "Post on X". */
+export function mediaName(item: MediaItem): string {
+  if (item.type === "image") return "Photo";
+  const name = EMBED_PROVIDERS[item.provider];
+  return isVideo(item) ? `${name} video` : `Post on ${name}`;
+}
+
+/** The photo at its largest served size, or the post on its platform. */
+export function mediaHref(item: MediaItem): string {
+  if (item.type === "embed") return item.url;
+  return mediaPath(item.id, mediaVariants(item.width, item.height).at(-1)!.name, "jpeg");
+}
+
+/** A photo's alt text, or the embed's URL: what tells one item from another of the same kind. */
+export const mediaText = (item: MediaItem): string => (item.type === "image" ? item.alt : item.url);
+
+/** Whether an entry's media include a photo, or a video (the ticker's marks). */
+export function mediaMarks(media: readonly MediaItem[] | undefined): { photo: boolean; video: boolean } {
+  const items = media ?? [];
+  return {
+    photo: items.some((item) => item.type === "image"),
+    video: items.some((item) => item.type === "embed" && isVideo(item)),
+  };
+}
+
+export interface MediaChange {
+  change: "added" | "removed" | "changed";
+  item: MediaItem;
+}
+
+/**
+ * What an edit did to an entry's media: items added and removed (a photo by its image id, an embed
+ * by its URL, each use counted), photos whose alt, caption or credit changed, and whether the order
+ * of the items both versions have changed.
+ */
+export function mediaChanges(
+  before: readonly MediaItem[] | undefined,
+  after: readonly MediaItem[] | undefined,
+): { changes: MediaChange[]; reordered: boolean } {
+  const key = (item: MediaItem) => (item.type === "image" ? `image ${item.id}` : `embed ${item.url}`);
+  const left = [...(before ?? [])];
+  const changes: MediaChange[] = [];
+  const keptOrder: number[] = [];
+  for (const item of after ?? []) {
+    const index = left.findIndex((old) => old !== undefined && key(old) === key(item));
+    if (index === -1) {
+      changes.push({ change: "added", item });
+      continue;
+    }
+    const old = left[index]!;
+    delete left[index];
+    keptOrder.push(index);
+    if (old.type === "image" && item.type === "image" && (old.alt !== item.alt || old.caption !== item.caption || old.credit !== item.credit)) {
+      changes.push({ change: "changed", item });
+    }
+  }
+  for (const item of left) if (item) changes.push({ change: "removed", item });
+  return { changes, reordered: keptOrder.some((index, at) => at > 0 && index < keptOrder[at - 1]!) };
+}

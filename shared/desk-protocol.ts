@@ -10,7 +10,7 @@ import { StoryId } from "./story.js";
  * editors and admins every draft, a contributor only their own. Issue 19's presence ("Olena is
  * editing…") is meant to travel here too, as further events on the same followed stories.
  */
-export const DESK_NAMESPACE = "/desk";
+export { DESK_NAMESPACE } from "./protocol-version.js";
 
 /** Draft ids as the server makes them (`d_` and 12 base64url characters); checked loosely. */
 const DraftId = z.string().regex(/^d_[A-Za-z0-9_-]{1,64}$/);

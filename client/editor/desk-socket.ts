@@ -1,5 +1,6 @@
 import { io, type Socket } from "socket.io-client";
-import { DESK_NAMESPACE, type DeskClientToServerEvents, type DeskRefusal, type DeskServerToClientEvents } from "../../shared/desk-protocol.js";
+import type { DeskClientToServerEvents, DeskRefusal, DeskServerToClientEvents } from "../../shared/desk-protocol.js";
+import { DESK_NAMESPACE } from "../../shared/protocol-version.js";
 
 export type DeskSocket = Socket<DeskServerToClientEvents, DeskClientToServerEvents>;
 

@@ -60,6 +60,8 @@ export interface AppOptions {
   redis?: RedisClient;
   /** Readers' outgoing queue bounds, when not live/backpressure.ts's defaults (tests). */
   queueLimits?: QueueLimits;
+  /** How often desk sockets' credentials are checked again, when not every minute (tests). */
+  deskRecheckMs?: number;
 }
 
 export function createApp(config: Config, store: Store, options: AppOptions = {}): App {
@@ -153,6 +155,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     limits: config.limits,
     log: log.child({ component: "desk" }),
     rejected: socketRejected,
+    ...(options.deskRecheckMs ? { recheckMs: options.deskRecheckMs } : {}),
   });
 
   const redis = options.redis;

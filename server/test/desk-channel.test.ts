@@ -8,7 +8,7 @@ import {
   type DraftChangedMessage,
   type DraftClosedMessage,
 } from "../../shared/desk-protocol.js";
-import { send, serverWithAccounts, type Account } from "./accounts-helpers.js";
+import { send, serverWithAccounts, sessionCookieOf, signIn, type Account } from "./accounts-helpers.js";
 import { TOKEN, type TestServer } from "./harness.js";
 
 type DeskSocket = Socket<DeskServerToClientEvents, DeskClientToServerEvents>;
@@ -64,7 +64,7 @@ describe("the desk's live channel", () => {
       ["olena", "editor"],
       ["wren", "contributor"],
       ["olga", "contributor"],
-    ]));
+    ], { deskRecheckMs: 200 }));
   });
   afterAll(async () => {
     for (const socket of open) socket.disconnect();
@@ -135,6 +135,18 @@ describe("the desk's live channel", () => {
       [draft.id, "published", "olena"],
       [other.id, "discarded", "olena"],
     ]);
+  });
+
+  it("drops a socket whose session was signed out, and its reconnect is told why", async () => {
+    const cookie = sessionCookieOf(await signIn(server, "olena", editor.password));
+    const socket = await deskSocket({ cookie });
+    expect(await follow(socket)).toMatchObject({ ok: true });
+    const dropped = new Promise((resolve) => socket.once("disconnect", resolve));
+    expect((await send(server.url, "/api/session", { method: "DELETE", cookie })).status).toBe(204);
+    expect(await dropped).toBe("io server disconnect");
+    const refused = new Promise((resolve) => socket.once("connect_error", (error: Error & { data?: unknown }) => resolve(error.data)));
+    socket.connect();
+    expect(await refused).toEqual({ code: "session_expired", message: expect.any(String) });
   });
 
   it("answers bad follows with an error ack, not a crash", async () => {

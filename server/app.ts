@@ -108,6 +108,20 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     perMessageDeflate: false,
     cors: { origin: config.embedOrigins === "*" ? "*" : config.embedOrigins },
   });
+  const socketRejected = (code: string) => metrics.rejected.inc({ code, via: "socket" });
+  // The desk's own namespace; it keeps the credentials of a connection's handshake (below).
+  const policy = sessionPolicy(config);
+  const desk = new DeskChannel(io, {
+    accounts: store.accounts,
+    credentials: credentialResolver(store.accounts, config.adminToken, policy),
+    cookieName: policy.cookieName,
+    origin: () => policy.origin,
+    storyExists: async (storyId) => (await store.latest(storyId)) !== undefined,
+    limits: config.limits,
+    log: log.child({ component: "desk" }),
+    rejected: socketRejected,
+    ...(options.deskRecheckMs ? { recheckMs: options.deskRecheckMs } : {}),
+  });
   // CORS headers do not stop a WebSocket upgrade: the Origin is checked as the connection opens.
   // Programs send no Origin and may connect; browsers on other sites need EMBED_ORIGINS.
   const originAllowed = (origin: string | undefined) =>
@@ -143,20 +157,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   });
   const leaveCluster = options.redis ? joinCluster(io, hub, options.redis, config.redisStream, log.child({ component: "cluster" })) : () => {};
   const service = new StoryService(store, hub, { maxEntries: config.limits.entriesPerStory, maxStories: config.limits.stories });
-  const socketRejected = (code: string) => metrics.rejected.inc({ code, via: "socket" });
   registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, socketRejected);
-  const policy = sessionPolicy(config);
-  const desk = new DeskChannel(io, {
-    accounts: store.accounts,
-    credentials: credentialResolver(store.accounts, config.adminToken, policy),
-    cookieName: policy.cookieName,
-    origin: () => policy.origin,
-    storyExists: async (storyId) => (await store.latest(storyId)) !== undefined,
-    limits: config.limits,
-    log: log.child({ component: "desk" }),
-    rejected: socketRejected,
-    ...(options.deskRecheckMs ? { recheckMs: options.deskRecheckMs } : {}),
-  });
 
   const redis = options.redis;
   app.use(healthRoutes({ store: () => store.ping(), ...(redis ? { redis: async () => void (await redis.ping()) } : {}) }));

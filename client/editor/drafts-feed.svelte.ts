@@ -44,6 +44,8 @@ export class DraftsFeed {
       socket.on("connect_error", (error) => {
         const refusal = deskRefusalOf(error);
         if (refusal) this.error = new Error(`Drafts are not updating: ${refusal.message}`);
+        // No channel yet (a proxy without WebSockets, say): show the queue over HTTP meanwhile.
+        else if (!this.loaded) this.refresh();
       });
       socket.on("draft:changed", ({ storyId, draft }) => {
         if (storyId === options.storyId) this.#state = draftChanged(this.#state, draft);

@@ -86,8 +86,25 @@ describe.skipIf(browserMissing)("drafts on the desk, live (an editor and a contr
     await notice.scrollIntoViewIfNeeded();
     await screenshot(contributor.page, "desk-drafts-live-contributor");
     await contributor.page.setViewportSize({ width: 390, height: 844 });
+    await contributor.page.locator(".desk-status:empty").waitFor({ state: "attached" }); // the announcement has gone
     await contributor.page.getByTestId("drafts").scrollIntoViewIfNeeded();
     await screenshot(contributor.page, "desk-drafts-live-contributor-390");
+    await contributor.page.setViewportSize({ width: 1280, height: 900 });
+
+    // Closed while its author is editing it: the text stays in the form to copy from, Save is off.
+    await submitDraft(contributor.page, "Shelter open", "The metro station shelter is open.");
+    const editing = itemWith(contributor.page, "Shelter open");
+    await editing.getByTestId("edit-draft").click();
+    await editing.getByLabel(/Update/).fill("The metro station shelter is open, entrance from the square.");
+    await itemWith(editor.page, "Shelter open").getByTestId("discard-draft").click();
+    await editor.page.getByTestId("discard-draft-confirm").getByRole("button", { name: "Yes, discard" }).click();
+    await editing.getByRole("alert").getByText(/^Discarded by Olena while you were editing it/).waitFor({ timeout: 5_000 });
+    expect(await editing.getByLabel(/Update/).inputValue()).toBe("The metro station shelter is open, entrance from the square.");
+    expect(await editing.getByRole("button", { name: "Save draft" }).isDisabled()).toBe(true);
+    await screenshot(contributor.page, "desk-drafts-live-closed-while-editing");
+    await editing.getByRole("button", { name: "Cancel" }).click();
+    await editing.getByTestId("discard-changes").getByRole("button", { name: "Yes, discard" }).click();
+    await editing.locator(".draft-outcome", { hasText: "Discarded by Olena" }).waitFor();
 
     await notice.getByTestId("dismiss-draft").click();
     await notice.waitFor({ state: "detached" });

@@ -157,6 +157,9 @@ describe("the desk's live channel", () => {
     expect(await ack(null)).toMatchObject({ ok: false, error: { code: "bad_request" } });
     expect(await ack({ storyId: "no-such-story" })).toMatchObject({ ok: false, error: { code: "story_not_found" } });
     expect(socket.connected).toBe(true);
+    // The readers' per-socket event limit holds here too (SOCKET_EVENT_BURST, 100).
+    const flood = await Promise.all(Array.from({ length: 110 }, () => ack({ storyId: "NOT A SLUG" })));
+    expect(flood.filter((a) => !a.ok && a.error.code === "rate_limited").length).toBeGreaterThanOrEqual(10);
   });
 
   it("never gives a reader anything about drafts", async () => {

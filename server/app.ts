@@ -14,7 +14,7 @@ import { metricsRoutes, timeWrites } from "./http/metrics-routes.js";
 import { privateAnswer } from "./http/public-reads.js";
 import { readRoutes } from "./http/read-routes.js";
 import { accountRoutes } from "./http/account-routes.js";
-import { authenticate, sessionPolicy } from "./http/auth.js";
+import { authenticate, credentialResolver, sessionPolicy } from "./http/auth.js";
 import { draftRoutes } from "./http/draft-routes.js";
 import { sessionRoutes } from "./http/session-routes.js";
 import { committer, jsonRequest, writeRoutes } from "./http/write-routes.js";
@@ -27,6 +27,7 @@ import { mediaReadRoutes, mediaUploadRoutes } from "./media/media-routes.js";
 import { embedRoutes } from "./pages/embed-routes.js";
 import { pageRoutes } from "./pages/page-routes.js";
 import { sharedEncodingParser } from "./live/shared-encoding.js";
+import { DeskChannel } from "./live/desk-channel.js";
 import { registerSocketHandlers } from "./live/socket-handlers.js";
 import { releaseUpgradeRequest } from "./live/upgrade-request.js";
 import { refuseConnection, type RefusableConnection } from "./live/connection-refusal.js";
@@ -60,6 +61,8 @@ export interface AppOptions {
   redis?: RedisClient;
   /** Readers' outgoing queue bounds, when not live/backpressure.ts's defaults (tests). */
   queueLimits?: QueueLimits;
+  /** How often desk sockets' credentials are checked again, when not every minute (tests). */
+  deskRecheckMs?: number;
 }
 
 export function createApp(config: Config, store: Store, options: AppOptions = {}): App {
@@ -106,6 +109,20 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     perMessageDeflate: false,
     cors: { origin: config.embedOrigins === "*" ? "*" : config.embedOrigins },
   });
+  const socketRejected = (code: string) => metrics.rejected.inc({ code, via: "socket" });
+  // The desk's own namespace; it keeps the credentials of a connection's handshake (below).
+  const policy = sessionPolicy(config);
+  const desk = new DeskChannel(io, {
+    accounts: store.accounts,
+    credentials: credentialResolver(store.accounts, config.adminToken, policy),
+    cookieName: policy.cookieName,
+    origin: () => policy.origin,
+    storyExists: async (storyId) => (await store.latest(storyId)) !== undefined,
+    limits: config.limits,
+    log: log.child({ component: "desk" }),
+    rejected: socketRejected,
+    ...(options.deskRecheckMs ? { recheckMs: options.deskRecheckMs } : {}),
+  });
   // CORS headers do not stop a WebSocket upgrade: the Origin is checked as the connection opens.
   // Programs send no Origin and may connect; browsers on other sites need EMBED_ORIGINS.
   const originAllowed = (origin: string | undefined) =>
@@ -130,6 +147,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
       refuseConnection(connection, refusal);
     } else {
       socketsPerAddress.track(connection); // reads the client address, so before the request is released
+      desk.keepCredentials(connection, connection.request!);
     }
     releaseUpgradeRequest(connection);
   });
@@ -140,12 +158,11 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   });
   const leaveCluster = options.redis ? joinCluster(io, hub, options.redis, config.redisStream, log.child({ component: "cluster" })) : () => {};
   const service = new StoryService(store, hub, { maxEntries: config.limits.entriesPerStory, maxStories: config.limits.stories });
-  registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, (code) => metrics.rejected.inc({ code, via: "socket" }));
+  registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, socketRejected);
 
   const redis = options.redis;
   app.use(healthRoutes({ store: () => store.ping(), ...(redis ? { redis: async () => void (await redis.ping()) } : {}) }));
   app.use(metricsRoutes(metrics, { token: config.metricsToken }));
-  const policy = sessionPolicy(config);
   const json = jsonRequest(config.limits.jsonBodyBytes);
   const limiter = rateLimiters(redis ? { redis, prefix: config.redisStream } : undefined);
   app.use("/api/stories", timeWrites(metrics));
@@ -158,7 +175,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     sessionRoutes(store.accounts, policy, json, new LoginThrottle(config.limits, limiter)),
     accountRoutes(store.accounts, json, policy),
     mediaUploadRoutes(store, config.limits.uploadBytes),
-    draftRoutes(store, committer(store, service), json),
+    draftRoutes(store, committer(store, service), json, desk),
     writeRoutes(store, service, json),
   );
   app.use(mediaReadRoutes(store));

@@ -57,3 +57,8 @@ export interface ClosedDraft {
   /** The entry it became (published only). */
   entryId?: string;
 }
+
+/** Editors and admins review every draft; a contributor sees only their own. */
+export const reviewsDrafts = (role: Role) => role === "editor" || role === "admin";
+/** Whether an account may see (and act on) a draft by `authorId`: over HTTP and on the desk's socket alike. */
+export const maySeeDraft = (viewer: { role: Role; userId?: string | undefined }, authorId: string) => reviewsDrafts(viewer.role) || authorId === viewer.userId;

@@ -4,3 +4,5 @@
  */
 export const PROTOCOL_VERSION = 1;
 export const SUPPORTED_PROTOCOLS: readonly number[] = [1];
+/** The desk's own namespace (shared/desk-protocol.ts), here for the same reason. */
+export const DESK_NAMESPACE = "/desk";

@@ -62,49 +62,76 @@ export function userPrincipal(user: UserWithHash, via: Principal["via"], id: str
 }
 
 /**
- * Resolves the credentials of a request, if any: `Authorization: Bearer` (the admin token or an
- * API token) or the session cookie. Bad credentials are a 401; none at all leave the request
- * anonymous for the route to judge. Cookie-authenticated writes must come from this site.
+ * What a request's credentials come to, before any rule about methods: none at all, a principal
+ * (by a bearer token or the session cookie), or credentials that are no good.
  */
-export function authenticate(accounts: AccountStore, adminToken: string | undefined, policy: SessionPolicy): RequestHandler {
+export type Credentials =
+  | { kind: "none" }
+  | { kind: "principal"; principal: Principal }
+  /** An Authorization header that is not `Bearer <token>`, or a token that is unknown or revoked. */
+  | { kind: "bad_bearer"; malformed: boolean }
+  /** A session cookie whose session is unknown, over or idle too long (it has been forgotten). */
+  | { kind: "dead_session" };
+
+/**
+ * Resolves `Authorization: Bearer` (the admin token or an API token) or, without that header, the
+ * session cookie. One owner for what a credential is worth: the HTTP API and the desk's socket
+ * (live/desk-channel.ts) both ask here.
+ */
+export function credentialResolver(accounts: AccountStore, adminToken: string | undefined, policy: SessionPolicy) {
   const expected = adminToken ? digest(adminToken) : undefined;
-  return async (req, res, next) => {
-    const header = req.get("authorization");
-    if (header !== undefined) {
-      const match = /^Bearer ([\x21-\x7E]+)$/i.exec(header);
-      // Reading needs no credentials (DESIGN.md §3): bad ones on a read are simply ignored.
-      if (!match && !UNSAFE.has(req.method)) return next();
-      if (!match) throw new ApiError(401, "unauthorized", "Send Authorization: Bearer <token>.");
+  return async (authorization: string | undefined, cookieHeader: string | undefined): Promise<Credentials> => {
+    if (authorization !== undefined) {
+      const match = /^Bearer ([\x21-\x7E]+)$/i.exec(authorization);
+      if (!match) return { kind: "bad_bearer", malformed: true };
       const secret = match[1]!;
       if (expected && timingSafeEqual(digest(secret), expected)) {
-        res.locals.principal = { id: "admin-token", name: "Newsroom", role: "admin", via: "admin-token", mustChangePassword: false } satisfies Principal;
-        return next();
+        return { kind: "principal", principal: { id: "admin-token", name: "Newsroom", role: "admin", via: "admin-token", mustChangePassword: false } };
       }
       const token = await accounts.tokenBySecretHash(secretHash(secret));
       const owner = token && (await accounts.userById(token.ownerId));
-      if ((!token || !owner) && !UNSAFE.has(req.method)) return next();
-      if (!token || !owner) throw new ApiError(401, "unauthorized", "The credentials are not valid.");
+      if (!token || !owner) return { kind: "bad_bearer", malformed: false };
       // Best effort: a disk that cannot take writes must not turn a token's reads into failures.
       accounts.touchToken(token.id, new Date().toISOString()).catch(() => {});
-      res.locals.principal = { ...userPrincipal(owner, "api-token", `token:${token.id}`), mustChangePassword: false, scopes: token.scopes };
-      return next();
+      return { kind: "principal", principal: { ...userPrincipal(owner, "api-token", `token:${token.id}`), mustChangePassword: false, scopes: token.scopes } };
     }
-
-    const cookie = readCookie(req, policy.cookieName);
-    if (cookie === undefined) return next();
+    const cookie = cookieValue(cookieHeader, policy.cookieName);
+    if (cookie === undefined) return { kind: "none" };
     const principal = await sessionPrincipal(accounts, policy, cookie);
-    if (!principal) {
-      clearSessionCookie(res, policy);
-      // Reads need no session, and signing in is how the holder of a dead cookie recovers.
-      res.locals.sessionExpired = true;
-      if (!UNSAFE.has(req.method) || (req.method === "POST" && req.path === "/session")) return next();
-      throw new ApiError(401, "session_expired", "Your session has ended; sign in again.");
+    return principal ? { kind: "principal", principal } : { kind: "dead_session" };
+  };
+}
+
+/**
+ * Resolves the credentials of a request, if any. Bad credentials are a 401; none at all leave the
+ * request anonymous for the route to judge. Cookie-authenticated writes must come from this site.
+ */
+export function authenticate(accounts: AccountStore, adminToken: string | undefined, policy: SessionPolicy): RequestHandler {
+  const resolve = credentialResolver(accounts, adminToken, policy);
+  return async (req, res, next) => {
+    const credentials = await resolve(req.get("authorization"), req.get("cookie"));
+    switch (credentials.kind) {
+      case "none":
+        return next();
+      case "bad_bearer":
+        // Reading needs no credentials (DESIGN.md §3): bad ones on a read are simply ignored.
+        if (!UNSAFE.has(req.method)) return next();
+        throw credentials.malformed
+          ? new ApiError(401, "unauthorized", "Send Authorization: Bearer <token>.")
+          : new ApiError(401, "unauthorized", "The credentials are not valid.");
+      case "dead_session":
+        clearSessionCookie(res, policy);
+        // Reads need no session, and signing in is how the holder of a dead cookie recovers.
+        res.locals.sessionExpired = true;
+        if (!UNSAFE.has(req.method) || (req.method === "POST" && req.path === "/session")) return next();
+        throw new ApiError(401, "session_expired", "Your session has ended; sign in again.");
+      case "principal":
+        if (credentials.principal.via === "session" && UNSAFE.has(req.method) && !sameSite(req, policy.origin)) {
+          throw new ApiError(403, "csrf_rejected", "Cross-site requests may not change anything here.");
+        }
+        res.locals.principal = credentials.principal;
+        return next();
     }
-    if (UNSAFE.has(req.method) && !sameSite(req, policy.origin)) {
-      throw new ApiError(403, "csrf_rejected", "Cross-site requests may not change anything here.");
-    }
-    res.locals.principal = principal;
-    next();
   };
 }
 
@@ -137,8 +164,7 @@ export function sameSite(req: Request, origin: string): boolean {
 }
 
 /** The principal, if it has one of `roles`; an account on a one-time password may do nothing else first. */
-function allowedPrincipal(res: Response, roles: Role[]): Principal {
-  const principal = principalOf(res);
+function allowedPrincipal(principal: Principal | undefined, roles: Role[]): Principal {
   if (!principal) throw new ApiError(401, "unauthorized", "Sign in or send Authorization: Bearer <token>.");
   if (principal.mustChangePassword) {
     throw new ApiError(403, "password_change_required", "Choose a new password first (POST /api/session/password).");
@@ -153,10 +179,17 @@ function requireScope(principal: Principal, scope: TokenScope): void {
   }
 }
 
+/** The principal if it may write stories, entries and drafts with one of `roles`; else throws the ApiError saying why. */
+export function writerOf(principal: Principal | undefined, roles: Role[]): Principal {
+  const allowed = allowedPrincipal(principal, roles);
+  requireScope(allowed, "write");
+  return allowed;
+}
+
 /** Stories, entries and drafts: principals with one of `roles`; an API token needs the `write` scope. */
 export function requireRole(...roles: Role[]): RequestHandler {
   return (_req, res, next) => {
-    requireScope(allowedPrincipal(res, roles), "write");
+    writerOf(principalOf(res), roles);
     next();
   };
 }
@@ -167,7 +200,7 @@ export function requireRole(...roles: Role[]): RequestHandler {
  */
 export function requireManage(...roles: Role[]): RequestHandler {
   return (_req, res, next) => {
-    requireScope(allowedPrincipal(res, roles), "manage");
+    requireScope(allowedPrincipal(principalOf(res), roles), "manage");
     next();
   };
 }
@@ -181,7 +214,7 @@ export function requireManage(...roles: Role[]): RequestHandler {
  */
 export function requireSession(policy: Pick<SessionPolicy, "recentMs">, ...roles: Role[]): RequestHandler {
   return (_req, res, next) => {
-    const principal = allowedPrincipal(res, roles);
+    const principal = allowedPrincipal(principalOf(res), roles);
     if (principal.via === "api-token") {
       throw new ApiError(403, "session_required", "API tokens cannot create tokens or manage accounts; sign in to the desk.");
     }
@@ -193,7 +226,12 @@ export function requireSession(policy: Pick<SessionPolicy, "recentMs">, ...roles
 }
 
 export function readCookie(req: Request, name: string): string | undefined {
-  for (const part of (req.get("cookie") ?? "").split(";")) {
+  return cookieValue(req.get("cookie"), name);
+}
+
+/** The value of cookie `name` in a Cookie header, if there. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? "").split(";")) {
     const [key, ...value] = part.trim().split("=");
     if (key !== name) continue;
     try {

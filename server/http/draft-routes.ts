@@ -1,9 +1,11 @@
 import { Router, type RequestHandler, type Response } from "express";
 import { AddEntryBody, EditEntryBody } from "../../shared/api.js";
+import { maySeeDraft, reviewsDrafts } from "../../shared/accounts.js";
 import { newEntryId } from "../../shared/ids.js";
 import { newId } from "../auth/secrets.js";
 import { DraftChanged, DraftGone, type AccountStore, type ClosedDraft, type Draft } from "../store/accounts.js";
 import { resolveMedia } from "../media/resolve-media.js";
+import type { DraftNews } from "../live/desk-channel.js";
 import type { Store } from "../store/store.js";
 import { principalOf, requireRole, type Principal } from "./auth.js";
 import { ApiError, parseOr400 } from "./errors.js";
@@ -11,9 +13,8 @@ import { idempotency } from "./idempotency.js";
 import { expectedRevisionOf, pathParam, storyIdOf } from "./params.js";
 import type { Write } from "./write-routes.js";
 
-const isEditor = (p: Principal) => p.role === "editor" || p.role === "admin";
 /** Editors may touch any draft, contributors their own; to anyone else a draft does not exist. */
-const mayTouch = (p: Principal, authorId: string) => isEditor(p) || authorId === p.userId;
+const mayTouch = (p: Principal, authorId: string) => maySeeDraft(p, authorId);
 
 const notFound = () => new ApiError(404, "draft_not_found", "No such draft.");
 
@@ -57,8 +58,9 @@ function sendDraft(res: Response, status: number, draft: Draft): void {
  * Drafts: contributors write them, editors publish (one new version) or discard them. Every draft
  * carries a revision; edits, discards and publishes accept `If-Match: "<revision>"`, and whatever
  * acts on a draft that is no longer there is told so (404, or 409 with who published or discarded it).
+ * Every change is told to the desk's live channel (`news`) once the store has committed it.
  */
-export function draftRoutes(store: Store, write: Write, body: RequestHandler[]): Router {
+export function draftRoutes(store: Store, write: Write, body: RequestHandler[], news: DraftNews): Router {
   const router = Router();
   const accounts: AccountStore = store.accounts;
   const anyWriter = requireRole("contributor", "editor", "admin");
@@ -84,7 +86,7 @@ export function draftRoutes(store: Store, write: Write, body: RequestHandler[]):
     await storyMustExist(storyId);
     const principal = principalOf(res)!;
     res.setHeader("Cache-Control", "no-store");
-    res.json({ drafts: await accounts.listDrafts(storyId, isEditor(principal) ? undefined : principal.userId) });
+    res.json({ drafts: await accounts.listDrafts(storyId, reviewsDrafts(principal.role) ? undefined : principal.userId) });
   });
 
   router.post("/stories/:id/drafts", anyWriter, ...body, async (req, res) => {
@@ -108,6 +110,7 @@ export function draftRoutes(store: Store, write: Write, body: RequestHandler[]):
     };
     await accounts.createDraft(draft);
     sendDraft(res, 201, draft);
+    news.changed(draft);
   });
 
   router.patch("/stories/:id/drafts/:draftId", anyWriter, ...body, async (req, res) => {
@@ -120,14 +123,17 @@ export function draftRoutes(store: Store, write: Write, body: RequestHandler[]):
     // Read, merged and written in one store transaction: a concurrent edit or publish is never overwritten.
     const edited = await onDraft(res, true, () => accounts.editDraft(storyId, id, { changes, at: new Date().toISOString(), ...expected(revision) }));
     sendDraft(res, 200, edited);
+    news.changed(edited);
   });
 
   router.delete("/stories/:id/drafts/:draftId", anyWriter, async (req, res) => {
     const storyId = storyIdOf(req);
     const revision = expectedRevisionOf(req);
-    const { id } = await draftFor(res, storyId, pathParam(req, "draftId"));
-    await onDraft(res, true, () => accounts.discardDraft(storyId, id, { by: { name: principalOf(res)!.name }, at: new Date().toISOString(), ...expected(revision) }));
+    const { id, authorId } = await draftFor(res, storyId, pathParam(req, "draftId"));
+    const discarded = { by: { name: principalOf(res)!.name }, at: new Date().toISOString() };
+    await onDraft(res, true, () => accounts.discardDraft(storyId, id, { ...discarded, ...expected(revision) }));
     res.status(204).end();
+    news.closed({ id, storyId, authorId, outcome: "discarded", ...discarded });
   });
 
   router.post("/stories/:id/drafts/:draftId/publish", editor, idempotency(store), async (req, res) => {
@@ -154,6 +160,9 @@ export function draftRoutes(store: Store, write: Write, body: RequestHandler[]):
         consumeDraft: { id: draft.id, revision: draft.revision },
       }),
     );
+    // As the store recorded it (who, when, which entry): the one account of what became of it.
+    const closed = await accounts.closedDraft(storyId, draft.id);
+    if (closed) news.closed(closed);
   });
 
   return router;

@@ -1,14 +1,9 @@
 import type { Logger } from "pino";
-import { issuesOf, type ErrorBody } from "../../shared/api.js";
+import { issuesOf } from "../../shared/api.js";
 import { SUPPORTED_PROTOCOLS, SubscribeRequest, UnsubscribeRequest, type Ack, type UnsubscribeAck } from "../../shared/protocol.js";
-import { TokenBucket } from "../../shared/token-bucket.js";
 import type { Limits } from "../config.js";
+import { fail, limitEvents, splitAck } from "./socket-events.js";
 import type { LiveServer, LiveSocket, StoryHub } from "./story-hub.js";
-
-const fail = (code: string, message: string, details?: unknown): Extract<Ack, { ok: false }> => ({
-  ok: false,
-  error: { code, message, ...(details === undefined ? {} : { details }) } satisfies ErrorBody,
-});
 
 export type SocketLimits = Pick<Limits, "subscriptionsPerSocket" | "socketEventBurst" | "socketEventsPerMinute">;
 
@@ -18,9 +13,8 @@ export type SocketLimits = Pick<Limits, "subscriptionsPerSocket" | "socketEventB
  * a page shows one story, a dashboard a handful) holds under parallel subscribes, and an
  * unsubscribe that overtakes a loading subscribe wins.
  *
- * Every event a socket sends takes a token from its own bucket (SOCKET_EVENT_BURST at once, then
- * SOCKET_EVENTS_PER_MINUTE): past it, the event is answered `rate_limited` and does no work, so
- * one connection cannot keep the server rebuilding old versions for it.
+ * Every event takes a token from the socket's bucket (live/socket-events.ts), so one connection
+ * cannot keep the server rebuilding old versions for it.
  */
 export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logger, limits: SocketLimits, rejected: (code: string) => void): void {
   const maxSubscriptions = limits.subscriptionsPerSocket;
@@ -28,14 +22,7 @@ export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logge
     /** Story id → the token of its latest subscribe; a stale token means "superseded". */
     const following = new Map<string, symbol>();
 
-    const bucket = new TokenBucket(limits.socketEventBurst, limits.socketEventsPerMinute, performance.now());
-    socket.use((packet, next) => {
-      const waitMs = bucket.take(performance.now());
-      if (waitMs === 0) return next();
-      const retryAfter = Math.ceil(waitMs / 1000);
-      const { ack } = splitAck<Ack>(packet.slice(1), rejected);
-      ack(fail("rate_limited", `This connection sent too many events; wait ${retryAfter} s before the next.`, { retryAfter }));
-    });
+    limitEvents(socket, limits, rejected);
 
     socket.on("subscribe", async (...args: unknown[]) => {
       const { payload, ack } = splitAck<Ack>(args, rejected);
@@ -71,21 +58,6 @@ export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logge
       ack({ ok: true });
     });
   });
-}
-
-/**
- * Socket.IO passes the ack as the last argument, so an event sent with an ack but no payload
- * arrives as (ack). Anything may arrive from the wire; a missing ack is replaced by a no-op.
- * Every error answer is told to `rejected`, acked or not.
- */
-function splitAck<T extends Ack | UnsubscribeAck>(args: unknown[], rejected: (code: string) => void): { payload: unknown; ack: (result: T) => void } {
-  const last = args.at(-1);
-  const reply = typeof last === "function" ? (last as (result: T) => void) : () => {};
-  const ack = (result: T) => {
-    if (!result.ok) rejected(result.error.code);
-    reply(result);
-  };
-  return { payload: typeof last === "function" && args.length === 1 ? undefined : args[0], ack };
 }
 
 /**

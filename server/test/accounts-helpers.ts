@@ -108,8 +108,9 @@ export async function activeAccount(server: TestServer, username: string, role: 
 export async function serverWithAccounts<const T extends readonly (readonly [username: string, role: Role])[]>(
   story: { id: string; title: string },
   accounts: T,
+  options: Parameters<typeof startServer>[0] = {},
 ): Promise<{ server: TestServer; accounts: { -readonly [K in keyof T]: Account } }> {
-  const server = await startServer();
+  const server = await startServer(options);
   try {
     const signedIn = await Promise.all(accounts.map(([username, role]) => activeAccount(server, username, role)));
     expect((await server.api("/api/stories", { body: story })).status).toBe(201);

@@ -1,0 +1,59 @@
+import { z } from "zod";
+import type { ClosedDraft, Draft } from "./accounts.js";
+import type { ErrorBody } from "./api.js";
+import { StoryId } from "./story.js";
+
+/**
+ * The desk's own Socket.IO channel: the namespace `/desk`, open only to signed-in accounts (the
+ * session cookie of the handshake, or `Authorization: Bearer`), never to readers. A socket follows
+ * the stories open on its desk; what it hears about a story is what its account may see over HTTP:
+ * editors and admins every draft, a contributor only their own. Issue 19's presence ("Olena is
+ * editing…") is meant to travel here too, as further events on the same followed stories.
+ */
+export { DESK_NAMESPACE } from "./protocol-version.js";
+
+/** Draft ids as the server makes them (`d_` and 12 base64url characters); checked loosely. */
+const DraftId = z.string().regex(/^d_[A-Za-z0-9_-]{1,64}$/);
+/** How many drafts a follow may ask about (see `known`): more than a desk ever shows at once. */
+export const MAX_KNOWN_DRAFTS = 100;
+
+export const DeskFollowRequest = z.strictObject({
+  storyId: StoryId,
+  /**
+   * The drafts this desk shows from before (a reconnect): those no longer open come back in the
+   * ack's `closed`, so nobody's draft silently vanishes while their connection was down.
+   */
+  known: z.array(DraftId).max(MAX_KNOWN_DRAFTS).optional(),
+});
+export const DeskUnfollowRequest = z.strictObject({ storyId: StoryId });
+export type DeskFollowRequest = z.infer<typeof DeskFollowRequest>;
+export type DeskUnfollowRequest = z.infer<typeof DeskUnfollowRequest>;
+
+/** What became of a draft, as the desk shows it: "Published by Olena", "Discarded by Taras". */
+export type DraftClosure = Pick<ClosedDraft, "id" | "outcome" | "by" | "at" | "entryId">;
+
+type Failure = { ok: false; error: ErrorBody };
+/** The drafts open now (those this account may see), and what became of the `known` ones that closed. */
+export type DeskFollowAck = { ok: true; drafts: Draft[]; closed: DraftClosure[] } | Failure;
+export type DeskUnfollowAck = { ok: true } | Failure;
+
+/** A draft was written or edited (after the store committed it): the whole draft, at its new revision. */
+export interface DraftChangedMessage { storyId: string; draft: Draft }
+/** A draft was published or discarded (after the store committed it). */
+export interface DraftClosedMessage extends DraftClosure { storyId: string }
+
+export interface DeskClientToServerEvents {
+  follow(request: DeskFollowRequest, ack: (result: DeskFollowAck) => void): void;
+  unfollow(request: DeskUnfollowRequest, ack?: (result: DeskUnfollowAck) => void): void;
+}
+
+export interface DeskServerToClientEvents {
+  "draft:changed"(message: DraftChangedMessage): void;
+  "draft:closed"(message: DraftClosedMessage): void;
+}
+
+/** Why `/desk` turned a connection away, as `connect_error`'s `data`; the same codes as the HTTP API's. */
+export interface DeskRefusal {
+  code: "unauthorized" | "session_expired" | "forbidden" | "password_change_required" | "insufficient_scope" | "origin_not_allowed";
+  message: string;
+}

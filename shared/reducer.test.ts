@@ -36,6 +36,31 @@ const operationArb: fc.Arbitrary<Operation> = fc.oneof(
   ),
 );
 
+describe("reduce: entry media", () => {
+  const photo = (n: number) => ({ type: "image" as const, id: `m_${String(n).repeat(32)}`, alt: `Photo ${n}`, width: 1600, height: 900 });
+  const video = { type: "embed" as const, provider: "youtube" as const, url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ" };
+
+  it("adds, reorders and removes media with a patch about media alone, and drops the key when none is left", () => {
+    const added = reduce(created, stamp({ type: "add_entry", entryId: "e_pics", body: "x", kind: "update", pinned: false, media: [photo(1), video] }, 1))!;
+    expect(added.snapshot.entries.e_pics!.media).toEqual([photo(1), video]);
+    const reordered = reduce(added.snapshot, stamp({ type: "edit_entry", entryId: "e_pics", media: [video, photo(2), photo(1)] }, 2))!;
+    expect(reordered.snapshot.entries.e_pics!.media).toEqual([video, photo(2), photo(1)]);
+    expect(applyPatch(added.snapshot, reordered.ops)).toEqual(reordered.snapshot);
+    const paths = reordered.ops.map((op) => op.path).filter((path) => !["/version", "/updatedAt", "/entries/e_pics/updatedAt", "/entries/e_pics/revision"].includes(path));
+    expect(paths.length).toBeGreaterThan(0);
+    for (const path of paths) expect(path).toMatch(/^\/entries\/e_pics\/media\//);
+    // The same list again changes nothing and writes no version.
+    expect(reduce(reordered.snapshot, stamp({ type: "edit_entry", entryId: "e_pics", media: [video, photo(2), photo(1)] }, 3))).toBeNull();
+    const cleared = reduce(reordered.snapshot, stamp({ type: "edit_entry", entryId: "e_pics", media: [] }, 4))!;
+    expect(cleared.snapshot.entries.e_pics).not.toHaveProperty("media");
+    expect(cleared.ops.filter((op) => op.path.includes("media"))).toEqual([{ op: "remove", path: "/entries/e_pics/media" }]);
+    // An edit of the text alone keeps the media as they are.
+    const text = reduce(reordered.snapshot, stamp({ type: "edit_entry", entryId: "e_pics", body: "y" }, 5))!;
+    expect(text.snapshot.entries.e_pics!.media).toEqual(reordered.snapshot.entries.e_pics!.media);
+    expect(text.ops.some((op) => op.path.includes("media"))).toBe(false);
+  });
+});
+
 describe("reduce", () => {
   it("emits patches that take each snapshot exactly to the next, one version at a time", () => {
     fc.assert(

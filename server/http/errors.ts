@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { issuesOf, type ErrorBody } from "../../shared/api.js";
 import { ReducerError } from "../../shared/reducer.js";
 import { TooManyStories, VersionConflict, type Store } from "../store/store.js";
-import { ticketOf } from "./idempotency.js";
+import { ticketOf } from "./idempotency-ticket.js";
 
 /** An error with its HTTP status and API code; the only kind of error a client ever sees. */
 export class ApiError extends Error {

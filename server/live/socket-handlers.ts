@@ -3,7 +3,8 @@ import { issuesOf, type ErrorBody } from "../../shared/api.js";
 import { SUPPORTED_PROTOCOLS, SubscribeRequest, UnsubscribeRequest, type Ack, type UnsubscribeAck } from "../../shared/protocol.js";
 import { TokenBucket } from "../../shared/token-bucket.js";
 import type { Limits } from "../config.js";
-import type { LiveServer, LiveSocket, StoryHub } from "./story-hub.js";
+import type { LiveServer, LiveSocket } from "./live-server.js";
+import type { StoryHub } from "./story-hub.js";
 
 const fail = (code: string, message: string, details?: unknown): Extract<Ack, { ok: false }> => ({
   ok: false,

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { createApp } from "./app.js";
-import { createAccount } from "./http/account-routes.js";
+import { createAccount } from "./auth/accounts-service.js";
 import { type Config, loadConfig } from "./config.js";
 import { ClientBuild } from "./pages/client-build.js";
 import { replayDemoStory, seedIfEmpty } from "./seed/seed.js";

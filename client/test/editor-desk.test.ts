@@ -2,7 +2,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Snapshot } from "../../shared/story.js";
 import { hashPassword } from "../../server/auth/passwords.js";
-import { createAccount } from "../../server/http/account-routes.js";
+import { createAccount } from "../../server/auth/accounts-service.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

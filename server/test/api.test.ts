@@ -10,7 +10,7 @@ import type { Snapshot } from "../../shared/story.js";
 import { fingerprintOf } from "../http/idempotency.js";
 import { createApp } from "../app.js";
 import { loadConfig } from "../config.js";
-import { createAccount } from "../http/account-routes.js";
+import { createAccount } from "../auth/accounts-service.js";
 import { SqliteStore } from "../store/sqlite-store.js";
 import { startServer, TOKEN, type TestServer } from "./harness.js";
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../app.js";
 import { newSecret, secretHash } from "../auth/secrets.js";
 import { loadConfig } from "../config.js";
-import { createAccount } from "../http/account-routes.js";
+import { createAccount } from "../auth/accounts-service.js";
 import { SqliteStore } from "../store/sqlite-store.js";
 import type { Store } from "../store/store.js";
 import { children, startChild, stopChild } from "./child-server.js";

@@ -18,7 +18,7 @@ import { MAX_JSON_DEPTH } from "../../shared/json-depth.js";
 import type { Ack } from "../../shared/protocol.js";
 import type { Entry, Snapshot } from "../../shared/story.js";
 import { secretHash } from "../auth/secrets.js";
-import { createAccount } from "../http/account-routes.js";
+import { createAccount } from "../auth/accounts-service.js";
 import { startServer, TOKEN, type TestServer } from "./harness.js";
 import { expectError, expectErrorAck, expectUnchanged, getJson } from "./hostile-assertions.js";
 

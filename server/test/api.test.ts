@@ -106,9 +106,9 @@ describe("REST API", () => {
     expect(versions.map((v) => v.version)).toEqual([5, 4, 3, 2, 1]);
     expect(versions.map((v) => v.summary)).toEqual([
       "Live coverage ended",
-      'Removed entry ' + versions[1]!.summary.split(" ")[2] + ' "Air alert"',
-      expect.stringMatching(/^Edited entry e_\w+ "Air alert" as a correction$/),
-      expect.stringMatching(/^Added entry e_\w+ "Air alert"$/),
+      'Removed "Air alert"',
+      'Edited "Air alert" as a correction',
+      'Added "Air alert"',
       "Story created",
     ]);
     expect(versions[0]).toMatchObject({ author: { name: "Newsroom" }, at: story.updatedAt });

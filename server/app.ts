@@ -79,7 +79,16 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
         res.setHeader("X-Request-Id", id);
         return id;
       },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
+      // Each page load fetches a handful of built files: served, they are noise at `info`. (By the
+      // time the response is logged, a router may have cut its mount path off `req.url`.)
+      customLogLevel: (req, res, error) =>
+        error || res.statusCode >= 500
+          ? "error"
+          : res.statusCode >= 400
+            ? "warn"
+            : isAssetRequest((req as express.Request).originalUrl ?? req.url ?? "")
+              ? "debug"
+              : "info",
       autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
       // Method, URL and status only: headers carry tokens and cookies, which never reach a log.
       serializers: {
@@ -201,4 +210,9 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
       await store.close();
     },
   };
+}
+
+/** The built client files (hashed bundles and the embed's loader), as opposed to pages and API calls. */
+export function isAssetRequest(url: string): boolean {
+  return url.startsWith("/assets/") || url === "/embed.js" || url.startsWith("/embed.js?");
 }

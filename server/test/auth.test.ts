@@ -805,6 +805,10 @@ describe("first start and the user CLI", () => {
       else await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(line, first.output()).toMatchObject({ username: "admin", oneTimePassword: expect.any(String) });
+    // Not a terminal (LOG_FORMAT=auto): every line of standard output is one JSON object, no banner.
+    const stdout = first.stdout();
+    for (const outputLine of stdout.split("\n").filter(Boolean)) expect(() => JSON.parse(outputLine), outputLine).not.toThrow();
+    expect(stdout).not.toContain("It is not shown again");
     const password = line!.oneTimePassword!;
     const signedIn = await send(first.url, "/api/session", { body: { username: "admin", password } });
     expect(signedIn.status, first.output()).toBe(200);

@@ -35,7 +35,8 @@ import type { ConnectionRefusal } from "../shared/protocol.js";
 import { SocketsPerAddress, type EngineConnection } from "./live/sockets-per-address.js";
 import type { QueueLimits } from "./live/backpressure.js";
 import { joinCluster, type RedisClient } from "./live/cluster.js";
-import { StoryHub, type LiveServer } from "./live/story-hub.js";
+import type { LiveServer } from "./live/live-server.js";
+import { StoryHub } from "./live/story-hub.js";
 import { Metrics } from "./metrics.js";
 import type { Store } from "./store/store.js";
 import { StoryService } from "./story-service.js";
@@ -82,7 +83,16 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
         res.setHeader("X-Request-Id", id);
         return id;
       },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
+      // Each page load fetches a handful of built files: served, they are noise at `info`. (By the
+      // time the response is logged, a router may have cut its mount path off `req.url`.)
+      customLogLevel: (req, res, error) =>
+        error || res.statusCode >= 500
+          ? "error"
+          : res.statusCode >= 400
+            ? "warn"
+            : isAssetRequest((req as express.Request).originalUrl ?? req.url ?? "")
+              ? "debug"
+              : "info",
       autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
       // Method, URL and status only: headers carry tokens and cookies, which never reach a log.
       serializers: {
@@ -220,4 +230,9 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
       await store.close();
     },
   };
+}
+
+/** The built client files (hashed bundles and the embed's loader), as opposed to pages and API calls. */
+export function isAssetRequest(url: string): boolean {
+  return url.startsWith("/assets/") || url === "/embed.js" || url.startsWith("/embed.js?");
 }

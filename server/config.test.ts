@@ -28,6 +28,7 @@ describe("loadConfig", () => {
       metricsToken: undefined,
       embedOrigins: "*",
       logLevel: "info",
+      logFormat: "auto",
       demoIntervalMs: 4000,
       limits: {
         jsonBodyBytes: 65_536,
@@ -65,9 +66,10 @@ describe("loadConfig", () => {
         DATA_DIR: "/var/lib/live-ticker",
         TICKER_ADMIN_TOKEN: TOKEN,
         LOG_LEVEL: "silent",
+        LOG_FORMAT: "json",
         DEMO_INTERVAL_MS: "250",
       }),
-    ).toMatchObject({ port: 0, host: "0.0.0.0", dataDir: "/var/lib/live-ticker", adminToken: TOKEN, logLevel: "silent", demoIntervalMs: 250 });
+    ).toMatchObject({ port: 0, host: "0.0.0.0", dataDir: "/var/lib/live-ticker", adminToken: TOKEN, logLevel: "silent", logFormat: "json", demoIntervalMs: 250 });
     expect(loadConfig({ DEMO_INTERVAL_MS: "0" }).demoIntervalMs).toBe(0);
   });
 
@@ -96,12 +98,13 @@ describe("loadConfig", () => {
     const message = configError({
       PORT: "99999",
       LOG_LEVEL: "loud",
+      LOG_FORMAT: "xml",
       PUBLIC_URL: "not a url",
       TICKER_ADMIN_TOKEN: "short",
       DEMO_INTERVAL_MS: "-5",
     });
     expect(message).toMatch(/^Invalid configuration: /);
-    for (const name of ["PORT", "LOG_LEVEL", "PUBLIC_URL", "TICKER_ADMIN_TOKEN", "DEMO_INTERVAL_MS"]) expect(message).toContain(`${name}: `);
+    for (const name of ["PORT", "LOG_LEVEL", "LOG_FORMAT", "PUBLIC_URL", "TICKER_ADMIN_TOKEN", "DEMO_INTERVAL_MS"]) expect(message).toContain(`${name}: `);
     expect(message).toContain("TICKER_ADMIN_TOKEN: must be at least 16 characters");
     expect(message).toContain("DEMO_INTERVAL_MS: must not be negative");
     expect(message).not.toMatch(/\n\s+at /); // a message, not a stack trace

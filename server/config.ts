@@ -34,6 +34,8 @@ const Env = z.object({
   /** Express "trust proxy": which proxies' X-Forwarded-For to believe (e.g. "loopback", "1"). */
   TRUST_PROXY: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** `auto`: readable lines on a terminal, JSON lines otherwise (server/log-output.ts). */
+  LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
   DEMO_INTERVAL_MS: z.coerce.number().int("must be a whole number of milliseconds").min(0, "must not be negative").default(4000),
   // Limits (README "Limits"). A 10 000-character entry of 4-byte characters is 40 KB of JSON.
   MAX_JSON_BODY_BYTES: limit(64 * 1024, 1024, 1024 * 1024),
@@ -96,6 +98,7 @@ export interface Config {
   /** `*` or a list of origins allowed to open sockets and frame the widget. */
   embedOrigins: "*" | string[];
   logLevel: z.infer<typeof Env>["LOG_LEVEL"];
+  logFormat: z.infer<typeof Env>["LOG_FORMAT"];
   /** Pause between updates of `--demo`'s live replay. */
   demoIntervalMs: number;
   limits: Limits;
@@ -123,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: e.METRICS_TOKEN,
     embedOrigins: origins === "*" ? "*" : origins.split(/[\s,]+/).filter(Boolean),
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     demoIntervalMs: e.DEMO_INTERVAL_MS,
     limits: {
       jsonBodyBytes: e.MAX_JSON_BODY_BYTES,

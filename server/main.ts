@@ -1,23 +1,26 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
 import { createApp } from "./app.js";
-import { createAccount } from "./http/account-routes.js";
+import { createAccount } from "./auth/accounts-service.js";
 import { type Config, loadConfig } from "./config.js";
+import { createLogger, logFormat } from "./log-output.js";
 import { ClientBuild } from "./pages/client-build.js";
 import { replayDemoStory, seedIfEmpty } from "./seed/seed.js";
 import { connectRedis } from "./live/cluster.js";
 import { PostgresStore } from "./store/postgres-store.js";
 import { SqliteStore } from "./store/sqlite-store.js";
 import type { Store } from "./store/store.js";
+import { startupBanner } from "./startup-banner.js";
 
 /** `--demo`: a throwaway store where the demo story is posted live, one update every few seconds. */
 const demo = process.argv.includes("--demo");
 if (demo && !process.env.DATA_DIR) process.env.DATA_DIR = mkdtempSync(join(tmpdir(), "live-ticker-demo-"));
 
+const stdoutIsTty = process.stdout.isTTY === true;
 const config = readConfig();
-const log = pino({ level: config.logLevel });
+const format = logFormat(config.logFormat, stdoutIsTty);
+const log = createLogger(config.logLevel, format);
 // Fire-and-forget work (a Redis command cut off by an outage) must not take the node down with
 // it: such rejections are logged; the hub's resync heals what they lost.
 process.on("unhandledRejection", (reason) => log.error({ err: reason }, "unhandled rejection"));
@@ -31,19 +34,21 @@ const abort = new AbortController();
 
 if (!demo && (await seedIfEmpty(store, app.service))) log.info({ storyId: "kyiv-strikes" }, "seeded the demo story");
 const port = await app.listen();
-log.info(
-  { url: `http://${config.host}:${port}`, store: config.databaseUrl ? "postgresql" : config.dataDir, cluster: Boolean(redis) },
-  "live-ticker listening",
-);
+const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+log.info({ url, store: config.databaseUrl ? "postgresql" : config.dataDir, cluster: Boolean(redis) }, "live-ticker listening");
 // DESIGN.md §2: with no account and no admin token nobody could ever write, so make an admin
 // whose one-time password is printed this once (it must be replaced at first sign-in).
 const firstAdmin = !config.adminToken && (await store.accounts.countUsers()) === 0;
 // Several nodes may start at once: the one that creates the account prints its password.
 const created = firstAdmin ? await createAccount(store.accounts, "admin", "admin").catch(() => undefined) : undefined;
-if (created) {
-  const { password } = created;
+const firstAdminSignIn = created && { username: created.user.username, password: created.password };
+if (format === "pretty") {
+  // A person is watching: the addresses and the one-time password stand out from the log lines.
+  const storyId = (await store.listStories())[0]?.id;
+  process.stdout.write(startupBanner({ url, ...(storyId ? { storyId } : {}), ...(firstAdminSignIn ? { firstAdmin: firstAdminSignIn } : {}) }));
+} else if (firstAdminSignIn) {
   log.warn(
-    { username: "admin", oneTimePassword: password, signIn: `http://${config.host}:${port}/editor` },
+    { username: firstAdminSignIn.username, oneTimePassword: firstAdminSignIn.password, signIn: `${url}/editor` },
     "created the first account: sign in as admin with this one-time password, then choose your own (it is not shown again)",
   );
 }
@@ -87,8 +92,8 @@ function readConfig(): Config {
   try {
     return loadConfig();
   } catch (error) {
-    // LOG_LEVEL may be the bad variable itself, so this logger does not read it.
-    pino({ level: "info" }).fatal(error instanceof Error ? error.message : String(error));
+    // LOG_LEVEL or LOG_FORMAT may be the bad variable itself, so this logger reads neither.
+    createLogger("info", logFormat("auto", stdoutIsTty)).fatal(error instanceof Error ? error.message : String(error));
     process.exit(1);
   }
 }

@@ -31,8 +31,14 @@ describe("renderMarkdown", () => {
     }
   });
 
-  it("is deterministic, so server and editor preview agree", () => {
+  it("renders the same text to the same HTML on every call, so server and editor preview agree", () => {
     const body = "Update at 03:10 — *four floors* on fire in Obolon";
-    expect(renderMarkdown(body)).toBe(renderMarkdown(body));
+    const expected = "<p>Update at 03:10 — <em>four floors</em> on fire in Obolon</p>";
+    // Twice, with another body between: no state carried from one call to the next.
+    expect(renderMarkdown(body)).toBe(expected);
+    expect(renderMarkdown("[link](https://example.com) **bold** > not a quote")).toBe(
+      '<p><a href="https://example.com" rel="nofollow noopener noreferrer ugc" target="_blank">link</a> <strong>bold</strong> &gt; not a quote</p>',
+    );
+    expect(renderMarkdown(body)).toBe(expected);
   });
 });

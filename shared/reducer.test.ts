@@ -118,11 +118,11 @@ describe("reduce", () => {
 
     const pinned = reduce(added.snapshot, stamp({ type: "edit_entry", entryId: "e_aaaa", pinned: true }, 2))!;
     expect(pinned.snapshot.entries.e_aaaa).toMatchObject({ pinned: true, revision: 2, updatedAt: at(1) }); // not a text change
-    expect(pinned.summary).toMatch(/^Pinned entry e_aaaa/);
+    expect(pinned.summary).toBe('Pinned "Sirens <script>alert(1)</script>"');
 
     const corrected = reduce(pinned.snapshot, stamp({ type: "edit_entry", entryId: "e_aaaa", body: "Sirens stopped", kind: "correction" }, 3))!;
     expect(corrected.snapshot.entries.e_aaaa).toMatchObject({ revision: 3, updatedAt: at(3), html: "<p>Sirens stopped</p>" });
-    expect(corrected.summary).toMatch(/as a correction$/);
+    expect(corrected.summary).toBe('Edited "Sirens stopped" as a correction');
     expect(corrected.snapshot.updatedAt).toBe(at(3));
   });
 
@@ -139,5 +139,16 @@ describe("reduce", () => {
     const removed = reduce(cleared.snapshot, stamp({ type: "remove_entry", entryId: "e_aaaa" }, 3))!;
     expect(removed.snapshot.entries).toEqual({});
     expect(removed.ops).toContainEqual({ op: "remove", path: "/entries/e_aaaa" });
+  });
+
+  it("names entries in summaries by headline or the body's first line, never by id", () => {
+    const add = (entryId: string, body: string, headline?: string) =>
+      reduce(created, stamp({ type: "add_entry", entryId, body, ...(headline === undefined ? {} : { headline }), kind: "update", pinned: false }, 1))!.summary;
+    expect(add("e_head", "Body text", "Air alert in Kyiv")).toBe('Added "Air alert in Kyiv"');
+    expect(add("e_body", "\n**Explosions** heard in [Lviv](https://example.com/lviv).\nSecond line")).toBe('Added "Explosions heard in Lviv."');
+    expect(add("e_long", "x", "A".repeat(80))).toBe(`Added "${"A".repeat(59)}…"`);
+    expect(add("e_mark", "***")).toBe("Added an entry");
+    const withEntry = reduce(created, stamp({ type: "add_entry", entryId: "e_gone", body: "Gone soon", kind: "update", pinned: false }, 1))!.snapshot;
+    expect(reduce(withEntry, stamp({ type: "remove_entry", entryId: "e_gone" }, 2))!.summary).toBe('Removed "Gone soon"');
   });
 });

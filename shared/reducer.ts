@@ -1,6 +1,7 @@
 import { renderMarkdown } from "./markdown.js";
 import type { StampedOperation } from "./operations.js";
 import { diffSnapshots, type PatchOp } from "./patch.js";
+import { plainFirstLine } from "./plain-text.js";
 import type { Entry, Snapshot } from "./story.js";
 
 /** Why an operation cannot apply to a story; codes are the API's error codes. */
@@ -149,8 +150,21 @@ function editedEntry(before: Entry, op: Extract<StampedOperation, { type: "edit_
 /** Media lists are plain JSON built in one key order (server/media/resolve-media.ts, EmbedInput). */
 const sameMedia = (a: Entry["media"], b: Entry["media"]): boolean => JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
 
+/** How long an entry's label in a history summary may be. */
+const LABEL_CHARS = 60;
+
+/**
+ * How a history summary names an entry: by its headline, or else the first line of its body as
+ * plain text; never by its id, which readers do not know. Summaries are stored with their version,
+ * so versions committed before this wording keep the one they were given ("entry e_… "…"").
+ */
 function describe(entry: Entry): string {
-  const label = entry.headline ?? entry.body;
-  const short = label.length > 60 ? `${label.slice(0, 57)}…` : label;
-  return `entry ${entry.id} "${short}"`;
+  const headline = entry.headline?.trim();
+  const label =
+    headline === undefined || headline === ""
+      ? plainFirstLine(entry.body, LABEL_CHARS)
+      : headline.length > LABEL_CHARS
+        ? `${headline.slice(0, LABEL_CHARS - 1).trimEnd()}…`
+        : headline;
+  return label === "" ? "an entry" : `"${label}"`;
 }

@@ -122,10 +122,9 @@ describe("EditorApi errors", () => {
   });
 
   it("keeps validation issues for display", async () => {
-    const issues = [{ path: "body", message: "must not be empty" }];
-    answer = () => json(400, { error: { code: "validation_failed", message: "Invalid entry", details: { issues } } });
+    answer = () => json(400, { error: { code: "validation_failed", message: "Invalid entry", details: { issues: [{ path: "body", message: "must not be empty" }] } } });
     const failure = (await new EditorApi().addEntry("s", { body: " " }, 1).catch((e: unknown) => e)) as ApiFailure;
-    expect(failure.issues).toEqual(issues);
+    expect(failure.issues).toEqual([{ path: "body", message: "must not be empty" }]);
     expect(describeError(failure)).toBe("Invalid entry (body: must not be empty)");
   });
 

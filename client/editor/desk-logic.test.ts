@@ -6,7 +6,7 @@ import { ApiFailure } from "./api.js";
 import { describeConflict, ifMatchVersion, mergeEntry, targetUnchanged } from "./conflict.js";
 import { asDraftConflict, DraftConflict } from "./draft-conflict.js";
 import { saveKeys, submitWith } from "./forms.js";
-import { STORY_ID_INPUT_PATTERN, USERNAME_INPUT_PATTERN } from "./limits.js";
+import { STORY_ID_INPUT_PATTERN, USERNAME_INPUT_PATTERN } from "./input-patterns.js";
 import { parseRoute } from "./route.js";
 
 const at = "2026-05-24T01:00:00.000Z";

@@ -27,8 +27,12 @@ export async function openPage(browser: Browser, url: string, options: Parameter
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));
+  // Every error, WebSocket ones included: a test that causes some on purpose (a stopped server)
+  // allows exactly those with `unexpectedErrors`. The resource's address tells 401s apart.
   page.on("console", (message) => {
-    if (message.type() === "error" && !/ERR_CONNECTION_REFUSED|WebSocket/.test(message.text())) errors.push(message.text());
+    if (message.type() !== "error") return;
+    const where = message.location().url;
+    errors.push(where && !message.text().includes(where) ? `${message.text()} [${where}]` : message.text());
   });
   // Content-Security-Policy violations, from the page and every frame in it (the embed widgets),
   // reported by the browser itself rather than inferred from console wording.
@@ -47,6 +51,20 @@ export async function openPage(browser: Browser, url: string, options: Parameter
 /** Errors the page (or a frame in it) threw or logged, and every CSP violation: a hydration mismatch shows up here too. */
 export function pageErrors(page: Page): string[] {
   return (page as Page & { pageErrors?: string[] }).pageErrors ?? [];
+}
+
+/** The line the browser logs when one of our paths answers an error `status` such as "401 (Unauthorized)". */
+export function failedRequest(status: string, path: string): RegExp {
+  const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  return new RegExp(`^Failed to load resource: the server responded with a status of ${literal(status)} \\[https?://[^/]+${literal(path)}\\]$`);
+}
+
+/** The desk asks who is signed in as it opens: before sign-in (or with a wrong password), a 401. */
+export const SIGNED_OUT = failedRequest("401 (Unauthorized)", "/api/session");
+
+/** `pageErrors` less those a test caused on purpose, each named by a pattern of its own. */
+export function unexpectedErrors(page: Page, ...expected: RegExp[]): string[] {
+  return pageErrors(page).filter((error) => !expected.some((pattern) => pattern.test(error)));
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -2,13 +2,13 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Snapshot } from "../../shared/story.js";
 import { hashPassword } from "../../server/auth/passwords.js";
-import { createAccount } from "../../server/http/account-routes.js";
+import { createAccount } from "../../server/auth/accounts-service.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startChild, stopChild, type Child } from "../../server/test/child-server.js";
 import { startServer, TOKEN, type TestServer } from "../../server/test/harness.js";
-import { browserMissing, launchBrowser, openPage, pageErrors, screenshot } from "./browser.js";
+import { browserMissing, failedRequest, launchBrowser, openPage, pageErrors, screenshot, SIGNED_OUT, unexpectedErrors } from "./browser.js";
 
 const PASSWORD = "correct horse battery";
 
@@ -92,8 +92,7 @@ describe.skipIf(browserMissing)("the editor's desk in a real browser", () => {
     const history = (await (await server.api("/api/stories/desk-test-story/history")).json()) as { versions: { author: { name: string } }[] };
     expect(history.versions[0]!.author.name).toBe("ed1");
     expect(pageErrors(reader.page)).toEqual([]);
-    // The desk logs its expected 401s (asking who is signed in before sign-in); nothing may break its CSP.
-    expect(pageErrors(page).filter((error) => /Content Security Policy|CSP violation/i.test(error))).toEqual([]);
+    expect(unexpectedErrors(page, SIGNED_OUT)).toEqual([]);
     await screenshot(page, "editor-desk");
     await reader.context.close();
     await context.close();
@@ -178,6 +177,9 @@ describe.skipIf(browserMissing)("the editor's desk in a real browser", () => {
     await conflict.getByRole("button", { name: "Yes, replace theirs" }).click();
     await conflict.waitFor({ state: "detached" });
     expect((await stored("conflict-story")).entries[id!]!.body).toBe("Mine wins.");
+    // The edits the test makes collide on purpose: their 412s are the conflicts shown.
+    const conflicts = failedRequest("412 (Precondition Failed)", `/api/stories/conflict-story/entries/${id}`);
+    for (const desk of [a, b]) expect(unexpectedErrors(desk.page, SIGNED_OUT, conflicts)).toEqual([]);
     await a.context.close();
     await b.context.close();
   });
@@ -199,6 +201,7 @@ describe.skipIf(browserMissing)("the editor's desk in a real browser", () => {
     await expect(settings.getByRole("button", { name: "Undo changes" }).count()).resolves.toBe(0);
     await b.page.getByTestId("story-settings").locator("summary").click();
     await expect(b.page.getByTestId("story-settings").getByLabel("Title").inputValue()).resolves.toBe("Bridge closed after blasts");
+    for (const desk of [a, b]) expect(unexpectedErrors(desk.page, SIGNED_OUT)).toEqual([]);
     await a.context.close();
     await b.context.close();
   });
@@ -226,6 +229,7 @@ describe.skipIf(browserMissing)("the editor's desk in a real browser", () => {
     await ask.getByRole("button", { name: "Yes, discard" }).click();
     await entry.getByTestId("edit").waitFor();
     expect((await stored("escape-story")).entries[id!]!.body).toBe("Original text.");
+    expect(unexpectedErrors(page, SIGNED_OUT)).toEqual([]);
     await context.close();
   });
 
@@ -255,7 +259,7 @@ describe.skipIf(browserMissing)("the editor's desk in a real browser", () => {
     await pin.filter({ hasText: /^\s*Pin\s*$/ }).waitFor();
     await page.locator(".desk-status", { hasText: "Unpinned “Update 0”" }).waitFor();
     await expect(pin.evaluate((el) => el === document.activeElement)).resolves.toBe(true);
-    expect(pageErrors(page).filter((error) => !/401/.test(error))).toEqual([]);
+    expect(unexpectedErrors(page, SIGNED_OUT)).toEqual([]);
     await context.close();
   });
 
@@ -288,6 +292,7 @@ describe.skipIf(browserMissing)("the editor's desk in a real browser", () => {
         expect(shown.y + 40, `${name}: last published update in view`).toBeLessThanOrEqual(height);
       }
       await screenshot(page, `editor-desk-${name}`);
+      expect(unexpectedErrors(page, SIGNED_OUT)).toEqual([]);
       await context.close();
     }
   });
@@ -320,7 +325,9 @@ describe.skipIf(browserMissing)("the editor's desk in a real browser", () => {
     await itemIn(b.page).getByText("Published by ed2").waitFor();
     expect(await itemIn(b.page).getByTestId("discard-draft").count()).toBe(0);
     expect(((await (await server.api("/api/stories/draft-story")).json()) as Snapshot).version).toBe(2);
-    for (const desk of [a, b]) expect(pageErrors(desk.page).filter((error) => /Content Security Policy|CSP violation/i.test(error))).toEqual([]);
+    // Refused on purpose: publishing the text the contributor had changed, discarding a published draft.
+    expect(unexpectedErrors(a.page, SIGNED_OUT, failedRequest("412 (Precondition Failed)", `/api/stories/draft-story/drafts/${draft.id}/publish`))).toEqual([]);
+    expect(unexpectedErrors(b.page, SIGNED_OUT, failedRequest("409 (Conflict)", `/api/stories/draft-story/drafts/${draft.id}`))).toEqual([]);
     await a.context.close();
     await b.context.close();
   });
@@ -403,6 +410,7 @@ describe.skipIf(browserMissing)("the desk when the server stalls (a child proces
     expect(Object.values(story.entries).filter((entry) => entry.headline === "Bridge closed")).toHaveLength(1);
     expect(keys.length).toBeGreaterThanOrEqual(2);
     expect(new Set(keys).size).toBe(1); // the retry was the same request
+    expect(unexpectedErrors(page, SIGNED_OUT)).toEqual([]);
     await context.close();
   });
 });

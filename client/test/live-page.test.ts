@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EntryResponse } from "../../shared/api.js";
 import type { Snapshot } from "../../shared/story.js";
 import { startServer, type TestServer } from "../../server/test/harness.js";
-import { browserMissing, launchBrowser, openPage, pageErrors, screenshot } from "./browser.js";
+import { browserMissing, launchBrowser, openPage, pageErrors, screenshot, unexpectedErrors } from "./browser.js";
 
 describe.skipIf(browserMissing)("the live page in a real browser", () => {
   let server: TestServer;
@@ -235,6 +235,8 @@ describe.skipIf(browserMissing)("the live page across a server restart", () => {
       await page.getByRole("heading", { name: "After 3" }).waitFor();
       await expect(page.locator("article.entry h3").allTextContents()).resolves.toEqual(["After 3", "After 2", "After 1", "Before"]);
       await expect(page.evaluate(() => (window as unknown as { marker: number }).marker)).resolves.toBe(42);
+      // While the server is down, a reconnection attempt may be refused: the only error allowed.
+      expect(unexpectedErrors(page, /net::ERR_CONNECTION_REFUSED/)).toEqual([]);
     } finally {
       await browser.close();
       await server.close();

@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { generatePassword, hashPassword } from "../auth/passwords.js";
 import { DisplayName } from "../../shared/api.js";
 import { loadConfig } from "../config.js";
-import { createAccount } from "../http/account-routes.js";
+import { createAccount } from "../auth/accounts-service.js";
 import { ROLES, type Role } from "../store/accounts.js";
 import { SqliteStore } from "../store/sqlite-store.js";
 

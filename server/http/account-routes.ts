@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from "express";
 import { z } from "zod";
+import { createAccount } from "../auth/accounts-service.js";
 import { generatePassword, hashPassword } from "../auth/passwords.js";
 import { newId, newSecret, secretHash } from "../auth/secrets.js";
 import { DisplayName } from "../../shared/api.js";
@@ -24,18 +25,6 @@ const Scopes = z
   // Stored and shown in one order, whatever order they were asked in.
   .transform((scopes) => TOKEN_SCOPES.filter((scope) => scopes.includes(scope)));
 const NewToken = z.strictObject({ name: z.string().trim().min(1).max(100), scopes: Scopes.default(["write"]) });
-
-/**
- * Creates an account with a one-time password, which its owner must replace at first sign-in.
- * The display name (the byline) starts as the login name unless one is given.
- */
-export async function createAccount(accounts: AccountStore, username: string, role: (typeof ROLES)[number], displayName = username) {
-  if (await accounts.userByUsername(username)) throw new ApiError(409, "user_exists", `There is already an account "${username}".`);
-  const password = generatePassword();
-  const user = { id: newId("u_"), username, displayName, role, createdAt: new Date().toISOString(), mustChangePassword: true };
-  await accounts.createUser({ ...user, passwordHash: await hashPassword(password) });
-  return { user, password };
-}
 
 /**
  * Accounts (admins) and API tokens (editors for themselves, admins for everyone). Looking and

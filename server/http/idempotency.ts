@@ -3,12 +3,7 @@ import type { RequestHandler, Response } from "express";
 import type { Store, StoredResponse } from "../store/store.js";
 import type { Principal } from "./auth.js";
 import { ApiError } from "./errors.js";
-
-/** A request claimed under an Idempotency-Key, to be completed by the write or released on failure. */
-export interface IdempotencyTicket {
-  scope: string;
-  key: string;
-}
+import type { IdempotencyTicket } from "./idempotency-ticket.js";
 
 /** How long a claim stays "in flight" before a retry may take it over (the first request died). */
 const LEASE_MS = 30_000;
@@ -59,10 +54,6 @@ function canonicalJson(value: unknown): string {
     return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(",")}}`;
   }
   return JSON.stringify(value);
-}
-
-export function ticketOf(res: Response): IdempotencyTicket | undefined {
-  return res.locals.idempotency as IdempotencyTicket | undefined;
 }
 
 export function sendStored(res: Response, response: StoredResponse): void {

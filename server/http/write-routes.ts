@@ -8,7 +8,8 @@ import type { Committed, DraftToConsume, Store, StoredResponse } from "../store/
 import type { StoryService } from "../story-service.js";
 import { principalOf, requireRole } from "./auth.js";
 import { ApiError, parseOr400 } from "./errors.js";
-import { idempotency, sendStored, ticketOf } from "./idempotency.js";
+import { idempotency, sendStored } from "./idempotency.js";
+import { ticketOf } from "./idempotency-ticket.js";
 import { entryIdOf, expectedVersionOf, storyIdOf } from "./params.js";
 
 // Judged on the header alone: Express's req.is() says "no" for an empty body, which is a 400, not a 415.

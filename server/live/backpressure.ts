@@ -2,7 +2,7 @@ import type { EventEmitter } from "node:events";
 import type { Logger } from "pino";
 import type { PatchMessage } from "../../shared/protocol.js";
 import type { Metrics } from "../metrics.js";
-import type { LiveServer, LiveSocket } from "./story-hub.js";
+import type { LiveServer, LiveSocket } from "./live-server.js";
 
 /**
  * Bytes a reader's outgoing queue may hold before fan-outs pass it by: hundreds of patches or a

@@ -1,7 +1,8 @@
 import { createAdapter } from "@socket.io/redis-streams-adapter";
 import type { Logger } from "pino";
 import { createClient } from "redis";
-import type { LiveServer, StoryHub } from "./story-hub.js";
+import type { LiveServer } from "./live-server.js";
+import type { StoryHub } from "./story-hub.js";
 
 /** How often a node checks its followed stories against the store, to heal what Redis lost. */
 const RESYNC_MS = 5_000;

@@ -19,7 +19,7 @@ import { writerOf, type Credentials, type Principal } from "../http/auth.js";
 import { ApiError } from "../http/errors.js";
 import type { AccountStore } from "../store/accounts.js";
 import { fail, limitEvents, splitAck } from "./socket-events.js";
-import type { LiveServer } from "./story-hub.js";
+import type { LiveServer } from "./live-server.js";
 
 /** How often a desk socket's credentials are checked again: a signed-out or demoted account stops hearing within this. */
 const RECHECK_MS = 60_000;

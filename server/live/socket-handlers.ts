@@ -2,8 +2,9 @@ import type { Logger } from "pino";
 import { issuesOf } from "../../shared/api.js";
 import { SUPPORTED_PROTOCOLS, SubscribeRequest, UnsubscribeRequest, type Ack, type UnsubscribeAck } from "../../shared/protocol.js";
 import type { Limits } from "../config.js";
+import type { LiveServer, LiveSocket } from "./live-server.js";
 import { fail, limitEvents, splitAck } from "./socket-events.js";
-import type { LiveServer, LiveSocket, StoryHub } from "./story-hub.js";
+import type { StoryHub } from "./story-hub.js";
 
 export type SocketLimits = Pick<Limits, "subscriptionsPerSocket" | "socketEventBurst" | "socketEventsPerMinute">;
 

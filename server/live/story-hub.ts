@@ -1,21 +1,13 @@
 import type { Logger } from "pino";
-import type { Server, Socket } from "socket.io";
 import { applyPatch, diffSnapshots } from "../../shared/patch.js";
-import { roomOf, type ClientToServerEvents, type PatchMessage, type ServerToClientEvents, type SnapshotMessage } from "../../shared/protocol.js";
+import { roomOf, type PatchMessage, type SnapshotMessage } from "../../shared/protocol.js";
 import { Lru } from "../../shared/lru.js";
 import type { Snapshot } from "../../shared/story.js";
 import type { Metrics } from "../metrics.js";
 import type { Committed, Store } from "../store/store.js";
 import { Backpressure, disconnectNow, SOCKET_QUEUE_LIMIT, TOTAL_QUEUE_LIMIT, type QueueLimits } from "./backpressure.js";
+import type { LiveServer, LiveSocket } from "./live-server.js";
 import { encodedBytes, encodeOnce } from "./shared-encoding.js";
-
-/** Between nodes (through the Redis Streams adapter): every committed version, once. */
-export interface InterServerEvents {
-  version(patch: PatchMessage): void;
-}
-
-export type LiveServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents>;
-export type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 /** How many stories' latest snapshots stay in memory (least recently used go first). */
 const CACHED_STORIES = 1_000;

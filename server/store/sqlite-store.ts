@@ -117,6 +117,20 @@ function prepareSchema(db: Database.Database): void {
 }
 
 /**
+ * A connection as the store uses it. `synchronous` and `busy_timeout` belong to the connection,
+ * not the file, so nobody else can see them: the tests check them here.
+ */
+export function openDatabase(file: string): Database.Database {
+  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.pragma("busy_timeout = 5000");
+  db.pragma("foreign_keys = ON");
+  return db;
+}
+
+/**
  * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a commit has reached
  * the disk before it is acknowledged and survives a kill -9 or a power cut. better-sqlite3 is
  * synchronous, so each commit is one uninterrupted transaction; BEGIN IMMEDIATE also keeps
@@ -135,12 +149,7 @@ export class SqliteStore implements Store {
   readonly #rebuilt = new RebuiltVersions();
 
   constructor(file: string) {
-    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
-    const db = new Database(file);
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = FULL");
-    db.pragma("busy_timeout = 5000");
-    db.pragma("foreign_keys = ON");
+    const db = openDatabase(file);
     prepareSchema(db);
     this.#db = db;
     this.accounts = new SqliteAccounts(db);

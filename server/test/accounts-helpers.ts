@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { createAccount } from "../http/account-routes.js";
+import { createAccount } from "../auth/accounts-service.js";
 import type { Role } from "../store/accounts.js";
 import { startServer, type TestServer } from "./harness.js";
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../app.js";
 import { newSecret, secretHash } from "../auth/secrets.js";
 import { loadConfig } from "../config.js";
-import { createAccount } from "../http/account-routes.js";
+import { createAccount } from "../auth/accounts-service.js";
 import { SqliteStore } from "../store/sqlite-store.js";
 import type { Store } from "../store/store.js";
 import { children, startChild, stopChild } from "./child-server.js";
@@ -805,6 +805,10 @@ describe("first start and the user CLI", () => {
       else await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(line, first.output()).toMatchObject({ username: "admin", oneTimePassword: expect.any(String) });
+    // Not a terminal (LOG_FORMAT=auto): every line of standard output is one JSON object, no banner.
+    const stdout = first.stdout();
+    for (const outputLine of stdout.split("\n").filter(Boolean)) expect(() => JSON.parse(outputLine), outputLine).not.toThrow();
+    expect(stdout).not.toContain("It is not shown again");
     const password = line!.oneTimePassword!;
     const signedIn = await send(first.url, "/api/session", { body: { username: "admin", password } });
     expect(signedIn.status, first.output()).toBe(200);

@@ -10,7 +10,10 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export interface Child {
   process: ChildProcess;
   url: string;
+  /** The tails of standard output and error, labelled, for failure messages. */
   output: () => string;
+  /** Standard output so far (its last 100 000 characters). */
+  stdout: () => string;
 }
 
 /** Every child still running, so a suite's afterAll can stop them all. */
@@ -91,7 +94,7 @@ export async function startChild(dataDir: string, options: { env?: Record<string
       reject(new Error(`server exited before listening (code ${code}, signal ${signal})\n${output()}`));
     });
   });
-  return { process: child, url, output };
+  return { process: child, url, output, stdout: () => stdout };
 }
 
 /** Resolves when the child has exited; kills it with SIGKILL if SIGTERM does not stop it in time. */

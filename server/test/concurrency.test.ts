@@ -42,8 +42,8 @@ function tempDir(): string {
 }
 
 
-async function harness(dataDir?: string): Promise<TestServer> {
-  const server = await startServer({ env: UNTHROTTLED, ...(dataDir ? { dataDir } : {}) });
+async function harness(dataDir?: string, env: Record<string, string> = {}): Promise<TestServer> {
+  const server = await startServer({ env: { ...UNTHROTTLED, ...env }, ...(dataDir ? { dataDir } : {}) });
   cleanups.push(() => server.close());
   return server;
 }
@@ -78,8 +78,8 @@ async function postgresNodes(): Promise<Array<{ app: App; url: string }>> {
 }
 
 /** The real server (`node --import tsx server/main.ts`) in another OS process, on the same DATA_DIR. */
-async function childServer(dataDir: string): Promise<string> {
-  const child = await startChild(dataDir, { env: UNTHROTTLED });
+async function childServer(dataDir: string, env: Record<string, string> = {}): Promise<string> {
+  const child = await startChild(dataDir, { env: { ...UNTHROTTLED, ...env } });
   cleanups.push(() => stopChild(child.process));
   return child.url;
 }
@@ -291,6 +291,60 @@ describe("concurrency: 20 writers with the same If-Match, exactly one wins", () 
     await addEntries(b, "race");
     await expectOneIfMatchWinner([a.url, b], "race", false);
     await expectOneIfMatchWinner([a.url, b], "race", true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Limits: the story cap and the entry cap, raced by two processes on one SQLite file. Within one
+// process better-sqlite3 runs each commit to its end before the next, so only another process
+// (another connection, its own count) can slip between a count and an insert.
+
+/** Sends `requests` at once, alternating between `targets`; the statuses and error codes. */
+async function race(targets: string[], requests: Array<{ path: string; body: unknown }>): Promise<Array<{ status: number; code?: string }>> {
+  return Promise.all(
+    requests.map(async ({ path, body }, n) => {
+      const { status, json } = await call(targets[n % targets.length]!, path, { body });
+      return { status, code: (json as ErrorResponse).error?.code };
+    }),
+  );
+}
+
+describe("concurrency: two processes on one SQLite file hold the limits", () => {
+  it("the story cap: of 12 creations racing for the 4 places left, exactly 4 succeed", { timeout: 60_000 }, async () => {
+    const limits = { MAX_STORIES: "5" };
+    const dataDir = tempDir();
+    const a = await harness(dataDir, limits);
+    await createStory(a.url, "first"); // before the child starts, so it does not seed the demo story
+    const b = await childServer(dataDir, limits);
+    const results = await race(
+      [a.url, b],
+      Array.from({ length: 12 }, (_, n) => ({ path: "/api/stories", body: { id: `story-${n}`, title: `Story ${n}` } })),
+    );
+    expect(results.filter((r) => r.status === 201)).toHaveLength(4);
+    expect(results.filter((r) => r.status !== 201)).toEqual(Array(8).fill({ status: 409, code: "too_many_stories" }));
+    for (const base of [a.url, b]) expect((await acked<{ stories: unknown[] }>(base, "/api/stories", 200, { method: "GET" })).stories).toHaveLength(5);
+  });
+
+  it("the entry cap: of 12 entries racing for the 3 places left in a story, exactly 3 are added", { timeout: 60_000 }, async () => {
+    const limits = { MAX_ENTRIES_PER_STORY: "5" };
+    const dataDir = tempDir();
+    const a = await harness(dataDir, limits);
+    await createStory(a.url, "race");
+    for (const n of [1, 2]) await acked(a.url, "/api/stories/race/entries", 201, { body: { body: `Before ${n}` } });
+    const b = await childServer(dataDir, limits);
+    const results = await race(
+      [a.url, b],
+      Array.from({ length: 12 }, (_, n) => ({ path: "/api/stories/race/entries", body: { body: `Racing ${n}` } })),
+    );
+    expect(results.filter((r) => r.status === 201)).toHaveLength(3);
+    expect(results.filter((r) => r.status !== 201)).toEqual(Array(9).fill({ status: 409, code: "too_many_entries" }));
+    for (const base of [a.url, b]) {
+      const snapshot = await acked<Snapshot>(base, "/api/stories/race", 200, { method: "GET" });
+      expect(Object.keys(snapshot.entries)).toHaveLength(5);
+      expect(snapshot.version).toBe(6);
+      const history = await acked<HistoryResponse>(base, "/api/stories/race/history", 200, { method: "GET" });
+      expect(history.versions.map((v) => v.version)).toEqual([6, 5, 4, 3, 2, 1]);
+    }
   });
 });
 

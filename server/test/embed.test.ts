@@ -1,6 +1,5 @@
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { embedSnippet } from "../../shared/embed-snippet.js";
 import type { Snapshot } from "../../shared/story.js";
 import { startServer, type TestServer } from "./harness.js";
 
@@ -11,7 +10,7 @@ describe("embedding: oEmbed, the widget page and embed.js", () => {
 
   beforeAll(async () => {
     server = await startServer({ pages: true });
-    story = (await (await server.api("/api/stories", { body: { title: 'Kyiv "strikes" <live>' } })).json()) as Snapshot;
+    story = (await (await server.api("/api/stories", { body: { id: "kyiv-embed", title: 'Kyiv "strikes" <live>' } })).json()) as Snapshot;
   });
   afterAll(() => server.close());
 
@@ -24,8 +23,11 @@ describe("embedding: oEmbed, the widget page and embed.js", () => {
       type: "rich",
       provider_name: "live-ticker",
       provider_url: server.url,
-      title: story.title,
-      html: embedSnippet(server.url, story),
+      title: 'Kyiv "strikes" <live>',
+      // The snippet a publisher pastes: a plain link until embed.js makes it the widget, the title escaped.
+      html:
+        `<div data-live-ticker="kyiv-embed" data-layout="strip" data-theme="auto"><a href="${server.url}/stories/kyiv-embed">Live: Kyiv &#34;strikes&#34; &#60;live&#62;</a></div>\n` +
+        `<script async src="${server.url}/embed.js"></script>`,
       width: 400,
       height: 50,
       cache_age: 300,

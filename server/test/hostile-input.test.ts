@@ -18,7 +18,7 @@ import { MAX_JSON_DEPTH } from "../../shared/json-depth.js";
 import type { Ack } from "../../shared/protocol.js";
 import type { Entry, Snapshot } from "../../shared/story.js";
 import { secretHash } from "../auth/secrets.js";
-import { createAccount } from "../http/account-routes.js";
+import { createAccount } from "../auth/accounts-service.js";
 import { startServer, TOKEN, type TestServer } from "./harness.js";
 import { expectError, expectErrorAck, expectUnchanged, getJson } from "./hostile-assertions.js";
 
@@ -569,7 +569,7 @@ describe("Socket.IO hostile events", () => {
     const socket = client();
     const got: string[] = [];
     socket.on("snapshot", () => got.push("snapshot"));
-    socket.on("patch", () => got.push("patch"));
+    socket.on("patch", (patch: { to: number }) => got.push(`patch to ${patch.to}`));
     try {
       await new Promise((resolve) => socket.once("connect", () => resolve(undefined)));
       socket.emit("subscribe", { storyId: STORY });
@@ -577,9 +577,15 @@ describe("Socket.IO hostile events", () => {
       socket.emit("unsubscribe", { storyId: STORY });
       const ack = (await socket.timeout(5000).emitWithAck("unsubscribe", { storyId: STORY })) as { ok: boolean };
       expect(ack.ok).toBe(true); // handled in order, so the one without an ack is done too
-      expect((await server.api(entries, { body: { body: "after unsubscribe" } })).status).toBe(201);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(got).toEqual(["snapshot"]);
+      const unwanted = await server.api(entries, { body: { body: "after unsubscribe" } });
+      expect(unwanted.status).toBe(201);
+      const { version } = (await unwanted.json()) as { version: number };
+      // Subscribed again at that version, the next write's patch is the next message (they arrive
+      // in order), so a patch for "after unsubscribe" would have come before it.
+      expect(await socket.timeout(5000).emitWithAck("subscribe", { storyId: STORY, version })).toEqual({ ok: true, version });
+      expect((await server.api(entries, { body: { body: "subscribed again" } })).status).toBe(201);
+      await expect.poll(() => got.at(-1)).toBe(`patch to ${version + 1}`);
+      expect(got).toEqual(["snapshot", `patch to ${version + 1}`]);
     } finally {
       socket.disconnect();
     }

@@ -134,10 +134,10 @@ describe("live sync over Socket.IO", () => {
     const current = reader(server, storyId, await latest());
     const fresh = reader(server, storyId);
     await until(() => fresh.versions.length === 1, "the fresh reader's snapshot");
-    await new Promise((r) => setTimeout(r, 100));
-    expect(current.messages).toEqual([]);
     expect(fresh.messages).toEqual(["snapshot"]);
 
+    // A socket's messages arrive in order: had the current reader been sent anything on
+    // subscribing, it would come before the next version's patch.
     await post("Next");
     await until(() => current.snapshot?.version === version + 1 && fresh.snapshot?.version === version + 1, "both readers");
     expect(current.messages).toEqual(["patch"]);
@@ -207,12 +207,20 @@ describe("live sync over Socket.IO", () => {
 
   it("stops following after unsubscribe", async () => {
     const r = reader(server, storyId);
-    await until(() => r.snapshot !== undefined, "the snapshot");
+    const witness = reader(server, storyId);
+    await until(() => r.snapshot !== undefined && witness.snapshot !== undefined, "the snapshots");
     r.follow.stop();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await post("after stop");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(r.messages).toEqual(["snapshot"]);
+    const patches: number[] = [];
+    r.socket.on("patch", (patch) => patches.push(patch.to));
+    const { version: unwanted } = await post("after stop");
+    await until(() => witness.snapshot?.version === unwanted, "the version to reach the story's readers");
+    // Following again from that version, the next patch is the first thing it gets (in order on
+    // its socket), so a patch for "after stop" would have come before it.
+    expect(await r.socket.emitWithAck("subscribe", { storyId, version: unwanted })).toEqual({ ok: true, version: unwanted });
+    const { version: wanted } = await post("following again");
+    await until(() => patches.length > 0, "the patch after following again");
+    expect(patches).toEqual([wanted]);
+    expect(r.messages).toEqual(["snapshot", "patch"]);
   });
 });
 
@@ -226,16 +234,23 @@ describe("subscription bookkeeping under parallel events", () => {
   it("lets an unsubscribe overtake a subscribe that is still loading", async () => {
     await server.api("/api/stories", { body: { id: "race", title: "Race" } });
     await server.api("/api/stories/race/entries", { body: { body: "so that version 1 needs a catch-up read" } });
+    const witness = reader(server, "race");
+    const write = async (body: string) => ((await (await server.api("/api/stories/race/entries", { body: { body } })).json()) as { version: number }).version;
     for (let round = 0; round < 10; round++) {
       const socket = server.socket();
-      const got: string[] = [];
-      socket.on("patch", () => got.push("patch"));
+      const got: { event: string; to?: number }[] = [];
+      socket.onAny((event: string, message: { to?: number }) => got.push({ event, to: message?.to }));
       const subscribed = socket.emitWithAck("subscribe", { storyId: "race", version: 1 });
       const unsubscribed = socket.emitWithAck("unsubscribe", { storyId: "race" });
       await Promise.all([subscribed, unsubscribed]);
-      await server.api("/api/stories/race/entries", { body: { body: `round ${round}` } });
-      await new Promise((r) => setTimeout(r, 30));
-      expect(got).toEqual([]);
+      const unwanted = await write(`round ${round}`);
+      await until(() => witness.snapshot?.version === unwanted, "the round's version to reach the story's readers");
+      // Subscribed again at that version, the next version is the first message it gets (they
+      // arrive in order), so the round's patch, had the unsubscribe lost, would come before it.
+      expect(await socket.emitWithAck("subscribe", { storyId: "race", version: unwanted })).toEqual({ ok: true, version: unwanted });
+      const wanted = await write(`round ${round}, subscribed again`);
+      await until(() => got.length > 0, "the patch after subscribing again");
+      expect(got).toEqual([{ event: "patch", to: wanted }]);
       socket.disconnect();
     }
   });
@@ -255,9 +270,10 @@ describe("subscription bookkeeping under parallel events", () => {
     socket.on("patch", (patch) => got.push(patch.to));
     for (let n = 0; n < 3; n++) expect(await socket.emitWithAck("subscribe", { storyId: "again", version: 1 })).toEqual({ ok: true, version: 1 });
     await server.api("/api/stories/again/entries", { body: { body: "Once" } });
-    await until(() => got.length > 0, "the patch");
-    await new Promise((r) => setTimeout(r, 100));
-    expect(got).toEqual([2]);
+    await server.api("/api/stories/again/entries", { body: { body: "Twice" } });
+    // Each patch once, in order: a second copy of version 2 would come before version 3.
+    await until(() => got.includes(3), "the second patch");
+    expect(got).toEqual([2, 3]);
   });
 
   it("tells a newer client its protocol is unsupported even when the rest of its payload is new too", async () => {

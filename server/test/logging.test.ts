@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -6,13 +6,14 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../app.js";
 import { loadConfig } from "../config.js";
+import { ASSETS_DIR, ClientBuild } from "../pages/client-build.js";
 import { SqliteStore } from "../store/sqlite-store.js";
 import { TOKEN } from "./harness.js";
 
 interface LogLine {
   level: number;
   msg: string;
-  req?: { id?: string };
+  req?: { id?: string; url?: string };
   err?: { message?: string };
 }
 
@@ -63,5 +64,34 @@ describe("structured logs", () => {
     expect(output).not.toContain(TOKEN);
     expect(output).not.toContain(badToken);
     expect(output.toLowerCase()).not.toContain("authorization");
+  });
+
+  it("logs pages and API calls at info and the built client files only at debug", async () => {
+    let output = "";
+    const sink = new Writable({ write: (chunk, _enc, done) => ((output += chunk.toString()), done()) });
+    const dir = mkdtempSync(join(tmpdir(), "live-ticker-logging-"));
+    const app = createApp(loadConfig({ PORT: "0", DATA_DIR: dir, TICKER_ADMIN_TOKEN: TOKEN }), new SqliteStore(join(dir, "live-ticker.db")), {
+      log: pino({ level: "debug" }, sink),
+      clientBuild: await ClientBuild.load(),
+    });
+    const url = `http://127.0.0.1:${await app.listen()}`;
+    const bundle = `/assets/${readdirSync(join(ASSETS_DIR, "assets")).find((name) => name.endsWith(".js"))}`;
+    try {
+      for (const path of ["/", bundle, "/embed.js", "/api/stories", "/assets/no-such-file.js"]) await (await fetch(`${url}${path}`)).arrayBuffer();
+      const requests = output
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as LogLine & { res?: { statusCode: number } })
+        .filter((line) => line.msg === "request completed" || line.msg === "request errored");
+      const levelOf = (path: string) => requests.find((line) => line.req?.url === path)?.level;
+      expect(levelOf("/")).toBe(30);
+      expect(levelOf("/api/stories")).toBe(30);
+      expect(levelOf(bundle)).toBe(20);
+      expect(levelOf("/embed.js")).toBe(20);
+      expect(levelOf("/assets/no-such-file.js")).toBe(40); // a missing file is still worth a warning
+    } finally {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

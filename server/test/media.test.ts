@@ -11,7 +11,7 @@ import { mediaPath, mediaVariants, MEDIA_FORMATS, type MediaItem } from "../../s
 import type { Entry, Snapshot } from "../../shared/story.js";
 import type { PatchOp } from "../../shared/patch.js";
 import { secretHash } from "../auth/secrets.js";
-import { createAccount } from "../http/account-routes.js";
+import { createAccount } from "../auth/accounts-service.js";
 import { startServer, TOKEN, UNTHROTTLED, type TestServer } from "./harness.js";
 import { expectError } from "./hostile-assertions.js";
 import { noisyJpeg, png, SOURCE, sourcePhoto } from "./images.js";

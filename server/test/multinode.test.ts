@@ -1,19 +1,18 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EntryResponse, HistoryResponse } from "../../shared/api.js";
 import type { Snapshot } from "../../shared/story.js";
 import { connectLive, followStory, type LiveSocket, type StoryFollow } from "../../client/lib/live-client.js";
 import { children, startChild, stopChild, type Child } from "./child-server.js";
 import { TOKEN } from "./harness.js";
-import { postgresUrl, redisUrl, requireService } from "./services.js";
+import { OwnRedis, requireRedisBinaries } from "./own-redis.js";
+import { postgresUrl, requireService } from "./services.js";
 
-const run = promisify(execFile);
-const ready = (await requireService("postgres")) && (await requireService("redis"));
+// Redis is one of the suite's own (one test restarts it), so it needs the binaries, not the service.
+const ready = (await requireService("postgres")) && requireRedisBinaries();
 
 /** Resolves when `check` holds, polling; fails with `what` after `ms`. */
 async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
@@ -38,10 +37,14 @@ describe.skipIf(!ready)("several nodes on PostgreSQL and Redis", () => {
   const databaseUrl = `${postgresUrl()}${postgresUrl().includes("?") ? "&" : "?"}schema=${schema}`;
   const nodes: Child[] = [];
   const sockets: LiveSocket[] = [];
+  let redis: OwnRedis;
+  beforeAll(async () => {
+    redis = await OwnRedis.start();
+  });
 
   // Writers share the admin token and post as fast as they can: the write limit is not under test here.
   const startNode = () =>
-    startChild(dataDir, { env: { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl(), REDIS_STREAM: stream, WRITES_PER_MINUTE: "1000000" } });
+    startChild(dataDir, { env: { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, REDIS_STREAM: stream, WRITES_PER_MINUTE: "1000000" } });
   const api = (node: Child, path: string, body?: unknown, method = body === undefined ? "GET" : "POST") =>
     fetch(node.url + path, {
       method,
@@ -84,9 +87,7 @@ describe.skipIf(!ready)("several nodes on PostgreSQL and Redis", () => {
     await client.connect();
     await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await client.end();
-    // The stream, and the rate-limit counters kept under its name.
-    const counters = await run("redis-cli", ["-u", redisUrl(), "--scan", "--pattern", `${stream}:*`]).then((r) => r.stdout.split("\n").filter(Boolean), () => []);
-    await run("redis-cli", ["-u", redisUrl(), "del", stream, ...counters]).catch(() => {});
+    await redis?.kill(); // with the stream and the rate-limit counters: it saves nothing
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -99,6 +100,7 @@ describe.skipIf(!ready)("several nodes on PostgreSQL and Redis", () => {
     const acked = new Map<string, number>();
     let written = 0;
     await writers(story.id, () => nodes, () => written++ >= 90, acked);
+    expect(acked.size).toBe(90); // every write answered 201 (writers count only those)
     const final = await latest(nodes[1]!, story.id);
     expect(final.version).toBe(1 + acked.size);
 
@@ -153,10 +155,16 @@ describe.skipIf(!ready)("several nodes on PostgreSQL and Redis", () => {
     let stop = false;
     const writing = writers(storyId, () => [a, b], () => stop, acked);
     await until(() => acked.size >= 10, "writes before the restart");
-    await run("redis-cli", ["-p", "6379", "shutdown", "nosave"]).catch(() => {}); // it answers by closing
-    await new Promise((r) => setTimeout(r, 500));
-    await run("redis-server", ["--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379", "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"]);
-    await until(async () => (await run("redis-cli", ["ping"]).catch(() => ({ stdout: "" }))).stdout.trim() === "PONG", "Redis back");
+    await redis.kill();
+    // The nodes noticed: readiness names Redis as failing while it is gone.
+    for (const node of [a, b]) {
+      await until(async () => {
+        const res = await fetch(`${node.url}/readyz`);
+        const body = (await res.json()) as { error?: { details?: { checks?: Record<string, string> } } };
+        return res.status === 503 && body.error?.details?.checks?.redis === "failing";
+      }, "readiness to report Redis down");
+    }
+    await redis.restart();
     for (const node of [a, b]) expect(node.process.exitCode, node.output()).toBeNull(); // Redis going away kills no node
     await until(() => acked.size >= 40, "writes after the restart");
     stop = true;

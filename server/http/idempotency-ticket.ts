@@ -1,0 +1,15 @@
+import type { Response } from "express";
+
+/**
+ * A request claimed under an Idempotency-Key, to be completed by the write or released on failure.
+ * Its own module because both the idempotency middleware (which claims) and the error handler
+ * (which releases) need it, and the middleware itself answers with errors.
+ */
+export interface IdempotencyTicket {
+  scope: string;
+  key: string;
+}
+
+export function ticketOf(res: Response): IdempotencyTicket | undefined {
+  return res.locals.idempotency as IdempotencyTicket | undefined;
+}

@@ -1,0 +1,11 @@
+import type { Server, Socket } from "socket.io";
+import type { ClientToServerEvents, PatchMessage, ServerToClientEvents } from "../../shared/protocol.js";
+
+/** Between nodes (through the Redis Streams adapter): every committed version, once. */
+export interface InterServerEvents {
+  version(patch: PatchMessage): void;
+}
+
+/** The Socket.IO server and socket with our events, shared by the hub, its backpressure and the handlers. */
+export type LiveServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents>;
+export type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents>;

@@ -1,3 +1,4 @@
+import type { MediaItem } from "./media.js";
 import type { EntryKind } from "./story.js";
 
 /** The people who write, as the API shows them: server and desk use these same types. */
@@ -36,6 +37,8 @@ export interface Draft {
   body: string;
   kind: EntryKind;
   pinned: boolean;
+  /** Photos and embeds, as on an entry (shared/media.ts); absent when there are none. */
+  media?: MediaItem[];
   /** 1 at creation, +1 on every edit; sent back as `If-Match` so nobody acts on text they did not see. */
   revision: number;
 }

@@ -37,7 +37,7 @@ export interface Draft {
   body: string;
   kind: EntryKind;
   pinned: boolean;
-  /** Photos and embeds, as on an entry (shared/media.ts); absent when there are none. */
+  /** Photos (resolved to stored images) and embeds, as the entry will carry them; absent when none. */
   media?: MediaItem[];
   /** 1 at creation, +1 on every edit; sent back as `If-Match` so nobody acts on text they did not see. */
   revision: number;

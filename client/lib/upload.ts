@@ -16,9 +16,16 @@ export interface UploadOptions {
    * gives up: a slow link keeps going as long as bytes move, a dead one is told within this time.
    */
   idleTimeoutMs?: number | undefined;
+  /**
+   * How long the server may take to answer once every byte is sent: decoding a phone photo and
+   * encoding its variants takes seconds of CPU, more on a busy server, so this is longer.
+   */
+  answerTimeoutMs?: number | undefined;
 }
 
-export function uploadFile<T>(url: string, file: Blob, { onProgress, signal, headers = {}, idleTimeoutMs = REQUEST_TIMEOUT_MS }: UploadOptions = {}): Promise<T> {
+export const UPLOAD_ANSWER_TIMEOUT_MS = 60_000;
+
+export function uploadFile<T>(url: string, file: Blob, { onProgress, signal, headers = {}, idleTimeoutMs = REQUEST_TIMEOUT_MS, answerTimeoutMs = UPLOAD_ANSWER_TIMEOUT_MS }: UploadOptions = {}): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     if (signal?.aborted) return reject(new DOMException("The upload was cancelled.", "AbortError"));
     const xhr = new XMLHttpRequest();
@@ -31,13 +38,15 @@ export function uploadFile<T>(url: string, file: Blob, { onProgress, signal, hea
       finish();
       reject(error);
     };
-    const stall = () => {
+    const seconds = (ms: number) => Math.round(ms / 1000);
+    const giveUp = (message: string) => () => {
       xhr.abort();
-      fail(new ApiFailure(0, "timeout", `The upload made no progress for ${Math.round(idleTimeoutMs / 1000)} seconds.`));
+      fail(new ApiFailure(0, "timeout", message));
     };
+    /** Bytes moved: the clock starts again. */
     const alive = () => {
       clearTimeout(timer);
-      timer = setTimeout(stall, idleTimeoutMs);
+      timer = setTimeout(giveUp(`The upload made no progress for ${seconds(idleTimeoutMs)} seconds.`), idleTimeoutMs);
     };
     function cancel() {
       xhr.abort();
@@ -52,7 +61,11 @@ export function uploadFile<T>(url: string, file: Blob, { onProgress, signal, hea
       alive();
       onProgress?.(event.loaded, event.lengthComputable ? event.total : file.size);
     };
-    xhr.onprogress = alive;
+    // Everything is sent: now the server works on the photo.
+    xhr.upload.onload = () => {
+      clearTimeout(timer);
+      timer = setTimeout(giveUp(`The server did not finish with the photo within ${seconds(answerTimeoutMs)} seconds.`), answerTimeoutMs);
+    };
     xhr.onload = () => {
       finish();
       try {

@@ -111,11 +111,27 @@ describe.skipIf(browserMissing)("photos and embeds in the desk", () => {
       await composer.getByRole("alert").filter({ hasText: "export the photo as JPEG" }).waitFor();
       await composer.getByRole("button", { name: "Dismiss" }).click();
 
-      // 3. Two photos upload; the keyboard lands on the first one's alt text.
-      await fileInput.setInputFiles([file("bridge.jpg"), file("crowd.jpg")]);
+      // 3. Two more photos: one dropped on the form, one pasted into the text.
+      const hand = (how: "drop" | "paste", selector: string, name: string) =>
+        page.evaluate(
+          ([how, selector, name, base64]) => {
+            const data = new DataTransfer();
+            data.items.add(new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], name, { type: "image/jpeg" }));
+            const init = { bubbles: true, cancelable: true };
+            const target = document.querySelector(selector)!;
+            target.dispatchEvent(how === "drop" ? new DragEvent("drop", { ...init, dataTransfer: data }) : new ClipboardEvent("paste", { ...init, clipboardData: data }));
+          },
+          [how, selector, name, jpeg.toString("base64")] as const,
+        );
+      await hand("drop", '[data-testid="composer"] form', "bridge.jpg");
       await (await nextUpload()).route.fulfill({ status: 201, json: { id: id(1), width: 640, height: 400, placeholder: "#336699" } });
-      await (await nextUpload()).route.fulfill({ status: 201, json: { id: id(2), width: 640, height: 400, placeholder: "#993366" } });
+      await expect.poll(() => composer.getByTestId("media-item").count()).toBe(1);
+      await hand("paste", '[data-testid="composer"] textarea', "crowd.jpg");
+      const pasted = await nextUpload();
+      expect(pasted.bytes).toBe(jpeg.length);
+      await pasted.route.fulfill({ status: 201, json: { id: id(2), width: 640, height: 400, placeholder: "#993366" } });
       await expect.poll(() => composer.getByTestId("media-item").count()).toBe(2);
+      expect(await composer.getByLabel(/^Update/).inputValue()).toBe(""); // the paste was the photo, not text
 
       // 4. Publishing without alt text is refused at the field, and nothing is sent.
       const entryPosts: { body: unknown; key: string | undefined }[] = [];
@@ -158,7 +174,7 @@ describe.skipIf(browserMissing)("photos and embeds in the desk", () => {
       expect(await img.getAttribute("srcset")).toMatch(/^\/media\/m_1{32}\/480\.jpeg 480w, \/media\/m_1{32}\/960\.jpeg 640w$/);
       expect(await img.getAttribute("width")).toBe("640");
       expect(await preview.locator('picture source[type="image/avif"]').count()).toBe(2);
-      expect(await preview.locator("figcaption").first().textContent()).toMatch(/The bridge at 6 am\.\s*Olena K\./);
+      expect(await preview.locator("figcaption").first().textContent()).toMatch(/The bridge at 6 am\.\s*Photo: Olena K\./);
       await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(640);
       expect(await preview.locator(".entry-media > *").first().getAttribute("class")).toContain("embed-placeholder");
       expect(await preview.locator("iframe").count()).toBe(0);

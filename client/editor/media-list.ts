@@ -1,5 +1,5 @@
-import { z } from "zod";
-import { EmbedProviderName, ImageItem, MAX_MEDIA_PER_ENTRY, MEDIA_TEXT_LIMITS, type EmbedProvider } from "../../shared/media.js";
+import type { ImageItem } from "../../shared/media.js";
+import { EMBED_PROVIDERS, MAX_MEDIA_PER_ENTRY, MEDIA_TEXT_LIMITS, type EmbedProvider } from "../../shared/media-constants.js";
 import type { Snapshot } from "../../shared/story.js";
 
 /**
@@ -146,17 +146,37 @@ export function storyImages(snapshot: Pick<Snapshot, "entries">): DeskImage[] {
   return images;
 }
 
-/** A saved item as read back from localStorage: alt may be empty, an embed's provider may be unknown. */
-const StoredMedia = z.discriminatedUnion("type", [
-  ImageItem.extend({ alt: z.string().max(MEDIA_TEXT_LIMITS.alt) }),
-  z.strictObject({ type: z.literal("embed"), url: z.string().max(2000), provider: EmbedProviderName.optional() }),
-]);
+/** MEDIA_ID_PATTERN of shared/media.ts, which the desk does not import: it would bundle zod. */
+const STORED_ID = /^m_[0-9a-f]{32}$/;
+
+/**
+ * One saved item as read back from localStorage (alt may still be empty, an embed's provider
+ * unknown), or undefined when it is not one. Checked by hand, not with a zod schema: zod probes
+ * for `new Function` as it starts, which the desk's CSP refuses (and reports).
+ */
+function storedItem(value: unknown): DeskMedia | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const item = value as Record<string, unknown>;
+  const text = (field: keyof typeof MEDIA_TEXT_LIMITS) => {
+    const x = item[field];
+    return typeof x === "string" && x.length <= MEDIA_TEXT_LIMITS[field] ? x : undefined;
+  };
+  const size = (x: unknown) => (Number.isSafeInteger(x) && (x as number) > 0 ? (x as number) : undefined);
+  if (item.type === "image") {
+    const [width, height, alt] = [size(item.width), size(item.height), text("alt")];
+    if (typeof item.id !== "string" || !STORED_ID.test(item.id) || !width || !height || alt === undefined) return undefined;
+    const placeholder = typeof item.placeholder === "string" && /^#[0-9a-f]{6}$/.test(item.placeholder) ? item.placeholder : undefined;
+    return imageItem({ id: item.id, width, height, ...(placeholder ? { placeholder } : {}) }, { alt, caption: text("caption") ?? "", credit: text("credit") ?? "" });
+  }
+  if (item.type === "embed" && typeof item.url === "string" && item.url.length <= 2000) {
+    const provider = typeof item.provider === "string" && Object.hasOwn(EMBED_PROVIDERS, item.provider) ? (item.provider as EmbedProvider) : undefined;
+    return { type: "embed", url: item.url, ...(provider ? { provider } : {}) };
+  }
+  return undefined;
+}
 
 /** Media items read back from storage; anything unreadable is dropped, and never more than fit. */
 export function readStoredMedia(value: unknown): DeskMedia[] {
   if (!Array.isArray(value)) return [];
-  return value.flatMap((item) => {
-    const parsed = StoredMedia.safeParse(item);
-    return parsed.success ? [parsed.data as DeskMedia] : [];
-  }).slice(0, MAX_MEDIA_PER_ENTRY);
+  return value.flatMap((item) => storedItem(item) ?? []).slice(0, MAX_MEDIA_PER_ENTRY);
 }

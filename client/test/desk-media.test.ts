@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashPassword } from "../../server/auth/passwords.js";
 import { createAccount } from "../../server/http/account-routes.js";
 import { startServer, type TestServer } from "../../server/test/harness.js";
-import { ARTIFACTS, browserMissing, launchBrowser, openPage, screenshot } from "./browser.js";
+import { ARTIFACTS, browserMissing, launchBrowser, openPage, pageErrors, screenshot } from "./browser.js";
 
 /**
  * Photos and embeds in the desk (issue 14), in Chromium against a real server.
@@ -204,6 +204,8 @@ describe.skipIf(browserMissing)("photos and embeds in the desk", () => {
         { type: "embed", url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ" },
         { type: "image", id: id(1), alt: "Police cars block the bridge at dawn", caption: "The bridge at 6 am.", credit: "Olena K." },
       ]);
+      // Nothing broke the desk's CSP (zod's start-up probe for eval would: the desk bundles no zod).
+      expect(pageErrors(page).filter((error) => /CSP violation/.test(error))).toEqual([]);
       await context.close();
     });
   });

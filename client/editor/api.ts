@@ -45,8 +45,13 @@ export interface DraftFields {
   media?: MediaBodyItem[];
 }
 
-/** Photos and embeds as an entry write sends them (the server fills in the rest). */
-type WithMedia = { media?: MediaBodyItem[] };
+/**
+ * Photos and embeds as an entry write sends them (the server fills in the rest). It replaces the
+ * body schema's own `media`, whose type is what the server makes of it (an embed with its provider).
+ */
+type WithMedia<T> = Omit<T, "media"> & { media?: MediaBodyItem[] };
+/** The changes of an entry edit, as `editEntry` sends them. */
+export type EntryEdit = WithMedia<EditEntryBody>;
 
 export interface RequestOptions {
   body?: unknown;
@@ -147,10 +152,10 @@ export class EditorApi {
   updateStory(id: string, body: UpdateStoryBody, ifMatch: number, idempotencyKey?: string): Promise<VersionResponse> {
     return this.request("PATCH", `/api/stories/${enc(id)}`, { body, ifMatch, idempotencyKey });
   }
-  addEntry(id: string, body: Partial<AddEntryBody> & WithMedia & { body: string }, ifMatch: number, idempotencyKey?: string): Promise<EntryResponse> {
+  addEntry(id: string, body: WithMedia<Partial<AddEntryBody>> & { body: string }, ifMatch: number, idempotencyKey?: string): Promise<EntryResponse> {
     return this.request("POST", `/api/stories/${enc(id)}/entries`, { body, ifMatch, idempotencyKey });
   }
-  editEntry(id: string, entryId: string, body: EditEntryBody & WithMedia, ifMatch: number, idempotencyKey?: string): Promise<EntryResponse> {
+  editEntry(id: string, entryId: string, body: EntryEdit, ifMatch: number, idempotencyKey?: string): Promise<EntryResponse> {
     return this.request("PATCH", `/api/stories/${enc(id)}/entries/${enc(entryId)}`, { body, ifMatch, idempotencyKey });
   }
   deleteEntry(id: string, entryId: string, ifMatch: number, idempotencyKey?: string): Promise<VersionResponse> {

@@ -126,12 +126,16 @@ describe.skipIf(browserMissing)("photos and embeds in the desk", () => {
       await hand("drop", '[data-testid="composer"] form', "bridge.jpg");
       await (await nextUpload()).route.fulfill({ status: 201, json: { id: id(1), width: 640, height: 400, placeholder: "#336699" } });
       await expect.poll(() => composer.getByTestId("media-item").count()).toBe(1);
+      const bodyField = composer.getByLabel(/^Update/);
+      await bodyField.focus();
       await hand("paste", '[data-testid="composer"] textarea', "crowd.jpg");
       const pasted = await nextUpload();
       expect(pasted.bytes).toBe(jpeg.length);
       await pasted.route.fulfill({ status: 201, json: { id: id(2), width: 640, height: 400, placeholder: "#993366" } });
       await expect.poll(() => composer.getByTestId("media-item").count()).toBe(2);
-      expect(await composer.getByLabel(/^Update/).inputValue()).toBe(""); // the paste was the photo, not text
+      expect(await bodyField.inputValue()).toBe(""); // the paste was the photo, not text
+      // The editor was typing: the finished upload does not take the focus away.
+      expect(await bodyField.evaluate((field) => field === document.activeElement)).toBe(true);
 
       // 4. Publishing without alt text is refused at the field, and nothing is sent.
       const entryPosts: { body: unknown; key: string | undefined }[] = [];

@@ -178,7 +178,7 @@ describe.skipIf(browserMissing)("photos and embeds in the desk", () => {
       expect(await img.getAttribute("srcset")).toMatch(/^\/media\/m_1{32}\/480\.jpeg 480w, \/media\/m_1{32}\/960\.jpeg 640w$/);
       expect(await img.getAttribute("width")).toBe("640");
       expect(await preview.locator('picture source[type="image/avif"]').count()).toBe(2);
-      expect(await preview.locator("figcaption").first().textContent()).toMatch(/The bridge at 6 am\.\s*Photo: Olena K\./);
+      expect(await preview.locator("figure:has(picture) figcaption").first().textContent()).toMatch(/The bridge at 6 am\.\s*Photo: Olena K\./);
       await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(640);
       expect(await preview.locator(".entry-media > *").first().getAttribute("class")).toContain("embed-placeholder");
       expect(await preview.locator("iframe").count()).toBe(0);

@@ -12,6 +12,8 @@ import type {
 import type { Draft, Role, TokenScope, User } from "../../shared/accounts.js";
 import type { EntryKind, Snapshot } from "../../shared/story.js";
 import { ApiFailure, requestJson } from "../lib/request.js";
+import { uploadFile } from "../lib/upload.js";
+import type { MediaBodyItem, UploadedImage } from "./media-list.js";
 
 /** The desk's typed client for the editor API (session cookie, same origin). No Svelte, no DOM. */
 
@@ -40,7 +42,16 @@ export interface DraftFields {
   headline?: string;
   kind?: EntryKind;
   pinned?: boolean;
+  media?: MediaBodyItem[];
 }
+
+/**
+ * Photos and embeds as an entry write sends them (the server fills in the rest). It replaces the
+ * body schema's own `media`, whose type is what the server makes of it (an embed with its provider).
+ */
+type WithMedia<T> = Omit<T, "media"> & { media?: MediaBodyItem[] };
+/** The changes of an entry edit, as `editEntry` sends them. */
+export type EntryEdit = WithMedia<EditEntryBody>;
 
 export interface RequestOptions {
   body?: unknown;
@@ -81,20 +92,29 @@ export class EditorApi {
     const headers: Record<string, string> = {};
     if (options.ifMatch !== undefined) headers["If-Match"] = `"${options.ifMatch}"`;
     if (options.idempotencyKey !== undefined) headers["Idempotency-Key"] = options.idempotencyKey;
+    return this.#watch(requestJson<T>(this.#base + path, { method, body: options.body, headers, signal: options.signal, timeoutMs: this.#timeoutMs }));
+  }
+
+  /**
+   * Uploads a photo as its own bytes (`POST /api/media`), reporting progress; cancelled by `signal`.
+   * The same bytes twice are the same image, so a retry is always safe.
+   */
+  uploadMedia(file: Blob, options: { onProgress?: (sent: number, total: number) => void; signal?: AbortSignal } = {}): Promise<UploadedImage> {
+    return this.#watch(uploadFile<UploadedImage>(`${this.#base}/api/media`, file, { ...options, idleTimeoutMs: this.#timeoutMs }));
+  }
+
+  /** Tells `onAnswer` whenever the server answered, and `onFailure` about every failure. */
+  async #watch<T>(request: Promise<T>): Promise<T> {
     try {
-      const answer = await requestJson<T>(this.#base + path, { method, body: options.body, headers, signal: options.signal, timeoutMs: this.#timeoutMs });
+      const answer = await request;
       this.#onAnswer?.();
       return answer;
     } catch (error) {
       if (!(error instanceof ApiFailure)) throw error;
       if (!error.outcomeUnknown) this.#onAnswer?.();
-      throw this.#fail(error);
+      this.#onFailure?.(error);
+      throw error;
     }
-  }
-
-  #fail(failure: ApiFailure): ApiFailure {
-    this.#onFailure?.(failure);
-    return failure;
   }
 
   // Session
@@ -132,10 +152,10 @@ export class EditorApi {
   updateStory(id: string, body: UpdateStoryBody, ifMatch: number, idempotencyKey?: string): Promise<VersionResponse> {
     return this.request("PATCH", `/api/stories/${enc(id)}`, { body, ifMatch, idempotencyKey });
   }
-  addEntry(id: string, body: Partial<AddEntryBody> & { body: string }, ifMatch: number, idempotencyKey?: string): Promise<EntryResponse> {
+  addEntry(id: string, body: WithMedia<Partial<AddEntryBody>> & { body: string }, ifMatch: number, idempotencyKey?: string): Promise<EntryResponse> {
     return this.request("POST", `/api/stories/${enc(id)}/entries`, { body, ifMatch, idempotencyKey });
   }
-  editEntry(id: string, entryId: string, body: EditEntryBody, ifMatch: number, idempotencyKey?: string): Promise<EntryResponse> {
+  editEntry(id: string, entryId: string, body: EntryEdit, ifMatch: number, idempotencyKey?: string): Promise<EntryResponse> {
     return this.request("PATCH", `/api/stories/${enc(id)}/entries/${enc(entryId)}`, { body, ifMatch, idempotencyKey });
   }
   deleteEntry(id: string, entryId: string, ifMatch: number, idempotencyKey?: string): Promise<VersionResponse> {

@@ -1,15 +1,18 @@
 import type { EntryKind } from "../../shared/story.js";
+import { readStoredMedia, type DeskMedia } from "./media-list.js";
 
 /**
  * Unsent composer text, kept per story in localStorage so a reload or a crash loses nothing. The
  * composition's Idempotency-Key is kept with it: a retry after an unanswered publish reuses it,
- * so the server answers with the first result instead of publishing twice.
+ * so the server answers with the first result instead of publishing twice. Photos are kept as the
+ * server's ids with their alt text, caption and credit (the bytes are on the server already).
  */
 export interface Composition {
   headline: string;
   body: string;
   kind: EntryKind;
   pinned: boolean;
+  media: DeskMedia[];
   /** Idempotency-Key of this composition; renewed after it is sent successfully. */
   key: string;
 }
@@ -25,11 +28,11 @@ export function newIdempotencyKey(): string {
 }
 
 export function emptyComposition(key = newIdempotencyKey()): Composition {
-  return { headline: "", body: "", kind: "update", pinned: false, key };
+  return { headline: "", body: "", kind: "update", pinned: false, media: [], key };
 }
 
-export function isBlank(composition: Pick<Composition, "headline" | "body">): boolean {
-  return composition.headline.trim() === "" && composition.body.trim() === "";
+export function isBlank(composition: Pick<Composition, "headline" | "body" | "media">): boolean {
+  return composition.headline.trim() === "" && composition.body.trim() === "" && composition.media.length === 0;
 }
 
 /** The saved composition of a story, or an empty one; anything unreadable counts as nothing saved. */
@@ -43,6 +46,7 @@ export function loadComposition(storage: KeyValueStore | undefined, storyId: str
       body: typeof value.body === "string" ? value.body : "",
       kind: KINDS.includes(value.kind as EntryKind) ? (value.kind as EntryKind) : "update",
       pinned: value.pinned === true,
+      media: readStoredMedia(value.media),
       key: typeof value.key === "string" && /^[\x21-\x7e]{1,255}$/.test(value.key) ? value.key : newIdempotencyKey(),
     };
   } catch {

@@ -1,5 +1,6 @@
 import type { Entry, EntryKind, Snapshot, StoryStatus } from "../../shared/story.js";
 import { mergeText } from "../../shared/three-way-merge.js";
+import { sameMedia, type DeskMedia } from "./media-list.js";
 
 /**
  * What a desk write touches, so the desk can tell whether someone else's change got in its way:
@@ -18,29 +19,33 @@ export interface EntryText {
   body: string;
   kind: EntryKind;
   pinned: boolean;
+  /** Photos and embeds, in order. */
+  media: DeskMedia[];
 }
 
 /** The text of an entry or a draft, as the fields edit it ("" for no headline). */
-export function entryText(entry: Pick<Entry, "headline" | "body" | "kind" | "pinned">): EntryText {
-  return { headline: entry.headline ?? "", body: entry.body, kind: entry.kind, pinned: entry.pinned };
+export function entryText(entry: Pick<Entry, "headline" | "body" | "kind" | "pinned" | "media">): EntryText {
+  return { headline: entry.headline ?? "", body: entry.body, kind: entry.kind, pinned: entry.pinned, media: [...(entry.media ?? [])] };
 }
 
 /**
  * Both editors' changes to one entry, when they do not overlap: text merged word by word, kind and
- * key-event flag taken from whoever changed them. Undefined when both changed the same thing.
+ * key-event flag and media taken from whoever changed them. Undefined when both changed the same thing.
  */
 export function mergeEntry(base: EntryText, mine: EntryText, theirs: EntryText): EntryText | undefined {
-  const pick = <T>(b: T, m: T, t: T): { value: T } | undefined => (m === t || t === b ? { value: m } : m === b ? { value: t } : undefined);
+  const pick = <T>(b: T, m: T, t: T, same = (x: T, y: T) => x === y): { value: T } | undefined =>
+    same(m, t) || same(t, b) ? { value: m } : same(m, b) ? { value: t } : undefined;
   const headline = mergeText(base.headline, mine.headline, theirs.headline);
   const body = mergeText(base.body, mine.body, theirs.body);
   const kind = pick(base.kind, mine.kind, theirs.kind);
   const pinned = pick(base.pinned, mine.pinned, theirs.pinned);
-  if (headline === undefined || body === undefined || !kind || !pinned) return undefined;
-  return { headline, body, kind: kind.value, pinned: pinned.value };
+  const media = pick(base.media, mine.media, theirs.media, sameMedia);
+  if (headline === undefined || body === undefined || !kind || !pinned || !media) return undefined;
+  return { headline, body, kind: kind.value, pinned: pinned.value, media: media.value };
 }
 
 function sameEntry(a: Entry, b: Entry): boolean {
-  return a.revision === b.revision && a.body === b.body && (a.headline ?? "") === (b.headline ?? "") && a.kind === b.kind && a.pinned === b.pinned;
+  return a.revision === b.revision && a.body === b.body && (a.headline ?? "") === (b.headline ?? "") && a.kind === b.kind && a.pinned === b.pinned && sameMedia(a.media ?? [], b.media ?? []);
 }
 
 /** Whether what `target` touches is the same in `from` and `to`. */

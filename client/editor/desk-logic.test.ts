@@ -147,7 +147,7 @@ describe("form plumbing", () => {
 });
 
 describe("mergeEntry", () => {
-  const base = { headline: "Toll", body: "At least 11 people were hurt.", kind: "update" as const, pinned: false };
+  const base = { headline: "Toll", body: "At least 11 people were hurt.", kind: "update" as const, pinned: false, media: [] };
 
   it("keeps both editors' changes when they touch different things", () => {
     const mine = { ...base, body: "At least 15 people were hurt.", kind: "correction" as const };
@@ -157,6 +157,7 @@ describe("mergeEntry", () => {
       body: "At least 15 people were hurt. Two are in hospital.",
       kind: "correction",
       pinned: true,
+      media: [],
     });
   });
 

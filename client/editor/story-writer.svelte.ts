@@ -3,6 +3,7 @@ import type { EntryKind, Snapshot, StoryStatus } from "../../shared/story.js";
 import { ApiFailure, type EditorApi } from "./api.js";
 import { describeConflict, ifMatchVersion, mergeEntry, type ConflictReport, type EntryText, type WriteTarget } from "./conflict.js";
 import type { LiveView } from "./live-view.svelte.js";
+import type { DeskMedia } from "./media-list.js";
 
 /** The editor's side of a write, as the conflict panel shows it. */
 export interface MyChange {
@@ -10,6 +11,7 @@ export interface MyChange {
   body?: string;
   kind?: EntryKind;
   pinned?: boolean;
+  media?: DeskMedia[];
   removed?: boolean;
   title?: string;
   summary?: string;
@@ -64,6 +66,7 @@ export function mineAsText(mine: MyChange, before: EntryText | undefined): Entry
     body: mine.body ?? before?.body ?? "",
     kind: mine.kind ?? before?.kind ?? "update",
     pinned: mine.pinned ?? before?.pinned ?? false,
+    media: mine.media ?? before?.media ?? [],
   };
 }
 

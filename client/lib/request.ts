@@ -82,6 +82,11 @@ export async function requestJson<T>(url: string, { method = "GET", body, header
     if (error instanceof DOMException && error.name === "AbortError") throw error;
     throw new ApiFailure(0, "network_error", "Could not reach the server. Check the connection and try again.", { cause: String(error) });
   }
+  return answerOf<T>(response.status, response.statusText, text, response.headers.get("Retry-After"));
+}
+
+/** An answer's JSON, or the `ApiFailure` it stands for (an error status, or a body that is not JSON). */
+export function answerOf<T>(status: number, statusText: string, text: string, retryAfterHeader: string | null): T {
   let json: unknown;
   if (text) {
     try {
@@ -90,13 +95,13 @@ export async function requestJson<T>(url: string, { method = "GET", body, header
       json = undefined;
     }
   }
-  if (!response.ok) {
+  if (status < 200 || status > 299) {
     const error = (json as Partial<ErrorResponse> | undefined)?.error;
-    const retryAfter = parseRetryAfter(response.headers.get("Retry-After"));
+    const retryAfter = parseRetryAfter(retryAfterHeader);
     throw error && typeof error.code === "string"
-      ? new ApiFailure(response.status, error.code, error.message ?? error.code, error.details, retryAfter)
-      : new ApiFailure(response.status, `http_${response.status}`, `The server answered ${response.status} ${response.statusText}`.trim(), undefined, retryAfter);
+      ? new ApiFailure(status, error.code, error.message ?? error.code, error.details, retryAfter)
+      : new ApiFailure(status, `http_${status}`, `The server answered ${status} ${statusText}`.trim(), undefined, retryAfter);
   }
-  if (text && json === undefined) throw new ApiFailure(response.status, "unreadable_answer", "The server sent an unreadable answer. Try again.");
+  if (text && json === undefined) throw new ApiFailure(status, "unreadable_answer", "The server sent an unreadable answer. Try again.");
   return json as T;
 }

@@ -1,4 +1,4 @@
-import { EMBED_PROVIDERS, type EmbedProvider } from "./media.js";
+import { EMBED_PROVIDERS, type EmbedProvider } from "./media-constants.js";
 
 /**
  * Recognizes a post or video on a supported platform from its URL alone: no request is made, so

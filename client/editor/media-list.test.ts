@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { SUPPORTED_EMBEDS_MESSAGE } from "../../shared/embeds.js";
 import { MAX_MEDIA_PER_ENTRY } from "../../shared/media.js";
 import type { Entry } from "../../shared/story.js";
 import { loadComposition, saveComposition } from "./composer-store.js";
@@ -87,11 +88,11 @@ describe("what the API is sent", () => {
 });
 
 describe("embeds by address", () => {
-  it("takes a web address and says what is wrong with anything else", () => {
-    expect(embedFromUrl("  https://youtu.be/dQw4w9WgXcQ ")).toEqual({ type: "embed", url: "https://youtu.be/dQw4w9WgXcQ" });
-    expect(embedFromUrl("youtube video")).toHaveProperty("error");
-    expect(embedFromUrl("javascript:alert(1)")).toEqual({ error: "Only web addresses (https://…) can be embedded." });
-    expect(embedFromUrl("data:text/html,<b>x</b>")).toHaveProperty("error");
+  it("recognizes the platform and the canonical address at once, and says what is supported otherwise", () => {
+    expect(embedFromUrl("  https://youtu.be/dQw4w9WgXcQ ")).toEqual({ type: "embed", provider: "youtube", url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ" });
+    for (const bad of ["youtube video", "javascript:alert(1)", "data:text/html,<b>x</b>", "https://example.com/post/1"]) {
+      expect(embedFromUrl(bad)).toEqual({ error: SUPPORTED_EMBEDS_MESSAGE });
+    }
   });
 });
 

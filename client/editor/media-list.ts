@@ -1,5 +1,6 @@
 import type { ImageItem } from "../../shared/media.js";
 import { EMBED_PROVIDERS, MAX_MEDIA_PER_ENTRY, MEDIA_TEXT_LIMITS, type EmbedProvider } from "../../shared/media-constants.js";
+import { recognizeEmbed, SUPPORTED_EMBEDS_MESSAGE } from "../../shared/embeds.js";
 import type { Snapshot } from "../../shared/story.js";
 
 /**
@@ -116,19 +117,12 @@ export function mediaBody(list: readonly DeskMedia[]): MediaBodyItem[] {
 export const sameMedia = (a: readonly DeskMedia[], b: readonly DeskMedia[]): boolean => JSON.stringify(mediaBody(a)) === JSON.stringify(mediaBody(b));
 
 /**
- * A pasted address as an embed, or why it cannot be one. Only the shape is checked here; which
- * platforms are supported the server says (its 400 names them).
+ * A pasted address as an embed, recognized here as the server will (shared/embeds.ts): the
+ * platform and the canonical address at once, or what is supported.
  */
 export function embedFromUrl(input: string): DeskEmbed | { error: string } {
-  const text = input.trim();
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return { error: "Paste the full address of the post or video, starting with https://." };
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return { error: "Only web addresses (https://…) can be embedded." };
-  return { type: "embed", url: url.href };
+  const embed = recognizeEmbed(input);
+  return embed ? { type: "embed", ...embed } : { error: SUPPORTED_EMBEDS_MESSAGE };
 }
 
 /** The images already used in a story, newest entry first, each once: the desk's gallery for reuse. */

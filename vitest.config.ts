@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["shared/**/*.test.ts", "server/**/*.test.ts", "client/**/*.test.ts", "bench/**/*.test.ts"],
+    include: ["shared/**/*.test.ts", "server/**/*.test.ts", "client/**/*.test.ts", "e2e/**/*.test.ts", "bench/**/*.test.ts"],
     // Suites that drive a real browser or child processes share 2 cores: keep them from starving each other.
     maxWorkers: 2,
     testTimeout: 30_000,

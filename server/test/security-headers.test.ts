@@ -50,7 +50,7 @@ async function checkPage(url: string, expected: { status: number; frameAncestors
   expect(csp.get("object-src")).toEqual(["'none'"]);
   expect(csp.get("base-uri")).toEqual(["'self'"]);
   expect(csp.get("frame-ancestors")).toEqual(expected.frameAncestors);
-  // None of these pages shows an embed: none may frame anything (client/test/entry-media.test.ts has one that does).
+  // None of these pages shows an embed: none may frame anything (e2e/entry-media.test.ts has one that does).
   expect(csp.get("frame-src")).toBeUndefined();
   for (const [name, sources] of csp) {
     expect(sources, name).not.toContain("'unsafe-eval'");

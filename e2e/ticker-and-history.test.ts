@@ -1,8 +1,8 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EntryResponse } from "../../shared/api.js";
-import type { Snapshot } from "../../shared/story.js";
-import { startServer, type TestServer } from "../../server/test/harness.js";
+import type { EntryResponse } from "../shared/api.js";
+import type { Snapshot } from "../shared/story.js";
+import { startServer, type TestServer } from "../server/test/harness.js";
 import { browserMissing, launchBrowser, openPage, pageErrors, screenshot } from "./browser.js";
 
 describe.skipIf(browserMissing)("the ticker strip and the history view in a real browser", () => {

@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Snapshot } from "../../shared/story.js";
-import { startServer, type TestServer } from "../../server/test/harness.js";
+import type { Snapshot } from "../shared/story.js";
+import { startServer, type TestServer } from "../server/test/harness.js";
 import { browserMissing, launchBrowser, openPage, pageErrors } from "./browser.js";
 
 /** Every timestamp a reader sees or hovers: the text of each <time> and the titles around them. */

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EntryResponse } from "../../shared/api.js";
-import type { Snapshot } from "../../shared/story.js";
-import { startServer, type TestServer } from "../../server/test/harness.js";
+import type { EntryResponse } from "../shared/api.js";
+import type { Snapshot } from "../shared/story.js";
+import { startServer, type TestServer } from "../server/test/harness.js";
 import { browserMissing, launchBrowser, openPage, pageErrors, screenshot, unexpectedErrors } from "./browser.js";
 
 describe.skipIf(browserMissing)("the live page in a real browser", () => {

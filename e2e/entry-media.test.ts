@@ -1,9 +1,9 @@
 import type { Browser, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EntryResponse } from "../../shared/api.js";
-import type { ImageItem, MediaItem } from "../../shared/media.js";
-import type { Snapshot } from "../../shared/story.js";
-import { startServer, TOKEN, type TestServer } from "../../server/test/harness.js";
+import type { EntryResponse } from "../shared/api.js";
+import type { ImageItem, MediaItem } from "../shared/media.js";
+import type { Snapshot } from "../shared/story.js";
+import { startServer, TOKEN, type TestServer } from "../server/test/harness.js";
 import { seriousViolations } from "./a11y.js";
 import { browserMissing, launchBrowser, openPage, pageErrors, screenshot } from "./browser.js";
 

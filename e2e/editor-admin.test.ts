@@ -1,10 +1,10 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Snapshot } from "../../shared/story.js";
-import { hashPassword } from "../../server/auth/passwords.js";
-import { secretHash } from "../../server/auth/secrets.js";
-import { createAccount } from "../../server/auth/accounts-service.js";
-import { startServer, type TestServer } from "../../server/test/harness.js";
+import type { Snapshot } from "../shared/story.js";
+import { hashPassword } from "../server/auth/passwords.js";
+import { secretHash } from "../server/auth/secrets.js";
+import { createAccount } from "../server/auth/accounts-service.js";
+import { startServer, type TestServer } from "../server/test/harness.js";
 import { browserMissing, failedRequest, launchBrowser, openPage, screenshot, SIGNED_OUT, unexpectedErrors } from "./browser.js";
 
 /**

@@ -13,7 +13,7 @@ if (browserMissing) {
 }
 
 /** Where screenshots go, to be looked at after a run. */
-export const ARTIFACTS = resolve(import.meta.dirname, "../../test-artifacts");
+export const ARTIFACTS = resolve(import.meta.dirname, "../test-artifacts");
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({

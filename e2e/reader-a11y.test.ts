@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Snapshot } from "../../shared/story.js";
-import { startServer, type TestServer } from "../../server/test/harness.js";
+import type { Snapshot } from "../shared/story.js";
+import { startServer, type TestServer } from "../server/test/harness.js";
 import { contrasts, seriousViolations } from "./a11y.js";
 import { browserMissing, launchBrowser, openPage, pageErrors, screenshot } from "./browser.js";
 

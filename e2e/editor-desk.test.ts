@@ -1,13 +1,13 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Snapshot } from "../../shared/story.js";
-import { hashPassword } from "../../server/auth/passwords.js";
-import { createAccount } from "../../server/auth/accounts-service.js";
+import type { Snapshot } from "../shared/story.js";
+import { hashPassword } from "../server/auth/passwords.js";
+import { createAccount } from "../server/auth/accounts-service.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startChild, stopChild, type Child } from "../../server/test/child-server.js";
-import { startServer, TOKEN, type TestServer } from "../../server/test/harness.js";
+import { startChild, stopChild, type Child } from "../server/test/child-server.js";
+import { startServer, TOKEN, type TestServer } from "../server/test/harness.js";
 import { browserMissing, failedRequest, launchBrowser, openPage, pageErrors, screenshot, SIGNED_OUT, unexpectedErrors } from "./browser.js";
 
 const PASSWORD = "correct horse battery";

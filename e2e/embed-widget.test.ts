@@ -2,9 +2,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Browser, Frame, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { embedSnippet } from "../../shared/embed-snippet.js";
-import type { Snapshot } from "../../shared/story.js";
-import { startServer, type TestServer } from "../../server/test/harness.js";
+import { embedSnippet } from "../shared/embed-snippet.js";
+import type { Snapshot } from "../shared/story.js";
+import { startServer, type TestServer } from "../server/test/harness.js";
 import { focusedName, seriousViolations } from "./a11y.js";
 import { browserMissing, launchBrowser, openPage, pageErrors, screenshot } from "./browser.js";
 

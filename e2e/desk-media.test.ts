@@ -1,10 +1,9 @@
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashPassword } from "../../server/auth/passwords.js";
-import { createAccount } from "../../server/auth/accounts-service.js";
-import { startServer, type TestServer } from "../../server/test/harness.js";
+import { hashPassword } from "../server/auth/passwords.js";
+import { createAccount } from "../server/auth/accounts-service.js";
+import { startServer, type TestServer } from "../server/test/harness.js";
 import { ARTIFACTS, browserMissing, launchBrowser, openPage, pageErrors, screenshot } from "./browser.js";
 
 /**
@@ -12,13 +11,11 @@ import { ARTIFACTS, browserMissing, launchBrowser, openPage, pageErrors, screens
  *
  * The first suite stands in for `POST /api/media` and `GET /media/…` with page.route, so the
  * desk's own part (upload with progress, cancel, refusal, alt text, order, embeds, preview,
- * storage across a reload, what a publish sends) is tested before the server's media routes
- * exist. The second suite is the real end to end: it runs once the server's media routes are
- * merged (server/media/media-routes.ts, branch i14-server).
+ * storage across a reload, what a publish sends) can be driven exactly, slow uploads and
+ * refusals included. The second suite is the real end to end, against the server's media routes.
  */
 
 const PASSWORD = "correct horse battery";
-const serverHasMedia = existsSync(resolve(import.meta.dirname, "../../server/media/media-routes.ts"));
 
 /** A real JPEG, drawn and encoded by the browser itself. */
 async function jpegFrom(page: Page, width: number, height: number, hue: number): Promise<Buffer> {
@@ -214,7 +211,7 @@ describe.skipIf(browserMissing)("photos and embeds in the desk", () => {
     });
   });
 
-  describe.skipIf(!serverHasMedia)("END TO END with the server's media routes (i14-server merged)", () => {
+  describe("end to end with the server's media routes", () => {
     it("an editor uploads a real photo through the desk, a reader sees it live, and the gallery offers it again", async () => {
       await server.api("/api/stories", { body: { id: "photo-live", title: "Photo live" } });
       const reader = await openPage(browser, `${server.url}/stories/photo-live`);

@@ -1,10 +1,10 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Role } from "../../shared/accounts.js";
-import type { Snapshot } from "../../shared/story.js";
-import { hashPassword } from "../../server/auth/passwords.js";
-import { createAccount } from "../../server/auth/accounts-service.js";
-import { startServer, type TestServer } from "../../server/test/harness.js";
+import type { Role } from "../shared/accounts.js";
+import type { Snapshot } from "../shared/story.js";
+import { hashPassword } from "../server/auth/passwords.js";
+import { createAccount } from "../server/auth/accounts-service.js";
+import { startServer, type TestServer } from "../server/test/harness.js";
 import { browserMissing, launchBrowser, openPage, pageErrors, screenshot } from "./browser.js";
 
 const PASSWORD = "correct horse battery";

@@ -30,11 +30,22 @@ describe("npm run bench -- --quick", () => {
       // At a quick run's 50 readers a baseline's RSS can move by nothing (it grows in whole pages): no ratio then.
       if (row.baseline !== undefined && row.baseline !== 0) expect(Number.isFinite(row.ratio), `${row.scenario} ${row.figure} ratio`).toBe(true);
     }
-    // Every audience reports fan-out against raw ws and the serialization counter.
+    // Every audience reports fan-out against raw ws, the load process's CPU beside the server's,
+    // and the serialization counter (a count with no ratio: against the readers it is one by construction).
     for (const n of ["50", "5×10"]) {
       expect(results.rows.some((row) => row.n === n && row.figure === "latency p99" && row.against === "raw ws")).toBe(true);
-      expect(results.rows.find((row) => row.n === n && row.figure === "snapshot serializations")?.ticker).toBeGreaterThan(0);
+      for (const against of ["raw ws", "naive Socket.IO"]) {
+        const figures = results.rows.filter((row) => row.n === n && row.against === against).map((row) => row.figure);
+        expect(figures.indexOf("load process CPU per update") - figures.indexOf("server CPU per update"), `${n} vs ${against}`).toBe(1);
+        expect(results.rows.find((row) => row.n === n && row.against === against && row.figure === "load process CPU per update")?.ticker).toBeGreaterThan(0);
+      }
+      const serializations = results.rows.find((row) => row.n === n && row.figure === "snapshot serializations");
+      expect(serializations?.ticker).toBeGreaterThan(0);
+      expect(serializations?.ratio).toBeUndefined();
+      expect(serializations?.met).toBe(true);
     }
+    // A catch-up is weighed against replaying every patch, not against the snapshot it may be.
+    expect(results.rows.find((row) => row.scenario === "6 catch-up" && row.figure.startsWith("bytes"))?.against).toBe("sum of the patches");
     // The table on stdout carries the same rows.
     expect(stdout.split("\n").filter((line) => /^\| \d /.test(line))).toHaveLength(results.rows.length);
   });

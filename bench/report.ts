@@ -19,7 +19,10 @@ export interface Row {
   met?: boolean;
 }
 
-/** A row with its ratio and, when `goal` is given, whether the ratio meets it. */
+/**
+ * A row with its ratio and, when `goal` is given, whether it meets it. A goal on the ratio fails
+ * without one (`ratio` is NaN then); a goal on the row's own figure needs no baseline.
+ */
 export function compare(
   row: Omit<Row, "ratio" | "met" | "target">,
   goal?: { target: string; test: (ratio: number, row: Row) => boolean },
@@ -28,7 +31,7 @@ export function compare(
   const full: Row = { ...row, ...(ratio === undefined ? {} : { ratio }) };
   if (goal) {
     full.target = goal.target;
-    full.met = ratio !== undefined && Number.isFinite(ratio) && goal.test(ratio, full);
+    full.met = goal.test(ratio !== undefined && Number.isFinite(ratio) ? ratio : Number.NaN, full);
   }
   return full;
 }

@@ -7,6 +7,11 @@ import { connect, type Socket } from "node:net";
  * just enough Engine.IO 4 / Socket.IO 5 to connect, answer pings, emit with an ack and decode
  * every event it receives (JSON.parse of each message, as socket.io-client does). `raw` mode
  * talks to the bare `ws` baseline, which sends the same event packets without the protocol.
+ *
+ * One load process holds thousands of readers, so it stamps each frame the moment its bytes
+ * arrive and decodes later (see `decodeLater`): otherwise the last reader served in a turn of the
+ * event loop would be stamped after every other reader's JSON.parse, and the bench would time
+ * its own decoding.
  */
 export type Mode = "socketio" | "raw";
 
@@ -15,7 +20,10 @@ export interface Received {
   payload: unknown;
   /** Bytes on the wire: the WebSocket frame's payload plus its header. */
   wireBytes: number;
-  /** process.hrtime in ms, taken after decoding; one clock for every process on the machine. */
+  /**
+   * When the frame's bytes arrived (the TCP data event), before anything was decoded: process.hrtime
+   * in ms, one clock for every process on the machine.
+   */
   at: number;
 }
 
@@ -25,6 +33,21 @@ export const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 export const frameBytes = (payloadBytes: number) => payloadBytes + (payloadBytes < 126 ? 2 : payloadBytes < 65_536 ? 4 : 10);
 
 const OPCODE = { continuation: 0, text: 1, close: 8, ping: 9, pong: 10 } as const;
+
+/** Messages stamped but not yet decoded, in arrival order. */
+const undecoded: (() => void)[] = [];
+
+/**
+ * Decodes after the event loop's poll phase, i.e. once every socket with bytes waiting has been
+ * read and stamped in this turn; order is kept, per socket and overall.
+ */
+function decodeLater(decode: () => void): void {
+  if (undecoded.push(decode) === 1) setImmediate(decodeAll);
+}
+
+function decodeAll(): void {
+  for (const decode of undecoded.splice(0)) decode();
+}
 
 export class LeanSocket {
   readonly #tcp: Socket;
@@ -61,6 +84,7 @@ export class LeanSocket {
   #failed: (error: Error) => void = () => {};
 
   #read(chunk: Buffer): void {
+    const at = nowMs();
     this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
     if (!this.#upgraded) {
       const end = this.#buffer.indexOf("\r\n\r\n");
@@ -96,12 +120,12 @@ export class LeanSocket {
         if (!fin) continue;
         const message = this.#fragments.length === 1 ? payload : Buffer.concat(this.#fragments);
         this.#fragments = [];
-        this.#message(message.toString(), message.length);
+        decodeLater(() => this.#message(message.toString(), message.length, at));
       }
     }
   }
 
-  #message(text: string, bytes: number): void {
+  #message(text: string, bytes: number, at: number): void {
     switch (text[0]) {
       case "0": // Engine.IO open: join the default namespace
         return this.#send(OPCODE.text, Buffer.from("40"));
@@ -119,7 +143,7 @@ export class LeanSocket {
         return this.#failed(new Error(`connect_error ${text}`));
       case "2": {
         const [event, payload] = JSON.parse(text.slice(2)) as [string, unknown];
-        return this.onEvent({ event, payload, wireBytes: frameBytes(bytes), at: nowMs() });
+        return this.onEvent({ event, payload, wireBytes: frameBytes(bytes), at });
       }
       case "3": {
         let end = 2;

@@ -1,9 +1,11 @@
 import { answer } from "../ipc.js";
+import { cpuMs } from "../servers/process-stats.js";
 import { LeanSocket, nowMs, type Mode, type Received } from "./lean-socket.js";
 
 /**
  * A load generator process: holds up to ~10k readers (one process may open 20k files here) and
  * records when each of them received each version, for the coordinator to turn into latencies.
+ * It reports its own CPU time too, so a run shows whether the readers kept up or were the bottleneck.
  */
 export interface JoinRequest {
   url: string;
@@ -20,7 +22,7 @@ export interface JoinResult {
   failed: number;
   /** From the first connect to the last reader holding its first state (or, in raw mode, being open). */
   durationMs: number;
-  /** Per reader: connect → snapshot decoded (raw mode: connect → open). */
+  /** Per reader: connect → snapshot received (raw mode: connect → open). */
   firstStateMs: number[];
   /** Wire bytes of one reader's first state. */
   firstStateBytes: number;
@@ -35,7 +37,7 @@ export interface CollectRequest {
 }
 
 export interface Arrivals {
-  /** key → process.hrtime ms of each reader's receipt. */
+  /** key → process.hrtime ms of each reader's receipt (before decoding, see `Received.at`). */
   at: Record<string, number[]>;
   /** key → wire bytes of one reader's copy. */
   wireBytes: Record<string, number>;
@@ -72,22 +74,25 @@ async function join(request: JoinRequest): Promise<JoinResult> {
   const openOne = async (index: number) => {
     const storyId = request.stories[index % request.stories.length]!;
     const begun = nowMs();
-    let gotState: (bytes: number) => void = () => {};
-    const state = new Promise<number>((resolve) => (gotState = resolve));
+    let gotState: (message: Received) => void = () => {};
+    const state = new Promise<Received>((resolve) => (gotState = resolve));
     const url = request.mode === "raw" ? `${request.url}/?story=${storyId}` : request.url;
     const socket = new LeanSocket(url, request.mode, (message) => {
-      if (message.event === "snapshot" || message.event === "patch") gotState(message.wireBytes);
+      if (message.event === "snapshot" || message.event === "patch") gotState(message);
       record(message);
     });
     sockets.push(socket);
     try {
       await socket.opened;
-      if (request.mode === "socketio") {
-        const ack = await socket.emitWithAck<{ ok: boolean }>("subscribe", { storyId, protocol: 1 });
-        if (!ack.ok) throw new Error(`subscribe refused: ${JSON.stringify(ack)}`);
-        firstStateBytes = await state;
+      if (request.mode === "raw") {
+        firstStateMs.push(nowMs() - begun);
+        return;
       }
-      firstStateMs.push(nowMs() - begun);
+      const ack = await socket.emitWithAck<{ ok: boolean }>("subscribe", { storyId, protocol: 1 });
+      if (!ack.ok) throw new Error(`subscribe refused: ${JSON.stringify(ack)}`);
+      const first = await state;
+      firstStateBytes = first.wireBytes;
+      firstStateMs.push(first.at - begun);
     } catch {
       failed++;
     }
@@ -122,6 +127,7 @@ async function collect(request: CollectRequest): Promise<Arrivals> {
 answer({
   join,
   collect,
+  cpu: cpuMs,
   /** Forgets what arrived so far (e.g. the snapshots of a join storm). */
   reset: () => {
     arrivals.clear();

@@ -1,4 +1,4 @@
-/** What the servers under test report about themselves over IPC. */
+/** What the servers under test (and, for its CPU, the load process) report about themselves over IPC. */
 
 /** Resident memory after full collections, so that one reading compares with another (run with --expose-gc). */
 export function settledMemory(): { rss: number; heapUsed: number } {
@@ -10,8 +10,8 @@ export function settledMemory(): { rss: number; heapUsed: number } {
 }
 
 /**
- * CPU time (user + system) the process has used, in ms: the work an update costs the server,
- * which a busy machine changes far less than it changes wall-clock latency.
+ * CPU time (user + system) the process has used, in ms: the work an update costs the server (or
+ * its readers' load process), which a busy machine changes far less than it changes wall-clock latency.
  */
 export function cpuMs(): number {
   const { user, system } = process.cpuUsage();

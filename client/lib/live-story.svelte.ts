@@ -1,9 +1,7 @@
 import { onMount } from "svelte";
 import type { Snapshot } from "../../shared/story.js";
-import { watchConnection, type ConnectionStatus } from "../lib/connection.js";
-import { connectLive, followStory } from "../lib/live-client.js";
-
-export type { ConnectionStatus } from "../lib/connection.js";
+import { watchConnection, type ConnectionStatus } from "./connection.js";
+import { connectLive, followStory } from "./live-client.js";
 
 /**
  * A story kept live in the browser: starts from the server-rendered snapshot (no second fetch),

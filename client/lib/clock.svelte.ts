@@ -1,6 +1,6 @@
 import { onMount } from "svelte";
 import { DEFAULT_LANGUAGE } from "../../shared/language.js";
-import { pageLocale, type TimeContext } from "../lib/time.js";
+import { pageLocale, type TimeContext } from "./time.js";
 
 /**
  * The time context components format with, in the page's language `lang`. Server render and

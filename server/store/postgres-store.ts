@@ -9,6 +9,7 @@ import { insertRemovals } from "./pg-removals.js";
 import { PostgresMedia } from "./postgres-media.js";
 import { inTransaction } from "./pg-transaction.js";
 import { RebuiltVersions } from "./rebuilt-versions.js";
+import { guardStorage } from "./storage-guard.js";
 import { publishedDraft, removalsOf, toRemovedEntry, type RemovalRow } from "./rows.js";
 import {
   CHECKPOINT_INTERVAL,
@@ -34,6 +35,17 @@ const PARSED_STORIES = 100;
 
 const UNIQUE_VIOLATION = "23505";
 const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === UNIQUE_VIOLATION;
+
+/**
+ * The SQLSTATEs of a database that cannot take writes: 53100 disk_full, 25006
+ * read_only_sql_transaction (a standby, or default_transaction_read_only), 58030 io_error.
+ */
+const DISK_FAILURES = new Set(["53100", "25006", "58030"]);
+
+export function postgresDiskFailure(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && DISK_FAILURES.has(code) ? code : undefined;
+}
 
 export interface PostgresStoreOptions {
   /** The schema that holds the tables (created if missing); `public` by default. */
@@ -91,7 +103,7 @@ export class PostgresStore implements Store {
       await pool.end().catch(() => {});
       throw error;
     }
-    return new PostgresStore(pool);
+    return guardStorage(new PostgresStore(pool), postgresDiskFailure);
   }
 
   async listStories(): Promise<StorySummary[]> {

@@ -8,6 +8,7 @@ import { RebuiltVersions } from "./rebuilt-versions.js";
 import { publishedDraft, removalsInLog, removalsOf, toRemovedEntry, type RemovalRow } from "./rows.js";
 import { SqliteAccounts } from "./sqlite-accounts.js";
 import { MEDIA_TABLES, SqliteMedia } from "./sqlite-media.js";
+import { guardStorage } from "./storage-guard.js";
 import {
   CHECKPOINT_INTERVAL,
   TooManyStories,
@@ -131,14 +132,23 @@ export function openDatabase(file: string): Database.Database {
 }
 
 /**
+ * The SQLite result codes of a disk that cannot take writes, extended ones included
+ * (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED…), as better-sqlite3 names them.
+ */
+export function sqliteDiskFailure(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN)(_[A-Z_]+)?$/.test(code) ? code : undefined;
+}
+
+/** How many stories' parsed latest snapshots the store keeps (least recently used go first). */
+const PARSED_STORIES = 100;
+
+/**
  * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a commit has reached
  * the disk before it is acknowledged and survives a kill -9 or a power cut. better-sqlite3 is
  * synchronous, so each commit is one uninterrupted transaction; BEGIN IMMEDIATE also keeps
  * versions gap-free if a second process opens the same file.
  */
-/** How many stories' parsed latest snapshots the store keeps (least recently used go first). */
-const PARSED_STORIES = 100;
-
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly accounts: SqliteAccounts;
@@ -196,6 +206,8 @@ export class SqliteStore implements Store {
       releaseKey: db.prepare("DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND state = 'in_flight'"),
       purgeKeys: db.prepare("DELETE FROM idempotency_keys WHERE state = 'done' AND touched_at < ?"),
     };
+    // What `new` gives is the guarded store: a full or read-only disk is StorageUnavailable.
+    return guardStorage(this, sqliteDiskFailure);
   }
 
   async listStories(): Promise<StorySummary[]> {

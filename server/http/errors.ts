@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { issuesOf, type ErrorBody } from "../../shared/api.js";
 import { ReducerError } from "../../shared/reducer.js";
 import { UserExists } from "../auth/accounts-service.js";
-import { TooManyStories, VersionConflict, type Store } from "../store/store.js";
+import { StorageUnavailable, TooManyStories, VersionConflict, type Store } from "../store/store.js";
 import { ticketOf } from "./idempotency-ticket.js";
 
 /** An error with its HTTP status and API code; the only kind of error a client ever sees. */
@@ -48,24 +48,11 @@ const REDUCER_STATUS: Record<ReducerError["code"], number> = {
 /** How long a client should wait before retrying a write the store could not take (Retry-After). */
 export const STORAGE_RETRY_AFTER_SECONDS = 30;
 
-/**
- * The store's disk cannot take writes: full, read-only, failing, or the file cannot be opened
- * for writing. better-sqlite3 names the SQLite result code, extended ones included
- * (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED…); PostgreSQL gives its SQLSTATE: 53100
- * disk_full, 25006 read_only_sql_transaction (a standby, or default_transaction_read_only),
- * 58030 io_error. These pass once an operator frees space or remounts, so they are a 503 with
- * Retry-After rather than a 500: the request was sound, and SQLite or PostgreSQL rolled it back.
- */
-export function isStorageUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== "string") return false;
-  return /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN)(_[A-Z_]+)?$/.test(code) || code === "53100" || code === "25006" || code === "58030";
-}
-
 /** Maps any thrown value to an ApiError; unknown errors become a 500 without internals. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  if (isStorageUnavailable(error)) {
+  // Passes once an operator frees space or remounts: a 503 with Retry-After rather than a 500.
+  if (error instanceof StorageUnavailable) {
     return new ApiError(503, "storage_unavailable", "The store cannot save anything right now (its disk is full or read-only); nothing was changed, try again later.");
   }
   if (error instanceof ReducerError) return new ApiError(REDUCER_STATUS[error.code], error.code, error.message);

@@ -1,19 +1,18 @@
 import pg from "pg";
 import type { HistoryItem } from "../../shared/api.js";
-import { reduce, ReducerError } from "../../shared/reducer.js";
+import { ReducerError } from "../../shared/reducer.js";
 import type { Snapshot, StorySummary } from "../../shared/story.js";
 import { Lru } from "../../shared/lru.js";
 import { migrate, quoteIdentifier } from "./pg-migrations.js";
+import { commitRules, runAsync, type CommitRows } from "./commit-rules.js";
 import { PostgresAccounts } from "./postgres-accounts.js";
 import { insertRemovals } from "./pg-removals.js";
 import { PostgresMedia } from "./postgres-media.js";
 import { inTransaction } from "./pg-transaction.js";
 import { RebuiltVersions } from "./rebuilt-versions.js";
-import { publishedDraft, removalsOf, toRemovedEntry, type RemovalRow } from "./rows.js";
+import { guardStorage } from "./storage-guard.js";
+import { toRemovedEntry, type RemovalRow } from "./rows.js";
 import {
-  CHECKPOINT_INTERVAL,
-  TooManyStories,
-  VersionConflict,
   type ClaimOutcome,
   type CommitRequest,
   type Committed,
@@ -34,6 +33,17 @@ const PARSED_STORIES = 100;
 
 const UNIQUE_VIOLATION = "23505";
 const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === UNIQUE_VIOLATION;
+
+/**
+ * The SQLSTATEs of a database that cannot take writes: 53100 disk_full, 25006
+ * read_only_sql_transaction (a standby, or default_transaction_read_only), 58030 io_error.
+ */
+const DISK_FAILURES = new Set(["53100", "25006", "58030"]);
+
+export function postgresDiskFailure(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && DISK_FAILURES.has(code) ? code : undefined;
+}
 
 export interface PostgresStoreOptions {
   /** The schema that holds the tables (created if missing); `public` by default. */
@@ -91,7 +101,7 @@ export class PostgresStore implements Store {
       await pool.end().catch(() => {});
       throw error;
     }
-    return new PostgresStore(pool);
+    return guardStorage(new PostgresStore(pool), postgresDiskFailure);
   }
 
   async listStories(): Promise<StorySummary[]> {
@@ -158,74 +168,54 @@ export class PostgresStore implements Store {
   }
 
   async commit(request: CommitRequest): Promise<Committed> {
-    return inTransaction(this.#pool, (client) => this.#commit(client, request));
+    return inTransaction(this.#pool, (client) => runAsync(commitRules(this.#rows(client, request.storyId), request)));
   }
 
-  async #commit(client: pg.PoolClient, { storyId, operation, expectedVersion, idempotency, consumeDraft, limits }: CommitRequest): Promise<Committed> {
-    // Publishing a draft removes it in the same transaction: it can be published once, never twice,
-    // and only at the revision whose text the operation carries. A concurrent publish or edit of
-    // the same draft waits on its row lock, then finds it gone.
-    if (consumeDraft) {
-      const draft = await this.accounts.takeDraft(client, storyId, consumeDraft.id, consumeDraft.revision);
-      await this.accounts.recordClosed(client, publishedDraft(draft, operation));
-    }
-    // The row lock serialises writers of one story across all nodes until this transaction ends.
-    const { rows: [row] } = await client.query<{ snapshot: string }>("SELECT snapshot FROM stories WHERE id = $1 FOR UPDATE", [storyId]);
-    const previous = row ? (JSON.parse(row.snapshot) as Snapshot) : undefined;
-    if (previous && expectedVersion !== undefined && previous.version !== expectedVersion) {
-      throw new VersionConflict(previous.version);
-    }
-    if (!previous && operation.type === "create_story" && limits) await this.#roomForAStory(client, limits.maxStories);
-    // The story's row is locked, so the entry cap is judged on the true latest snapshot.
-    const transition = reduce(previous, operation, limits?.maxEntries);
-    if (!transition) return { snapshot: previous!, previous, ops: [], changed: false };
-
-    const { snapshot, ops, summary } = transition;
-    const json = JSON.stringify(snapshot);
-    if (previous) {
-      await client.query("UPDATE stories SET version = $2, status = $3, updated_at = $4, title = $5, snapshot = $6 WHERE id = $1", [
-        storyId,
-        snapshot.version,
-        snapshot.status,
-        snapshot.updatedAt,
-        snapshot.title,
-        json,
-      ]);
-    } else {
-      // No row to lock yet: two nodes creating the same story both get here, and the primary key
-      // lets exactly one through (the other waits for it, then fails).
-      try {
-        await client.query("INSERT INTO stories (id, version, status, updated_at, title, snapshot) VALUES ($1, $2, $3, $4, $5, $6)", [
+  /**
+   * The commit's rows, for `commitRules`. The story's row lock (`FOR UPDATE`) serialises its
+   * writers across all nodes until the transaction ends; a concurrent publish or edit of the same
+   * draft waits on the draft's row lock, then finds it gone.
+   */
+  #rows(client: pg.PoolClient, storyId: string): CommitRows {
+    return {
+      takeDraft: (id, revision) => this.accounts.takeDraft(client, storyId, id, revision),
+      recordClosed: (closed) => this.accounts.recordClosed(client, closed),
+      latest: async () => {
+        const { rows: [row] } = await client.query<{ snapshot: string }>("SELECT snapshot FROM stories WHERE id = $1 FOR UPDATE", [storyId]);
+        return row ? (JSON.parse(row.snapshot) as Snapshot) : undefined;
+      },
+      countStories: () => this.#countForACreation(client),
+      saveStory: async (snapshot, json, created) => {
+        const values = [storyId, snapshot.version, snapshot.status, snapshot.updatedAt, snapshot.title, json];
+        if (!created) {
+          await client.query("UPDATE stories SET version = $2, status = $3, updated_at = $4, title = $5, snapshot = $6 WHERE id = $1", values);
+          return;
+        }
+        // No row to lock yet: two nodes creating the same story both get here, and the primary key
+        // lets exactly one through (the other waits for it, then fails).
+        try {
+          await client.query("INSERT INTO stories (id, version, status, updated_at, title, snapshot) VALUES ($1, $2, $3, $4, $5, $6)", values);
+        } catch (error) {
+          if (isUniqueViolation(error)) throw new ReducerError("story_exists", `Story "${storyId}" already exists.`);
+          throw error;
+        }
+      },
+      insertVersion: async (version, operation, summary, ops) => {
+        await client.query("INSERT INTO versions (story_id, version, at, author, summary, ops) VALUES ($1, $2, $3, $4, $5, $6)", [
           storyId,
-          snapshot.version,
-          snapshot.status,
-          snapshot.updatedAt,
-          snapshot.title,
-          json,
+          version,
+          operation.at,
+          JSON.stringify(operation.author),
+          summary,
+          JSON.stringify(ops),
         ]);
-      } catch (error) {
-        if (isUniqueViolation(error)) throw new ReducerError("story_exists", `Story "${storyId}" already exists.`);
-        throw error;
-      }
-    }
-    await client.query("INSERT INTO versions (story_id, version, at, author, summary, ops) VALUES ($1, $2, $3, $4, $5, $6)", [
-      storyId,
-      snapshot.version,
-      operation.at,
-      JSON.stringify(operation.author),
-      summary,
-      JSON.stringify(ops),
-    ]);
-    await insertRemovals(client, storyId, removalsOf(previous, ops, snapshot.version, operation.at, operation.author));
-    if (snapshot.version === 1 || snapshot.version % CHECKPOINT_INTERVAL === 0) {
-      await client.query("INSERT INTO checkpoints (story_id, version, snapshot) VALUES ($1, $2, $3)", [storyId, snapshot.version, json]);
-    }
-    const committed: Committed = { snapshot, ops, changed: true, ...(previous ? { previous } : {}) };
-    if (idempotency) {
-      committed.response = idempotency.respond(committed);
-      await this.#completeKey(client, idempotency.scope, idempotency.key, committed.response);
-    }
-    return committed;
+      },
+      insertRemovals: (removals) => insertRemovals(client, storyId, removals),
+      insertCheckpoint: async (version, json) => {
+        await client.query("INSERT INTO checkpoints (story_id, version, snapshot) VALUES ($1, $2, $3)", [storyId, version, json]);
+      },
+      completeKey: (scope, key, response) => this.#completeKey(client, scope, key, response),
+    };
   }
 
   async claimIdempotencyKey(claim: IdempotencyClaim, leaseMs: number): Promise<ClaimOutcome> {
@@ -283,15 +273,15 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Throws TooManyStories if the store is full. Creations take turns on a transaction-scoped
+   * How many stories there are, for a creation. Creations take turns on a transaction-scoped
    * advisory lock (keyed by this schema's stories table, so installations do not share it): each
    * counts only after the previous creation has committed or rolled back, so two nodes cannot
    * both take the last place. Writes to existing stories never take it.
    */
-  async #roomForAStory(client: pg.PoolClient, maxStories: number): Promise<void> {
+  async #countForACreation(client: pg.PoolClient): Promise<number> {
     await client.query("SELECT pg_advisory_xact_lock('stories'::regclass::oid::bigint)");
     const { rows: [row] } = await client.query<{ count: string }>("SELECT count(*) AS count FROM stories");
-    if (Number(row!.count) >= maxStories) throw new TooManyStories(maxStories);
+    return Number(row!.count);
   }
 
   async #exists(storyId: string): Promise<boolean> {

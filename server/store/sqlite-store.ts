@@ -2,16 +2,14 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { HistoryItem } from "../../shared/api.js";
-import { reduce } from "../../shared/reducer.js";
 import type { Snapshot, StorySummary } from "../../shared/story.js";
+import { commitRules, runSync, type CommitRows } from "./commit-rules.js";
 import { RebuiltVersions } from "./rebuilt-versions.js";
-import { publishedDraft, removalsInLog, removalsOf, toRemovedEntry, type RemovalRow } from "./rows.js";
+import { removalsInLog, toRemovedEntry, type RemovalRow } from "./rows.js";
 import { SqliteAccounts } from "./sqlite-accounts.js";
 import { MEDIA_TABLES, SqliteMedia } from "./sqlite-media.js";
+import { guardStorage } from "./storage-guard.js";
 import {
-  CHECKPOINT_INTERVAL,
-  TooManyStories,
-  VersionConflict,
   type ClaimOutcome,
   type CommitRequest,
   type Committed,
@@ -131,14 +129,23 @@ export function openDatabase(file: string): Database.Database {
 }
 
 /**
+ * The SQLite result codes of a disk that cannot take writes, extended ones included
+ * (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED…), as better-sqlite3 names them.
+ */
+export function sqliteDiskFailure(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN)(_[A-Z_]+)?$/.test(code) ? code : undefined;
+}
+
+/** How many stories' parsed latest snapshots the store keeps (least recently used go first). */
+const PARSED_STORIES = 100;
+
+/**
  * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a commit has reached
  * the disk before it is acknowledged and survives a kill -9 or a power cut. better-sqlite3 is
  * synchronous, so each commit is one uninterrupted transaction; BEGIN IMMEDIATE also keeps
  * versions gap-free if a second process opens the same file.
  */
-/** How many stories' parsed latest snapshots the store keeps (least recently used go first). */
-const PARSED_STORIES = 100;
-
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly accounts: SqliteAccounts;
@@ -196,6 +203,8 @@ export class SqliteStore implements Store {
       releaseKey: db.prepare("DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND state = 'in_flight'"),
       purgeKeys: db.prepare("DELETE FROM idempotency_keys WHERE state = 'done' AND touched_at < ?"),
     };
+    // What `new` gives is the guarded store: a full or read-only disk is StorageUnavailable.
+    return guardStorage(this, sqliteDiskFailure);
   }
 
   async listStories(): Promise<StorySummary[]> {
@@ -229,45 +238,37 @@ export class SqliteStore implements Store {
   }
 
   async commit(request: CommitRequest): Promise<Committed> {
-    const committed = this.#db.transaction(() => this.#commit(request)).immediate();
+    const committed = this.#db.transaction(() => runSync(commitRules(this.#rows(request.storyId), request))).immediate();
     if (committed.changed) this.#remember(committed.snapshot); // only once the transaction has committed
     return committed;
   }
 
-  #commit({ storyId, operation, expectedVersion, idempotency, consumeDraft, limits }: CommitRequest): Committed {
-    // Publishing a draft removes it in the same transaction: it can be published once, never twice,
-    // and only at the revision whose text the operation carries (an edit in between is not lost).
-    if (consumeDraft) {
-      const draft = this.accounts.takeDraft(storyId, consumeDraft.id, consumeDraft.revision);
-      this.accounts.recordClosed(publishedDraft(draft, operation));
-    }
-    const previous = this.#latest(storyId);
-    if (previous && expectedVersion !== undefined && previous.version !== expectedVersion) {
-      throw new VersionConflict(previous.version);
-    }
-    // The write lock of BEGIN IMMEDIATE is held: no other creation can come between count and insert.
-    if (!previous && operation.type === "create_story" && limits && this.#sql.countStories.get()!.count >= limits.maxStories) {
-      throw new TooManyStories(limits.maxStories);
-    }
-    const transition = reduce(previous, operation, limits?.maxEntries);
-    if (!transition) return { snapshot: previous!, previous, ops: [], changed: false };
-
-    const { snapshot, ops, summary } = transition;
-    const json = JSON.stringify(snapshot);
-    this.#sql.insertVersion.run(storyId, snapshot.version, operation.at, JSON.stringify(operation.author), summary, JSON.stringify(ops));
-    this.#sql.upsertStory.run({ id: storyId, version: snapshot.version, status: snapshot.status, updatedAt: snapshot.updatedAt, title: snapshot.title, snapshot: json });
-    for (const removal of removalsOf(previous, ops, snapshot.version, operation.at, operation.author)) {
-      this.#sql.insertRemoval.run(storyId, removal.version, removal.entryId, removal.at, JSON.stringify(removal.author), removal.publishedAt);
-    }
-    if (snapshot.version === 1 || snapshot.version % CHECKPOINT_INTERVAL === 0) {
-      this.#sql.insertCheckpoint.run(storyId, snapshot.version, json);
-    }
-    const committed: Committed = { snapshot, ops, changed: true, ...(previous ? { previous } : {}) };
-    if (idempotency) {
-      committed.response = idempotency.respond(committed);
-      this.#sql.completeKey.run(JSON.stringify(committed.response), Date.now(), idempotency.scope, idempotency.key);
-    }
-    return committed;
+  /** The commit's rows, for `commitRules`; the transaction (BEGIN IMMEDIATE) holds the whole file. */
+  #rows(storyId: string): CommitRows {
+    const sql = this.#sql;
+    return {
+      takeDraft: (id, revision) => this.accounts.takeDraft(storyId, id, revision),
+      recordClosed: (closed) => this.accounts.recordClosed(closed),
+      latest: () => this.#latest(storyId),
+      countStories: () => sql.countStories.get()!.count,
+      saveStory: (snapshot, json) => {
+        sql.upsertStory.run({ id: storyId, version: snapshot.version, status: snapshot.status, updatedAt: snapshot.updatedAt, title: snapshot.title, snapshot: json });
+      },
+      insertVersion: (version, operation, summary, ops) => {
+        sql.insertVersion.run(storyId, version, operation.at, JSON.stringify(operation.author), summary, JSON.stringify(ops));
+      },
+      insertRemovals: (removals) => {
+        for (const removal of removals) {
+          sql.insertRemoval.run(storyId, removal.version, removal.entryId, removal.at, JSON.stringify(removal.author), removal.publishedAt);
+        }
+      },
+      insertCheckpoint: (version, json) => {
+        sql.insertCheckpoint.run(storyId, version, json);
+      },
+      completeKey: (scope, key, response) => {
+        sql.completeKey.run(JSON.stringify(response), Date.now(), scope, key);
+      },
+    };
   }
 
   async claimIdempotencyKey(claim: IdempotencyClaim, leaseMs: number): Promise<ClaimOutcome> {

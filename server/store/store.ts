@@ -97,6 +97,21 @@ export class VersionConflict extends Error {
 }
 
 /**
+ * The store's disk cannot take writes: full, read-only, failing, or its file cannot be opened for
+ * writing. The stores throw it in place of their driver's error (`code` keeps the driver's, for
+ * the log); it passes once an operator frees space or remounts, and the driver rolled back the
+ * write, so the request was sound and may simply be tried again later.
+ */
+export class StorageUnavailable extends Error {
+  constructor(
+    readonly code: string,
+    cause: unknown,
+  ) {
+    super(`The store's disk cannot take writes (${code}).`, { cause });
+  }
+}
+
+/**
  * Where stories live: an append-only log of versions per story, with checkpoints so that any
  * version is rebuilt from at most a few log records. Implementations must assign versions
  * atomically and gap-free, and acknowledge a commit only once it is durable.

@@ -25,6 +25,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Ack, ClientToServerEvents, PatchMessage, ServerToClientEvents } from "../../shared/protocol.js";
 import type { Snapshot } from "../../shared/story.js";
 import { STORAGE_RETRY_AFTER_SECONDS, toApiError } from "../http/errors.js";
+import { postgresDiskFailure, PostgresStore } from "../store/postgres-store.js";
+import { sqliteDiskFailure } from "../store/sqlite-store.js";
+import { StorageUnavailable } from "../store/store.js";
 import { children, startChild, stopChild, type Child } from "./child-server.js";
 import { TOKEN } from "./harness.js";
 import { postgresUrl, requireService } from "./services.js";
@@ -425,60 +428,69 @@ describe.skipIf(!canBreakExt4)("storage failure: the kernel remounts the data vo
 });
 
 // ---------------------------------------------------------------------------------------------
-// The mapping, from the stores' own errors
+// The stores' own errors: the driver's disk failures come out as StorageUnavailable
 // ---------------------------------------------------------------------------------------------
 
-describe("storage errors from the stores map to 503 storage_unavailable", () => {
+const stamp = (storyId: string) => ({ type: "create_story" as const, storyId, title: storyId, summary: "", at: new Date().toISOString(), author: { name: "Desk" } });
+
+describe("the stores throw StorageUnavailable for their driver's disk failures, and only for them", () => {
+  // Through the SQLite store, the full and read-only disks above; here, which codes count.
   it("SQLite: a database that cannot be written (SQLITE_READONLY), not a constraint", () => {
     const dir = mkdtempSync(join(tmpdir(), "live-ticker-readonly-"));
     try {
       const file = join(dir, "x.db");
       new Database(file).exec("CREATE TABLE t (id INTEGER PRIMARY KEY)").close();
-      const readonly = new Database(file, { readonly: true });
-      let error: unknown;
-      try {
-        readonly.prepare("INSERT INTO t (id) VALUES (1)").run();
-      } catch (caught) {
-        error = caught;
-      } finally {
-        readonly.close();
-      }
-      expect((error as { code: string }).code).toBe("SQLITE_READONLY");
-      expect(toApiError(error)).toMatchObject({ status: 503, code: "storage_unavailable" });
-
+      const attempt = (db: Database.Database) => {
+        try {
+          db.prepare("INSERT INTO t (id) VALUES (1)").run();
+        } catch (caught) {
+          return caught;
+        } finally {
+          db.close();
+        }
+      };
+      expect(sqliteDiskFailure(attempt(new Database(file, { readonly: true })))).toBe("SQLITE_READONLY");
       const db = new Database(file);
       db.prepare("INSERT INTO t (id) VALUES (1)").run();
-      try {
-        db.prepare("INSERT INTO t (id) VALUES (1)").run();
-      } catch (caught) {
-        expect((caught as { code: string }).code).toBe("SQLITE_CONSTRAINT_PRIMARYKEY");
-        expect(toApiError(caught)).toMatchObject({ status: 500, code: "internal_error" });
-      } finally {
-        db.close();
-      }
+      const duplicate = attempt(db);
+      expect((duplicate as { code: string }).code).toBe("SQLITE_CONSTRAINT_PRIMARYKEY");
+      expect(sqliteDiskFailure(duplicate)).toBeUndefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it("PostgreSQL: a read-only transaction (SQLSTATE 25006, as on a standby), not a unique violation", async (context) => {
+  it("PostgreSQL: the database reports disk_full (SQLSTATE 53100) or a read-only transaction (25006), not a unique violation", async (context) => {
     if (!(await requireService("postgres"))) return context.skip();
+    const schema = `lt_storage_${process.pid}`;
+    const store = await PostgresStore.open(postgresUrl(), { schema });
     const client = new pg.Client({ connectionString: postgresUrl() });
     await client.connect();
     try {
-      await client.query("BEGIN READ ONLY");
-      const error = await client.query("CREATE TABLE live_ticker_never (id integer)").catch((caught: unknown) => caught);
-      await client.query("ROLLBACK");
-      expect((error as { code: string }).code).toBe("25006");
+      // The server's own error, raised where a write reaches the table, as a full disk would.
+      await client.query(`SET search_path TO ${schema}`);
+      await client.query(`CREATE FUNCTION full_disk() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'could not extend file' USING ERRCODE = 'disk_full'; END $$`);
+      await client.query("CREATE TRIGGER full_disk BEFORE INSERT ON versions FOR EACH ROW EXECUTE FUNCTION full_disk()");
+      const error = await store.commit({ storyId: "a", operation: stamp("a") }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(StorageUnavailable);
+      expect((error as StorageUnavailable).code).toBe("53100");
       expect(toApiError(error)).toMatchObject({ status: 503, code: "storage_unavailable" });
+      expect(await store.listStories()).toEqual([]); // rolled back
 
+      await client.query("BEGIN READ ONLY");
+      const readOnly = await client.query("CREATE TABLE live_ticker_never (id integer)").catch((caught: unknown) => caught);
+      await client.query("ROLLBACK");
+      expect(postgresDiskFailure(readOnly)).toBe("25006");
       await client.query("CREATE TEMP TABLE u (id integer PRIMARY KEY)");
       await client.query("INSERT INTO u VALUES (1)");
       const duplicate = await client.query("INSERT INTO u VALUES (1)").catch((caught: unknown) => caught);
       expect((duplicate as { code: string }).code).toBe("23505");
-      expect(toApiError(duplicate)).toMatchObject({ status: 500, code: "internal_error" });
+      expect(postgresDiskFailure(duplicate)).toBeUndefined();
     } finally {
+      await client.query(`DROP SCHEMA ${schema} CASCADE`).catch(() => {});
       await client.end();
+      await store.close();
     }
   });
 });

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import type { Draft } from "../../shared/accounts.js";
+import type { Operation } from "../../shared/operations.js";
+import { ReducerError } from "../../shared/reducer.js";
+import type { Snapshot } from "../../shared/story.js";
+import { DraftChanged, DraftGone } from "./accounts.js";
+import { commitRules, runAsync, runSync, type CommitRows } from "./commit-rules.js";
+import { CHECKPOINT_INTERVAL, TooManyStories, VersionConflict, type CommitRequest } from "./store.js";
+
+/**
+ * The rules on the smallest rows there are: one story's rows in memory, each call written to a
+ * journal. The stores' own rows are covered by the contract suites, run on SQLite and PostgreSQL.
+ */
+class MemoryRows {
+  latestSnapshot: Snapshot | undefined;
+  stories = 0;
+  drafts = new Map<string, Draft>();
+  readonly journal: string[] = [];
+
+  /** The rows as a synchronous store gives them, or as an asynchronous one (every result a promise). */
+  rows(mode: "sync" | "async"): CommitRows {
+    const done = <T>(value: T) => (mode === "sync" ? value : Promise.resolve(value));
+    const log = (line: string) => done(void this.journal.push(line));
+    return {
+      takeDraft: (id, revision) => {
+        const draft = this.drafts.get(id);
+        if (!draft) throw new DraftGone();
+        if (draft.revision !== revision) throw new DraftChanged(draft.revision);
+        this.drafts.delete(id);
+        return done(draft);
+      },
+      recordClosed: (closed) => log(`closed ${closed.id} ${closed.outcome}`),
+      latest: () => done(this.latestSnapshot),
+      countStories: () => done(this.stories),
+      saveStory: (snapshot, _json, created) => {
+        this.latestSnapshot = snapshot;
+        if (created) this.stories++;
+        return log(`story ${snapshot.version}${created ? " created" : ""}`);
+      },
+      insertVersion: (version, operation) => log(`version ${version} ${operation.type}`),
+      insertRemovals: (removals) => log(`removals ${removals.map((removal) => removal.entryId).join(",")}`),
+      insertCheckpoint: (version) => log(`checkpoint ${version}`),
+      completeKey: (scope, key, response) => log(`key ${scope}/${key} ${response.status}`),
+    };
+  }
+}
+
+let clock = 0;
+const stamp = (operation: Operation) => ({ ...operation, at: new Date(Date.UTC(2026, 0, 1) + ++clock * 1000).toISOString(), author: { name: "Desk" } });
+const create: Operation = { type: "create_story", storyId: "s", title: "S", summary: "" };
+const add = (n: number): Operation => ({ type: "add_entry", entryId: `e_${n}`, body: `Update ${n}`, kind: "update", pinned: false });
+
+for (const mode of ["sync", "async"] as const) {
+  describe(`commitRules, run ${mode === "sync" ? "synchronously (runSync)" : "asynchronously (runAsync)"}`, () => {
+    const run = (memory: MemoryRows, request: Omit<CommitRequest, "storyId">) => {
+      const rules = commitRules(memory.rows(mode), { storyId: "s", ...request });
+      return mode === "sync" ? Promise.resolve().then(() => runSync(rules)) : runAsync(rules);
+    };
+
+    it("writes the story first, then the version, removals and checkpoint, and completes the key with the answer", async () => {
+      const memory = new MemoryRows();
+      const respond = () => ({ status: 201, body: {} });
+      const created = await run(memory, { operation: stamp(create), idempotency: { scope: "p", key: "k", respond } });
+      expect(created).toMatchObject({ changed: true, snapshot: { version: 1 }, response: { status: 201 } });
+      expect(created.previous).toBeUndefined();
+      await run(memory, { operation: stamp(add(1)) });
+      const removed = await run(memory, { operation: stamp({ type: "remove_entry", entryId: "e_1" }), expectedVersion: 2 });
+      expect(removed.previous?.version).toBe(2);
+      expect(memory.journal).toEqual([
+        "story 1 created", "version 1 create_story", "removals ", "checkpoint 1", "key p/k 201",
+        "story 2", "version 2 add_entry", "removals ",
+        "story 3", "version 3 remove_entry", "removals e_1",
+      ]);
+    });
+
+    it("keeps a checkpoint every CHECKPOINT_INTERVAL versions", async () => {
+      const memory = new MemoryRows();
+      await run(memory, { operation: stamp(create) });
+      for (let n = 2; n <= CHECKPOINT_INTERVAL; n++) await run(memory, { operation: stamp(add(n)) });
+      expect(memory.journal.filter((line) => line.startsWith("checkpoint"))).toEqual(["checkpoint 1", `checkpoint ${CHECKPOINT_INTERVAL}`]);
+    });
+
+    it("refuses a stale If-Match, a story past MAX_STORIES and an entry past MAX_ENTRIES_PER_STORY, writing nothing", async () => {
+      const memory = new MemoryRows();
+      await run(memory, { operation: stamp(create) });
+      const before = memory.journal.length;
+      await expect(run(memory, { operation: stamp(add(1)), expectedVersion: 7 })).rejects.toEqual(new VersionConflict(1));
+      await expect(run(new MemoryRows(), { operation: stamp(create), limits: { maxStories: 0, maxEntries: 10 } })).rejects.toBeInstanceOf(TooManyStories);
+      await expect(run(memory, { operation: stamp(add(1)), limits: { maxStories: 0, maxEntries: 0 } })).rejects.toBeInstanceOf(ReducerError);
+      expect(memory.journal.length).toBe(before);
+    });
+
+    it("writes nothing for a change that changes nothing", async () => {
+      const memory = new MemoryRows();
+      await run(memory, { operation: stamp(create) });
+      const before = memory.journal.length;
+      const same = await run(memory, { operation: stamp({ type: "update_story", title: "S" }), idempotency: { scope: "p", key: "k", respond: () => ({ status: 200, body: {} }) } });
+      expect(same).toMatchObject({ changed: false, ops: [], snapshot: { version: 1 } });
+      expect(memory.journal.length).toBe(before);
+    });
+
+    it("consumes the published draft at its revision, before anything else, and only once", async () => {
+      const memory = new MemoryRows();
+      await run(memory, { operation: stamp(create) });
+      const draft = { id: "d", revision: 2 } as Draft;
+      memory.drafts.set("d", draft);
+      await expect(run(memory, { operation: stamp(add(1)), consumeDraft: { id: "d", revision: 1 } })).rejects.toBeInstanceOf(DraftChanged);
+      memory.journal.length = 0;
+      await run(memory, { operation: stamp(add(1)), consumeDraft: { id: "d", revision: 2 } });
+      expect(memory.journal[0]).toBe("closed d published");
+      await expect(run(memory, { operation: stamp(add(2)), consumeDraft: { id: "d", revision: 2 } })).rejects.toBeInstanceOf(DraftGone);
+    });
+  });
+}
+
+it("runSync refuses rows that answer with promises", () => {
+  expect(() => runSync(commitRules(new MemoryRows().rows("async"), { storyId: "s", operation: stamp(create) }))).toThrow(/promise/);
+});

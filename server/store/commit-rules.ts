@@ -1,0 +1,100 @@
+import type { StampedOperation } from "../../shared/operations.js";
+import type { PatchOp } from "../../shared/patch.js";
+import { reduce } from "../../shared/reducer.js";
+import type { Snapshot } from "../../shared/story.js";
+import type { ClosedDraft, Draft } from "./accounts.js";
+import { publishedDraft, removalsOf } from "./rows.js";
+import { CHECKPOINT_INTERVAL, TooManyStories, VersionConflict, type CommitRequest, type Committed, type RemovedEntry, type StoredResponse } from "./store.js";
+
+/** A row operation's result: a value from a synchronous driver (SQLite), a promise from an asynchronous one (PostgreSQL). */
+export type Step<T> = T | Promise<T>;
+
+/**
+ * The rows a commit reads and writes, inside the transaction the store has opened for it. Each
+ * store supplies only these; the rules that use them are `commitRules`, written once.
+ */
+export interface CommitRows {
+  /** Removes the open draft at `revision`; throws DraftGone or DraftChanged. */
+  takeDraft(id: string, revision: number): Step<Draft>;
+  recordClosed(closed: ClosedDraft): Step<void>;
+  /** The story's latest snapshot, held for this transaction: no other writer of the story gets between read and write. */
+  latest(): Step<Snapshot | undefined>;
+  /** How many stories there are, counted so that no other creation can come between count and insert. */
+  countStories(): Step<number>;
+  /** Writes the story's row (its latest snapshot and list columns); `created` when it had none. */
+  saveStory(snapshot: Snapshot, json: string, created: boolean): Step<void>;
+  insertVersion(version: number, operation: StampedOperation, summary: string, ops: PatchOp[]): Step<void>;
+  insertRemovals(removals: RemovedEntry[]): Step<void>;
+  insertCheckpoint(version: number, json: string): Step<void>;
+  completeKey(scope: string, key: string, response: StoredResponse): Step<void>;
+}
+
+/**
+ * Yields a row operation's result to the store's runner and hands back what the runner resolved
+ * it to: the value itself, or what its promise resolved to, so always a T.
+ */
+function* step<T>(result: Step<T>): Generator<Step<unknown>, T, unknown> {
+  return (yield result) as T;
+}
+
+/**
+ * What a commit does, in order, whatever the store: consume the draft it publishes (once, and only
+ * at the revision whose text the operation carries), check `If-Match`, the story cap (for a
+ * creation) and the entry cap (in the reducer), then write the version, the story, the removals
+ * for feed tombstones, a checkpoint every CHECKPOINT_INTERVAL versions and the stored idempotent
+ * answer. A change that changes nothing writes nothing.
+ *
+ * A generator, so that one text of the rules runs both synchronously inside a better-sqlite3
+ * transaction (which cannot span an await: `runSync`) and asynchronously on a PostgreSQL
+ * connection (`runAsync`); each row operation is yielded to the store's runner.
+ */
+export function* commitRules(rows: CommitRows, request: CommitRequest): Generator<Step<unknown>, Committed, unknown> {
+  const { operation, expectedVersion, idempotency, consumeDraft, limits } = request;
+  if (consumeDraft) {
+    const draft = yield* step(rows.takeDraft(consumeDraft.id, consumeDraft.revision));
+    yield* step(rows.recordClosed(publishedDraft(draft, operation)));
+  }
+  const previous = yield* step(rows.latest());
+  if (previous && expectedVersion !== undefined && previous.version !== expectedVersion) {
+    throw new VersionConflict(previous.version);
+  }
+  if (!previous && operation.type === "create_story" && limits && (yield* step(rows.countStories())) >= limits.maxStories) {
+    throw new TooManyStories(limits.maxStories);
+  }
+  // The story is held, so the entry cap is judged on the true latest snapshot.
+  const transition = reduce(previous, operation, limits?.maxEntries);
+  if (!transition) return { snapshot: previous!, previous, ops: [], changed: false };
+
+  const { snapshot, ops, summary } = transition;
+  const json = JSON.stringify(snapshot);
+  // The story first: where two nodes create the same story at once, its key lets exactly one through.
+  yield* step(rows.saveStory(snapshot, json, !previous));
+  yield* step(rows.insertVersion(snapshot.version, operation, summary, ops));
+  yield* step(rows.insertRemovals([...removalsOf(previous, ops, snapshot.version, operation.at, operation.author)]));
+  if (snapshot.version === 1 || snapshot.version % CHECKPOINT_INTERVAL === 0) {
+    yield* step(rows.insertCheckpoint(snapshot.version, json));
+  }
+  const committed: Committed = { snapshot, ops, changed: true, ...(previous ? { previous } : {}) };
+  if (idempotency) {
+    committed.response = idempotency.respond(committed);
+    yield* step(rows.completeKey(idempotency.scope, idempotency.key, committed.response));
+  }
+  return committed;
+}
+
+/** Runs the rules on rows whose operations return values (inside a synchronous transaction). */
+export function runSync<T>(rules: Generator<Step<unknown>, T, unknown>): T {
+  let next = rules.next();
+  while (!next.done) {
+    if (next.value instanceof Promise) throw new Error("A synchronous store's row operation returned a promise.");
+    next = rules.next(next.value);
+  }
+  return next.value;
+}
+
+/** Runs the rules on rows whose operations return promises, awaiting each in turn. */
+export async function runAsync<T>(rules: Generator<Step<unknown>, T, unknown>): Promise<T> {
+  let next = rules.next();
+  while (!next.done) next = rules.next(await next.value);
+  return next.value;
+}

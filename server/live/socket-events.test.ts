@@ -93,7 +93,7 @@ describe("limitEvents", () => {
     const send = limitedSocket(1, 6, []);
     expect(send()).toBe("passed");
     expect(send()).toMatchObject({ error: { details: { retryAfter: 10 } } });
-    vi.advanceTimersByTime(4_000);
+    vi.advanceTimersByTime(4_500); // 5.5 s to go: rounded up, never to a wait too short
     expect(send()).toMatchObject({ error: { message: "This connection sent too many events; wait 6 s before the next.", details: { retryAfter: 6 } } });
   });
 

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { secretHash } from "../auth/secrets.js";
 import { createAccount } from "../auth/accounts-service.js";
-import { type TestServer } from "./harness.js";
+import type { TestServer } from "./harness.js";
 import { expectError, expectUnchanged, getJson } from "./hostile-assertions.js";
 
 import { JSON_TYPE, raw, startHostileServer, STORY } from "./hostile-server.js";
@@ -18,7 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
 });
-
 
 // ---------------------------------------------------------------------------------------------
 // Drafts: forged and stale conditions, and probing for drafts that are someone else's or gone

@@ -10,7 +10,6 @@ import type { ErrorBody } from "../../shared/api.js";
 import { startServer, TOKEN, type TestServer } from "./harness.js";
 import { expectError, expectUnchanged as expectUnchangedOn, getJson as getJsonOf, storeState as storeStateOf } from "./hostile-assertions.js";
 
-
 const STORY = "bad-input-story";
 const UNKNOWN_STORY = "no-such-story";
 const UNKNOWN_ENTRY = "e_ZZZZZZZZ";

@@ -15,7 +15,6 @@ import { expectError, expectErrorAck, expectUnchanged, getJson } from "./hostile
 
 import { JSON_TYPE, STORY } from "./hostile-server.js";
 
-
 // ---------------------------------------------------------------------------------------------
 // Limits (README "Limits"), each on a server of its own with small numbers
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@
 import { Parser } from "htmlparser2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Entry, Snapshot } from "../../shared/story.js";
-import { type TestServer } from "./harness.js";
+import type { TestServer } from "./harness.js";
 import { getJson } from "./hostile-assertions.js";
 
 import { entries, startHostileServer, STORY } from "./hostile-server.js";
@@ -19,8 +19,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
 });
-const read = (path: string, headers: Record<string, string> = {}) => server.api(path, { auth: false, headers });
 
+const read = (path: string, headers: Record<string, string> = {}) => server.api(path, { auth: false, headers });
 
 // ---------------------------------------------------------------------------------------------
 // HTTP: accepted, and stored exactly as sent

@@ -10,7 +10,7 @@ import { io as connect, type Socket as ClientSocket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { roomOf, type Ack } from "../../shared/protocol.js";
-import { type TestServer } from "./harness.js";
+import type { TestServer } from "./harness.js";
 import { expectErrorAck, expectUnchanged, getJson } from "./hostile-assertions.js";
 import { entries, nested, startHostileServer, STORY } from "./hostile-server.js";
 
@@ -24,7 +24,6 @@ afterAll(async () => {
 
 const UNKNOWN_STORY = "no-such-story";
 type TypedSocket = ReturnType<TestServer["socket"]>;
-
 
 // ---------------------------------------------------------------------------------------------
 // Socket.IO: raw packets a Socket.IO client would never send
@@ -180,7 +179,6 @@ describe("Socket.IO hostile events", () => {
     });
   });
 });
-
 
 // ---------------------------------------------------------------------------------------------
 // Socket.IO

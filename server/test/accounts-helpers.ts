@@ -4,7 +4,7 @@ import type { Role } from "../store/accounts.js";
 import { startServer, type TestServer } from "./harness.js";
 
 /**
- * Signing in over HTTP for the account tests (auth, drafts): a browser-like client with cookies by
+ * Signing in over HTTP for the account tests (sessions, roles, tokens, drafts…): a browser-like client with cookies by
  * hand and `Sec-Fetch-Site: same-origin` unless told otherwise; every JSON body it sees is checked
  * for password and secret hashes.
  */

@@ -1,5 +1,5 @@
 /**
- * What every hostile-input test asserts (bad-input.test.ts, hostile-input.test.ts): the exact
+ * What every hostile-input test (hostile-*.test.ts) asserts: the exact
  * status and error code in DESIGN.md §3's shape (or the error ack of §4), a message that leaks
  * nothing internal, and a store a reader sees unchanged.
  */

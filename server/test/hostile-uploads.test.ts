@@ -1,5 +1,5 @@
 /**
- * Hostile uploads (issue 14), in the style of hostile-input.test.ts: what an attacker, a broken
+ * Hostile uploads (issue 14), in the style of the other hostile-*.test.ts: what an attacker, a broken
  * phone or a careless editor sends to `POST /api/media`. Each is refused with its exact status
  * and code, the server stays up and answers the next upload, and nothing is stored: no image
  * under the upload's id, and the stories a reader sees unchanged.

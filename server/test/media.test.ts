@@ -1,6 +1,6 @@
 /**
  * Photos and embeds end to end over HTTP (issue 14): upload, clean, store, serve, and use in
- * entries and drafts. Hostile uploads are in hostile-input.test.ts.
+ * entries and drafts. Hostile uploads are in hostile-uploads.test.ts.
  */
 import { randomBytes } from "node:crypto";
 import exifr from "exifr";

@@ -2,7 +2,7 @@
  * Any entry text renders on every reader surface in time linear in its length (issue 12): the
  * surfaces that show a body's first line when an entry has no headline (the ticker and the embed's
  * items, the feeds' titles, the live page's JSON-LD), run on stories of hostile 10 000-character
- * bodies. The HTTP side of the same (pages and feeds served whole) is in hostile-input.test.ts.
+ * bodies. The HTTP side of the same (pages and feeds served whole) is in hostile-rendering.test.ts.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";

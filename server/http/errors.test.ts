@@ -9,8 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ReducerError } from "../../shared/reducer.js";
 import { UserExists } from "../auth/accounts-service.js";
-import { TooManyStories, VersionConflict, type Store } from "../store/store.js";
-import { ApiError, errorHandler, isStorageUnavailable, notFound, parseOr400, rateLimited, toApiError } from "./errors.js";
+import { StorageUnavailable, TooManyStories, VersionConflict, type Store } from "../store/store.js";
+import { ApiError, errorHandler, notFound, parseOr400, rateLimited, toApiError } from "./errors.js";
+import { postgresDiskFailure } from "../store/postgres-store.js";
+import { sqliteDiskFailure } from "../store/sqlite-store.js";
 
 const INTERNAL = { code: "internal_error", message: "Something went wrong on our side; the error has been logged." };
 
@@ -57,20 +59,28 @@ describe("toApiError", () => {
     expect([mapped.status, mapped.body]).toEqual([status, { code, message }]);
   });
 
-  it("maps a full, read-only or failing disk to 503 storage_unavailable, and nothing else", () => {
-    for (const code of ["SQLITE_FULL", "SQLITE_READONLY", "SQLITE_READONLY_DBMOVED", "SQLITE_IOERR_WRITE", "SQLITE_CANTOPEN", "53100", "25006", "58030"]) {
-      expect(isStorageUnavailable({ code }), code).toBe(true);
-      const mapped = toApiError(Object.assign(new Error("disk"), { code }));
+  it("maps the stores' StorageUnavailable to 503 storage_unavailable, and a raw driver error to 500", () => {
+    for (const code of ["SQLITE_FULL", "53100"]) {
+      const mapped = toApiError(new StorageUnavailable(code, new Error("disk")));
       expect([mapped.status, mapped.body.code], code).toEqual([503, "storage_unavailable"]);
     }
-    for (const code of ["SQLITE_BUSY", "SQLITE_CONSTRAINT", "SQLITE_FULLX", "23505", 53100, undefined]) {
-      expect(isStorageUnavailable({ code }), String(code)).toBe(false);
+    // Driver codes are the stores' business (sqliteDiskFailure, postgresDiskFailure): one unwrapped is a bug.
+    expect(toApiError(Object.assign(new Error("disk"), { code: "SQLITE_FULL" })).status).toBe(500);
+  });
+
+  it("leaves each store to recognise its own disk failures", () => {
+    for (const code of ["SQLITE_FULL", "SQLITE_READONLY", "SQLITE_READONLY_DBMOVED", "SQLITE_IOERR_WRITE", "SQLITE_CANTOPEN"]) {
+      expect(sqliteDiskFailure(Object.assign(new Error("disk"), { code })), code).toBe(code);
     }
-    expect(isStorageUnavailable(null)).toBe(false);
+    for (const code of ["53100", "25006", "58030"]) expect(postgresDiskFailure(Object.assign(new Error("disk"), { code })), code).toBe(code);
+    for (const code of ["SQLITE_BUSY", "SQLITE_CONSTRAINT", "SQLITE_FULLX", "23505", 53100, undefined]) {
+      expect(sqliteDiskFailure({ code }), String(code)).toBeUndefined();
+      expect(postgresDiskFailure({ code }), String(code)).toBeUndefined();
+    }
   });
 
   it("turns anything unknown into 500 internal_error without a word of its own", () => {
-    for (const thrown of [new Error("secret path /etc/x"), new TypeError("x is undefined"), "a string", 42, { status: 302 }, { status: 503 }]) {
+    for (const thrown of [new Error("secret path /etc/x"), new TypeError("x is undefined"), "a string", 42, null, undefined, { status: 302 }, { status: 503 }]) {
       const mapped = toApiError(thrown);
       expect([mapped.status, mapped.body], String(thrown)).toEqual([500, INTERNAL]);
     }
@@ -116,7 +126,7 @@ describe("the error handler over HTTP", () => {
       throw rateLimited(res, 2_001, "Slow down.");
     });
     app.get("/disk-full", () => {
-      throw Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
+      throw new StorageUnavailable("SQLITE_FULL", new Error("database or disk is full"));
     });
     app.get("/claimed", (_req, res) => {
       res.locals.idempotency = { scope: "user-1", key: "k-1" };

@@ -63,7 +63,8 @@ export function toApiError(error: unknown): ApiError {
       currentVersion: error.currentVersion,
     });
   }
-  const bodyParserError = error as { type?: string; status?: number };
+  // Anything may be thrown, null and undefined included: read it as a possible body-parser error.
+  const bodyParserError = (error ?? {}) as { type?: string; status?: number };
   switch (bodyParserError.type) {
     case "entity.too.large":
       return new ApiError(413, "payload_too_large", "The request body is too large.");

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { newSecret, secretHash } from "../auth/secrets.js";
 import { TOKEN, type TestServer } from "./harness.js";
 import { activeAccount, expectError, send, sessionCookieOf, signIn, type Account, type Reply } from "./accounts-helpers.js";
-import { deskWithAccounts, itNeverSawAHash, stateOf, STORY } from "./desk-accounts.js";
+import { itNeverSawAHash, stateOf, STORY, useDeskWithAccounts } from "./desk-accounts.js";
 
 /**
  * API tokens (/api/tokens): the secret shown once, writing as the owner until revoked, who sees
@@ -10,14 +10,8 @@ import { deskWithAccounts, itNeverSawAHash, stateOf, STORY } from "./desk-accoun
  */
 
 describe("editor accounts", () => {
-  let server: TestServer;
-  let admin: Account;
-  let editor: Account;
-  let contributor: Account;
-  beforeAll(async () => {
-    ({ server, accounts: [admin, editor, contributor] } = await deskWithAccounts());
-  });
-  afterAll(() => server.close());
+  let server: TestServer, admin: Account, editor: Account, contributor: Account;
+  useDeskWithAccounts((desk) => ({ server, accounts: [admin, editor, contributor] } = desk));
 
   describe("API tokens", () => {
     it("shows the secret once; the token writes as its owner until it is revoked", async () => {

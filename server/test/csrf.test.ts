@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { TestServer } from "./harness.js";
 import { codeOf, expectError, send, signIn, type Account } from "./accounts-helpers.js";
-import { deskWithAccounts, itNeverSawAHash, stateOf, STORY } from "./desk-accounts.js";
+import { itNeverSawAHash, stateOf, STORY, useDeskWithAccounts } from "./desk-accounts.js";
 
 /**
  * Cross-site request forgery: cookie-authenticated writes and sign-ins from another site, or with
@@ -9,14 +9,8 @@ import { deskWithAccounts, itNeverSawAHash, stateOf, STORY } from "./desk-accoun
  */
 
 describe("editor accounts", () => {
-  let server: TestServer;
-  let admin: Account;
-  let editor: Account;
-  let contributor: Account;
-  beforeAll(async () => {
-    ({ server, accounts: [admin, editor, contributor] } = await deskWithAccounts());
-  });
-  afterAll(() => server.close());
+  let server: TestServer, admin: Account, editor: Account, contributor: Account;
+  useDeskWithAccounts((desk) => ({ server, accounts: [admin, editor, contributor] } = desk));
 
   describe("CSRF", () => {
     const entries = `/api/stories/${STORY}/entries`;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Store } from "../store/store.js";
 import { bodiesScanned, serverWithAccounts } from "./accounts-helpers.js";
 
@@ -19,6 +19,20 @@ export const deskWithAccounts = () =>
     // Another contributor, whose drafts the first one must not touch.
     ["otto", "contributor"],
   ]);
+
+/**
+ * Starts the desk's server with its accounts before a suite's tests and stops it after; `take`
+ * gets them (a suite keeps the ones it names in its own variables).
+ */
+export function useDeskWithAccounts(take: (desk: Awaited<ReturnType<typeof deskWithAccounts>>) => void): void {
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const desk = await deskWithAccounts();
+    close = () => desk.server.close();
+    take(desk);
+  });
+  afterAll(() => close?.());
+}
 
 /** The attributes of a Set-Cookie header, after its name=value. */
 export const attributesOf = (setCookie: string) => setCookie.split(";").slice(1).map((a) => a.trim());

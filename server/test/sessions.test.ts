@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApp } from "../app.js";
 import { newSecret, secretHash } from "../auth/secrets.js";
 import { loadConfig } from "../config.js";
@@ -11,7 +11,7 @@ import { createAccount } from "../auth/accounts-service.js";
 import { SqliteStore } from "../store/sqlite-store.js";
 import { TOKEN, type TestServer } from "./harness.js";
 import { activeAccount, expectError, send, sessionCookieOf, signIn, type Account } from "./accounts-helpers.js";
-import { attributesOf, deskWithAccounts, itNeverSawAHash, stateOf, STORY } from "./desk-accounts.js";
+import { attributesOf, itNeverSawAHash, stateOf, STORY, useDeskWithAccounts } from "./desk-accounts.js";
 
 /**
  * Sessions over HTTP (/api/session): signing in and its cookie (on http and https), signing out,
@@ -20,14 +20,8 @@ import { attributesOf, deskWithAccounts, itNeverSawAHash, stateOf, STORY } from 
  */
 
 describe("editor accounts", () => {
-  let server: TestServer;
-  let admin: Account;
-  let editor: Account;
-  let contributor: Account;
-  beforeAll(async () => {
-    ({ server, accounts: [admin, editor, contributor] } = await deskWithAccounts());
-  });
-  afterAll(() => server.close());
+  let server: TestServer, admin: Account, editor: Account, contributor: Account;
+  useDeskWithAccounts((desk) => ({ server, accounts: [admin, editor, contributor] } = desk));
 
   describe("sign-in", () => {
     it("answers {user} without any hash and sets an HttpOnly, SameSite=Strict, host-wide cookie (no Secure on http)", async () => {

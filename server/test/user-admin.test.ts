@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { TestServer } from "./harness.js";
 import { activeAccount, expectError, send, type Account } from "./accounts-helpers.js";
-import { deskWithAccounts, itNeverSawAHash, STORY } from "./desk-accounts.js";
+import { itNeverSawAHash, STORY, useDeskWithAccounts } from "./desk-accounts.js";
 
 /**
  * Accounts as an admin sees them (/api/users) and display names: bylines by display name, never
@@ -9,14 +9,8 @@ import { deskWithAccounts, itNeverSawAHash, STORY } from "./desk-accounts.js";
  */
 
 describe("editor accounts", () => {
-  let server: TestServer;
-  let admin: Account;
-  let editor: Account;
-  let contributor: Account;
-  beforeAll(async () => {
-    ({ server, accounts: [admin, editor, contributor] } = await deskWithAccounts());
-  });
-  afterAll(() => server.close());
+  let server: TestServer, admin: Account, editor: Account, contributor: Account;
+  useDeskWithAccounts((desk) => ({ server, accounts: [admin, editor, contributor] } = desk));
 
   describe("display names", () => {
     it("bylines show the display name, never the login name: entries, drafts, history, by session or token", async () => {

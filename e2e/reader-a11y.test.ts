@@ -83,4 +83,17 @@ describe.skipIf(browserMissing)("reader surfaces: contrast and axe-core in light
       }
     });
   }
+  it("says plainly on an ended story that the coverage is over, not that updates appear as they are posted", async () => {
+    for (const [story, expected] of [
+      [ended, "This coverage has ended; any later correction appears here"],
+      [live, "Live: updates appear as they are posted"],
+    ] as const) {
+      const { context, page } = await openPage(browser, `${server.url}/stories/${story.id}`);
+      const status = page.locator('.connection[data-status="live"]');
+      await status.waitFor();
+      await expect(status.textContent().then((text) => text?.trim())).resolves.toBe(expected);
+      expect(pageErrors(page)).toEqual([]);
+      await context.close();
+    }
+  });
 });

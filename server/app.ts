@@ -27,6 +27,8 @@ import { mediaReadRoutes, mediaUploadRoutes } from "./media/media-routes.js";
 import { embedRoutes } from "./pages/embed-routes.js";
 import { pageRoutes } from "./pages/page-routes.js";
 import { sharedEncodingParser } from "./live/shared-encoding.js";
+import { Audience } from "./live/audience.js";
+import { audienceRoutes } from "./http/audience-routes.js";
 import { DeskChannel } from "./live/desk-channel.js";
 import { registerSocketHandlers } from "./live/socket-handlers.js";
 import { releaseUpgradeRequest } from "./live/upgrade-request.js";
@@ -64,6 +66,8 @@ export interface AppOptions {
   queueLimits?: QueueLimits;
   /** How often desk sockets' credentials are checked again, when not every minute (tests). */
   deskRecheckMs?: number;
+  /** How often the audience of each story is sampled for the desk's sparkline, when not every minute (tests). */
+  audienceSampleMs?: number;
 }
 
 export function createApp(config: Config, store: Store, options: AppOptions = {}): App {
@@ -104,7 +108,12 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
 
   const http = createServer(app);
   const socketsPerAddress = new SocketsPerAddress(config.limits.socketsPerAddress, app.get("trust proxy fn"), log.child({ component: "live" }));
-  const metrics: Metrics = new Metrics({ sockets: () => io.sockets.sockets.size, audiences: () => hub.audiences(), queuedBytes: () => hub.queuedBytes });
+  const metrics: Metrics = new Metrics({
+    sockets: () => io.sockets.sockets.size,
+    audiences: () => hub.audiences(),
+    queuedBytes: () => hub.queuedBytes,
+    storyReaders: () => audience.totals(),
+  });
   const io: LiveServer = new Server(http, {
     serveClient: false,
     parser: sharedEncodingParser(metrics.serialized),
@@ -122,16 +131,21 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   const socketRejected = (code: string) => metrics.rejected.inc({ code, via: "socket" });
   // The desk's own namespace; it keeps the credentials of a connection's handshake (below).
   const policy = sessionPolicy(config);
+  /** This process among the nodes: presence and audience reports name it. */
+  const node = randomUUID();
+  const storyExists = async (storyId: string) => (await store.latest(storyId)) !== undefined;
   const desk = new DeskChannel(io, {
     accounts: store.accounts,
     credentials: credentialResolver(store.accounts, config.adminToken, policy),
     cookieName: policy.cookieName,
     origin: () => policy.origin,
-    storyExists: async (storyId) => (await store.latest(storyId)) !== undefined,
+    storyExists,
     limits: config.limits,
     log: log.child({ component: "desk" }),
     rejected: socketRejected,
     ...(options.deskRecheckMs ? { recheckMs: options.deskRecheckMs } : {}),
+    node,
+    clustered: options.redis !== undefined,
   });
   // CORS headers do not stop a WebSocket upgrade: the Origin is checked as the connection opens.
   // Programs send no Origin and may connect; browsers on other sites need EMBED_ORIGINS.
@@ -167,6 +181,12 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     ...(options.queueLimits ? { queueLimits: options.queueLimits } : {}),
   });
   const leaveCluster = options.redis ? joinCluster(io, hub, options.redis, config.redisStream, log.child({ component: "cluster" })) : () => {};
+  const audience = new Audience({
+    node,
+    local: () => hub.audiences(),
+    ...(options.redis ? { cluster: io } : {}),
+    ...(options.audienceSampleMs ? { sampleMs: options.audienceSampleMs } : {}),
+  });
   const service = new StoryService(store, hub, { maxEntries: config.limits.entriesPerStory, maxStories: config.limits.stories });
   registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, socketRejected);
 
@@ -185,6 +205,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     sessionRoutes(store.accounts, policy, json, new LoginThrottle(config.limits, limiter)),
     accountRoutes(store.accounts, json, policy),
     mediaUploadRoutes(store, config.limits.uploadBytes),
+    audienceRoutes(audience, storyExists),
     draftRoutes(store, committer(store, service), json, desk),
     writeRoutes(store, service, json),
   );
@@ -216,6 +237,8 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     // is answered once durable), then closes Redis and the store.
     close: async () => {
       leaveCluster();
+      audience.close();
+      desk.close();
       hub.close();
       const closed = new Promise<void>((resolve) => io.close(() => resolve()));
       // WebSockets go at once, not through their closing handshake: a reader that stopped reading

@@ -9,6 +9,22 @@ export interface MetricSources {
   audiences(): Iterable<readonly [storyId: string, readers: number]>;
   /** Bytes queued for sockets that are behind or lagging (see live/backpressure.ts). */
   queuedBytes(): number;
+  /** Readers per story over every node, as this node last heard (live/audience.ts). */
+  storyReaders(): Iterable<readonly [storyId: string, readers: number]>;
+}
+
+/**
+ * The most stories a per-story gauge shows, the most read first: a label per story is a time series
+ * per story, and a newsroom's archive must not become Prometheus's cardinality problem.
+ */
+export const STORY_SERIES = 100;
+
+/** The `n` stories with the most readers (ties by id, so a scrape is stable). */
+export function mostRead(audiences: Iterable<readonly [string, number]>, n: number): (readonly [string, number])[] {
+  return [...audiences]
+    .filter(([, readers]) => readers > 0)
+    .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))
+    .slice(0, n);
 }
 
 /**
@@ -89,13 +105,23 @@ export class Metrics {
     });
     new Gauge({
       name: "live_ticker_subscriptions",
-      help: "Readers following each story on this node (only stories with readers here).",
+      help: `Readers following each story on this node (only stories with readers here, the ${STORY_SERIES} most read).`,
       labelNames: ["storyId"] as const,
       registers: [this.#registry],
       collect() {
         // Rebuilt at every scrape, so a story whose readers have left disappears from the series.
         this.reset();
-        for (const [storyId, readers] of sources.audiences()) this.set({ storyId }, readers);
+        for (const [storyId, readers] of mostRead(sources.audiences(), STORY_SERIES)) this.set({ storyId }, readers);
+      },
+    });
+    new Gauge({
+      name: "live_ticker_story_readers",
+      help: `Readers of each story on all nodes together, as this node last heard from the others (the ${STORY_SERIES} most read stories; every node reports the same figure: aggregate with max, not sum).`,
+      labelNames: ["story"] as const,
+      registers: [this.#registry],
+      collect() {
+        this.reset();
+        for (const [story, readers] of mostRead(sources.storyReaders(), STORY_SERIES)) this.set({ story }, readers);
       },
     });
     new Gauge({

@@ -128,6 +128,11 @@ export interface EntryResponse { entry: Entry; version: number }
 export interface PatchResponse { storyId: string; from: number; to: number; ops: PatchOp[] }
 export interface HistoryItem { version: number; at: string; author: { name: string }; summary: string }
 export interface HistoryResponse { storyId: string; versions: HistoryItem[] }
+/**
+ * `GET /api/stories/:id/audience` (editors): readers subscribed now on every node, and one sample
+ * every `sampleMs` over the last hour, oldest first (`at` in ms since the epoch).
+ */
+export interface AudienceResponse { storyId: string; readers: number; sampleMs: number; samples: { at: number; readers: number }[] }
 export type CreateStoryResponse = Snapshot;
 
 /** Validation problems as `details.issues` of an error: one per field, in a form a client can show. */

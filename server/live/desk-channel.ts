@@ -5,9 +5,11 @@ import { maySeeDraft, reviewsDrafts, type ClosedDraft, type Draft } from "../../
 import { issuesOf } from "../../shared/api.js";
 import {
   DESK_NAMESPACE,
+  DeskEditingRequest,
   DeskFollowRequest,
   DeskUnfollowRequest,
   type DeskClientToServerEvents,
+  type DeskEditingAck,
   type DeskFollowAck,
   type DeskRefusal,
   type DeskServerToClientEvents,
@@ -20,6 +22,7 @@ import { ApiError } from "../http/errors.js";
 import type { AccountStore } from "../store/accounts.js";
 import { fail, limitEvents, splitAck } from "./socket-events.js";
 import type { LiveServer } from "./live-server.js";
+import { DeskPresence, type PresenceInterServerEvents, type PresenceNamespace } from "./presence.js";
 
 /** How often a desk socket's credentials are checked again: a signed-out or demoted account stops hearing within this. */
 const RECHECK_MS = 60_000;
@@ -27,8 +30,8 @@ const RECHECK_MS = 60_000;
 interface DeskSocketData {
   principal: Principal;
 }
-type DeskNamespace = Namespace<DeskClientToServerEvents, DeskServerToClientEvents, Record<string, never>, DeskSocketData>;
-type DeskSocket = Socket<DeskClientToServerEvents, DeskServerToClientEvents, Record<string, never>, DeskSocketData>;
+type DeskNamespace = Namespace<DeskClientToServerEvents, DeskServerToClientEvents, PresenceInterServerEvents, DeskSocketData>;
+type DeskSocket = Socket<DeskClientToServerEvents, DeskServerToClientEvents, PresenceInterServerEvents, DeskSocketData>;
 
 /** What the draft routes tell the desk, after the store has committed the change. */
 export interface DraftNews {
@@ -53,6 +56,9 @@ export interface DeskChannelOptions {
   log: Logger;
   rejected: (code: string) => void;
   recheckMs?: number;
+  /** This process's id among the nodes, and whether there are others (Redis): for presence. */
+  node: string;
+  clustered: boolean;
 }
 
 interface KeptHeaders {
@@ -71,9 +77,11 @@ export class DeskChannel implements DraftNews {
   readonly #nsp: DeskNamespace;
   /** By Engine.IO connection: the headers its desk sockets are judged on. */
   readonly #handshakes = new WeakMap<object, KeptHeaders>();
+  readonly #presence: DeskPresence;
 
   constructor(io: LiveServer, private readonly options: DeskChannelOptions) {
     this.#nsp = io.of(DESK_NAMESPACE) as unknown as DeskNamespace;
+    this.#presence = new DeskPresence(this.#nsp as unknown as PresenceNamespace, { node: options.node, clustered: options.clustered, roomOf: reviewersRoom });
     this.#nsp.use((socket, next) => {
       this.#admit(socket).then(
         (admitted) => {
@@ -102,6 +110,11 @@ export class DeskChannel implements DraftNews {
     const { authorization, cookie, origin } = request.headers;
     if (authorization === undefined && !cookie?.includes(`${this.options.cookieName}=`)) return;
     this.#handshakes.set(connection, { authorization, cookie, origin });
+  }
+
+  /** Stops presence reports; the other nodes drop this node's editors at once. */
+  close(): void {
+    this.#presence.close();
   }
 
   changed(draft: Draft): void {
@@ -149,7 +162,14 @@ export class DeskChannel implements DraftNews {
       );
     }, this.options.recheckMs ?? RECHECK_MS);
     recheck.unref();
-    socket.on("disconnect", () => clearInterval(recheck));
+    socket.on("disconnect", () => {
+      clearInterval(recheck);
+      this.#presence.gone(socket.id);
+    });
+    // Presence is among those who may edit entries: editors and admins see each other; contributors
+    // neither appear nor hear it. The key is the account, so two tabs of one account are one editor.
+    const reviewer = reviewsDrafts(principal.role);
+    const who = { id: principal.userId ?? principal.id, name: principal.name };
 
     socket.on("follow", async (...args: unknown[]) => {
       const { payload, ack } = splitAck<DeskFollowAck>(args, rejected);
@@ -164,7 +184,6 @@ export class DeskChannel implements DraftNews {
         // Joined before the drafts are read: a change committed meanwhile is heard, never lost
         // between the list and the first message (the desk keeps the newer of the two).
         following.add(storyId);
-        const reviewer = reviewsDrafts(principal.role);
         await socket.join(reviewer ? reviewersRoom(storyId) : authorRoom(storyId, principal.userId!));
         const drafts = await accounts.listDrafts(storyId, reviewer ? undefined : principal.userId);
         const open = new Set(drafts.map((d) => d.id));
@@ -174,7 +193,10 @@ export class DeskChannel implements DraftNews {
           const gone = await accounts.closedDraft(storyId, id);
           if (gone && maySeeDraft(principal, gone.authorId)) closed.push({ id, outcome: gone.outcome, by: gone.by, at: gone.at, ...(gone.entryId ? { entryId: gone.entryId } : {}) });
         }
-        ack({ ok: true, drafts, closed });
+        if (!reviewer) return ack({ ok: true, drafts, closed });
+        // Not for a socket that went while the drafts were read, nor for a story unfollowed meanwhile.
+        if (socket.connected && following.has(storyId)) this.#presence.follow(socket.id, who, storyId);
+        ack({ ok: true, drafts, closed, presence: this.#presence.on(storyId) });
       } catch (error) {
         log.error({ err: error, storyId }, "desk follow failed");
         ack(fail("internal_error", "The server could not list the drafts; retry shortly."));
@@ -187,8 +209,19 @@ export class DeskChannel implements DraftNews {
       if (!request.success) return ack(fail("bad_request", "unfollow needs {storyId}."));
       const { storyId } = request.data;
       following.delete(storyId);
+      this.#presence.unfollow(socket.id, storyId);
       await socket.leave(reviewersRoom(storyId));
       if (principal.userId) await socket.leave(authorRoom(storyId, principal.userId));
+      ack({ ok: true });
+    });
+
+    socket.on("editing", (...args: unknown[]) => {
+      const { payload, ack } = splitAck<DeskEditingAck>(args, rejected);
+      const request = DeskEditingRequest.safeParse(payload);
+      if (!request.success) return ack(fail("bad_request", "editing needs {storyId, entryId} with an entry id, or null when the edit form closed."));
+      if (!reviewer) return ack(fail("forbidden", "Only editors and admins edit published entries."));
+      const { storyId, entryId } = request.data;
+      if (!this.#presence.editing(socket.id, storyId, entryId)) return ack(fail("not_following", `Follow "${storyId}" before saying what you edit in it.`));
       ack({ ok: true });
     });
   }

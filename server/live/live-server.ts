@@ -1,8 +1,9 @@
 import type { Server, Socket } from "socket.io";
 import type { ClientToServerEvents, PatchMessage, ServerToClientEvents } from "../../shared/protocol.js";
+import type { AudienceInterServerEvents } from "./audience.js";
 
-/** Between nodes (through the Redis Streams adapter): every committed version, once. */
-export interface InterServerEvents {
+/** Between nodes (through the Redis Streams adapter): every committed version, once; each node's readers per story. */
+export interface InterServerEvents extends AudienceInterServerEvents {
   version(patch: PatchMessage): void;
 }
 

@@ -1,5 +1,6 @@
 import type {
   AddEntryBody,
+  AudienceResponse,
   CreateStoryBody,
   EditEntryBody,
   EntryResponse,
@@ -133,6 +134,11 @@ export class EditorApi {
   /** One's own byline. */
   async setDisplayName(displayName: string): Promise<SessionUser> {
     return (await this.request<{ user: SessionUser }>("PATCH", "/api/session", { body: { displayName } })).user;
+  }
+
+  /** How many are reading the story now, on every node, with the last hour's samples (editors only). */
+  audience(storyId: string, signal?: AbortSignal): Promise<AudienceResponse> {
+    return this.request("GET", `/api/stories/${enc(storyId)}/audience`, { signal });
   }
 
   // Stories and entries

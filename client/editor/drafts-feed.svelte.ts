@@ -3,6 +3,7 @@ import type { Draft } from "../../shared/accounts.js";
 import type { DraftClosure } from "../../shared/desk-protocol.js";
 import type { EditorApi } from "./api.js";
 import { connectDesk, deskRefusalOf, type DeskSocket } from "./desk-socket.js";
+import type { StoryPresence } from "./presence.svelte.js";
 import { dismissDraft, draftChanged, draftClosed, draftRows, draftsListed, noDrafts, type DraftRow } from "./drafts-state.js";
 
 export interface DraftsFeedOptions {
@@ -10,6 +11,8 @@ export interface DraftsFeedOptions {
   api: EditorApi;
   /** A draft this desk showed was published or discarded by someone else. */
   onclosed: (draft: Draft, closure: DraftClosure) => void;
+  /** Who else is on the story travels on the same channel (editors' desks only). */
+  presence?: StoryPresence | undefined;
 }
 
 /**
@@ -32,6 +35,7 @@ export class DraftsFeed {
     this.#options = options;
     onMount(() => {
       const socket = (this.#socket = connectDesk());
+      options.presence?.attach(socket);
       socket.on("connect", () => {
         this.live = true;
         this.refresh();
@@ -90,6 +94,7 @@ export class DraftsFeed {
       }
       const shown = new Map(known.map((id) => [id, this.#state.open.get(id)?.draft]));
       this.#listed(ack.drafts, ack.closed, since);
+      this.#options.presence?.followed(ack.presence);
       for (const closure of ack.closed) this.#closedNow(shown.get(closure.id), closure);
     });
   };

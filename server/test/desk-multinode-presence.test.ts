@@ -70,9 +70,10 @@ describe.skipIf(!ready)("presence and audience on two nodes (PostgreSQL and Redi
 
   beforeAll(async () => {
     // One after the other: the first runs the migrations.
-    a = await startChild(dataDir, { env });
-    b = await startChild(dataDir, { env });
-  }, 60_000);
+    // A node's start (tsx compiling the server) took 33 s on the shared 2-core machine under load.
+    a = await startChild(dataDir, { env, startMs: 90_000 });
+    b = await startChild(dataDir, { env, startMs: 90_000 });
+  }, 200_000);
   afterAll(async () => {
     for (const socket of sockets) socket.disconnect();
     await Promise.all([...children].map((child) => stopChild(child)));

@@ -67,6 +67,7 @@ describe.skipIf(browserMissing)("presence and audience on the desk (two editors 
     // Taras opens the entry's edit form: Olena's desk says so on the entry, before she touches it.
     await entry(taras.page).getByTestId("edit").click();
     await entry(olena.page).getByTestId("editing-now").getByText("Taras is editing this update").waitFor();
+    await presenceLine(olena.page).getByText("Taras is also on this story; Taras is editing “Air force tally”.").waitFor();
     // Taras's own desk names nobody else on that entry.
     expect(await entry(taras.page).getByTestId("editing-conflict-warning").count()).toBe(0);
 

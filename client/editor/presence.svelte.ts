@@ -36,9 +36,9 @@ export class StoryPresence {
     if (this.#open.length > 0) this.#say();
   }
 
-  /** "Olena and Taras are also on this story", or empty. */
-  get others(): string {
-    return othersOnStory(this.editors, this.selfId);
+  /** "Olena and Taras are also on this story; Taras is editing “Air force tally”.", or empty. */
+  others(labelOf: (entryId: string) => string | undefined): string {
+    return othersOnStory(this.editors, this.selfId, labelOf);
   }
 
   /** Who else has this entry's edit form open. */

@@ -61,13 +61,13 @@ describe.skipIf(browserMissing)("presence and audience on the desk (two editors 
   it("shows each editor the other, who edits what, and warns before an edit can conflict", async () => {
     const olena = await deskPage("olena");
     const taras = await deskPage("taras");
-    await presenceLine(olena.page).getByText("Taras is also on this story").waitFor();
-    await presenceLine(taras.page).getByText("Olena is also on this story").waitFor();
+    await presenceLine(olena.page).getByText("Also on this story: Taras.").waitFor();
+    await presenceLine(taras.page).getByText("Also on this story: Olena.").waitFor();
 
     // Taras opens the entry's edit form: Olena's desk says so on the entry, before she touches it.
     await entry(taras.page).getByTestId("edit").click();
     await entry(olena.page).getByTestId("editing-now").getByText("Taras is editing this update").waitFor();
-    await presenceLine(olena.page).getByText("Taras is also on this story; Taras is editing “Air force tally”.").waitFor();
+    await presenceLine(olena.page).getByText("Also on this story: Taras (editing “Air force tally”).").waitFor();
     // Taras's own desk names nobody else on that entry.
     expect(await entry(taras.page).getByTestId("editing-conflict-warning").count()).toBe(0);
 
@@ -79,6 +79,8 @@ describe.skipIf(browserMissing)("presence and audience on the desk (two editors 
     expect(await warning.getAttribute("role")).toBe("alert");
     // And Taras now hears of Olena on the same entry.
     await entry(taras.page).getByTestId("editing-conflict-warning").getByText("Olena is editing this update too.").waitFor();
+    await warning.scrollIntoViewIfNeeded();
+    await screenshot(olena.page, "desk-presence-editing-warning");
 
     // How many are reading: the 3 readers and the two desks' own live views, as the API counts them.
     const meter = olena.page.getByTestId("audience");
@@ -95,7 +97,7 @@ describe.skipIf(browserMissing)("presence and audience on the desk (two editors 
 
     // The same account in a second tab (a phone) is one editor: Olena still sees only Taras.
     const phone = await deskPage("olena", { width: 390, height: 844 });
-    await presenceLine(phone.page).getByText("Taras is also on this story").waitFor();
+    await presenceLine(phone.page).getByText("Also on this story: Taras (editing “Air force tally”).").waitFor();
     await phone.page.getByTestId("audience").getByTestId("sparkline").waitFor({ timeout: 10_000 });
     expect(await seriousViolations(phone.page)).toEqual([]);
     await screenshot(phone.page, "desk-presence-phone");

@@ -35,12 +35,10 @@ describe("presence", () => {
   it("words the others on a story and who else edits an entry, leaving oneself out", () => {
     const editors = presenceOnStory([presenceOfSockets([socket("u1", "Olena", [["war", "e_aaaa"]]), socket("u2", "Taras", [["war", "e_aaaa"]]), socket("u3", "Ivan", [["war", null]])])], "war");
     const labels: Record<string, string> = { e_aaaa: "Air force tally" };
-    expect(othersOnStory(editors, "u2", (id) => labels[id])).toBe("Ivan and Olena are also on this story; Olena is editing “Air force tally”.");
-    expect(othersOnStory(editors, "u2")).toBe("Ivan and Olena are also on this story.");
-    expect(othersOnStory(editors, "nobody", (id) => labels[id])).toBe(
-      "Ivan, Olena and Taras are also on this story; Olena is editing “Air force tally”; Taras is editing “Air force tally”.",
-    );
-    expect(othersOnStory(editors.slice(0, 1), "u1")).toBe("Ivan is also on this story.");
+    expect(othersOnStory(editors, "u2", (id) => labels[id])).toBe("Also on this story: Ivan and Olena (editing “Air force tally”).");
+    expect(othersOnStory(editors, "u2")).toBe("Also on this story: Ivan and Olena.");
+    expect(othersOnStory(editors, "nobody", (id) => labels[id])).toBe("Also on this story: Ivan, Olena (editing “Air force tally”) and Taras (editing “Air force tally”).");
+    expect(othersOnStory(editors.slice(0, 1), "u1")).toBe("Also on this story: Ivan.");
     expect(othersOnStory(editors.slice(0, 1), "u3")).toBe("");
     expect(othersEditing(editors, "u1", "e_aaaa")).toEqual(["Taras"]);
     expect(othersEditing(editors, "u1", "e_cccc")).toEqual([]);

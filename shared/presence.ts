@@ -68,19 +68,16 @@ export function namesInWords(names: readonly string[]): string {
 }
 
 /**
- * The others on the story, as the desk's header says it: "Olena and Taras are also on this story;
- * Taras is editing “Air force tally”." Empty when this desk's account is alone. `labelOf` names an
- * entry (its headline or first words); an entry it cannot name (just removed) is left out.
+ * The others on the story, as the desk's header says it: "Also on this story: Olena and Taras
+ * (editing “Air force tally”)." Empty when this desk's account is alone. `labelOf` names an entry
+ * (its headline or first words); an entry it cannot name (just removed) is left out.
  */
 export function othersOnStory(editors: readonly PresentEditor[], selfId: string, labelOf: (entryId: string) => string | undefined = () => undefined): string {
-  const others = editors.filter((e) => e.id !== selfId);
-  if (others.length === 0) return "";
-  const on = `${namesInWords(others.map((e) => e.name))} ${others.length === 1 ? "is" : "are"} also on this story`;
-  const edits = others.flatMap((e) => {
+  const others = editors.filter((e) => e.id !== selfId).map((e) => {
     const labels = e.editing.map(labelOf).filter((label): label is string => label !== undefined);
-    return labels.length > 0 ? [`${e.name} is editing ${namesInWords(labels.map((l) => `“${l}”`))}`] : [];
+    return labels.length > 0 ? `${e.name} (editing ${namesInWords(labels.map((l) => `“${l}”`))})` : e.name;
   });
-  return edits.length > 0 ? `${on}; ${edits.join("; ")}.` : `${on}.`;
+  return others.length === 0 ? "" : `Also on this story: ${namesInWords(others)}.`;
 }
 
 /** Who else has this entry's edit form open. */

@@ -17,7 +17,7 @@ export class StoryPresence {
 
   constructor(
     readonly storyId: string,
-    /** This desk's account, left out of "also on this story". */
+    /** This desk's account, left out of "Also on this story". */
     readonly selfId: string,
   ) {}
 
@@ -36,7 +36,7 @@ export class StoryPresence {
     if (this.#open.length > 0) this.#say();
   }
 
-  /** "Olena and Taras are also on this story; Taras is editing “Air force tally”.", or empty. */
+  /** "Also on this story: Olena and Taras (editing “Air force tally”).", or empty. */
   others(labelOf: (entryId: string) => string | undefined): string {
     return othersOnStory(this.editors, this.selfId, labelOf);
   }

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { AudienceHistory, type AudienceSample } from "../../shared/audience-history.js";
 import { NodeReports, type NodeReport } from "../../shared/node-reports.js";
 
@@ -16,6 +17,9 @@ const STORIES_KEPT = 1_000;
 
 /** A node's readers per story (only stories with readers there). */
 export type NodeAudience = Record<string, number>;
+
+/** A report as it comes from Redis, checked before it is counted (see presence.ts). */
+const AudienceReport = z.object({ node: z.string(), seq: z.number().int(), state: z.record(z.string(), z.number().int().nonnegative()) });
 
 export interface AudienceInterServerEvents {
   audience(report: NodeReport<NodeAudience>): void;
@@ -57,8 +61,9 @@ export class Audience {
     this.#history = new AudienceHistory(Math.ceil(AUDIENCE_WINDOW_MS / this.#sampleMs), STORIES_KEPT);
     const { cluster } = options;
     if (cluster) {
-      cluster.on("audience", (report) => {
-        if (report.node !== options.node) this.#peers.accept(report, Date.now());
+      cluster.on("audience", (message) => {
+        const report = AudienceReport.safeParse(message);
+        if (report.success && report.data.node !== options.node) this.#peers.accept(report.data, Date.now());
       });
       this.#every(options.reportMs ?? AUDIENCE_REPORT_MS, () => {
         cluster.serverSideEmit("audience", { node: options.node, seq: ++this.#seq, state: Object.fromEntries(options.local()) });

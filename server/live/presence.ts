@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { PresenceMessage } from "../../shared/desk-protocol.js";
 import { NodeReports, type NodeReport } from "../../shared/node-reports.js";
 import { presenceOfSockets, presenceOnStory, samePresence, type NodePresence, type PresentEditor, type SocketPresence } from "../../shared/presence.js";
@@ -8,6 +9,16 @@ import { presenceOfSockets, presenceOnStory, samePresence, type NodePresence, ty
  */
 export const PRESENCE_REPORT_MS = 2_000;
 const REPORT_TTL_MS = 3 * PRESENCE_REPORT_MS + 1_000;
+
+/**
+ * A report as it comes from Redis, checked before it is merged: a node of another build (a rolling
+ * upgrade) or a stray publisher must not throw inside the adapter's message handler.
+ */
+const PresenceReport = z.object({
+  node: z.string(),
+  seq: z.number().int(),
+  state: z.record(z.string(), z.array(z.object({ id: z.string(), name: z.string(), editing: z.array(z.string()) }))),
+});
 
 /** Between nodes, on the desk namespace: a node's whole presence, repeated. */
 export interface PresenceInterServerEvents {
@@ -52,8 +63,9 @@ export class DeskPresence {
     private readonly options: PresenceOptions,
   ) {
     if (!options.clustered) return;
-    nsp.on("presence", (report) => {
-      if (report.node === options.node || !this.#peers.accept(report, Date.now())) return;
+    nsp.on("presence", (message) => {
+      const report = PresenceReport.safeParse(message);
+      if (!report.success || report.data.node === options.node || !this.#peers.accept(report.data, Date.now())) return;
       this.#tell();
     });
     this.#timer = setInterval(() => {

@@ -1,6 +1,7 @@
 import type { HistoryItem } from "../../shared/api.js";
 import type { AccountStore } from "./accounts.js";
 import type { MediaStore } from "./media-store.js";
+import type { ScheduledStore } from "./scheduled-store.js";
 import type { StampedOperation } from "../../shared/operations.js";
 import type { PatchOp } from "../../shared/patch.js";
 import type { Author, Snapshot, StorySummary } from "../../shared/story.js";
@@ -121,6 +122,8 @@ export interface Store {
   readonly accounts: AccountStore;
   /** Uploaded images and their variants. */
   readonly media: MediaStore;
+  /** Entries waiting for their time, published by the store's own transactions (issue 19). */
+  readonly scheduled: ScheduledStore;
   listStories(): Promise<StorySummary[]>;
   latest(storyId: string): Promise<Snapshot | undefined>;
   /** The snapshot at `version`, or undefined if the story or the version does not exist. */

@@ -106,17 +106,17 @@ export const EditEntryBody = z
  * `publishAt` as sent: any string here, judged against the clock by the route (shared/schedule.ts),
  * so that its 400 names the field and says what is wrong with it.
  */
-const PublishAtInput = z.string().max(64);
+const PublishAtInput = z.unknown().optional();
 
 /** `POST /api/stories/:id/entries`: an entry, published now or, with `publishAt`, scheduled. */
-export const NewEntryBody = AddEntryBody.extend({ publishAt: PublishAtInput.optional() });
+export const NewEntryBody = AddEntryBody.extend({ publishAt: PublishAtInput });
 
 /** `POST …/drafts/:draftId/publish`: an optional body; with `publishAt` the draft is scheduled. */
-export const PublishDraftBody = z.strictObject({ publishAt: PublishAtInput.optional() });
+export const PublishDraftBody = z.strictObject({ publishAt: PublishAtInput });
 
 /** `PATCH /api/stories/:id/scheduled/:scheduledId`: a new time, new text, or both. */
 export const EditScheduledBody = z
-  .strictObject({ ...editEntryFields, publishAt: PublishAtInput.optional() })
+  .strictObject({ ...editEntryFields, publishAt: PublishAtInput })
   .refine(atLeastOneField, "give at least one of publishAt, body, headline, kind, pinned, media");
 
 /** `?version=N`, `?from=A&to=B`: positive integers written plainly (no "1e3", "+1", "0x10"). */

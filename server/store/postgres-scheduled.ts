@@ -3,8 +3,8 @@ import { runAsync, type CommitRows } from "./commit-rules.js";
 import { inTransaction } from "./pg-transaction.js";
 import type { PostgresAccounts } from "./postgres-accounts.js";
 import { addRules, cancelRules, editRules, publishRules, type ScheduledRows } from "./schedule-rules.js";
-import { stateOf, type ScheduledEdit, type ScheduledEntry, type ScheduledStore, type ScheduleOptions } from "./scheduled-store.js";
-import type { CommitLimits, StoredResponse } from "./store.js";
+import { stateOf, type ScheduledEdit, type ScheduledEntry } from "./scheduled-store.js";
+import type { CommitLimits, ScheduledStore, ScheduleOptions, StoredResponse } from "./store.js";
 
 /** What the PostgreSQL store lends its scheduled entries: a story's commit rows and key completion on a transaction's connection. */
 export interface PostgresStoryAccess {

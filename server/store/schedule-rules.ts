@@ -2,8 +2,8 @@ import type { StampedOperation } from "../../shared/operations.js";
 import { ReducerError } from "../../shared/reducer.js";
 import type { ClosedDraft, Draft } from "./accounts.js";
 import { commitRules, type CommitRows, type Step } from "./commit-rules.js";
-import { ScheduledChanged, ScheduledGone, type PublishOutcome, type ScheduledEdit, type ScheduledEntry, type ScheduleOptions } from "./scheduled-store.js";
-import type { CommitLimits, StoredResponse } from "./store.js";
+import { ScheduledChanged, ScheduledGone, type ScheduledEdit, type ScheduledEntry } from "./scheduled-store.js";
+import type { CommitLimits, PublishOutcome, ScheduleOptions, StoredResponse } from "./store.js";
 
 /**
  * The rows the scheduled entries' transitions read and write, inside the transaction the store

@@ -1,9 +1,9 @@
 import type Database from "better-sqlite3";
 import { runSync, type CommitRows } from "./commit-rules.js";
 import { addRules, cancelRules, editRules, publishRules, type ScheduledRows } from "./schedule-rules.js";
-import { stateOf, type ScheduledEdit, type ScheduledEntry, type ScheduledStore, type ScheduleOptions } from "./scheduled-store.js";
+import { stateOf, type ScheduledEdit, type ScheduledEntry } from "./scheduled-store.js";
 import type { SqliteAccounts } from "./sqlite-accounts.js";
-import type { CommitLimits, Committed, StoredResponse } from "./store.js";
+import type { CommitLimits, Committed, ScheduledStore, ScheduleOptions, StoredResponse } from "./store.js";
 
 /** The table of entries waiting for their time; the item is JSON, its time and state columns for the poller. */
 export const SCHEDULED_TABLE = `

@@ -128,7 +128,7 @@ describe("scheduled updates", () => {
     expect(reply.status, JSON.stringify(reply.body)).toBe(202);
     expect(reply.body.scheduled).toMatchObject({ publishAt, body: "From the field", byline: { name: "wren" }, createdBy: { name: "olena" }, draftId: draft.id });
     // The draft is no longer waiting: it was taken by the schedule, once.
-    expectError(await send(server.url, publish, { cookie: editor.cookie }), 409, "draft_published");
+    expectError(await send(server.url, publish, { method: "POST", cookie: editor.cookie }), 409, "draft_published");
     const entryId = reply.body.scheduled.entryId;
     await until(async () => (await latest()).entries[entryId] !== undefined, "the draft's scheduled entry");
     expect((await latest()).entries[entryId]).toMatchObject({ body: "From the field", author: { name: "wren" } });

@@ -37,7 +37,10 @@ export async function freePort(): Promise<number> {
  * `env` overrides the child's environment; a variable set to undefined is removed (e.g. TICKER_ADMIN_TOKEN).
  * `imports` are modules loaded before the server (`--import`), with an IPC channel to talk to them.
  */
-export async function startChild(dataDir: string, options: { env?: Record<string, string | undefined>; imports?: string[] } = {}): Promise<Child> {
+export async function startChild(
+  dataDir: string,
+  options: { env?: Record<string, string | undefined>; imports?: string[]; /** How long a start may take (20 s by default). */ startMs?: number } = {},
+): Promise<Child> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -68,7 +71,8 @@ export async function startChild(dataDir: string, options: { env?: Record<string
   const output = () => `--- stdout (tail) ---\n${stdout.slice(-4000)}\n--- stderr (tail) ---\n${stderr.slice(-4000)}`;
   const url = await new Promise<string>((resolve, reject) => {
     let pending = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start within 20 s\n${output()}`)), 20_000);
+    const startMs = options.startMs ?? 20_000;
+    const timer = setTimeout(() => reject(new Error(`server did not start within ${startMs / 1000} s\n${output()}`)), startMs);
     // Keep both pipes drained for the child's whole life, or it blocks on a full pipe.
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout!.on("data", (chunk: Buffer) => {

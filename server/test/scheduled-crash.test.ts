@@ -1,3 +1,4 @@
+import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +18,8 @@ import { postgresUrl, redisUrl, requireService } from "./services.js";
  * PostgreSQL schema and both look for due entries.
  */
 
+/** Starting the server under tsx on a shared, busy machine can take long: these tests are about what happens after. */
+const START_MS = 90_000;
 const hasPostgres = await requireService("postgres");
 const hasRedis = await requireService("redis");
 const dirs: string[] = [];
@@ -48,17 +51,38 @@ async function until(check: () => Promise<boolean>, what: string, ms = 20_000): 
   }
 }
 
-/** Schedules `count` entries whose times are spread evenly from `fromMs` to `toMs` from now; returns their bodies. */
+/**
+ * Schedules `count` entries (all at once) whose times are spread evenly from `fromMs` to `toMs`
+ * from now, round-robin over `nodes`; returns them in time order.
+ */
 async function scheduleMany(nodes: Child[], storyId: string, count: number, fromMs: number, toMs: number): Promise<ScheduledEntry[]> {
   const start = Date.now();
-  const items: ScheduledEntry[] = [];
-  for (let n = 0; n < count; n++) {
-    const publishAt = new Date(start + fromMs + ((toMs - fromMs) * n) / Math.max(1, count - 1)).toISOString();
-    const res = await api(nodes[n % nodes.length]!, `/api/stories/${storyId}/entries`, { body: `Scheduled ${n} of ${storyId}`, publishAt });
-    expect(res.status).toBe(202);
-    items.push(((await res.json()) as { scheduled: ScheduledEntry }).scheduled);
+  return Promise.all(
+    Array.from({ length: count }, async (_, n) => {
+      const publishAt = new Date(start + fromMs + ((toMs - fromMs) * n) / Math.max(1, count - 1)).toISOString();
+      const res = await api(nodes[n % nodes.length]!, `/api/stories/${storyId}/entries`, { body: `Scheduled ${n} of ${storyId}`, publishAt });
+      expect(res.status).toBe(202);
+      return ((await res.json()) as { scheduled: ScheduledEntry }).scheduled;
+    }),
+  );
+}
+
+/** Resolves once at least one of `items` is in the story: the moment to kill, inside the window. */
+async function firstPublished(node: Child, storyId: string, items: ScheduledEntry[]): Promise<void> {
+  await until(async () => {
+    const snapshot = (await (await api(node, `/api/stories/${storyId}`)).json()) as Snapshot;
+    return items.some((item) => snapshot.entries[item.entryId] !== undefined);
+  }, "the first scheduled entry", 60_000);
+}
+
+/** How many entries the SQLite file in `dataDir` holds (read while no server runs). */
+async function countAdded(dataDir: string): Promise<number> {
+  const db = new Database(join(dataDir, "live-ticker.db"), { readonly: true });
+  try {
+    return (db.prepare("SELECT count(*) AS n FROM versions WHERE summary LIKE 'Added%'").get() as { n: number }).n;
+  } finally {
+    db.close();
   }
-  return items;
 }
 
 /** Every item is in the story once, added by exactly one version, and nothing waits or failed. */
@@ -75,32 +99,24 @@ async function expectPublishedOnce(node: Child, storyId: string, items: Schedule
 }
 
 describe("scheduled updates across kill -9 (SQLite)", () => {
-  it("publishes an entry once when the server was killed before its time and started again after it", { timeout: 60_000 }, async () => {
+  it("publishes each entry once when the server is killed while they fall due, some before their time, and started again after", { timeout: 300_000 }, async () => {
     const dataDir = freshDir();
-    const first = await startChild(dataDir, { env: UNTHROTTLED });
-    expect((await api(first, "/api/stories", { id: "before-due", title: "Killed before due" })).status).toBe(201);
-    const items = await scheduleMany([first], "before-due", 3, 1_500, 2_000);
+    const first = await startChild(dataDir, { env: UNTHROTTLED, startMs: START_MS });
+    expect((await api(first, "/api/stories", { id: "killed", title: "Killed while due" })).status).toBe(201);
+    // Times from 8 to 14 s ahead, so that even a busy machine has scheduled them all before the first.
+    const items = await scheduleMany([first], "killed", 24, 8_000, 14_000);
+    // Killed once the first is out: some are published, one may be mid-transaction, the rest wait.
+    await firstPublished(first, "killed", items);
     first.process.kill("SIGKILL");
     await new Promise((r) => first.process.once("exit", r));
-    await sleep(2_500); // every time passes while no server runs
-    const second = await startChild(dataDir, { env: UNTHROTTLED });
-    await expectPublishedOnce(second, "before-due", items);
+    const publishedBefore = await countAdded(dataDir);
+    await sleep(Date.parse(items.at(-1)!.publishAt) + 500 - Date.now()); // the last time passes while no server runs
+    const second = await startChild(dataDir, { env: UNTHROTTLED, startMs: START_MS });
+    await expectPublishedOnce(second, "killed", items);
     await stopChild(second.process);
-  });
-
-  it("publishes each entry once when the server is killed right while they fall due", { timeout: 60_000 }, async () => {
-    const dataDir = freshDir();
-    const first = await startChild(dataDir, { env: UNTHROTTLED });
-    expect((await api(first, "/api/stories", { id: "at-due", title: "Killed at due" })).status).toBe(201);
-    const items = await scheduleMany([first], "at-due", 24, 1_500, 3_000);
-    // Killed in the middle of the window: some are published, one may be mid-transaction, the rest wait.
-    const dueFrom = Date.parse(items[0]!.publishAt);
-    await sleep(dueFrom + 750 - Date.now());
-    first.process.kill("SIGKILL");
-    await new Promise((r) => first.process.once("exit", r));
-    const second = await startChild(dataDir, { env: UNTHROTTLED });
-    await expectPublishedOnce(second, "at-due", items);
-    await stopChild(second.process);
+    // The kill fell inside the window (else this test would not test it).
+    expect(publishedBefore).toBeGreaterThan(0);
+    expect(publishedBefore).toBeLessThan(items.length);
   });
 });
 
@@ -112,10 +128,10 @@ describe.skipIf(!hasPostgres || !hasRedis)("scheduled updates on two nodes (Post
     await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => client.end());
   });
 
-  it("publishes every entry exactly once, whichever node scheduled it, and readers on both nodes see it", { timeout: 90_000 }, async () => {
+  it("publishes every entry exactly once, whichever node scheduled it, readers on both see it, and a node killed mid-window loses nothing", { timeout: 300_000 }, async () => {
     const env = { DATABASE_URL: `${postgresUrl()}${postgresUrl().includes("?") ? "&" : "?"}schema=${schema}`, REDIS_URL: redisUrl(), REDIS_STREAM: `lt-test-${schema}`, ...UNTHROTTLED };
     const dataDir = freshDir();
-    const nodes = [await startChild(dataDir, { env }), await startChild(dataDir, { env })];
+    const nodes = [await startChild(dataDir, { env, startMs: START_MS }), await startChild(dataDir, { env, startMs: START_MS })];
     expect((await api(nodes[0]!, "/api/stories", { id: "two-nodes", title: "Two nodes" })).status).toBe(201);
     const readers = nodes.map((node) => {
       const socket = connectLive(node.url, { transports: ["websocket"], reconnection: false });
@@ -124,26 +140,17 @@ describe.skipIf(!hasPostgres || !hasRedis)("scheduled updates on two nodes (Post
       followStory(socket, "two-nodes", { onChange: (snapshot) => (latest = snapshot) });
       return () => latest;
     });
-    const items = await scheduleMany(nodes, "two-nodes", 30, 1_500, 3_500);
+    const items = await scheduleMany(nodes, "two-nodes", 30, 8_000, 10_000);
     await expectPublishedOnce(nodes[1]!, "two-nodes", items);
     for (const reader of readers) {
       await until(async () => items.every((item) => reader()?.entries[item.entryId] !== undefined), "every entry on a reader of each node");
     }
-    // Both nodes took part or not, but neither published anything twice: each version added one entry.
-    const history = (await (await api(nodes[0]!, "/api/stories/two-nodes/history?limit=200")).json()) as HistoryResponse;
-    expect(history.versions.filter((v) => v.summary.startsWith("Added"))).toHaveLength(items.length);
-    for (const node of nodes) await stopChild(node.process);
-  });
 
-  it("publishes once when one node is killed while entries fall due and the other carries on", { timeout: 90_000 }, async () => {
-    const env = { DATABASE_URL: `${postgresUrl()}${postgresUrl().includes("?") ? "&" : "?"}schema=${schema}`, REDIS_URL: redisUrl(), REDIS_STREAM: `lt-test-${schema}`, ...UNTHROTTLED };
-    const dataDir = freshDir();
-    const nodes = [await startChild(dataDir, { env }), await startChild(dataDir, { env })];
-    expect((await api(nodes[0]!, "/api/stories", { id: "node-dies", title: "A node dies" })).status).toBe(201);
-    const items = await scheduleMany(nodes, "node-dies", 20, 1_500, 3_000);
-    await sleep(Date.parse(items[0]!.publishAt) + 700 - Date.now());
+    // Then node 0 dies while a second batch falls due; node 1 publishes the rest, nothing twice.
+    const more = await scheduleMany(nodes, "two-nodes", 20, 8_000, 12_000);
+    await firstPublished(nodes[0]!, "two-nodes", more);
     nodes[0]!.process.kill("SIGKILL");
-    await expectPublishedOnce(nodes[1]!, "node-dies", items);
+    await expectPublishedOnce(nodes[1]!, "two-nodes", [...items, ...more]);
     await stopChild(nodes[1]!.process);
   });
 });

@@ -66,7 +66,8 @@ export class ScheduledPublisher {
       if (this.#failing) this.log.info("scheduled entries: the store answers again");
       this.#failing = false;
     } catch (error) {
-      if (!this.#failing) this.log.error({ err: error }, "scheduled entries: the store did not answer; trying again");
+      // A store closed under a round by a shutdown is no failure.
+      if (!this.#failing && !this.#stopped) this.log.error({ err: error }, "scheduled entries: the store did not answer; trying again");
       this.#failing = true;
     } finally {
       this.#running = false;

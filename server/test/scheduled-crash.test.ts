@@ -55,12 +55,12 @@ async function until(check: () => Promise<boolean>, what: string, ms = 20_000): 
  * Schedules `count` entries (all at once) whose times are spread evenly from `fromMs` to `toMs`
  * from now, round-robin over `nodes`; returns them in time order.
  */
-async function scheduleMany(nodes: Child[], storyId: string, count: number, fromMs: number, toMs: number): Promise<ScheduledEntry[]> {
+async function scheduleMany(nodes: Child[], storyId: string, count: number, fromMs: number, toMs: number, batch = "a"): Promise<ScheduledEntry[]> {
   const start = Date.now();
   return Promise.all(
     Array.from({ length: count }, async (_, n) => {
       const publishAt = new Date(start + fromMs + ((toMs - fromMs) * n) / Math.max(1, count - 1)).toISOString();
-      const res = await api(nodes[n % nodes.length]!, `/api/stories/${storyId}/entries`, { body: `Scheduled ${n} of ${storyId}`, publishAt });
+      const res = await api(nodes[n % nodes.length]!, `/api/stories/${storyId}/entries`, { body: `Scheduled ${n} of ${storyId}, batch ${batch}`, publishAt });
       expect(res.status).toBe(202);
       return ((await res.json()) as { scheduled: ScheduledEntry }).scheduled;
     }),
@@ -147,7 +147,7 @@ describe.skipIf(!hasPostgres || !hasRedis)("scheduled updates on two nodes (Post
     }
 
     // Then node 0 dies while a second batch falls due; node 1 publishes the rest, nothing twice.
-    const more = await scheduleMany(nodes, "two-nodes", 20, 8_000, 12_000);
+    const more = await scheduleMany(nodes, "two-nodes", 20, 8_000, 12_000, "b");
     await firstPublished(nodes[0]!, "two-nodes", more);
     nodes[0]!.process.kill("SIGKILL");
     await expectPublishedOnce(nodes[1]!, "two-nodes", [...items, ...more]);

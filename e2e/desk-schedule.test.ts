@@ -62,6 +62,8 @@ describe.skipIf(browserMissing)("scheduled updates on the desk", () => {
     const min = (await picker.getAttribute("min"))!;
     await picker.fill(plusMinutes(min, 90));
     await expect(composer.getByTestId("publish").textContent()).resolves.toContain("Schedule");
+    await composer.getByTestId("schedule-picker").scrollIntoViewIfNeeded();
+    await screenshot(page, "desk-schedule-picker");
     await composer.getByTestId("publish").click();
     await page.locator(".desk-status", { hasText: /^Scheduled for / }).waitFor();
 
@@ -77,6 +79,7 @@ describe.skipIf(browserMissing)("scheduled updates on the desk", () => {
     await row.getByTestId("countdown").getByText(/^in 1 h 3\d min$/).waitFor();
     // The countdown ticks without being announced: it is in no live region.
     expect(await row.getByTestId("countdown").evaluate((el) => el.closest("[aria-live], [role=status], [role=alert], [role=timer], [role=log]") === null)).toBe(true);
+    await row.scrollIntoViewIfNeeded();
     await screenshot(page, "desk-schedule-desktop");
     expect(await seriousViolations(page)).toEqual([]);
 

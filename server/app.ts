@@ -16,6 +16,8 @@ import { readRoutes } from "./http/read-routes.js";
 import { accountRoutes } from "./http/account-routes.js";
 import { authenticate, credentialResolver, sessionPolicy } from "./http/auth.js";
 import { draftRoutes } from "./http/draft-routes.js";
+import { scheduledRoutes, scheduler } from "./http/scheduled-routes.js";
+import { ScheduledPublisher } from "./scheduled-publisher.js";
 import { sessionRoutes } from "./http/session-routes.js";
 import { committer, jsonRequest, writeRoutes } from "./http/write-routes.js";
 import { limitWrites } from "./http/write-limit.js";
@@ -68,6 +70,8 @@ export interface AppOptions {
   deskRecheckMs?: number;
   /** How often the audience of each story is sampled for the desk's sparkline, when not every minute (tests). */
   audienceSampleMs?: number;
+  /** How often the scheduled-entry publisher looks at the store when it knows of nothing sooner (tests). */
+  schedulePollMs?: number;
 }
 
 export function createApp(config: Config, store: Store, options: AppOptions = {}): App {
@@ -188,6 +192,8 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     ...(options.audienceSampleMs ? { sampleMs: options.audienceSampleMs } : {}),
   });
   const service = new StoryService(store, hub, { maxEntries: config.limits.entriesPerStory, maxStories: config.limits.stories });
+  const publisher = new ScheduledPublisher(service, log.child({ component: "schedule" }), options.schedulePollMs);
+  const schedule = scheduler(store, publisher);
   registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, socketRejected);
 
   const redis = options.redis;
@@ -206,8 +212,9 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     accountRoutes(store.accounts, json, policy),
     mediaUploadRoutes(store, config.limits.uploadBytes),
     audienceRoutes(audience, storyExists),
-    draftRoutes(store, committer(store, service), json, desk),
-    writeRoutes(store, service, json),
+    draftRoutes(store, committer(store, service), json, desk, schedule),
+    scheduledRoutes(store, publisher, json),
+    writeRoutes(store, service, json, schedule),
   );
   app.use(mediaReadRoutes(store));
   app.use(feedRoutes(store, config));
@@ -227,6 +234,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
         http.once("error", reject);
         http.listen(config.port, config.host, () => {
           const { port } = http.address() as AddressInfo;
+          publisher.start(); // what fell due while no node was up is published now
           // PORT=0 picks a free port: the derived public URL can only name it now.
           if (config.publicUrl.endsWith(":0")) config.publicUrl = config.publicUrl.replace(/:0$/, `:${port}`);
           resolve(port);
@@ -236,6 +244,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     // a balancer, and catch up from their version), answers the HTTP requests under way (a write
     // is answered once durable), then closes Redis and the store.
     close: async () => {
+      publisher.stop();
       leaveCluster();
       audience.close();
       desk.close();

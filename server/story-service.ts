@@ -3,7 +3,7 @@ import type { Operation } from "../shared/operations.js";
 import { ReducerError } from "../shared/reducer.js";
 import type { Author } from "../shared/story.js";
 import type { StoryHub } from "./live/story-hub.js";
-import type { CommitLimits, CommitRequest, Committed, DraftToConsume, Store } from "./store/store.js";
+import type { CommitLimits, CommitRequest, Committed, DraftToConsume, PublishOutcome, Store } from "./store/store.js";
 
 export interface WriteOptions {
   author: Author;
@@ -49,6 +49,21 @@ export class StoryService {
     });
     this.hub.publish(committed);
     return committed;
+  }
+
+  /**
+   * Publishes the earliest scheduled entry that is due, if any (claimed, committed and marked in
+   * one store transaction), and broadcasts its version like any other.
+   */
+  async publishDue(): Promise<PublishOutcome | undefined> {
+    const outcome = await this.store.scheduled.publishNext(new Date().toISOString(), this.limits);
+    if (outcome?.kind === "published") this.hub.publish(outcome.committed);
+    return outcome;
+  }
+
+  /** The earliest time a scheduled entry is due, across the whole store. */
+  nextDue(): Promise<string | undefined> {
+    return this.store.scheduled.nextDue();
   }
 
   /** Creates a story under `id`, or under a free slug of its title when no id is given. */

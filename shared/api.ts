@@ -90,15 +90,34 @@ export const AddEntryBody = z.strictObject({
   media: MediaInput.optional(),
 });
 
+const editEntryFields = {
+  body: markdownBody.optional(),
+  headline: plainText(LIMITS.headline).optional(),
+  kind: EntryKind.optional(),
+  pinned: z.boolean().optional(),
+  media: MediaInput.optional(),
+};
+
 export const EditEntryBody = z
-  .strictObject({
-    body: markdownBody.optional(),
-    headline: plainText(LIMITS.headline).optional(),
-    kind: EntryKind.optional(),
-    pinned: z.boolean().optional(),
-    media: MediaInput.optional(),
-  })
+  .strictObject(editEntryFields)
   .refine(atLeastOneField, "give at least one of body, headline, kind, pinned, media");
+
+/**
+ * `publishAt` as sent: any string here, judged against the clock by the route (shared/schedule.ts),
+ * so that its 400 names the field and says what is wrong with it.
+ */
+const PublishAtInput = z.unknown().optional();
+
+/** `POST /api/stories/:id/entries`: an entry, published now or, with `publishAt`, scheduled. */
+export const NewEntryBody = AddEntryBody.extend({ publishAt: PublishAtInput });
+
+/** `POST …/drafts/:draftId/publish`: an optional body; with `publishAt` the draft is scheduled. */
+export const PublishDraftBody = z.strictObject({ publishAt: PublishAtInput });
+
+/** `PATCH /api/stories/:id/scheduled/:scheduledId`: a new time, new text, or both. */
+export const EditScheduledBody = z
+  .strictObject({ ...editEntryFields, publishAt: PublishAtInput })
+  .refine(atLeastOneField, "give at least one of publishAt, body, headline, kind, pinned, media");
 
 /** `?version=N`, `?from=A&to=B`: positive integers written plainly (no "1e3", "+1", "0x10"). */
 export const VersionParam = z
@@ -110,6 +129,7 @@ export type CreateStoryBody = z.infer<typeof CreateStoryBody>;
 export type UpdateStoryBody = z.infer<typeof UpdateStoryBody>;
 export type AddEntryBody = z.infer<typeof AddEntryBody>;
 export type EditEntryBody = z.infer<typeof EditEntryBody>;
+export type EditScheduledBody = z.infer<typeof EditScheduledBody>;
 export type ImageInput = z.infer<typeof ImageInput>;
 export type MediaInput = z.output<typeof MediaInput>;
 

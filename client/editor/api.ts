@@ -12,6 +12,7 @@ import type {
 } from "../../shared/api.js";
 import type { Draft, Role, TokenScope, User } from "../../shared/accounts.js";
 import type { EntryKind, Snapshot } from "../../shared/story.js";
+import type { ScheduledEntry } from "../../shared/schedule.js";
 import { ApiFailure, requestJson } from "../lib/request.js";
 import { uploadFile } from "../lib/upload.js";
 import type { MediaBodyItem, UploadedImage } from "./media-list.js";
@@ -19,6 +20,7 @@ import type { MediaBodyItem, UploadedImage } from "./media-list.js";
 /** The desk's typed client for the editor API (session cookie, same origin). No Svelte, no DOM. */
 
 export type { Draft, Role, TokenScope } from "../../shared/accounts.js";
+export type { ScheduledEntry } from "../../shared/schedule.js";
 export { TOKEN_SCOPES } from "../../shared/accounts.js";
 export { ApiFailure, parseRetryAfter } from "../lib/request.js";
 
@@ -178,6 +180,19 @@ export class EditorApi {
   // A draft's If-Match is the revision the desk showed: the server refuses to act on text nobody saw.
   async editDraft(id: string, draftId: string, body: Partial<DraftFields>, revision: number): Promise<Draft> {
     return (await this.request<{ draft: Draft }>("PATCH", `/api/stories/${enc(id)}/drafts/${enc(draftId)}`, { body, ifMatch: revision })).draft;
+  }
+  /** Publishes the entry at `publishAt` (ISO) instead of now: 202 `{scheduled}`. */
+  scheduleEntry(id: string, body: WithMedia<Partial<AddEntryBody>> & { body: string; publishAt: string }, idempotencyKey?: string): Promise<{ scheduled: ScheduledEntry }> {
+    return this.request("POST", `/api/stories/${enc(id)}/entries`, { body, idempotencyKey });
+  }
+  async listScheduled(id: string): Promise<ScheduledEntry[]> {
+    return (await this.request<{ scheduled: ScheduledEntry[] }>("GET", `/api/stories/${enc(id)}/scheduled`)).scheduled;
+  }
+  async editScheduled(id: string, scheduledId: string, changes: { publishAt?: string }, revision: number): Promise<ScheduledEntry> {
+    return (await this.request<{ scheduled: ScheduledEntry }>("PATCH", `/api/stories/${enc(id)}/scheduled/${enc(scheduledId)}`, { body: changes, ifMatch: revision })).scheduled;
+  }
+  async cancelScheduled(id: string, scheduledId: string, revision: number): Promise<void> {
+    await this.request("DELETE", `/api/stories/${enc(id)}/scheduled/${enc(scheduledId)}`, { ifMatch: revision });
   }
   publishDraft(id: string, draftId: string, revision: number, idempotencyKey?: string): Promise<EntryResponse> {
     return this.request("POST", `/api/stories/${enc(id)}/drafts/${enc(draftId)}/publish`, { ifMatch: revision, idempotencyKey });

@@ -1,5 +1,5 @@
 import { Router, type RequestHandler, type Response } from "express";
-import { AddEntryBody, EditEntryBody } from "../../shared/api.js";
+import { AddEntryBody, EditEntryBody, PublishDraftBody } from "../../shared/api.js";
 import { maySeeDraft, reviewsDrafts } from "../../shared/accounts.js";
 import { newEntryId } from "../../shared/ids.js";
 import { newId } from "../auth/secrets.js";
@@ -11,7 +11,8 @@ import { principalOf, requireRole, type Principal } from "./auth.js";
 import { ApiError, parseOr400 } from "./errors.js";
 import { idempotency } from "./idempotency.js";
 import { expectedRevisionOf, pathParam, storyIdOf } from "./params.js";
-import type { Write } from "./write-routes.js";
+import { optionalJson, type Write } from "./write-routes.js";
+import { publishAtOr400, type Schedule } from "./scheduled-routes.js";
 
 /** Editors may touch any draft, contributors their own; to anyone else a draft does not exist. */
 const mayTouch = (p: Principal, authorId: string) => maySeeDraft(p, authorId);
@@ -60,7 +61,7 @@ function sendDraft(res: Response, status: number, draft: Draft): void {
  * acts on a draft that is no longer there is told so (404, or 409 with who published or discarded it).
  * Every change is told to the desk's live channel (`news`) once the store has committed it.
  */
-export function draftRoutes(store: Store, write: Write, body: RequestHandler[], news: DraftNews): Router {
+export function draftRoutes(store: Store, write: Write, body: RequestHandler[], news: DraftNews, schedule: Schedule): Router {
   const router = Router();
   const accounts: AccountStore = store.accounts;
   const anyWriter = requireRole("contributor", "editor", "admin");
@@ -136,17 +137,28 @@ export function draftRoutes(store: Store, write: Write, body: RequestHandler[], 
     news.closed({ id, storyId, authorId, outcome: "discarded", ...discarded });
   });
 
-  router.post("/stories/:id/drafts/:draftId/publish", editor, idempotency(store), async (req, res) => {
+  // With `{publishAt}` the draft is scheduled instead (202 {scheduled}): taken in the same transaction.
+  router.post("/stories/:id/drafts/:draftId/publish", editor, ...optionalJson(body), idempotency(store), async (req, res) => {
     const storyId = storyIdOf(req);
     const revision = expectedRevisionOf(req);
+    const { publishAt } = parseOr400(PublishDraftBody, req.body ?? {}, "publish request");
+    const at = publishAt === undefined ? undefined : publishAtOr400(publishAt);
     const draft = await draftFor(res, storyId, pathParam(req, "draftId"));
     if (revision !== undefined && draft.revision !== revision) throw changedError(draft.revision, true);
+    if (at !== undefined) {
+      const fields = { body: draft.body, kind: draft.kind, pinned: draft.pinned, ...(draft.headline ? { headline: draft.headline } : {}), ...(draft.media?.length ? { media: draft.media } : {}) };
+      const from = { draftId: draft.id, byline: draft.author, consumeDraft: { id: draft.id, revision: draft.revision } };
+      await onDraft(res, revision !== undefined, () => schedule(req, res, storyId, at, fields, from));
+      const closed = await accounts.closedDraft(storyId, draft.id);
+      if (closed) news.closed(closed);
+      return;
+    }
     const entryId = newEntryId();
-    const { body, kind, pinned } = draft;
+    const { body: text, kind, pinned } = draft;
     const operation = {
       type: "add_entry" as const,
       entryId,
-      body,
+      body: text,
       kind,
       pinned,
       byline: draft.author,

@@ -38,6 +38,11 @@ export function expectedRevisionOf(req: Request): number | undefined {
   return ifMatchNumber(req, "a draft revision");
 }
 
+/** `If-Match: "2"` on a scheduled entry → 2 (its revision). Absent → undefined; `*` matches any waiting entry. */
+export function expectedScheduledRevisionOf(req: Request): number | undefined {
+  return ifMatchNumber(req, "a scheduled entry's revision");
+}
+
 /** The positive integer an `If-Match` names (our ETags are numbers in quotes); anything else is a 400. */
 function ifMatchNumber(req: Request, what: string): number | undefined {
   const header = req.get("if-match");

@@ -1,5 +1,5 @@
 import express, { Router, type Request, type RequestHandler, type Response } from "express";
-import { AddEntryBody, CreateStoryBody, EditEntryBody, UpdateStoryBody } from "../../shared/api.js";
+import { CreateStoryBody, EditEntryBody, NewEntryBody, UpdateStoryBody } from "../../shared/api.js";
 import { newEntryId } from "../../shared/ids.js";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../shared/json-depth.js";
 import type { Operation } from "../../shared/operations.js";
@@ -11,6 +11,7 @@ import { ApiError, parseOr400 } from "./errors.js";
 import { idempotency, sendStored } from "./idempotency.js";
 import { ticketOf } from "./idempotency-ticket.js";
 import { entryIdOf, expectedVersionOf, storyIdOf } from "./params.js";
+import { publishAtOr400, type Schedule } from "./scheduled-routes.js";
 
 // Judged on the header alone: Express's req.is() says "no" for an empty body, which is a 400, not a 415.
 const requireJson: RequestHandler = (req, _res, next) => {
@@ -32,6 +33,13 @@ const limitDepth: RequestHandler = (req, _res, next) => {
  * MAX_JSON_DEPTH levels deep (else 400).
  */
 export const jsonRequest = (limitBytes: number): RequestHandler[] => [requireJson, express.json({ limit: limitBytes, strict: true }), limitDepth];
+
+/** A JSON body where one may be sent but need not be (a draft's publish): judged as `jsonRequest` when present. */
+export const optionalJson = (json: RequestHandler[]): RequestHandler[] =>
+  json.map((handler): RequestHandler => (req, res, next) => {
+    const hasBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
+    return hasBody ? handler(req, res, next) : next();
+  });
 
 export type Write = (
   req: Request,
@@ -64,7 +72,7 @@ export function committer(store: Store, service: StoryService): Write {
 }
 
 /** Editor routes of DESIGN.md §3: authenticated, validated, idempotent, conditional on If-Match. */
-export function writeRoutes(store: Store, service: StoryService, json: RequestHandler[]): Router {
+export function writeRoutes(store: Store, service: StoryService, json: RequestHandler[], schedule: Schedule): Router {
   const router = Router();
   const auth = requireRole("editor", "admin");
   const withBody: RequestHandler[] = [auth, ...json, idempotency(store)];
@@ -91,8 +99,10 @@ export function writeRoutes(store: Store, service: StoryService, json: RequestHa
 
   router.post("/stories/:id/entries", ...withBody, async (req, res) => {
     const storyId = storyIdOf(req);
-    const { media: mediaInput, ...body } = parseOr400(AddEntryBody, req.body, "entry");
+    const { media: mediaInput, publishAt, ...body } = parseOr400(NewEntryBody, req.body, "entry");
+    const at = publishAt === undefined ? undefined : publishAtOr400(publishAt);
     const media = await resolveMedia(store.media, mediaInput);
+    if (at !== undefined) return void (await schedule(req, res, storyId, at, { ...body, ...(media?.length ? { media } : {}) }));
     const entryId = newEntryId();
     await write(req, res, storyId, { type: "add_entry", entryId, ...body, ...(media?.length ? { media } : {}) }, (c) => ({
       status: 201,

@@ -180,6 +180,22 @@ CREATE TABLE media_variants (
 );
 `,
   },
+  {
+    version: 7,
+    name: "scheduled entries",
+    // The item is JSON; its time (ISO text, compared in the "C" collation) and state are columns for the poller.
+    sql: `
+CREATE TABLE scheduled_entries (
+  story_id text NOT NULL,
+  id text NOT NULL,
+  publish_at text COLLATE "C" NOT NULL,
+  state text NOT NULL CHECK (state IN ('pending', 'published', 'failed')),
+  item text NOT NULL,
+  PRIMARY KEY (story_id, id)
+);
+CREATE INDEX scheduled_entries_due ON scheduled_entries (publish_at) WHERE state = 'pending';
+`,
+  },
 ];
 
 /** Quotes an SQL identifier (a schema name from configuration, never from a request). */

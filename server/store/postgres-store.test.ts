@@ -7,6 +7,7 @@ import { postgresUrl, requireService } from "../test/services.js";
 import { describeAccountsContract } from "./accounts-contract.js";
 import { describeDraftPublishContract } from "./draft-publish-contract.js";
 import { describeMediaContract } from "./media-contract.js";
+import { describeScheduledContract } from "./scheduled-contract.js";
 import { migrate, MIGRATIONS, quoteIdentifier } from "./pg-migrations.js";
 import { PostgresStore } from "./postgres-store.js";
 import { describeStoreContract } from "./store-contract.js";
@@ -68,6 +69,10 @@ describe.skipIf(!hasPostgres)("PostgreSQL", () => {
     return { store: await open(schema), reopen: () => open(schema) };
   });
   describeDraftPublishContract("PostgreSQL, two nodes on one schema", async () => {
+    const schema = freshSchema();
+    return { store: await open(schema), second: () => open(schema) };
+  });
+  describeScheduledContract("PostgreSQL, two nodes on one schema", async () => {
     const schema = freshSchema();
     return { store: await open(schema), second: () => open(schema) };
   });

@@ -8,6 +8,7 @@ import { commitRules, runAsync, type CommitRows } from "./commit-rules.js";
 import { PostgresAccounts } from "./postgres-accounts.js";
 import { insertRemovals } from "./pg-removals.js";
 import { PostgresMedia } from "./postgres-media.js";
+import { PostgresScheduled } from "./postgres-scheduled.js";
 import { inTransaction } from "./pg-transaction.js";
 import { RebuiltVersions } from "./rebuilt-versions.js";
 import { guardStorage } from "./storage-guard.js";
@@ -64,6 +65,7 @@ export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
   readonly accounts: PostgresAccounts;
   readonly media: PostgresMedia;
+  readonly scheduled: PostgresScheduled;
   #closing: Promise<void> | undefined;
   /** Parsed latest snapshots by story, reused while the stored version is the same. */
   readonly #parsed = new Lru<string, Snapshot>(PARSED_STORIES);
@@ -73,6 +75,10 @@ export class PostgresStore implements Store {
     this.#pool = pool;
     this.accounts = new PostgresAccounts(pool);
     this.media = new PostgresMedia(pool);
+    this.scheduled = new PostgresScheduled(pool, this.accounts, {
+      rows: (client, storyId) => this.#rows(client, storyId),
+      completeKey: (client, scope, key, response) => this.#completeKey(client, scope, key, response),
+    });
   }
 
   /** Connects, creates the schema if missing, applies pending migrations and returns the store. */

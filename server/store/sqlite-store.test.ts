@@ -8,6 +8,7 @@ import { describeStoreContract } from "./store-contract.js";
 import { describeAccountsContract } from "./accounts-contract.js";
 import { describeDraftPublishContract } from "./draft-publish-contract.js";
 import { describeMediaContract } from "./media-contract.js";
+import { describeScheduledContract } from "./scheduled-contract.js";
 
 const freshFile = () => join(mkdtempSync(join(tmpdir(), "live-ticker-store-")), "live-ticker.db");
 
@@ -34,6 +35,10 @@ describeMediaContract("SQLite", async () => {
   return { store: new SqliteStore(file), reopen: async () => new SqliteStore(file) };
 });
 describeDraftPublishContract("SQLite, two connections to one file", async () => {
+  const file = freshFile();
+  return { store: new SqliteStore(file), second: async () => new SqliteStore(file) };
+});
+describeScheduledContract("SQLite, two connections to one file", async () => {
   const file = freshFile();
   return { store: new SqliteStore(file), second: async () => new SqliteStore(file) };
 });

@@ -8,6 +8,7 @@ import { RebuiltVersions } from "./rebuilt-versions.js";
 import { removalsInLog, toRemovedEntry, type RemovalRow } from "./rows.js";
 import { SqliteAccounts } from "./sqlite-accounts.js";
 import { MEDIA_TABLES, SqliteMedia } from "./sqlite-media.js";
+import { SCHEDULED_TABLE, SqliteScheduled } from "./sqlite-scheduled.js";
 import { guardStorage } from "./storage-guard.js";
 import {
   type ClaimOutcome,
@@ -70,7 +71,8 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
   PRIMARY KEY (scope, key)
 ) WITHOUT ROWID;
 ${removalsTable}
-${MEDIA_TABLES}`;
+${MEDIA_TABLES}
+${SCHEDULED_TABLE}`;
 
 /**
  * What a database written by an earlier release lacks, step by step; `PRAGMA user_version` counts
@@ -101,6 +103,8 @@ const UPGRADES: readonly ((db: Database.Database) => void)[] = [
   },
   // 2: uploaded images.
   (db) => db.exec(MEDIA_TABLES),
+  // 3: scheduled entries.
+  (db) => db.exec(SCHEDULED_TABLE),
 ];
 
 /** Creates the schema, or brings an older file up to it, in one transaction (a second process waits its turn). */
@@ -150,6 +154,7 @@ export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly accounts: SqliteAccounts;
   readonly media: SqliteMedia;
+  readonly scheduled: SqliteScheduled;
   readonly #sql;
   /** Parsed latest snapshots, trusted only while the file's version matches (another process may write). */
   readonly #parsed = new Map<string, Snapshot>();
@@ -161,6 +166,11 @@ export class SqliteStore implements Store {
     this.#db = db;
     this.accounts = new SqliteAccounts(db);
     this.media = new SqliteMedia(db);
+    this.scheduled = new SqliteScheduled(db, this.accounts, {
+      rows: (storyId) => this.#rows(storyId),
+      completeKey: (scope, key, response) => void this.#sql.completeKey.run(JSON.stringify(response), Date.now(), scope, key),
+      committed: (committed) => void this.#remember(committed.snapshot),
+    });
     this.#sql = {
       list: db.prepare<[], StorySummary>(
         "SELECT id, title, status, version, updated_at AS updatedAt FROM stories ORDER BY status = 'live' DESC, updated_at DESC, id",

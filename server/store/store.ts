@@ -1,6 +1,7 @@
 import type { HistoryItem } from "../../shared/api.js";
 import type { AccountStore } from "./accounts.js";
 import type { MediaStore } from "./media-store.js";
+import type { ScheduledEdit, ScheduledEntry } from "./scheduled-store.js";
 import type { StampedOperation } from "../../shared/operations.js";
 import type { PatchOp } from "../../shared/patch.js";
 import type { Author, Snapshot, StorySummary } from "../../shared/story.js";
@@ -121,6 +122,8 @@ export interface Store {
   readonly accounts: AccountStore;
   /** Uploaded images and their variants. */
   readonly media: MediaStore;
+  /** Entries waiting for their time, published by the store's own transactions (issue 19). */
+  readonly scheduled: ScheduledStore;
   listStories(): Promise<StorySummary[]>;
   latest(storyId: string): Promise<Snapshot | undefined>;
   /** The snapshot at `version`, or undefined if the story or the version does not exist. */
@@ -145,6 +148,44 @@ export interface Store {
   /** Throws if the store cannot answer (for /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface ScheduleOptions {
+  /** The draft it is made from, at the revision whose text it carries: taken and recorded published, atomically. */
+  consumeDraft?: DraftToConsume;
+  /** The claimed Idempotency-Key, completed with `respond`'s answer in the same transaction. */
+  idempotency?: { scope: string; key: string; respond: (item: ScheduledEntry) => StoredResponse };
+}
+
+/** What one round of the publisher did with the earliest due entry. */
+export type PublishOutcome =
+  | { kind: "published"; item: ScheduledEntry; committed: Committed }
+  /** The story refused it (gone, full): marked failed, and left for an editor to edit or cancel. */
+  | { kind: "failed"; item: ScheduledEntry };
+
+/**
+ * Entries waiting for their time (issue 19). The store is the truth, not any node's timer: each
+ * due entry is claimed, committed as a new version and marked published in ONE transaction, so a
+ * crash at any point publishes it either once or not yet, and two nodes never both publish it.
+ */
+export interface ScheduledStore {
+  /** Stores a new scheduled entry (its `id` must be new). Throws DraftGone / DraftChanged for `consumeDraft`. */
+  add(item: ScheduledEntry, options?: ScheduleOptions): Promise<{ item: ScheduledEntry; response?: StoredResponse }>;
+  /** Waiting and failed entries of a story, soonest first. */
+  list(storyId: string): Promise<ScheduledEntry[]>;
+  /** One entry in any state (published ones too), or undefined. */
+  get(storyId: string, id: string): Promise<ScheduledEntry | undefined>;
+  /** Applies the edit to the entry as stored; throws ScheduledGone (published, cancelled) or ScheduledChanged. */
+  edit(storyId: string, id: string, edit: ScheduledEdit): Promise<ScheduledEntry>;
+  /** Removes a waiting (or failed) entry; throws ScheduledGone or ScheduledChanged. */
+  cancel(storyId: string, id: string, expectedRevision?: number): Promise<ScheduledEntry>;
+  /** The earliest `publishAt` of any waiting entry in the store, to sleep until. */
+  nextDue(): Promise<string | undefined>;
+  /**
+   * Publishes the earliest entry due at `now` (ISO), if any no other node holds: claims it,
+   * commits its entry with `now` as its time, marks it published. Undefined when nothing is due.
+   */
+  publishNext(now: string, limits?: CommitLimits): Promise<PublishOutcome | undefined>;
 }
 
 /** How often a full snapshot is kept: reading any version replays fewer than this many records. */

@@ -73,10 +73,14 @@ export class FanOut {
     this.metrics.bytesSent.inc(encodedBytes(send.message));
   }
 
-  /** The story has patches to take: sends them now, unless a fan-out of it is already under way (it takes them after). */
+  /**
+   * The story has patches to take: they go out at the next turn of the event loop, so that the
+   * write that made them is answered first (its POST→201 never includes a fan-out), unless a
+   * fan-out of the story is already under way or due (it takes them after).
+   */
   wake(storyId: string): void {
     const rooms = this.#roomsOf(storyId);
-    if (!rooms.paused) this.#fanOut(storyId, rooms);
+    if (!rooms.paused) this.#resumeSoon(storyId, rooms);
   }
 
   /** The story left the sequencer's cache: nobody here follows it. */
@@ -87,7 +91,7 @@ export class FanOut {
   /**
    * Sends taken versions to the story's shard rooms, in order, until none is left; when the slice
    * is used up it pauses and goes on at a later turn of the event loop. A fan-out that fits in one
-   * slice (an audience of a few thousand) ends before `wake` returns: one message per version.
+   * slice (an audience of a few thousand) goes out in one turn: one message per version.
    */
   #fanOut(storyId: string, rooms: Rooms): void {
     const sliceStart = performance.now();
@@ -109,15 +113,16 @@ export class FanOut {
       }
       rooms.outgoing = shard + 1 < SHARDS ? { messages, shard: shard + 1 } : undefined;
       // At least one shard per slice, so that even a starved process makes progress.
-      if (rooms.outgoing && performance.now() - sliceStart >= SLICE_MS) {
-        rooms.paused = true;
-        setImmediate(() => {
-          rooms.paused = false;
-          this.#fanOut(storyId, rooms);
-        });
-        return;
-      }
+      if (rooms.outgoing && performance.now() - sliceStart >= SLICE_MS) return this.#resumeSoon(storyId, rooms);
     }
+  }
+
+  #resumeSoon(storyId: string, rooms: Rooms): void {
+    rooms.paused = true;
+    setImmediate(() => {
+      rooms.paused = false;
+      this.#fanOut(storyId, rooms);
+    });
   }
 
   #roomsOf(storyId: string): Rooms {

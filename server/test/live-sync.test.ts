@@ -198,9 +198,11 @@ describe("live sync over Socket.IO", () => {
       const start = r.snapshot!.version;
       await burst(15);
       await until(() => r.snapshot?.version === start + 15, "the reader to reach the last version");
-      // The first write's fan-out was under way when the other 14 committed.
-      expect(r.versions).toEqual([start, start + 1, start + 15]);
-      expect(r.via.slice(1)).toEqual(["patch", "patch"]);
+      // The burst commits before its fan-out starts (or while its first patch goes out): more
+      // than 10 versions reach the reader as one patch.
+      const steps = r.versions.slice(1).map((version, i) => version - r.versions[i]!);
+      expect(steps.some((step) => step > 10)).toBe(true);
+      expect(r.via.slice(1).every((how) => how === "patch")).toBe(true);
       expect(r.snapshot).toEqual(await latest());
     });
   });

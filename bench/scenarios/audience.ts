@@ -46,19 +46,6 @@ export async function measureAudience(audience: Audience, settings: AudienceSett
     const unread = await copyOfDemoSize(desk);
     const idle = { fast: await paceWrites(desk, unread, settings.writeRate, settings), slow: await paceWrites(desk, unread, 1, settings) };
 
-    // Readers whose page came with the current version subscribe in the handshake: nothing to send.
-    const versioned = await running.ticker.load.call<JoinResult>("join", {
-      url: running.ticker.url,
-      mode: "handshake",
-      stories: await Promise.all(stories.map(async (storyId) => `${storyId}@${(await desk.get<{ version: number }>(`/api/stories/${storyId}`)).version}`)),
-      readers,
-      inFlight: settings.inFlight,
-    });
-    if (versioned.failed > 0) throw new Error(`${versioned.failed} of ${readers} readers failed to join with a version`);
-    log(`  ${audience.label} join with version live-ticker: ${Math.round(readers / (versioned.durationMs / 1000))}/s`);
-    await running.ticker.load.call("close");
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-
     const before = await memoryOf(running);
     const joins = {} as Record<Target, JoinResult>;
     for (const target of TARGETS) {
@@ -115,6 +102,20 @@ export async function measureAudience(audience: Audience, settings: AudienceSett
     }
 
     const busy = { fast: await paceWrites(desk, stories[0]!, settings.writeRate, settings), slow: await paceWrites(desk, stories[0]!, 1, settings) };
+
+    // Readers whose page came with the current version subscribe in the handshake: nothing to send.
+    // Measured last, on the warm server, once the readers above have left.
+    await running.ticker.load.call("close");
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const versioned = await running.ticker.load.call<JoinResult>("join", {
+      url: running.ticker.url,
+      mode: "handshake",
+      stories: await Promise.all(stories.map(async (storyId) => `${storyId}@${(await desk.get<{ version: number }>(`/api/stories/${storyId}`)).version}`)),
+      readers,
+      inFlight: settings.inFlight,
+    });
+    if (versioned.failed > 0) throw new Error(`${versioned.failed} of ${readers} readers failed to join with a version`);
+    log(`  ${audience.label} join with version live-ticker: ${Math.round(readers / (versioned.durationMs / 1000))}/s`);
 
     return rows(audience, { readers, joins, versioned, serializations, before, after, fanout, cpu, bytes, busy, idle }, settings.writeRate);
   } finally {

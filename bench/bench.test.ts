@@ -12,7 +12,7 @@ import type { Row } from "./report.js";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 describe("npm run bench -- --quick", () => {
-  it("runs all seven scenarios against live-ticker and its baselines and reports a number for every figure", { timeout: 180_000 }, async () => {
+  it("runs all seven scenarios against live-ticker and its baselines and reports a number for every figure", { timeout: 300_000 }, async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "bench/run.ts", "--quick"], {
       cwd: ROOT,
       maxBuffer: 10 * 1024 * 1024,

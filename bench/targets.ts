@@ -2,17 +2,18 @@ import { setPriority } from "node:os";
 import { startChild, type ChildHandle } from "./ipc.js";
 import { SERVER_EXEC_ARGV } from "./servers/process-stats.js";
 
-/** The three servers every audience is measured on, each with its own load process. */
-export const TARGETS = ["ticker", "raw", "naive"] as const;
+/** The four servers every audience is measured on, each with its own load process. */
+export const TARGETS = ["ticker", "raw", "naive", "plain"] as const;
 export type Target = (typeof TARGETS)[number];
 
-const SCRIPTS: Record<Target, string> = {
-  ticker: "servers/ticker-server.ts",
-  raw: "servers/raw-ws-server.ts",
-  naive: "servers/naive-server.ts",
+const SERVERS: Record<Target, { script: string; env?: NodeJS.ProcessEnv }> = {
+  ticker: { script: "servers/ticker-server.ts" },
+  raw: { script: "servers/raw-ws-server.ts" },
+  naive: { script: "servers/socketio-server.ts", env: { BASELINE: "naive" } },
+  plain: { script: "servers/socketio-server.ts", env: { BASELINE: "plain" } },
 };
 
-export const TARGET_NAMES: Record<Target, string> = { ticker: "live-ticker", raw: "raw ws", naive: "naive Socket.IO" };
+export const TARGET_NAMES: Record<Target, string> = { ticker: "live-ticker", raw: "raw ws", naive: "naive Socket.IO", plain: "plain Socket.IO" };
 
 /** The load processes' scheduling priority (nice): below the servers under test and the editor. */
 const LOAD_NICENESS = 10;
@@ -27,7 +28,7 @@ export interface Running {
 export async function startTarget(target: Target, options: { profile?: boolean } = {}): Promise<Running> {
   const profile = options.profile ? ["--cpu-prof", `--cpu-prof-dir=${new URL("results/profiles", import.meta.url).pathname}`] : [];
   const [server, load] = await Promise.all([
-    startChild(SCRIPTS[target], { execArgv: [...SERVER_EXEC_ARGV, ...profile] }),
+    startChild(SERVERS[target].script, { execArgv: [...SERVER_EXEC_ARGV, ...profile], ...(SERVERS[target].env ? { env: SERVERS[target].env } : {}) }),
     startChild("load/load-worker.ts"),
   ]);
   // Readers would live on other machines: here they share two cores with the server, and must not
@@ -40,8 +41,8 @@ export async function stopTarget(running: Running): Promise<void> {
   await Promise.all([running.load.stop(), running.server.stop()]);
 }
 
-/** POSTs `body` to a baseline server's /broadcast for `storyId` (HTTP, like the editor's write). */
-export async function triggerBroadcast(wsUrl: string, storyId: string, body: string): Promise<void> {
-  const response = await fetch(`${wsUrl.replace(/^ws/, "http")}/broadcast?story=${storyId}`, { method: "POST", body });
+/** POSTs `body` to a baseline server's /broadcast (or /snapshot) for `storyId` (HTTP, like the editor's write). */
+export async function triggerBroadcast(wsUrl: string, storyId: string, body: string, path = "/broadcast"): Promise<void> {
+  const response = await fetch(`${wsUrl.replace(/^ws/, "http")}${path}?story=${storyId}`, { method: "POST", body });
   if (response.status !== 204) throw new Error(`broadcast: ${response.status}`);
 }

@@ -5,15 +5,29 @@ import { StoryId, type Snapshot } from "./story.js";
 
 export { PROTOCOL_VERSION, SUPPORTED_PROTOCOLS } from "./protocol-version.js";
 
+const Version = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const Protocol = z.number().int().positive();
+
 export const SubscribeRequest = z.strictObject({
   storyId: StoryId,
-  version: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
-  protocol: z.number().int().positive().optional(),
+  version: Version.optional(),
+  protocol: Protocol.optional(),
+});
+
+/**
+ * What a reader may put in its connection's handshake (`io(url, {auth})`): the stories it follows
+ * and the version of each it holds, so that it is subscribed as it connects, with no round trip.
+ */
+export const HandshakeAuth = z.strictObject({
+  stories: z.array(z.strictObject({ id: StoryId, version: Version.optional() })).optional(),
+  protocol: Protocol.optional(),
 });
 export const UnsubscribeRequest = z.strictObject({ storyId: StoryId });
 
 export type SubscribeRequest = z.infer<typeof SubscribeRequest>;
 export type UnsubscribeRequest = z.infer<typeof UnsubscribeRequest>;
+export type HandshakeAuth = z.infer<typeof HandshakeAuth>;
+export type HandshakeStory = NonNullable<HandshakeAuth["stories"]>[number];
 
 export type Ack = { ok: true; version: number } | { ok: false; error: ErrorBody };
 export type UnsubscribeAck = { ok: true } | { ok: false; error: ErrorBody };

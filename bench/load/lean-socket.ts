@@ -62,6 +62,8 @@ export class LeanSocket {
     url: string,
     readonly mode: Mode,
     private readonly onEvent: (message: Received) => void,
+    /** The Socket.IO handshake's `auth` (e.g. the stories to subscribe to as it connects). */
+    private readonly auth?: object,
   ) {
     const target = new URL(mode === "socketio" ? `${url}/socket.io/?EIO=4&transport=websocket` : url);
     this.#tcp = connect({ host: target.hostname, port: Number(target.port), noDelay: true });
@@ -128,7 +130,7 @@ export class LeanSocket {
   #message(text: string, bytes: number, at: number): void {
     switch (text[0]) {
       case "0": // Engine.IO open: join the default namespace
-        return this.#send(OPCODE.text, Buffer.from("40"));
+        return this.#send(OPCODE.text, Buffer.from(`40${this.auth ? JSON.stringify(this.auth) : ""}`));
       case "2": // Engine.IO ping
         return this.#send(OPCODE.text, Buffer.from("3"));
       case "4":

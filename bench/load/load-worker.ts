@@ -9,7 +9,8 @@ import { LeanSocket, nowMs, type Mode, type Received } from "./lean-socket.js";
  */
 export interface JoinRequest {
   url: string;
-  mode: Mode;
+  /** `handshake`: Socket.IO, subscribing in the handshake with the version named as `storyId@version`. */
+  mode: Mode | "handshake";
   /** Reader i follows stories[i % stories.length]. */
   stories: string[];
   readers: number;
@@ -77,14 +78,22 @@ async function join(request: JoinRequest): Promise<JoinResult> {
     let gotState: (message: Received) => void = () => {};
     const state = new Promise<Received>((resolve) => (gotState = resolve));
     const url = request.mode === "raw" ? `${request.url}/?story=${storyId}` : request.url;
-    const socket = new LeanSocket(url, request.mode, (message) => {
-      if (message.event === "snapshot" || message.event === "patch") gotState(message);
-      record(message);
-    });
+    const [id, version] = storyId.split("@");
+    const auth = request.mode === "handshake" ? { stories: [{ id, version: Number(version) }] } : undefined;
+    const socket = new LeanSocket(
+      url,
+      request.mode === "raw" ? "raw" : "socketio",
+      (message) => {
+        if (message.event === "snapshot" || message.event === "patch") gotState(message);
+        record(message);
+      },
+      auth,
+    );
     sockets.push(socket);
     try {
       await socket.opened;
-      if (request.mode === "raw") {
+      // Raw: open is all there is. Handshake: connected means subscribed, and a current reader is sent nothing.
+      if (request.mode === "raw" || request.mode === "handshake") {
         firstStateMs.push(nowMs() - begun);
         return;
       }

@@ -1,6 +1,6 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
 import { StoryFollower } from "../../shared/follower.js";
-import type { Ack, ClientToServerEvents, ConnectionRefusal, PatchMessage, ServerToClientEvents, SnapshotMessage } from "../../shared/protocol.js";
+import type { Ack, ClientToServerEvents, ConnectionRefusal, HandshakeStory, PatchMessage, ServerToClientEvents, SnapshotMessage } from "../../shared/protocol.js";
 import { PROTOCOL_VERSION } from "../../shared/protocol-version.js";
 import type { Snapshot } from "../../shared/story.js";
 
@@ -23,9 +23,35 @@ export interface StoryFollow {
   stop(): void;
 }
 
-/** Opens a Socket.IO connection to a live-ticker server (websocket first, polling as fallback). */
+/**
+ * The stories followed on a socket made by `connectLive`, with the version each holds (read as
+ * each connection opens), and those its latest handshake subscribed to.
+ */
+interface Handshake {
+  follows: Map<string, () => number | undefined>;
+  subscribed: Set<string>;
+}
+const handshakes = new WeakMap<LiveSocket, Handshake>();
+
+/**
+ * Opens a Socket.IO connection to a live-ticker server (websocket first, polling as fallback).
+ * Every time it connects, its handshake subscribes to the stories followed on it (`followStory`)
+ * with the version each holds: a page that came with the current version joins with no round
+ * trip and is sent nothing, and a reconnecting page gets one patch for what it missed.
+ */
 export function connectLive(url: string, options: Partial<ManagerOptions & SocketOptions> = {}): LiveSocket {
-  return io(url, { transports: ["websocket", "polling"], ...options });
+  const handshake: Handshake = { follows: new Map(), subscribed: new Set() };
+  const socket: LiveSocket = io(url, {
+    transports: ["websocket", "polling"],
+    ...options,
+    auth: (send) => {
+      const stories: HandshakeStory[] = [...handshake.follows].map(([id, version]) => ({ id, ...(version() ? { version: version()! } : {}) }));
+      handshake.subscribed = new Set(stories.map((story) => story.id));
+      send({ protocol: PROTOCOL_VERSION, stories });
+    },
+  });
+  handshakes.set(socket, handshake);
+  return socket;
 }
 
 /**
@@ -74,10 +100,13 @@ export function followStory(socket: LiveSocket, storyId: string, options: Follow
     else if (result === "gap") subscribe();
   };
 
-  // A subscribe in flight when the connection drops never gets its ack; start afresh on reconnect.
+  // A subscribe in flight when the connection drops never gets its ack; start afresh on reconnect,
+  // unless the connection's handshake has subscribed already.
+  const handshake = handshakes.get(socket);
+  handshake?.follows.set(storyId, () => follower.version);
   const onConnect = () => {
     resubscribing = false;
-    subscribe();
+    if (!handshake?.subscribed.has(storyId)) subscribe();
   };
 
   // Socket.IO does not retry a connection the server refused. A full address may have room again
@@ -105,6 +134,7 @@ export function followStory(socket: LiveSocket, storyId: string, options: Follow
     stop() {
       stopped = true;
       clearTimeout(retry);
+      handshake?.follows.delete(storyId);
       socket.off("snapshot", onSnapshot);
       socket.off("patch", onPatch);
       socket.off("connect", onConnect);

@@ -117,7 +117,12 @@ export class Backpressure {
     const behind: LiveSocket[] = [];
     for (const id of members) {
       const socket = this.io.sockets.sockets.get(id);
-      if (socket && this.#measure(socket) > this.limits.socketBytes) behind.push(socket);
+      if (!socket) continue;
+      // A reader that keeps up has nothing in engine.io's write buffer (its last frame, if still
+      // in the transport, is one batch at most): only one with packets waiting, or last seen
+      // lagging (to clear its tally), is measured.
+      if (connectionOf(socket).writeBuffer.length === 0 && !this.#lagging.has(socket)) continue;
+      if (this.#measure(socket) > this.limits.socketBytes) behind.push(socket);
     }
     for (const socket of behind) this.#setAside(socket, room, message);
     if (this.#queued > this.limits.totalBytes) this.#shed();

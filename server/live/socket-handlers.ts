@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { issuesOf } from "../../shared/api.js";
-import { SUPPORTED_PROTOCOLS, SubscribeRequest, UnsubscribeRequest, type Ack, type UnsubscribeAck } from "../../shared/protocol.js";
+import { HandshakeAuth, SUPPORTED_PROTOCOLS, SubscribeRequest, UnsubscribeRequest, type Ack, type UnsubscribeAck } from "../../shared/protocol.js";
 import type { Limits } from "../config.js";
 import type { LiveServer, LiveSocket } from "./live-server.js";
 import { fail, limitEvents, splitAck } from "./socket-events.js";
@@ -14,24 +14,30 @@ export type SocketLimits = Pick<Limits, "subscriptionsPerSocket" | "socketEventB
  * a page shows one story, a dashboard a handful) holds under parallel subscribes, and an
  * unsubscribe that overtakes a loading subscribe wins.
  *
+ * A reader may also subscribe in its handshake (`auth: {stories: [{id, version}]}`): a page that
+ * came with the current version then joins with no round trip and is sent nothing. A handshake
+ * that fails validation refuses the connection (`connect_error` with `data: {code, message}`);
+ * a story in it that does not exist is passed over.
+ *
  * Every event takes a token from the socket's bucket (live/socket-events.ts), so one connection
  * cannot keep the server rebuilding old versions for it.
  */
 export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logger, limits: SocketLimits, rejected: (code: string) => void): void {
   const maxSubscriptions = limits.subscriptionsPerSocket;
+  io.use((socket, next) => {
+    const auth = parseHandshake(socket.handshake.auth, maxSubscriptions);
+    if (auth.ok) return next();
+    rejected(auth.error.code);
+    next(Object.assign(new Error(auth.error.message), { data: auth.error }));
+  });
+
   io.on("connection", (socket: LiveSocket) => {
     /** Story id → the token of its latest subscribe; a stale token means "superseded". */
     const following = new Map<string, symbol>();
 
-    limitEvents(socket, limits, rejected);
-
-    socket.on("subscribe", async (...args: unknown[]) => {
-      const { payload, ack } = splitAck<Ack>(args, rejected);
-      const request = parseSubscribe(payload);
-      if (!request.ok) return ack(request);
-      const { storyId, version } = request;
+    const follow = async (storyId: string, version: number | undefined): Promise<Ack> => {
       if (!following.has(storyId) && following.size >= maxSubscriptions) {
-        return ack(fail("too_many_subscriptions", `One connection may follow at most ${maxSubscriptions} stories.`));
+        return fail("too_many_subscriptions", `One connection may follow at most ${maxSubscriptions} stories.`);
       }
       const token = Symbol(storyId);
       following.set(storyId, token);
@@ -39,15 +45,28 @@ export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logge
         const result = await hub.subscribe(socket, storyId, version, () => following.get(storyId) === token);
         if (result === "not_found") {
           if (following.get(storyId) === token) following.delete(storyId);
-          return ack(fail("story_not_found", `No story "${storyId}".`));
+          return fail("story_not_found", `No story "${storyId}".`);
         }
-        if (result === "cancelled") return ack(fail("cancelled", "This subscribe was overtaken by a later subscribe or unsubscribe."));
-        ack({ ok: true, version: result });
+        if (result === "cancelled") return fail("cancelled", "This subscribe was overtaken by a later subscribe or unsubscribe.");
+        return { ok: true, version: result };
       } catch (error) {
         if (following.get(storyId) === token) following.delete(storyId);
         log.error({ err: error, storyId }, "subscribe failed");
-        ack(fail("internal_error", "The server could not subscribe you; retry shortly."));
+        return fail("internal_error", "The server could not subscribe you; retry shortly.");
       }
+    };
+
+    limitEvents(socket, limits, rejected);
+
+    for (const { id, version } of (socket.handshake.auth as HandshakeAuth).stories ?? []) {
+      void follow(id, version).then((result) => result.ok || rejected(result.error.code));
+    }
+
+    socket.on("subscribe", async (...args: unknown[]) => {
+      const { payload, ack } = splitAck<Ack>(args, rejected);
+      const request = parseSubscribe(payload);
+      if (!request.ok) return ack(request);
+      ack(await follow(request.storyId, request.version));
     });
 
     socket.on("unsubscribe", (...args: unknown[]) => {
@@ -61,15 +80,17 @@ export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logge
   });
 }
 
-/**
- * Validates a subscribe. The protocol is checked first and loosely: a newer client's payload may
- * not match this server's schema, and it must hear "protocol_unsupported", not "bad_request".
- */
-function parseSubscribe(payload: unknown): { ok: true; storyId: string; version?: number } | Extract<Ack, { ok: false }> {
+/** The protocol is checked first and loosely: a newer client's payload may not match this server's schema, and it must hear "protocol_unsupported". */
+function unsupported(payload: unknown): Extract<Ack, { ok: false }> | undefined {
   const protocol = (payload as { protocol?: unknown } | null)?.protocol;
-  if (protocol !== undefined && !SUPPORTED_PROTOCOLS.includes(protocol as number)) {
-    return fail("protocol_unsupported", `This server speaks protocol ${SUPPORTED_PROTOCOLS.join(", ")}; reload the page to get a current client.`);
-  }
+  if (protocol === undefined || SUPPORTED_PROTOCOLS.includes(protocol as number)) return undefined;
+  return fail("protocol_unsupported", `This server speaks protocol ${SUPPORTED_PROTOCOLS.join(", ")}; reload the page to get a current client.`);
+}
+
+/** Validates a subscribe. */
+function parseSubscribe(payload: unknown): { ok: true; storyId: string; version?: number } | Extract<Ack, { ok: false }> {
+  const old = unsupported(payload);
+  if (old) return old;
   const request = SubscribeRequest.safeParse(payload);
   if (!request.success) {
     return fail("bad_request", "subscribe needs {storyId, version?, protocol?} with a valid story id and a positive integer version.", {
@@ -78,4 +99,20 @@ function parseSubscribe(payload: unknown): { ok: true; storyId: string; version?
   }
   const { storyId, version } = request.data;
   return { ok: true, storyId, ...(version === undefined ? {} : { version }) };
+}
+
+/** Validates a handshake's `auth` (Socket.IO makes a missing one `{}`). */
+function parseHandshake(auth: unknown, maxSubscriptions: number): { ok: true } | Extract<Ack, { ok: false }> {
+  const old = unsupported(auth);
+  if (old) return old;
+  const parsed = HandshakeAuth.safeParse(auth);
+  if (!parsed.success) {
+    return fail("bad_request", "The handshake's auth must be {stories?: [{id, version?}], protocol?} with valid story ids and positive integer versions.", {
+      issues: issuesOf(parsed.error),
+    });
+  }
+  const stories = parsed.data.stories ?? [];
+  if (stories.length > maxSubscriptions) return fail("too_many_subscriptions", `One connection may follow at most ${maxSubscriptions} stories.`);
+  if (new Set(stories.map((story) => story.id)).size !== stories.length) return fail("bad_request", "The handshake names a story twice.");
+  return { ok: true };
 }

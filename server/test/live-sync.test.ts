@@ -9,7 +9,7 @@ import type { ErrorBody } from "../../shared/api.js";
 import { newEntryId } from "../../shared/ids.js";
 import { roomOf } from "../../shared/protocol.js";
 import { createApp } from "../app.js";
-import { shardRoom } from "../live/story-hub.js";
+import { shardRoom } from "../live/fan-out.js";
 import { loadConfig } from "../config.js";
 import { SqliteStore } from "../store/sqlite-store.js";
 import { startServer, type TestServer } from "./harness.js";
@@ -198,9 +198,11 @@ describe("live sync over Socket.IO", () => {
       const start = r.snapshot!.version;
       await burst(15);
       await until(() => r.snapshot?.version === start + 15, "the reader to reach the last version");
-      // The first write's fan-out was under way when the other 14 committed.
-      expect(r.versions).toEqual([start, start + 1, start + 15]);
-      expect(r.via.slice(1)).toEqual(["patch", "patch"]);
+      // The burst commits before its fan-out starts (or while its first patch goes out): more
+      // than 10 versions reach the reader as one patch.
+      const steps = r.versions.slice(1).map((version, i) => version - r.versions[i]!);
+      expect(steps.some((step) => step > 10)).toBe(true);
+      expect(r.via.slice(1).every((how) => how === "patch")).toBe(true);
       expect(r.snapshot).toEqual(await latest());
     });
   });

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { ErrorBody } from "./api.js";
 import type { PatchOp } from "./patch.js";
 import { StoryId, type Snapshot } from "./story.js";
+import { VIEW_NAMES } from "./view-names.js";
 
 export { PROTOCOL_VERSION, SUPPORTED_PROTOCOLS } from "./protocol-version.js";
 
@@ -9,6 +10,8 @@ export const SubscribeRequest = z.strictObject({
   storyId: StoryId,
   version: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   protocol: z.number().int().positive().optional(),
+  /** DESIGN.md §4: the whole snapshot (the default), or the latest view (shared/views.ts). */
+  view: z.enum(VIEW_NAMES).optional(),
 });
 export const UnsubscribeRequest = z.strictObject({ storyId: StoryId });
 

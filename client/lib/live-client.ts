@@ -3,12 +3,15 @@ import { StoryFollower } from "../../shared/follower.js";
 import type { Ack, ClientToServerEvents, ConnectionRefusal, PatchMessage, ServerToClientEvents, SnapshotMessage } from "../../shared/protocol.js";
 import { PROTOCOL_VERSION } from "../../shared/protocol-version.js";
 import type { Snapshot } from "../../shared/story.js";
+import type { ViewName } from "../../shared/view-names.js";
 
 export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export interface FollowOptions {
   /** A snapshot the page already has (server-rendered): the subscription catches up from its version. */
   initial?: Snapshot;
+  /** The view to follow (DESIGN.md §4): "full" (the default) or "latest"; `initial` must be that view. */
+  view?: ViewName;
   /** Every state the story passes through, in order; never a state the server did not have. */
   onChange?: (snapshot: Snapshot, via: "snapshot" | "patch") => void;
   /**
@@ -51,7 +54,8 @@ export function followStory(socket: LiveSocket, storyId: string, options: Follow
     if (resubscribing || stopped) return;
     resubscribing = true;
     const version = follower.version;
-    socket.emit("subscribe", { storyId, protocol: PROTOCOL_VERSION, ...(version ? { version } : {}) }, (ack) => {
+    const view = options.view && options.view !== "full" ? { view: options.view } : {};
+    socket.emit("subscribe", { storyId, protocol: PROTOCOL_VERSION, ...(version ? { version } : {}), ...view }, (ack) => {
       resubscribing = false;
       if (ack.ok) return;
       // Past the server's per-socket event limit (never in ordinary use): try again when it says.

@@ -124,7 +124,8 @@ describe("paging a 2,000-entry story", () => {
     while (cursor) {
       // A busy desk between two pages: new entries go in at the top, and the cursor holds its place.
       await addEntries(3, {}, marathon);
-      const { response, body: page } = await json<EntriesPage>(`/api/stories/${marathon}/entries?before=${cursor}&limit=100`);
+      const answer: { response: Response; body: EntriesPage } = await json<EntriesPage>(`/api/stories/${marathon}/entries?before=${cursor}&limit=100`);
+      const { response, body: page } = answer;
       expect(response.status).toBe(200);
       seen.push(...page.entries.map((entry) => entry.id));
       cursor = page.next;

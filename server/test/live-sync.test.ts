@@ -9,7 +9,7 @@ import type { ErrorBody } from "../../shared/api.js";
 import { newEntryId } from "../../shared/ids.js";
 import { roomOf } from "../../shared/protocol.js";
 import { createApp } from "../app.js";
-import { shardRoom } from "../live/story-hub.js";
+import { shardRoom } from "../live/fan-out.js";
 import { loadConfig } from "../config.js";
 import { SqliteStore } from "../store/sqlite-store.js";
 import { startServer, type TestServer } from "./harness.js";

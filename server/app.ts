@@ -162,13 +162,14 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     }
     releaseUpgradeRequest(connection);
   });
+  const views = new StoryViews(config.latestViewEntries);
   const hub = new StoryHub(io, store, log.child({ component: "live" }), {
     metrics,
+    views,
     cluster: options.redis !== undefined,
     ...(options.queueLimits ? { queueLimits: options.queueLimits } : {}),
   });
   const leaveCluster = options.redis ? joinCluster(io, hub, options.redis, config.redisStream, log.child({ component: "cluster" })) : () => {};
-  const views = new StoryViews(config.latestViewEntries);
   const service = new StoryService(store, hub, { maxEntries: config.limits.entriesPerStory, maxStories: config.limits.stories });
   registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, socketRejected);
 

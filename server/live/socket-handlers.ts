@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { issuesOf } from "../../shared/api.js";
 import { SUPPORTED_PROTOCOLS, SubscribeRequest, UnsubscribeRequest, type Ack, type UnsubscribeAck } from "../../shared/protocol.js";
+import type { ViewName } from "../../shared/view-names.js";
 import type { Limits } from "../config.js";
 import type { LiveServer, LiveSocket } from "./live-server.js";
 import { fail, limitEvents, splitAck } from "./socket-events.js";
@@ -29,14 +30,14 @@ export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logge
       const { payload, ack } = splitAck<Ack>(args, rejected);
       const request = parseSubscribe(payload);
       if (!request.ok) return ack(request);
-      const { storyId, version } = request;
+      const { storyId, version, view } = request;
       if (!following.has(storyId) && following.size >= maxSubscriptions) {
         return ack(fail("too_many_subscriptions", `One connection may follow at most ${maxSubscriptions} stories.`));
       }
       const token = Symbol(storyId);
       following.set(storyId, token);
       try {
-        const result = await hub.subscribe(socket, storyId, version, () => following.get(storyId) === token);
+        const result = await hub.subscribe(socket, storyId, version, () => following.get(storyId) === token, view);
         if (result === "not_found") {
           if (following.get(storyId) === token) following.delete(storyId);
           return ack(fail("story_not_found", `No story "${storyId}".`));
@@ -65,17 +66,17 @@ export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logge
  * Validates a subscribe. The protocol is checked first and loosely: a newer client's payload may
  * not match this server's schema, and it must hear "protocol_unsupported", not "bad_request".
  */
-function parseSubscribe(payload: unknown): { ok: true; storyId: string; version?: number } | Extract<Ack, { ok: false }> {
+function parseSubscribe(payload: unknown): { ok: true; storyId: string; version?: number; view: ViewName } | Extract<Ack, { ok: false }> {
   const protocol = (payload as { protocol?: unknown } | null)?.protocol;
   if (protocol !== undefined && !SUPPORTED_PROTOCOLS.includes(protocol as number)) {
     return fail("protocol_unsupported", `This server speaks protocol ${SUPPORTED_PROTOCOLS.join(", ")}; reload the page to get a current client.`);
   }
   const request = SubscribeRequest.safeParse(payload);
   if (!request.success) {
-    return fail("bad_request", "subscribe needs {storyId, version?, protocol?} with a valid story id and a positive integer version.", {
+    return fail("bad_request", 'subscribe needs {storyId, version?, protocol?, view?} with a valid story id, a positive integer version and a view of "full" or "latest".', {
       issues: issuesOf(request.error),
     });
   }
-  const { storyId, version } = request.data;
-  return { ok: true, storyId, ...(version === undefined ? {} : { version }) };
+  const { storyId, version, view = "full" } = request.data;
+  return { ok: true, storyId, view, ...(version === undefined ? {} : { version }) };
 }

@@ -78,11 +78,6 @@ export class FanOut {
     if (now) socket.leave(rooms.shards[now.view][now.shard]!);
   }
 
-  /** The view of the story `socket` follows here, if it does. */
-  viewOf(socket: LiveSocket, storyId: string): ViewName | undefined {
-    const rooms = this.#stories.get(storyId);
-    return rooms && this.#shardOf(socket, rooms)?.view;
-  }
 
   /** Sends a joining reader its own message (encoded once per version, however many join). */
   sendTo(socket: LiveSocket, send: { event: "patch"; message: PatchMessage } | { event: "snapshot"; message: SnapshotMessage }): void {

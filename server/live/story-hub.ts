@@ -22,6 +22,8 @@ export class StoryHub {
   readonly #fanOut: FanOut;
   readonly #backpressure: Backpressure;
   readonly #cluster: boolean;
+  /** The view each reader follows of each story: kept here, as a reader set aside by backpressure is in no shard room. */
+  readonly #views = new WeakMap<LiveSocket, Map<string, ViewName>>();
 
   constructor(
     private readonly io: LiveServer,
@@ -89,6 +91,9 @@ export class StoryHub {
     view: ViewName = "full",
   ): Promise<number | "not_found" | "cancelled"> {
     const admit = (plan: { version: number; send?: Parameters<FanOut["sendTo"]>[1] }) => {
+      let views = this.#views.get(socket);
+      if (!views) this.#views.set(socket, (views = new Map()));
+      views.set(storyId, view);
       this.#fanOut.join(socket, storyId, view);
       if (plan.send) this.#fanOut.sendTo(socket, plan.send);
       this.#backpressure.joined(socket, storyId, plan.version);
@@ -99,6 +104,7 @@ export class StoryHub {
   unsubscribe(socket: LiveSocket, storyId: string): void {
     this.#fanOut.leave(socket, storyId);
     this.#backpressure.left(socket, storyId);
+    this.#views.get(socket)?.delete(storyId);
   }
 
   /**
@@ -107,7 +113,7 @@ export class StoryHub {
    * Should that fail, closing its transport makes it reconnect and catch up by itself.
    */
   #rejoin(socket: LiveSocket, storyId: string, version: number): void {
-    const view = this.#fanOut.viewOf(socket, storyId) ?? "full";
+    const view = this.#views.get(socket)?.get(storyId) ?? "full";
     this.subscribe(socket, storyId, version, () => this.#backpressure.awaits(socket, storyId, version), view).catch((error: unknown) => {
       this.log.warn({ err: error, storyId, socketId: socket.id }, "catch-up after a drain failed");
       disconnectNow(socket);

@@ -1,6 +1,6 @@
 import type { HistoryItem } from "../shared/api.js";
 import type { EmbedLayout } from "../shared/embed-snippet.js";
-import type { Snapshot, StorySummary } from "../shared/story.js";
+import type { Entry, Snapshot, StorySummary } from "../shared/story.js";
 
 /**
  * The page's language (BCP 47), when a page names one: the server writes it as `<html lang>` and
@@ -15,7 +15,10 @@ interface Language {
  * and what the browser hydrates with, so both produce the same markup.
  */
 export interface PageProps {
-  live: { snapshot: Snapshot; renderedAt: string } & Language;
+  /** `snapshot` is the latest view (shared/views.ts) of `latestSize` entries; older ones come page by page. */
+  live: { snapshot: Snapshot; renderedAt: string; latestSize: number } & Language;
+  /** `/stories/:id?page=N`, N ≥ 2: older entries for readers without JavaScript and for crawlers; not hydrated. */
+  older: { story: Omit<Snapshot, "entries">; entries: Entry[]; page: number; pages: number; renderedAt: string } & Language;
   ticker: { snapshot: Snapshot; renderedAt: string; maxItems?: number; linkBase?: string } & Language;
   history: { story: Snapshot; versions: HistoryItem[]; renderedAt: string } & Language;
   list: { stories: StorySummary[]; renderedAt: string; notice?: string } & Language;

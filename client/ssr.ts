@@ -2,6 +2,7 @@ import { render } from "svelte/server";
 import EmbedPage from "./embed/EmbedPage.svelte";
 import HistoryPage from "./history/HistoryPage.svelte";
 import LivePage from "./reader/LivePage.svelte";
+import OlderPage from "./reader/OlderPage.svelte";
 import StoryList from "./reader/StoryList.svelte";
 import TickerStrip from "./ticker/TickerStrip.svelte";
 import type { PageProps } from "./pages.js";
@@ -12,6 +13,7 @@ import type { PageProps } from "./pages.js";
  */
 export const renderers = {
   live: (props: PageProps["live"]) => render(LivePage, { props }),
+  older: (props: PageProps["older"]) => render(OlderPage, { props }),
   ticker: (props: PageProps["ticker"]) => render(TickerStrip, { props }),
   history: (props: PageProps["history"]) => render(HistoryPage, { props }),
   list: (props: PageProps["list"]) => render(StoryList, { props }),

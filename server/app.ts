@@ -13,6 +13,7 @@ import { securityHeaders } from "./http/security-headers.js";
 import { metricsRoutes, timeWrites } from "./http/metrics-routes.js";
 import { privateAnswer } from "./http/public-reads.js";
 import { readRoutes } from "./http/read-routes.js";
+import { StoryViews } from "./story-views.js";
 import { accountRoutes } from "./http/account-routes.js";
 import { authenticate, credentialResolver, sessionPolicy } from "./http/auth.js";
 import { draftRoutes } from "./http/draft-routes.js";
@@ -179,8 +180,10 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     }
     releaseUpgradeRequest(connection);
   });
+  const views = new StoryViews(config.latestViewEntries);
   const hub = new StoryHub(io, store, log.child({ component: "live" }), {
     metrics,
+    views,
     cluster: options.redis !== undefined,
     ...(options.queueLimits ? { queueLimits: options.queueLimits } : {}),
   });
@@ -207,7 +210,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     privateAnswer,
     authenticate(store.accounts, config.adminToken, policy),
     limitWrites(limiter("writes", { points: config.limits.writesPerMinute, duration: 60 })),
-    readRoutes(store),
+    readRoutes(store, views),
     sessionRoutes(store.accounts, policy, json, new LoginThrottle(config.limits, limiter)),
     accountRoutes(store.accounts, json, policy),
     mediaUploadRoutes(store, config.limits.uploadBytes),
@@ -218,7 +221,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   );
   app.use(mediaReadRoutes(store));
   app.use(feedRoutes(store, config));
-  if (options.clientBuild) app.use(embedRoutes(store, options.clientBuild, config), pageRoutes(store, options.clientBuild, config));
+  if (options.clientBuild) app.use(embedRoutes(store, views, options.clientBuild, config), pageRoutes(store, views, options.clientBuild, config));
   app.use(notFound);
   app.use(errorHandler(store, (code) => metrics.rejected.inc({ code, via: "http" })));
 

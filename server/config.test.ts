@@ -30,6 +30,7 @@ describe("loadConfig", () => {
       logLevel: "info",
       logFormat: "auto",
       demoIntervalMs: 4000,
+      latestViewEntries: 50,
       limits: {
         jsonBodyBytes: 65_536,
         uploadBytes: 20 * 1024 * 1024,
@@ -158,6 +159,12 @@ describe("loadConfig", () => {
     expect(message).toContain("MAX_ENTRIES_PER_STORY: must be at least 1");
     expect(message).toContain("MAX_STORIES: must be a whole number");
     for (const name of ["WRITES_PER_MINUTE", "MAX_JSON_BODY_BYTES"]) expect(message).toContain(`${name}: `);
+  });
+
+  it("bounds LATEST_VIEW_ENTRIES, so that a reader page stays small and still shows a screenful", () => {
+    expect(loadConfig({ LATEST_VIEW_ENTRIES: "120" }).latestViewEntries).toBe(120);
+    expect(configError({ LATEST_VIEW_ENTRIES: "9" })).toContain("LATEST_VIEW_ENTRIES: must be at least 10");
+    expect(configError({ LATEST_VIEW_ENTRIES: "501" })).toContain("LATEST_VIEW_ENTRIES: must be at most 500");
   });
 
   it.each(["1.5", "soon"])("rejects DEMO_INTERVAL_MS=%j", (value) => {

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { LATEST_VIEW_ENTRIES } from "../shared/view-names.js";
 
 /** A whole-number limit between `min` and `max`; the bounds keep a typo from disarming or choking the server. */
 const limit = (fallback: number, min: number, max: number) =>
@@ -47,6 +48,8 @@ const Env = z.object({
   MAX_SOCKET_MESSAGE_BYTES: limit(16 * 1024, 1024, 1024 * 1024),
   MAX_SUBSCRIPTIONS_PER_SOCKET: limit(50, 1, 10_000),
   MAX_SOCKETS_PER_IP: limit(50, 1, 1_000_000),
+  // The latest view's newest entries (DESIGN.md §4): what a reader page, the ticker and the embed get.
+  LATEST_VIEW_ENTRIES: limit(LATEST_VIEW_ENTRIES.default, LATEST_VIEW_ENTRIES.min, LATEST_VIEW_ENTRIES.max),
   // A reader subscribes once per story it shows, and again after a reconnect (a new socket, a full bucket).
   SOCKET_EVENT_BURST: limit(100, 1, 100_000),
   SOCKET_EVENTS_PER_MINUTE: limit(60, 1, 1_000_000),
@@ -101,6 +104,8 @@ export interface Config {
   logFormat: z.infer<typeof Env>["LOG_FORMAT"];
   /** Pause between updates of `--demo`'s live replay. */
   demoIntervalMs: number;
+  /** LATEST_VIEW_ENTRIES: how many of the newest unpinned entries the latest view holds, and a page of the reader's page. */
+  latestViewEntries: number;
   limits: Limits;
 }
 
@@ -128,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     demoIntervalMs: e.DEMO_INTERVAL_MS,
+    latestViewEntries: e.LATEST_VIEW_ENTRIES,
     limits: {
       jsonBodyBytes: e.MAX_JSON_BODY_BYTES,
       uploadBytes: e.MAX_UPLOAD_BYTES,

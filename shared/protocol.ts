@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { ErrorBody } from "./api.js";
 import type { PatchOp } from "./patch.js";
 import { StoryId, type Snapshot } from "./story.js";
+import { VIEW_NAMES } from "./view-names.js";
 
 export { PROTOCOL_VERSION, SUPPORTED_PROTOCOLS } from "./protocol-version.js";
 
@@ -12,14 +13,17 @@ export const SubscribeRequest = z.strictObject({
   storyId: StoryId,
   version: Version.optional(),
   protocol: Protocol.optional(),
+  /** DESIGN.md §4: the whole snapshot (the default), or the latest view (shared/views.ts). */
+  view: z.enum(VIEW_NAMES).optional(),
 });
 
 /**
- * What a reader may put in its connection's handshake (`io(url, {auth})`): the stories it follows
- * and the version of each it holds, so that it is subscribed as it connects, with no round trip.
+ * What a reader may put in its connection's handshake (`io(url, {auth})`): the stories it follows,
+ * the version of each it holds and the view it reads, so that it is subscribed as it connects, with
+ * no round trip.
  */
 export const HandshakeAuth = z.strictObject({
-  stories: z.array(z.strictObject({ id: StoryId, version: Version.optional() })).optional(),
+  stories: z.array(z.strictObject({ id: StoryId, version: Version.optional(), view: z.enum(VIEW_NAMES).optional() })).optional(),
   protocol: Protocol.optional(),
 });
 export const UnsubscribeRequest = z.strictObject({ storyId: StoryId });

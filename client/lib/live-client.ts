@@ -3,12 +3,15 @@ import { StoryFollower } from "../../shared/follower.js";
 import type { Ack, ClientToServerEvents, ConnectionRefusal, HandshakeStory, PatchMessage, ServerToClientEvents, SnapshotMessage } from "../../shared/protocol.js";
 import { PROTOCOL_VERSION } from "../../shared/protocol-version.js";
 import type { Snapshot } from "../../shared/story.js";
+import type { ViewName } from "../../shared/view-names.js";
 
 export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export interface FollowOptions {
   /** A snapshot the page already has (server-rendered): the subscription catches up from its version. */
   initial?: Snapshot;
+  /** The view to follow (DESIGN.md §4): "full" (the default) or "latest"; `initial` must be that view. */
+  view?: ViewName;
   /** Every state the story passes through, in order; never a state the server did not have. */
   onChange?: (snapshot: Snapshot, via: "snapshot" | "patch") => void;
   /**
@@ -25,10 +28,10 @@ export interface StoryFollow {
 
 /**
  * The stories followed on a socket made by `connectLive`, with the version each holds (read as
- * each connection opens), and those its latest handshake subscribed to.
+ * each connection opens) and the view it reads, and those its latest handshake subscribed to.
  */
 interface Handshake {
-  follows: Map<string, () => number | undefined>;
+  follows: Map<string, { version: () => number | undefined; view: ViewName | undefined }>;
   subscribed: Set<string>;
 }
 const handshakes = new WeakMap<LiveSocket, Handshake>();
@@ -45,7 +48,11 @@ export function connectLive(url: string, options: Partial<ManagerOptions & Socke
     transports: ["websocket", "polling"],
     ...options,
     auth: (send) => {
-      const stories: HandshakeStory[] = [...handshake.follows].map(([id, version]) => ({ id, ...(version() ? { version: version()! } : {}) }));
+      const stories: HandshakeStory[] = [...handshake.follows].map(([id, { version, view }]) => ({
+        id,
+        ...(version() ? { version: version()! } : {}),
+        ...(view && view !== "full" ? { view } : {}),
+      }));
       handshake.subscribed = new Set(stories.map((story) => story.id));
       send({ protocol: PROTOCOL_VERSION, stories });
     },
@@ -77,7 +84,8 @@ export function followStory(socket: LiveSocket, storyId: string, options: Follow
     if (resubscribing || stopped) return;
     resubscribing = true;
     const version = follower.version;
-    socket.emit("subscribe", { storyId, protocol: PROTOCOL_VERSION, ...(version ? { version } : {}) }, (ack) => {
+    const view = options.view && options.view !== "full" ? { view: options.view } : {};
+    socket.emit("subscribe", { storyId, protocol: PROTOCOL_VERSION, ...(version ? { version } : {}), ...view }, (ack) => {
       resubscribing = false;
       if (ack.ok) return;
       // Past the server's per-socket event limit (never in ordinary use): try again when it says.
@@ -103,7 +111,7 @@ export function followStory(socket: LiveSocket, storyId: string, options: Follow
   // A subscribe in flight when the connection drops never gets its ack; start afresh on reconnect,
   // unless the connection's handshake has subscribed already.
   const handshake = handshakes.get(socket);
-  handshake?.follows.set(storyId, () => follower.version);
+  handshake?.follows.set(storyId, { version: () => follower.version, view: options.view });
   const onConnect = () => {
     resubscribing = false;
     if (!handshake?.subscribed.has(storyId)) subscribe();

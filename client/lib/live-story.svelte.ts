@@ -4,8 +4,10 @@ import { watchConnection, type ConnectionStatus } from "./connection.js";
 import { connectLive, followStory } from "./live-client.js";
 
 /**
- * A story kept live in the browser: starts from the server-rendered snapshot (no second fetch),
- * subscribes with its version, and exposes the latest snapshot and an honest connection status.
+ * A story kept live in the browser: starts from the server-rendered latest view (no second fetch),
+ * subscribes to that view with its version, and exposes the view as it moves on and an honest
+ * connection status. Every reader surface (live page, ticker, embed) follows the latest view, so
+ * what it costs does not grow with the story.
  */
 export function liveStory(initial: Snapshot, onUpdate?: (previous: Snapshot, next: Snapshot) => void) {
   let snapshot = $state.raw(initial);
@@ -15,6 +17,7 @@ export function liveStory(initial: Snapshot, onUpdate?: (previous: Snapshot, nex
     const socket = connectLive(location.origin);
     const follow = followStory(socket, initial.id, {
       initial,
+      view: "latest",
       onChange: (next) => {
         const previous = snapshot;
         snapshot = next;

@@ -1,6 +1,7 @@
 import type { Request } from "express";
 import { VersionParam } from "../../shared/api.js";
 import { ENTRY_ID_PATTERN, STORY_ID_PATTERN } from "../../shared/story.js";
+import { VIEW_NAMES, type ViewName } from "../../shared/view-names.js";
 import { ApiError } from "./errors.js";
 
 export function storyIdOf(req: Request): string {
@@ -26,6 +27,22 @@ export function versionQuery(req: Request, name: string, code = "invalid_version
   const parsed = VersionParam.safeParse(raw);
   if (!parsed.success) throw new ApiError(400, code, `?${name} must be a positive integer.`);
   return parsed.data;
+}
+
+/** `?view=full|latest` (DESIGN.md §4); absent is the full view, anything else a 400. */
+export function viewQuery(req: Request): ViewName {
+  const raw = req.query.view;
+  if (raw === undefined) return "full";
+  if (!VIEW_NAMES.includes(raw as ViewName)) throw new ApiError(400, "invalid_view", `?view must be one of ${VIEW_NAMES.join(", ")}.`);
+  return raw as ViewName;
+}
+
+/** `?before=<entryId>` of an entries page; absent starts at the first entry, a malformed id is a 400. */
+export function beforeEntryQuery(req: Request): string | undefined {
+  const raw = req.query.before;
+  if (raw === undefined) return undefined;
+  if (typeof raw !== "string" || !ENTRY_ID_PATTERN.test(raw)) throw new ApiError(400, "invalid_entry_id", "?before must be the id of an entry, like e_7Gh2.");
+  return raw;
 }
 
 /** `If-Match: "12"` → 12. Absent → undefined; `*` matches any existing story. */

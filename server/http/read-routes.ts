@@ -1,31 +1,31 @@
 import { Router, type Request, type Response } from "express";
 import type { HistoryItem, HistoryResponse, PatchResponse, StoryListResponse } from "../../shared/api.js";
 import { Lru } from "../../shared/lru.js";
+import type { EntriesPage } from "../../shared/entry-pages.js";
 import { diffSnapshots } from "../../shared/patch.js";
-import type { Snapshot } from "../../shared/story.js";
+import { ENTRY_PAGE_LIMIT } from "../../shared/view-names.js";
 import type { Store } from "../store/store.js";
+import type { StoryViews } from "../story-views.js";
 import { ApiError } from "./errors.js";
-import { storyIdOf, versionQuery } from "./params.js";
+import { beforeEntryQuery, storyIdOf, versionQuery, viewQuery } from "./params.js";
 import { publicPreflight, publicRead } from "./public-reads.js";
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
 const REVALIDATE = "no-cache";
 const HISTORY_PAGE = { default: 100, max: 500 };
+const ENTRY_PAGE = { default: 50, max: ENTRY_PAGE_LIMIT };
 /** How many bytes of snapshot JSON are kept encoded: the latest versions of the busiest stories, and old ones asked for again. */
 const ENCODED_SNAPSHOTS_BUDGET = 32 * 1024 * 1024;
 
 /** Anonymous, read-only routes of DESIGN.md §3. Express answers 304 itself when If-None-Match matches. */
-export function readRoutes(store: Store): Router {
+export function readRoutes(store: Store, views: StoryViews): Router {
   const router = Router();
   // A version's JSON never changes: encoded once, it is sent as it is to every reader who asks.
   const encoded = new Lru<string, Buffer>(ENCODED_SNAPSHOTS_BUDGET, (json) => json.byteLength);
-  const encode = (snapshot: Snapshot): Buffer => {
-    const key = `${snapshot.id}@${snapshot.version}`;
-    return encoded.get(key) ?? encoded.set(key, Buffer.from(JSON.stringify(snapshot)));
-  };
+  const encodeAs = (key: string, value: () => unknown): Buffer => encoded.get(key) ?? encoded.set(key, Buffer.from(JSON.stringify(value())));
 
   // Public data (http/public-reads.ts); only these routes get a CORS grant.
-  router.options(["/stories", "/stories/:id", "/stories/:id/patch", "/stories/:id/history"], publicPreflight);
+  router.options(["/stories", "/stories/:id", "/stories/:id/patch", "/stories/:id/history", "/stories/:id/entries"], publicPreflight);
 
   router.get("/stories", publicRead, async (_req, res) => {
     res.setHeader("Cache-Control", REVALIDATE);
@@ -35,9 +35,29 @@ export function readRoutes(store: Store): Router {
   router.get("/stories/:id", publicRead, async (req, res) => {
     const storyId = storyIdOf(req);
     const version = versionQuery(req, "version");
+    const view = viewQuery(req);
     const snapshot = version === undefined ? await store.latest(storyId) : await store.snapshotAt(storyId, version);
     if (!snapshot) throw await notFound(store, storyId, version);
-    sendVersioned(req, res, snapshot, version === undefined ? REVALIDATE : IMMUTABLE, encode);
+    const body = () => encodeAs(`${snapshot.id}@${snapshot.version}/${view}`, () => views.view(snapshot, view));
+    sendVersioned(req, res, snapshot.version, version === undefined ? REVALIDATE : IMMUTABLE, body);
+  });
+
+  // Older entries on demand (DESIGN.md §4), by cursor: the same for every reader of a version.
+  router.get("/stories/:id/entries", publicRead, async (req, res) => {
+    const storyId = storyIdOf(req);
+    const before = beforeEntryQuery(req);
+    const limit = versionQuery(req, "limit", "validation_failed") ?? ENTRY_PAGE.default;
+    if (limit > ENTRY_PAGE.max) throw new ApiError(400, "validation_failed", `?limit must be at most ${ENTRY_PAGE.max}.`);
+    const snapshot = await store.latest(storyId);
+    if (!snapshot) throw await notFound(store, storyId);
+    const page = views.entries(snapshot, before, limit);
+    if (!page) {
+      throw new ApiError(404, "entry_not_found", `No entry "${before}" in this story at version ${snapshot.version} (removed, or never there): page from an entry you still show.`, {
+        latestVersion: snapshot.version,
+      });
+    }
+    const body = () => encodeAs(`${snapshot.id}@${snapshot.version}/entries?${before ?? ""}:${limit}`, () => page satisfies EntriesPage);
+    sendVersioned(req, res, snapshot.version, REVALIDATE, body);
   });
 
   router.get("/stories/:id/patch", publicRead, async (req, res) => {
@@ -75,12 +95,12 @@ export function readRoutes(store: Store): Router {
  * Evaluated here rather than by Express, whose freshness check ignores If-None-Match whenever the
  * request says `Cache-Control: no-cache`, which fetch() adds to every conditional request.
  */
-function sendVersioned(req: Request, res: Response, snapshot: Snapshot, cacheControl: string, encode: (snapshot: Snapshot) => Buffer): void {
-  const etag = `"${snapshot.version}"`;
+function sendVersioned(req: Request, res: Response, version: number, cacheControl: string, body: () => Buffer): void {
+  const etag = `"${version}"`;
   res.setHeader("ETag", etag);
   res.setHeader("Cache-Control", cacheControl);
   if (matchesIfNoneMatch(req.get("if-none-match"), etag)) return void res.status(304).end();
-  res.type("application/json").send(encode(snapshot));
+  res.type("application/json").send(body());
 }
 
 /** RFC 9110 §13.1.2: weak comparison against a list of entity tags, or `*`. */

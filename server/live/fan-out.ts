@@ -1,8 +1,10 @@
 import { roomOf, type PatchMessage, type SnapshotMessage } from "../../shared/protocol.js";
+import { VIEW_NAMES, type ViewName } from "../../shared/view-names.js";
 import type { Metrics } from "../metrics.js";
 import type { Backpressure } from "./backpressure.js";
 import type { LiveServer, LiveSocket } from "./live-server.js";
 import { encodedBytes } from "./shared-encoding.js";
+import type { TakenVersions } from "./taken-versions.js";
 
 /** A story's readers on this node are spread over this many rooms, so that a fan-out can pause between them. */
 const SHARDS = 16;
@@ -13,17 +15,24 @@ const SHARDS = 16;
  */
 const SLICE_MS = 15;
 
-/** The room of one of a story's reader shards (every reader is also in the story's own room). */
-export const shardRoom = (storyId: string, shard: number) => `${roomOf(storyId)}#${shard}`;
+/**
+ * The room of one of a story's reader shards of one view (every reader is also in the story's own
+ * room): each view's readers get that view's patches (DESIGN.md §4), so each has its own shards.
+ */
+export const shardRoom = (storyId: string, shard: number, view: ViewName = "full") => `${roomOf(storyId)}${view === "full" ? "" : `~${view}`}#${shard}`;
+
+/** Every shard room of every view, in the order a fan-out visits them. */
+const SHARD_ROOMS = VIEW_NAMES.flatMap((view) => Array.from({ length: SHARDS }, (_, shard) => ({ view, shard })));
 
 /** A story's rooms on this node, named once: every reader's room list shares these strings. */
 interface Rooms {
   story: string;
-  shards: string[];
+  /** Per view, its shard rooms. */
+  shards: Record<ViewName, string[]>;
   /** The shard room the next joining reader goes to. */
   nextShard: number;
-  /** The patches going out, and the next shard room they go to. */
-  outgoing?: { messages: PatchMessage[]; shard: number };
+  /** The versions going out, and the index in SHARD_ROOMS of the next room they go to. */
+  outgoing?: { taken: TakenVersions; room: number };
   /** A fan-out has handed the event loop back and will go on shortly. */
   paused: boolean;
 }
@@ -39,7 +48,7 @@ export class FanOut {
 
   constructor(
     private readonly io: LiveServer,
-    private readonly take: (storyId: string) => PatchMessage[],
+    private readonly take: (storyId: string) => TakenVersions,
     private readonly backpressure: Backpressure,
     private readonly metrics: Metrics,
   ) {}
@@ -49,20 +58,26 @@ export class FanOut {
     return this.io.of("/").adapter.rooms.get(roomOf(storyId))?.size ?? 0;
   }
 
-  /** Puts `socket` in the story's broadcasts; a reader already in a shard room stays there, or it would get every patch twice. */
-  join(socket: LiveSocket, storyId: string): void {
+  /**
+   * Puts `socket` in the broadcasts of the story's `view`. A reader already in a shard room stays
+   * in that shard, or it would get every patch twice; one that asks for another view moves to it.
+   */
+  join(socket: LiveSocket, storyId: string, view: ViewName): void {
     const rooms = this.#roomsOf(storyId);
-    const shard = this.#shardOf(socket, rooms) ?? rooms.nextShard++ % SHARDS;
-    socket.join([rooms.story, rooms.shards[shard]!]);
+    const now = this.#shardOf(socket, rooms);
+    if (now && now.view !== view) socket.leave(rooms.shards[now.view][now.shard]!);
+    const shard = now?.shard ?? rooms.nextShard++ % SHARDS;
+    socket.join([rooms.story, rooms.shards[view][shard]!]);
   }
 
   leave(socket: LiveSocket, storyId: string): void {
     const rooms = this.#stories.get(storyId);
     if (!rooms) return;
     socket.leave(rooms.story);
-    const shard = this.#shardOf(socket, rooms);
-    if (shard !== undefined) socket.leave(rooms.shards[shard]!);
+    const now = this.#shardOf(socket, rooms);
+    if (now) socket.leave(rooms.shards[now.view][now.shard]!);
   }
+
 
   /** Sends a joining reader its own message (encoded once per version, however many join). */
   sendTo(socket: LiveSocket, send: { event: "patch"; message: PatchMessage } | { event: "snapshot"; message: SnapshotMessage }): void {
@@ -97,21 +112,25 @@ export class FanOut {
     const sliceStart = performance.now();
     for (;;) {
       if (!rooms.outgoing) {
-        const messages = this.take(storyId);
-        if (messages.length === 0) return;
-        rooms.outgoing = { messages, shard: 0 };
+        const taken = this.take(storyId);
+        if (taken.length === 0) return;
+        rooms.outgoing = { taken, room: 0 };
       }
-      const { messages, shard } = rooms.outgoing;
-      const roomName = rooms.shards[shard]!;
-      const room = this.io.local.to(roomName);
-      for (const message of messages) {
-        const readers = this.backpressure.screen(roomName, message);
-        if (readers === 0) continue;
-        room.emit("patch", message);
-        this.metrics.patchesSent.inc(readers);
-        this.metrics.bytesSent.inc(readers * encodedBytes(message));
+      const { taken, room: index } = rooms.outgoing;
+      const { view, shard } = SHARD_ROOMS[index]!;
+      const roomName = rooms.shards[view][shard]!;
+      // An empty room costs nothing, not even its view's patches.
+      if (this.io.of("/").adapter.rooms.get(roomName)?.size) {
+        const room = this.io.local.to(roomName);
+        for (const message of taken.of(view)) {
+          const readers = this.backpressure.screen(roomName, message);
+          if (readers === 0) continue;
+          room.emit("patch", message);
+          this.metrics.patchesSent.inc(readers);
+          this.metrics.bytesSent.inc(readers * encodedBytes(message));
+        }
       }
-      rooms.outgoing = shard + 1 < SHARDS ? { messages, shard: shard + 1 } : undefined;
+      rooms.outgoing = index + 1 < SHARD_ROOMS.length ? { taken, room: index + 1 } : undefined;
       // At least one shard per slice, so that even a starved process makes progress.
       if (rooms.outgoing && performance.now() - sliceStart >= SLICE_MS) return this.#resumeSoon(storyId, rooms);
     }
@@ -128,14 +147,14 @@ export class FanOut {
   #roomsOf(storyId: string): Rooms {
     let rooms = this.#stories.get(storyId);
     if (!rooms) {
-      const shards = Array.from({ length: SHARDS }, (_, shard) => shardRoom(storyId, shard));
+      const shardsOf = (view: ViewName) => Array.from({ length: SHARDS }, (_, shard) => shardRoom(storyId, shard, view));
+      const shards = Object.fromEntries(VIEW_NAMES.map((view) => [view, shardsOf(view)])) as Record<ViewName, string[]>;
       this.#stories.set(storyId, (rooms = { story: roomOf(storyId), shards, nextShard: 0, paused: false }));
     }
     return rooms;
   }
 
-  #shardOf(socket: LiveSocket, rooms: Rooms): number | undefined {
-    for (let shard = 0; shard < SHARDS; shard++) if (socket.rooms.has(rooms.shards[shard]!)) return shard;
-    return undefined;
+  #shardOf(socket: LiveSocket, rooms: Rooms): { view: ViewName; shard: number } | undefined {
+    return SHARD_ROOMS.find(({ view, shard }) => socket.rooms.has(rooms.shards[view][shard]!));
   }
 }

@@ -8,20 +8,27 @@ import { encodeOnce } from "./shared-encoding.js";
 const CATCH_UPS = 16;
 
 /**
- * What a joining reader of one version is sent: the snapshot, or one patch from the version it
- * holds when that is smaller. Both are worked out once per version, however many readers join or
- * catch up (many readers of a cached page come from the same version, and the diff of a big story
- * is not free), and marked to be serialized once.
+ * What a joining reader of one version and one view is sent: the view's snapshot, or one patch of
+ * the view from the version it holds when that is smaller. Both are worked out once per version
+ * and view, however many readers join or catch up (many readers of a cached page come from the
+ * same version, and the diff of a big story is not free), and marked to be serialized once.
  */
 export class JoinMessages {
   #snapshot?: { message: SnapshotMessage; jsonLength: number };
   readonly #catchUps = new Lru<number, PatchMessage | null>(CATCH_UPS);
+  readonly #view: Snapshot;
 
-  constructor(readonly of: Snapshot) {}
+  /** `project` takes a version to the view (the identity for the full one). */
+  constructor(
+    readonly of: Snapshot,
+    private readonly project: (snapshot: Snapshot) => Snapshot = (snapshot) => snapshot,
+  ) {
+    this.#view = project(of);
+  }
 
   /** The snapshot message, and the length of its JSON (what a catch-up patch must beat). */
   snapshot(): { message: SnapshotMessage; jsonLength: number } {
-    this.#snapshot ??= { message: encodeOnce({ storyId: this.of.id, snapshot: this.of }), jsonLength: JSON.stringify(this.of).length };
+    this.#snapshot ??= { message: encodeOnce({ storyId: this.of.id, snapshot: this.#view }), jsonLength: JSON.stringify(this.#view).length };
     return this.#snapshot;
   }
 
@@ -35,7 +42,7 @@ export class JoinMessages {
     const known = this.#catchUps.get(from);
     if (known !== undefined) return known;
     if (!base || base.version !== from) return null;
-    const ops = diffSnapshots(base, this.of);
+    const ops = diffSnapshots(this.project(base), this.#view);
     const smaller = JSON.stringify(ops).length < this.snapshot().jsonLength;
     return this.#catchUps.set(from, smaller ? encodeOnce({ storyId: this.of.id, from, to: this.of.version, ops }) : null);
   }

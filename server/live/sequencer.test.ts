@@ -75,7 +75,7 @@ function rig(versions: Snapshot[], options: { stored?: number; takeAtOnce?: bool
   const evicted: string[] = [];
   const followed = new Set<string>([STORY]);
   const deliver = () => {
-    for (const patch of sequencer.take(STORY)) {
+    for (const patch of sequencer.take(STORY).of("full")) {
       reader.received.push(patch);
       if (!reader.snapshot) continue;
       expect(patch.from).toBe(reader.snapshot.version);

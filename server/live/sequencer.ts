@@ -1,8 +1,11 @@
 import { applyPatch, diffSnapshots } from "../../shared/patch.js";
 import type { PatchMessage, SnapshotMessage } from "../../shared/protocol.js";
 import type { Snapshot } from "../../shared/story.js";
+import { LATEST_VIEW_ENTRIES, type ViewName } from "../../shared/view-names.js";
+import { StoryViews } from "../story-views.js";
 import { JoinMessages } from "./join-messages.js";
 import { encodeOnce } from "./shared-encoding.js";
+import { TakenVersions, type TakenStep, type ViewProjector } from "./taken-versions.js";
 
 /** How many stories' latest snapshots stay in memory (least recently used go first; followed ones stay). */
 const CACHED_STORIES = 1_000;
@@ -55,10 +58,10 @@ interface StoryState {
   latest: Snapshot;
   /** The version its readers here have been handed (by `take`): what a joining reader gets. */
   sent: Snapshot;
-  /** Patches from `sent` up to `latest`, waiting for the fan-out to take them. */
-  queued: PatchMessage[];
-  /** The join messages of `sent`. */
-  joins?: JoinMessages;
+  /** Steps from `sent` up to `latest`, waiting for the fan-out to take them. */
+  queued: TakenStep[];
+  /** The join messages of `sent`, per view. */
+  joins?: { of: Snapshot; byView: Map<ViewName, JoinMessages> };
 }
 
 /**
@@ -82,6 +85,7 @@ export class Sequencer {
     private readonly source: VersionSource,
     private readonly hooks: SequencerHooks,
     private readonly timers: Timers = systemTimers,
+    private readonly views: ViewProjector = new StoryViews(LATEST_VIEW_ENTRIES.default),
   ) {}
 
   /** The stories this node caches. */
@@ -133,17 +137,21 @@ export class Sequencer {
   }
 
   /**
-   * The patches from what the story's readers were handed up to the latest, in order, each marked
-   * to be serialized once; more than SEPARATE_VERSIONS become one spanning them. Empty when none.
+   * The versions from what the story's readers were handed up to the latest, in order, as each
+   * view's patches (each marked to be serialized once); more than SEPARATE_VERSIONS become one
+   * spanning them. Empty when none.
    */
-  take(storyId: string): PatchMessage[] {
+  take(storyId: string): TakenVersions {
     const state = this.#stories.get(storyId);
-    if (!state || state.queued.length === 0) return [];
-    const steps = state.queued.splice(0);
-    const messages =
-      steps.length <= SEPARATE_VERSIONS ? steps : [{ storyId, from: state.sent.version, to: state.latest.version, ops: diffSnapshots(state.sent, state.latest) }];
+    if (!state || state.queued.length === 0) return new TakenVersions([], this.views);
+    const queued = state.queued.splice(0);
+    const steps =
+      queued.length <= SEPARATE_VERSIONS
+        ? queued
+        : [{ from: state.sent, to: state.latest, message: { storyId, from: state.sent.version, to: state.latest.version, ops: diffSnapshots(state.sent, state.latest) } }];
     state.sent = state.latest;
-    return messages.map(encodeOnce);
+    for (const step of steps) encodeOnce(step.message);
+    return new TakenVersions(steps, this.views);
   }
 
   /**
@@ -161,12 +169,18 @@ export class Sequencer {
    * broadcasts before any later version goes out. Resolves to the version the reader then has,
    * "not_found", or "cancelled" when `stillWanted` says the reader gave up while the story loaded.
    */
-  async join(storyId: string, version: number | undefined, stillWanted: () => boolean, admit: (plan: JoinPlan) => void): Promise<number | "not_found" | "cancelled"> {
+  async join(
+    storyId: string,
+    version: number | undefined,
+    stillWanted: () => boolean,
+    admit: (plan: JoinPlan) => void,
+    view: ViewName = "full",
+  ): Promise<number | "not_found" | "cancelled"> {
     const loaded = await this.#load(storyId, version);
     if (!loaded) return "not_found";
     // A reader that gave up meanwhile, or whose catch-up is already worked out, costs no rebuild.
     if (!stillWanted()) return "cancelled";
-    const needsBase = version !== undefined && version < loaded.version && this.#joinsOf(storyId)?.known(version) === undefined;
+    const needsBase = version !== undefined && version < loaded.version && this.#joinsOf(storyId, view)?.known(version) === undefined;
     const base = needsBase ? await this.source.snapshotAt(storyId, version) : undefined;
     if (!stillWanted()) return "cancelled";
 
@@ -179,17 +193,20 @@ export class Sequencer {
       admit({ version });
       return version;
     }
-    const joins = this.#joinsOf(storyId)!;
+    const joins = this.#joinsOf(storyId, view)!;
     const patch = version === undefined ? null : joins.catchUp(version, base);
     admit({ version: current.version, send: patch ? { event: "patch", message: patch } : { event: "snapshot", message: joins.snapshot().message } });
     return current.version;
   }
 
-  #joinsOf(storyId: string): JoinMessages | undefined {
+  /** The join messages of what the story's readers were handed, in `view`. */
+  #joinsOf(storyId: string, view: ViewName): JoinMessages | undefined {
     const state = this.#stories.get(storyId);
     if (!state) return undefined;
-    if (state.joins?.of !== state.sent) state.joins = new JoinMessages(state.sent);
-    return state.joins;
+    if (state.joins?.of !== state.sent) state.joins = { of: state.sent, byView: new Map() };
+    let joins = state.joins.byView.get(view);
+    if (!joins) state.joins.byView.set(view, (joins = new JoinMessages(state.sent, (snapshot) => this.views.view(snapshot, view))));
+    return joins;
   }
 
   #hold(patch: PatchMessage): void {
@@ -241,8 +258,8 @@ export class Sequencer {
   /** Makes `next` (reached by `patch` from the cached latest) the story's latest, queued for its readers here. */
   #forward(next: Snapshot, patch: PatchMessage): void {
     const state = this.#stories.get(next.id)!;
+    state.queued.push({ from: state.latest, to: next, message: patch });
     state.latest = next;
-    state.queued.push(patch);
     this.#stories.delete(next.id); // most recently used last
     this.#stories.set(next.id, state);
     this.hooks.ready(next.id);

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { issuesOf } from "../../shared/api.js";
 import { HandshakeAuth, SUPPORTED_PROTOCOLS, SubscribeRequest, UnsubscribeRequest, type Ack, type UnsubscribeAck } from "../../shared/protocol.js";
+import type { ViewName } from "../../shared/view-names.js";
 import type { Limits } from "../config.js";
 import type { LiveServer, LiveSocket } from "./live-server.js";
 import { fail, limitEvents, splitAck } from "./socket-events.js";
@@ -14,7 +15,7 @@ export type SocketLimits = Pick<Limits, "subscriptionsPerSocket" | "socketEventB
  * a page shows one story, a dashboard a handful) holds under parallel subscribes, and an
  * unsubscribe that overtakes a loading subscribe wins.
  *
- * A reader may also subscribe in its handshake (`auth: {stories: [{id, version}]}`): a page that
+ * A reader may also subscribe in its handshake (`auth: {stories: [{id, version?, view?}]}`): a page that
  * came with the current version then joins with no round trip and is sent nothing. A handshake
  * that fails validation refuses the connection (`connect_error` with `data: {code, message}`);
  * a story in it that does not exist is passed over.
@@ -35,14 +36,14 @@ export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logge
     /** Story id → the token of its latest subscribe; a stale token means "superseded". */
     const following = new Map<string, symbol>();
 
-    const follow = async (storyId: string, version: number | undefined): Promise<Ack> => {
+    const follow = async (storyId: string, version: number | undefined, view: ViewName): Promise<Ack> => {
       if (!following.has(storyId) && following.size >= maxSubscriptions) {
         return fail("too_many_subscriptions", `One connection may follow at most ${maxSubscriptions} stories.`);
       }
       const token = Symbol(storyId);
       following.set(storyId, token);
       try {
-        const result = await hub.subscribe(socket, storyId, version, () => following.get(storyId) === token);
+        const result = await hub.subscribe(socket, storyId, version, () => following.get(storyId) === token, view);
         if (result === "not_found") {
           if (following.get(storyId) === token) following.delete(storyId);
           return fail("story_not_found", `No story "${storyId}".`);
@@ -58,15 +59,15 @@ export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logge
 
     limitEvents(socket, limits, rejected);
 
-    for (const { id, version } of (socket.handshake.auth as HandshakeAuth).stories ?? []) {
-      void follow(id, version).then((result) => result.ok || rejected(result.error.code));
+    for (const { id, version, view = "full" } of (socket.handshake.auth as HandshakeAuth).stories ?? []) {
+      void follow(id, version, view).then((result) => result.ok || rejected(result.error.code));
     }
 
     socket.on("subscribe", async (...args: unknown[]) => {
       const { payload, ack } = splitAck<Ack>(args, rejected);
       const request = parseSubscribe(payload);
       if (!request.ok) return ack(request);
-      ack(await follow(request.storyId, request.version));
+      ack(await follow(request.storyId, request.version, request.view));
     });
 
     socket.on("unsubscribe", (...args: unknown[]) => {
@@ -88,17 +89,17 @@ function unsupported(payload: unknown): Extract<Ack, { ok: false }> | undefined 
 }
 
 /** Validates a subscribe. */
-function parseSubscribe(payload: unknown): { ok: true; storyId: string; version?: number } | Extract<Ack, { ok: false }> {
+function parseSubscribe(payload: unknown): { ok: true; storyId: string; version?: number; view: ViewName } | Extract<Ack, { ok: false }> {
   const old = unsupported(payload);
   if (old) return old;
   const request = SubscribeRequest.safeParse(payload);
   if (!request.success) {
-    return fail("bad_request", "subscribe needs {storyId, version?, protocol?} with a valid story id and a positive integer version.", {
+    return fail("bad_request", 'subscribe needs {storyId, version?, protocol?, view?} with a valid story id, a positive integer version and a view of "full" or "latest".', {
       issues: issuesOf(request.error),
     });
   }
-  const { storyId, version } = request.data;
-  return { ok: true, storyId, ...(version === undefined ? {} : { version }) };
+  const { storyId, version, view = "full" } = request.data;
+  return { ok: true, storyId, view, ...(version === undefined ? {} : { version }) };
 }
 
 /** Validates a handshake's `auth` (Socket.IO makes a missing one `{}`). */
@@ -107,7 +108,7 @@ function parseHandshake(auth: unknown, maxSubscriptions: number): { ok: true } |
   if (old) return old;
   const parsed = HandshakeAuth.safeParse(auth);
   if (!parsed.success) {
-    return fail("bad_request", "The handshake's auth must be {stories?: [{id, version?}], protocol?} with valid story ids and positive integer versions.", {
+    return fail("bad_request", 'The handshake\'s auth must be {stories?: [{id, version?, view?}], protocol?} with valid story ids, positive integer versions and views of "full" or "latest".', {
       issues: issuesOf(parsed.error),
     });
   }

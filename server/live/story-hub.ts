@@ -1,10 +1,12 @@
 import type { Logger } from "pino";
+import type { ViewName } from "../../shared/view-names.js";
 import type { Metrics } from "../metrics.js";
 import type { Committed, Store } from "../store/store.js";
 import { Backpressure, disconnectNow, SOCKET_QUEUE_LIMIT, TOTAL_QUEUE_LIMIT, type QueueLimits } from "./backpressure.js";
 import { FanOut } from "./fan-out.js";
 import type { LiveServer, LiveSocket } from "./live-server.js";
-import { Sequencer } from "./sequencer.js";
+import { Sequencer, systemTimers } from "./sequencer.js";
+import type { ViewProjector } from "./taken-versions.js";
 
 /**
  * The live side of every story on this node, assembled: the sequencer (live/sequencer.ts) decides
@@ -20,12 +22,14 @@ export class StoryHub {
   readonly #fanOut: FanOut;
   readonly #backpressure: Backpressure;
   readonly #cluster: boolean;
+  /** The view each reader follows of each story: kept here, as a reader set aside by backpressure is in no shard room. */
+  readonly #views = new WeakMap<LiveSocket, Map<string, ViewName>>();
 
   constructor(
     private readonly io: LiveServer,
     store: Store,
     private readonly log: Logger,
-    options: { metrics: Metrics; cluster?: boolean; queueLimits?: QueueLimits },
+    options: { metrics: Metrics; views: ViewProjector; cluster?: boolean; queueLimits?: QueueLimits },
   ) {
     this.#cluster = options.cluster ?? false;
     const limits = options.queueLimits ?? { socketBytes: SOCKET_QUEUE_LIMIT, totalBytes: TOTAL_QUEUE_LIMIT };
@@ -35,7 +39,7 @@ export class StoryHub {
       ready: (storyId) => this.#fanOut.wake(storyId),
       failed: (error, storyId) => log.warn({ err: error, storyId }, "gap fill failed"),
       evicted: (storyId) => this.#fanOut.forget(storyId),
-    });
+    }, systemTimers, options.views);
     this.#fanOut = new FanOut(io, (storyId) => this.#sequencer.take(storyId), this.#backpressure, options.metrics);
     if (this.#cluster) io.on("version", (patch) => this.#sequencer.accept(patch));
   }
@@ -74,22 +78,33 @@ export class StoryHub {
   }
 
   /**
-   * Joins `socket` to the story and sends what it lacks: nothing if it is current, one patch from
-   * `version` if that is smaller than the snapshot, else the snapshot. Returns the version the
-   * socket now has, "not_found" for an unknown story, or "cancelled" when `stillWanted` says the
-   * socket gave up (unsubscribed, or subscribed again) while the story was loading.
+   * Joins `socket` to the story's `view` and sends what it lacks of that view: nothing if it is
+   * current, one patch from `version` if that is smaller than the snapshot, else the snapshot.
+   * Returns the version the socket now has, "not_found" for an unknown story, or "cancelled" when
+   * `stillWanted` says the socket gave up (unsubscribed, or subscribed again) while the story was loading.
    */
-  subscribe(socket: LiveSocket, storyId: string, version: number | undefined, stillWanted: () => boolean): Promise<number | "not_found" | "cancelled"> {
-    return this.#sequencer.join(storyId, version, stillWanted, (plan) => {
-      this.#fanOut.join(socket, storyId);
+  subscribe(
+    socket: LiveSocket,
+    storyId: string,
+    version: number | undefined,
+    stillWanted: () => boolean,
+    view: ViewName = "full",
+  ): Promise<number | "not_found" | "cancelled"> {
+    const admit = (plan: { version: number; send?: Parameters<FanOut["sendTo"]>[1] }) => {
+      let views = this.#views.get(socket);
+      if (!views) this.#views.set(socket, (views = new Map()));
+      views.set(storyId, view);
+      this.#fanOut.join(socket, storyId, view);
       if (plan.send) this.#fanOut.sendTo(socket, plan.send);
       this.#backpressure.joined(socket, storyId, plan.version);
-    });
+    };
+    return this.#sequencer.join(storyId, version, stillWanted, admit, view);
   }
 
   unsubscribe(socket: LiveSocket, storyId: string): void {
     this.#fanOut.leave(socket, storyId);
     this.#backpressure.left(socket, storyId);
+    this.#views.get(socket)?.delete(storyId);
   }
 
   /**
@@ -98,7 +113,8 @@ export class StoryHub {
    * Should that fail, closing its transport makes it reconnect and catch up by itself.
    */
   #rejoin(socket: LiveSocket, storyId: string, version: number): void {
-    this.subscribe(socket, storyId, version, () => this.#backpressure.awaits(socket, storyId, version)).catch((error: unknown) => {
+    const view = this.#views.get(socket)?.get(storyId) ?? "full";
+    this.subscribe(socket, storyId, version, () => this.#backpressure.awaits(socket, storyId, version), view).catch((error: unknown) => {
       this.log.warn({ err: error, storyId, socketId: socket.id }, "catch-up after a drain failed");
       disconnectNow(socket);
     });

@@ -10,6 +10,7 @@ import { storyIdOf } from "../http/params.js";
 import { cspNonce } from "../http/security-headers.js";
 import { RenderedPages } from "./rendered-pages.js";
 import type { Store } from "../store/store.js";
+import type { StoryViews } from "../story-views.js";
 import { DIST_DIR, type ClientBuild } from "./client-build.js";
 import { htmlDocument, themeAttributes } from "./document.js";
 
@@ -38,7 +39,7 @@ const DEFAULT_WIDTH = 600;
  * the frames, and oEmbed. The site-wide defaults of helmet (frame-ancestors 'self',
  * X-Frame-Options, Cross-Origin-Resource-Policy same-origin) are relaxed here and only here.
  */
-export function embedRoutes(store: Store, build: ClientBuild, config: Config): Router {
+export function embedRoutes(store: Store, views: StoryViews, build: ClientBuild, config: Config): Router {
   const router = Router();
   const frameAncestors = config.embedOrigins === "*" ? "*" : ["'self'", ...config.embedOrigins].join(" ");
   // Every widget on every publisher's page asks for this: rendered once per version and variant.
@@ -70,7 +71,8 @@ export function embedRoutes(store: Store, build: ClientBuild, config: Config): R
     const theming = themeAttributes({ ...(theme === "auto" ? {} : { theme }), ...(accent ? { style: `--accent: ${accent}; --ticker-accent: ${accent}` } : {}) });
     const fills = { nonce: cspNonce(res), theme: theming };
     const html = await pages.html(`embed:${story.id}@${story.version}:${layout}:${maxItems}`, fills, (slots, renderedAt) => {
-      const props: PageProps["embed"] = { snapshot: story, renderedAt, layout, maxItems, linkBase: config.publicUrl };
+      // The widget shows at most 50 items: the latest view holds them, whatever the story's length.
+      const props: PageProps["embed"] = { snapshot: views.view(story, "latest"), renderedAt, layout, maxItems, linkBase: config.publicUrl };
       const rendered = build.renderers.embed(props);
       return htmlDocument({
         title: `Live: ${story.title}`,

@@ -1,10 +1,11 @@
 import express, { Router, type Request, type Response } from "express";
-import type { PageProps } from "../../client/pages.js";
+import type { PageName, PageProps } from "../../client/pages.js";
 import type { Renderers } from "../../client/ssr.js";
 import type { Snapshot } from "../../shared/story.js";
 import type { Config } from "../config.js";
 import { feedLinks } from "../feeds/feed-routes.js";
 import type { Store } from "../store/store.js";
+import type { StoryViews } from "../story-views.js";
 import { storyIdOf, versionQuery } from "../http/params.js";
 import { ASSETS_DIR, type ClientBuild } from "./client-build.js";
 import { frameOrigins } from "../../shared/embed-frames.js";
@@ -15,9 +16,11 @@ import { firstImage, imageUrl, shareVariant } from "../media/media-links.js";
 import { RenderedPages } from "./rendered-pages.js";
 
 const HISTORY_PAGE = 500;
+/** A page without a bundle of its own takes another's styles. */
+const STYLES_OF: Partial<Record<PageName, PageName>> = { older: "live" };
 
 /** The reader's HTML pages: rendered on the server with the apps' own components, then hydrated. */
-export function pageRoutes(store: Store, build: ClientBuild, config: Config): Router {
+export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, config: Config): Router {
   const router = Router();
   const rendered = new RenderedPages();
 
@@ -30,13 +33,34 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
   });
 
   router.get("/stories/:id", async (req, res) => {
-    const story = await storyOr404(req, res);
-    if (!story) return;
-    // The page hydrates with this snapshot and offers exactly these frames (client/lib/media/frame-origins.ts).
+    const pageNumber = versionQuery(req, "page", "invalid_page") ?? 1;
+    const full = await storyOr404(req, res);
+    if (!full) return;
+    const numbered = views.numbered(full, pageNumber);
+    if (!numbered) return void sendList(res, 404, "That page of the story does not exist (it has fewer pages). Here is what we are covering.");
+    const { publicUrl } = config;
+    const url = `${publicUrl}/stories/${full.id}`;
+    const pageUrl = (n: number) => (n === 1 ? url : `${url}?page=${n}`);
+    // rel=prev/next between the numbered pages, so every entry stays reachable without JavaScript.
+    const pageLinks = [
+      numbered.page > 1 ? `<link rel="prev" href="${escapeHtml(pageUrl(numbered.page - 1))}">` : "",
+      numbered.page < numbered.pages ? `<link rel="next" href="${escapeHtml(pageUrl(numbered.page + 1))}">` : "",
+    ].join("\n");
+    if (numbered.page > 1) {
+      const key = `older:${full.id}@${full.version}:${numbered.page}`;
+      const html = await rendered.html(key, { nonce: cspNonce(res) }, ({ nonce }, renderedAt) => {
+        const { entries: _entries, ...story } = views.view(full, "latest");
+        const props: PageProps["older"] = { story, entries: numbered.entries, page: numbered.page, pages: numbered.pages, renderedAt };
+        const title = `${story.title} (page ${numbered.page})`;
+        return page(nonce, build, "older", props, { title, description: story.summary || story.title, canonicalUrl: pageUrl(numbered.page), head: pageLinks }, false);
+      });
+      return void send(res, 200, html);
+    }
+    // The page shows, and hydrates with, the latest view: its cost does not grow with the story.
+    const story = views.view(full, "latest");
+    // The page offers exactly these frames (client/lib/media/frame-origins.ts); older entries loaded later show embeds from elsewhere as links.
     allowFrames(res, frameOrigins(Object.values(story.entries)));
     const html = await rendered.html(`live:${story.id}@${story.version}`, { nonce: cspNonce(res) }, ({ nonce }, renderedAt) => {
-      const { publicUrl } = config;
-      const url = `${publicUrl}/stories/${story.id}`;
       const image = firstImage(story);
       const preview = image && shareVariant(image);
       const head = [
@@ -56,9 +80,10 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
           : [`<meta name="twitter:card" content="summary">`]),
         feedLinks(publicUrl, story),
         `<link rel="alternate" type="application/json+oembed" href="${escapeHtml(`${publicUrl}/oembed?url=${encodeURIComponent(url)}&format=json`)}" title="${escapeHtml(story.title)}">`,
+        pageLinks,
         `<script type="application/ld+json"${nonceAttribute(nonce)}>${scriptJson(liveBlogPosting(story, url, publicUrl))}</script>`,
       ].join("\n");
-      const props: PageProps["live"] = { snapshot: story, renderedAt };
+      const props: PageProps["live"] = { snapshot: story, renderedAt, latestSize: views.latestSize };
       return page(nonce, build, "live", props, { title: story.title, description: story.summary || story.title, canonicalUrl: url, head });
     });
     send(res, 200, html);
@@ -81,7 +106,8 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
     if (!story) return;
     const maxItems = Math.min(versionQuery(req, "maxItems") ?? 10, 50);
     const html = await rendered.html(`ticker:${story.id}@${story.version}:${maxItems}`, { nonce: cspNonce(res) }, ({ nonce }, renderedAt) => {
-      const props: PageProps["ticker"] = { snapshot: story, renderedAt, maxItems };
+      // The latest view holds far more than the 50 headlines a strip may show.
+      const props: PageProps["ticker"] = { snapshot: views.view(story, "latest"), renderedAt, maxItems };
       return page(nonce, build, "ticker", props, { title: `${story.title}: ticker` });
     });
     send(res, 200, html);
@@ -97,15 +123,13 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
 
   async function storyOr404(req: Request, res: Response): Promise<Snapshot | undefined> {
     const story = await store.latest(storyIdOf(req));
-    if (!story) {
-      const props: PageProps["list"] = {
-        stories: await store.listStories(),
-        renderedAt: new Date().toISOString(),
-        notice: "We could not find that story. Here is what we are covering.",
-      };
-      send(res, 404, page(cspNonce(res), build, "list", props, { title: "Story not found" }, false));
-    }
+    if (!story) await sendList(res, 404, "We could not find that story. Here is what we are covering.");
     return story;
+  }
+
+  async function sendList(res: Response, status: number, notice: string): Promise<void> {
+    const props: PageProps["list"] = { stories: await store.listStories(), renderedAt: new Date().toISOString(), notice };
+    send(res, status, page(cspNonce(res), build, "list", props, { title: "Story not found" }, false));
   }
 
   return router;
@@ -124,7 +148,7 @@ function page<P extends keyof Renderers>(
     ...meta,
     head: `${meta.head ?? ""}\n${rendered.head}`,
     body: rendered.body,
-    assets: build.assets(name, hydrate),
+    assets: build.assets(STYLES_OF[name] ?? name, hydrate),
     ...(hydrate ? { props } : {}),
     lang: props.lang, // one value for <html lang> and the language the components write times in
     nonce,

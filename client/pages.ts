@@ -15,11 +15,11 @@ interface Language {
  * and what the browser hydrates with, so both produce the same markup.
  */
 export interface PageProps {
-  live: { snapshot: Snapshot; renderedAt: string } & Language;
-  ticker: { snapshot: Snapshot; renderedAt: string; maxItems?: number; linkBase?: string } & Language;
-  history: { story: Snapshot; versions: HistoryItem[]; renderedAt: string } & Language;
-  list: { stories: StorySummary[]; renderedAt: string; notice?: string } & Language;
-  embed: { snapshot: Snapshot; renderedAt: string; layout: EmbedLayout; maxItems: number; linkBase: string } & Language;
+  live: { snapshot: Snapshot } & Language;
+  ticker: { snapshot: Snapshot; maxItems?: number; linkBase?: string } & Language;
+  history: { story: Snapshot; versions: HistoryItem[] } & Language;
+  list: { stories: StorySummary[]; notice?: string } & Language;
+  embed: { snapshot: Snapshot; layout: EmbedLayout; maxItems: number; linkBase: string } & Language;
   /** The desk renders in the browser only (no crawlers, and it needs the signed-in user). */
   editor: Record<string, never>;
 }

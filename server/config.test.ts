@@ -30,6 +30,7 @@ describe("loadConfig", () => {
       logLevel: "info",
       logFormat: "auto",
       demoIntervalMs: 4000,
+      sharedCache: { sMaxAgeSeconds: 5, staleWhileRevalidateSeconds: 60 },
       limits: {
         jsonBodyBytes: 65_536,
         uploadBytes: 20 * 1024 * 1024,

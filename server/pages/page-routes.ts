@@ -8,25 +8,42 @@ import type { Store } from "../store/store.js";
 import { storyIdOf, versionQuery } from "../http/params.js";
 import { ASSETS_DIR, type ClientBuild } from "./client-build.js";
 import { frameOrigins } from "../../shared/embed-frames.js";
-import { allowFrames, cspNonce } from "../http/security-headers.js";
-import { escapeHtml, htmlDocument, nonceAttribute, scriptJson } from "./document.js";
+import { allowFrames } from "../http/security-headers.js";
+import { sharedCacheControl } from "../http/shared-cache.js";
+import { escapeHtml, htmlDocument, scriptJson } from "./document.js";
 import { liveBlogPosting } from "./json-ld.js";
 import { firstImage, imageUrl, shareVariant } from "../media/media-links.js";
-import { RenderedPages } from "./rendered-pages.js";
+import { RenderedPages, sendRendered } from "./rendered-pages.js";
+import { Precompressed } from "./precompressed.js";
+import { join } from "node:path";
 
 const HISTORY_PAGE = 500;
+/** A built file's name as Vite writes it (flat, hashed): nothing that could climb out of the folder. */
+const BUILT_NAME = /^\/[\w-]+(\.[\w-]+)*$/;
 
 /** The reader's HTML pages: rendered on the server with the apps' own components, then hydrated. */
 export function pageRoutes(store: Store, build: ClientBuild, config: Config): Router {
   const router = Router();
   const rendered = new RenderedPages();
+  const precompressed = new Precompressed();
+  const shared = sharedCacheControl(config.sharedCache);
 
   // Hashed file names: a build never changes a file in place, so browsers may keep them forever.
-  router.use("/assets", express.static(`${ASSETS_DIR}/assets`, { immutable: true, maxAge: "365d", index: false, fallthrough: false }));
+  // Scripts and styles go out as the build compressed them (precompressed.ts); anything else as it is.
+  const forever = { immutable: true, maxAge: "365d" };
+  router.use(
+    "/assets",
+    (req, res, next) => {
+      const path = join(ASSETS_DIR, "assets", req.path);
+      if ((req.method === "GET" || req.method === "HEAD") && BUILT_NAME.test(req.path) && precompressed.has(path)) return precompressed.send(req, res, path, forever);
+      next();
+    },
+    express.static(`${ASSETS_DIR}/assets`, { ...forever, index: false, fallthrough: false }),
+  );
 
   router.get("/", async (_req, res) => {
-    const props: PageProps["list"] = { stories: await store.listStories(), renderedAt: new Date().toISOString() };
-    send(res, 200, page(cspNonce(res), build, "list", props, { title: "Live coverage", description: "Stories covered live." }, false));
+    const props: PageProps["list"] = { stories: await store.listStories() };
+    send(res, 200, page(build, "list", props, { title: "Live coverage", description: "Stories covered live." }, false));
   });
 
   router.get("/stories/:id", async (req, res) => {
@@ -34,7 +51,7 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
     if (!story) return;
     // The page hydrates with this snapshot and offers exactly these frames (client/lib/media/frame-origins.ts).
     allowFrames(res, frameOrigins(Object.values(story.entries)));
-    const html = await rendered.html(`live:${story.id}@${story.version}`, { nonce: cspNonce(res) }, ({ nonce }, renderedAt) => {
+    const html = await rendered.page(`live:${story.id}@${story.version}`, () => {
       const { publicUrl } = config;
       const url = `${publicUrl}/stories/${story.id}`;
       const image = firstImage(story);
@@ -56,35 +73,35 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
           : [`<meta name="twitter:card" content="summary">`]),
         feedLinks(publicUrl, story),
         `<link rel="alternate" type="application/json+oembed" href="${escapeHtml(`${publicUrl}/oembed?url=${encodeURIComponent(url)}&format=json`)}" title="${escapeHtml(story.title)}">`,
-        `<script type="application/ld+json"${nonceAttribute(nonce)}>${scriptJson(liveBlogPosting(story, url, publicUrl))}</script>`,
+        `<script type="application/ld+json">${scriptJson(liveBlogPosting(story, url, publicUrl))}</script>`,
       ].join("\n");
-      const props: PageProps["live"] = { snapshot: story, renderedAt };
-      return page(nonce, build, "live", props, { title: story.title, description: story.summary || story.title, canonicalUrl: url, head });
+      const props: PageProps["live"] = { snapshot: story };
+      return page(build, "live", props, { title: story.title, description: story.summary || story.title, canonicalUrl: url, head });
     });
-    send(res, 200, html);
+    sendRendered(req, res, html, shared);
   });
 
   router.get("/stories/:id/history", async (req, res) => {
     const story = await storyOr404(req, res);
     if (!story) return;
-    const html = await rendered.html(`history:${story.id}@${story.version}`, { nonce: cspNonce(res) }, async ({ nonce }, renderedAt) => {
+    const html = await rendered.page(`history:${story.id}@${story.version}`, async () => {
       // Up to this version only: the page is kept under it, and a later write makes a page of its own.
       const versions = (await store.history(story.id, { before: story.version + 1, limit: HISTORY_PAGE })) ?? [];
-      const props: PageProps["history"] = { story, versions, renderedAt };
-      return page(nonce, build, "history", props, { title: `History: ${story.title}`, description: `Every change to "${story.title}", with corrections.` });
+      const props: PageProps["history"] = { story, versions };
+      return page(build, "history", props, { title: `History: ${story.title}`, description: `Every change to "${story.title}", with corrections.` });
     });
-    send(res, 200, html);
+    sendRendered(req, res, html, shared);
   });
 
   router.get("/stories/:id/ticker", async (req, res) => {
     const story = await storyOr404(req, res);
     if (!story) return;
     const maxItems = Math.min(versionQuery(req, "maxItems") ?? 10, 50);
-    const html = await rendered.html(`ticker:${story.id}@${story.version}:${maxItems}`, { nonce: cspNonce(res) }, ({ nonce }, renderedAt) => {
-      const props: PageProps["ticker"] = { snapshot: story, renderedAt, maxItems };
-      return page(nonce, build, "ticker", props, { title: `${story.title}: ticker` });
+    const html = await rendered.page(`ticker:${story.id}@${story.version}:${maxItems}`, () => {
+      const props: PageProps["ticker"] = { snapshot: story, maxItems };
+      return page(build, "ticker", props, { title: `${story.title}: ticker` });
     });
-    send(res, 200, html);
+    sendRendered(req, res, html, shared);
   });
 
   // The desk renders in the browser; it is never framed, so no other site can dress it up (clickjacking).
@@ -92,7 +109,7 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
     res.setHeader("Content-Security-Policy", res.getHeader("Content-Security-Policy")!.toString().replace("frame-ancestors 'self'", "frame-ancestors 'none'"));
     res.setHeader("X-Frame-Options", "DENY");
     res.setHeader("Cache-Control", "no-store");
-    send(res, 200, htmlDocument({ title: "Editor's desk: live-ticker", body: "", assets: build.assets("editor", true), nonce: cspNonce(res) }));
+    send(res, 200, htmlDocument({ title: "Editor's desk: live-ticker", body: "", assets: build.assets("editor", true) }));
   });
 
   async function storyOr404(req: Request, res: Response): Promise<Snapshot | undefined> {
@@ -100,10 +117,9 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
     if (!story) {
       const props: PageProps["list"] = {
         stories: await store.listStories(),
-        renderedAt: new Date().toISOString(),
         notice: "We could not find that story. Here is what we are covering.",
       };
-      send(res, 404, page(cspNonce(res), build, "list", props, { title: "Story not found" }, false));
+      send(res, 404, page(build, "list", props, { title: "Story not found" }, false));
     }
     return story;
   }
@@ -112,7 +128,6 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
 }
 
 function page<P extends keyof Renderers>(
-  nonce: string,
   build: ClientBuild,
   name: P,
   props: PageProps[P],
@@ -127,10 +142,10 @@ function page<P extends keyof Renderers>(
     assets: build.assets(name, hydrate),
     ...(hydrate ? { props } : {}),
     lang: props.lang, // one value for <html lang> and the language the components write times in
-    nonce,
   });
 }
 
+/** Pages that are not kept by shared caches (the list, which any story's change alters; a 404). */
 function send(res: Response, status: number, html: string): void {
   res.status(status).setHeader("Cache-Control", "no-cache").type("html").send(html);
 }

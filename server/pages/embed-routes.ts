@@ -85,7 +85,7 @@ export function embedRoutes(store: Store, build: ClientBuild, config: Config): R
         htmlAttributes: theming,
       });
     });
-    sendRendered(req, res, page, shared);
+    await sendRendered(req, res, page, shared);
   });
 
   router.get("/oembed", async (req, res) => {

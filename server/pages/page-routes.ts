@@ -1,4 +1,5 @@
 import express, { Router, type Request, type Response } from "express";
+import { join } from "node:path";
 import type { PageProps } from "../../client/pages.js";
 import type { Renderers } from "../../client/ssr.js";
 import type { Snapshot } from "../../shared/story.js";
@@ -15,7 +16,6 @@ import { liveBlogPosting } from "./json-ld.js";
 import { firstImage, imageUrl, shareVariant } from "../media/media-links.js";
 import { RenderedPages, sendRendered } from "./rendered-pages.js";
 import { Precompressed } from "./precompressed.js";
-import { join } from "node:path";
 
 const HISTORY_PAGE = 500;
 /** A built file's name as Vite writes it (flat, hashed): nothing that could climb out of the folder. */
@@ -78,7 +78,7 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
       const props: PageProps["live"] = { snapshot: story };
       return page(build, "live", props, { title: story.title, description: story.summary || story.title, canonicalUrl: url, head });
     });
-    sendRendered(req, res, html, shared);
+    await sendRendered(req, res, html, shared);
   });
 
   router.get("/stories/:id/history", async (req, res) => {
@@ -90,7 +90,7 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
       const props: PageProps["history"] = { story, versions };
       return page(build, "history", props, { title: `History: ${story.title}`, description: `Every change to "${story.title}", with corrections.` });
     });
-    sendRendered(req, res, html, shared);
+    await sendRendered(req, res, html, shared);
   });
 
   router.get("/stories/:id/ticker", async (req, res) => {
@@ -101,7 +101,7 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
       const props: PageProps["ticker"] = { snapshot: story, maxItems };
       return page(build, "ticker", props, { title: `${story.title}: ticker` });
     });
-    sendRendered(req, res, html, shared);
+    await sendRendered(req, res, html, shared);
   });
 
   // The desk renders in the browser; it is never framed, so no other site can dress it up (clickjacking).

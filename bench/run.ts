@@ -3,6 +3,7 @@ import { cpus } from "node:os";
 import { table, saveResults, type Row } from "./report.js";
 import { measureAudience, type Audience } from "./scenarios/audience.js";
 import { measureStorySize } from "./scenarios/story-size.js";
+import { clusterServices, measureCluster } from "./scenarios/cluster.js";
 
 /**
  * `npm run bench` (full: 1k, 5k and 10k readers on one story, and 100 stories × 100 readers) or
@@ -43,6 +44,16 @@ const started = Date.now();
 for (const audience of audiences) {
   log(`audience ${audience.label}…`);
   rows.push(...(await measureAudience(audience, settings.audience, log)));
+}
+// Several nodes on PostgreSQL and Redis: at the judged size (the quick run's first), when both answer.
+const clustered = audiences.find((a) => a.judged) ?? (values.quick ? audiences[0] : undefined);
+if (clustered) {
+  const services = await clusterServices();
+  if (typeof services === "string") log(`several nodes: skipped (${services})`);
+  else {
+    log(`several nodes, ${clustered.label}…`);
+    rows.push(...(await measureCluster(clustered, settings.audience, services, log)));
+  }
 }
 log("story size and catch-up…");
 rows.push(...(await measureStorySize(settings.storySize, log)));

@@ -16,13 +16,13 @@ interface Language {
  */
 export interface PageProps {
   /** `snapshot` is the latest view (shared/views.ts) of `latestSize` entries; older ones come page by page. */
-  live: { snapshot: Snapshot; renderedAt: string; latestSize: number } & Language;
+  live: { snapshot: Snapshot; latestSize: number } & Language;
   /** `/stories/:id?page=N`, N ≥ 2: older entries for readers without JavaScript and for crawlers; not hydrated. */
-  older: { story: Omit<Snapshot, "entries">; entries: Entry[]; page: number; pages: number; renderedAt: string } & Language;
-  ticker: { snapshot: Snapshot; renderedAt: string; maxItems?: number; linkBase?: string } & Language;
-  history: { story: Snapshot; versions: HistoryItem[]; renderedAt: string } & Language;
-  list: { stories: StorySummary[]; renderedAt: string; notice?: string } & Language;
-  embed: { snapshot: Snapshot; renderedAt: string; layout: EmbedLayout; maxItems: number; linkBase: string } & Language;
+  older: { story: Omit<Snapshot, "entries">; entries: Entry[]; page: number; pages: number } & Language;
+  ticker: { snapshot: Snapshot; maxItems?: number; linkBase?: string } & Language;
+  history: { story: Snapshot; versions: HistoryItem[] } & Language;
+  list: { stories: StorySummary[]; notice?: string } & Language;
+  embed: { snapshot: Snapshot; layout: EmbedLayout; maxItems: number; linkBase: string } & Language;
   /** The desk renders in the browser only (no crawlers, and it needs the signed-in user). */
   editor: Record<string, never>;
 }

@@ -10,6 +10,7 @@ import type { Config } from "./config.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { securityHeaders } from "./http/security-headers.js";
+import { compressText } from "./http/compression.js";
 import { metricsRoutes, timeWrites } from "./http/metrics-routes.js";
 import { privateAnswer } from "./http/public-reads.js";
 import { readRoutes } from "./http/read-routes.js";
@@ -84,6 +85,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   // Behind a proxy, client addresses (the sign-in throttle's key) come from X-Forwarded-For.
   if (config.trustProxy) app.set("trust proxy", /^\d+$/.test(config.trustProxy) ? Number(config.trustProxy) : config.trustProxy);
   app.use(securityHeaders({ https: config.publicUrl.startsWith("https:") }));
+  app.use(compressText());
   app.use(
     pinoHttp({
       logger: log,
@@ -131,6 +133,8 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     pingInterval: 25_000,
     pingTimeout: 20_000,
     perMessageDeflate: false,
+    // Nor are long-polling answers compressed: patches are small, and compressing costs per reader.
+    httpCompression: false,
     cors: { origin: config.embedOrigins === "*" ? "*" : config.embedOrigins },
   });
   const socketRejected = (code: string) => metrics.rejected.inc({ code, via: "socket" });
@@ -210,7 +214,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     privateAnswer,
     authenticate(store.accounts, config.adminToken, policy),
     limitWrites(limiter("writes", { points: config.limits.writesPerMinute, duration: 60 })),
-    readRoutes(store, views),
+    readRoutes(store, views, config.sharedCache),
     sessionRoutes(store.accounts, policy, json, new LoginThrottle(config.limits, limiter)),
     accountRoutes(store.accounts, json, policy),
     mediaUploadRoutes(store, config.limits.uploadBytes),

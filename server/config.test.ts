@@ -31,6 +31,7 @@ describe("loadConfig", () => {
       logFormat: "auto",
       demoIntervalMs: 4000,
       latestViewEntries: 50,
+      sharedCache: { sMaxAgeSeconds: 5, staleWhileRevalidateSeconds: 60 },
       limits: {
         jsonBodyBytes: 65_536,
         uploadBytes: 20 * 1024 * 1024,

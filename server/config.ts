@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { LATEST_VIEW_ENTRIES } from "../shared/view-names.js";
+import type { SharedCache } from "./http/shared-cache.js";
 
 /** A whole-number limit between `min` and `max`; the bounds keep a typo from disarming or choking the server. */
 const limit = (fallback: number, min: number, max: number) =>
@@ -58,6 +59,10 @@ const Env = z.object({
   LOGIN_FAILURES_PER_ACCOUNT_TOTAL: limit(50, 1, 100_000),
   LOGIN_FAILURES_PER_IP: limit(30, 1, 100_000),
   LOGIN_LOCKOUT_MINUTES: limit(15, 1, 24 * 60),
+  // How long a shared cache (a CDN) may serve a reader page, story JSON or feed without asking, and
+  // then serve it stale while it asks: the lag a CDN adds to a reader's first paint, not to updates.
+  CACHE_S_MAXAGE: limit(5, 0, 24 * 60 * 60),
+  CACHE_STALE_WHILE_REVALIDATE: limit(60, 0, 7 * 24 * 60 * 60),
 });
 
 /** What one client, one story or one instance may use; each is refused with a 4xx error or an error ack past it. */
@@ -106,6 +111,8 @@ export interface Config {
   demoIntervalMs: number;
   /** LATEST_VIEW_ENTRIES: how many of the newest unpinned entries the latest view holds, and a page of the reader's page. */
   latestViewEntries: number;
+  /** Shared-cache lifetimes of what every reader of a version gets alike (server/http/shared-cache.ts). */
+  sharedCache: SharedCache;
   limits: Limits;
 }
 
@@ -134,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logFormat: e.LOG_FORMAT,
     demoIntervalMs: e.DEMO_INTERVAL_MS,
     latestViewEntries: e.LATEST_VIEW_ENTRIES,
+    sharedCache: { sMaxAgeSeconds: e.CACHE_S_MAXAGE, staleWhileRevalidateSeconds: e.CACHE_STALE_WHILE_REVALIDATE },
     limits: {
       jsonBodyBytes: e.MAX_JSON_BODY_BYTES,
       uploadBytes: e.MAX_UPLOAD_BYTES,

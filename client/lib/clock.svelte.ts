@@ -4,12 +4,13 @@ import { pageLocale, type TimeContext } from "./time.js";
 
 /**
  * The time context components format with, in the page's language `lang`. Server render and
- * hydration use the render time in UTC, so both produce the same markup; once mounted it switches
- * to the reader's time zone (and regional form of the page's language, see `pageLocale`) and ticks,
- * so "2 min ago" stays true.
+ * hydration have no "now": they write absolute times in UTC, so both produce the same markup and a
+ * page a CDN keeps for a while stays true; once mounted it switches to the reader's time zone (and
+ * regional form of the page's language, see `pageLocale`), reads the clock and ticks, so
+ * "2 min ago" stays true.
  */
-export function readerClock(renderedAt: string, lang = DEFAULT_LANGUAGE, tickMs = 30_000): { readonly current: TimeContext } {
-  let context = $state<TimeContext>({ now: Date.parse(renderedAt), locale: pageLocale(lang), timeZone: "UTC" });
+export function readerClock(lang = DEFAULT_LANGUAGE, tickMs = 30_000): { readonly current: TimeContext } {
+  let context = $state<TimeContext>({ locale: pageLocale(lang), timeZone: "UTC" });
   onMount(() => {
     const locale = pageLocale(lang, navigator.languages);
     const tick = () => (context = { now: Date.now(), locale });

@@ -16,6 +16,11 @@ describe("reader timestamps", () => {
     expect(relativeTime(at, { ...en, now: now(minutes) })).toBe(text);
   });
 
+  it("writes an absolute time when it has no clock (the server's render, which a cache may keep)", () => {
+    expect(relativeTime(at, en)).toBe("24 May, 01:10 UTC");
+    expect(relativeTime(at, { locale: "en-GB", timeZone: "Europe/Kyiv" })).toBe("24 May, 04:10");
+  });
+
   it("follows the reader's locale and time zone", () => {
     expect(clockTime(at, { locale: "en-US", timeZone: "Europe/Kyiv" })).toBe("04:10 AM");
     expect(relativeTime(at, { locale: "de-DE", timeZone: "UTC", now: now(5) })).toBe("vor 5 Min.");

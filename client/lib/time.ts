@@ -4,10 +4,12 @@ import { DEFAULT_LANGUAGE } from "../../shared/language.js";
  * Timestamps as readers expect them: relative while recent ("4 min ago"), the time of day later
  * today, the date beyond that; in the page's language (see `pageLocale`) and the reader's time zone
  * via Intl. `locale` and `timeZone` are parameters so the server can render a neutral first paint
- * (UTC) and tests can pin them.
+ * (UTC) and tests can pin them. Without `now` (the server's render, which a CDN may serve for a
+ * while, and the hydration that must match it) times are absolute: a cached page never says
+ * "2 min ago" of an update posted an hour before.
  */
 export interface TimeContext {
-  now: number;
+  now?: number | undefined;
   locale?: string | undefined;
   timeZone?: string | undefined;
 }
@@ -39,10 +41,17 @@ const HOUR = 60 * MINUTE;
 
 export function relativeTime(iso: string, { now, locale, timeZone }: TimeContext): string {
   const at = Date.parse(iso);
+  // No clock yet (server render, hydration): absolute, with the zone named when it is UTC.
+  if (now === undefined) return `${shortDateTime(at, { locale, timeZone })}${timeZone === "UTC" ? " UTC" : ""}`;
   const ago = now - at;
   if (ago < MINUTE) return new Intl.RelativeTimeFormat(locale, { numeric: "auto" }).format(0, "second");
   if (ago < HOUR) return new Intl.RelativeTimeFormat(locale, { numeric: "always", style: "short" }).format(-Math.floor(ago / MINUTE), "minute");
   if (ago < 12 * HOUR && sameDay(at, now, timeZone)) return clockTime(iso, { locale, timeZone });
+  return shortDateTime(at, { locale, timeZone });
+}
+
+/** "24 May, 01:10". */
+function shortDateTime(at: number, { locale, timeZone }: Omit<TimeContext, "now">): string {
   return new Intl.DateTimeFormat(locale, { timeZone, day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }).format(at);
 }
 

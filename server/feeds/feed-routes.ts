@@ -4,7 +4,7 @@ import type { Snapshot } from "../../shared/story.js";
 import { ApiError } from "../http/errors.js";
 import { storyIdOf } from "../http/params.js";
 import { publicRead } from "../http/public-reads.js";
-import { matchesIfNoneMatch } from "../http/read-routes.js";
+import { matchesIfNoneMatch, sharedCacheControl } from "../http/shared-cache.js";
 import { escapeHtml } from "../pages/document.js";
 import type { Config } from "../config.js";
 import type { Store } from "../store/store.js";
@@ -20,8 +20,9 @@ const RENDERED_FEEDS_BUDGET = 32 * 1024 * 1024;
  * Public like the read API: any site may fetch them (CORS `*`), and readers revalidate with
  * `If-None-Match` (the story version) or `If-Modified-Since` (the story's `updatedAt`).
  */
-export function feedRoutes(store: Store, config: Pick<Config, "publicUrl">): Router {
+export function feedRoutes(store: Store, config: Pick<Config, "publicUrl" | "sharedCache">): Router {
   const router = Router();
+  const cacheControl = sharedCacheControl(config.sharedCache);
   // A version's feed never changes: it is rendered once and then sent as it is, so a story that
   // many feed readers poll costs one render per version and format, not one per request.
   const rendered = new Lru<string, Buffer>(RENDERED_FEEDS_BUDGET, (body) => body.byteLength);
@@ -30,7 +31,7 @@ export function feedRoutes(store: Store, config: Pick<Config, "publicUrl">): Rou
     const storyId = storyIdOf(req);
     const snapshot = await store.latest(storyId);
     if (!snapshot) throw new ApiError(404, "story_not_found", `No story "${storyId}".`);
-    if (notModified(req, res, snapshot)) return void res.status(304).end();
+    if (notModified(req, res, snapshot, cacheControl)) return void res.status(304).end();
     const key = `${format}:${storyId}@${snapshot.version}`;
     let body = rendered.get(key);
     if (body === undefined) {
@@ -53,12 +54,12 @@ export function feedRoutes(store: Store, config: Pick<Config, "publicUrl">): Rou
  * `If-None-Match` is present, `If-Modified-Since` is ignored. HTTP dates have whole seconds, so two
  * versions within one second share a Last-Modified; the ETag, which feed readers also send, is exact.
  */
-function notModified(req: Request, res: Response, snapshot: Snapshot): boolean {
+function notModified(req: Request, res: Response, snapshot: Snapshot, cacheControl: string): boolean {
   const etag = `"${snapshot.version}"`;
   const modified = new Date(snapshot.updatedAt);
   res.setHeader("ETag", etag);
   res.setHeader("Last-Modified", modified.toUTCString());
-  res.setHeader("Cache-Control", "no-cache");
+  res.setHeader("Cache-Control", cacheControl);
   const ifNoneMatch = req.get("if-none-match");
   if (ifNoneMatch !== undefined) return matchesIfNoneMatch(ifNoneMatch, etag);
   const since = Date.parse(req.get("if-modified-since") ?? "");

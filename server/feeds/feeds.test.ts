@@ -70,7 +70,7 @@ describe("feeds", () => {
     // The feed router on its own listener over the same store, mounted like app.ts does.
     const app = express();
     app.set("etag", false);
-    app.use(feedRoutes(server.app.store, { publicUrl: PUBLIC_URL }), notFound, errorHandler(server.app.store));
+    app.use(feedRoutes(server.app.store, { publicUrl: PUBLIC_URL, sharedCache: { sMaxAgeSeconds: 5, staleWhileRevalidateSeconds: 60 } }), notFound, errorHandler(server.app.store));
     feeds = app.listen(0, "127.0.0.1");
     await new Promise((resolve) => feeds.once("listening", resolve));
     base = `http://127.0.0.1:${(feeds.address() as AddressInfo).port}`;
@@ -269,13 +269,13 @@ describe("feeds", () => {
       describe(path, () => {
         const url = `/stories/${STORY}/${path}`;
 
-        it("answers with its content type, validators, no-cache and CORS", async () => {
+        it("answers with its content type, validators, a short shared-cache lifetime and CORS", async () => {
           const res = await get(url);
           expect(res.status).toBe(200);
           expect(res.headers.get("content-type")).toBe(type);
           expect(res.headers.get("etag")).toBe(`"${story.version}"`);
           expect(res.headers.get("last-modified")).toBe(new Date(story.updatedAt).toUTCString());
-          expect(res.headers.get("cache-control")).toBe("no-cache");
+          expect(res.headers.get("cache-control")).toBe("public, max-age=0, s-maxage=5, stale-while-revalidate=60");
           expect(res.headers.get("access-control-allow-origin")).toBe("*");
           const head = await fetch(base + url, { method: "HEAD" });
           expect(head.status).toBe(200);

@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from "express";
+import { Router } from "express";
 import type { HistoryItem, HistoryResponse, PatchResponse, StoryListResponse } from "../../shared/api.js";
 import { Lru } from "../../shared/lru.js";
 import type { EntriesPage } from "../../shared/entry-pages.js";
@@ -9,6 +9,7 @@ import type { StoryViews } from "../story-views.js";
 import { ApiError } from "./errors.js";
 import { beforeEntryQuery, storyIdOf, versionQuery, viewQuery } from "./params.js";
 import { publicPreflight, publicRead } from "./public-reads.js";
+import { sharedCacheControl, validated, type SharedCache } from "./shared-cache.js";
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
 const REVALIDATE = "no-cache";
@@ -17,9 +18,10 @@ const ENTRY_PAGE = { default: 50, max: ENTRY_PAGE_LIMIT };
 /** How many bytes of snapshot JSON are kept encoded: the latest versions of the busiest stories, and old ones asked for again. */
 const ENCODED_SNAPSHOTS_BUDGET = 32 * 1024 * 1024;
 
-/** Anonymous, read-only routes of DESIGN.md §3. Express answers 304 itself when If-None-Match matches. */
-export function readRoutes(store: Store, views: StoryViews): Router {
+/** Anonymous, read-only routes of DESIGN.md §3. */
+export function readRoutes(store: Store, views: StoryViews, cache: SharedCache): Router {
   const router = Router();
+  const latest = sharedCacheControl(cache);
   // A version's JSON never changes: encoded once, it is sent as it is to every reader who asks.
   const encoded = new Lru<string, Buffer>(ENCODED_SNAPSHOTS_BUDGET, (json) => json.byteLength);
   const encodeAs = (key: string, value: () => unknown): Buffer => encoded.get(key) ?? encoded.set(key, Buffer.from(JSON.stringify(value())));
@@ -39,7 +41,9 @@ export function readRoutes(store: Store, views: StoryViews): Router {
     const snapshot = version === undefined ? await store.latest(storyId) : await store.snapshotAt(storyId, version);
     if (!snapshot) throw await notFound(store, storyId, version);
     const body = () => encodeAs(`${snapshot.id}@${snapshot.version}/${view}`, () => views.view(snapshot, view));
-    sendVersioned(req, res, snapshot.version, version === undefined ? REVALIDATE : IMMUTABLE, body);
+    // The latest version is what every reader gets alike, briefly shared; a given version never changes.
+    if (validated(req, res, `"${snapshot.version}"`, version === undefined ? latest : IMMUTABLE)) return void res.status(304).end();
+    res.type("application/json").send(body());
   });
 
   // Older entries on demand (DESIGN.md §4), by cursor: the same for every reader of a version.
@@ -57,7 +61,8 @@ export function readRoutes(store: Store, views: StoryViews): Router {
       });
     }
     const body = () => encodeAs(`${snapshot.id}@${snapshot.version}/entries?${before ?? ""}:${limit}`, () => page satisfies EntriesPage);
-    sendVersioned(req, res, snapshot.version, REVALIDATE, body);
+    if (validated(req, res, `"${snapshot.version}"`, latest)) return void res.status(304).end();
+    res.type("application/json").send(body());
   });
 
   router.get("/stories/:id/patch", publicRead, async (req, res) => {
@@ -88,26 +93,6 @@ export function readRoutes(store: Store, views: StoryViews): Router {
   });
 
   return router;
-}
-
-/**
- * Snapshots carry their version as a strong ETag, so readers revalidate with If-None-Match.
- * Evaluated here rather than by Express, whose freshness check ignores If-None-Match whenever the
- * request says `Cache-Control: no-cache`, which fetch() adds to every conditional request.
- */
-function sendVersioned(req: Request, res: Response, version: number, cacheControl: string, body: () => Buffer): void {
-  const etag = `"${version}"`;
-  res.setHeader("ETag", etag);
-  res.setHeader("Cache-Control", cacheControl);
-  if (matchesIfNoneMatch(req.get("if-none-match"), etag)) return void res.status(304).end();
-  res.type("application/json").send(body());
-}
-
-/** RFC 9110 §13.1.2: weak comparison against a list of entity tags, or `*`. */
-export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  if (header.trim() === "*") return true;
-  return header.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag);
 }
 
 async function notFound(store: Store, storyId: string, version?: number): Promise<ApiError> {

@@ -1,28 +1,24 @@
-import { randomBytes } from "node:crypto";
-import type { ServerResponse } from "node:http";
 import type { RequestHandler, Response } from "express";
 import helmet from "helmet";
 
 /**
  * The site-wide security headers (helmet): a strict Content-Security-Policy, nosniff, no referrer.
- * Scripts come from this origin only; the pages' inline `<script>` elements (the props a page
- * hydrates with, the JSON-LD) carry this response's nonce, so an injected script runs nowhere,
- * inline event handlers are refused (script-src-attr 'none'), and nothing but our own origin may
+ * Scripts come from this origin's files only: no page has an inline script that runs (the props a
+ * page hydrates with and the JSON-LD are data blocks, `type="application/json"`, which browsers
+ * never execute and CSP does not govern), so an injected inline script runs nowhere with no nonce
+ * and no hash, and a page can be the same bytes for every reader (a CDN may keep it; DESIGN.md §6).
+ * Should a page ever need an inline script, its sha256 goes into script-src, never a nonce.
+ * Inline event handlers are refused (script-src-attr 'none'), and nothing but our own origin may
  * frame a page. The embed page and the desk narrow or widen frame-ancestors for themselves.
  * No page frames anything (frame-src falls back to default-src 'self') unless it shows embeds:
  * see allowFrames.
  */
-export function securityHeaders(options: { https: boolean }): RequestHandler[] {
-  const nonce: RequestHandler = (_req, res, next) => {
-    // 128 bits from the CSPRNG, new for every response (CSP3 §7.1: a nonce must be unguessable).
-    res.locals.cspNonce = randomBytes(16).toString("base64");
-    next();
-  };
-  const headers = helmet({
+export function securityHeaders(options: { https: boolean }): RequestHandler {
+  return helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", (_req, res) => `'nonce-${cspNonce(res as ServerResponse as Response)}'`],
+        scriptSrc: ["'self'"],
         scriptSrcAttr: ["'none'"],
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
@@ -35,12 +31,6 @@ export function securityHeaders(options: { https: boolean }): RequestHandler[] {
     // Links out of a story (and out of a publisher's page, through the widget) say nothing about where they came from.
     referrerPolicy: { policy: "no-referrer" },
   });
-  return [nonce, headers];
-}
-
-/** The nonce of this response's Content-Security-Policy, for inline `<script>` elements. */
-export function cspNonce(res: Response): string {
-  return res.locals.cspNonce as string;
 }
 
 /**

@@ -26,12 +26,7 @@ export interface DocumentParts {
   lang?: string | undefined;
   /** More attributes of `<html>`, already escaped (see themeAttributes). */
   htmlAttributes?: string;
-  /** The response's CSP nonce: inline `<script>` elements carry it (see server/http/security-headers.ts). */
-  nonce: string;
 }
-
-/** The nonce attribute of an inline `<script>`. */
-export const nonceAttribute = (nonce: string) => ` nonce="${escapeHtml(nonce)}"`;
 
 /**
  * The `<html>` attributes that force a colour theme (the embed's ?theme=; otherwise the reader's
@@ -41,9 +36,13 @@ export function themeAttributes({ theme, style }: { theme?: "light" | "dark"; st
   return `${theme ? ` data-theme="${theme}"` : ""}${style ? ` style="${escapeHtml(style)}"` : ""}`;
 }
 
-/** The HTML document around a server-rendered app. */
+/**
+ * The HTML document around a server-rendered app. Its only inline `<script>` elements are data
+ * blocks (the props, JSON-LD), which a browser never runs, so the CSP needs no nonce or hash for
+ * them and the document is the same for every reader (server/http/security-headers.ts).
+ */
 export function htmlDocument(parts: DocumentParts): string {
-  const { title, description, canonicalUrl, head = "", body, assets, props, lang = DEFAULT_LANGUAGE, htmlAttributes = "", nonce } = parts;
+  const { title, description, canonicalUrl, head = "", body, assets, props, lang = DEFAULT_LANGUAGE, htmlAttributes = "" } = parts;
   return `<!doctype html>
 <html lang="${escapeHtml(lang)}"${htmlAttributes}>
 <head>
@@ -59,7 +58,7 @@ ${head}
 </head>
 <body>
 <div id="app">${body}</div>
-${props === undefined ? "" : `<script type="application/json" id="page-props"${nonceAttribute(nonce)}>${scriptJson(props)}</script>`}
+${props === undefined ? "" : `<script type="application/json" id="page-props">${scriptJson(props)}</script>`}
 </body>
 </html>`;
 }

@@ -7,8 +7,9 @@ import type { PageProps } from "../../client/pages.js";
 import type { Config } from "../config.js";
 import { ApiError } from "../http/errors.js";
 import { storyIdOf } from "../http/params.js";
-import { cspNonce } from "../http/security-headers.js";
-import { RenderedPages } from "./rendered-pages.js";
+import { sharedCacheControl } from "../http/shared-cache.js";
+import { RenderedPages, sendRendered } from "./rendered-pages.js";
+import { Precompressed } from "./precompressed.js";
 import type { Store } from "../store/store.js";
 import type { StoryViews } from "../story-views.js";
 import { DIST_DIR, type ClientBuild } from "./client-build.js";
@@ -43,13 +44,15 @@ export function embedRoutes(store: Store, views: StoryViews, build: ClientBuild,
   const router = Router();
   const frameAncestors = config.embedOrigins === "*" ? "*" : ["'self'", ...config.embedOrigins].join(" ");
   // Every widget on every publisher's page asks for this: rendered once per version and variant.
-  const pages = new RenderedPages<"nonce" | "theme">();
+  const pages = new RenderedPages();
+  const precompressed = new Precompressed();
+  const shared = sharedCacheControl(config.sharedCache);
 
-  router.get("/embed.js", (_req, res) => {
+  router.get("/embed.js", (req, res) => {
     res.setHeader("Cross-Origin-Resource-Policy", "cross-origin");
     res.setHeader("Access-Control-Allow-Origin", "*");
     // Not content-hashed (its address is in publishers' pages): cache briefly, revalidate.
-    res.sendFile(join(DIST_DIR, "embed/embed.js"), { maxAge: "5m", headers: { "Content-Type": "text/javascript; charset=utf-8" } });
+    precompressed.send(req, res, join(DIST_DIR, "embed/embed.js"), { maxAge: "5m" });
   });
 
   router.get("/embed/:id", async (req, res) => {
@@ -63,16 +66,16 @@ export function embedRoutes(store: Store, views: StoryViews, build: ClientBuild,
           title: "Story not found",
           body: '<p class="embed-missing">This live coverage is not available.</p>',
           assets: build.assets("embed", false),
-          nonce: cspNonce(res),
         }),
       );
     }
     const { layout, theme, maxItems, accent } = EmbedQuery.parse(req.query);
     const theming = themeAttributes({ ...(theme === "auto" ? {} : { theme }), ...(accent ? { style: `--accent: ${accent}; --ticker-accent: ${accent}` } : {}) });
-    const fills = { nonce: cspNonce(res), theme: theming };
-    const html = await pages.html(`embed:${story.id}@${story.version}:${layout}:${maxItems}`, fills, (slots, renderedAt) => {
+    // Theme and accent come from the URL, so they are part of the key: one URL, one page, for every reader.
+    const key = `embed:${story.id}@${story.version}:${layout}:${maxItems}:${theme}:${accent ?? ""}`;
+    const page = await pages.page(key, () => {
       // The widget shows at most 50 items: the latest view holds them, whatever the story's length.
-      const props: PageProps["embed"] = { snapshot: views.view(story, "latest"), renderedAt, layout, maxItems, linkBase: config.publicUrl };
+      const props: PageProps["embed"] = { snapshot: views.view(story, "latest"), layout, maxItems, linkBase: config.publicUrl };
       const rendered = build.renderers.embed(props);
       return htmlDocument({
         title: `Live: ${story.title}`,
@@ -81,12 +84,10 @@ export function embedRoutes(store: Store, views: StoryViews, build: ClientBuild,
         assets: build.assets("embed", true),
         props,
         lang: props.lang,
-        htmlAttributes: slots.theme,
-        nonce: slots.nonce,
+        htmlAttributes: theming,
       });
     });
-    res.setHeader("Cache-Control", "no-cache");
-    res.type("html").send(html);
+    await sendRendered(req, res, page, shared);
   });
 
   router.get("/oembed", async (req, res) => {

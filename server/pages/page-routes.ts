@@ -1,4 +1,5 @@
 import express, { Router, type Request, type Response } from "express";
+import { join } from "node:path";
 import type { PageName, PageProps } from "../../client/pages.js";
 import type { Renderers } from "../../client/ssr.js";
 import type { Snapshot } from "../../shared/story.js";
@@ -9,13 +10,17 @@ import type { StoryViews } from "../story-views.js";
 import { storyIdOf, versionQuery } from "../http/params.js";
 import { ASSETS_DIR, type ClientBuild } from "./client-build.js";
 import { frameOrigins } from "../../shared/embed-frames.js";
-import { allowFrames, cspNonce } from "../http/security-headers.js";
-import { escapeHtml, htmlDocument, nonceAttribute, scriptJson } from "./document.js";
+import { allowFrames } from "../http/security-headers.js";
+import { sharedCacheControl } from "../http/shared-cache.js";
+import { escapeHtml, htmlDocument, scriptJson } from "./document.js";
 import { liveBlogPosting } from "./json-ld.js";
 import { firstImage, imageUrl, shareVariant } from "../media/media-links.js";
-import { RenderedPages } from "./rendered-pages.js";
+import { RenderedPages, sendRendered } from "./rendered-pages.js";
+import { Precompressed } from "./precompressed.js";
 
 const HISTORY_PAGE = 500;
+/** A built file's name as Vite writes it (flat, hashed): nothing that could climb out of the folder. */
+const BUILT_NAME = /^\/[\w-]+(\.[\w-]+)*$/;
 /** A page without a bundle of its own takes another's styles. */
 const STYLES_OF: Partial<Record<PageName, PageName>> = { older: "live" };
 
@@ -23,13 +28,25 @@ const STYLES_OF: Partial<Record<PageName, PageName>> = { older: "live" };
 export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, config: Config): Router {
   const router = Router();
   const rendered = new RenderedPages();
+  const precompressed = new Precompressed();
+  const shared = sharedCacheControl(config.sharedCache);
 
   // Hashed file names: a build never changes a file in place, so browsers may keep them forever.
-  router.use("/assets", express.static(`${ASSETS_DIR}/assets`, { immutable: true, maxAge: "365d", index: false, fallthrough: false }));
+  // Scripts and styles go out as the build compressed them (precompressed.ts); anything else as it is.
+  const forever = { immutable: true, maxAge: "365d" };
+  router.use(
+    "/assets",
+    (req, res, next) => {
+      const path = join(ASSETS_DIR, "assets", req.path);
+      if ((req.method === "GET" || req.method === "HEAD") && BUILT_NAME.test(req.path) && precompressed.has(path)) return precompressed.send(req, res, path, forever);
+      next();
+    },
+    express.static(`${ASSETS_DIR}/assets`, { ...forever, index: false, fallthrough: false }),
+  );
 
   router.get("/", async (_req, res) => {
-    const props: PageProps["list"] = { stories: await store.listStories(), renderedAt: new Date().toISOString() };
-    send(res, 200, page(cspNonce(res), build, "list", props, { title: "Live coverage", description: "Stories covered live." }, false));
+    const props: PageProps["list"] = { stories: await store.listStories() };
+    send(res, 200, page(build, "list", props, { title: "Live coverage", description: "Stories covered live." }, false));
   });
 
   router.get("/stories/:id", async (req, res) => {
@@ -47,20 +64,19 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
       numbered.page < numbered.pages ? `<link rel="next" href="${escapeHtml(pageUrl(numbered.page + 1))}">` : "",
     ].join("\n");
     if (numbered.page > 1) {
-      const key = `older:${full.id}@${full.version}:${numbered.page}`;
-      const html = await rendered.html(key, { nonce: cspNonce(res) }, ({ nonce }, renderedAt) => {
+      const html = await rendered.page(`older:${full.id}@${full.version}:${numbered.page}`, () => {
         const { entries: _entries, ...story } = views.view(full, "latest");
-        const props: PageProps["older"] = { story, entries: numbered.entries, page: numbered.page, pages: numbered.pages, renderedAt };
+        const props: PageProps["older"] = { story, entries: numbered.entries, page: numbered.page, pages: numbered.pages };
         const title = `${story.title} (page ${numbered.page})`;
-        return page(nonce, build, "older", props, { title, description: story.summary || story.title, canonicalUrl: pageUrl(numbered.page), head: pageLinks }, false);
+        return page(build, "older", props, { title, description: story.summary || story.title, canonicalUrl: pageUrl(numbered.page), head: pageLinks }, false);
       });
-      return void send(res, 200, html);
+      return void (await sendRendered(req, res, html, shared));
     }
     // The page shows, and hydrates with, the latest view: its cost does not grow with the story.
     const story = views.view(full, "latest");
     // The page offers exactly these frames (client/lib/media/frame-origins.ts); older entries loaded later show embeds from elsewhere as links.
     allowFrames(res, frameOrigins(Object.values(story.entries)));
-    const html = await rendered.html(`live:${story.id}@${story.version}`, { nonce: cspNonce(res) }, ({ nonce }, renderedAt) => {
+    const html = await rendered.page(`live:${story.id}@${story.version}`, () => {
       const image = firstImage(story);
       const preview = image && shareVariant(image);
       const head = [
@@ -81,36 +97,36 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
         feedLinks(publicUrl, story),
         `<link rel="alternate" type="application/json+oembed" href="${escapeHtml(`${publicUrl}/oembed?url=${encodeURIComponent(url)}&format=json`)}" title="${escapeHtml(story.title)}">`,
         pageLinks,
-        `<script type="application/ld+json"${nonceAttribute(nonce)}>${scriptJson(liveBlogPosting(story, url, publicUrl))}</script>`,
+        `<script type="application/ld+json">${scriptJson(liveBlogPosting(story, url, publicUrl))}</script>`,
       ].join("\n");
-      const props: PageProps["live"] = { snapshot: story, renderedAt, latestSize: views.latestSize };
-      return page(nonce, build, "live", props, { title: story.title, description: story.summary || story.title, canonicalUrl: url, head });
+      const props: PageProps["live"] = { snapshot: story, latestSize: views.latestSize };
+      return page(build, "live", props, { title: story.title, description: story.summary || story.title, canonicalUrl: url, head });
     });
-    send(res, 200, html);
+    await sendRendered(req, res, html, shared);
   });
 
   router.get("/stories/:id/history", async (req, res) => {
     const story = await storyOr404(req, res);
     if (!story) return;
-    const html = await rendered.html(`history:${story.id}@${story.version}`, { nonce: cspNonce(res) }, async ({ nonce }, renderedAt) => {
+    const html = await rendered.page(`history:${story.id}@${story.version}`, async () => {
       // Up to this version only: the page is kept under it, and a later write makes a page of its own.
       const versions = (await store.history(story.id, { before: story.version + 1, limit: HISTORY_PAGE })) ?? [];
-      const props: PageProps["history"] = { story, versions, renderedAt };
-      return page(nonce, build, "history", props, { title: `History: ${story.title}`, description: `Every change to "${story.title}", with corrections.` });
+      const props: PageProps["history"] = { story, versions };
+      return page(build, "history", props, { title: `History: ${story.title}`, description: `Every change to "${story.title}", with corrections.` });
     });
-    send(res, 200, html);
+    await sendRendered(req, res, html, shared);
   });
 
   router.get("/stories/:id/ticker", async (req, res) => {
     const story = await storyOr404(req, res);
     if (!story) return;
     const maxItems = Math.min(versionQuery(req, "maxItems") ?? 10, 50);
-    const html = await rendered.html(`ticker:${story.id}@${story.version}:${maxItems}`, { nonce: cspNonce(res) }, ({ nonce }, renderedAt) => {
+    const html = await rendered.page(`ticker:${story.id}@${story.version}:${maxItems}`, () => {
       // The latest view holds far more than the 50 headlines a strip may show.
-      const props: PageProps["ticker"] = { snapshot: views.view(story, "latest"), renderedAt, maxItems };
-      return page(nonce, build, "ticker", props, { title: `${story.title}: ticker` });
+      const props: PageProps["ticker"] = { snapshot: views.view(story, "latest"), maxItems };
+      return page(build, "ticker", props, { title: `${story.title}: ticker` });
     });
-    send(res, 200, html);
+    await sendRendered(req, res, html, shared);
   });
 
   // The desk renders in the browser; it is never framed, so no other site can dress it up (clickjacking).
@@ -118,7 +134,7 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
     res.setHeader("Content-Security-Policy", res.getHeader("Content-Security-Policy")!.toString().replace("frame-ancestors 'self'", "frame-ancestors 'none'"));
     res.setHeader("X-Frame-Options", "DENY");
     res.setHeader("Cache-Control", "no-store");
-    send(res, 200, htmlDocument({ title: "Editor's desk: live-ticker", body: "", assets: build.assets("editor", true), nonce: cspNonce(res) }));
+    send(res, 200, htmlDocument({ title: "Editor's desk: live-ticker", body: "", assets: build.assets("editor", true) }));
   });
 
   async function storyOr404(req: Request, res: Response): Promise<Snapshot | undefined> {
@@ -128,15 +144,14 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
   }
 
   async function sendList(res: Response, status: number, notice: string): Promise<void> {
-    const props: PageProps["list"] = { stories: await store.listStories(), renderedAt: new Date().toISOString(), notice };
-    send(res, status, page(cspNonce(res), build, "list", props, { title: "Story not found" }, false));
+    const props: PageProps["list"] = { stories: await store.listStories(), notice };
+    send(res, status, page(build, "list", props, { title: "Story not found" }, false));
   }
 
   return router;
 }
 
 function page<P extends keyof Renderers>(
-  nonce: string,
   build: ClientBuild,
   name: P,
   props: PageProps[P],
@@ -151,10 +166,10 @@ function page<P extends keyof Renderers>(
     assets: build.assets(STYLES_OF[name] ?? name, hydrate),
     ...(hydrate ? { props } : {}),
     lang: props.lang, // one value for <html lang> and the language the components write times in
-    nonce,
   });
 }
 
+/** Pages that are not kept by shared caches (the list, which any story's change alters; a 404). */
 function send(res: Response, status: number, html: string): void {
   res.status(status).setHeader("Cache-Control", "no-cache").type("html").send(html);
 }

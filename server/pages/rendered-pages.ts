@@ -1,44 +1,66 @@
-import { randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
+import { promisify } from "node:util";
+import { brotliCompress, constants, gzip } from "node:zlib";
+import type { Request, Response } from "express";
 import { Lru } from "../../shared/lru.js";
+import { validated } from "../http/shared-cache.js";
 
-/** How much rendered HTML (in characters) is kept: a few dozen big stories' pages. */
+/** How much rendered HTML (in bytes, before compression) is kept: a few dozen big stories' pages. */
 const RENDERED_BUDGET = 32 * 1024 * 1024;
+
+const ENCODINGS = ["br", "gzip"] as const;
+type Encoding = (typeof ENCODINGS)[number];
 /**
- * How long a rendered page is reused. Its relative times ("5 min ago") are at most this old, as
- * often as a hydrated page's own clock ticks; a new version is rendered at once (it is another key).
+ * Each page is compressed once per version and encoding, off the event loop (zlib's thread pool),
+ * so brotli can go past the middleware's per-response quality 4: a big story's page is hundreds of
+ * KB, which compressed per response cost more than its render (server/test/hostile-rendering.test.ts).
  */
-const FRESH_MS = 30_000;
+const compressors: Record<Encoding, (body: Buffer) => Promise<Buffer>> = {
+  br: (body) => promisify(brotliCompress)(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 6, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }),
+  gzip: (body) => promisify(gzip)(body),
+};
+
+/** A page as every reader of its URL gets it, with the validator that names its bytes. */
+export interface RenderedPage {
+  body: Buffer;
+  /** Weak (the bytes differ once compressed), from a hash of the body: it changes exactly when they do, on every node alike. */
+  etag: string;
+  /** The body compressed, made when first asked for. */
+  encoded: Map<Encoding, Promise<Buffer>>;
+}
 
 /**
- * Reader pages rendered once per story version (and variant) and then reused for a while: the
- * server-side render of a big story costs far more than a request should hold the event loop.
- * What differs from one response to the next (the CSP nonce; an embed's theme and accent, which
- * any page may ask for) goes into slots: the page is rendered with an unguessable placeholder in
- * each, kept cut at them, and each response fills them in.
+ * Reader pages rendered once per story version and variant, then sent as they are: the server-side
+ * render of a big story costs far more than a request should hold the event loop, and a page holds
+ * nothing that differs from one reader to the next (no nonce, no render time: times are absolute
+ * until the browser takes over), so the same URL gives the same bytes to every reader, which is
+ * what lets a CDN keep it (DESIGN.md §6).
  */
-export class RenderedPages<Slot extends string = "nonce"> {
-  readonly #marker = randomUUID().replaceAll("-", "");
-  readonly #cut = new RegExp(`${this.#marker}([a-z]+)\\.`);
-  readonly #pages = new Lru<string, { parts: string[]; at: number }>(RENDERED_BUDGET, (page) =>
-    page.parts.reduce((sum, part) => sum + part.length, 0),
-  );
+export class RenderedPages {
+  readonly #pages = new Lru<string, RenderedPage>(RENDERED_BUDGET, (page) => page.body.byteLength);
 
-  /**
-   * The page under `key` (which must name the story's version and the variant), with `fills` in its
-   * slots, rendered by `render` (given each slot's placeholder) when not fresh.
-   */
-  async html(
-    key: string,
-    fills: Record<Slot, string>,
-    render: (slots: Record<Slot, string>, renderedAt: string) => string | Promise<string>,
-  ): Promise<string> {
-    const now = Date.now();
-    let page = this.#pages.get(key);
-    if (!page || now - page.at > FRESH_MS) {
-      const slots = Object.fromEntries(Object.keys(fills).map((slot) => [slot, `${this.#marker}${slot}.`])) as Record<Slot, string>;
-      // Split with a capturing group: text, slot name, text, slot name, …, text.
-      page = this.#pages.set(key, { parts: (await render(slots, new Date(now).toISOString())).split(this.#cut), at: now });
-    }
-    return page.parts.map((part, index) => (index % 2 === 0 ? part : fills[part as Slot])).join("");
+  /** The page under `key`, which must name the story's version and every variant the URL asks for. */
+  async page(key: string, render: () => string | Promise<string>): Promise<RenderedPage> {
+    const cached = this.#pages.get(key);
+    if (cached) return cached;
+    const body = Buffer.from(await render());
+    const hash = createHash("sha256").update(body).digest("base64url").slice(0, 22);
+    return this.#pages.set(key, { body, etag: `W/"${hash}"`, encoded: new Map() });
   }
+}
+
+/**
+ * Sends a rendered page with its validator and `cacheControl`, or 304 when the reader holds it;
+ * compressed as the request accepts (brotli, else gzip), so the compression middleware leaves it be.
+ */
+export async function sendRendered(req: Request, res: Response, page: RenderedPage, cacheControl: string): Promise<void> {
+  res.vary("Accept-Encoding");
+  if (validated(req, res, page.etag, cacheControl)) return void res.status(304).end();
+  res.status(200).type("html");
+  const encoding = ENCODINGS.find((name) => req.acceptsEncodings(name) === name);
+  if (!encoding) return void res.send(page.body);
+  let encoded = page.encoded.get(encoding);
+  if (!encoded) page.encoded.set(encoding, (encoded = compressors[encoding](page.body)));
+  res.setHeader("Content-Encoding", encoding);
+  res.send(await encoded);
 }

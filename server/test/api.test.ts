@@ -70,7 +70,7 @@ describe("REST API", () => {
   it("serves the latest snapshot with its version as ETag and answers 304 when it has not changed", async () => {
     const res = await server.api(path(), { auth: false });
     expect(res.headers.get("etag")).toBe(`"${story.version}"`);
-    expect(res.headers.get("cache-control")).toBe("no-cache");
+    expect(res.headers.get("cache-control")).toBe("public, max-age=0, s-maxage=5, stale-while-revalidate=60");
     const again = await server.api(path(), { auth: false, headers: { "if-none-match": `"${story.version}"` } });
     expect(again.status).toBe(304);
     const listed = await server.api(path(), { auth: false, headers: { "if-none-match": `"1", W/"${story.version}"` } });

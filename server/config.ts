@@ -42,6 +42,8 @@ const Env = z.object({
   // A phone's photo is 2–8 MB; a camera's full-size JPEG rarely passes 20 MB.
   MAX_UPLOAD_BYTES: limit(20 * 1024 * 1024, 1024, 200 * 1024 * 1024),
   MAX_ENTRIES_PER_STORY: limit(2000, 1, 100_000),
+  // A feed of 50 entries is ~50 KB; feed readers poll it every few minutes.
+  FEED_ENTRIES: limit(50, 1, 500),
   MAX_STORIES: limit(1000, 1, 1_000_000),
   // Socket.IO's own default is 1 MB; nothing a reader sends comes near 1 KB.
   MAX_SOCKET_MESSAGE_BYTES: limit(16 * 1024, 1024, 1024 * 1024),
@@ -101,6 +103,8 @@ export interface Config {
   logFormat: z.infer<typeof Env>["LOG_FORMAT"];
   /** Pause between updates of `--demo`'s live replay. */
   demoIntervalMs: number;
+  /** How many of a story's newest entries its feeds carry. */
+  feedEntries: number;
   limits: Limits;
 }
 
@@ -128,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     demoIntervalMs: e.DEMO_INTERVAL_MS,
+    feedEntries: e.FEED_ENTRIES,
     limits: {
       jsonBodyBytes: e.MAX_JSON_BODY_BYTES,
       uploadBytes: e.MAX_UPLOAD_BYTES,

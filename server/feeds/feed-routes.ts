@@ -20,7 +20,7 @@ const RENDERED_FEEDS_BUDGET = 32 * 1024 * 1024;
  * Public like the read API: any site may fetch them (CORS `*`), and readers revalidate with
  * `If-None-Match` (the story version) or `If-Modified-Since` (the story's `updatedAt`).
  */
-export function feedRoutes(store: Store, config: Pick<Config, "publicUrl">): Router {
+export function feedRoutes(store: Store, config: Pick<Config, "publicUrl" | "feedEntries">): Router {
   const router = Router();
   // A version's feed never changes: it is rendered once and then sent as it is, so a story that
   // many feed readers poll costs one render per version and format, not one per request.
@@ -37,7 +37,7 @@ export function feedRoutes(store: Store, config: Pick<Config, "publicUrl">): Rou
       // Read after the snapshot: a removal committed in between only adds a tombstone for an entry
       // the snapshot still lists, which the builders skip, so the feed never contradicts its version.
       const removed = (await store.removedEntries(storyId)) ?? [];
-      body = rendered.set(key, Buffer.from(render({ snapshot, removed, publicUrl: config.publicUrl })));
+      body = rendered.set(key, Buffer.from(render({ snapshot, removed, publicUrl: config.publicUrl, limit: config.feedEntries })));
     }
     res.setHeader("Content-Type", contentType);
     res.send(body);

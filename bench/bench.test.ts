@@ -12,7 +12,7 @@ import type { Row } from "./report.js";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 describe("npm run bench -- --quick", () => {
-  it("runs all seven scenarios against live-ticker and its baselines and reports a number for every figure", { timeout: 180_000 }, async () => {
+  it("runs all eight scenarios against live-ticker and its baselines and reports a number for every figure", { timeout: 240_000 }, async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "bench/run.ts", "--quick"], {
       cwd: ROOT,
       maxBuffer: 10 * 1024 * 1024,
@@ -24,7 +24,7 @@ describe("npm run bench -- --quick", () => {
 
     expect(results.machine.node).toBe(process.version);
     const scenarios = new Set(results.rows.map((row) => row.scenario.split(" ")[0]));
-    expect([...scenarios].sort()).toEqual(["1", "2", "3", "4", "5", "6", "7"]);
+    expect([...scenarios].sort()).toEqual(["1", "2", "3", "4", "5", "6", "7", "8"]);
     for (const row of results.rows) {
       expect(Number.isFinite(row.ticker), `${row.scenario} ${row.figure}`).toBe(true);
       // At a quick run's 50 readers a baseline's RSS can move by nothing (it grows in whole pages): no ratio then.
@@ -46,6 +46,12 @@ describe("npm run bench -- --quick", () => {
     }
     // A catch-up is weighed against replaying every patch, not against the snapshot it may be.
     expect(results.rows.find((row) => row.scenario === "6 catch-up" && row.figure.startsWith("bytes"))?.against).toBe("sum of the patches");
+    // Story length: each figure at each length, the longest judged against the one before.
+    const length = results.rows.filter((row) => row.scenario === "8 story length");
+    for (const figure of ["live page bytes", "live page SSR", "embed page bytes", "join bytes, latest view", "POST→201 p50"]) {
+      expect(length.filter((row) => row.figure === figure).map((row) => row.n), figure).toEqual(["20 entries", "200 entries"]);
+      expect(length.find((row) => row.figure === figure && row.n === "200 entries")?.target, figure).toMatch(/1\.5×/);
+    }
     // The table on stdout carries the same rows.
     expect(stdout.split("\n").filter((line) => /^\| \d /.test(line))).toHaveLength(results.rows.length);
   });

@@ -47,7 +47,7 @@ describe("a long story's feeds", () => {
     const json = jsonFeed(input);
     expect(json.items.filter((item) => item._live_ticker).map((item) => item.id.split("#")[1])).toEqual(["e_gone_late", "e_gone_at_1960"]);
     const atom = new XMLParser({ ignoreAttributes: false, isArray: (name) => name === "at:deleted-entry" }).parse(atomFeed(input)).feed;
-    expect(atom["at:deleted-entry"].map((tombstone: Record<string, string>) => tombstone["@_ref"].split("#")[1])).toEqual(["e_gone_late", "e_gone_at_1960"]);
+    expect(atom["at:deleted-entry"].map((tombstone: Record<string, string>) => tombstone["@_ref"]!.split("#")[1])).toEqual(["e_gone_late", "e_gone_at_1960"]);
   });
 
   it("keep every removal's tombstone while the story is shorter than the feed, but never more than `limit`", () => {

@@ -82,6 +82,8 @@ describe.skipIf(browserMissing)("the desk on a 2,000-entry story", () => {
     expect(await list.locator(".desk-entry").first().getAttribute("data-testid")).toBe("entry-e_n1990");
     expect(metrics.deskEntries).toBeLessThanOrEqual(60);
     await expect.poll(() => list.getByText(`Showing 50 of ${ENTRIES.toLocaleString("en")}`).count()).toBe(1);
+    await list.getByRole("heading", { level: 2 }).scrollIntoViewIfNeeded();
+    await page.evaluate(() => document.querySelector(".live-entries")?.scrollIntoView({ block: "start" }));
     await screenshot(page, "desk-long-story-desktop");
     expect(await seriousViolations(page)).toEqual([]);
 
@@ -111,6 +113,7 @@ describe.skipIf(browserMissing)("the desk on a 2,000-entry story", () => {
       .poll(async () => ((await (await server.api(`/api/stories/${STORY}`)).json()) as Snapshot).entries.e_n0007?.body)
       .toBe("Ferry service to the islands is suspended until the morning.");
     await far.getByText("suspended until the morning").waitFor();
+    await page.evaluate(() => document.querySelector(".live-entries")?.scrollIntoView({ block: "start" }));
     await screenshot(page, "desk-long-story-found");
     expect(await seriousViolations(page)).toEqual([]);
 
@@ -129,7 +132,7 @@ describe.skipIf(browserMissing)("the desk on a 2,000-entry story", () => {
 
   it("fits a phone", { timeout: 60_000 }, async () => {
     const { page } = await openDesk({ width: 390, height: 844 });
-    await page.locator(".live-entries").scrollIntoViewIfNeeded();
+    await page.evaluate(() => document.querySelector(".live-entries")?.scrollIntoView({ block: "start" }));
     await screenshot(page, "desk-long-story-phone");
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     expect(await seriousViolations(page)).toEqual([]);

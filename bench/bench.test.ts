@@ -13,7 +13,7 @@ import { serviceAvailable } from "../server/test/services.js";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 describe("npm run bench -- --quick", () => {
-  it("runs every scenario against live-ticker and its baselines and reports a number for every figure", { timeout: 300_000 }, async () => {
+  it("runs every scenario against live-ticker and its baselines and reports a number for every figure", { timeout: 360_000 }, async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "bench/run.ts", "--quick"], {
       cwd: ROOT,
       maxBuffer: 10 * 1024 * 1024,
@@ -27,7 +27,7 @@ describe("npm run bench -- --quick", () => {
     const scenarios = new Set(results.rows.map((row) => row.scenario.split(" ")[0]));
     // Scenario 8 (several nodes) needs PostgreSQL and Redis; without them (never in CI) it is skipped, saying so.
     const clustered = (await serviceAvailable("postgres")) && (await serviceAvailable("redis"));
-    expect([...scenarios].sort()).toEqual(["1", "2", "3", "4", "5", "6", "7", ...(clustered ? ["8"] : [])]);
+    expect([...scenarios].sort()).toEqual(["1", "2", "3", "4", "5", "6", "7", ...(clustered ? ["8"] : []), "9"]);
     if (clustered) {
       const p99 = results.rows.find((row) => row.scenario === "8 several nodes" && row.figure === "3 nodes: latency p99");
       expect(p99).toMatchObject({ against: "one node", target: "≤ 1.3×" });
@@ -54,6 +54,12 @@ describe("npm run bench -- --quick", () => {
     }
     // A catch-up is weighed against replaying every patch, not against the snapshot it may be.
     expect(results.rows.find((row) => row.scenario === "6 catch-up" && row.figure.startsWith("bytes"))?.against).toBe("sum of the patches");
+    // Story length: each figure at each length, the longest judged against the one before.
+    const length = results.rows.filter((row) => row.scenario === "9 story length");
+    for (const figure of ["live page bytes", "live page SSR", "embed page bytes", "join bytes, latest view", "POST→201 p50"]) {
+      expect(length.filter((row) => row.figure === figure).map((row) => row.n), figure).toEqual(["20 entries", "200 entries"]);
+      expect(length.find((row) => row.figure === figure && row.n === "200 entries")?.target, figure).toMatch(/1\.5×/);
+    }
     // The table on stdout carries the same rows.
     expect(stdout.split("\n").filter((line) => /^\| \d /.test(line))).toHaveLength(results.rows.length);
   });

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { cpus } from "node:os";
 import { table, saveResults, type Row } from "./report.js";
 import { measureAudience, type Audience } from "./scenarios/audience.js";
+import { measureStoryLength } from "./scenarios/story-length.js";
 import { measureStorySize } from "./scenarios/story-size.js";
 import { clusterServices, measureCluster } from "./scenarios/cluster.js";
 
@@ -35,6 +36,7 @@ const rounds = Number(values.rounds ?? (values.quick ? 3 : 7));
 const settings = {
   audience: { rounds, writeRate: 20, writeSeconds: values.quick ? 1 : 10, inFlight: 500, profile: values.profile },
   storySize: { entries: 200, behind: values.quick ? 50 : 1_000, rounds: values.quick ? 3 : 5 },
+  storyLength: values.quick ? { lengths: [20, 200], writes: 5, renders: 3 } : { lengths: [20, 200, 2_000], writes: 60, renders: 9 },
 };
 
 const log = (line: string) => console.error(line);
@@ -57,6 +59,8 @@ if (clustered) {
 }
 log("story size and catch-up…");
 rows.push(...(await measureStorySize(settings.storySize, log)));
+log("story length…");
+rows.push(...(await measureStoryLength(settings.storyLength, log)));
 
 console.log(table(rows));
 const file = saveResults(rows, { quick: values.quick, ...settings, seconds: Math.round((Date.now() - started) / 1000) });

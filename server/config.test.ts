@@ -32,6 +32,7 @@ describe("loadConfig", () => {
       demoIntervalMs: 4000,
       latestViewEntries: 50,
       sharedCache: { sMaxAgeSeconds: 5, staleWhileRevalidateSeconds: 60 },
+      feedEntries: 50,
       limits: {
         jsonBodyBytes: 65_536,
         uploadBytes: 20 * 1024 * 1024,
@@ -73,6 +74,9 @@ describe("loadConfig", () => {
       }),
     ).toMatchObject({ port: 0, host: "0.0.0.0", dataDir: "/var/lib/live-ticker", adminToken: TOKEN, logLevel: "silent", logFormat: "json", demoIntervalMs: 250 });
     expect(loadConfig({ DEMO_INTERVAL_MS: "0" }).demoIntervalMs).toBe(0);
+    expect(loadConfig({ FEED_ENTRIES: "20" }).feedEntries).toBe(20);
+    expect(() => loadConfig({ FEED_ENTRIES: "501" })).toThrow("FEED_ENTRIES: must be at most 500");
+    expect(() => loadConfig({ FEED_ENTRIES: "0" })).toThrow("FEED_ENTRIES: must be at least 1");
   });
 
   it.each([

@@ -44,6 +44,8 @@ const Env = z.object({
   // A phone's photo is 2–8 MB; a camera's full-size JPEG rarely passes 20 MB.
   MAX_UPLOAD_BYTES: limit(20 * 1024 * 1024, 1024, 200 * 1024 * 1024),
   MAX_ENTRIES_PER_STORY: limit(2000, 1, 100_000),
+  // A feed of 50 entries is ~50 KB; feed readers poll it every few minutes.
+  FEED_ENTRIES: limit(50, 1, 500),
   MAX_STORIES: limit(1000, 1, 1_000_000),
   // Socket.IO's own default is 1 MB; nothing a reader sends comes near 1 KB.
   MAX_SOCKET_MESSAGE_BYTES: limit(16 * 1024, 1024, 1024 * 1024),
@@ -113,6 +115,8 @@ export interface Config {
   latestViewEntries: number;
   /** Shared-cache lifetimes of what every reader of a version gets alike (server/http/shared-cache.ts). */
   sharedCache: SharedCache;
+  /** How many of a story's newest entries its feeds carry. */
+  feedEntries: number;
   limits: Limits;
 }
 
@@ -142,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoIntervalMs: e.DEMO_INTERVAL_MS,
     latestViewEntries: e.LATEST_VIEW_ENTRIES,
     sharedCache: { sMaxAgeSeconds: e.CACHE_S_MAXAGE, staleWhileRevalidateSeconds: e.CACHE_STALE_WHILE_REVALIDATE },
+    feedEntries: e.FEED_ENTRIES,
     limits: {
       jsonBodyBytes: e.MAX_JSON_BODY_BYTES,
       uploadBytes: e.MAX_UPLOAD_BYTES,

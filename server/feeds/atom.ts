@@ -3,7 +3,7 @@ import { mediaHtml } from "../media/media-links.js";
 import {
   GENERATOR,
   atomFeedUrl,
-  entriesNewestFirst,
+  feedEntries,
   entryTitle,
   entryUri,
   feedAuthor,
@@ -35,7 +35,7 @@ const attrs = (values: Record<string, string>) =>
     .join("");
 
 /**
- * The story as an Atom 1.0 feed (RFC 4287): every entry newest first, its sanitized HTML as
+ * The story as an Atom 1.0 feed (RFC 4287): its newest entries (FeedInput.limit) newest first, its sanitized HTML as
  * `content type="html"`, `updated` moved by text edits; entries removed from the story as RFC 6721
  * `at:deleted-entry` tombstones that name the removed entry's id and carry none of its content.
  */
@@ -53,7 +53,7 @@ export function atomFeed(input: FeedInput): string {
     `  <link${attrs({ rel: "self", type: "application/atom+xml", href: atomFeedUrl(publicUrl, story.id) })}/>`,
     `  <author>${element("name", feedAuthor(story).name, "")}</author>`,
     element("generator", GENERATOR),
-    ...entriesNewestFirst(story).map((entry) => atomEntry(entry, entryUri(publicUrl, story.id, entry.id), publicUrl)),
+    ...feedEntries(input).map((entry) => atomEntry(entry, entryUri(publicUrl, story.id, entry.id), publicUrl)),
     ...tombstones(input).map(
       (tombstone) =>
         `  <at:deleted-entry${attrs({ ref: tombstone.ref, when: tombstone.removedAt })}>` +

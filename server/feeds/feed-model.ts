@@ -2,10 +2,15 @@ import { plainFirstLine } from "../../shared/plain-text.js";
 import type { Author, Entry, Snapshot } from "../../shared/story.js";
 import type { RemovedEntry } from "../store/store.js";
 
-/** What both feed formats are built from: the latest snapshot, the log's removals, the public base URL. */
+/**
+ * What both feed formats are built from: the latest snapshot, the log's removals, the public base
+ * URL and how many entries a feed carries (FEED_ENTRIES).
+ */
 export interface FeedInput {
   snapshot: Snapshot;
   removed: readonly RemovedEntry[];
+  /** The newest this many entries are in the feed: a long story's feed stays small (~50 KB at 50). */
+  limit: number;
   /** Absolute base without a trailing slash, e.g. `https://live.example.org`. */
   publicUrl: string;
 }
@@ -38,6 +43,11 @@ export function entriesNewestFirst(snapshot: Snapshot): Entry[] {
   return Object.values(snapshot.entries).sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
 }
 
+/** What a feed lists: the newest `limit` entries. A reader polling it has the older ones from earlier polls. */
+export function feedEntries({ snapshot, limit }: FeedInput): Entry[] {
+  return entriesNewestFirst(snapshot).slice(0, limit);
+}
+
 /** The headline, or else the first words of the body. */
 export function entryTitle(entry: Entry): string {
   return entry.headline?.trim() || plainFirstLine(entry.body, TITLE_CHARS) || (entry.kind === "correction" ? "Correction" : "Update");
@@ -54,12 +64,18 @@ export const taggedKind = (entry: Entry): string | undefined => (entry.kind === 
 
 /**
  * One tombstone per entry that was removed and is not in the story now, newest removal first.
- * An entry removed twice (re-added in between) keeps its latest removal.
+ * An entry removed twice (re-added in between) keeps its latest removal. Only recent removals: at
+ * most `limit`, and, once the feed is full, only those made since its oldest entry was published
+ * (a reader that last polled before then has missed entries anyway, and refetches what it shows).
  */
-export function tombstones({ snapshot, removed, publicUrl }: FeedInput): Tombstone[] {
+export function tombstones(input: FeedInput): Tombstone[] {
+  const { snapshot, removed, publicUrl, limit } = input;
+  const kept = feedEntries(input);
+  const since = kept.length === limit ? kept.at(-1)?.createdAt : undefined;
   const seen = new Set<string>();
   const result: Tombstone[] = [];
   for (const removal of [...removed].sort((a, b) => b.version - a.version)) {
+    if (result.length >= limit || (since !== undefined && removal.at < since)) break;
     if (seen.has(removal.entryId) || snapshot.entries[removal.entryId]) continue;
     seen.add(removal.entryId);
     result.push({

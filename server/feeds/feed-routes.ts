@@ -20,7 +20,7 @@ const RENDERED_FEEDS_BUDGET = 32 * 1024 * 1024;
  * Public like the read API: any site may fetch them (CORS `*`), and readers revalidate with
  * `If-None-Match` (the story version) or `If-Modified-Since` (the story's `updatedAt`).
  */
-export function feedRoutes(store: Store, config: Pick<Config, "publicUrl" | "sharedCache">): Router {
+export function feedRoutes(store: Store, config: Pick<Config, "publicUrl" | "sharedCache" | "feedEntries">): Router {
   const router = Router();
   const cacheControl = sharedCacheControl(config.sharedCache);
   // A version's feed never changes: it is rendered once and then sent as it is, so a story that
@@ -38,7 +38,7 @@ export function feedRoutes(store: Store, config: Pick<Config, "publicUrl" | "sha
       // Read after the snapshot: a removal committed in between only adds a tombstone for an entry
       // the snapshot still lists, which the builders skip, so the feed never contradicts its version.
       const removed = (await store.removedEntries(storyId)) ?? [];
-      body = rendered.set(key, Buffer.from(render({ snapshot, removed, publicUrl: config.publicUrl })));
+      body = rendered.set(key, Buffer.from(render({ snapshot, removed, publicUrl: config.publicUrl, limit: config.feedEntries })));
     }
     res.setHeader("Content-Type", contentType);
     res.send(body);

@@ -70,7 +70,7 @@ describe("feeds", () => {
     // The feed router on its own listener over the same store, mounted like app.ts does.
     const app = express();
     app.set("etag", false);
-    app.use(feedRoutes(server.app.store, { publicUrl: PUBLIC_URL, sharedCache: { sMaxAgeSeconds: 5, staleWhileRevalidateSeconds: 60 } }), notFound, errorHandler(server.app.store));
+    app.use(feedRoutes(server.app.store, { publicUrl: PUBLIC_URL, feedEntries: 50, sharedCache: { sMaxAgeSeconds: 5, staleWhileRevalidateSeconds: 60 } }), notFound, errorHandler(server.app.store));
     feeds = app.listen(0, "127.0.0.1");
     await new Promise((resolve) => feeds.once("listening", resolve));
     base = `http://127.0.0.1:${(feeds.address() as AddressInfo).port}`;
@@ -200,7 +200,7 @@ describe("feeds", () => {
         id: "x", version: 1, title: "Bell \u0007 <b>", summary: "", status: "live",
         createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z", entries: {},
       };
-      const xml = atomFeed({ snapshot, removed: [], publicUrl: PUBLIC_URL });
+      const xml = atomFeed({ snapshot, removed: [], publicUrl: PUBLIC_URL, limit: 50 });
       expect(XMLValidator.validate(xml)).toBe(true);
       expect(text((only(parser.parse(xml), "feed") as Node).title[0])).toBe("Bell  <b>");
     });

@@ -1,6 +1,6 @@
 import { imagesOf, imageUrl, mediaHtml } from "../media/media-links.js";
 import {
-  entriesNewestFirst,
+  feedEntries,
   entryTitle,
   entryUri,
   feedAuthor,
@@ -57,7 +57,8 @@ export interface JsonFeed {
 }
 
 /**
- * The story as a JSON Feed 1.1: every entry newest first by `createdAt`, with its sanitized HTML.
+ * The story as a JSON Feed 1.1: its newest entries (FeedInput.limit) newest first by `createdAt`,
+ * with their sanitized HTML.
  *
  * Removed entries: JSON Feed has no tombstones, so a removed entry stays an item under its old `id`
  * (and in its old place), with its content replaced by a removal notice, `date_modified` set to the
@@ -68,7 +69,7 @@ export interface JsonFeed {
 export function jsonFeed(input: FeedInput): JsonFeed {
   const { snapshot: story, publicUrl } = input;
   const page = livePageUrl(publicUrl, story.id);
-  const live: JsonFeedItem[] = entriesNewestFirst(story).map((entry) => {
+  const live: JsonFeedItem[] = feedEntries(input).map((entry) => {
     const kind = taggedKind(entry);
     const uri = entryUri(publicUrl, story.id, entry.id);
     const attachments = imagesOf(entry).map((image) => ({ url: imageUrl(publicUrl, image), mime_type: "image/jpeg", title: image.alt }));

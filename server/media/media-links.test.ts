@@ -62,7 +62,7 @@ describe("photos and embeds outside the reader apps", () => {
   });
 
   it("puts them in the Atom feed's content and the JSON Feed's content, image and attachments", () => {
-    const xml = atomFeed({ snapshot: story, removed: [], publicUrl: PUBLIC_URL });
+    const xml = atomFeed({ snapshot: story, removed: [], publicUrl: PUBLIC_URL, limit: 50 });
     expect(XMLValidator.validate(xml)).toBe(true);
     const feed = new XMLParser({ ignoreAttributes: false }).parse(xml).feed;
     const content = (id: string) => feed.entry.find((e: { id: string }) => e.id.endsWith(id)).content["#text"] as string;
@@ -71,7 +71,7 @@ describe("photos and embeds outside the reader apps", () => {
     expect(content("e_old1")).toContain(`alt="A map"`);
     expect(content("e_text")).toBe("<p>Text of e_text</p>");
 
-    const json = jsonFeed({ snapshot: story, removed: [], publicUrl: PUBLIC_URL });
+    const json = jsonFeed({ snapshot: story, removed: [], publicUrl: PUBLIC_URL, limit: 50 });
     const item = (id: string) => json.items.find((i) => i.id.endsWith(id))!;
     expect(item("e_new1")).toMatchObject({ image: photoUrl, attachments: [{ url: photoUrl, mime_type: "image/jpeg", title: photo.alt }] });
     expect(item("e_new1").content_html).toContain(`<img src="${photoUrl}"`);

@@ -37,6 +37,7 @@ class MemoryRows {
         if (created) this.stories++;
         return log(`story ${snapshot.version}${created ? " created" : ""}`);
       },
+      saveEntries: ({ upserts, removals }) => log(`entries +${upserts.map((row) => row.id).join(",")} -${removals.join(",")}`),
       insertVersion: (version, operation) => log(`version ${version} ${operation.type}`),
       insertRemovals: (removals) => log(`removals ${removals.map((removal) => removal.entryId).join(",")}`),
       insertCheckpoint: (version) => log(`checkpoint ${version}`),
@@ -57,7 +58,7 @@ for (const mode of ["sync", "async"] as const) {
       return mode === "sync" ? Promise.resolve().then(() => runSync(rules)) : runAsync(rules);
     };
 
-    it("writes the story first, then the version, removals and checkpoint, and completes the key with the answer", async () => {
+    it("writes the story first, then the entries it changed, the version, removals and checkpoint, and completes the key with the answer", async () => {
       const memory = new MemoryRows();
       const respond = () => ({ status: 201, body: {} });
       const created = await run(memory, { operation: stamp(create), idempotency: { scope: "p", key: "k", respond } });
@@ -67,9 +68,9 @@ for (const mode of ["sync", "async"] as const) {
       const removed = await run(memory, { operation: stamp({ type: "remove_entry", entryId: "e_1" }), expectedVersion: 2 });
       expect(removed.previous?.version).toBe(2);
       expect(memory.journal).toEqual([
-        "story 1 created", "version 1 create_story", "removals ", "checkpoint 1", "key p/k 201",
-        "story 2", "version 2 add_entry", "removals ",
-        "story 3", "version 3 remove_entry", "removals e_1",
+        "story 1 created", "entries + -", "version 1 create_story", "removals ", "checkpoint 1", "key p/k 201",
+        "story 2", "entries +e_1 -", "version 2 add_entry", "removals ",
+        "story 3", "entries + -e_1", "version 3 remove_entry", "removals e_1",
       ]);
     });
 

@@ -4,6 +4,7 @@ import { reduce } from "../../shared/reducer.js";
 import type { Snapshot } from "../../shared/story.js";
 import type { ClosedDraft, Draft } from "./accounts.js";
 import { publishedDraft, removalsOf } from "./rows.js";
+import { entryChanges, headJson, type EntryChanges } from "./story-pieces.js";
 import { CHECKPOINT_INTERVAL, TooManyStories, VersionConflict, type CommitRequest, type Committed, type RemovedEntry, type StoredResponse } from "./store.js";
 
 /** A row operation's result: a value from a synchronous driver (SQLite), a promise from an asynchronous one (PostgreSQL). */
@@ -21,8 +22,10 @@ export interface CommitRows {
   latest(): Step<Snapshot | undefined>;
   /** How many stories there are, counted so that no other creation can come between count and insert. */
   countStories(): Step<number>;
-  /** Writes the story's row (its latest snapshot and list columns); `created` when it had none. */
-  saveStory(snapshot: Snapshot, json: string, created: boolean): Step<void>;
+  /** Writes the story's row (its head, see story-pieces.ts, and list columns); `created` when it had none. */
+  saveStory(snapshot: Snapshot, head: string, created: boolean): Step<void>;
+  /** Writes the entries the version added or changed and deletes those it removed; a re-added entry goes last. */
+  saveEntries(changes: EntryChanges): Step<void>;
   insertVersion(version: number, operation: StampedOperation, summary: string, ops: PatchOp[]): Step<void>;
   insertRemovals(removals: RemovedEntry[]): Step<void>;
   insertCheckpoint(version: number, json: string): Step<void>;
@@ -40,9 +43,10 @@ function* step<T>(result: Step<T>): Generator<Step<unknown>, T, unknown> {
 /**
  * What a commit does, in order, whatever the store: consume the draft it publishes (once, and only
  * at the revision whose text the operation carries), check `If-Match`, the story cap (for a
- * creation) and the entry cap (in the reducer), then write the version, the story, the removals
- * for feed tombstones, a checkpoint every CHECKPOINT_INTERVAL versions and the stored idempotent
- * answer. A change that changes nothing writes nothing.
+ * creation) and the entry cap (in the reducer), then write the version, the story's head and the
+ * entries it changed, the removals for feed tombstones, a checkpoint every CHECKPOINT_INTERVAL
+ * versions and the stored idempotent answer. A change that changes nothing writes nothing. Only a
+ * checkpoint serializes the whole snapshot: every other write stores what changed.
  *
  * A generator, so that one text of the rules runs both synchronously inside a better-sqlite3
  * transaction (which cannot span an await: `runSync`) and asynchronously on a PostgreSQL
@@ -66,13 +70,13 @@ export function* commitRules(rows: CommitRows, request: CommitRequest): Generato
   if (!transition) return { snapshot: previous!, previous, ops: [], changed: false };
 
   const { snapshot, ops, summary } = transition;
-  const json = JSON.stringify(snapshot);
   // The story first: where two nodes create the same story at once, its key lets exactly one through.
-  yield* step(rows.saveStory(snapshot, json, !previous));
+  yield* step(rows.saveStory(snapshot, headJson(snapshot), !previous));
+  yield* step(rows.saveEntries(entryChanges(previous, snapshot)));
   yield* step(rows.insertVersion(snapshot.version, operation, summary, ops));
   yield* step(rows.insertRemovals([...removalsOf(previous, ops, snapshot.version, operation.at, operation.author)]));
   if (snapshot.version === 1 || snapshot.version % CHECKPOINT_INTERVAL === 0) {
-    yield* step(rows.insertCheckpoint(snapshot.version, json));
+    yield* step(rows.insertCheckpoint(snapshot.version, JSON.stringify(snapshot)));
   }
   const committed: Committed = { snapshot, ops, changed: true, ...(previous ? { previous } : {}) };
   if (idempotency) {

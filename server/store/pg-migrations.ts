@@ -2,6 +2,7 @@ import type pg from "pg";
 import type { Snapshot } from "../../shared/story.js";
 import { insertRemovals } from "./pg-removals.js";
 import { removalsInLog } from "./rows.js";
+import { headJson } from "./story-pieces.js";
 
 /**
  * The PostgreSQL schema, as an ordered list of steps. A step is never edited once released: a
@@ -195,6 +196,36 @@ CREATE TABLE scheduled_entries (
 );
 CREATE INDEX scheduled_entries_due ON scheduled_entries (publish_at) WHERE state = 'pending';
 `,
+  },
+  {
+    version: 8,
+    name: "latest snapshots in pieces",
+    // Each story's head in its row and its entries in rows of their own (story-pieces.ts), so that a
+    // write stores what it changed; `seq` keeps the order entries were added in.
+    sql: `
+CREATE TABLE story_entries (
+  story_id text NOT NULL,
+  entry_id text NOT NULL,
+  seq bigserial NOT NULL,
+  entry text NOT NULL,
+  PRIMARY KEY (story_id, entry_id)
+);
+CREATE INDEX story_entries_in_order ON story_entries (story_id, seq);
+ALTER TABLE stories ADD COLUMN head text;
+`,
+    fill: async (client) => {
+      const { rows: stories } = await client.query<{ id: string; snapshot: string }>("SELECT id, snapshot FROM stories");
+      for (const { id, snapshot: json } of stories) {
+        const snapshot = JSON.parse(json) as Snapshot;
+        const entries = Object.values(snapshot.entries);
+        await client.query(
+          "INSERT INTO story_entries (story_id, entry_id, entry) SELECT $1, id, entry FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS e(id, entry, n) ORDER BY n",
+          [id, entries.map((entry) => entry.id), entries.map((entry) => JSON.stringify(entry))],
+        );
+        await client.query("UPDATE stories SET head = $2 WHERE id = $1", [id, headJson(snapshot)]);
+      }
+      await client.query("ALTER TABLE stories ALTER COLUMN head SET NOT NULL, DROP COLUMN snapshot");
+    },
   },
 ];
 

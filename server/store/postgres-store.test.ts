@@ -53,13 +53,23 @@ const stamp = (op: Operation) => ({ ...op, at: new Date(Date.UTC(2026, 0, 1) + +
 const add = (n: number): Operation => ({ type: "add_entry", entryId: `e_p${String(n).padStart(4, "0")}`, body: `Update ${n}`, kind: "update", pinned: false });
 const createOp = (storyId: string): Operation => ({ type: "create_story", storyId, title: `Story ${storyId}`, summary: "" });
 
+/** The layout of the release before story pieces (migration 8): each story's whole latest snapshot in its row. */
+const WHOLE_SNAPSHOTS = `
+ALTER TABLE stories ADD COLUMN snapshot text NOT NULL DEFAULT '';
+UPDATE stories SET snapshot = jsonb_set(head::jsonb, '{entries}',
+  coalesce((SELECT jsonb_object_agg(entry_id, entry::jsonb) FROM story_entries WHERE story_id = stories.id), '{}'))::text;
+ALTER TABLE stories DROP COLUMN head;
+DROP TABLE story_entries;
+DELETE FROM schema_migrations WHERE version = 8`;
+
 describe.skipIf(!hasPostgres)("PostgreSQL", () => {
   describeStoreContract("PostgreSQL", async () => {
     const schema = freshSchema();
     return {
       store: await open(schema),
       reopen: () => open(schema),
-      downgrade: () => inSchema(schema, "DROP TABLE removals; ALTER TABLE stories DROP COLUMN title; DELETE FROM schema_migrations WHERE version = 5"),
+      wholeSnapshots: () => inSchema(schema, WHOLE_SNAPSHOTS),
+      downgrade: () => inSchema(schema, `${WHOLE_SNAPSHOTS}; DROP TABLE removals; ALTER TABLE stories DROP COLUMN title; DELETE FROM schema_migrations WHERE version = 5`),
       exec: (sql) => inSchema(schema, sql),
     };
   });

@@ -13,6 +13,7 @@ import { inTransaction } from "./pg-transaction.js";
 import { RebuiltVersions } from "./rebuilt-versions.js";
 import { guardStorage } from "./storage-guard.js";
 import { toRemovedEntry, type RemovalRow } from "./rows.js";
+import { assemble } from "./story-pieces.js";
 import {
   type ClaimOutcome,
   type CommitRequest,
@@ -120,20 +121,31 @@ export class PostgresStore implements Store {
 
   /**
    * The latest snapshot. Its version is read first: while it matches the one parsed last time
-   * (another node may have written since), the parsed snapshot is reused, so a busy story's JSON
-   * is neither sent by the database nor parsed again on every read.
+   * (another node may have written since), the parsed snapshot is reused, so a busy story is
+   * neither sent by the database nor parsed again on every read.
    */
   async latest(storyId: string): Promise<Snapshot | undefined> {
     const { rows: [stored] } = await this.#pool.query<{ version: number }>("SELECT version FROM stories WHERE id = $1", [storyId]);
     if (!stored) return undefined;
     const parsed = this.#parsed.get(storyId);
     if (parsed?.version === stored.version) return parsed;
-    const { rows: [row] } = await this.#pool.query<{ snapshot: string }>("SELECT snapshot FROM stories WHERE id = $1", [storyId]);
+    // One transaction (REPEATABLE READ), so a commit cannot come between the head and the entries.
+    const snapshot = await inTransaction(this.#pool, (client) => this.#read(client, storyId), "REPEATABLE READ");
+    return snapshot && this.#remember(snapshot);
+  }
+
+  /** The story's head and entries, assembled (story-pieces.ts). */
+  async #read(client: pg.PoolClient, storyId: string): Promise<Snapshot | undefined> {
+    const { rows: [row] } = await client.query<{ head: string }>("SELECT head FROM stories WHERE id = $1", [storyId]);
     if (!row) return undefined;
-    const snapshot = JSON.parse(row.snapshot) as Snapshot;
-    // Two reads racing a commit may parse versions out of order: keep the newer.
-    const kept = this.#parsed.get(storyId);
-    return kept && kept.version > snapshot.version ? snapshot : this.#parsed.set(storyId, snapshot);
+    const { rows } = await client.query<{ entry: string }>("SELECT entry FROM story_entries WHERE story_id = $1 ORDER BY seq", [storyId]);
+    return assemble(row.head, rows.map((entry) => entry.entry));
+  }
+
+  /** Keeps a parsed latest snapshot; two reads racing a commit may parse versions out of order: the newer stays. */
+  #remember(snapshot: Snapshot): Snapshot {
+    const kept = this.#parsed.get(snapshot.id);
+    return kept && kept.version > snapshot.version ? snapshot : this.#parsed.set(snapshot.id, snapshot);
   }
 
   async snapshotAt(storyId: string, version: number): Promise<Snapshot | undefined> {
@@ -174,7 +186,9 @@ export class PostgresStore implements Store {
   }
 
   async commit(request: CommitRequest): Promise<Committed> {
-    return inTransaction(this.#pool, (client) => runAsync(commitRules(this.#rows(client, request.storyId), request)));
+    const committed = await inTransaction(this.#pool, (client) => runAsync(commitRules(this.#rows(client, request.storyId), request)));
+    if (committed.changed) this.#remember(committed.snapshot); // only once the transaction has committed
+    return committed;
   }
 
   /**
@@ -187,24 +201,37 @@ export class PostgresStore implements Store {
       takeDraft: (id, revision) => this.accounts.takeDraft(client, storyId, id, revision),
       recordClosed: (closed) => this.accounts.recordClosed(client, closed),
       latest: async () => {
-        const { rows: [row] } = await client.query<{ snapshot: string }>("SELECT snapshot FROM stories WHERE id = $1 FOR UPDATE", [storyId]);
-        return row ? (JSON.parse(row.snapshot) as Snapshot) : undefined;
+        // The row lock first; then the snapshot this node committed or read last, if still the latest.
+        const { rows: [row] } = await client.query<{ version: number }>("SELECT version FROM stories WHERE id = $1 FOR UPDATE", [storyId]);
+        if (!row) return undefined;
+        const parsed = this.#parsed.get(storyId);
+        return parsed?.version === row.version ? parsed : this.#read(client, storyId);
       },
       countStories: () => this.#countForACreation(client),
-      saveStory: async (snapshot, json, created) => {
-        const values = [storyId, snapshot.version, snapshot.status, snapshot.updatedAt, snapshot.title, json];
+      saveStory: async (snapshot, head, created) => {
+        const values = [storyId, snapshot.version, snapshot.status, snapshot.updatedAt, snapshot.title, head];
         if (!created) {
-          await client.query("UPDATE stories SET version = $2, status = $3, updated_at = $4, title = $5, snapshot = $6 WHERE id = $1", values);
+          await client.query("UPDATE stories SET version = $2, status = $3, updated_at = $4, title = $5, head = $6 WHERE id = $1", values);
           return;
         }
         // No row to lock yet: two nodes creating the same story both get here, and the primary key
         // lets exactly one through (the other waits for it, then fails).
         try {
-          await client.query("INSERT INTO stories (id, version, status, updated_at, title, snapshot) VALUES ($1, $2, $3, $4, $5, $6)", values);
+          await client.query("INSERT INTO stories (id, version, status, updated_at, title, head) VALUES ($1, $2, $3, $4, $5, $6)", values);
         } catch (error) {
           if (isUniqueViolation(error)) throw new ReducerError("story_exists", `Story "${storyId}" already exists.`);
           throw error;
         }
+      },
+      saveEntries: async ({ upserts, removals }) => {
+        // Removals first: an entry removed and added again in one version would go last, as in the snapshot.
+        if (removals.length) await client.query("DELETE FROM story_entries WHERE story_id = $1 AND entry_id = ANY($2::text[])", [storyId, removals]);
+        if (!upserts.length) return;
+        await client.query(
+          `INSERT INTO story_entries (story_id, entry_id, entry) SELECT $1, id, entry FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS e(id, entry, n) ORDER BY n
+           ON CONFLICT (story_id, entry_id) DO UPDATE SET entry = excluded.entry`,
+          [storyId, upserts.map((row) => row.id), upserts.map((row) => row.json)],
+        );
       },
       insertVersion: async (version, operation, summary, ops) => {
         await client.query("INSERT INTO versions (story_id, version, at, author, summary, ops) VALUES ($1, $2, $3, $4, $5, $6)", [

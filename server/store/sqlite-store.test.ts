@@ -12,21 +12,31 @@ import { describeScheduledContract } from "./scheduled-contract.js";
 
 const freshFile = () => join(mkdtempSync(join(tmpdir(), "live-ticker-store-")), "live-ticker.db");
 
+/**
+ * The layout of the release before story pieces (user_version 3): each story's whole latest
+ * snapshot in its row, as that release wrote it (SQLite's JSON functions put the pieces together).
+ */
+const WHOLE_SNAPSHOTS = `
+ALTER TABLE stories ADD COLUMN snapshot TEXT NOT NULL DEFAULT '';
+UPDATE stories SET snapshot = json_set(head, '$.entries',
+  json((SELECT json_group_object(entry_id, json(entry)) FROM story_entries WHERE story_id = stories.id)));
+ALTER TABLE stories DROP COLUMN head;
+DROP TABLE story_entries;
+PRAGMA user_version = 3;`;
+
 describeStoreContract("SQLite", async () => {
   const file = freshFile();
+  const exec = async (sql: string) => {
+    const db = new Database(file);
+    db.exec(sql);
+    db.close();
+  };
   return {
     store: new SqliteStore(file),
     reopen: async () => new SqliteStore(file),
-    downgrade: async () => {
-      const db = new Database(file);
-      db.exec("DROP TABLE removals; ALTER TABLE stories DROP COLUMN title; PRAGMA user_version = 0;");
-      db.close();
-    },
-    exec: async (sql) => {
-      const db = new Database(file);
-      db.exec(sql);
-      db.close();
-    },
+    wholeSnapshots: () => exec(WHOLE_SNAPSHOTS),
+    downgrade: () => exec(`${WHOLE_SNAPSHOTS}; DROP TABLE removals; ALTER TABLE stories DROP COLUMN title; PRAGMA user_version = 0;`),
+    exec,
   };
 });
 describeAccountsContract("SQLite", async () => new SqliteStore(freshFile()));

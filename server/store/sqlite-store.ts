@@ -6,6 +6,7 @@ import type { Snapshot, StorySummary } from "../../shared/story.js";
 import { commitRules, runSync, type CommitRows } from "./commit-rules.js";
 import { RebuiltVersions } from "./rebuilt-versions.js";
 import { removalsInLog, toRemovedEntry, type RemovalRow } from "./rows.js";
+import { assemble, headJson } from "./story-pieces.js";
 import { SqliteAccounts } from "./sqlite-accounts.js";
 import { MEDIA_TABLES, SqliteMedia } from "./sqlite-media.js";
 import { SCHEDULED_TABLE, SqliteScheduled } from "./sqlite-scheduled.js";
@@ -32,10 +33,24 @@ CREATE TABLE IF NOT EXISTS removals (
 ) WITHOUT ROWID;
 `;
 
+/** The latest entries of each story, one row each (story-pieces.ts); `seq` keeps the order they were added in. */
+const entriesTable = `
+CREATE TABLE IF NOT EXISTS story_entries (
+  seq INTEGER PRIMARY KEY,
+  story_id TEXT NOT NULL,
+  entry_id TEXT NOT NULL,
+  entry TEXT NOT NULL,
+  UNIQUE (story_id, entry_id)
+);
+CREATE INDEX IF NOT EXISTS story_entries_in_order ON story_entries (story_id, seq);
+`;
+
 /**
  * The schema as a fresh database gets it. The stories table carries the fields of the story list
- * in columns of their own (written with each commit), so listing never parses a snapshot; each
- * entry removal is recorded with its commit, so the feeds never rebuild old versions.
+ * in columns of their own (written with each commit), so listing never parses a snapshot; its
+ * latest state is kept in pieces (the head in the story's row, each entry in a row of its own), so
+ * a write stores what it changed; each entry removal is recorded with its commit, so the feeds
+ * never rebuild old versions.
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS stories (
@@ -43,9 +58,10 @@ CREATE TABLE IF NOT EXISTS stories (
   version INTEGER NOT NULL,
   status TEXT NOT NULL,
   updated_at TEXT NOT NULL,
-  snapshot TEXT NOT NULL,
-  title TEXT NOT NULL DEFAULT ''
+  title TEXT NOT NULL DEFAULT '',
+  head TEXT NOT NULL
 );
+${entriesTable}
 CREATE TABLE IF NOT EXISTS versions (
   story_id TEXT NOT NULL,
   version INTEGER NOT NULL,
@@ -105,6 +121,20 @@ const UPGRADES: readonly ((db: Database.Database) => void)[] = [
   (db) => db.exec(MEDIA_TABLES),
   // 3: scheduled entries.
   (db) => db.exec(SCHEDULED_TABLE),
+  // 4: the latest snapshot in pieces: each story's head in its row, its entries in rows of their own.
+  (db) => {
+    db.exec(entriesTable);
+    db.exec(`ALTER TABLE stories ADD COLUMN head TEXT NOT NULL DEFAULT ''`);
+    const insert = db.prepare("INSERT INTO story_entries (story_id, entry_id, entry) VALUES (?, ?, ?)");
+    const setHead = db.prepare("UPDATE stories SET head = ? WHERE id = ?");
+    const stories = db.prepare<[], { id: string; snapshot: string }>("SELECT id, snapshot FROM stories").all();
+    for (const { id, snapshot: json } of stories) {
+      const snapshot = JSON.parse(json) as Snapshot;
+      for (const entry of Object.values(snapshot.entries)) insert.run(id, entry.id, JSON.stringify(entry));
+      setHead.run(headJson(snapshot), id);
+    }
+    db.exec("ALTER TABLE stories DROP COLUMN snapshot");
+  },
 ];
 
 /** Creates the schema, or brings an older file up to it, in one transaction (a second process waits its turn). */
@@ -175,7 +205,12 @@ export class SqliteStore implements Store {
       list: db.prepare<[], StorySummary>(
         "SELECT id, title, status, version, updated_at AS updatedAt FROM stories ORDER BY status = 'live' DESC, updated_at DESC, id",
       ),
-      latest: db.prepare<[string], { snapshot: string }>("SELECT snapshot FROM stories WHERE id = ?"),
+      head: db.prepare<[string], { head: string }>("SELECT head FROM stories WHERE id = ?"),
+      entries: db.prepare<[string], string>("SELECT entry FROM story_entries WHERE story_id = ? ORDER BY seq").pluck(),
+      upsertEntry: db.prepare(
+        "INSERT INTO story_entries (story_id, entry_id, entry) VALUES (?, ?, ?) ON CONFLICT (story_id, entry_id) DO UPDATE SET entry = excluded.entry",
+      ),
+      deleteEntry: db.prepare("DELETE FROM story_entries WHERE story_id = ? AND entry_id = ?"),
       latestVersion: db.prepare<[string], { version: number }>("SELECT version FROM stories WHERE id = ?"),
       countStories: db.prepare<[], { count: number }>("SELECT count(*) AS count FROM stories"),
       checkpoint: db.prepare<[string, number], { version: number; snapshot: string }>(
@@ -192,9 +227,9 @@ export class SqliteStore implements Store {
       ),
       insertRemoval: db.prepare("INSERT INTO removals (story_id, version, entry_id, at, author, published_at) VALUES (?, ?, ?, ?, ?, ?)"),
       upsertStory: db.prepare(
-        `INSERT INTO stories (id, version, status, updated_at, title, snapshot) VALUES (@id, @version, @status, @updatedAt, @title, @snapshot)
+        `INSERT INTO stories (id, version, status, updated_at, title, head) VALUES (@id, @version, @status, @updatedAt, @title, @head)
          ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status,
-           updated_at = excluded.updated_at, title = excluded.title, snapshot = excluded.snapshot`,
+           updated_at = excluded.updated_at, title = excluded.title, head = excluded.head`,
       ),
       insertVersion: db.prepare(
         "INSERT INTO versions (story_id, version, at, author, summary, ops) VALUES (?, ?, ?, ?, ?, ?)",
@@ -236,14 +271,14 @@ export class SqliteStore implements Store {
   }
 
   async history(storyId: string, page: { before?: number; limit: number }): Promise<HistoryItem[] | undefined> {
-    if (!this.#sql.latest.get(storyId)) return undefined;
+    if (!this.#sql.latestVersion.get(storyId)) return undefined;
     return this.#sql.history
       .all(storyId, page.before ?? Number.MAX_SAFE_INTEGER, page.limit)
       .map((row) => ({ version: row.version, at: row.at, author: JSON.parse(row.author), summary: row.summary }));
   }
 
   async removedEntries(storyId: string): Promise<RemovedEntry[] | undefined> {
-    if (!this.#sql.latest.get(storyId)) return undefined;
+    if (!this.#sql.latestVersion.get(storyId)) return undefined;
     return this.#sql.removals.all(storyId).map(toRemovedEntry);
   }
 
@@ -261,8 +296,13 @@ export class SqliteStore implements Store {
       recordClosed: (closed) => this.accounts.recordClosed(closed),
       latest: () => this.#latest(storyId),
       countStories: () => sql.countStories.get()!.count,
-      saveStory: (snapshot, json) => {
-        sql.upsertStory.run({ id: storyId, version: snapshot.version, status: snapshot.status, updatedAt: snapshot.updatedAt, title: snapshot.title, snapshot: json });
+      saveStory: (snapshot, head) => {
+        sql.upsertStory.run({ id: storyId, version: snapshot.version, status: snapshot.status, updatedAt: snapshot.updatedAt, title: snapshot.title, head });
+      },
+      saveEntries: ({ upserts, removals }) => {
+        // Removals first: an entry removed and added again in one version would go last, as in the snapshot.
+        for (const entryId of removals) sql.deleteEntry.run(storyId, entryId);
+        for (const row of upserts) sql.upsertEntry.run(storyId, row.id, row.json);
       },
       insertVersion: (version, operation, summary, ops) => {
         sql.insertVersion.run(storyId, version, operation.at, JSON.stringify(operation.author), summary, JSON.stringify(ops));
@@ -318,14 +358,21 @@ export class SqliteStore implements Store {
     if (this.#db.open) this.#db.close();
   }
 
-  /** The latest snapshot; reading its version first spares parsing a big story's JSON on every write. */
+  /**
+   * The latest snapshot; reading its version first spares reading and parsing a big story on every
+   * write: while the version matches, the snapshot parsed (or committed) last is the latest.
+   */
   #latest(storyId: string): Snapshot | undefined {
     const stored = this.#sql.latestVersion.get(storyId);
     if (!stored) return undefined;
     const parsed = this.#parsed.get(storyId);
     if (parsed?.version === stored.version) return parsed;
-    const row = this.#sql.latest.get(storyId);
-    return row ? this.#remember(JSON.parse(row.snapshot) as Snapshot) : undefined;
+    // Read in one transaction, so another process's commit cannot come between head and entries.
+    const snapshot = this.#db.transaction(() => {
+      const row = this.#sql.head.get(storyId);
+      return row && assemble(row.head, this.#sql.entries.iterate(storyId));
+    })();
+    return snapshot && this.#remember(snapshot);
   }
 
   #remember(snapshot: Snapshot): Snapshot {

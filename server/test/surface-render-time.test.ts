@@ -33,7 +33,7 @@ function storyOf(body: string): Snapshot {
 function renderEverySurface(story: Snapshot): void {
   for (const entry of Object.values(story.entries)) tickerText(entry);
   liveBlogPosting(story, `${PUBLIC_URL}/stories/${story.id}`, PUBLIC_URL);
-  const input = { snapshot: story, removed: [], publicUrl: PUBLIC_URL };
+  const input = { snapshot: story, removed: [], publicUrl: PUBLIC_URL, limit: ENTRIES };
   jsonFeed(input);
   atomFeed(input);
 }

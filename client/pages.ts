@@ -1,5 +1,6 @@
 import type { HistoryItem } from "../shared/api.js";
 import type { EmbedLayout } from "../shared/embed-snippet.js";
+import type { FactTimeline } from "../shared/fact-timeline.js";
 import type { Snapshot, StorySummary } from "../shared/story.js";
 
 /**
@@ -17,7 +18,8 @@ interface Language {
 export interface PageProps {
   live: { snapshot: Snapshot; renderedAt: string } & Language;
   ticker: { snapshot: Snapshot; renderedAt: string; maxItems?: number; linkBase?: string } & Language;
-  history: { story: Snapshot; versions: HistoryItem[]; renderedAt: string } & Language;
+  /** `figures`: each key figure's values over time (shared/fact-timeline.ts), in the box's order. */
+  history: { story: Snapshot; versions: HistoryItem[]; figures?: FactTimeline[]; renderedAt: string } & Language;
   list: { stories: StorySummary[]; renderedAt: string; notice?: string } & Language;
   embed: { snapshot: Snapshot; renderedAt: string; layout: EmbedLayout; maxItems: number; linkBase: string } & Language;
   /** The desk renders in the browser only (no crawlers, and it needs the signed-in user). */

@@ -33,9 +33,32 @@ export function factsInOrder(facts: Record<string, Fact> | undefined): Fact[] {
   return Object.values(facts ?? {}).sort((a, b) => a.order - b.order || a.id.localeCompare(b.id));
 }
 
+/** Whether a reader would see a difference: label, value or source (not a move). */
+export function sameFigure(a: Fact, b: Fact): boolean {
+  return a.label === b.label && a.value === b.value && a.source === b.source;
+}
+
+/** The figures of `after` that are new or read differently than in `before`, in display order, each with what it was. */
+export function changedFacts(before: Record<string, Fact> | undefined, after: Record<string, Fact> | undefined): { fact: Fact; before: Fact | undefined }[] {
+  return factsInOrder(after).flatMap((fact) => {
+    const old = before?.[fact.id];
+    return old && sameFigure(old, fact) ? [] : [{ fact, before: old }];
+  });
+}
+
 /** "at least 15 (National Police)": a figure's value with its source, as history lines write it. */
 export function valueWithSource(fact: Pick<Fact, "value" | "source">): string {
   return fact.source ? `${fact.value} (${fact.source})` : fact.value;
+}
+
+/**
+ * The story's summary followed by its figures, as one plain paragraph for places that take a
+ * description (JSON-LD, feed subtitles): "… Key figures: Injured: at least 15 (National Police); Killed: none reported."
+ */
+export function summaryWithFigures(summary: string, facts: Record<string, Fact> | undefined): string {
+  const figures = factsInOrder(facts).map((fact) => `${fact.label}: ${valueWithSource(fact)}`);
+  if (figures.length === 0) return summary;
+  return `${summary ? `${summary.trim()} ` : ""}Key figures: ${figures.join("; ")}.`;
 }
 
 /**

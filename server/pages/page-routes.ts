@@ -10,6 +10,7 @@ import { ASSETS_DIR, type ClientBuild } from "./client-build.js";
 import { frameOrigins } from "../../shared/embed-frames.js";
 import { allowFrames, cspNonce } from "../http/security-headers.js";
 import { escapeHtml, htmlDocument, nonceAttribute, scriptJson } from "./document.js";
+import { figureTimelines } from "./figure-timelines.js";
 import { liveBlogPosting } from "./json-ld.js";
 import { firstImage, imageUrl, shareVariant } from "../media/media-links.js";
 import { RenderedPages } from "./rendered-pages.js";
@@ -70,7 +71,7 @@ export function pageRoutes(store: Store, build: ClientBuild, config: Config): Ro
     const html = await rendered.html(`history:${story.id}@${story.version}`, { nonce: cspNonce(res) }, async ({ nonce }, renderedAt) => {
       // Up to this version only: the page is kept under it, and a later write makes a page of its own.
       const versions = (await store.history(story.id, { before: story.version + 1, limit: HISTORY_PAGE })) ?? [];
-      const props: PageProps["history"] = { story, versions, renderedAt };
+      const props: PageProps["history"] = { story, versions, figures: await figureTimelines(store, story), renderedAt };
       return page(nonce, build, "history", props, { title: `History: ${story.title}`, description: `Every change to "${story.title}", with corrections.` });
     });
     send(res, 200, html);

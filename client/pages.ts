@@ -1,5 +1,6 @@
 import type { HistoryItem } from "../shared/api.js";
 import type { EmbedLayout } from "../shared/embed-snippet.js";
+import type { FactTimeline } from "../shared/fact-timeline.js";
 import type { Entry, Snapshot, StorySummary } from "../shared/story.js";
 
 /**
@@ -20,7 +21,8 @@ export interface PageProps {
   /** `/stories/:id?page=N`, N ≥ 2: older entries for readers without JavaScript and for crawlers; not hydrated. */
   older: { story: Omit<Snapshot, "entries">; entries: Entry[]; page: number; pages: number } & Language;
   ticker: { snapshot: Snapshot; maxItems?: number; linkBase?: string } & Language;
-  history: { story: Snapshot; versions: HistoryItem[] } & Language;
+  /** `figures`: each key figure's values over time (shared/fact-timeline.ts), in the box's order. */
+  history: { story: Snapshot; versions: HistoryItem[]; figures?: FactTimeline[] } & Language;
   list: { stories: StorySummary[]; notice?: string } & Language;
   embed: { snapshot: Snapshot; layout: EmbedLayout; maxItems: number; linkBase: string } & Language;
   /** The desk renders in the browser only (no crawlers, and it needs the signed-in user). */

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { EntryKind, LIMITS, StoryId, StoryStatus, type Entry, type Snapshot, type StorySummary } from "./story.js";
-import { MAX_DISPLAY_NAME_LENGTH } from "./limits.js";
+import type { Fact } from "./facts.js";
+import { BIDI_CONTROLS } from "./facts.js";
+import { FACT_LIMITS, MAX_DISPLAY_NAME_LENGTH } from "./limits.js";
 import { recognizeEmbed, SUPPORTED_EMBEDS_MESSAGE } from "./embeds.js";
 import { EmbedProviderName, ImageItem, MAX_MEDIA_PER_ENTRY, MEDIA_TEXT_LIMITS, MediaId, type EmbedItem } from "./media.js";
 import type { PatchOp } from "./patch.js";
@@ -119,6 +121,25 @@ export const EditScheduledBody = z
   .strictObject({ ...editEntryFields, publishAt: PublishAtInput })
   .refine(atLeastOneField, "give at least one of publishAt, body, headline, kind, pinned, media");
 
+/**
+ * A figure's text: one line, no bidi embeddings, overrides or isolates (shared/facts.ts), which
+ * could reorder what a reader sees of a number. `required`: it must show something.
+ */
+const figureText = (max: number, required: boolean) =>
+  (required ? nonEmpty(max) : plainText(max))
+    .refine((s) => !/[\n\r\t]/.test(s), "must be one line")
+    .refine((s) => !BIDI_CONTROLS.test(s), "must not contain bidi embedding, override or isolate characters (U+202A–U+202E, U+2066–U+2069)");
+
+/** `PUT /api/stories/:id/facts/:factId`: the figure as it should be; an empty or absent source means none. */
+export const PutFactBody = z.strictObject({
+  label: figureText(FACT_LIMITS.label, true),
+  value: figureText(FACT_LIMITS.value, true),
+  source: figureText(FACT_LIMITS.source, false)
+    .optional()
+    .transform((s) => s || undefined),
+  order: z.number().int().min(1).max(FACT_LIMITS.perStory).optional(),
+});
+
 /** `?version=N`, `?from=A&to=B`: positive integers written plainly (no "1e3", "+1", "0x10"). */
 export const VersionParam = z
   .string()
@@ -130,6 +151,7 @@ export type UpdateStoryBody = z.infer<typeof UpdateStoryBody>;
 export type AddEntryBody = z.infer<typeof AddEntryBody>;
 export type EditEntryBody = z.infer<typeof EditEntryBody>;
 export type EditScheduledBody = z.infer<typeof EditScheduledBody>;
+export type PutFactBody = z.input<typeof PutFactBody>;
 export type ImageInput = z.infer<typeof ImageInput>;
 export type MediaInput = z.output<typeof MediaInput>;
 
@@ -145,6 +167,7 @@ export interface UploadedMedia {
 export interface StoryListResponse { stories: StorySummary[] }
 export interface VersionResponse { version: number }
 export interface EntryResponse { entry: Entry; version: number }
+export interface FactResponse { fact: Fact; version: number }
 export interface PatchResponse { storyId: string; from: number; to: number; ops: PatchOp[] }
 export interface HistoryItem { version: number; at: string; author: { name: string }; summary: string }
 export interface HistoryResponse { storyId: string; versions: HistoryItem[] }

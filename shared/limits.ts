@@ -14,3 +14,14 @@ export const MIN_PASSWORD_LENGTH = 12;
 
 /** The longest display name (the byline of an account's entries; it fits LIMITS.authorName). */
 export const MAX_DISPLAY_NAME_LENGTH = 80;
+
+/**
+ * Key figures (DESIGN.md §1 `facts`): short enough for a box at the top of a phone screen, and few
+ * enough that the box stays a glance (the API answers 409 past `perStory`).
+ */
+export const FACT_LIMITS = {
+  label: 60,
+  value: 80,
+  source: 80,
+  perStory: 12,
+} as const;

@@ -30,7 +30,10 @@ export type Operation =
       /** The entry's whole media list as it should be; `[]` removes every item. */
       media?: MediaItem[];
     }
-  | { type: "remove_entry"; entryId: string };
+  | { type: "remove_entry"; entryId: string }
+  /** Creates or changes a key figure; `order` moves it (absent: a new one goes last, an old one stays). */
+  | { type: "set_fact"; factId: string; label: string; value: string; source?: string; order?: number }
+  | { type: "remove_fact"; factId: string };
 
 export interface Stamp {
   at: string;

@@ -14,6 +14,7 @@ const created = reduce(undefined, stamp({ type: "create_story", storyId: "s", ti
 
 /** Random operations against a pool of entry ids, so edits and removals hit existing and missing entries. */
 const entryIdArb = fc.constantFrom("e_aaaa", "e_bbbb", "e_cccc", "e_dddd");
+const factIdArb = fc.constantFrom("f_a", "f_b", "f_c");
 const kindArb = fc.constantFrom("update" as const, "breaking" as const, "correction" as const);
 const textArb = fc.string({ minLength: 1, maxLength: 40 });
 const operationArb: fc.Arbitrary<Operation> = fc.oneof(
@@ -30,6 +31,12 @@ const operationArb: fc.Arbitrary<Operation> = fc.oneof(
     { requiredKeys: ["type", "entryId"] },
   ),
   fc.record({ type: fc.constant("remove_entry" as const), entryId: entryIdArb }),
+  // Key figures (shared/fact-reducer.ts): creation, change, move and removal against a small pool.
+  fc.record(
+    { type: fc.constant("set_fact" as const), factId: factIdArb, label: textArb, value: textArb, source: textArb, order: fc.integer({ min: 1, max: 12 }) },
+    { requiredKeys: ["type", "factId", "label", "value"] },
+  ),
+  fc.record({ type: fc.constant("remove_fact" as const), factId: factIdArb }),
   fc.record(
     { type: fc.constant("update_story" as const), title: textArb, summary: fc.string(), status: fc.constantFrom("live" as const, "ended" as const) },
     { requiredKeys: ["type"] },

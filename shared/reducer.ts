@@ -1,18 +1,12 @@
+import { removeFact, setFact } from "./fact-reducer.js";
 import { renderMarkdown } from "./markdown.js";
 import type { StampedOperation } from "./operations.js";
 import { diffSnapshots, type PatchOp } from "./patch.js";
 import { plainFirstLine } from "./plain-text.js";
+import { ReducerError } from "./reducer-error.js";
 import type { Entry, Snapshot } from "./story.js";
 
-/** Why an operation cannot apply to a story; codes are the API's error codes. */
-export class ReducerError extends Error {
-  constructor(
-    readonly code: "story_not_found" | "story_exists" | "entry_not_found" | "entry_exists" | "too_many_entries",
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ReducerError };
 
 /** What one operation did: the next snapshot, the patch to it, and a line for the history. */
 export interface Transition {
@@ -108,6 +102,10 @@ function nextSnapshot(current: Snapshot, op: Exclude<StampedOperation, { type: "
       const { [entry.id]: _removed, ...entries } = current.entries;
       return { snapshot: { ...current, entries }, summary: `Removed ${describe(entry)}` };
     }
+    case "set_fact":
+      return setFact(current, op);
+    case "remove_fact":
+      return removeFact(current, op);
   }
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { LIMITS } from "./limits.js";
+import { FACT_ID_PATTERN } from "./facts.js";
+import { FACT_LIMITS, LIMITS } from "./limits.js";
 import { MediaList } from "./media.js";
 
 export { LIMITS };
@@ -30,6 +31,18 @@ export const Entry = z.strictObject({
   media: MediaList.optional(),
 });
 
+export const FactId = z.string().regex(FACT_ID_PATTERN, "must look like f_injured: f_ then lowercase letters, digits and _ (at most 34 characters)");
+
+/** A key figure (shared/facts.ts); the request body that makes one is checked harder (shared/api.ts). */
+export const Fact = z.strictObject({
+  id: FactId,
+  label: z.string().max(FACT_LIMITS.label),
+  value: z.string().max(FACT_LIMITS.value),
+  source: z.string().max(FACT_LIMITS.source).optional(),
+  order: z.number().int().positive(),
+  updatedAt: IsoTime,
+});
+
 export const Snapshot = z.strictObject({
   id: StoryId,
   version: z.number().int().positive(),
@@ -39,10 +52,15 @@ export const Snapshot = z.strictObject({
   createdAt: IsoTime,
   updatedAt: IsoTime,
   entries: z.record(EntryId, Entry),
+  /** Absent until the story's first figure, and again once its last one is removed. */
+  facts: z.record(FactId, Fact).optional(),
 }).superRefine((snapshot, context) => {
-  // Entries are keyed by their own id (DESIGN.md §1): JSON Pointer paths of patches rely on it.
+  // Entries and figures are keyed by their own id (DESIGN.md §1): JSON Pointer paths of patches rely on it.
   for (const [key, entry] of Object.entries(snapshot.entries)) {
     if (entry.id !== key) context.addIssue({ code: "custom", path: ["entries", key, "id"], message: "must equal the entry's key" });
+  }
+  for (const [key, fact] of Object.entries(snapshot.facts ?? {})) {
+    if (fact.id !== key) context.addIssue({ code: "custom", path: ["facts", key, "id"], message: "must equal the figure's key" });
   }
 });
 

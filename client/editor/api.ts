@@ -4,6 +4,7 @@ import type {
   CreateStoryBody,
   EditEntryBody,
   EntryResponse,
+  FactResponse,
   HistoryItem,
   HistoryResponse,
   StoryListResponse,
@@ -11,6 +12,7 @@ import type {
   VersionResponse,
 } from "../../shared/api.js";
 import type { Draft, Role, TokenScope, User } from "../../shared/accounts.js";
+import type { FactFields } from "../../shared/facts.js";
 import type { EntryKind, Snapshot } from "../../shared/story.js";
 import type { ScheduledEntry } from "../../shared/schedule.js";
 import { ApiFailure, requestJson } from "../lib/request.js";
@@ -168,6 +170,13 @@ export class EditorApi {
   }
   deleteEntry(id: string, entryId: string, ifMatch: number, idempotencyKey?: string): Promise<VersionResponse> {
     return this.request("DELETE", `/api/stories/${enc(id)}/entries/${enc(entryId)}`, { ifMatch, idempotencyKey });
+  }
+  /** Creates or changes a key figure (the whole figure: no source means none). */
+  putFact(id: string, factId: string, body: FactFields, ifMatch: number, idempotencyKey?: string): Promise<FactResponse> {
+    return this.request("PUT", `/api/stories/${enc(id)}/facts/${enc(factId)}`, { body, ifMatch, idempotencyKey });
+  }
+  deleteFact(id: string, factId: string, ifMatch: number, idempotencyKey?: string): Promise<VersionResponse> {
+    return this.request("DELETE", `/api/stories/${enc(id)}/facts/${enc(factId)}`, { ifMatch, idempotencyKey });
   }
 
   // Drafts

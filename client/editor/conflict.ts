@@ -1,3 +1,4 @@
+import { factsInOrder, sameFigure, type Fact } from "../../shared/facts.js";
 import type { Entry, EntryKind, Snapshot, StoryStatus } from "../../shared/story.js";
 import { mergeText } from "../../shared/three-way-merge.js";
 import { sameMedia, type DeskMedia } from "./media-list.js";
@@ -11,7 +12,9 @@ export type StoryField = "title" | "summary" | "status";
 export type WriteTarget =
   | { type: "story"; fields: StoryField[] }
   | { type: "entry"; entryId: string }
-  | { type: "new-entry" };
+  | { type: "new-entry" }
+  /** A key figure, new or existing: someone else's change to its label, value or source, or its removal, is in the way. */
+  | { type: "fact"; factId: string };
 
 /** The parts of an entry an editor writes. */
 export interface EntryText {
@@ -60,6 +63,11 @@ export function targetUnchanged(target: WriteTarget, from: Snapshot, to: Snapsho
     }
     case "new-entry":
       return from.status === to.status;
+    case "fact": {
+      const a = from.facts?.[target.factId];
+      const b = to.facts?.[target.factId];
+      return a === undefined ? b === undefined : b !== undefined && sameFigure(a, b);
+    }
   }
 }
 
@@ -87,6 +95,8 @@ export interface ConflictReport {
   targetChanged: boolean;
   /** For entry writes: the entry as the editor started from it, and as it is now (undefined: removed). */
   entry?: { before: EntryText | undefined; now: EntryText | undefined };
+  /** For figure writes: the figure as the editor started from it, and as it is now (undefined: none). */
+  figure?: { before: Fact | undefined; now: Fact | undefined };
   /** For story writes: the target fields someone else changed. */
   fields?: FieldChange[];
   /** Everything else that changed between the two versions, one short sentence each. */
@@ -111,6 +121,7 @@ export function describeConflict(target: WriteTarget, base: Snapshot, latest: Sn
   const report: ConflictReport = { version: latest.version, targetChanged: !targetUnchanged(target, base, latest), others: [] };
   const targetFields = target.type === "story" ? target.fields : [];
   const targetEntry = target.type === "entry" ? target.entryId : undefined;
+  const targetFact = target.type === "fact" ? target.factId : undefined;
 
   if (target.type === "story") {
     report.fields = target.fields
@@ -122,6 +133,8 @@ export function describeConflict(target: WriteTarget, base: Snapshot, latest: Sn
     const now = latest.entries[targetEntry];
     report.entry = { before: before && entryText(before), now: now && entryText(now) };
   }
+
+  if (targetFact !== undefined) report.figure = { before: base.facts?.[targetFact], now: latest.facts?.[targetFact] };
 
   for (const field of STORY_FIELDS) {
     if (targetFields.includes(field) || base[field] === latest[field]) continue;
@@ -148,5 +161,9 @@ export function describeConflict(target: WriteTarget, base: Snapshot, latest: Sn
   if (added.length) report.others.push(`${added.length} new ${updates(added.length)}: ${list(added)}.`);
   if (edited.length) report.others.push(`${edited.length} ${updates(edited.length)} edited: ${list(edited)}.`);
   if (removed.length) report.others.push(`${removed.length} ${updates(removed.length)} removed: ${list(removed)}.`);
+  const figures = [...factsInOrder(latest.facts), ...factsInOrder(base.facts).filter((fact) => !latest.facts?.[fact.id])]
+    .filter((fact) => fact.id !== targetFact && !targetUnchanged({ type: "fact", factId: fact.id }, base, latest))
+    .map((fact) => fact.label);
+  if (figures.length) report.others.push(`Key ${figures.length === 1 ? "figure" : "figures"} changed: ${list(figures)}.`);
   return report;
 }

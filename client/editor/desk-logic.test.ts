@@ -191,3 +191,23 @@ describe("draft conflicts", () => {
     expect(asDraftConflict(offline)).toBe(offline);
   });
 });
+
+describe("conflicts on key figures", () => {
+  const fact = (value: string, order = 1) => ({ id: "f_injured", label: "Injured", value, order, updatedAt: "2026-05-24T01:00:00.000Z" });
+  const other = { id: "f_killed", label: "Killed", value: "none", order: 2, updatedAt: "2026-05-24T01:00:00.000Z" };
+  const base = story(5, [], { facts: { f_injured: fact("at least 11"), f_killed: other } });
+  const target = { type: "fact" as const, factId: "f_injured" };
+
+  it("sends the live version when only another figure or a move changed, the base when this figure changed", () => {
+    const otherChanged = story(6, [], { facts: { f_injured: fact("at least 11", 2), f_killed: { ...other, value: "1", order: 1 } } });
+    expect(ifMatchVersion(target, base, otherChanged)).toBe(6);
+    expect(describeConflict(target, base, otherChanged).others).toEqual(["Key figure changed: “Killed”."]);
+    const sameChanged = story(6, [], { facts: { f_injured: fact("at least 15"), f_killed: other } });
+    expect(ifMatchVersion(target, base, sameChanged)).toBe(5);
+    expect(describeConflict(target, base, sameChanged)).toMatchObject({ targetChanged: true, figure: { before: fact("at least 11"), now: fact("at least 15") } });
+    const removed = story(6, [], { facts: { f_killed: other } });
+    expect(targetUnchanged(target, base, removed)).toBe(false);
+    // A new figure conflicts only with someone else creating the same id.
+    expect(targetUnchanged({ type: "fact", factId: "f_new" }, base, sameChanged)).toBe(true);
+  });
+});

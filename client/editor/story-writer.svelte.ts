@@ -1,4 +1,5 @@
 import type { HistoryItem } from "../../shared/api.js";
+import type { FactFields } from "../../shared/facts.js";
 import type { EntryKind, Snapshot, StoryStatus } from "../../shared/story.js";
 import { ApiFailure, type EditorApi } from "./api.js";
 import { describeConflict, ifMatchVersion, mergeEntry, type ConflictReport, type EntryText, type WriteTarget } from "./conflict.js";
@@ -16,6 +17,8 @@ export interface MyChange {
   title?: string;
   summary?: string;
   status?: StoryStatus;
+  /** A key figure as the editor would have it (with `removed`: taken down). */
+  figure?: FactFields;
 }
 
 /** One conditional write to a story, resendable against a newer version. */

@@ -181,3 +181,21 @@ describe("media changes", () => {
     expect(changesBetween(before, after)[0]).not.toHaveProperty("media");
   });
 });
+
+describe("changesBetween: key figures", () => {
+  const fact = (id: string, label: string, value: string, order: number, source?: string) => ({ id, label, value, order, updatedAt: T0, ...(source ? { source } : {}) });
+
+  it("reports a figure's change, a new and a removed figure, and a reorder once", () => {
+    const before = snapshot(2, [], { facts: { f_injured: fact("f_injured", "Injured", "at least 11", 1, "early reports"), f_killed: fact("f_killed", "Killed", "none", 2) } });
+    const changed = snapshot(3, [], { facts: { f_injured: fact("f_injured", "Injured", "at least 15", 1, "National Police"), f_killed: fact("f_killed", "Killed", "none", 2) } });
+    expect(changesBetween(before, changed)).toEqual([{ kind: "figure", before: before.facts!.f_injured, after: changed.facts!.f_injured }]);
+
+    const moved = snapshot(4, [], { facts: { f_injured: { ...changed.facts!.f_injured!, order: 2 }, f_killed: { ...changed.facts!.f_killed!, order: 1 } } });
+    expect(changesBetween(changed, moved)).toEqual([{ kind: "figures-reordered", labels: ["Killed", "Injured"] }]);
+
+    // A removal closes the others up: that is no reorder.
+    const removed = snapshot(5, [], { facts: { f_killed: { ...changed.facts!.f_killed!, order: 1 } } });
+    expect(changesBetween(changed, removed)).toEqual([{ kind: "figure", before: changed.facts!.f_injured, after: undefined }]);
+    expect(changesBetween(removed, changed).map((c) => c.kind)).toEqual(["figure"]);
+  });
+});

@@ -1,4 +1,5 @@
 import { diffWords } from "diff";
+import { changedFacts, factsInOrder, type Fact } from "../../shared/facts.js";
 import type { Entry, EntryKind, Snapshot, StoryStatus } from "../../shared/story.js";
 import { mediaChanges, type MediaChange } from "../lib/media/media-links.js";
 
@@ -20,6 +21,10 @@ export type Change =
   /** `before` is undefined when the story was created in this version. */
   | { kind: "story"; field: "title" | "summary"; before: string | undefined; after: string }
   | { kind: "story"; field: "status"; before: StoryStatus | undefined; after: StoryStatus }
+  /** A key figure added (no `before`), changed, moved, or removed (no `after`). */
+  | { kind: "figure"; before: Fact | undefined; after: Fact | undefined }
+  /** The figures' order changed: their labels in the new order. */
+  | { kind: "figures-reordered"; labels: string[] }
   | { kind: "added"; entry: Entry }
   | { kind: "removed"; entry: Entry }
   | {
@@ -49,8 +54,8 @@ export function wordDiff(before: string, after: string): WordPart[] {
 }
 
 /**
- * The changes that take `before` to `after`: story fields first, then added, edited and removed
- * entries (each group newest entry first). With no `before` (version 1) the story was created:
+ * The changes that take `before` to `after`: story fields first, then key figures (in the box's
+ * order, removed ones last), then added, edited and removed entries (each group newest entry first). With no `before` (version 1) the story was created:
  * its title, non-empty summary and status are reported with `before: undefined` and every entry
  * counts as added.
  */
@@ -82,7 +87,21 @@ export function changesBetween(before: Snapshot | undefined, after: Snapshot): C
     (entry) => ({ kind: "removed", entry }),
   );
 
-  return [...story, ...added, ...edited, ...removed];
+  return [...story, ...figureChanges(before?.facts, after.facts), ...added, ...edited, ...removed];
+}
+
+/**
+ * Figures added, changed in label, value or source, and removed; and their new order when the
+ * figures both versions have stand in another order (not when they only closed up around one).
+ */
+function figureChanges(before: Record<string, Fact> | undefined, after: Record<string, Fact> | undefined): Change[] {
+  const changes: Change[] = [];
+  const now = factsInOrder(after);
+  for (const { fact, before: old } of changedFacts(before, after)) changes.push({ kind: "figure", before: old, after: fact });
+  for (const old of factsInOrder(before)) if (!after?.[old.id]) changes.push({ kind: "figure", before: old, after: undefined });
+  const kept = (facts: Fact[], other: Record<string, Fact> | undefined) => facts.filter((fact) => other?.[fact.id]).map((fact) => fact.id).join();
+  if (kept(factsInOrder(before), after) !== kept(now, before)) changes.push({ kind: "figures-reordered", labels: now.map((fact) => fact.label) });
+  return changes;
 }
 
 /** The edit from `old` to `now`, or undefined when nothing a reader can see changed. */

@@ -1,3 +1,4 @@
+import { summaryWithFigures } from "../../shared/facts.js";
 import type { Entry } from "../../shared/story.js";
 import { mediaHtml } from "../media/media-links.js";
 import {
@@ -47,7 +48,8 @@ export function atomFeed(input: FeedInput): string {
     `<feed${attrs({ xmlns: ATOM_NS, "xmlns:at": TOMBSTONES_NS })}>`,
     element("id", page),
     element("title", story.title),
-    ...(story.summary ? [element("subtitle", story.summary)] : []),
+    // The key figures ride in the subtitle: a figure change is no item of its own, but moves `updated`.
+    ...(story.summary || story.facts ? [element("subtitle", summaryWithFigures(story.summary, story.facts))] : []),
     element("updated", story.updatedAt),
     `  <link${attrs({ rel: "alternate", type: "text/html", href: page })}/>`,
     `  <link${attrs({ rel: "self", type: "application/atom+xml", href: atomFeedUrl(publicUrl, story.id) })}/>`,

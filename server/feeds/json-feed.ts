@@ -1,3 +1,4 @@
+import { summaryWithFigures } from "../../shared/facts.js";
 import { imagesOf, imageUrl, mediaHtml } from "../media/media-links.js";
 import {
   feedEntries,
@@ -102,7 +103,7 @@ export function jsonFeed(input: FeedInput): JsonFeed {
     title: story.title,
     home_page_url: page,
     feed_url: jsonFeedUrl(publicUrl, story.id),
-    ...(story.summary ? { description: story.summary } : {}),
+    ...(story.summary || story.facts ? { description: summaryWithFigures(story.summary, story.facts) } : {}),
     authors: [feedAuthor(story)],
     _live_ticker: { version: story.version, status: story.status },
     items,

@@ -43,6 +43,9 @@ const REDUCER_STATUS: Record<ReducerError["code"], number> = {
   entry_exists: 409,
   // A conflict with the story's current state: removing an entry makes room again.
   too_many_entries: 409,
+  fact_not_found: 404,
+  // At most FACT_LIMITS.perStory figures: removing one makes room again.
+  too_many_facts: 409,
 };
 
 /** How long a client should wait before retrying a write the store could not take (Retry-After). */

@@ -1,5 +1,6 @@
 import type { Request } from "express";
 import { VersionParam } from "../../shared/api.js";
+import { FACT_ID_PATTERN } from "../../shared/facts.js";
 import { ENTRY_ID_PATTERN, STORY_ID_PATTERN } from "../../shared/story.js";
 import { VIEW_NAMES, type ViewName } from "../../shared/view-names.js";
 import { ApiError } from "./errors.js";
@@ -18,6 +19,19 @@ export function entryIdOf(req: Request): string {
     throw new ApiError(404, "entry_not_found", "No such entry.");
   }
   return id;
+}
+
+/**
+ * A figure's id from the path. Writers choose figure ids, so a malformed one on a PUT is bad input
+ * (400 naming factId); on a DELETE no such figure can exist (404, like an entry).
+ */
+export function factIdOf(req: Request, malformed: "invalid" | "not_found"): string {
+  const id = req.params.factId;
+  if (typeof id === "string" && FACT_ID_PATTERN.test(id)) return id;
+  if (malformed === "not_found") throw new ApiError(404, "fact_not_found", "No such figure.");
+  throw new ApiError(400, "validation_failed", "Invalid figure id.", {
+    issues: [{ path: "factId", message: "must look like f_injured: f_ then lowercase letters, digits and _ (at most 34 characters)" }],
+  });
 }
 
 /** An optional positive integer query parameter such as `?version=12`; anything else is a 400. */

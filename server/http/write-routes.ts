@@ -1,5 +1,5 @@
 import express, { Router, type Request, type RequestHandler, type Response } from "express";
-import { CreateStoryBody, EditEntryBody, NewEntryBody, UpdateStoryBody } from "../../shared/api.js";
+import { CreateStoryBody, EditEntryBody, NewEntryBody, PutFactBody, UpdateStoryBody } from "../../shared/api.js";
 import { newEntryId } from "../../shared/ids.js";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../shared/json-depth.js";
 import type { Operation } from "../../shared/operations.js";
@@ -10,7 +10,7 @@ import { principalOf, requireRole } from "./auth.js";
 import { ApiError, parseOr400 } from "./errors.js";
 import { idempotency, sendStored } from "./idempotency.js";
 import { ticketOf } from "./idempotency-ticket.js";
-import { entryIdOf, expectedVersionOf, storyIdOf } from "./params.js";
+import { entryIdOf, expectedVersionOf, factIdOf, storyIdOf } from "./params.js";
 import { publishAtOr400, type Schedule } from "./scheduled-routes.js";
 
 // Judged on the header alone: Express's req.is() says "no" for an empty body, which is a 400, not a 415.
@@ -125,6 +125,23 @@ export function writeRoutes(store: Store, service: StoryService, json: RequestHa
     const storyId = storyIdOf(req);
     const entryId = entryIdOf(req);
     await write(req, res, storyId, { type: "remove_entry", entryId }, (c) => ({ status: 200, body: { version: c.snapshot.version } }));
+  });
+
+  // Key figures: editors only (contributors never reach the story itself), and a PUT is the whole figure.
+  router.put("/stories/:id/facts/:factId", ...withBody, async (req, res) => {
+    const storyId = storyIdOf(req);
+    const factId = factIdOf(req, "invalid");
+    const body = parseOr400(PutFactBody, req.body, "figure");
+    await write(req, res, storyId, { type: "set_fact", factId, ...body }, (c) => ({
+      status: 200,
+      body: { fact: c.snapshot.facts![factId], version: c.snapshot.version },
+    }));
+  });
+
+  router.delete("/stories/:id/facts/:factId", ...withoutBody, async (req, res) => {
+    const storyId = storyIdOf(req);
+    const factId = factIdOf(req, "not_found");
+    await write(req, res, storyId, { type: "remove_fact", factId }, (c) => ({ status: 200, body: { version: c.snapshot.version } }));
   });
 
   return router;

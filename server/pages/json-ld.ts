@@ -1,4 +1,5 @@
 import { entriesInDisplayOrder } from "../../shared/display-order.js";
+import { summaryWithFigures } from "../../shared/facts.js";
 import { plainFirstLine } from "../../shared/plain-text.js";
 import type { Snapshot } from "../../shared/story.js";
 import { imagesOf, imageUrl, shareVariant } from "../media/media-links.js";
@@ -28,7 +29,7 @@ export function liveBlogPosting(story: Snapshot, pageUrl: string, publicUrl: str
     "@id": pageUrl,
     url: pageUrl,
     headline: story.title,
-    description: story.summary || undefined,
+    description: summaryWithFigures(story.summary, story.facts) || undefined,
     datePublished: story.createdAt,
     dateModified: story.updatedAt,
     coverageStartTime: story.createdAt,

@@ -13,6 +13,7 @@ import { frameOrigins } from "../../shared/embed-frames.js";
 import { allowFrames } from "../http/security-headers.js";
 import { sharedCacheControl } from "../http/shared-cache.js";
 import { escapeHtml, htmlDocument, scriptJson } from "./document.js";
+import { figureTimelines } from "./figure-timelines.js";
 import { liveBlogPosting } from "./json-ld.js";
 import { firstImage, imageUrl, shareVariant } from "../media/media-links.js";
 import { RenderedPages, sendRendered } from "./rendered-pages.js";
@@ -111,7 +112,7 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
     const html = await rendered.page(`history:${story.id}@${story.version}`, async () => {
       // Up to this version only: the page is kept under it, and a later write makes a page of its own.
       const versions = (await store.history(story.id, { before: story.version + 1, limit: HISTORY_PAGE })) ?? [];
-      const props: PageProps["history"] = { story, versions };
+      const props: PageProps["history"] = { story, versions, figures: await figureTimelines(store, story) };
       return page(build, "history", props, { title: `History: ${story.title}`, description: `Every change to "${story.title}", with corrections.` });
     });
     await sendRendered(req, res, html, shared);

@@ -6,8 +6,19 @@ export interface DemoUpdate {
   pinned?: boolean; // key events; pin 2-3 of them
   /** Minutes after the first alert, used to spread createdAt times when seeding instantly. */
   minute: number;
+  /** Key figures the desk sets (or changes) right after this update goes out. */
+  figures?: DemoFigure[];
   /** Optional: instead of a new entry, this update edits the earlier update with this index in `updates` (e.g. to fix a figure). Use at most one such edit. */
   edits?: number;
+}
+
+/** A key figure as the demo sets it (PUT …/facts/:id). */
+export interface DemoFigure {
+  id: string;
+  label: string;
+  value: string;
+  source?: string;
+  order?: number;
 }
 
 export const demoStory: {
@@ -65,12 +76,17 @@ export const demoStory: {
       headline: "At least 11 people injured, early reports say",
       body: "Early reports say **at least 11** people have been hurt in the capital. The number may change as emergency crews reach the damaged buildings.",
       minute: 78,
+      figures: [
+        { id: "f_injured", label: "Injured", value: "at least 11", source: "early reports" },
+        { id: "f_killed", label: "Killed", value: "none reported so far" },
+      ],
     },
     // 7
     {
       headline: "Context: attack comes hours into the war's biggest prisoner exchange",
       body: "The strikes follow the start on Friday of what is expected to be the largest swap of captives since the full-scale invasion. Each side is due to hand over 1,000 people, with exchanges continuing through the weekend.",
       minute: 96,
+      figures: [{ id: "f_prisoners", label: "Prisoner swap", value: "1,000 for 1,000, over the weekend", source: "agreed in Istanbul" }],
     },
     // 8
     {
@@ -78,6 +94,10 @@ export const demoStory: {
       body: "Ukraine's Air Force says Kyiv was the main target of the overnight barrage. Its tally:\n\n- **14** ballistic missiles launched, **6** shot down\n- around **250** attack drones launched, **245** shot down",
       pinned: true,
       minute: 122,
+      figures: [
+        { id: "f_missiles", label: "Ballistic missiles", value: "14 launched, 6 shot down", source: "Ukrainian Air Force", order: 3 },
+        { id: "f_drones", label: "Attack drones", value: "about 250 launched, 245 shot down", source: "Ukrainian Air Force", order: 4 },
+      ],
     },
     // 9
     {
@@ -92,6 +112,8 @@ export const demoStory: {
       kind: "correction",
       pinned: true,
       minute: 161,
+      // The figure that changes while `npm run demo` plays.
+      figures: [{ id: "f_injured", label: "Injured", value: "at least 15", source: "National Police" }],
     },
     // 11 (edits entry 6 in place: new figure, new headline)
     {

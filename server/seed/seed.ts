@@ -42,12 +42,14 @@ export async function replayDemoStory(service: StoryService, options: ReplayOpti
   for (const [index, update] of updates.entries()) {
     if (options.signal?.aborted) return;
     if (options.intervalMs > 0) await sleep(options.intervalMs, options.signal);
-    const { minute, edits, ...fields } = update;
+    const { minute, edits, figures = [], ...fields } = update;
     const operation =
       edits === undefined
         ? { type: "add_entry" as const, entryId: seedEntryId(index), kind: "update" as const, pinned: false, ...fields }
         : { type: "edit_entry" as const, entryId: seedEntryId(edits), ...fields };
     await service.apply(id, operation, stamp(minute));
+    // Each figure is a version of its own, as the desk's figures panel writes them.
+    for (const { id: factId, ...figure } of figures) await service.apply(id, { type: "set_fact", factId, ...figure }, stamp(minute));
     options.onUpdate?.(index + 1, updates.length);
   }
   if (options.intervalMs > 0) {

@@ -12,9 +12,10 @@ import { PostgresScheduled } from "./postgres-scheduled.js";
 import { inTransaction } from "./pg-transaction.js";
 import { RebuiltVersions } from "./rebuilt-versions.js";
 import { guardStorage } from "./storage-guard.js";
-import { toRemovedEntry, type RemovalRow } from "./rows.js";
+import { toRemovedEntry, toVersionOps, type RemovalRow } from "./rows.js";
 import { assemble } from "./story-pieces.js";
 import {
+  FACTS_PATH_MARK,
   type ClaimOutcome,
   type CommitRequest,
   type Committed,
@@ -22,6 +23,7 @@ import {
   type RemovedEntry,
   type Store,
   type StoredResponse,
+  type VersionOps,
 } from "./store.js";
 
 /**
@@ -174,6 +176,15 @@ export class PostgresStore implements Store {
       [storyId, page.before ?? Number.MAX_SAFE_INTEGER, page.limit],
     );
     return rows.map((row) => ({ version: row.version, at: row.at, author: JSON.parse(row.author), summary: row.summary }));
+  }
+
+  async factVersions(storyId: string, limit: number): Promise<VersionOps[] | undefined> {
+    if (!(await this.#exists(storyId))) return undefined;
+    const { rows } = await this.#pool.query<{ version: number; at: string; author: string; ops: string }>(
+      "SELECT version, at, author, ops FROM versions WHERE story_id = $1 AND strpos(ops, $2) > 0 ORDER BY version DESC LIMIT $3::bigint",
+      [storyId, FACTS_PATH_MARK, limit],
+    );
+    return rows.reverse().map(toVersionOps);
   }
 
   async removedEntries(storyId: string): Promise<RemovedEntry[] | undefined> {

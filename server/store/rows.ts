@@ -2,7 +2,7 @@ import type { StampedOperation } from "../../shared/operations.js";
 import { applyPatchesInPlace, type PatchOp } from "../../shared/patch.js";
 import type { Author, Snapshot } from "../../shared/story.js";
 import type { ClosedDraft, Draft, Role, TokenRecord, TokenScope, User, UserWithHash } from "./accounts.js";
-import type { RemovedEntry } from "./store.js";
+import type { RemovedEntry, VersionOps } from "./store.js";
 
 // Row shapes and conversions both SQL stores share; each store keeps only its own SQL.
 
@@ -151,4 +151,9 @@ export function removalsInLog(first: Snapshot, rows: Iterable<{ version: number;
     snapshot = applyPatchesInPlace(snapshot, [ops]);
   }
   return removed;
+}
+
+/** A `versions` row as both stores read it for figure timelines (Store.factVersions). */
+export function toVersionOps(row: { version: number | string; at: string; author: string; ops: string }): VersionOps {
+  return { version: Number(row.version), at: row.at, author: JSON.parse(row.author) as Author, ops: JSON.parse(row.ops) as PatchOp[] };
 }

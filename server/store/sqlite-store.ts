@@ -5,13 +5,14 @@ import type { HistoryItem } from "../../shared/api.js";
 import type { Snapshot, StorySummary } from "../../shared/story.js";
 import { commitRules, runSync, type CommitRows } from "./commit-rules.js";
 import { RebuiltVersions } from "./rebuilt-versions.js";
-import { removalsInLog, toRemovedEntry, type RemovalRow } from "./rows.js";
+import { removalsInLog, toRemovedEntry, toVersionOps, type RemovalRow } from "./rows.js";
 import { assemble, headJson } from "./story-pieces.js";
 import { SqliteAccounts } from "./sqlite-accounts.js";
 import { MEDIA_TABLES, SqliteMedia } from "./sqlite-media.js";
 import { SCHEDULED_TABLE, SqliteScheduled } from "./sqlite-scheduled.js";
 import { guardStorage } from "./storage-guard.js";
 import {
+  FACTS_PATH_MARK,
   type ClaimOutcome,
   type CommitRequest,
   type Committed,
@@ -19,6 +20,7 @@ import {
   type RemovedEntry,
   type Store,
   type StoredResponse,
+  type VersionOps,
 } from "./store.js";
 
 const removalsTable = `
@@ -222,6 +224,9 @@ export class SqliteStore implements Store {
       history: db.prepare<[string, number, number], { version: number; at: string; author: string; summary: string }>(
         "SELECT version, at, author, summary FROM versions WHERE story_id = ? AND version < ? ORDER BY version DESC LIMIT ?",
       ),
+      factVersions: db.prepare<[string, string, number], { version: number; at: string; author: string; ops: string }>(
+        "SELECT version, at, author, ops FROM versions WHERE story_id = ? AND instr(ops, ?) > 0 ORDER BY version DESC LIMIT ?",
+      ),
       removals: db.prepare<[string], RemovalRow>(
         "SELECT entry_id, version, at, author, published_at FROM removals WHERE story_id = ? ORDER BY version DESC, entry_id",
       ),
@@ -275,6 +280,11 @@ export class SqliteStore implements Store {
     return this.#sql.history
       .all(storyId, page.before ?? Number.MAX_SAFE_INTEGER, page.limit)
       .map((row) => ({ version: row.version, at: row.at, author: JSON.parse(row.author), summary: row.summary }));
+  }
+
+  async factVersions(storyId: string, limit: number): Promise<VersionOps[] | undefined> {
+    if (!this.#sql.latest.get(storyId)) return undefined;
+    return this.#sql.factVersions.all(storyId, FACTS_PATH_MARK, limit).reverse().map(toVersionOps);
   }
 
   async removedEntries(storyId: string): Promise<RemovedEntry[] | undefined> {

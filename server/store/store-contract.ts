@@ -110,6 +110,23 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       expect(await store.history("nope", { limit: 10 })).toBeUndefined();
     });
 
+    it("keeps figures in the snapshot and picks the versions that touched them, oldest first, by their patches alone", async () => {
+      expect(await store.factVersions("nope", 10)).toBeUndefined();
+      await create("s");
+      expect(await store.factVersions("s", 10)).toEqual([]);
+      await commit("s", { type: "set_fact", factId: "f_injured", label: "Injured", value: "at least 11" });
+      // An entry whose text looks like a figure's patch is not one.
+      await commit("s", { type: "add_entry", entryId: "e_n0001", body: '{"op":"add","path":"/facts/f_x","value":1}', kind: "update", pinned: false });
+      await commit("s", { type: "set_fact", factId: "f_injured", label: "Injured", value: "at least 15", source: "National Police" });
+      await commit("s", { type: "remove_fact", factId: "f_injured" });
+      const versions = await store.factVersions("s", 10);
+      expect(versions?.map((v) => v.version)).toEqual([2, 4, 5]);
+      expect(versions?.[1]).toMatchObject({ author, ops: expect.arrayContaining([{ op: "replace", path: "/facts/f_injured/value", value: "at least 15" }]) });
+      expect((await store.factVersions("s", 2))?.map((v) => v.version)).toEqual([4, 5]);
+      expect((await store.snapshotAt("s", 4))?.facts?.f_injured?.value).toBe("at least 15");
+      expect(await store.latest("s")).not.toHaveProperty("facts");
+    });
+
     it("lists removed entries newest first, each with when it was published and removed, and nothing else", async () => {
       expect(await store.removedEntries("nope")).toBeUndefined();
       await create("s");

@@ -21,6 +21,21 @@ export interface RemovedEntry {
   publishedAt: string;
 }
 
+/** A version's patch, with when and by whom it was written. */
+export interface VersionOps {
+  version: number;
+  at: string;
+  author: Author;
+  ops: PatchOp[];
+}
+
+/**
+ * The patch text by which a store picks the versions that touched key figures: every such patch
+ * has an operation on `/facts` or below it, and JSON escapes the quotes of any such text inside a
+ * value, so an entry's body cannot look like one.
+ */
+export const FACTS_PATH_MARK = '"path":"/facts';
+
 /** A stored answer to a write, replayed for a retry with the same Idempotency-Key. */
 export interface StoredResponse {
   status: number;
@@ -136,6 +151,12 @@ export interface Store {
    * once per removal. Undefined for an unknown story.
    */
   removedEntries(storyId: string): Promise<RemovedEntry[] | undefined>;
+  /**
+   * The newest `limit` versions whose patch touched the story's key figures, oldest first (for the
+   * figures' timelines, shared/fact-timeline.ts). Picked by their patch text (FACTS_PATH_MARK)
+   * inside the database, so only those versions are parsed. Undefined for an unknown story.
+   */
+  factVersions(storyId: string, limit: number): Promise<VersionOps[] | undefined>;
   /** Applies the operation with the story reducer and appends the version; throws ReducerError or VersionConflict. */
   commit(request: CommitRequest): Promise<Committed>;
 

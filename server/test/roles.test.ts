@@ -40,6 +40,11 @@ describe("editor accounts", () => {
       const res = await server.api(`/api/stories/${STORY}/entries`, { body: { body: `Fixture ${++n}` } });
       return ((await res.json()) as { entry: { id: string } }).entry.id;
     };
+    const newFact = async () => {
+      const id = `f_fixture${++n}`;
+      expect((await server.api(`/api/stories/${STORY}/facts/${id}`, { method: "PUT", body: { label: "Fixture", value: `${n}` } })).status).toBe(200);
+      return id;
+    };
     const othersDraft = async () => {
       const now = new Date().toISOString();
       const id = `d_fixture${++n}`;
@@ -79,6 +84,9 @@ describe("editor accounts", () => {
       { method: "POST", route: "/api/stories/:id/entries", setup: async () => ({ path: `/api/stories/${STORY}/entries`, body: { body: `Entry ${++n}` } }), expect: refusedByRole(FORBIDDEN, [201], [201]) },
       { method: "PATCH", route: "/api/stories/:id/entries/:entryId", setup: async () => ({ path: `/api/stories/${STORY}/entries/${await newEntry()}`, body: { body: `Edited ${++n}` } }), expect: refusedByRole(FORBIDDEN, [200], [200]) },
       { method: "DELETE", route: "/api/stories/:id/entries/:entryId", setup: async () => ({ path: `/api/stories/${STORY}/entries/${await newEntry()}` }), expect: refusedByRole(FORBIDDEN, [200], [200]) },
+      // Key figures: editors' work, like entries (at most 12 per story: these leave 6 at most).
+      { method: "PUT", route: "/api/stories/:id/facts/:factId", setup: async () => ({ path: `/api/stories/${STORY}/facts/f_roles${++n}`, body: { label: "Injured", value: `${n}` } }), expect: refusedByRole(FORBIDDEN, [200], [200]) },
+      { method: "DELETE", route: "/api/stories/:id/facts/:factId", setup: async () => ({ path: `/api/stories/${STORY}/facts/${await newFact()}` }), expect: refusedByRole(FORBIDDEN, [200], [200]) },
       { method: "POST", route: "/api/stories/:id/drafts", setup: async () => ({ path: `/api/stories/${STORY}/drafts`, body: { body: `Draft ${++n}` } }), expect: refusedByRole([201], [201], [201]) },
       { method: "PATCH", route: "/api/stories/:id/drafts/:draftId (another's)", setup: async () => ({ path: `/api/stories/${STORY}/drafts/${await othersDraft()}`, body: { body: `Redrafted ${++n}` } }), expect: refusedByRole([404, "draft_not_found"], [200], [200]) },
       { method: "DELETE", route: "/api/stories/:id/drafts/:draftId (another's)", setup: async () => ({ path: `/api/stories/${STORY}/drafts/${await othersDraft()}` }), expect: refusedByRole([404, "draft_not_found"], [204], [204]) },

@@ -1,0 +1,16 @@
+/** Why an operation cannot apply to a story; codes are the API's error codes (server/http/errors.ts maps their statuses). */
+export class ReducerError extends Error {
+  constructor(
+    readonly code:
+      | "story_not_found"
+      | "story_exists"
+      | "entry_not_found"
+      | "entry_exists"
+      | "too_many_entries"
+      | "fact_not_found"
+      | "too_many_facts",
+    message: string,
+  ) {
+    super(message);
+  }
+}

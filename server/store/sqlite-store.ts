@@ -283,7 +283,7 @@ export class SqliteStore implements Store {
   }
 
   async factVersions(storyId: string, limit: number): Promise<VersionOps[] | undefined> {
-    if (!this.#sql.latest.get(storyId)) return undefined;
+    if (!this.#sql.latestVersion.get(storyId)) return undefined;
     return this.#sql.factVersions.all(storyId, FACTS_PATH_MARK, limit).reverse().map(toVersionOps);
   }
 

@@ -105,10 +105,11 @@ export const EditEntryBody = z
   .refine(atLeastOneField, "give at least one of body, headline, kind, pinned, media");
 
 /**
- * `publishAt` as sent: any string here, judged against the clock by the route (shared/schedule.ts),
- * so that its 400 names the field and says what is wrong with it.
+ * `publishAt` as sent: any string (or a whole number, a common mistake: epoch milliseconds) here, judged
+ * against the clock by the route (shared/schedule.ts), so that its 400 names the field and says what
+ * is wrong with it; nothing else (an object, say) gets that far.
  */
-const PublishAtInput = z.unknown().optional();
+const PublishAtInput = z.union([z.string(), z.number().int().positive()]).optional();
 
 /** `POST /api/stories/:id/entries`: an entry, published now or, with `publishAt`, scheduled. */
 export const NewEntryBody = AddEntryBody.extend({ publishAt: PublishAtInput });
@@ -131,14 +132,15 @@ const figureText = (max: number, required: boolean) =>
     .refine((s) => !BIDI_CONTROLS.test(s), "must not contain bidi embedding, override or isolate characters (U+202A–U+202E, U+2066–U+2069)");
 
 /** `PUT /api/stories/:id/facts/:factId`: the figure as it should be; an empty or absent source means none. */
-export const PutFactBody = z.strictObject({
-  label: figureText(FACT_LIMITS.label, true),
-  value: figureText(FACT_LIMITS.value, true),
-  source: figureText(FACT_LIMITS.source, false)
-    .optional()
-    .transform((s) => s || undefined),
-  order: z.number().int().min(1).max(FACT_LIMITS.perStory).optional(),
-});
+export const PutFactBody = z
+  .strictObject({
+    label: figureText(FACT_LIMITS.label, true),
+    value: figureText(FACT_LIMITS.value, true),
+    source: figureText(FACT_LIMITS.source, false).optional(),
+    order: z.number().int().min(1).max(FACT_LIMITS.perStory).optional(),
+  })
+  // An empty source is none: dropped, not kept as an empty string or an undefined key.
+  .transform(({ source, ...fact }) => (source ? { ...fact, source } : fact));
 
 /** `?version=N`, `?from=A&to=B`: positive integers written plainly (no "1e3", "+1", "0x10"). */
 export const VersionParam = z

@@ -11,7 +11,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import * as api from "./api.js";
 import { slugify } from "./ids.js";
-import { MAX_DISPLAY_NAME_LENGTH } from "./limits.js";
+import { BIDI_CONTROLS, FACT_ID_PATTERN } from "./facts.js";
+import { FACT_LIMITS, MAX_DISPLAY_NAME_LENGTH } from "./limits.js";
 import type { Operation, StampedOperation } from "./operations.js";
 import { recognizeEmbed } from "./embeds.js";
 import { MAX_MEDIA_PER_ENTRY, MEDIA_ID_PATTERN, MEDIA_TEXT_LIMITS, MediaList, type MediaItem } from "./media.js";
@@ -77,6 +78,7 @@ const weirdNumber: fc.Arbitrary<number> = fc.oneof(
 const FIELD_NAMES = [
   "id", "version", "title", "summary", "status", "createdAt", "updatedAt", "entries", "author", "name", "kind", "pinned",
   "headline", "body", "html", "revision", "storyId", "protocol", "e_aaaa", "e_bbbb",
+  "view", "stories", "publishAt", "label", "value", "source", "order", "f_injured",
 ];
 const PROTO_KEYS = ["__proto__", "constructor", "prototype", "toString", "valueOf", "hasOwnProperty", "__defineGetter__"];
 const hostileKey = fc.oneof(fc.constantFrom(...FIELD_NAMES, ...PROTO_KEYS), weirdString);
@@ -133,6 +135,7 @@ const isoTime = fc
   .map((d) => d.toISOString());
 const storyId = fc.stringMatching(STORY_ID_PATTERN);
 const entryId = fc.stringMatching(ENTRY_ID_PATTERN);
+const factId = fc.stringMatching(FACT_ID_PATTERN);
 const kind = fc.constantFrom("update", "breaking", "correction");
 const text = (max: number) => weirdString.map((s) => [...s].slice(0, max).join(""));
 
@@ -181,6 +184,28 @@ const VALID: Record<string, fc.Arbitrary<Json>> = {
     { requiredKeys: ["storyId"] },
   ),
   UnsubscribeRequest: fc.record({ storyId }),
+  HandshakeAuth: fc.record(
+    {
+      stories: fc.array(
+        fc.record({ id: storyId, version: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), view: fc.constantFrom("full", "latest") }, { requiredKeys: ["id"] }),
+        { maxLength: 3 },
+      ),
+      protocol: fc.integer({ min: 1, max: 3 }),
+    },
+    { requiredKeys: [] },
+  ),
+  FactId: factId,
+  Fact: fc.record(
+    { id: factId, label: text(FACT_LIMITS.label), value: text(FACT_LIMITS.value), source: text(FACT_LIMITS.source), order: fc.integer({ min: 1, max: 12 }), updatedAt: isoTime },
+    { requiredKeys: ["id", "label", "value", "order", "updatedAt"] },
+  ),
+  PutFactBody: fc.record(
+    { label: fc.oneof(weirdString, fc.constant("Injured")), value: fc.oneof(weirdString, fc.constant("at least 15")), source: weirdString, order: fc.integer({ min: 0, max: 13 }) },
+    { requiredKeys: ["label", "value"] },
+  ),
+  NewEntryBody: fc.record({ body: weirdString, headline: weirdString, kind, pinned: fc.boolean(), publishAt: fc.oneof(isoTime, weirdString, weirdNumber) }, { requiredKeys: ["body"] }),
+  PublishDraftBody: fc.record({ publishAt: fc.oneof(isoTime, weirdString, weirdNumber) }, { requiredKeys: [] }),
+  EditScheduledBody: fc.record({ body: weirdString, headline: weirdString, kind, pinned: fc.boolean(), publishAt: fc.oneof(isoTime, weirdString) }, { requiredKeys: [] }),
   CreateStoryBody: fc.record({ id: storyId, title: weirdString, summary: weirdString }, { requiredKeys: ["title"] }),
   UpdateStoryBody: fc.record({ title: weirdString, summary: weirdString, status: fc.constantFrom("live", "ended") }, { requiredKeys: [] }),
   AddEntryBody: fc.record({ body: weirdString, headline: weirdString, kind, pinned: fc.boolean() }, { requiredKeys: ["body"] }),
@@ -339,6 +364,12 @@ const expectEmbed: Invariant = (item) => {
   expect(recognizeEmbed(item.url)).toEqual({ provider: item.provider, url: item.url });
 };
 
+/** A `publishAt` as the schema lets it through to the route's judgement (shared/schedule.ts): a string or a positive whole number. */
+const expectPublishAtInput = (publishAt: unknown) => {
+  if (publishAt === undefined || typeof publishAt === "string") return;
+  expectPositiveInt(publishAt);
+};
+
 const INVARIANTS: Record<string, Invariant> = {
   DisplayName: (name) => {
     expectPlainText(name, MAX_DISPLAY_NAME_LENGTH, true);
@@ -356,10 +387,62 @@ const INVARIANTS: Record<string, Invariant> = {
   Entry: entryInvariant,
   Snapshot: snapshotInvariant,
   SubscribeRequest: (request) => {
-    expectOnlyKeys(request, ["storyId", "version", "protocol"]);
+    expectOnlyKeys(request, ["storyId", "version", "protocol", "view"]);
     expect(request.storyId).toMatch(STORY_ID_PATTERN);
     if (request.version !== undefined) expectPositiveInt(request.version);
     if (request.protocol !== undefined) expectPositiveInt(request.protocol);
+    if (request.view !== undefined) expect(["full", "latest"]).toContain(request.view);
+  },
+  HandshakeAuth: (auth) => {
+    expectOnlyKeys(auth, ["stories", "protocol"]);
+    if (auth.protocol !== undefined) expectPositiveInt(auth.protocol);
+    for (const story of auth.stories ?? []) {
+      expectOnlyKeys(story, ["id", "version", "view"]);
+      expect(story.id).toMatch(STORY_ID_PATTERN);
+      if (story.version !== undefined) expectPositiveInt(story.version);
+      if (story.view !== undefined) expect(["full", "latest"]).toContain(story.view);
+    }
+  },
+  FactId: (id) => expect(id).toMatch(FACT_ID_PATTERN),
+  Fact: (fact) => {
+    expectOnlyKeys(fact, ["id", "label", "value", "source", "order", "updatedAt"]);
+    expect(fact.id).toMatch(FACT_ID_PATTERN);
+    expect(chars(fact.label)).toBeLessThanOrEqual(FACT_LIMITS.label);
+    expect(chars(fact.value)).toBeLessThanOrEqual(FACT_LIMITS.value);
+    if (fact.source !== undefined) expect(chars(fact.source)).toBeLessThanOrEqual(FACT_LIMITS.source);
+    expectPositiveInt(fact.order);
+    expectIsoTime(fact.updatedAt);
+  },
+  PutFactBody: (body) => {
+    expectOnlyKeys(body, ["label", "value", "source", "order"]);
+    for (const [field, max, required] of [["label", FACT_LIMITS.label, true], ["value", FACT_LIMITS.value, true], ["source", FACT_LIMITS.source, false]] as const) {
+      if (body[field] === undefined) continue;
+      expectPlainText(body[field], max, required);
+      expect(body[field], field).not.toMatch(/[\n\r\t]/);
+      expect(body[field], field).not.toMatch(BIDI_CONTROLS);
+    }
+    if (body.source !== undefined) expect(body.source).not.toBe("");
+    if (body.order !== undefined) {
+      expectPositiveInt(body.order);
+      expect(body.order).toBeLessThanOrEqual(FACT_LIMITS.perStory);
+    }
+  },
+  NewEntryBody: ({ publishAt, ...entry }, input) => {
+    INVARIANTS.AddEntryBody!(entry, input);
+    expectPublishAtInput(publishAt);
+  },
+  PublishDraftBody: (body) => {
+    expectOnlyKeys(body, ["publishAt"]);
+    expectPublishAtInput(body.publishAt);
+  },
+  EditScheduledBody: (body) => {
+    expectOnlyKeys(body, ["body", "headline", "kind", "pinned", "media", "publishAt"]);
+    expect(Object.keys(body).length).toBeGreaterThan(0);
+    if (body.body !== undefined) expectMarkdown(body.body);
+    if (body.headline !== undefined) expectPlainText(body.headline, LIMITS.headline, false);
+    if (body.kind !== undefined) expect(["update", "breaking", "correction"]).toContain(body.kind);
+    if (body.pinned !== undefined) expect(typeof body.pinned).toBe("boolean");
+    expectPublishAtInput(body.publishAt);
   },
   UnsubscribeRequest: (request) => {
     expectOnlyKeys(request, ["storyId"]);

@@ -14,9 +14,14 @@ export const publicRead: RequestHandler = (_req, res, next) => {
   next();
 };
 
-/** A browser's CORS preflight for a public read (a conditional GET sends If-None-Match). */
+/**
+ * A browser's CORS preflight for a public read (a conditional GET sends If-None-Match). A path that
+ * is also written to (`/stories/:id/entries` is read page by page and posted to) grants reading only:
+ * a preflight for any other method is not answered here, so it gets no grant at all.
+ */
 export const publicPreflight: RequestHandler = (req, res, next) => {
-  if (!req.get("access-control-request-method")) return next();
+  const method = req.get("access-control-request-method")?.toUpperCase();
+  if (method !== "GET" && method !== "HEAD") return next();
   res.setHeader("Access-Control-Allow-Origin", "*");
   res.setHeader("Access-Control-Allow-Methods", "GET, HEAD");
   res.setHeader("Access-Control-Allow-Headers", "If-None-Match");

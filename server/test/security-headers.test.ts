@@ -214,7 +214,7 @@ describe("who may read API answers from elsewhere, and keep them", () => {
   it("answers a preflight for public reads only", async () => {
     const preflight = (path: string, method = "GET") =>
       fetch(server.url + path, { method: "OPTIONS", headers: { ...ORIGIN, "access-control-request-method": method, "access-control-request-headers": "if-none-match" } });
-    for (const path of ["/api/stories", "/api/stories/open", "/api/stories/open/patch", "/api/stories/open/history"]) {
+    for (const path of ["/api/stories", "/api/stories/open", "/api/stories/open/patch", "/api/stories/open/history", "/api/stories/open/entries"]) {
       const res = await preflight(path);
       expect([path, res.status, res.headers.get("access-control-allow-origin")]).toEqual([path, 204, "*"]);
     }

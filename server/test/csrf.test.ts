@@ -53,8 +53,10 @@ describe("editor accounts", () => {
       expect(draft.status).toBe(201);
       const draftId = draft.body.draft.id as string;
       const before = await stateOf(server.app.store);
+      // A GET of the entries path reads a page of entries (DESIGN.md §4); it changes nothing either.
+      expect((await send(server.url, entries, { cookie: editor.cookie, site: "cross-site" })).status).toBe(200);
       for (const [path, cookie] of [
-        [entries, editor.cookie],
+        [`/api/stories/${STORY}/entries/e_nothere`, editor.cookie],
         [`/api/stories/${STORY}/drafts/${draftId}/publish`, editor.cookie],
         [`/api/users/${contributor.id}/password`, admin.cookie],
         [`/api/tokens/new`, editor.cookie],

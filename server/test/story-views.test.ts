@@ -55,7 +55,7 @@ describe("GET /api/stories/:id?view=latest", () => {
     const { response, body: view } = await json<Snapshot>(`/api/stories/${STORY}?view=latest`);
     expect(response.status).toBe(200);
     expect(response.headers.get("etag")).toBe(`"${full.version}"`);
-    expect(response.headers.get("cache-control")).toBe("no-cache");
+    expect(response.headers.get("cache-control")).toBe("public, max-age=0, s-maxage=5, stale-while-revalidate=60");
     expect(Object.keys(view.entries)).toHaveLength(2 + VIEW);
     const { entries: _a, ...fields } = full;
     const { entries: _b, ...viewFields } = view;

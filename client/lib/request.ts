@@ -71,6 +71,10 @@ export async function requestJson<T>(url: string, { method = "GET", body, header
       method,
       headers: { Accept: "application/json", ...(body !== undefined ? { "Content-Type": "application/json" } : {}), ...headers },
       credentials: "same-origin",
+      // Story JSON and entry pages carry stale-while-revalidate for shared caches (DESIGN.md §6), and
+      // browsers honour it too: without this, the desk's conflict check and a reader's refresh of
+      // older entries could be answered from the browser's stale copy. A revalidation costs a 304.
+      cache: "no-cache",
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });

@@ -1,17 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pg from "pg";
-import { createClient } from "redis";
-import { io as connect, type Socket } from "socket.io-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DESK_NAMESPACE, type DeskClientToServerEvents, type DeskFollowAck, type DeskServerToClientEvents, type PresenceMessage } from "../../shared/desk-protocol.js";
+import { io as connect } from "socket.io-client";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { PresenceMessage } from "../../shared/desk-protocol.js";
 import { send, sessionCookieOf } from "./accounts-helpers.js";
-import { children, startChild, stopChild, type Child } from "./child-server.js";
+import { stopChild, type Child } from "./child-server.js";
+import { useTwoDeskNodes, type DeskSocket } from "./desk-nodes.js";
 import { TOKEN } from "./harness.js";
-import { postgresUrl, redisUrl, requireService } from "./services.js";
+import { requireService } from "./services.js";
 
-type DeskSocket = Socket<DeskServerToClientEvents, DeskClientToServerEvents>;
 const ready = (await requireService("postgres")) && (await requireService("redis"));
 
 /**
@@ -21,26 +16,11 @@ const ready = (await requireService("postgres")) && (await requireService("redis
  * schema; Redis is never restarted.
  */
 describe.skipIf(!ready)("presence and audience on two nodes (PostgreSQL and Redis)", () => {
-  const schema = `lt_presence_${Math.random().toString(36).slice(2, 10)}`;
-  const dataDir = mkdtempSync(join(tmpdir(), "live-ticker-presence-nodes-"));
-  const env = {
-    DATABASE_URL: `${postgresUrl()}${postgresUrl().includes("?") ? "&" : "?"}schema=${schema}`,
-    REDIS_URL: redisUrl(),
-    REDIS_STREAM: `live-ticker-test-${schema}`,
-  };
   const STORY = "presence-nodes";
+  const { nodes, sockets, deskSocket, follow } = useTwoDeskNodes("lt_presence", STORY);
   let a: Child;
   let b: Child;
-  const sockets: Socket[] = [];
-
-  const deskSocket = (node: Child, headers: Record<string, string>) =>
-    new Promise<DeskSocket>((resolve, reject) => {
-      const socket: DeskSocket = connect(node.url + DESK_NAMESPACE, { transports: ["websocket"], extraHeaders: headers, reconnection: false, forceNew: true });
-      sockets.push(socket);
-      socket.once("connect", () => resolve(socket));
-      socket.once("connect_error", reject);
-    });
-  const follow = (socket: DeskSocket) => new Promise<DeskFollowAck>((resolve) => socket.emit("follow", { storyId: STORY }, resolve));
+  beforeAll(() => void ({ a, b } = nodes));
   const presence = (socket: DeskSocket, accept: (m: PresenceMessage) => boolean, what: string) =>
     new Promise<PresenceMessage>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ${what} within 15 s`)), 15_000);
@@ -67,27 +47,6 @@ describe.skipIf(!ready)("presence and audience on two nodes (PostgreSQL and Redi
       expect(ack.ok).toBe(true);
     }
   };
-
-  beforeAll(async () => {
-    // One after the other: the first runs the migrations.
-    // A node's start (tsx compiling the server) took 33 s on the shared 2-core machine under load.
-    a = await startChild(dataDir, { env, startMs: 90_000 });
-    b = await startChild(dataDir, { env, startMs: 90_000 });
-  }, 200_000);
-  afterAll(async () => {
-    for (const socket of sockets) socket.disconnect();
-    await Promise.all([...children].map((child) => stopChild(child)));
-    const client = new pg.Client({ connectionString: postgresUrl() });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-    const redis = createClient({ url: redisUrl() });
-    await redis.connect();
-    const keys = await redis.keys(`${env.REDIS_STREAM}*`);
-    if (keys.length > 0) await redis.del(keys);
-    await redis.quit();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
 
   it("shows the editors on either node to both, counts the readers on both, and forgets a node killed with -9", async () => {
     expect((await send(a.url, "/api/stories", { bearer: TOKEN, body: { id: STORY, title: "Two nodes" } })).status).toBe(201);

@@ -1,17 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pg from "pg";
-import { createClient } from "redis";
-import { io as connect, type Socket } from "socket.io-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DESK_NAMESPACE, type DeskClientToServerEvents, type DeskFollowAck, type DeskServerToClientEvents } from "../../shared/desk-protocol.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { send, sessionCookieOf } from "./accounts-helpers.js";
-import { children, startChild, stopChild, type Child } from "./child-server.js";
+import type { Child } from "./child-server.js";
+import { useTwoDeskNodes } from "./desk-nodes.js";
 import { TOKEN } from "./harness.js";
-import { postgresUrl, redisUrl, requireService } from "./services.js";
+import { requireService } from "./services.js";
 
-type DeskSocket = Socket<DeskServerToClientEvents, DeskClientToServerEvents>;
 const ready = (await requireService("postgres")) && (await requireService("redis"));
 
 /**
@@ -20,48 +13,14 @@ const ready = (await requireService("postgres")) && (await requireService("redis
  * versions (one adapter for every namespace). Its own stream and schema; Redis is never restarted.
  */
 describe.skipIf(!ready)("the desk's live channel on two nodes (PostgreSQL and Redis)", () => {
-  const schema = `lt_desk_${Math.random().toString(36).slice(2, 10)}`;
-  const dataDir = mkdtempSync(join(tmpdir(), "live-ticker-desk-nodes-"));
-  const env = {
-    DATABASE_URL: `${postgresUrl()}${postgresUrl().includes("?") ? "&" : "?"}schema=${schema}`,
-    REDIS_URL: redisUrl(),
-    REDIS_STREAM: `live-ticker-test-${schema}`,
-  };
   const STORY = "desk-nodes";
+  const { nodes, deskSocket, follow } = useTwoDeskNodes("lt_desk", STORY);
   let a: Child;
   let b: Child;
-  const sockets: DeskSocket[] = [];
+  beforeAll(() => void ({ a, b } = nodes));
 
-  const deskSocket = (node: Child, headers: Record<string, string>) =>
-    new Promise<DeskSocket>((resolve, reject) => {
-      const socket: DeskSocket = connect(node.url + DESK_NAMESPACE, { transports: ["websocket"], extraHeaders: headers, reconnection: false, forceNew: true });
-      sockets.push(socket);
-      socket.once("connect", () => resolve(socket));
-      socket.once("connect_error", reject);
-    });
-  const follow = (socket: DeskSocket) => new Promise<DeskFollowAck>((resolve) => socket.emit("follow", { storyId: STORY }, resolve));
   const within = <T>(promise: Promise<T>, what: string) =>
     Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no ${what} within 10 s`)), 10_000))]);
-
-  beforeAll(async () => {
-    // One after the other: the first runs the migrations.
-    a = await startChild(dataDir, { env });
-    b = await startChild(dataDir, { env });
-  }, 60_000);
-  afterAll(async () => {
-    for (const socket of sockets) socket.disconnect();
-    await Promise.all([...children].map((child) => stopChild(child)));
-    const client = new pg.Client({ connectionString: postgresUrl() });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-    const redis = createClient({ url: redisUrl() });
-    await redis.connect();
-    const keys = await redis.keys(`${env.REDIS_STREAM}*`);
-    if (keys.length > 0) await redis.del(keys);
-    await redis.quit();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
 
   it("pushes a draft written on one node to the desks on the other, and its publication back", async () => {
     expect((await send(a.url, "/api/stories", { bearer: TOKEN, body: { id: STORY, title: "Two nodes" } })).status).toBe(201);

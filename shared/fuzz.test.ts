@@ -136,6 +136,8 @@ const isoTime = fc
 const storyId = fc.stringMatching(STORY_ID_PATTERN);
 const entryId = fc.stringMatching(ENTRY_ID_PATTERN);
 const factId = fc.stringMatching(FACT_ID_PATTERN);
+/** A publishAt as clients send it: ISO times mostly, and the mistakes (words, epoch numbers). */
+const publishAt = fc.oneof({ weight: 3, arbitrary: isoTime }, { weight: 1, arbitrary: weirdString }, { weight: 1, arbitrary: weirdNumber });
 const kind = fc.constantFrom("update", "breaking", "correction");
 const text = (max: number) => weirdString.map((s) => [...s].slice(0, max).join(""));
 
@@ -200,11 +202,16 @@ const VALID: Record<string, fc.Arbitrary<Json>> = {
     { requiredKeys: ["id", "label", "value", "order", "updatedAt"] },
   ),
   PutFactBody: fc.record(
-    { label: fc.oneof(weirdString, fc.constant("Injured")), value: fc.oneof(weirdString, fc.constant("at least 15")), source: weirdString, order: fc.integer({ min: 0, max: 13 }) },
+    {
+      label: fc.oneof({ weight: 1, arbitrary: weirdString }, { weight: 2, arbitrary: fc.constantFrom("Injured", "Дрони", "قتلى") }),
+      value: fc.oneof({ weight: 1, arbitrary: weirdString }, { weight: 2, arbitrary: fc.constantFrom("at least 15", "~250", "0") }),
+      source: fc.oneof(weirdString, fc.constantFrom("", "National Police")),
+      order: fc.integer({ min: 0, max: 13 }),
+    },
     { requiredKeys: ["label", "value"] },
   ),
-  NewEntryBody: fc.record({ body: weirdString, headline: weirdString, kind, pinned: fc.boolean(), publishAt: fc.oneof(isoTime, weirdString, weirdNumber) }, { requiredKeys: ["body"] }),
-  PublishDraftBody: fc.record({ publishAt: fc.oneof(isoTime, weirdString, weirdNumber) }, { requiredKeys: [] }),
+  NewEntryBody: fc.record({ body: weirdString, headline: weirdString, kind, pinned: fc.boolean(), publishAt }, { requiredKeys: ["body"] }),
+  PublishDraftBody: fc.record({ publishAt }, { requiredKeys: [] }),
   EditScheduledBody: fc.record({ body: weirdString, headline: weirdString, kind, pinned: fc.boolean(), publishAt: fc.oneof(isoTime, weirdString) }, { requiredKeys: [] }),
   CreateStoryBody: fc.record({ id: storyId, title: weirdString, summary: weirdString }, { requiredKeys: ["title"] }),
   UpdateStoryBody: fc.record({ title: weirdString, summary: weirdString, status: fc.constantFrom("live", "ended") }, { requiredKeys: [] }),

@@ -40,6 +40,9 @@ const DEFAULT_WIDTH = 600;
  * the frames, and oEmbed. The site-wide defaults of helmet (frame-ancestors 'self',
  * X-Frame-Options, Cross-Origin-Resource-Policy same-origin) are relaxed here and only here.
  */
+/** Where a page's theme attributes go: an attribute-shaped mark no input can produce (themes are checked, accents are hex). */
+const THEME_SLOT = " data-theme-slot";
+
 export function embedRoutes(store: Store, views: StoryViews, build: ClientBuild, config: Config): Router {
   const router = Router();
   const frameAncestors = config.embedOrigins === "*" ? "*" : ["'self'", ...config.embedOrigins].join(" ");
@@ -71,21 +74,26 @@ export function embedRoutes(store: Store, views: StoryViews, build: ClientBuild,
     }
     const { layout, theme, maxItems, accent } = EmbedQuery.parse(req.query);
     const theming = themeAttributes({ ...(theme === "auto" ? {} : { theme }), ...(accent ? { style: `--accent: ${accent}; --ticker-accent: ${accent}` } : {}) });
-    // Theme and accent come from the URL, so they are part of the key: one URL, one page, for every reader.
-    const key = `embed:${story.id}@${story.version}:${layout}:${maxItems}:${theme}:${accent ?? ""}`;
-    const page = await pages.page(key, () => {
-      // The widget shows at most 50 items: the latest view holds them, whatever the story's length.
-      const props: PageProps["embed"] = { snapshot: views.view(story, "latest"), layout, maxItems, linkBase: config.publicUrl };
-      const rendered = build.renderers.embed(props);
-      return htmlDocument({
-        title: `Live: ${story.title}`,
-        head: `<meta name="robots" content="noindex">\n${rendered.head}`,
-        body: rendered.body,
-        assets: build.assets("embed", true),
-        props,
-        lang: props.lang,
-        htmlAttributes: theming,
+    const unthemed = `embed:${story.id}@${story.version}:${layout}:${maxItems}`;
+    // Theme and accent come from the URL, so they are part of the key: one URL, one page, for every
+    // reader. The costly render is the same in every theme, so it is done once per version and each
+    // theme or accent is one insertion into it: any number of accents cannot make the server render.
+    const page = await pages.page(`${unthemed}:${theme}:${accent ?? ""}`, async () => {
+      const base = await pages.page(unthemed, () => {
+        // The widget shows at most 50 items: the latest view holds them, whatever the story's length.
+        const props: PageProps["embed"] = { snapshot: views.view(story, "latest"), layout, maxItems, linkBase: config.publicUrl };
+        const rendered = build.renderers.embed(props);
+        return htmlDocument({
+          title: `Live: ${story.title}`,
+          head: `<meta name="robots" content="noindex">\n${rendered.head}`,
+          body: rendered.body,
+          assets: build.assets("embed", true),
+          props,
+          lang: props.lang,
+          htmlAttributes: THEME_SLOT,
+        });
       });
+      return base.body.toString().replace(THEME_SLOT, theming);
     });
     await sendRendered(req, res, page, shared);
   });

@@ -1,7 +1,7 @@
-import type { EventEmitter } from "node:events";
 import type { Logger } from "pino";
 import type { PatchMessage } from "../../shared/protocol.js";
 import type { Metrics } from "../metrics.js";
+import { connectionOf, type Connection } from "./engine-connection.js";
 import type { LiveServer, LiveSocket } from "./live-server.js";
 
 /**
@@ -22,18 +22,6 @@ export interface QueueLimits {
   totalBytes: number;
 }
 
-/**
- * What is read of engine.io's Socket (`socket.conn`), whose typings keep these private. Packets wait
- * in `writeBuffer` while the transport is busy with the previous batch: under the websocket
- * transport that batch sits in `ws`, whose `bufferedAmount` counts what the TCP socket has not taken.
- */
-interface Connection extends EventEmitter {
-  readonly writeBuffer: ReadonlyArray<{ readonly data?: { readonly length: number } }>;
-  readonly transport: EventEmitter & { readonly name: string; readonly socket?: { readonly bufferedAmount: number; terminate(): void } };
-  close(discard?: boolean): void;
-}
-
-const connectionOf = (socket: LiveSocket) => socket.conn as unknown as Connection;
 
 /**
  * What was counted of each write buffer: engine.io only appends to one and swaps in a new array
@@ -74,7 +62,7 @@ export class Backpressure {
   #queued = 0;
 
   constructor(
-    private readonly io: LiveServer,
+    io: LiveServer,
     private readonly limits: QueueLimits,
     private readonly onDrained: (socket: LiveSocket, storyId: string, version: number) => void,
     private readonly metrics: Metrics,
@@ -107,26 +95,23 @@ export class Backpressure {
   }
 
   /**
-   * Called before `message` goes to the shard `room`: takes out the sockets that are behind and
-   * returns how many remain to receive it. Each is measured here, so the total held for all
-   * sockets is known at every fan-out; past the cap the laggiest are disconnected.
+   * Whether `message`, going to the shard `room`, may be sent to `socket`; one whose queue is past
+   * the bound is set aside instead. A reader that keeps up has nothing in engine.io's write buffer
+   * nor in its `ws` socket (its frames went straight to the kernel), so only one with bytes
+   * waiting, or last seen lagging (to clear its tally), is measured: the total held for all sockets
+   * is known at every fan-out.
    */
-  screen(room: string, message: PatchMessage): number {
-    const members = this.io.sockets.adapter.rooms.get(room);
-    if (!members) return 0;
-    const behind: LiveSocket[] = [];
-    for (const id of members) {
-      const socket = this.io.sockets.sockets.get(id);
-      if (!socket) continue;
-      // A reader that keeps up has nothing in engine.io's write buffer (its last frame, if still
-      // in the transport, is one batch at most): only one with packets waiting, or last seen
-      // lagging (to clear its tally), is measured.
-      if (connectionOf(socket).writeBuffer.length === 0 && !this.#lagging.has(socket)) continue;
-      if (this.#measure(socket) > this.limits.socketBytes) behind.push(socket);
-    }
-    for (const socket of behind) this.#setAside(socket, room, message);
+  admits(socket: LiveSocket, room: string, message: PatchMessage): boolean {
+    const conn = connectionOf(socket);
+    if (conn.writeBuffer.length === 0 && !this.#lagging.has(socket) && !(conn.transport.socket?.bufferedAmount)) return true;
+    if (this.#measure(socket) <= this.limits.socketBytes) return true;
+    this.#setAside(socket, room, message);
+    return false;
+  }
+
+  /** After a room's sends: past the cap on all queues together, the laggiest readers are disconnected. */
+  settle(): void {
     if (this.#queued > this.limits.totalBytes) this.#shed();
-    return members.size;
   }
 
   #measure(socket: LiveSocket): number {
@@ -153,25 +138,37 @@ export class Backpressure {
 
   /**
    * Waits for the socket's queue to go down: its transport says "drain" each time it has written a
-   * batch out (the websocket transport when the TCP socket took the batch's last frame, polling
-   * when a poll's answer went out). The transport changes when a polling client upgrades.
+   * batch of engine.io's out (the websocket transport when the TCP socket took the batch's last
+   * frame, polling when a poll's answer went out), and the TCP socket under a WebSocket says
+   * "drain" when it has written out the frames the fan-out wrote to it directly. The transport
+   * changes when a polling client upgrades.
    */
   #watch(socket: LiveSocket): () => void {
     const conn = connectionOf(socket);
     let transport = conn.transport;
+    let tcp = transport.socket?._socket;
     const check = () => {
       if (this.#measure(socket) <= this.limits.socketBytes / 4) this.#drained(socket);
     };
-    const upgraded = () => {
-      transport.off("drain", check);
-      transport = conn.transport;
+    const listen = () => {
       transport.on("drain", check);
+      tcp?.on("drain", check);
+    };
+    const unlisten = () => {
+      transport.off("drain", check);
+      tcp?.off("drain", check);
+    };
+    const upgraded = () => {
+      unlisten();
+      transport = conn.transport;
+      tcp = transport.socket?._socket;
+      listen();
       check();
     };
-    transport.on("drain", check);
+    listen();
     conn.on("upgrade", upgraded);
     return () => {
-      transport.off("drain", check);
+      unlisten();
       conn.off("upgrade", upgraded);
     };
   }

@@ -1,8 +1,10 @@
+import { PacketType } from "socket.io-parser";
 import { roomOf, type PatchMessage, type SnapshotMessage } from "../../shared/protocol.js";
 import { VIEW_NAMES, type ViewName } from "../../shared/view-names.js";
 import type { Metrics } from "../metrics.js";
 import type { Backpressure } from "./backpressure.js";
 import type { LiveServer, LiveSocket } from "./live-server.js";
+import { connectionOf, framePacket, sendFramed } from "./engine-connection.js";
 import { encodedBytes } from "./shared-encoding.js";
 import type { TakenVersions } from "./taken-versions.js";
 
@@ -120,20 +122,38 @@ export class FanOut {
       const { view, shard } = SHARD_ROOMS[index]!;
       const roomName = rooms.shards[view][shard]!;
       // An empty room costs nothing, not even its view's patches.
-      if (this.io.of("/").adapter.rooms.get(roomName)?.size) {
-        const room = this.io.local.to(roomName);
-        for (const message of taken.of(view)) {
-          const readers = this.backpressure.screen(roomName, message);
-          if (readers === 0) continue;
-          room.emit("patch", message);
-          this.metrics.patchesSent.inc(readers);
-          this.metrics.bytesSent.inc(readers * encodedBytes(message));
-        }
-      }
+      const members = this.io.of("/").adapter.rooms.get(roomName);
+      if (members?.size) for (const message of taken.of(view)) this.#sendToRoom(roomName, members, message);
       rooms.outgoing = index + 1 < SHARD_ROOMS.length ? { taken, room: index + 1 } : undefined;
       // At least one shard per slice, so that even a starved process makes progress.
       if (rooms.outgoing && performance.now() - sliceStart >= SLICE_MS) return this.#resumeSoon(storyId, rooms);
     }
+  }
+
+  /**
+   * One patch to the readers of one shard room, each socket written by hand rather than by
+   * `io.to(room).emit`: the packet is framed once and backpressure judges each socket as it goes.
+   */
+  #sendToRoom(roomName: string, members: ReadonlySet<string>, message: PatchMessage): void {
+    const packet = framePacket(this.#encode(message));
+    const sockets = this.io.sockets.sockets;
+    let readers = 0;
+    for (const id of members) {
+      const socket = sockets.get(id);
+      if (!socket?.connected || !this.backpressure.admits(socket, roomName, message)) continue;
+      sendFramed(connectionOf(socket), packet);
+      readers++;
+    }
+    this.backpressure.settle();
+    this.metrics.patchesSent.inc(readers);
+    this.metrics.bytesSent.inc(readers * encodedBytes(message));
+  }
+
+  /** The patch's Socket.IO packet as the server's own encoder writes it (live/shared-encoding.ts: once per version). */
+  #encode(message: PatchMessage): string {
+    const [text] = this.io.encoder.encode({ type: PacketType.EVENT, nsp: "/", data: ["patch", message] });
+    if (typeof text !== "string") throw new Error("a patch encodes to one text packet");
+    return text;
   }
 
   #resumeSoon(storyId: string, rooms: Rooms): void {

@@ -22,7 +22,8 @@ export interface TestServer {
   dataDir: string;
   /** fetch() against the server, with the admin token and JSON body when given. */
   api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string>; auth?: boolean }): Promise<Response>;
-  socket(): Socket<ServerToClientEvents, ClientToServerEvents>;
+  /** A reader's socket; websocket only unless `transports` says otherwise (a browser starts polling and upgrades). */
+  socket(transports?: ("websocket" | "polling")[]): Socket<ServerToClientEvents, ClientToServerEvents>;
   close(): Promise<void>;
 }
 
@@ -57,8 +58,8 @@ export async function startServer(
         ...(init.body === undefined ? {} : { body: typeof init.body === "string" ? init.body : JSON.stringify(init.body) }),
       });
     },
-    socket: () => {
-      const socket = connect(url, { transports: ["websocket"], reconnectionDelay: 50, reconnectionDelayMax: 200 });
+    socket: (transports = ["websocket"]) => {
+      const socket = connect(url, { transports, reconnectionDelay: 50, reconnectionDelayMax: 200 });
       sockets.push(socket);
       return socket;
     },

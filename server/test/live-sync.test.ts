@@ -24,12 +24,14 @@ async function until(check: () => boolean, what: string, ms = 5000): Promise<voi
 }
 
 /** A real socket following a story, recording every version it passes through and how. */
-function reader(server: TestServer, storyId: string, initial?: Snapshot) {
-  const socket: LiveSocket = server.socket();
+function reader(server: TestServer, storyId: string, initial?: Snapshot, transports?: ("websocket" | "polling")[]) {
+  const socket: LiveSocket = server.socket(transports);
   const versions: number[] = [];
   const via: string[] = [];
   const messages: string[] = [];
   socket.onAny((event: string) => messages.push(event));
+  const sent: string[] = [];
+  socket.onAnyOutgoing((event: string) => sent.push(event));
   const follow = followStory(socket, storyId, {
     ...(initial ? { initial } : {}),
     onChange: (snapshot, how) => {
@@ -37,7 +39,7 @@ function reader(server: TestServer, storyId: string, initial?: Snapshot) {
       via.push(how);
     },
   });
-  return { socket, versions, via, messages, follow, get snapshot() { return follow.follower.snapshot; } };
+  return { socket, versions, via, messages, sent, follow, get snapshot() { return follow.follower.snapshot; } };
 }
 
 describe("live sync over Socket.IO", () => {
@@ -89,6 +91,26 @@ describe("live sync over Socket.IO", () => {
       expect(r.snapshot).toEqual(final);
       expect(r.versions).toEqual(Array.from({ length: 51 }, (_, i) => i + 1)); // once each, in order
       expect(r.via).toEqual(["snapshot", ...Array(50).fill("patch")]);
+    }
+  });
+
+  it("keeps every transport in order while writes come faster than fan-outs: polling, polling upgraded to WebSocket, WebSocket", async () => {
+    // Fan-outs write frames straight to a WebSocket that has nothing queued in engine.io
+    // (live/engine-connection.ts) and hand everything else to engine.io: each path, and a reader
+    // moving from one to the other as it upgrades, must still see each version once and in order.
+    const readers = [reader(server, storyId, undefined, ["polling"]), reader(server, storyId, undefined, ["polling", "websocket"]), reader(server, storyId)];
+    await until(() => readers.every((r) => r.versions.length > 0), "every initial snapshot");
+    const writes = await Promise.all(Array.from({ length: 40 }, (_, n) => post(`Burst ${n}`)));
+    const last = Math.max(...writes.map((w) => w.version));
+    await until(() => readers.every((r) => r.snapshot?.version === last), "every reader at the latest version", 15_000);
+    const final = await latest();
+    expect(readers[1]!.socket.io.engine.transport.name).toBe("websocket");
+    for (const r of readers) {
+      expect(r.snapshot).toEqual(final);
+      expect(r.versions).toEqual([...r.versions].sort((x, y) => x - y));
+      expect(new Set(r.versions).size).toBe(r.versions.length);
+      // A patch out of order would be a gap, which the client mends by subscribing again.
+      expect(r.sent.filter((event) => event === "subscribe").length).toBeLessThanOrEqual(1);
     }
   });
 

@@ -44,7 +44,7 @@ export async function measureAudience(audience: Audience, settings: AudienceSett
     const readers = audience.stories * audience.perStory;
     // Scenario 7's baseline: the same paced writes before any reader arrives, to a story of the demo story's size.
     const unread = await copyOfDemoSize(desk);
-    const idle = { fast: await paceWrites(desk, unread, settings.writeRate, settings), slow: await paceWrites(desk, unread, 1, settings) };
+    const idle = { slow: await paceWrites(desk, unread, 1, settings), fast: await paceWrites(desk, unread, settings.writeRate, settings) };
 
     const before = await memoryOf(running);
     const joins = {} as Record<Target, JoinResult>;
@@ -101,7 +101,8 @@ export async function measureAudience(audience: Audience, settings: AudienceSett
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
 
-    const busy = { fast: await paceWrites(desk, stories[0]!, settings.writeRate, settings), slow: await paceWrites(desk, stories[0]!, 1, settings) };
+    // The calm pace first: after the fast one, its first seconds would still wait behind the fan-outs of the burst.
+    const busy = { slow: await paceWrites(desk, stories[0]!, 1, settings), fast: await paceWrites(desk, stories[0]!, settings.writeRate, settings) };
 
     // Readers whose page came with the current version subscribe in the handshake: nothing to send.
     // Measured last, on the warm server, once the readers above have left.

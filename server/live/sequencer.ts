@@ -16,9 +16,11 @@ export const REPLAY_LIMIT = 100;
 /**
  * Versions that queued up while the fan-out was busy still go out one patch each, up to this
  * many; a longer backlog means the desk writes faster than this node can send, and its readers
- * are brought level with one patch spanning it, as a reader that fell behind would be.
+ * are brought level with one patch spanning it, as a reader that fell behind would be. Each
+ * separate version costs one send per reader: at 10 (as it was), 20 writes/s to 10k readers kept
+ * the node saturated and editors' writes waited hundreds of ms behind slices (bench scenario 7).
  */
-export const SEPARATE_VERSIONS = 10;
+export const SEPARATE_VERSIONS = 2;
 
 /** The two things the sequencer reads of the store. */
 export interface VersionSource {

@@ -16,6 +16,7 @@ const { values } = parseArgs({
     rounds: { type: "string" },
     sizes: { type: "string" },
     profile: { type: "boolean", default: false },
+    heapsnapshot: { type: "boolean", default: false },
   },
 });
 
@@ -34,7 +35,7 @@ const wanted = values.sizes?.split(",");
 const audiences = wanted ? ALL.filter((a) => wanted.includes(a.label.replace("×", "x"))) : ALL;
 const rounds = Number(values.rounds ?? (values.quick ? 3 : 7));
 const settings = {
-  audience: { rounds, writeRate: 20, writeSeconds: values.quick ? 1 : 10, inFlight: 500, profile: values.profile },
+  audience: { rounds, writeRate: 20, writeSeconds: values.quick ? 1 : 10, inFlight: 500, profile: values.profile, heapSnapshots: values.heapsnapshot },
   storySize: { entries: 200, behind: values.quick ? 50 : 1_000, rounds: values.quick ? 3 : 5 },
   storyLength: values.quick ? { lengths: [20, 200], writes: 5, renders: 3 } : { lengths: [20, 200, 2_000], writes: 60, renders: 9 },
 };

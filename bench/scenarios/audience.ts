@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { editor, eventPacket, type Editor } from "../fixtures.js";
 import { nowMs } from "../load/lean-socket.js";
 import type { Arrivals, JoinResult } from "../load/load-worker.js";
@@ -21,6 +22,8 @@ export interface AudienceSettings {
   writeSeconds: number;
   inFlight: number;
   profile: boolean;
+  /** Each server writes a heap snapshot once its readers have joined (bench/results/profiles/heap-…). */
+  heapSnapshots?: boolean;
 }
 
 const DEMO_STORY = "kyiv-strikes";
@@ -63,6 +66,9 @@ export async function measureAudience(audience: Audience, settings: AudienceSett
     const serializations = await running.ticker.server.call<number>("snapshotSerializations");
     await new Promise((resolve) => setTimeout(resolve, 500));
     const after = await memoryOf(running);
+    if (settings.heapSnapshots) {
+      for (const target of TARGETS) await running[target].server.call("heapSnapshot", fileURLToPath(new URL(`../results/profiles/heap-${target}-${audience.label.replace("×", "x")}.heapsnapshot`, import.meta.url)));
+    }
 
     const fanout = { ticker: [] as Spread[], raw: [] as Spread[], naive: [] as Spread[], plain: [] as Spread[] };
     const cpu = { ticker: [] as Cpu[], raw: [] as Cpu[], naive: [] as Cpu[], plain: [] as Cpu[] };

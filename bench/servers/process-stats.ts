@@ -1,3 +1,6 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { writeHeapSnapshot } from "node:v8";
 /** What the servers under test (and, for its CPU, the load process) report about themselves over IPC. */
 
 /** Resident memory after full collections, so that one reading compares with another (run with --expose-gc). */
@@ -21,5 +24,11 @@ export function cpuMs(): number {
 /** The node flags every server under test runs with. */
 export const SERVER_EXEC_ARGV = ["--expose-gc"];
 
+/** A heap snapshot at `path` (`npm run bench -- --heapsnapshot`): what each reader's sockets keep, to open in Chrome DevTools. */
+function heapSnapshot(path: unknown): string {
+  mkdirSync(dirname(String(path)), { recursive: true });
+  return writeHeapSnapshot(String(path));
+}
+
 /** The IPC requests every server under test answers. */
-export const processStats = { memory: settledMemory, cpu: cpuMs };
+export const processStats = { memory: settledMemory, cpu: cpuMs, heapSnapshot };

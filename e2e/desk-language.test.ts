@@ -48,7 +48,7 @@ describe.skipIf(browserMissing)("the desk writes a story in its own language", (
 
     const composer = page.getByTestId("composer");
     const body = composer.getByLabel(/Update/);
-    expect(await body.evaluate((area) => [area.lang, area.dir])).toEqual(["uk-UA", "ltr"]);
+    expect(await body.evaluate((area) => [area.getAttribute("lang"), area.getAttribute("dir")])).toEqual(["uk-UA", "ltr"]);
     await composer.getByLabel(/Headline/).fill("Тривога");
     await body.fill("Сирени по всьому місту.");
     await composer.getByLabel("Kind").selectOption("breaking");
@@ -63,8 +63,8 @@ describe.skipIf(browserMissing)("the desk writes a story in its own language", (
     await expect(settingsHint.textContent()).resolves.toBe("Arabic, written right to left; reader pages in English words (no catalog for this language yet).");
     await settings.getByRole("button", { name: "Save language" }).click();
     await expect.poll(async () => ((await (await server.api("/api/stories/kyiv-uk")).json()) as Snapshot).language).toBe("ar");
-    await expect.poll(() => body.evaluate((area) => [area.lang, area.dir])).toEqual(["ar", "rtl"]);
-    await expect(preview.evaluate((article) => [article.lang, article.dir])).resolves.toEqual(["ar", "rtl"]);
+    await expect.poll(() => body.evaluate((area) => [area.getAttribute("lang"), area.getAttribute("dir")])).toEqual(["ar", "rtl"]);
+    await expect(preview.evaluate((article) => [article.getAttribute("lang"), article.getAttribute("dir")])).resolves.toEqual(["ar", "rtl"]);
     await screenshot(page, "desk-language-arabic");
     expect(await seriousViolations(page)).toEqual([]);
     expect(unexpectedErrors(page, SIGNED_OUT)).toEqual([]);

@@ -10,6 +10,9 @@ export type { Locale };
  * reader, so a CDN may keep it). `lang` and `dir` go on `<html>` (server/pages/document.ts);
  * `ui` is the catalog its interface words come from: the story's language when there is a catalog
  * for it (`uk-UA` → `uk`), else the base catalog, English, while `lang` stays the story's.
+ * Sentences of interface words carry `dir="auto"`: English words in a right-to-left page keep
+ * their full stop and brackets where English puts them, and a catalog in a right-to-left
+ * language lays them out right to left.
  */
 export interface PageLanguage {
   lang: string;
@@ -28,6 +31,12 @@ export function interfaceLocale(lang: string): Locale {
 export function pageLanguage(lang = DEFAULT_LANGUAGE): PageLanguage {
   return { lang, dir: textDirection(lang), ui: interfaceLocale(lang) };
 }
+
+/**
+ * User text or a date set inside a message (U+2068 … U+2069, the text form of `<bdi>`): an Arabic
+ * time inside an English sentence keeps its own order and leaves the sentence's alone.
+ */
+export const isolate = (text: string): string => `\u2068${text}\u2069`;
 
 const KEY = Symbol("page-language");
 

@@ -28,7 +28,7 @@ export function interfaceLocale(lang: string): Locale {
   return locales.find((locale) => locale === language) ?? baseLocale;
 }
 
-export function pageLanguage(lang = DEFAULT_LANGUAGE): PageLanguage {
+function pageLanguage(lang = DEFAULT_LANGUAGE): PageLanguage {
   return { lang, dir: textDirection(lang), ui: interfaceLocale(lang) };
 }
 

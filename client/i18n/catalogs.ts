@@ -5,7 +5,8 @@
  * - every catalog has exactly the base catalog's messages, with the same inputs;
  * - a message that varies by number covers every plural category of its locale (Intl.PluralRules:
  *   Ukrainian has one, few, many and other);
- * - no message of another catalog is left as the base catalog's words.
+ * - no message of another catalog is left as the base catalog's words (a phrase of two words or
+ *   more; a single word may well be the same in both, "Status" in German).
  * Pure, so the tests feed it broken catalogs as well as the real ones.
  */
 
@@ -36,10 +37,10 @@ function pluralMatches(message: VariantMessage): Set<string> | undefined {
   return new Set(Object.keys(message.match).flatMap((key) => key.split(",").flatMap((part) => (part.startsWith(`${plural}=`) ? [part.slice(plural.length + 1)] : []))));
 }
 
-/** The words of a message, without its placeholders: what a translator translates. */
-function words(message: Message): string[] {
+/** The phrases of a message, without its placeholders: what a translator translates. */
+function phrases(message: Message): string[] {
   const patterns = typeof message === "string" ? [message] : Object.values(message[0].match);
-  return patterns.map((pattern) => pattern.replace(PLACEHOLDER, "").trim()).filter((text) => /\p{L}/u.test(text));
+  return patterns.map((pattern) => pattern.replace(PLACEHOLDER, "").trim()).filter((text) => /\p{L}+\P{L}+\p{L}/u.test(text));
 }
 
 /** Every problem of `catalogs` (keyed by locale), one sentence each; none means they compile as they are. */
@@ -65,8 +66,8 @@ export function catalogProblems(catalogs: Record<string, Catalog>): string[] {
       const missing = matched && categories.filter((category) => !matched.has(category));
       if (missing?.length) problems.push(`${locale}.json "${key}" lacks the plural form${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`);
       if (locale !== BASE_LOCALE) {
-        const english = new Set(words(original));
-        const untranslated = words(message).filter((text) => english.has(text));
+        const english = new Set(phrases(original));
+        const untranslated = phrases(message).filter((text) => english.has(text));
         if (untranslated.length > 0) problems.push(`${locale}.json "${key}" is still in ${BASE_LOCALE}.json's words: "${untranslated[0]}"`);
       }
     }

@@ -81,7 +81,7 @@ describe.skipIf(browserMissing)("reader surfaces: contrast and axe-core in light
         await screenshot(page, `${name}-phone-${scheme}`);
         await context.close();
       }
-    });
+    }, 60_000); // six pages, each checked with axe-core: ~14 s alone, twice that beside other browser suites
   }
   it("says plainly on an ended story that the coverage is over, not that updates appear as they are posted", async () => {
     for (const [story, expected] of [

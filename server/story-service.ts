@@ -68,14 +68,14 @@ export class StoryService {
 
   /** Creates a story under `id`, or under a free slug of its title when no id is given. */
   async createStory(
-    fields: { id?: string; title: string; summary?: string },
+    fields: { id?: string; title: string; summary?: string; language?: string },
     options: WriteOptions,
   ): Promise<Committed> {
     const candidates = fields.id !== undefined ? [fields.id] : slugCandidates(slugify(fields.title));
     let lastError: unknown;
     for (const storyId of candidates) {
       try {
-        return await this.apply(storyId, { type: "create_story", storyId, title: fields.title, summary: fields.summary ?? "" }, options);
+        return await this.apply(storyId, { type: "create_story", storyId, title: fields.title, summary: fields.summary ?? "", ...(fields.language ? { language: fields.language } : {}) }, options);
       } catch (error) {
         if (!(error instanceof ReducerError && error.code === "story_exists")) throw error;
         lastError = error;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { EntryKind, LIMITS, StoryId, StoryStatus, type Entry, type Snapshot, type StorySummary } from "./story.js";
 import type { Fact } from "./facts.js";
 import { BIDI_CONTROLS } from "./facts.js";
+import { canonicalLanguage, LANGUAGE_MESSAGE, MAX_LANGUAGE_TAG_LENGTH } from "./language.js";
 import { FACT_LIMITS, MAX_DISPLAY_NAME_LENGTH } from "./limits.js";
 import { recognizeEmbed, SUPPORTED_EMBEDS_MESSAGE } from "./embeds.js";
 import { EmbedProviderName, ImageItem, MAX_MEDIA_PER_ENTRY, MEDIA_TEXT_LIMITS, MediaId, type EmbedItem } from "./media.js";
@@ -28,6 +29,18 @@ const plainText = (max: number) =>
 
 const nonEmpty = (max: number) => plainText(max).refine(visible, "must not be empty");
 
+/** A story's language as a writer sends it ("uk-ua"): any well-formed BCP 47 tag, kept in its canonical form ("uk-UA"). */
+const LanguageInput = z
+  .string()
+  .trim()
+  .max(MAX_LANGUAGE_TAG_LENGTH)
+  .transform((tag, context) => {
+    const canonical = canonicalLanguage(tag);
+    if (canonical !== undefined) return canonical;
+    context.addIssue({ code: "custom", message: LANGUAGE_MESSAGE });
+    return z.NEVER;
+  });
+
 /** An account's byline: one line of plain text. */
 export const DisplayName = nonEmpty(MAX_DISPLAY_NAME_LENGTH).refine((s) => !/[\n\r\t]/.test(s), "must be one line");
 const atLeastOneField = (value: object) => Object.keys(value).length > 0;
@@ -36,6 +49,7 @@ export const CreateStoryBody = z.strictObject({
   id: StoryId.optional(),
   title: nonEmpty(LIMITS.title),
   summary: plainText(LIMITS.summary).optional(),
+  language: LanguageInput.optional(),
 });
 
 export const UpdateStoryBody = z
@@ -43,8 +57,9 @@ export const UpdateStoryBody = z
     title: nonEmpty(LIMITS.title).optional(),
     summary: plainText(LIMITS.summary).optional(),
     status: StoryStatus.optional(),
+    language: LanguageInput.optional(),
   })
-  .refine(atLeastOneField, "give at least one of title, summary, status");
+  .refine(atLeastOneField, "give at least one of title, summary, status, language");
 
 /** Markdown is kept exactly as written (leading spaces make code blocks); it must not be blank. */
 const markdownBody = z

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { embedFrame, frameOrigins, linkLabel, showLabel } from "./embed-frames.js";
+import { embedFrame, frameOrigins } from "./embed-frames.js";
 import type { EmbedItem } from "./media.js";
 
 const frame = (provider: EmbedItem["provider"], url: string) => embedFrame({ provider, url });
@@ -62,16 +62,6 @@ describe("embedFrame", () => {
   it("sends a referrer only to players that need one, and gives posts no permissions", () => {
     expect(frame("youtube", "https://www.youtube.com/watch?v=dQw4w9WgXcQ")).toMatchObject({ referrerPolicy: "strict-origin-when-cross-origin", allow: "fullscreen; picture-in-picture" });
     expect(frame("x", "https://x.com/a/status/1")).toMatchObject({ referrerPolicy: "no-referrer", allow: "" });
-  });
-});
-
-describe("labels", () => {
-  it("names the platform, and says video or post", () => {
-    expect(showLabel({ provider: "youtube", url: "https://www.youtube.com/watch?v=x" })).toBe("Show YouTube video");
-    expect(showLabel({ provider: "x", url: "https://x.com/a/status/1" })).toBe("Show post on X");
-    expect(showLabel({ provider: "facebook", url: "https://www.facebook.com/watch/?v=1" })).toBe("Show Facebook video");
-    expect(linkLabel({ provider: "telegram", url: "https://t.me/a/1" })).toBe("View on Telegram");
-    expect(linkLabel({ provider: "vimeo", url: "https://vimeo.com/1" })).toBe("Watch on Vimeo");
   });
 });
 

@@ -1,4 +1,4 @@
-import { EMBED_PROVIDERS, type EmbedProvider } from "./media-constants.js";
+import type { EmbedProvider } from "./media-constants.js";
 import type { EmbedItem } from "./media.js";
 import type { Entry } from "./story.js";
 
@@ -125,16 +125,6 @@ export function isVideo(item: Pick<EmbedItem, "provider" | "url">): boolean {
   return url !== undefined && isFacebookVideo(url);
 }
 
-/** What the reader is offered: "Show YouTube video", "Show post on X". */
-export function showLabel(item: Pick<EmbedItem, "provider" | "url">): string {
-  const name = EMBED_PROVIDERS[item.provider];
-  return isVideo(item) ? `Show ${name} video` : `Show post on ${name}`;
-}
-
-/** What the link to the original says: "Watch on YouTube", "View on X". */
-export function linkLabel(item: Pick<EmbedItem, "provider" | "url">): string {
-  return `${isVideo(item) ? "Watch" : "View"} on ${EMBED_PROVIDERS[item.provider]}`;
-}
 
 /**
  * Every frame origin the given entries' embeds need, sorted and without repeats: what a page that

@@ -13,6 +13,7 @@ import * as api from "./api.js";
 import { slugify } from "./ids.js";
 import { BIDI_CONTROLS, FACT_ID_PATTERN } from "./facts.js";
 import { FACT_LIMITS, MAX_DISPLAY_NAME_LENGTH } from "./limits.js";
+import { canonicalLanguage, MAX_LANGUAGE_TAG_LENGTH } from "./language.js";
 import type { Operation, StampedOperation } from "./operations.js";
 import { recognizeEmbed } from "./embeds.js";
 import { MAX_MEDIA_PER_ENTRY, MEDIA_ID_PATTERN, MEDIA_TEXT_LIMITS, MediaList, type MediaItem } from "./media.js";
@@ -139,6 +140,11 @@ const factId = fc.stringMatching(FACT_ID_PATTERN);
 /** A publishAt as clients send it: ISO times mostly, and the mistakes (words, epoch numbers). */
 const publishAt = fc.oneof({ weight: 3, arbitrary: isoTime }, { weight: 1, arbitrary: weirdString }, { weight: 1, arbitrary: weirdNumber });
 const kind = fc.constantFrom("update", "breaking", "correction");
+/** Tags as writers type them (any case, a region, a script, a private use) and a few that are no tag at all. */
+const language = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom("en", "uk", "ar", "he", "fa", "ur", "pt-BR", "EN-gb", "zh-Hant-TW", "sr-Latn", "de-CH-1996", "en-x-newsroom") },
+  { weight: 1, arbitrary: weirdString },
+);
 const text = (max: number) => weirdString.map((s) => [...s].slice(0, max).join(""));
 /** Mostly what a writer types, sometimes hostile: a "valid" generator must pass the schema most of the time. */
 const writerText = fc.oneof(
@@ -173,6 +179,7 @@ const validSnapshot = fc
     createdAt: isoTime,
     updatedAt: isoTime,
     entries: fc.uniqueArray(entryId, { maxLength: 4 }).chain((ids) => fc.tuple(...ids.map((id) => validEntry(fc.constant(id))))),
+    language: fc.constantFrom("en", "uk", "ar", "pt-BR"),
   })
   .map(({ entries, ...rest }) => ({ ...rest, entries: Object.fromEntries(entries.map((entry) => [entry.id, entry])) }));
 
@@ -218,8 +225,8 @@ const VALID: Record<string, fc.Arbitrary<Json>> = {
   NewEntryBody: fc.record({ body: writerText, headline: writerText, kind, pinned: fc.boolean(), publishAt }, { requiredKeys: ["body"] }),
   PublishDraftBody: fc.record({ publishAt }, { requiredKeys: [] }),
   EditScheduledBody: fc.record({ body: writerText, headline: writerText, kind, pinned: fc.boolean(), publishAt: fc.oneof(isoTime, weirdString) }, { requiredKeys: [] }),
-  CreateStoryBody: fc.record({ id: storyId, title: writerText, summary: writerText }, { requiredKeys: ["title"] }),
-  UpdateStoryBody: fc.record({ title: writerText, summary: writerText, status: fc.constantFrom("live", "ended") }, { requiredKeys: [] }),
+  CreateStoryBody: fc.record({ id: storyId, title: writerText, summary: writerText, language }, { requiredKeys: ["title"] }),
+  UpdateStoryBody: fc.record({ title: writerText, summary: writerText, status: fc.constantFrom("live", "ended"), language }, { requiredKeys: [] }),
   AddEntryBody: fc.record({ body: writerText, headline: writerText, kind, pinned: fc.boolean() }, { requiredKeys: ["body"] }),
   EditEntryBody: fc.record({ body: weirdString, headline: weirdString, kind, pinned: fc.boolean() }, { requiredKeys: [] }),
   VersionParam: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 999_999_999_999_999 }).map(String) }, { weight: 1, arbitrary: weirdString }),
@@ -352,8 +359,16 @@ const entryInvariant: Invariant = (entry) => {
   expectPositiveInt(entry.revision);
 };
 
+/** A story's language as stored: a well-formed tag, and (as requests store it) in its canonical form. */
+function expectLanguage(tag: unknown): void {
+  expect(typeof tag).toBe("string");
+  expect((tag as string).length).toBeLessThanOrEqual(MAX_LANGUAGE_TAG_LENGTH);
+  expect(canonicalLanguage(tag as string)).toBe(tag);
+}
+
 const snapshotInvariant: Invariant = (snapshot) => {
-  expectOnlyKeys(snapshot, ["id", "version", "title", "summary", "status", "createdAt", "updatedAt", "entries"]);
+  expectOnlyKeys(snapshot, ["id", "version", "title", "summary", "status", "createdAt", "updatedAt", "entries", "language"]);
+  expectLanguage(snapshot.language);
   expect(snapshot.id).toMatch(STORY_ID_PATTERN);
   expectPositiveInt(snapshot.version);
   expect(chars(snapshot.title)).toBeLessThanOrEqual(LIMITS.title);
@@ -461,13 +476,15 @@ const INVARIANTS: Record<string, Invariant> = {
     expect(request.storyId).toMatch(STORY_ID_PATTERN);
   },
   CreateStoryBody: (body) => {
-    expectOnlyKeys(body, ["id", "title", "summary"]);
+    expectOnlyKeys(body, ["id", "title", "summary", "language"]);
     if (body.id !== undefined) expect(body.id).toMatch(STORY_ID_PATTERN);
+    if (body.language !== undefined) expectLanguage(body.language);
     expectPlainText(body.title, LIMITS.title, true);
     if (body.summary !== undefined) expectPlainText(body.summary, LIMITS.summary, false);
   },
   UpdateStoryBody: (body) => {
-    expectOnlyKeys(body, ["title", "summary", "status"]);
+    expectOnlyKeys(body, ["title", "summary", "status", "language"]);
+    if (body.language !== undefined) expectLanguage(body.language);
     expect(Object.keys(body).length).toBeGreaterThan(0);
     if (body.title !== undefined) expectPlainText(body.title, LIMITS.title, true);
     if (body.summary !== undefined) expectPlainText(body.summary, LIMITS.summary, false);
@@ -656,7 +673,13 @@ function operationOf(request: Request): Operation | undefined {
     case "create": {
       const body = api.CreateStoryBody.safeParse(request.body);
       if (!body.success) return undefined;
-      return { type: "create_story", storyId: body.data.id ?? slugify(body.data.title), title: body.data.title, summary: body.data.summary ?? "" };
+      return {
+        type: "create_story",
+        storyId: body.data.id ?? slugify(body.data.title),
+        title: body.data.title,
+        summary: body.data.summary ?? "",
+        ...(body.data.language ? { language: body.data.language } : {}),
+      };
     }
     case "update": {
       const body = api.UpdateStoryBody.safeParse(request.body);

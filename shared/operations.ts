@@ -6,8 +6,8 @@ import type { Author, EntryKind, StoryStatus } from "./story.js";
  * reducer consumes; the server builds them from validated request bodies.
  */
 export type Operation =
-  | { type: "create_story"; storyId: string; title: string; summary: string }
-  | { type: "update_story"; title?: string; summary?: string; status?: StoryStatus }
+  | { type: "create_story"; storyId: string; title: string; summary: string; language?: string }
+  | { type: "update_story"; title?: string; summary?: string; status?: StoryStatus; language?: string }
   | {
       type: "add_entry";
       entryId: string;

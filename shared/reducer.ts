@@ -1,4 +1,5 @@
 import { removeFact, setFact } from "./fact-reducer.js";
+import { DEFAULT_LANGUAGE } from "./language.js";
 import { renderMarkdown } from "./markdown.js";
 import type { StampedOperation } from "./operations.js";
 import { diffSnapshots, type PatchOp } from "./patch.js";
@@ -34,6 +35,7 @@ export function reduce(current: Snapshot | undefined, op: StampedOperation, maxE
       createdAt: op.at,
       updatedAt: op.at,
       entries: {},
+      language: op.language ?? DEFAULT_LANGUAGE,
     };
     return { snapshot, ops: [{ op: "add", path: "", value: snapshot }], summary: "Story created" };
   }
@@ -50,14 +52,14 @@ type Change = { snapshot: Snapshot; summary: string } | null;
 function nextSnapshot(current: Snapshot, op: Exclude<StampedOperation, { type: "create_story" }>, maxEntries: number): Change {
   switch (op.type) {
     case "update_story": {
-      const fields = (["title", "summary", "status"] as const).filter(
+      const fields = (["title", "summary", "status", "language"] as const).filter(
         (field) => op[field] !== undefined && op[field] !== current[field],
       );
       if (fields.length === 0) return null;
       const snapshot = { ...current };
       for (const field of fields) Object.assign(snapshot, { [field]: op[field] });
       const parts = fields.map((field) =>
-        field !== "status" ? `${field} changed` : op.status === "ended" ? "live coverage ended" : "live coverage resumed",
+        field === "status" ? (op.status === "ended" ? "live coverage ended" : "live coverage resumed") : field === "language" ? `language changed to ${op.language}` : `${field} changed`,
       );
       const summary = parts.join(", ").replace(/^./, (c) => c.toUpperCase());
       return { snapshot, summary };

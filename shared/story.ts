@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { FACT_ID_PATTERN } from "./facts.js";
+import { canonicalLanguage, DEFAULT_LANGUAGE, LANGUAGE_MESSAGE, MAX_LANGUAGE_TAG_LENGTH } from "./language.js";
 import { FACT_LIMITS, LIMITS } from "./limits.js";
 import { MediaList } from "./media.js";
 
@@ -15,6 +16,15 @@ export const StoryStatus = z.enum(["live", "ended"]);
 export const EntryKind = z.enum(["update", "breaking", "correction"]);
 export const IsoTime = z.iso.datetime();
 export const Author = z.strictObject({ name: z.string().max(LIMITS.authorName) });
+
+/**
+ * A story's language as stored and served: a well-formed BCP 47 tag in its canonical form, as the
+ * requests that set it leave it (shared/api.ts); not necessarily a language the interface speaks.
+ */
+const LanguageTag = z
+  .string()
+  .max(MAX_LANGUAGE_TAG_LENGTH)
+  .refine((tag) => canonicalLanguage(tag) === tag, `${LANGUAGE_MESSAGE}, in its canonical form (pt-BR, not PT-br)`);
 
 export const Entry = z.strictObject({
   id: EntryId,
@@ -52,6 +62,12 @@ export const Snapshot = z.strictObject({
   createdAt: IsoTime,
   updatedAt: IsoTime,
   entries: z.record(EntryId, Entry),
+  /**
+   * The story's language (BCP 47): its pages' `lang` and `dir`, the language of their interface
+   * when there is a catalog for it, and of their dates. Stories stored before stories had a
+   * language have none in their stored JSON; the stores read them as DEFAULT_LANGUAGE.
+   */
+  language: LanguageTag.default(DEFAULT_LANGUAGE),
   /** Absent until the story's first figure, and again once its last one is removed. */
   facts: z.record(FactId, Fact).optional(),
 }).superRefine((snapshot, context) => {

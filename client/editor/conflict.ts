@@ -8,7 +8,7 @@ import { sameMedia, type DeskMedia } from "./media-list.js";
  * story fields, one entry, or nothing existing (a new entry, which only cares whether the story
  * is still live).
  */
-export type StoryField = "title" | "summary" | "status";
+export type StoryField = "title" | "summary" | "status" | "language";
 export type WriteTarget =
   | { type: "story"; fields: StoryField[] }
   | { type: "entry"; entryId: string }
@@ -103,7 +103,7 @@ export interface ConflictReport {
   others: string[];
 }
 
-const STORY_FIELDS: StoryField[] = ["title", "summary", "status"];
+const STORY_FIELDS: StoryField[] = ["title", "summary", "status", "language"];
 const MAX_LISTED = 5;
 
 /** A short plain label for an entry: its headline, or the start of its body. */

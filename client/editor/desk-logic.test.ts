@@ -14,7 +14,7 @@ const entry = (id: string, fields: Partial<Entry> = {}): Entry => ({
   id, createdAt: at, updatedAt: at, author: { name: "Desk" }, kind: "update", pinned: false, body: `Body of ${id}`, html: "", revision: 1, ...fields,
 });
 const story = (version: number, entries: Entry[], fields: Partial<Snapshot> = {}): Snapshot => ({
-  id: "s", version, title: "Title", summary: "", status: "live", createdAt: at, updatedAt: at,
+  id: "s", version, title: "Title", summary: "", status: "live", language: "en", createdAt: at, updatedAt: at,
   entries: Object.fromEntries(entries.map((e) => [e.id, e])), ...fields,
 });
 

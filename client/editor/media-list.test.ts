@@ -141,7 +141,7 @@ describe("media in the desk's other helpers", () => {
     expect(mergeEntry(base, mine, { ...base, media: [] })).toBeUndefined();
 
     const e = { id: "e_abcd", createdAt: "2026-05-24T01:00:00.000Z", updatedAt: "2026-05-24T01:00:00.000Z", author: { name: "D" }, kind: "update" as const, pinned: false, body: "x", html: "", revision: 1 };
-    const story = (media: Entry["media"]) => ({ id: "s", version: 1, title: "", summary: "", status: "live" as const, createdAt: e.createdAt, updatedAt: e.createdAt, entries: { e_abcd: { ...e, ...(media ? { media } : {}) } } });
+    const story = (media: Entry["media"]) => ({ id: "s", version: 1, title: "", summary: "", status: "live" as const, language: "en", createdAt: e.createdAt, updatedAt: e.createdAt, entries: { e_abcd: { ...e, ...(media ? { media } : {}) } } });
     expect(targetUnchanged({ type: "entry", entryId: "e_abcd" }, story([photo(1)]), story([{ ...photo(1), alt: "New alt" }]))).toBe(false);
     expect(entryText(story(undefined).entries.e_abcd).media).toEqual([]);
   });

@@ -17,6 +17,7 @@ export interface MyChange {
   title?: string;
   summary?: string;
   status?: StoryStatus;
+  language?: string;
   /** A key figure as the editor would have it (with `removed`: taken down). */
   figure?: FactFields;
 }

@@ -1,6 +1,7 @@
 import { SvelteMap } from "svelte/reactivity";
 import type { HistoryItem, HistoryResponse } from "../../shared/api.js";
 import type { Snapshot } from "../../shared/story.js";
+import { isolate, m, type Locale } from "../lib/i18n.js";
 import { ApiFailure, requestJson } from "../lib/request.js";
 import { changesBetween, type Change } from "./version-changes.js";
 
@@ -14,19 +15,21 @@ export type Panel = { open: boolean } & (
 );
 export type Older = { status: "idle" } | { status: "loading" } | { status: "error"; message: string };
 
-/** A load failure as the reader should read it: what could not be loaded, and why. */
-function loadFailure(error: unknown, what: string): Error {
+/** A load failure as the reader should read it, in the page's interface language: what could not be loaded, and why. */
+function loadFailure(error: unknown, what: string, ui: Locale): Error {
   if (!(error instanceof ApiFailure)) return error instanceof Error ? error : new Error(String(error));
-  if (error.outcomeUnknown) return new Error(`Could not reach the server to load ${what}. Check your connection and try again.`);
-  if (error.code === "unreadable_answer") return new Error(`The server sent an unreadable answer for ${what}. Try again.`);
-  return new Error(`Could not load ${what} (HTTP ${error.status}${error.message ? `: ${error.message}` : ""}).`);
+  if (error.outcomeUnknown) return new Error(m.load_unreachable({ what }, { locale: ui }));
+  if (error.code === "unreadable_answer") return new Error(m.load_unreadable({ what }, { locale: ui }));
+  // The server's own message is English, whatever the page's language: set apart from the sentence around it.
+  const status = `HTTP ${error.status}${error.message ? `: ${isolate(error.message)}` : ""}`;
+  return new Error(m.load_failed({ what, status }, { locale: ui }));
 }
 
-async function getJson<T>(url: string, what: string): Promise<T> {
+async function getJson<T>(url: string, what: string, ui: Locale): Promise<T> {
   try {
     return await requestJson<T>(url);
   } catch (error) {
-    throw loadFailure(error, what);
+    throw loadFailure(error, what, ui);
   }
 }
 
@@ -43,10 +46,11 @@ export class HistoryVersions {
   #lastPageFull = $state<boolean | undefined>(undefined);
   readonly #snapshots = new Map<number, Promise<Snapshot>>();
 
-  /** `story`: the latest snapshot; `first`: the newest versions, as the page was rendered with them. */
+  /** `story`: the latest snapshot; `first`: the newest versions, as the page was rendered with them; `ui`: the page's catalog. */
   constructor(
     readonly story: () => Snapshot,
     readonly first: () => HistoryItem[],
+    readonly ui: Locale,
   ) {}
 
   /** Every version known, newest first, each once. */
@@ -66,7 +70,7 @@ export class HistoryVersions {
     if (version === story.version) return Promise.resolve(story);
     let pending = this.#snapshots.get(version);
     if (!pending) {
-      const request = getJson<Snapshot>(`${this.#url()}?version=${version}`, `version ${version}`);
+      const request = getJson<Snapshot>(`${this.#url()}?version=${version}`, m.load_what_version({ version }, { locale: this.ui }), this.ui);
       request.catch(() => {
         if (this.#snapshots.get(version) === request) this.#snapshots.delete(version);
       });
@@ -102,7 +106,7 @@ export class HistoryVersions {
     if (this.older.status === "loading" || oldest === undefined) return undefined;
     this.older = { status: "loading" };
     try {
-      const page = await getJson<HistoryResponse>(`${this.#url()}/history?before=${oldest}&limit=${PAGE}`, "older versions");
+      const page = await getJson<HistoryResponse>(`${this.#url()}/history?before=${oldest}&limit=${PAGE}`, m.load_what_older_versions({}, { locale: this.ui }), this.ui);
       const known = new Set(this.all.map((item) => item.version));
       const fresh = page.versions.filter((item) => !known.has(item.version));
       this.#olderPages = [...this.#olderPages, fresh];

@@ -29,6 +29,7 @@ function snapshot(version: number, entries: Entry[], fields: Partial<Snapshot> =
     createdAt: T0,
     updatedAt: T0,
     entries: Object.fromEntries(entries.map((e) => [e.id, e])),
+    language: "en",
     ...fields,
   };
 }
@@ -57,6 +58,13 @@ describe("changesBetween", () => {
   it("leaves out an empty summary when the story is created", () => {
     const changes = changesBetween(undefined, snapshot(1, [], { summary: "" }));
     expect(changes.map((c) => c.kind === "story" && c.field)).toEqual(["title", "status"]);
+  });
+
+  it("reports a story's language when it is created in another than English, or moved to one", () => {
+    expect(changesBetween(undefined, snapshot(1, [], { language: "uk" })).filter((c) => c.kind === "story" && c.field === "language")).toEqual([
+      { kind: "story", field: "language", before: undefined, after: "uk" },
+    ]);
+    expect(changesBetween(snapshot(1, []), snapshot(2, [], { language: "ar" }))).toEqual([{ kind: "story", field: "language", before: "en", after: "ar" }]);
   });
 
   it("reports nothing between identical snapshots", () => {

@@ -1,5 +1,6 @@
 import { diffWords } from "diff";
 import { changedFacts, factsInOrder, type Fact } from "../../shared/facts.js";
+import { DEFAULT_LANGUAGE } from "../../shared/language.js";
 import type { Entry, EntryKind, Snapshot, StoryStatus } from "../../shared/story.js";
 import { mediaChanges, type MediaChange } from "../lib/media/media-links.js";
 
@@ -15,11 +16,11 @@ export interface WordPart {
   removed?: boolean;
 }
 
-export type StoryField = "title" | "summary" | "status";
+export type StoryField = "title" | "summary" | "status" | "language";
 
 export type Change =
   /** `before` is undefined when the story was created in this version. */
-  | { kind: "story"; field: "title" | "summary"; before: string | undefined; after: string }
+  | { kind: "story"; field: "title" | "summary" | "language"; before: string | undefined; after: string }
   | { kind: "story"; field: "status"; before: StoryStatus | undefined; after: StoryStatus }
   /** A key figure added (no `before`), changed, moved, or removed (no `after`). */
   | { kind: "figure"; before: Fact | undefined; after: Fact | undefined }
@@ -69,6 +70,10 @@ export function changesBetween(before: Snapshot | undefined, after: Snapshot): C
   }
   if (before === undefined || before.status !== after.status) {
     story.push({ kind: "story", field: "status", before: before?.status, after: after.status });
+  }
+  // A story created in its default language says nothing of it; one created in another, or moved to one, does.
+  if (before === undefined ? after.language !== DEFAULT_LANGUAGE : before.language !== after.language) {
+    story.push({ kind: "story", field: "language", before: before?.language, after: after.language });
   }
 
   const previous = before?.entries ?? {};

@@ -6,7 +6,7 @@ const entry = (id: string, createdAt: string, updatedAt = createdAt, revision = 
   id, createdAt, updatedAt, revision, author: { name: "Desk" }, kind: "update", pinned: false, body: "x", html: "<p>x</p>",
 });
 const story: Snapshot = {
-  id: "s", version: 9, title: "T", summary: "", status: "live", createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T05:00:00Z",
+  id: "s", version: 9, title: "T", summary: "", status: "live", language: "en", createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T05:00:00Z",
   entries: {
     e_old1: entry("e_old1", "2026-01-01T01:00:00Z"),
     e_edit: entry("e_edit", "2026-01-01T01:00:00Z", "2026-01-01T04:00:00Z", 2),

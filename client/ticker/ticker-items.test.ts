@@ -25,4 +25,13 @@ describe("ticker items", () => {
     expect(announcementFor([entry("e_a", 1, { headline: "One" }), entry("e_b", 2, { headline: "Two" })])).toBe("New update: One. New update: Two");
     expect(announcementFor(["A", "B", "C", "D"].map((h, i) => entry(`e_${h}`, i, { headline: h })))).toBe("4 new updates. Latest: A");
   });
+
+  it("speaks the page's interface language, with its plural forms", () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => entry(`e_n${i}`, i % 60, { headline: `H${i}` }));
+    expect(tickerText(entry("e_a", 1, { headline: " ", body: "![](https://x.example/a.png)" }), "uk")).toBe("Оновлення від Desk");
+    expect(announcementFor(many(2), "uk")).toBe("Нове оновлення: H0. Нове оновлення: H1");
+    expect(announcementFor(many(4), "uk")).toBe("4 нові оновлення. Останнє: H0");
+    expect(announcementFor(many(5), "uk")).toBe("5 нових оновлень. Останнє: H0");
+    expect(announcementFor(many(21), "uk")).toBe("21 нове оновлення. Останнє: H0");
+  });
 });

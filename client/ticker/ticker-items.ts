@@ -1,5 +1,6 @@
 import { plainFirstLine } from "../../shared/plain-text.js";
 import type { Entry, Snapshot } from "../../shared/story.js";
+import { m, type Locale } from "../lib/i18n.js";
 
 // What the crawl shows and says: pure, so it is tested without a browser.
 
@@ -16,9 +17,9 @@ export const MIN_CRAWL_SECONDS = 8;
  * What the ticker (and the embed's list) shows for an entry, as the text of its link: its headline,
  * or else the start of its body; never nothing (a body that is only an image or a rule has no words).
  */
-export function tickerText(entry: Entry): string {
+export function tickerText(entry: Entry, ui: Locale = "en"): string {
   const headline = entry.headline?.trim();
-  return headline || plainFirstLine(entry.body, TICKER_TEXT_MAX) || `Update by ${entry.author.name}`;
+  return headline || plainFirstLine(entry.body, TICKER_TEXT_MAX) || m.update_by({ name: entry.author.name }, { locale: ui });
 }
 
 /** Newest first by creation time, ties by id; code-point comparisons so server and browser agree. */
@@ -33,9 +34,9 @@ export function latestEntries(snapshot: Snapshot, max: number): Entry[] {
   return newestFirst(Object.values(snapshot.entries)).slice(0, Math.max(0, Math.floor(max)));
 }
 
-/** The screen-reader announcement for entries added by a live update. */
-export function announcementFor(added: Entry[]): string {
+/** The screen-reader announcement for entries added by a live update, in the page's interface language. */
+export function announcementFor(added: Entry[], ui: Locale = "en"): string {
   if (added.length === 0) return "";
-  if (added.length > 3) return `${added.length} new updates. Latest: ${tickerText(added[0]!)}`;
-  return added.map((entry) => `New update: ${tickerText(entry)}`).join(". ");
+  if (added.length > 3) return m.announce_new_updates({ count: added.length, text: tickerText(added[0]!, ui) }, { locale: ui });
+  return added.map((entry) => m.announce_new_update({ text: tickerText(entry, ui) }, { locale: ui })).join(". ");
 }

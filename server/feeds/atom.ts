@@ -45,7 +45,8 @@ export function atomFeed(input: FeedInput): string {
   const page = livePageUrl(publicUrl, story.id);
   const lines = [
     '<?xml version="1.0" encoding="utf-8"?>',
-    `<feed${attrs({ xmlns: ATOM_NS, "xmlns:at": TOMBSTONES_NS })}>`,
+    // xml:lang on the feed: every title and content inside is in the story's language (RFC 4287 §2).
+    `<feed${attrs({ xmlns: ATOM_NS, "xmlns:at": TOMBSTONES_NS, "xml:lang": story.language })}>`,
     element("id", page),
     element("title", story.title),
     // The key figures ride in the subtitle: a figure change is no item of its own, but moves `updated`.

@@ -16,7 +16,7 @@ function night(count: number): Snapshot {
     const id = `e_${String(n).padStart(4, "0")}`;
     entries[id] = { id, createdAt: minute(n), updatedAt: minute(n), author: { name: "Desk" }, kind: "update", pinned: n === 3, body: `Update ${n}`, html: `<p>Update ${n}</p>`, revision: 1 };
   }
-  return { id: "night", version: count + 1, title: "Night", summary: "", status: "live", createdAt: minute(0), updatedAt: minute(count), entries };
+  return { id: "night", version: count + 1, title: "Night", summary: "", status: "live", language: "en", createdAt: minute(0), updatedAt: minute(count), entries };
 }
 
 /** A removal at minute `at` of an entry (not in the story) published at minute `published`. */

@@ -114,6 +114,7 @@ describe("feeds", () => {
       const { feed } = await atom();
       expect(feed["@_xmlns"]).toBe(ATOM_NS);
       expect(feed["@_xmlns:at"]).toBe(TOMBSTONES_NS);
+      expect(feed["@_xml:lang"]).toBe("en"); // the story's language
       expect(text(only(feed, "id"))).toBe(PAGE);
       expect(new URL(text(only(feed, "id"))).href).toBe(PAGE);
       expect(text(only(feed, "title"))).toBe(story.title); // escaped on the way out, intact on the way in
@@ -197,7 +198,7 @@ describe("feeds", () => {
     it("escapes markup and drops characters XML cannot carry", () => {
       expect(escapeXml(`a&b<c>"d"'e'\u0001\u0008\uFFFE\uD800ok\t\n`)).toBe("a&amp;b&lt;c&gt;&quot;d&quot;&apos;e&apos;ok\t\n");
       const snapshot: Snapshot = {
-        id: "x", version: 1, title: "Bell \u0007 <b>", summary: "", status: "live",
+        id: "x", version: 1, title: "Bell \u0007 <b>", summary: "", status: "live", language: "en",
         createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z", entries: {},
       };
       const xml = atomFeed({ snapshot, removed: [], publicUrl: PUBLIC_URL, limit: 50 });
@@ -215,6 +216,7 @@ describe("feeds", () => {
         title: story.title,
         home_page_url: PAGE,
         feed_url: `${PAGE}/feed.json`,
+        language: "en",
         description: story.summary,
         authors: [{ name: "Newsroom" }],
         _live_ticker: { version: story.version, status: "live" },

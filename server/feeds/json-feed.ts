@@ -50,6 +50,8 @@ export interface JsonFeed {
   title: string;
   home_page_url: string;
   feed_url: string;
+  /** JSON Feed 1.1: the feed's language (RFC 5646), the story's. */
+  language: string;
   description?: string;
   authors: JsonFeedAuthor[];
   /** Our extension: the story's version and whether coverage is live or ended. */
@@ -103,6 +105,7 @@ export function jsonFeed(input: FeedInput): JsonFeed {
     title: story.title,
     home_page_url: page,
     feed_url: jsonFeedUrl(publicUrl, story.id),
+    language: story.language,
     ...(story.summary || story.facts ? { description: summaryWithFigures(story.summary, story.facts) } : {}),
     authors: [feedAuthor(story)],
     _live_ticker: { version: story.version, status: story.status },

@@ -29,6 +29,7 @@ const story: Snapshot = {
   title: "Strikes",
   summary: "",
   status: "live",
+  language: "en",
   createdAt: "2026-05-24T01:00:00.000Z",
   updatedAt: "2026-05-24T04:00:00.000Z",
   entries: {

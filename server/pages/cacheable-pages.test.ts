@@ -69,7 +69,7 @@ describe("cacheable reader pages", () => {
     const variants = [`/embed/${story.id}?theme=dark`, `/embed/${story.id}?theme=light`, `/embed/${story.id}?theme=dark&accent=%23336699`, `/embed/${story.id}?layout=list`];
     const answers = await Promise.all(variants.map((path) => rawGet(server.url + path)));
     expect(new Set(answers.map((res) => res.headers.etag)).size).toBe(variants.length);
-    expect(answers[0]!.body.toString()).toContain('<html lang="en" data-theme="dark">');
+    expect(answers[0]!.body.toString()).toContain('<html lang="en" dir="ltr" data-theme="dark">');
     expect(answers[2]!.body.toString()).toContain("--accent: #336699");
   });
 

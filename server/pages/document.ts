@@ -1,4 +1,4 @@
-import { DEFAULT_LANGUAGE } from "../../shared/language.js";
+import { DEFAULT_LANGUAGE, textDirection } from "../../shared/language.js";
 import type { EntryAssets } from "./client-build.js";
 
 /** Escapes text for HTML content and double-quoted attributes. */
@@ -22,7 +22,7 @@ export interface DocumentParts {
   assets: EntryAssets;
   /** Props the browser hydrates with; omitted for pages without a script. */
   props?: unknown;
-  /** The page's language (BCP 47); DEFAULT_LANGUAGE when absent. */
+  /** The page's language (BCP 47); DEFAULT_LANGUAGE when absent. It also decides `dir`. */
   lang?: string | undefined;
   /** More attributes of `<html>`, already escaped (see themeAttributes). */
   htmlAttributes?: string;
@@ -44,7 +44,7 @@ export function themeAttributes({ theme, style }: { theme?: "light" | "dark"; st
 export function htmlDocument(parts: DocumentParts): string {
   const { title, description, canonicalUrl, head = "", body, assets, props, lang = DEFAULT_LANGUAGE, htmlAttributes = "" } = parts;
   return `<!doctype html>
-<html lang="${escapeHtml(lang)}"${htmlAttributes}>
+<html lang="${escapeHtml(lang)}" dir="${textDirection(lang)}"${htmlAttributes}>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -14,6 +14,7 @@ import type { Store } from "../store/store.js";
 import type { StoryViews } from "../story-views.js";
 import { DIST_DIR, type ClientBuild } from "./client-build.js";
 import { htmlDocument, themeAttributes } from "./document.js";
+import { interfaceLocale, m } from "../../client/lib/i18n.js";
 
 const EmbedQuery = z.object({
   layout: z.enum(["strip", "list"]).catch("strip"),
@@ -81,10 +82,10 @@ export function embedRoutes(store: Store, views: StoryViews, build: ClientBuild,
     const page = await pages.page(`${unthemed}:${theme}:${accent ?? ""}`, async () => {
       const base = await pages.page(unthemed, () => {
         // The widget shows at most 50 items: the latest view holds them, whatever the story's length.
-        const props: PageProps["embed"] = { snapshot: views.view(story, "latest"), layout, maxItems, linkBase: config.publicUrl };
+        const props: PageProps["embed"] = { snapshot: views.view(story, "latest"), layout, maxItems, linkBase: config.publicUrl, lang: story.language };
         const rendered = build.renderers.embed(props);
         return htmlDocument({
-          title: `Live: ${story.title}`,
+          title: m.embed_title({ title: story.title }, { locale: interfaceLocale(story.language) }),
           head: `<meta name="robots" content="noindex">\n${rendered.head}`,
           body: rendered.body,
           assets: build.assets("embed", true),
@@ -117,7 +118,7 @@ export function embedRoutes(store: Store, views: StoryViews, build: ClientBuild,
       provider_name: "live-ticker",
       provider_url: config.publicUrl,
       title: story.title,
-      html: embedSnippet(config.publicUrl, story),
+      html: embedSnippet(config.publicUrl, story, { label: m.embed_title({ title: story.title }, { locale: interfaceLocale(story.language) }) }),
       width,
       height,
       cache_age: 300,

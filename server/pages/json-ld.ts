@@ -29,6 +29,7 @@ export function liveBlogPosting(story: Snapshot, pageUrl: string, publicUrl: str
     "@id": pageUrl,
     url: pageUrl,
     headline: story.title,
+    inLanguage: story.language,
     description: summaryWithFigures(story.summary, story.facts) || undefined,
     datePublished: story.createdAt,
     dateModified: story.updatedAt,

@@ -17,6 +17,7 @@ import { figureTimelines } from "./figure-timelines.js";
 import { liveBlogPosting } from "./json-ld.js";
 import { firstImage, imageUrl, shareVariant } from "../media/media-links.js";
 import { RenderedPages, sendRendered } from "./rendered-pages.js";
+import { interfaceLocale, m } from "../../client/lib/i18n.js";
 import { Precompressed } from "./precompressed.js";
 
 const HISTORY_PAGE = 500;
@@ -67,8 +68,8 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
     if (numbered.page > 1) {
       const html = await rendered.page(`older:${full.id}@${full.version}:${numbered.page}`, () => {
         const { entries: _entries, ...story } = views.view(full, "latest");
-        const props: PageProps["older"] = { story, entries: numbered.entries, page: numbered.page, pages: numbered.pages };
-        const title = `${story.title} (page ${numbered.page})`;
+        const props: PageProps["older"] = { story, entries: numbered.entries, page: numbered.page, pages: numbered.pages, lang: story.language };
+        const title = m.older_page_title({ title: story.title, page: numbered.page }, { locale: interfaceLocale(story.language) });
         return page(build, "older", props, { title, description: story.summary || story.title, canonicalUrl: pageUrl(numbered.page), head: pageLinks }, false);
       });
       return void (await sendRendered(req, res, html, shared));
@@ -100,7 +101,7 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
         pageLinks,
         `<script type="application/ld+json">${scriptJson(liveBlogPosting(story, url, publicUrl))}</script>`,
       ].join("\n");
-      const props: PageProps["live"] = { snapshot: story, latestSize: views.latestSize };
+      const props: PageProps["live"] = { snapshot: story, latestSize: views.latestSize, lang: story.language };
       return page(build, "live", props, { title: story.title, description: story.summary || story.title, canonicalUrl: url, head });
     });
     await sendRendered(req, res, html, shared);
@@ -112,8 +113,9 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
     const html = await rendered.page(`history:${story.id}@${story.version}`, async () => {
       // Up to this version only: the page is kept under it, and a later write makes a page of its own.
       const versions = (await store.history(story.id, { before: story.version + 1, limit: HISTORY_PAGE })) ?? [];
-      const props: PageProps["history"] = { story, versions, figures: await figureTimelines(store, story) };
-      return page(build, "history", props, { title: `History: ${story.title}`, description: `Every change to "${story.title}", with corrections.` });
+      const props: PageProps["history"] = { story, versions, figures: await figureTimelines(store, story), lang: story.language };
+      const locale = { locale: interfaceLocale(story.language) };
+      return page(build, "history", props, { title: m.history_title({ title: story.title }, locale), description: m.history_description({ title: story.title }, locale) });
     });
     await sendRendered(req, res, html, shared);
   });
@@ -124,8 +126,8 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
     const maxItems = Math.min(versionQuery(req, "maxItems") ?? 10, 50);
     const html = await rendered.page(`ticker:${story.id}@${story.version}:${maxItems}`, () => {
       // The latest view holds far more than the 50 headlines a strip may show.
-      const props: PageProps["ticker"] = { snapshot: views.view(story, "latest"), maxItems };
-      return page(build, "ticker", props, { title: `${story.title}: ticker` });
+      const props: PageProps["ticker"] = { snapshot: views.view(story, "latest"), maxItems, lang: story.language };
+      return page(build, "ticker", props, { title: m.ticker_title({ title: story.title }, { locale: interfaceLocale(story.language) }) });
     });
     await sendRendered(req, res, html, shared);
   });

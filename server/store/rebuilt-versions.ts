@@ -1,6 +1,7 @@
 import { Lru } from "../../shared/lru.js";
 import { applyPatchesInPlace, type PatchOp } from "../../shared/patch.js";
 import type { Snapshot } from "../../shared/story.js";
+import { parseStoredSnapshot } from "./story-pieces.js";
 
 /**
  * How much JSON (in characters) of rebuilt old versions a store keeps parsed. A version is rebuilt
@@ -43,7 +44,7 @@ export class RebuiltVersions {
     const stored = await read();
     if (!stored) return undefined;
     const snapshot = applyPatchesInPlace(
-      JSON.parse(stored.checkpoint) as Snapshot,
+      parseStoredSnapshot(stored.checkpoint),
       stored.ops.map((ops) => JSON.parse(ops) as PatchOp[]),
     );
     this.#cache.set(key, { snapshot, jsonLength: stored.checkpoint.length + stored.ops.reduce((sum, ops) => sum + ops.length, 0) });

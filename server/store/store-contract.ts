@@ -186,6 +186,28 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       expect(applyPatch(latest, next.ops)).toEqual(next.snapshot);
     });
 
+    it("keeps a story's language, and reads a story stored before stories had one as English, its old versions too", async () => {
+      if (!reopen || !exec) return;
+      await commit("uk", { type: "create_story", storyId: "uk", title: "Удари по Києву", summary: "", language: "uk" });
+      await create("old");
+      for (let n = 1; n <= CHECKPOINT_INTERVAL + 3; n++) await commit("old", add(n));
+      await store.close();
+      // As the release before languages wrote it: no language in any head, checkpoint or patch.
+      const strip = (table: string, column: string) => `UPDATE ${table} SET ${column} = replace(${column}, ',"language":"en"', '')`;
+      await exec(`${strip("stories", "head")}; ${strip("checkpoints", "snapshot")}; ${strip("versions", "ops")}`);
+      store = await reopen();
+      expect((await store.latest("uk"))?.language).toBe("uk");
+      const old = (await store.latest("old"))!;
+      expect(old.language).toBe("en");
+      for (let version = 1; version <= old.version; version++) expect((await store.snapshotAt("old", version))?.language, `version ${version}`).toBe("en");
+      // A change of language is a plain replace, which applies to every snapshot a reader was served.
+      const moved = await commit("old", { type: "update_story", language: "ar" });
+      expect(moved.ops).toContainEqual({ op: "replace", path: "/language", value: "ar" });
+      expect(applyPatch(old, moved.ops)).toEqual(moved.snapshot);
+      expect((await store.snapshotAt("old", moved.snapshot.version))?.language).toBe("ar");
+      expect((await store.snapshotAt("old", old.version))?.language).toBe("en");
+    });
+
     it("upgrades data of the release that kept whole snapshots in place: every version and the latest read back, and writing goes on", async () => {
       if (!reopen || !wholeSnapshots) return;
       const served = await deskDay(CHECKPOINT_INTERVAL + 31);

@@ -1,3 +1,4 @@
+import { DEFAULT_LANGUAGE } from "../../shared/language.js";
 import type { Entry, Snapshot } from "../../shared/story.js";
 
 /**
@@ -44,12 +45,24 @@ export function entryChanges(previous: Snapshot | undefined, next: Snapshot): En
  * the reducer's object keys, so the JSON comes out as it was served).
  */
 export function assemble(head: string, entries: Iterable<string>): Snapshot {
-  const snapshot = JSON.parse(head) as Snapshot;
+  const snapshot = parseStoredSnapshot(head);
   const byId: Record<string, Entry> = {};
   for (const json of entries) {
     const entry = JSON.parse(json) as Entry;
     byId[entry.id] = entry;
   }
   snapshot.entries = byId;
+  return snapshot;
+}
+
+/**
+ * A stored snapshot (a head or a checkpoint) as the store hands it out. One stored before stories
+ * had a language reads as DEFAULT_LANGUAGE (shared/story.ts): every snapshot a reader, a patch or
+ * the reducer sees then has one, so a later change of language is a plain `replace` that applies
+ * to whatever snapshot a client holds, and old logs stay valid without being rewritten.
+ */
+export function parseStoredSnapshot(json: string): Snapshot {
+  const snapshot = JSON.parse(json) as Snapshot;
+  snapshot.language ??= DEFAULT_LANGUAGE;
   return snapshot;
 }

@@ -39,6 +39,34 @@ describe("REST API", () => {
     expect(list.stories.map((s) => s.id).sort()).toEqual(["chosen-id", "kyiv-strikes-day-2", "kyiv-strikes-day-2-2"]);
   });
 
+  it("keeps a story's language: English unless given, set at creation and in its settings, a malformed tag a 400", async () => {
+    expect(story.language).toBe("en");
+    const created = await server.api("/api/stories", { body: { id: "lang-uk", title: "Удари по Києву", language: "uk-ua" } });
+    expect(created.status).toBe(201);
+    expect(await json<Snapshot>(created)).toMatchObject({ id: "lang-uk", language: "uk-UA" }); // stored canonical
+    const moved = await server.api("/api/stories/lang-uk", { method: "PATCH", body: { language: "ar" } });
+    expect(moved.status).toBe(200);
+    const latest = await json<Snapshot>(await server.api("/api/stories/lang-uk"));
+    expect(latest.language).toBe("ar");
+    const history = await json<HistoryResponse>(await server.api("/api/stories/lang-uk/history"));
+    expect(history.versions[0]!.summary).toBe("Language changed to ar");
+    for (const [method, url, body] of [
+      ["POST", "/api/stories", { title: "Bad", language: "en_US" }],
+      ["PATCH", "/api/stories/lang-uk", { language: "not a language" }],
+      ["PATCH", "/api/stories/lang-uk", { language: 7 }],
+    ] as const) {
+      const res = await server.api(url, { method, body });
+      expect(res.status, `${method} ${JSON.stringify(body)}`).toBe(400);
+      const { error } = await json<{ error: { code: string; details: { issues: { path: string; message: string }[] } } }>(res);
+      expect(error.code).toBe("validation_failed");
+      expect(error.details.issues[0]!.path).toBe("language");
+    }
+    const { error } = await json<{ error: { details: { issues: { message: string }[] } } }>(
+      await server.api("/api/stories", { body: { title: "Bad", language: "en_US" } }),
+    );
+    expect(error.details.issues[0]!.message).toBe("must be a well-formed BCP 47 language tag, such as en, uk, ar or pt-BR");
+  });
+
   it("adds, edits, pins and removes entries, each a new version", async () => {
     const added = await server.api(`${path()}/entries`, { body: { body: "Sirens across **Kyiv**", headline: "Air alert", kind: "breaking" } });
     expect(added.status).toBe(201);

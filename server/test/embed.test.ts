@@ -26,7 +26,7 @@ describe("embedding: oEmbed, the widget page and embed.js", () => {
       title: 'Kyiv "strikes" <live>',
       // The snippet a publisher pastes: a plain link until embed.js makes it the widget, the title escaped.
       html:
-        `<div data-live-ticker="kyiv-embed" data-layout="strip" data-theme="auto"><a href="${server.url}/stories/kyiv-embed">Live: Kyiv &#34;strikes&#34; &#60;live&#62;</a></div>\n` +
+        `<div data-live-ticker="kyiv-embed" data-layout="strip" data-theme="auto" lang="en" dir="ltr"><a href="${server.url}/stories/kyiv-embed">Live: Kyiv &#34;strikes&#34; &#60;live&#62;</a></div>\n` +
         `<script async src="${server.url}/embed.js"></script>`,
       width: 400,
       height: 50,
@@ -66,16 +66,16 @@ describe("embedding: oEmbed, the widget page and embed.js", () => {
     expect(res.headers.get("x-frame-options")).toBeNull();
     expect(res.headers.get("set-cookie")).toBeNull();
     const html = await res.text();
-    expect(html).toContain('<html lang="en" data-theme="dark" style="--accent: #c00; --ticker-accent: #c00">');
+    expect(html).toContain('<html lang="en" dir="ltr" data-theme="dark" style="--accent: #c00; --ticker-accent: #c00">');
     expect(html).toMatch(/class="embed-list[" ]/);
     expect(html).toContain("Open full coverage");
     // The same version and layout is rendered once; each response still gets its own theme and accent.
     const light = await (await fetch(`${server.url}/embed/${story.id}?layout=list&theme=light&maxItems=3&accent=%23123456`)).text();
-    expect(light).toContain('<html lang="en" data-theme="light" style="--accent: #123456; --ticker-accent: #123456">');
-    expect(await (await fetch(`${server.url}/embed/${story.id}?layout=list&maxItems=3`)).text()).toContain('<html lang="en">\n');
+    expect(light).toContain('<html lang="en" dir="ltr" data-theme="light" style="--accent: #123456; --ticker-accent: #123456">');
+    expect(await (await fetch(`${server.url}/embed/${story.id}?layout=list&maxItems=3`)).text()).toContain('<html lang="en" dir="ltr">\n');
     // Anything but a hex colour never reaches the style attribute.
     const hostile = await (await fetch(`${server.url}/embed/${story.id}?accent=red;background:url(x)`)).text();
-    expect(hostile).toContain('<html lang="en">\n');
+    expect(hostile).toContain('<html lang="en" dir="ltr">\n');
     expect(hostile).not.toContain("url(x)");
     expect((await fetch(`${server.url}/embed/no-such-story`)).status).toBe(404);
   });

@@ -26,7 +26,7 @@ function storyOf(body: string): Snapshot {
     entries[id] = { id, createdAt: at, updatedAt: at, author: { name: "Desk" }, kind: "update", pinned: false, body, html: "<p>x</p>", revision: 1 };
   }
   const at = "2026-05-24T01:00:00.000Z";
-  return { id: "slow", version: 1 + ENTRIES, title: "Slow", summary: "", status: "live", createdAt: at, updatedAt: at, entries };
+  return { id: "slow", version: 1 + ENTRIES, title: "Slow", summary: "", status: "live", language: "en", createdAt: at, updatedAt: at, entries };
 }
 
 /** Every surface that reads entry bodies as text, once. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ImageItem, MediaItem } from "../../../shared/media.js";
-import { mediaChanges, mediaHref, mediaMarks, mediaName } from "./media-links.js";
+import { linkLabel, mediaChanges, mediaHref, mediaMarks, mediaName, showLabel } from "./media-links.js";
 
 const photo = (n: number, fields: Partial<ImageItem> = {}): ImageItem => ({
   type: "image",
@@ -22,6 +22,17 @@ describe("media as links", () => {
     expect(mediaHref(photo(1))).toBe(`/media/${photo(1).id}/1600.jpeg`);
     expect(mediaHref(photo(1, { width: 300, height: 200 }))).toBe(`/media/${photo(1).id}/480.jpeg`);
     expect(mediaHref(post)).toBe(post.url);
+  });
+
+  it("names the platform, and says video or post, in the page's interface language", () => {
+    expect(showLabel({ provider: "youtube", url: "https://www.youtube.com/watch?v=x" })).toBe("Show YouTube video");
+    expect(showLabel({ provider: "x", url: "https://x.com/a/status/1" })).toBe("Show post on X");
+    expect(showLabel({ provider: "facebook", url: "https://www.facebook.com/watch/?v=1" })).toBe("Show Facebook video");
+    expect(linkLabel({ provider: "telegram", url: "https://t.me/a/1" })).toBe("View on Telegram");
+    expect(linkLabel({ provider: "vimeo", url: "https://vimeo.com/1" })).toBe("Watch on Vimeo");
+    expect(showLabel({ provider: "youtube", url: "https://www.youtube.com/watch?v=x" }, "uk")).toBe("Показати відео YouTube");
+    expect(linkLabel({ provider: "telegram", url: "https://t.me/a/1" }, "uk")).toBe("Переглянути в Telegram");
+    expect(mediaName(photo(1), "uk")).toBe("Фото");
   });
 
   it("marks photos and videos", () => {

@@ -1,17 +1,30 @@
 import { isVideo } from "../../../shared/embed-frames.js";
 import { EMBED_PROVIDERS, mediaPath, mediaVariants } from "../../../shared/media-constants.js";
-import type { MediaItem } from "../../../shared/media.js";
+import type { EmbedItem, MediaItem } from "../../../shared/media.js";
+import { m, type Locale } from "../i18n.js";
 
 /**
  * Photos and embeds where they are shown as links (the history, the embed widget's list, the ticker):
  * what each is called and where its link goes. Pure, for the server render, the browser and tests.
  */
 
-/** "Photo", "YouTube video", "Post on X". */
-export function mediaName(item: MediaItem): string {
-  if (item.type === "image") return "Photo";
+/** "Photo", "YouTube video", "Post on X", in the page's interface language. */
+export function mediaName(item: MediaItem, ui: Locale = "en"): string {
+  if (item.type === "image") return m.media_photo({}, { locale: ui });
   const name = EMBED_PROVIDERS[item.provider];
-  return isVideo(item) ? `${name} video` : `Post on ${name}`;
+  return isVideo(item) ? m.media_video({ name }, { locale: ui }) : m.media_post({ name }, { locale: ui });
+}
+
+/** What the reader is offered: "Show YouTube video", "Show post on X". */
+export function showLabel(item: Pick<EmbedItem, "provider" | "url">, ui: Locale = "en"): string {
+  const name = EMBED_PROVIDERS[item.provider];
+  return isVideo(item) ? m.embed_show_video({ name }, { locale: ui }) : m.embed_show_post({ name }, { locale: ui });
+}
+
+/** What the link to the original says: "Watch on YouTube", "View on X". */
+export function linkLabel(item: Pick<EmbedItem, "provider" | "url">, ui: Locale = "en"): string {
+  const name = EMBED_PROVIDERS[item.provider];
+  return isVideo(item) ? m.embed_watch_on({ name }, { locale: ui }) : m.embed_view_on({ name }, { locale: ui });
 }
 
 /** The photo at its largest served size, or the post on its platform. */

@@ -1,0 +1,184 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Snapshot } from "../shared/story.js";
+import { startServer, type TestServer } from "../server/test/harness.js";
+import { seriousViolations } from "./a11y.js";
+import { browserMissing, launchBrowser, openPage, pageErrors, screenshot } from "./browser.js";
+
+/** The latest view's size: the smallest allowed, so that a story of a dozen entries has a page 2. */
+const VIEW = 10;
+const DEVICES = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
+
+/**
+ * Every reader surface, with what says it is ready: hydrated and connected where it has a script
+ * (the clock has moved from the server's UTC to the reader's zone), rendered where it has none.
+ */
+const SURFACES = {
+  live: { path: (id: string) => `/stories/${id}`, ready: '[data-status="live"]', shots: true },
+  older: { path: (id: string) => `/stories/${id}?page=2`, ready: ".pagination", shots: true },
+  history: { path: (id: string) => `/stories/${id}/history`, ready: ".history-page .versions", shots: true },
+  ticker: { path: (id: string) => `/stories/${id}/ticker`, ready: '.ticker[data-connection="live"]', shots: true },
+  "embed-strip": { path: (id: string) => `/embed/${id}`, ready: '.ticker[data-connection="live"]', shots: true },
+  "embed-list": { path: (id: string) => `/embed/${id}?layout=list`, ready: ".embed-list", shots: true },
+} as const;
+
+/** The English catalog's words, each a run of text between placeholders: none may show on a Ukrainian page. */
+const ENGLISH = Object.entries(JSON.parse(readFileSync(join(import.meta.dirname, "../client/i18n/messages/en.json"), "utf8")) as Record<string, unknown>)
+  .flatMap(([key, message]) => (key === "$schema" ? [] : typeof message === "string" ? [message] : Object.values((message as [{ match: Record<string, string> }])[0].match)))
+  .flatMap((pattern) => pattern.split(/\{\w+\}/))
+  .map((fragment) => fragment.replace(/^[\s:;,.()“”"→←…·-]+|[\s:;,.()“”"→←…·-]+$/g, ""))
+  .filter((fragment) => /\p{L}{2}/u.test(fragment));
+
+/**
+ * What a reader sees or hears of the page's interface: its text, its labels and titles, the tab's
+ * title. Less the history's version summaries: the server writes those once, in English, as the
+ * record of each change (`GET /api/stories/:id/history`), not as interface words.
+ */
+const interfaceText = (page: Page) =>
+  page.evaluate(() => {
+    const summaries = [...document.querySelectorAll(".history-page .version > .summary")].map((element) => (element as HTMLElement).innerText);
+    return [
+      document.title,
+      summaries.reduce((text, summary) => text.replace(summary, ""), document.body.innerText),
+      ...[...document.querySelectorAll("[aria-label], [title]")].flatMap((element) => [element.getAttribute("aria-label") ?? "", element.getAttribute("title") ?? ""]),
+      ...[...document.querySelectorAll(".visually-hidden")].map((element) => element.textContent ?? ""),
+    ].join("\n");
+  });
+
+const timesSettled = (page: Page) => page.locator("time").evaluateAll((times) => times.length > 0 && times.every((time) => !time.textContent?.includes("UTC")));
+
+describe.skipIf(browserMissing)("reader surfaces in Ukrainian and in Arabic (right to left)", () => {
+  let server: TestServer;
+  let browser: Browser;
+  const stories: Record<"uk" | "ar", Snapshot> = {} as never;
+
+  const post = (story: Snapshot, body: Record<string, unknown>) => server.api(`/api/stories/${story.id}/entries`, { body });
+
+  beforeAll(async () => {
+    server = await startServer({ pages: true, env: { LATEST_VIEW_ENTRIES: String(VIEW) } });
+    browser = await launchBrowser();
+    const create = async (body: Record<string, unknown>) => (await (await server.api("/api/stories", { body })).json()) as Snapshot;
+    stories.uk = await create({ id: "kyiv-uk", title: "Удари по Києву", summary: "Нічна атака на столицю", language: "uk" });
+    stories.ar = await create({ id: "kyiv-ar", title: "ضربات على كييف", summary: "هجوم ليلي على العاصمة", language: "ar" });
+    // A dozen entries each: more than the latest view holds, so "Show older updates" and page 2 exist.
+    for (let n = 1; n <= VIEW + 2; n++) {
+      await post(stories.uk, { body: `Рятувальники працюють на місці, повідомлення ${n}.`, headline: `Оновлення номер ${n}` });
+      await post(stories.ar, { body: `يعمل رجال الإنقاذ في الموقع، التحديث ${n}.`, headline: `التحديث رقم ${n}` });
+    }
+    // Latin names inside the story's own script, where user text meets the interface's.
+    await post(stories.uk, { body: "Генсек NATO Mark Rutte засудив атаку.", headline: "Реакція NATO", kind: "breaking", pinned: true });
+    await post(stories.uk, { body: "Поліція уточнила: поранено 15 людей, а не 11.", kind: "correction" });
+    await post(stories.ar, { body: "قال الرئيس Volodymyr Zelensky إن الدفاعات الجوية اعترضت 20 صاروخاً.", headline: "تصريح Zelensky", kind: "breaking", pinned: true });
+    await post(stories.ar, { body: "صححت الشرطة العدد: 15 جريحاً وليس 11.", kind: "correction" });
+    await server.api(`/api/stories/${stories.uk.id}/facts/f_injured`, { method: "PUT", body: { label: "Поранені", value: "щонайменше 15", source: "Національна поліція" } });
+    await server.api(`/api/stories/${stories.ar.id}/facts/f_injured`, { method: "PUT", body: { label: "الجرحى", value: "15 على الأقل", source: "الشرطة الوطنية" } });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  for (const [language, dir] of [["uk", "ltr"], ["ar", "rtl"]] as const) {
+    it.each(Object.entries(SURFACES))(`${language}: %s sets lang and dir, speaks the story's language, and has no serious axe violation`, async (surface, { path, ready, shots }) => {
+      const story = stories[language];
+      // A browser that prefers English and another zone: the story's language decides, not the reader's.
+      const { context, page } = await openPage(browser, `${server.url}${path(story.id)}`, { locale: "en-US", timezoneId: "America/New_York" });
+      await page.locator(ready).first().waitFor();
+      if (surface !== "older") await expect.poll(() => timesSettled(page)).toBe(true);
+      expect(await page.evaluate(() => [document.documentElement.lang, document.documentElement.dir])).toEqual([language, dir]);
+
+      const text = await interfaceText(page);
+      if (language === "uk") {
+        const leftovers = ENGLISH.filter((fragment) => new RegExp(`(?<!\\p{L})${fragment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?!\\p{L})`, "iu").test(text));
+        expect(leftovers, `English words on the Ukrainian ${surface}`).toEqual([]);
+      } else {
+        // No Arabic catalog: English words, still inside the Arabic page's lang and direction.
+        expect(text).toMatch(surface === "history" ? /Version/ : /Live|LIVE|Older updates|Page 2/);
+      }
+      expect(await seriousViolations(page)).toEqual([]);
+      for (const frame of page.frames().slice(1)) expect(await seriousViolations(frame)).toEqual([]);
+      if (shots) {
+        for (const [device, viewport] of Object.entries(DEVICES)) {
+          await page.setViewportSize(viewport);
+          await page.evaluate(() => document.fonts.ready);
+          await screenshot(page, `i18n-${language}-${surface}-${device}`);
+        }
+      }
+      expect(pageErrors(page)).toEqual([]); // a hydration mismatch would be here
+      await context.close();
+    });
+  }
+
+  it("renders times on the server in the story's language, in UTC, the same bytes for every reader", async () => {
+    const html = async (acceptLanguage: string) => (await fetch(`${server.url}/stories/${stories.uk.id}`, { headers: { "accept-language": acceptLanguage } })).text();
+    const [english, german] = await Promise.all([html("en-US,en;q=0.9"), html("de-DE")]);
+    expect(german).toBe(english);
+    const times = [...english.matchAll(/<time [^>]*datetime="([^"]+)"[^>]*>([^<]*)<\/time>/g)];
+    for (const [, datetime] of times) expect(Number.isNaN(Date.parse(datetime!))).toBe(false);
+    // Dates in the story's language ("28 лист., 23:45 UTC"); clock times ("Оновлено 23:45") have no words to translate.
+    const dates = times.map(([, , text]) => text!).filter((text) => !/^\d\d:\d\d$/.test(text));
+    expect(dates.length).toBeGreaterThan(VIEW);
+    for (const text of dates) expect(text).toMatch(/^\d+ \p{Script=Cyrillic}+\.?, \d\d:\d\d UTC$/u);
+  });
+
+  it("Ukrainian: relative times, plurals and the tab's counter in Ukrainian; the new-updates button counts in Ukrainian", async () => {
+    const { context, page } = await openPage(browser, `${server.url}/stories/${stories.uk.id}`, { locale: "en-US", timezoneId: "Europe/Kyiv" });
+    await page.locator('[data-status="live"]').waitFor();
+    await expect(page.locator(".connection").textContent()).resolves.toContain("Наживо: оновлення з’являються одразу після публікації");
+    await expect.poll(() => page.locator(".story-header time").textContent()).toMatch(/^(зараз|\d+ хв тому)$/); // "now", "1 min ago"
+    // Three arrive while the reader is further down: they wait behind a button that counts them.
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    for (const n of [1, 2, 3]) await post(stories.uk, { body: `Ще одне оновлення ${n}.` });
+    await expect.poll(() => page.locator(".new-updates").textContent()).toMatch(/^\s*3 нові оновлення\s*$/);
+    await page.locator(".show-older").click();
+    await expect.poll(() => page.locator(".older-updates [role=status]").textContent()).toMatch(/^Показано \d+ старіш(е|і|их) оновлен(ня|ь)\.$/);
+    expect(pageErrors(page)).toEqual([]);
+    await context.close();
+  });
+
+  it("Arabic: mirrored layout, the ticker crawls the other way, pointing icons point the other way, Latin names isolated", async () => {
+    const story = stories.ar;
+    const { context, page } = await openPage(browser, `${server.url}/stories/${story.id}`, { locale: "en-US" });
+    await page.locator('[data-status="live"]').waitFor();
+    // Lines start at the right: the title's text ends flush with its box's right edge, the badge
+    // ("Live") comes first from the right, and the stream's button sits at the left of its bar.
+    const flushRight = (selector: string) =>
+      page.locator(selector).first().evaluate((element) => {
+        const range = document.createRange();
+        range.selectNodeContents(element);
+        return Math.abs(element.getBoundingClientRect().right - range.getBoundingClientRect().right) < 2;
+      });
+    await expect(flushRight(".story-header h1")).resolves.toBe(true);
+    await expect(flushRight(".entry .body p")).resolves.toBe(true);
+    const badge = (await page.locator(".status-line .badge").boundingBox())!;
+    const updated = (await page.locator(".status-line time").boundingBox())!;
+    expect(badge.x).toBeGreaterThan(updated.x);
+    // User text that may mix directions is isolated from the interface around it.
+    expect(await page.locator(".entry h3[dir=auto]").count()).toBeGreaterThan(0);
+    expect(await page.locator(".entry .body").count()).toBe(await page.locator(".entry .body[dir=auto]").count());
+    expect(await page.locator(".entry bdi.author").count()).toBeGreaterThan(0);
+    expect(pageErrors(page)).toEqual([]);
+    await context.close();
+
+    const ticker = await openPage(browser, `${server.url}/stories/${story.id}/ticker`);
+    await ticker.page.locator('.ticker[data-connection="live"]').waitFor();
+    expect(await ticker.page.locator(".track").evaluate((track) => getComputedStyle(track).animationName)).toMatch(/crawl-rtl$/);
+    // The button and the story's label sit at the right, the crawl to their left.
+    const toggle = (await ticker.page.locator(".toggle").boundingBox())!;
+    const crawl = (await ticker.page.locator(".crawl").boundingBox())!;
+    expect(toggle.x).toBeGreaterThan(crawl.x);
+    // Moving: after a moment the first item has moved right, not left.
+    const first = ticker.page.locator(".copy").first().locator(".item").first();
+    const before = (await first.boundingBox())!.x;
+    await expect.poll(async () => (await first.boundingBox())!.x - before).toBeGreaterThan(5);
+    await ticker.context.close();
+
+    const embed = await openPage(browser, `${server.url}/embed/${story.id}?layout=list`);
+    await embed.page.locator(".embed-list").waitFor();
+    await expect(embed.page.locator(".full a").textContent()).resolves.toMatch(/←$/);
+    expect(pageErrors(embed.page)).toEqual([]);
+    await embed.context.close();
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * Checks the message catalogs (client/i18n/catalogs.ts) and compiles them with Paraglide JS into
+ * client/i18n/generated/paraglide: one tree-shakable function per message, with its types. Runs
+ * before the typecheck, the build and the tests (package.json, vitest.config.ts), so a clean clone
+ * needs nothing generated committed. A broken catalog exits 1 with every problem named.
+ *
+ * Adding a language is one file: client/i18n/messages/<BCP 47 tag>.json. The inlang project is
+ * written here from the catalogs found (into the generated folder, never committed), and its one
+ * plugin is loaded from node_modules, so compiling needs no network (inlang's default loads it
+ * from a CDN).
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { BASE_LOCALE, catalogProblems, type Catalog } from "../client/i18n/catalogs.js";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const MESSAGES = join(ROOT, "client/i18n/messages");
+const GENERATED = join(ROOT, "client/i18n/generated");
+const PROJECT = join(GENERATED, "project.inlang");
+const OUTDIR = join(GENERATED, "paraglide");
+const STAMP = join(GENERATED, "inputs.sha256");
+const PLUGIN = join(ROOT, "node_modules/@inlang/plugin-message-format/dist/index.js");
+
+export async function compileMessages(): Promise<void> {
+  const files = readdirSync(MESSAGES).filter((name) => name.endsWith(".json")).sort();
+  const texts = Object.fromEntries(files.map((name) => [name.slice(0, -".json".length), readFileSync(join(MESSAGES, name), "utf8")]));
+  const catalogs: Record<string, Catalog> = {};
+  for (const [locale, text] of Object.entries(texts)) {
+    const { $schema: _schema, ...messages } = JSON.parse(text) as Catalog & { $schema?: string };
+    catalogs[locale] = messages;
+  }
+  const problems = catalogProblems(catalogs);
+  if (problems.length > 0) {
+    throw new Error(`The message catalogs in client/i18n/messages cannot be compiled:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+  }
+
+  // Compiling takes a second or two (inlang opens its project in SQLite): skip it when nothing it reads changed.
+  const paraglide = readFileSync(join(ROOT, "node_modules/@inlang/paraglide-js/package.json"), "utf8");
+  const hash = createHash("sha256").update(JSON.stringify([texts, paraglide, readFileSync(import.meta.filename, "utf8")])).digest("hex");
+  if (existsSync(join(OUTDIR, "messages.js")) && existsSync(STAMP) && readFileSync(STAMP, "utf8") === hash) return;
+
+  const { compile } = await import("@inlang/paraglide-js");
+  const locales = [BASE_LOCALE, ...Object.keys(catalogs).filter((locale) => locale !== BASE_LOCALE)];
+  mkdirSync(PROJECT, { recursive: true });
+  writeFileSync(
+    join(PROJECT, "settings.json"),
+    JSON.stringify(
+      {
+        $schema: "https://inlang.com/schema/project-settings",
+        baseLocale: BASE_LOCALE,
+        locales,
+        modules: [PLUGIN],
+        "plugin.inlang.messageFormat": { pathPattern: join(MESSAGES, "{locale}.json") },
+      },
+      null,
+      2,
+    ),
+  );
+  await compile({
+    project: PROJECT,
+    outdir: OUTDIR,
+    // Every call names its locale (the story's language decides, not the reader or a cookie):
+    // nothing is detected, stored or read from the request.
+    strategy: ["baseLocale"],
+    emitTsDeclarations: true,
+    emitReadme: false,
+  });
+  writeFileSync(STAMP, hash);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === import.meta.filename) {
+  try {
+    await compileMessages();
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+}

@@ -10,6 +10,7 @@ import { newEntryId } from "../../shared/ids.js";
 import { roomOf } from "../../shared/protocol.js";
 import { createApp } from "../app.js";
 import { shardRoom } from "../live/fan-out.js";
+import { SEPARATE_VERSIONS } from "../live/sequencer.js";
 import { loadConfig } from "../config.js";
 import { SqliteStore } from "../store/sqlite-store.js";
 import { startServer, type TestServer } from "./harness.js";
@@ -203,27 +204,27 @@ describe("live sync over Socket.IO", () => {
         ),
       );
 
-    it("sends versions that queued up meanwhile one patch each, in order", async () => {
+    it(`sends up to ${SEPARATE_VERSIONS} versions that queued up meanwhile one patch each, in order`, async () => {
       const r = reader(server, storyId);
       await until(() => r.snapshot !== undefined, "the snapshot");
       const start = r.snapshot!.version;
-      await burst(8);
-      await until(() => r.snapshot?.version === start + 8, "the reader to reach the last version");
-      expect(r.versions).toEqual(Array.from({ length: 9 }, (_, i) => start + i));
-      expect(r.messages).toEqual(["snapshot", ...Array(8).fill("patch")]);
+      await burst(SEPARATE_VERSIONS);
+      await until(() => r.snapshot?.version === start + SEPARATE_VERSIONS, "the reader to reach the last version");
+      expect(r.versions).toEqual(Array.from({ length: SEPARATE_VERSIONS + 1 }, (_, i) => start + i));
+      expect(r.messages).toEqual(["snapshot", ...Array(SEPARATE_VERSIONS).fill("patch")]);
       expect(r.snapshot).toEqual(await latest());
     });
 
-    it("sends a backlog of more than 10 versions as one patch spanning it, with no gap", async () => {
+    it(`sends a backlog of more than ${SEPARATE_VERSIONS} versions as one patch spanning it, with no gap`, async () => {
       const r = reader(server, storyId);
       await until(() => r.snapshot !== undefined, "the snapshot");
       const start = r.snapshot!.version;
       await burst(15);
       await until(() => r.snapshot?.version === start + 15, "the reader to reach the last version");
       // The burst commits before its fan-out starts (or while its first patch goes out): more
-      // than 10 versions reach the reader as one patch.
+      // than SEPARATE_VERSIONS versions reach the reader as one patch.
       const steps = r.versions.slice(1).map((version, i) => version - r.versions[i]!);
-      expect(steps.some((step) => step > 10)).toBe(true);
+      expect(steps.some((step) => step > SEPARATE_VERSIONS)).toBe(true);
       expect(r.via.slice(1).every((how) => how === "patch")).toBe(true);
       expect(r.snapshot).toEqual(await latest());
     });

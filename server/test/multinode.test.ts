@@ -28,6 +28,7 @@ interface Reader {
   socket: LiveSocket;
   follow: StoryFollow;
   versions: number[];
+  subscribes: string[];
 }
 
 describe.skipIf(!ready)("several nodes on PostgreSQL and Redis", () => {
@@ -55,8 +56,11 @@ describe.skipIf(!ready)("several nodes on PostgreSQL and Redis", () => {
     const socket = connectLive(node.url, { transports: ["websocket"], reconnection: false });
     sockets.push(socket);
     const versions: number[] = [];
+    // A patch that does not start at the reader's version is a gap, which the client mends by subscribing again.
+    const subscribes: string[] = [];
+    socket.onAnyOutgoing((event: string) => event === "subscribe" && subscribes.push(event));
     const follow = followStory(socket, storyId, { ...(initial ? { initial } : {}), onChange: (s) => versions.push(s.version) });
-    return { socket, follow, versions };
+    return { socket, follow, versions, subscribes };
   };
   const latest = async (node: Child, storyId: string) => (await (await api(node, `/api/stories/${storyId}`)).json()) as Snapshot;
 
@@ -107,8 +111,10 @@ describe.skipIf(!ready)("several nodes on PostgreSQL and Redis", () => {
     await until(() => readers.every((r) => r.follow.follower.version === final.version), "every reader at the latest version");
     for (const r of readers) {
       expect(r.follow.follower.snapshot).toEqual(final);
-      // Each version once, in order: strictly increasing, starting where it joined, no step skipped.
-      expect(r.versions).toEqual(Array.from({ length: r.versions.length }, (_, i) => r.versions[0]! + i));
+      // In order and without a gap: strictly increasing, and never a patch that did not start at the
+      // reader's version (a backlog the desk wrote faster than a node sends may come as one patch).
+      expect(r.versions).toEqual([...new Set(r.versions)].sort((a, b) => a - b));
+      expect(r.subscribes.length).toBeLessThanOrEqual(1);
     }
     const history = (await (await api(nodes[2]!, `/api/stories/${story.id}/history?limit=500`)).json()) as HistoryResponse;
     expect(history.versions.map((v) => v.version)).toEqual(Array.from({ length: final.version }, (_, i) => final.version - i));
@@ -142,8 +148,12 @@ describe.skipIf(!ready)("several nodes on PostgreSQL and Redis", () => {
     }
     await until(() => [...steady, ...moved].every((r) => r.follow.follower.version === final.version), "every reader level");
     for (const r of [...steady, ...moved]) expect(r.follow.follower.snapshot).toEqual(final);
-    // Readers that started from `start` record each version after it: every one, in order.
-    for (const r of steady) expect(r.versions).toEqual(Array.from({ length: final.version - start.version }, (_, i) => start.version + 1 + i));
+    // Readers that started from `start` record the versions after it in order, with no gap to mend.
+    for (const r of steady) {
+      expect(r.versions).toEqual([...new Set(r.versions)].sort((a, b) => a - b));
+      expect(r.versions[0]).toBeGreaterThan(start.version);
+      expect(r.subscribes.length).toBeLessThanOrEqual(1);
+    }
   });
 
   it("Redis restarting mid-stream: readers may pause but end consistent, caught up from the store", async () => {

@@ -69,7 +69,7 @@ describe("editor accounts", () => {
       const created = await send(server.url, "/api/users", { cookie: admin.cookie, body: { username: "wendy", role: "contributor" } });
       expect(created.status).toBe(201);
       expect(created.body).toEqual({
-        user: { id: expect.stringMatching(/^u_/), username: "wendy", displayName: "wendy", role: "contributor", createdAt: expect.any(String), mustChangePassword: true },
+        user: { id: expect.stringMatching(/^u_/), username: "wendy", displayName: "wendy", role: "contributor", createdAt: expect.any(String), mustChangePassword: true, deskLanguage: "en" },
         password: expect.any(String),
       });
       const listed = await send(server.url, "/api/users", { cookie: admin.cookie });

@@ -88,6 +88,7 @@ describe.skipIf(browserMissing)("the desk in its editor's language", () => {
     await page.getByRole("heading", { name: /Опубліковані оновлення/ }).waitFor();
     await page.getByRole("heading", { name: /Ключові цифри/ }).waitFor();
     await page.getByTestId("edit").first().filter({ hasText: "Редагувати" }).waitFor();
+    await screenshot(page, "desk-uk-desktop-top");
     await composer.getByTestId("schedule-toggle").check();
     await composer.getByText("До 30 днів наперед").waitFor();
     await page.getByTestId("story-settings").locator("summary").click();
@@ -101,6 +102,8 @@ describe.skipIf(browserMissing)("the desk in its editor's language", () => {
 
     // A phone: the longer Ukrainian labels fit, nothing runs off the side.
     await page.setViewportSize({ width: 390, height: 844 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, "desk-uk-phone-top");
     await page.getByTestId("composer").scrollIntoViewIfNeeded();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await screenshot(page, "desk-uk-phone");

@@ -100,6 +100,16 @@ describe.skipIf(browserMissing)("the desk in its editor's language", () => {
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, "desk-uk-desktop");
 
+    // The account page and the tokens page, in Ukrainian too.
+    for (const [hash, heading] of [["#password", "Ваш підпис"], ["#tokens", "Ваші токени API"]] as const) {
+      await page.goto(`${server.url}/editor${hash}`);
+      await page.getByRole("heading", { name: heading }).waitFor();
+      expect(await phrasesShown(page, englishDeskPhrases()), hash).toEqual([]);
+      expect(await seriousViolations(page), hash).toEqual([]);
+    }
+    await page.goto(`${server.url}/editor#story=${STORY}`);
+    await page.getByTestId("composer").waitFor();
+
     // A phone: the longer Ukrainian labels fit, nothing runs off the side.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.evaluate(() => window.scrollTo(0, 0));
@@ -124,6 +134,8 @@ describe.skipIf(browserMissing)("the desk in its editor's language", () => {
     await other.page.getByRole("link", { name: "Stories" }).waitFor();
     await other.page.getByTestId("composer").getByRole("heading", { name: "New update" }).waitFor();
     expect(await other.page.evaluate(() => document.documentElement.lang)).toBe("en");
+    // The same check that found no English on the Ukrainian desk finds it here.
+    expect(await phrasesShown(other.page, englishDeskPhrases())).toEqual(expect.arrayContaining(["Stories", "New update", "Publish", "Drafts to review"]));
     // The story's own words stay the story's: its reader badge in the preview is Ukrainian on either desk.
     await other.page.getByTestId("composer").getByLabel("Kind").selectOption("breaking");
     await expect(other.page.getByTestId("composer").locator(".preview .badge-breaking").textContent()).resolves.toBe("Терміново");

@@ -1,7 +1,7 @@
 import { m, type Locale } from "../lib/i18n.js";
 import type { ImageItem } from "../../shared/media.js";
 import { EMBED_PROVIDERS, MAX_MEDIA_PER_ENTRY, MEDIA_TEXT_LIMITS, type EmbedProvider } from "../../shared/media-constants.js";
-import { recognizeEmbed, SUPPORTED_EMBEDS_MESSAGE } from "../../shared/embeds.js";
+import { recognizeEmbed } from "../../shared/embeds.js";
 import type { Snapshot } from "../../shared/story.js";
 
 /**
@@ -123,9 +123,11 @@ export const sameMedia = (a: readonly DeskMedia[], b: readonly DeskMedia[]): boo
  * A pasted address as an embed, recognized here as the server will (shared/embeds.ts): the
  * platform and the canonical address at once, or what is supported.
  */
-export function embedFromUrl(input: string): DeskEmbed | { error: string } {
+export function embedFromUrl(input: string, locale: Locale = "en"): DeskEmbed | { error: string } {
   const embed = recognizeEmbed(input);
-  return embed ? { type: "embed", ...embed } : { error: SUPPORTED_EMBEDS_MESSAGE };
+  if (embed) return { type: "embed", ...embed };
+  const providers = new Intl.ListFormat(locale, { type: "disjunction" }).format(Object.values(EMBED_PROVIDERS));
+  return { error: m.desk_embed_unsupported({ providers }, { locale }) };
 }
 
 /** The images already used in a story, newest entry first, each once: the desk's gallery for reuse. */

@@ -52,6 +52,8 @@ describe.skipIf(browserMissing)("the desk in its editor's language", () => {
       const { user } = await createAccount(server.app.store.accounts, name, "editor");
       await server.app.store.accounts.updateUser(user.id, { passwordHash: await hashPassword(PASSWORD), mustChangePassword: false });
     }
+    const { user: admin } = await createAccount(server.app.store.accounts, "ivanna", "admin");
+    await server.app.store.accounts.updateUser(admin.id, { passwordHash: await hashPassword(PASSWORD), mustChangePassword: false, deskLanguage: "uk" });
     expect((await server.api("/api/stories", { body: { id: STORY, title: "Ніч у Києві", language: "uk" } })).status).toBe(201);
     expect((await server.api(`/api/stories/${STORY}/entries`, { body: { body: "Над містом працює ППО.", headline: "Тривога" } })).status).toBe(201);
   });
@@ -144,6 +146,20 @@ describe.skipIf(browserMissing)("the desk in its editor's language", () => {
 
     // Oksana's desk did not follow her colleague's.
     await expect(page.getByRole("link", { name: "Матеріали" }).count()).resolves.toBe(1);
+    expect(unexpectedErrors(page, SIGNED_OUT)).toEqual([]);
+    await context.close();
+  });
+
+  it("signs an admin whose account keeps Ukrainian straight into a Ukrainian desk, the users and tokens page included", { timeout: 60_000 }, async () => {
+    const { context, page } = await openPage(browser, `${server.url}/editor#admin`, { viewport: { width: 1280, height: 900 }, locale: "en-US" });
+    await signIn(page, "ivanna");
+    await page.getByRole("heading", { name: "Користувачі" }).waitFor();
+    await page.getByRole("heading", { name: "Токени API" }).waitFor();
+    await page.getByTestId("user-oksana").getByRole("button", { name: "Скинути пароль" }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe("uk");
+    expect(await phrasesShown(page, englishDeskPhrases())).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "desk-uk-admin");
     expect(unexpectedErrors(page, SIGNED_OUT)).toEqual([]);
     await context.close();
   });

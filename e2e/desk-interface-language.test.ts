@@ -156,6 +156,7 @@ describe.skipIf(browserMissing)("the desk in its editor's language", () => {
     await page.getByRole("heading", { name: "Користувачі" }).waitFor();
     await page.getByRole("heading", { name: "Токени API" }).waitFor();
     await page.getByTestId("user-oksana").getByRole("button", { name: "Скинути пароль" }).waitFor();
+    await expect.poll(() => page.locator(".desk-status").textContent()).toBe("Ви увійшли як ivanna.");
     expect(await page.evaluate(() => document.documentElement.lang)).toBe("uk");
     expect(await phrasesShown(page, englishDeskPhrases())).toEqual([]);
     expect(await seriousViolations(page)).toEqual([]);

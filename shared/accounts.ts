@@ -13,6 +13,16 @@ export type Role = "admin" | "editor" | "contributor";
 export type TokenScope = "write" | "manage";
 export const TOKEN_SCOPES: readonly TokenScope[] = ["write", "manage"];
 
+/**
+ * The languages the desk's interface speaks: the message catalogs (client/i18n/messages), each a
+ * complete desk since the catalog check allows no gap. A test (client/i18n/catalogs.test.ts) holds
+ * this list to the catalogs, so a new catalog file is a new choice here too.
+ */
+export const DESK_LANGUAGES = ["en", "uk"] as const;
+export type DeskLanguage = (typeof DESK_LANGUAGES)[number];
+/** What an account made before desk languages, or by anyone who never chose, sees. */
+export const DEFAULT_DESK_LANGUAGE: DeskLanguage = "en";
+
 export interface User {
   id: string;
   /** The login name: not secret, but never shown to readers. */
@@ -23,6 +33,8 @@ export interface User {
   createdAt: string;
   /** Set for a one-time password: the account may do nothing but choose its own password. */
   mustChangePassword: boolean;
+  /** The language of the desk's interface, chosen by the account itself (never of its stories). */
+  deskLanguage: DeskLanguage;
 }
 
 /** An entry a contributor wrote, waiting for an editor to publish or discard it. Not public. */

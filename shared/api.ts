@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DESK_LANGUAGES } from "./accounts.js";
 import { EntryKind, LIMITS, StoryId, StoryStatus, type Entry, type Snapshot, type StorySummary } from "./story.js";
 import type { Fact } from "./facts.js";
 import { BIDI_CONTROLS } from "./facts.js";
@@ -44,6 +45,14 @@ const LanguageInput = z
 /** An account's byline: one line of plain text. */
 export const DisplayName = nonEmpty(MAX_DISPLAY_NAME_LENGTH).refine((s) => !/[\n\r\t]/.test(s), "must be one line");
 const atLeastOneField = (value: object) => Object.keys(value).length > 0;
+
+/** What a signed-in person may change about their own account: the byline and the desk's language. */
+export const SessionChangeBody = z
+  .strictObject({
+    displayName: DisplayName.optional(),
+    deskLanguage: z.enum(DESK_LANGUAGES, { error: `must be one of ${DESK_LANGUAGES.join(", ")}` }).optional(),
+  })
+  .refine(atLeastOneField, "give at least one of displayName, deskLanguage");
 
 export const CreateStoryBody = z.strictObject({
   id: StoryId.optional(),

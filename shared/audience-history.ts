@@ -58,12 +58,24 @@ export function sparklinePoints(values: readonly number[], width: number, height
   return values.map((v, i) => `${round(i * step)},${round(height - (v / peak) * height)}`).join(" ");
 }
 
+/** The sparkline's sentences, in one language (the desk's own: client/editor/AudienceMeter.svelte). */
+export interface SparklineWords {
+  none(): string;
+  steady(counts: { minutes: number; low: number; now: number }): string;
+  range(counts: { minutes: number; low: number; high: number; now: number }): string;
+}
+
+const ENGLISH: SparklineWords = {
+  none: () => "No reader counts from the last hour yet.",
+  steady: ({ minutes, low, now }) => `Readers over the last ${minutes} minutes: steady at ${low}, now ${now}.`,
+  range: ({ minutes, low, high, now }) => `Readers over the last ${minutes} minutes: between ${low} and ${high}, now ${now}.`,
+};
+
 /** The sparkline's text alternative: "Readers over the last 60 minutes: between 3 and 12, now 10." */
-export function sparklineText(values: readonly number[], minutes: number): string {
-  if (values.length < 2) return "No reader counts from the last hour yet.";
+export function sparklineText(values: readonly number[], minutes: number, words: SparklineWords = ENGLISH): string {
+  if (values.length < 2) return words.none();
   const low = Math.min(...values);
   const high = Math.max(...values);
   const now = values.at(-1)!;
-  const range = low === high ? `steady at ${low}` : `between ${low} and ${high}`;
-  return `Readers over the last ${minutes} minutes: ${range}, now ${now}.`;
+  return low === high ? words.steady({ minutes, low, now }) : words.range({ minutes, low, high, now });
 }

@@ -9,6 +9,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { DESK_LANGUAGES } from "./accounts.js";
 import * as api from "./api.js";
 import { slugify } from "./ids.js";
 import { BIDI_CONTROLS, FACT_ID_PATTERN } from "./facts.js";
@@ -243,6 +244,7 @@ const VALID: Record<string, fc.Arbitrary<Json>> = {
     { maxLength: 4 },
   ),
   DisplayName: writerText,
+  SessionChangeBody: fc.record({ displayName: writerText, deskLanguage: fc.constantFrom("en", "uk", "de", "UK", "") }, { requiredKeys: [] }),
 };
 
 /** The objects and arrays in a value, near the top (a valid value is shallow), that a mutation may bend. */
@@ -401,6 +403,12 @@ const INVARIANTS: Record<string, Invariant> = {
   DisplayName: (name) => {
     expectPlainText(name, MAX_DISPLAY_NAME_LENGTH, true);
     expect(name).not.toMatch(/[\n\r\t]/);
+  },
+  SessionChangeBody: (change) => {
+    expectOnlyKeys(change, ["displayName", "deskLanguage"]);
+    expect(Object.keys(change).length).toBeGreaterThan(0);
+    if (change.displayName !== undefined) INVARIANTS.DisplayName!(change.displayName, change.displayName);
+    if (change.deskLanguage !== undefined) expect(DESK_LANGUAGES).toContain(change.deskLanguage);
   },
   StoryId: (id) => expect(id).toMatch(STORY_ID_PATTERN),
   EntryId: (id) => expect(id).toMatch(ENTRY_ID_PATTERN),

@@ -67,17 +67,38 @@ export function namesInWords(names: readonly string[]): string {
   return `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
 }
 
+/** The words of the presence line, in one language (the desk's own: client/editor/presence.svelte.ts). */
+export interface PresenceWords {
+  /** "Olena and Taras". */
+  list(items: string[]): string;
+  /** "Olena (editing “Air force tally”)". */
+  editing(name: string, labels: string): string;
+  /** "Also on this story: Olena and Taras.". */
+  also(names: string): string;
+}
+
+const ENGLISH: PresenceWords = {
+  list: namesInWords,
+  editing: (name, labels) => `${name} (editing ${labels})`,
+  also: (names) => `Also on this story: ${names}.`,
+};
+
 /**
  * The others on the story, as the desk's header says it: "Also on this story: Olena and Taras
  * (editing “Air force tally”)." Empty when this desk's account is alone. `labelOf` names an entry
  * (its headline or first words); an entry it cannot name (just removed) is left out.
  */
-export function othersOnStory(editors: readonly PresentEditor[], selfId: string, labelOf: (entryId: string) => string | undefined = () => undefined): string {
+export function othersOnStory(
+  editors: readonly PresentEditor[],
+  selfId: string,
+  labelOf: (entryId: string) => string | undefined = () => undefined,
+  words: PresenceWords = ENGLISH,
+): string {
   const others = editors.filter((e) => e.id !== selfId).map((e) => {
     const labels = e.editing.map(labelOf).filter((label): label is string => label !== undefined);
-    return labels.length > 0 ? `${e.name} (editing ${namesInWords(labels.map((l) => `“${l}”`))})` : e.name;
+    return labels.length > 0 ? words.editing(e.name, words.list(labels.map((l) => `“${l}”`))) : e.name;
   });
-  return others.length === 0 ? "" : `Also on this story: ${namesInWords(others)}.`;
+  return others.length === 0 ? "" : words.also(words.list(others));
 }
 
 /** Who else has this entry's edit form open. */

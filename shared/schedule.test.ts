@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countdown, judgePublishAt, MAX_SCHEDULE_MS, nextPollDelay } from "./schedule.js";
+import { judgePublishAt, MAX_SCHEDULE_MS, nextPollDelay } from "./schedule.js";
 
 const NOW = Date.UTC(2026, 4, 24, 12, 0, 0);
 
@@ -27,20 +27,5 @@ describe("nextPollDelay", () => {
     expect(nextPollDelay(new Date(NOW + 250).toISOString(), NOW, 1000)).toBe(250);
     expect(nextPollDelay(new Date(NOW + 60_000).toISOString(), NOW, 1000)).toBe(1000);
     expect(nextPollDelay(new Date(NOW - 5000).toISOString(), NOW, 1000)).toBe(0);
-  });
-});
-
-describe("countdown", () => {
-  it("counts seconds near the time, minutes and hours further out, days beyond", () => {
-    expect(countdown(0)).toBe("due now");
-    expect(countdown(4_200)).toBe("in 5 s");
-    expect(countdown(245_000)).toBe("in 4 min 05 s");
-    expect(countdown(2 * 3600_000 + 3 * 60_000)).toBe("in 2 h 03 min");
-    expect(countdown(3 * 86_400_000 + 4 * 3600_000)).toBe("in 3 days 4 h");
-  });
-
-  it("drops the seconds when motion is reduced, so the text changes once a minute", () => {
-    expect(countdown(245_000, true)).toBe("in 5 min");
-    expect(countdown(30_000, true)).toBe("in under a minute");
   });
 });

@@ -74,21 +74,3 @@ export function nextPollDelay(nextDue: string | undefined, nowMs: number, pollMs
   if (nextDue === undefined) return pollMs;
   return Math.min(pollMs, Math.max(0, Date.parse(nextDue) - nowMs));
 }
-
-/**
- * A countdown as the desk shows it: "in 4 min 05 s", "in 2 h 03 min", "in 3 days 4 h". `coarse`
- * (reduced motion) drops the seconds, so the text changes once a minute, not every second.
- */
-export function countdown(msLeft: number, coarse = false): string {
-  if (msLeft <= 0) return "due now";
-  const totalSeconds = Math.ceil(msLeft / 1000);
-  const days = Math.floor(totalSeconds / 86_400);
-  const hours = Math.floor((totalSeconds % 86_400) / 3600);
-  const minutes = Math.floor((totalSeconds % 3600) / 60);
-  const seconds = totalSeconds % 60;
-  const pad = (n: number) => String(n).padStart(2, "0");
-  if (days > 0) return `in ${days} ${days === 1 ? "day" : "days"} ${hours} h`;
-  if (hours > 0) return `in ${hours} h ${pad(minutes)} min`;
-  if (coarse) return totalSeconds < 60 ? "in under a minute" : `in ${Math.ceil(totalSeconds / 60)} min`;
-  return minutes > 0 ? `in ${minutes} min ${pad(seconds)} s` : `in ${seconds} s`;
-}

@@ -119,6 +119,7 @@ describe("EditorApi errors", () => {
     expect(failure.code).toBe("rate_limited");
     expect(failure.retryAfter).toBe(42);
     expect(describeError(failure)).toBe("Too many attempts. Try again in 42 seconds.");
+    expect(describeError(failure, "uk")).toBe("Забагато спроб. Спробуйте знову через 42 секунди.");
   });
 
   it("keeps validation issues for display", async () => {
@@ -126,6 +127,8 @@ describe("EditorApi errors", () => {
     const failure = (await new EditorApi().addEntry("s", { body: " " }, 1).catch((e: unknown) => e)) as ApiFailure;
     expect(failure.issues).toEqual([{ path: "body", message: "must not be empty" }]);
     expect(describeError(failure)).toBe("Invalid entry (body: must not be empty)");
+    // The server's own words stay as it wrote them, whatever the desk's language.
+    expect(describeError(failure, "uk")).toBe("Invalid entry (body: must not be empty)");
   });
 
   it("turns a body that is not the error format into an http_<status> failure", async () => {
@@ -190,5 +193,8 @@ describe("helpers", () => {
     expect(waitText(59)).toBe("59 seconds");
     expect(waitText(120)).toBe("2 min");
     expect(waitText(125)).toBe("2 min 5 s");
+    // In the desk's language, with its plural forms.
+    expect([1, 3, 5, 21].map((seconds) => waitText(seconds, "uk"))).toEqual(["1 секунду", "3 секунди", "5 секунд", "21 секунду"]);
+    expect(waitText(125, "uk")).toBe("2 хв 5 с");
   });
 });

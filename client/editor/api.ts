@@ -11,10 +11,11 @@ import type {
   UpdateStoryBody,
   VersionResponse,
 } from "../../shared/api.js";
-import type { Draft, Role, TokenScope, User } from "../../shared/accounts.js";
+import type { DeskLanguage, Draft, Role, TokenScope, User } from "../../shared/accounts.js";
 import type { FactFields } from "../../shared/facts.js";
 import type { EntryKind, Snapshot } from "../../shared/story.js";
 import type { ScheduledEntry } from "../../shared/schedule.js";
+import { m, type Locale } from "../lib/i18n.js";
 import { ApiFailure, requestJson } from "../lib/request.js";
 import { uploadFile } from "../lib/upload.js";
 import type { MediaBodyItem, UploadedImage } from "./media-list.js";
@@ -27,7 +28,7 @@ export { TOKEN_SCOPES } from "../../shared/accounts.js";
 export { ApiFailure, parseRetryAfter } from "../lib/request.js";
 
 /** The signed-in account, as /api/session answers it. */
-export type SessionUser = Pick<User, "id" | "username" | "displayName" | "role" | "mustChangePassword">;
+export type SessionUser = Pick<User, "id" | "username" | "displayName" | "role" | "mustChangePassword" | "deskLanguage">;
 
 /** An account as an admin sees it in /api/users. */
 export type UserRecord = User;
@@ -139,6 +140,9 @@ export class EditorApi {
   async setDisplayName(displayName: string): Promise<SessionUser> {
     return (await this.request<{ user: SessionUser }>("PATCH", "/api/session", { body: { displayName } })).user;
   }
+  async setDeskLanguage(deskLanguage: DeskLanguage): Promise<SessionUser> {
+    return (await this.request<{ user: SessionUser }>("PATCH", "/api/session", { body: { deskLanguage } })).user;
+  }
 
   /** How many are reading the story now, on every node, with the last hour's samples (editors only). */
   audience(storyId: string, signal?: AbortSignal): Promise<AudienceResponse> {
@@ -242,25 +246,30 @@ export class EditorApi {
   }
 }
 
-/** A human sentence for any error the desk catches. */
-export function describeError(error: unknown): string {
+/**
+ * A human sentence for any error the desk catches, in the desk's language `locale`. The server's
+ * own messages (and the fields it names) stay as it wrote them, in English: the codes the desk
+ * knows are said in its language.
+ */
+export function describeError(error: unknown, locale: Locale = "en"): string {
+  const options = { locale };
   if (error instanceof ApiFailure) {
     if (error.code === "rate_limited") {
-      return error.retryAfter !== undefined ? `Too many attempts. Try again in ${waitText(error.retryAfter)}.` : "Too many attempts. Wait a moment and try again.";
+      return error.retryAfter !== undefined ? m.desk_error_rate_limited_wait({ wait: waitText(error.retryAfter, locale) }, options) : m.desk_error_rate_limited({}, options);
     }
-    if (error.code === "forbidden") return "Your role does not allow this.";
-    if (error.code === "reauthentication_required") return "Confirm your password to manage accounts and tokens.";
-    if (error.code === "unauthorized") return "Your session has ended. Sign in again.";
+    if (error.code === "forbidden") return m.desk_error_forbidden({}, options);
+    if (error.code === "reauthentication_required") return m.desk_error_reauthenticate({}, options);
+    if (error.code === "unauthorized") return m.desk_error_unauthorized({}, options);
     const issues = error.issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message));
     return issues.length > 0 ? `${error.message} (${issues.join("; ")})` : error.message;
   }
   return error instanceof Error ? error.message : String(error);
 }
 
-/** "45 seconds", "2 min 5 s". */
-export function waitText(seconds: number): string {
-  if (seconds < 60) return `${seconds} ${seconds === 1 ? "second" : "seconds"}`;
+/** "45 seconds", "2 min 5 s" (in `locale`: "45 секунд", "2 хв 5 с"). */
+export function waitText(seconds: number, locale: Locale = "en"): string {
+  if (seconds < 60) return m.desk_wait_seconds({ count: seconds }, { locale });
   const minutes = Math.floor(seconds / 60);
   const rest = seconds % 60;
-  return rest ? `${minutes} min ${rest} s` : `${minutes} min`;
+  return rest ? m.desk_wait_minutes_seconds({ minutes, seconds: rest }, { locale }) : m.desk_wait_minutes({ minutes }, { locale });
 }

@@ -1,5 +1,6 @@
+import { m, type Locale } from "../lib/i18n.js";
 import { factsInOrder, sameFigure, type Fact } from "../../shared/facts.js";
-import type { Entry, EntryKind, Snapshot, StoryStatus } from "../../shared/story.js";
+import type { Entry, EntryKind, Snapshot } from "../../shared/story.js";
 import { mergeText } from "../../shared/three-way-merge.js";
 import { sameMedia, type DeskMedia } from "./media-list.js";
 
@@ -112,12 +113,11 @@ export function entryLabel(entry: Pick<Entry, "headline" | "body">): string {
   return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }
 
-function statusSentence(status: StoryStatus): string {
-  return status === "ended" ? "The story was marked as ended." : "The story was marked as live.";
-}
+const FIELD_CHANGED = { title: m.desk_story_title_changed, summary: m.desk_story_summary_changed, language: m.desk_story_language_changed };
 
-/** What changed between the version a write was based on and the latest one, centred on the write's target. */
-export function describeConflict(target: WriteTarget, base: Snapshot, latest: Snapshot): ConflictReport {
+/** What changed between the version a write was based on and the latest one, centred on the write's target; said in the desk's language `locale`. */
+export function describeConflict(target: WriteTarget, base: Snapshot, latest: Snapshot, locale: Locale = "en"): ConflictReport {
+  const options = { locale };
   const report: ConflictReport = { version: latest.version, targetChanged: !targetUnchanged(target, base, latest), others: [] };
   const targetFields = target.type === "story" ? target.fields : [];
   const targetEntry = target.type === "entry" ? target.entryId : undefined;
@@ -138,7 +138,8 @@ export function describeConflict(target: WriteTarget, base: Snapshot, latest: Sn
 
   for (const field of STORY_FIELDS) {
     if (targetFields.includes(field) || base[field] === latest[field]) continue;
-    report.others.push(field === "status" ? statusSentence(latest.status) : `The story's ${field} was changed.`);
+    if (field !== "status") report.others.push(FIELD_CHANGED[field]({}, options));
+    else report.others.push(latest.status === "ended" ? m.desk_story_marked_ended({}, options) : m.desk_story_marked_live({}, options));
   }
 
   const added: string[] = [];
@@ -155,15 +156,14 @@ export function describeConflict(target: WriteTarget, base: Snapshot, latest: Sn
   }
   const list = (labels: string[]) => {
     const shown = labels.slice(0, MAX_LISTED).map((label) => `“${label}”`);
-    return labels.length > MAX_LISTED ? `${shown.join(", ")} and ${labels.length - MAX_LISTED} more` : shown.join(", ");
+    return labels.length > MAX_LISTED ? m.desk_list_and_more({ list: shown.join(", "), count: labels.length - MAX_LISTED }, options) : shown.join(", ");
   };
-  const updates = (n: number) => (n === 1 ? "update" : "updates");
-  if (added.length) report.others.push(`${added.length} new ${updates(added.length)}: ${list(added)}.`);
-  if (edited.length) report.others.push(`${edited.length} ${updates(edited.length)} edited: ${list(edited)}.`);
-  if (removed.length) report.others.push(`${removed.length} ${updates(removed.length)} removed: ${list(removed)}.`);
+  if (added.length) report.others.push(m.desk_updates_added({ count: added.length, list: list(added) }, options));
+  if (edited.length) report.others.push(m.desk_updates_edited({ count: edited.length, list: list(edited) }, options));
+  if (removed.length) report.others.push(m.desk_updates_removed({ count: removed.length, list: list(removed) }, options));
   const figures = [...factsInOrder(latest.facts), ...factsInOrder(base.facts).filter((fact) => !latest.facts?.[fact.id])]
     .filter((fact) => fact.id !== targetFact && !targetUnchanged({ type: "fact", factId: fact.id }, base, latest))
     .map((fact) => fact.label);
-  if (figures.length) report.others.push(`Key ${figures.length === 1 ? "figure" : "figures"} changed: ${list(figures)}.`);
+  if (figures.length) report.others.push(m.desk_figures_changed({ count: figures.length, list: list(figures) }, options));
   return report;
 }

@@ -1,4 +1,7 @@
+import { m } from "../lib/i18n.js";
+import { t } from "./desk-language.svelte.js";
 import { createContext } from "svelte";
+import type { EntryKind } from "../../shared/story.js";
 import type { EditorApi, Role, SessionUser } from "./api.js";
 
 /** What every part of the desk shares: the API client, the signed-in user, the status line. */
@@ -12,6 +15,14 @@ export interface DeskContext {
 }
 
 export const [getDesk, setDesk] = createContext<DeskContext>();
+
+const ROLE_NAMES = { admin: m.desk_role_admin, editor: m.desk_role_editor, contributor: m.desk_role_contributor };
+/** A role as the desk names it, in its language. */
+export const roleName = (role: Role): string => t(ROLE_NAMES[role]);
+
+const KIND_NAMES = { update: m.desk_kind_update, breaking: m.desk_kind_breaking, correction: m.desk_kind_correction };
+/** An entry's kind as the desk names it, in its language. */
+export const kindName = (kind: EntryKind): string => t(KIND_NAMES[kind]);
 
 /** Editors and admins write stories and entries; contributors only draft. */
 export const canPublish = (role: Role) => role === "editor" || role === "admin";

@@ -1,3 +1,4 @@
+import { m, type Locale } from "../lib/i18n.js";
 import { ApiFailure } from "./api.js";
 
 /**
@@ -17,27 +18,28 @@ export class DraftConflict extends Error {
 }
 
 /** The failure of a save, publish or discard of a draft, as a DraftConflict when it is one; else unchanged. */
-export function asDraftConflict(error: unknown): unknown {
-  const message = conflictMessage(error);
+export function asDraftConflict(error: unknown, locale: Locale = "en"): unknown {
+  const message = conflictMessage(error, { locale });
   if (message === undefined) return error;
   const changed = error instanceof ApiFailure && (error.code === "precondition_failed" || error.code === "draft_changed");
   return new DraftConflict(message, changed, { cause: error });
 }
 
-function conflictMessage(error: unknown): string | undefined {
+function conflictMessage(error: unknown, options: { locale: Locale }): string | undefined {
   if (!(error instanceof ApiFailure)) return undefined;
   switch (error.code) {
     case "precondition_failed":
     case "draft_changed":
-      return "Someone changed this draft after you opened it.";
+      return m.desk_draft_changed_since_opened({}, options);
     case "draft_published":
     case "draft_discarded": {
       const by = (error.details as { by?: { name?: unknown } } | undefined)?.by?.name;
-      const what = error.code === "draft_published" ? "already published" : "discarded";
-      return typeof by === "string" ? `This draft was ${what} by ${by}.` : `This draft was ${what}.`;
+      const published = error.code === "draft_published";
+      if (typeof by === "string") return published ? m.desk_draft_already_published_by({ by }, options) : m.desk_draft_already_discarded_by({ by }, options);
+      return published ? m.desk_draft_already_published({}, options) : m.desk_draft_already_discarded({}, options);
     }
     case "draft_not_found":
-      return "This draft is no longer there: someone published or discarded it.";
+      return m.desk_draft_gone({}, options);
     default:
       return undefined;
   }

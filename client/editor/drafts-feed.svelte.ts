@@ -1,3 +1,5 @@
+import { m } from "../lib/i18n.js";
+import { t } from "./desk-language.svelte.js";
 import { onMount } from "svelte";
 import type { Draft } from "../../shared/accounts.js";
 import type { DraftClosure } from "../../shared/desk-protocol.js";
@@ -47,7 +49,7 @@ export class DraftsFeed {
       });
       socket.on("connect_error", (error) => {
         const refusal = deskRefusalOf(error);
-        if (refusal) this.error = new Error(`Drafts are not updating: ${refusal.message}`);
+        if (refusal) this.error = new Error(t(m.desk_drafts_not_updating, { reason: refusal.message }));
         // No channel yet (a proxy without WebSockets, say): show the queue over HTTP meanwhile.
         else if (!this.loaded) this.refresh();
       });

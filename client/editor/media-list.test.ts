@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { SUPPORTED_EMBEDS_MESSAGE } from "../../shared/embeds.js";
 import { MAX_MEDIA_PER_ENTRY } from "../../shared/media.js";
 import type { Entry } from "../../shared/story.js";
 import { loadComposition, saveComposition } from "./composer-store.js";
@@ -91,8 +90,9 @@ describe("embeds by address", () => {
   it("recognizes the platform and the canonical address at once, and says what is supported otherwise", () => {
     expect(embedFromUrl("  https://youtu.be/dQw4w9WgXcQ ")).toEqual({ type: "embed", provider: "youtube", url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ" });
     for (const bad of ["youtube video", "javascript:alert(1)", "data:text/html,<b>x</b>", "https://example.com/post/1"]) {
-      expect(embedFromUrl(bad)).toEqual({ error: SUPPORTED_EMBEDS_MESSAGE });
+      expect(embedFromUrl(bad)).toEqual({ error: "Paste the https link of a single post or video on YouTube, Vimeo, X, Bluesky, Mastodon, Telegram, Instagram, TikTok, or Facebook." });
     }
+    expect(embedFromUrl("youtube video", "uk")).toEqual({ error: "Вставте https-посилання на окремий допис чи відео з YouTube, Vimeo, X, Bluesky, Mastodon, Telegram, Instagram, TikTok або Facebook." });
   });
 });
 

@@ -1,6 +1,7 @@
+import { m, type Locale } from "../lib/i18n.js";
 import type { ImageItem } from "../../shared/media.js";
 import { EMBED_PROVIDERS, MAX_MEDIA_PER_ENTRY, MEDIA_TEXT_LIMITS, type EmbedProvider } from "../../shared/media-constants.js";
-import { recognizeEmbed, SUPPORTED_EMBEDS_MESSAGE } from "../../shared/embeds.js";
+import { recognizeEmbed } from "../../shared/embeds.js";
 import type { Snapshot } from "../../shared/story.js";
 
 /**
@@ -81,26 +82,28 @@ export interface MediaProblem {
  * What keeps the list from being sent: an image without alt text (readers who cannot see it get
  * nothing else), or text over its limit. Empty when it may go.
  */
-export function mediaProblems(list: readonly DeskMedia[]): MediaProblem[] {
+export function mediaProblems(list: readonly DeskMedia[], locale: Locale = "en"): MediaProblem[] {
+  const options = { locale };
   const problems: MediaProblem[] = [];
   list.forEach((item, index) => {
     if (item.type !== "image") return;
-    if (!item.alt.trim()) problems.push({ index, field: "alt", reason: "missing", message: "Describe the photo for readers who cannot see it (alt text is required)." });
+    if (!item.alt.trim()) problems.push({ index, field: "alt", reason: "missing", message: m.desk_alt_missing({}, options) });
     for (const field of ["alt", "caption", "credit"] as const) {
       const value = item[field] ?? "";
-      if (value.length > MEDIA_TEXT_LIMITS[field]) problems.push({ index, field, reason: "too_long", message: `At most ${MEDIA_TEXT_LIMITS[field]} characters.` });
+      if (value.length > MEDIA_TEXT_LIMITS[field]) problems.push({ index, field, reason: "too_long", message: m.desk_at_most_characters({ count: MEDIA_TEXT_LIMITS[field] }, options) });
     }
   });
   return problems;
 }
 
 /** One sentence for the publish button's explanation, or undefined when the media may be sent. */
-export function mediaBlocker(list: readonly DeskMedia[]): string | undefined {
-  const problems = mediaProblems(list);
+export function mediaBlocker(list: readonly DeskMedia[], locale: Locale = "en"): string | undefined {
+  const options = { locale };
+  const problems = mediaProblems(list, locale);
   if (problems.length === 0) return undefined;
   const missingAlt = problems.filter((p) => p.reason === "missing").length;
-  if (missingAlt > 0) return missingAlt === 1 ? "A photo still needs its alt text." : `${missingAlt} photos still need their alt text.`;
-  return "A photo's text is too long.";
+  if (missingAlt > 0) return m.desk_photos_need_alt({ count: missingAlt }, options);
+  return m.desk_photo_text_too_long({}, options);
 }
 
 /** The list as the API takes it: trimmed text, empty caption and credit left out. */
@@ -120,9 +123,11 @@ export const sameMedia = (a: readonly DeskMedia[], b: readonly DeskMedia[]): boo
  * A pasted address as an embed, recognized here as the server will (shared/embeds.ts): the
  * platform and the canonical address at once, or what is supported.
  */
-export function embedFromUrl(input: string): DeskEmbed | { error: string } {
+export function embedFromUrl(input: string, locale: Locale = "en"): DeskEmbed | { error: string } {
   const embed = recognizeEmbed(input);
-  return embed ? { type: "embed", ...embed } : { error: SUPPORTED_EMBEDS_MESSAGE };
+  if (embed) return { type: "embed", ...embed };
+  const providers = new Intl.ListFormat(locale, { type: "disjunction" }).format(Object.values(EMBED_PROVIDERS));
+  return { error: m.desk_embed_unsupported({ providers }, { locale }) };
 }
 
 /** The images already used in a story, newest entry first, each once: the desk's gallery for reuse. */

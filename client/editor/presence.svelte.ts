@@ -1,6 +1,14 @@
 import { createContext } from "svelte";
 import type { PresenceMessage } from "../../shared/desk-protocol.js";
-import { othersEditing, othersOnStory, type PresentEditor } from "../../shared/presence.js";
+import { othersEditing, othersOnStory, type PresenceWords, type PresentEditor } from "../../shared/presence.js";
+import { m } from "../lib/i18n.js";
+import { deskList, t } from "./desk-language.svelte.js";
+
+const DESK_WORDS: PresenceWords = {
+  list: deskList,
+  editing: (name, labels) => t(m.desk_presence_editing, { name, labels }),
+  also: (names) => t(m.desk_presence_also, { names }),
+};
 import type { DeskSocket } from "./desk-socket.js";
 
 /**
@@ -38,7 +46,7 @@ export class StoryPresence {
 
   /** "Also on this story: Olena and Taras (editing “Air force tally”).", or empty. */
   others(labelOf: (entryId: string) => string | undefined): string {
-    return othersOnStory(this.editors, this.selfId, labelOf);
+    return othersOnStory(this.editors, this.selfId, labelOf, DESK_WORDS);
   }
 
   /** Who else has this entry's edit form open. */

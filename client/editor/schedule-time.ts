@@ -1,4 +1,5 @@
 import { MAX_SCHEDULE_MS } from "../../shared/schedule.js";
+import { m, type Locale } from "../lib/i18n.js";
 
 /**
  * The desk's schedule picker speaks the editor's own clock: `<input type="datetime-local">` holds
@@ -39,4 +40,23 @@ export function pickerBounds(nowMs: number): { min: string; max: string } {
 /** A scheduled time as the queue shows it: weekday, date and time in the editor's zone. */
 export function localTime(iso: string, locale?: string): string {
   return new Intl.DateTimeFormat(locale, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
+}
+
+/**
+ * A countdown as the desk shows it, in the desk's language `locale`: "in 4 min 05 s", "in 2 h 03
+ * min", "in 3 days 4 h". `coarse` (reduced motion) drops the seconds, so the text changes once a
+ * minute, not every second.
+ */
+export function countdown(msLeft: number, coarse: boolean, locale: Locale): string {
+  const options = { locale };
+  if (msLeft <= 0) return m.desk_due_now({}, options);
+  const totalSeconds = Math.ceil(msLeft / 1000);
+  const days = Math.floor(totalSeconds / 86_400);
+  const hours = Math.floor((totalSeconds % 86_400) / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const seconds = totalSeconds % 60;
+  if (days > 0) return m.desk_in_days_hours({ count: days, hours }, options);
+  if (hours > 0) return m.desk_in_hours_minutes({ hours, minutes: pad(minutes) }, options);
+  if (coarse) return totalSeconds < 60 ? m.desk_in_under_a_minute({}, options) : m.desk_in_minutes({ minutes: Math.ceil(totalSeconds / 60) }, options);
+  return minutes > 0 ? m.desk_in_minutes_seconds({ minutes, seconds: pad(seconds) }, options) : m.desk_in_seconds({ seconds }, options);
 }

@@ -1,3 +1,5 @@
+import { m } from "../lib/i18n.js";
+import { deskLanguage, t } from "./desk-language.svelte.js";
 import type { HistoryItem } from "../../shared/api.js";
 import type { FactFields } from "../../shared/facts.js";
 import type { EntryKind, Snapshot, StoryStatus } from "../../shared/story.js";
@@ -108,9 +110,9 @@ export class StoryWriter {
         latest = await this.#api.getStory(write.base.id);
       } catch {
         // The write was refused (412), so it certainly did not go out: say that, not "may or may not".
-        throw new Error("Someone else changed this story meanwhile, and their version could not be loaded. Nothing was saved; try again.");
+        throw new Error(t(m.desk_changed_unloadable));
       }
-      const report = describeConflict(write.target, write.base, latest);
+      const report = describeConflict(write.target, write.base, latest, deskLanguage.current);
       const conflict: Conflict = {
         id: this.#nextId++,
         write,

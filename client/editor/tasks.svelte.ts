@@ -1,7 +1,13 @@
+import { m } from "../lib/i18n.js";
+import { t } from "./desk-language.svelte.js";
 import { onMount } from "svelte";
 import { ApiFailure } from "./api.js";
 import { newIdempotencyKey } from "./composer-store.js";
 import type { DeskWrite, StoryWriter } from "./story-writer.svelte.js";
+
+const NOUNS = { update: m.desk_noun_update, draft: m.desk_noun_draft, change: m.desk_noun_change, edit: m.desk_noun_edit, figure: m.desk_noun_figure };
+/** What a write makes, as its messages name it. */
+export type WriteNoun = keyof typeof NOUNS;
 
 interface RunOptions {
   /** What to do with a failure; by default it becomes `error`. */
@@ -97,9 +103,9 @@ export class WriteTask extends Pending {
   /** The Idempotency-Key of the change being made. */
   key = $state("");
   /** What the editor calls the thing, for messages: "update", "draft", "change". */
-  readonly #noun: string;
+  readonly #noun: WriteNoun;
 
-  constructor(noun: string, key = newIdempotencyKey()) {
+  constructor(noun: WriteNoun, key = newIdempotencyKey()) {
     super();
     this.#noun = noun;
     this.key = key;
@@ -157,24 +163,24 @@ export class WriteTask extends Pending {
     }, options);
   }
 
+  get #nounText(): string {
+    return t(NOUNS[this.#noun]);
+  }
+
   /** A failed write, as the editor should read it: the text is never lost, nor sent twice. */
   #explain(caught: unknown): unknown {
     if (!(caught instanceof ApiFailure)) return caught;
     if (caught.code === "idempotency_key_reused") {
       // An earlier try of this change reached the server although its answer did not reach us.
       this.renew();
-      return new Error(
-        `An earlier attempt of this ${this.#noun} was already saved before its answer was lost. Check what is published; sending again sends this text as a new ${this.#noun}.`,
-      );
+      return new Error(t(m.desk_write_already_saved, { noun: this.#nounText }));
     }
     if (caught.code === "idempotency_key_in_use") {
-      return new UncertainWrite(`The server is still working on your earlier attempt of this ${this.#noun}. Wait a moment, then try again: it will not be applied twice.`);
+      return new UncertainWrite(t(m.desk_write_in_progress, { noun: this.#nounText }));
     }
     if (caught.outcomeUnknown) {
-      const why = caught.code === "timeout" ? caught.message.replace(/\.$/, "") : "Could not reach the server";
-      return new UncertainWrite(
-        `${why}: your ${this.#noun} may or may not have gone out. Your text is kept here. “Try again” sends it once more; the server will not apply it twice.`,
-      );
+      const why = caught.code === "timeout" ? t(m.desk_no_answer_in_time) : t(m.desk_could_not_reach);
+      return new UncertainWrite(t(m.desk_write_uncertain, { why, noun: this.#nounText }));
     }
     return caught;
   }

@@ -1,3 +1,4 @@
+import { DEFAULT_DESK_LANGUAGE } from "../../shared/accounts.js";
 import { ROLES, type AccountStore } from "../store/accounts.js";
 import { generatePassword, hashPassword } from "./passwords.js";
 import { newId } from "./secrets.js";
@@ -17,7 +18,7 @@ export class UserExists extends Error {
 export async function createAccount(accounts: AccountStore, username: string, role: (typeof ROLES)[number], displayName = username) {
   if (await accounts.userByUsername(username)) throw new UserExists(username);
   const password = generatePassword();
-  const user = { id: newId("u_"), username, displayName, role, createdAt: new Date().toISOString(), mustChangePassword: true };
+  const user = { id: newId("u_"), username, displayName, role, createdAt: new Date().toISOString(), mustChangePassword: true, deskLanguage: DEFAULT_DESK_LANGUAGE };
   await accounts.createUser({ ...user, passwordHash: await hashPassword(password) });
   return { user, password };
 }

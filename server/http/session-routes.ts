@@ -1,6 +1,6 @@
 import { Router, type RequestHandler, type Response } from "express";
 import { z } from "zod";
-import { DisplayName } from "../../shared/api.js";
+import { SessionChangeBody } from "../../shared/api.js";
 import { MIN_PASSWORD_LENGTH } from "../../shared/limits.js";
 import { hashPassword, verifyPassword } from "../auth/passwords.js";
 import type { LoginThrottle } from "../auth/login-throttle.js";
@@ -11,14 +11,13 @@ import { clearSessionCookie, principalOf, readCookie, sameSite, setSessionCookie
 import { ApiError, parseOr400, rateLimited } from "./errors.js";
 
 const Login = z.strictObject({ username: z.string().max(64), password: z.string().max(1024) });
-const ProfileChange = z.strictObject({ displayName: DisplayName });
 const PasswordChange = z.strictObject({
   currentPassword: z.string().max(1024),
   newPassword: z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024),
 });
 
 
-/** Sign in (also to re-authenticate), sign out, who am I, and choosing one's own password and display name. */
+/** Sign in (also to re-authenticate), sign out, who am I, and choosing one's own password, display name and desk language. */
 export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, json: RequestHandler[], throttle: LoginThrottle): Router {
   const router = Router();
 
@@ -54,15 +53,15 @@ export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, jso
     res.json({ user: publicUser(user) });
   });
 
-  // One's own byline. Only from a signed-in desk: a token must not rename the people it writes as.
+  // One's own byline and desk language. Only from a signed-in desk: a token must not rename the people it writes as.
   router.patch("/session", ...json, async (req, res) => {
     const principal = principalOf(res);
     const user = principal?.via === "session" && principal.userId ? await accounts.userById(principal.userId) : undefined;
-    if (!user) throw new ApiError(401, "unauthorized", "Sign in to change your display name.");
+    if (!user) throw new ApiError(401, "unauthorized", "Sign in to change your display name or desk language.");
     if (user.mustChangePassword) throw new ApiError(403, "password_change_required", "Choose a new password first (POST /api/session/password).");
-    const { displayName } = parseOr400(ProfileChange, req.body, "profile change");
-    await accounts.updateUser(user.id, { displayName });
-    res.json({ user: publicUser({ ...user, displayName }) });
+    const changes = parseOr400(SessionChangeBody, req.body, "profile change");
+    await accounts.updateUser(user.id, changes);
+    res.json({ user: publicUser({ ...user, ...changes }) });
   });
 
   router.delete("/session", async (_req, res) => {

@@ -15,6 +15,7 @@ const user = (n: number, changes: Partial<UserWithHash> = {}): UserWithHash => (
   createdAt: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(),
   mustChangePassword: false,
   passwordHash: `$argon2id$v=19$m=19456,t=2,p=1$fake${n}`,
+  deskLanguage: "en",
   ...changes,
 });
 const session = (idHash: string, userId: string, createdAt = 1_000): SessionRecord => ({ idHash, userId, createdAt, lastSeenAt: createdAt });
@@ -126,6 +127,20 @@ export function describeAccountsContract(name: string, open: () => Promise<Accou
         expect(await accounts.userById("u_1")).toEqual(user(1, { displayName: "Zoë O." }));
         expect(await accounts.userByUsername("user1")).toEqual(user(1, { displayName: "Zoë O." })); // the login name stays
         expect(await accounts.userById("u_2")).toEqual(user(2));
+      });
+
+      it("keeps each account's desk language, English until it chooses, and changes only that account's", async () => {
+        await accounts.createUser(user(1));
+        await accounts.createUser(user(2, { deskLanguage: "uk" }));
+        expect((await accounts.userById("u_1"))?.deskLanguage).toBe("en");
+        expect((await accounts.userByUsername("user2"))?.deskLanguage).toBe("uk");
+        await accounts.updateUser("u_1", { deskLanguage: "uk" });
+        expect(await accounts.userById("u_1")).toEqual(user(1, { deskLanguage: "uk" }));
+        await accounts.updateUser("u_2", { displayName: "Pia" }); // another change leaves the language alone
+        expect(await accounts.userById("u_2")).toEqual(user(2, { deskLanguage: "uk", displayName: "Pia" }));
+        expect((await accounts.listUsers()).map((u) => u.deskLanguage)).toEqual(["uk", "uk"]);
+        await accounts.updateUser("u_2", { deskLanguage: "en" });
+        expect((await accounts.userById("u_2"))?.deskLanguage).toBe("en");
       });
 
       it("deletes a user together with their sessions and tokens, and nobody else's", async () => {

@@ -29,7 +29,7 @@ export interface TokenRecord {
 }
 
 /** What may change about an account (its id, login name and creation time never do). */
-export type UserChanges = Partial<Pick<UserWithHash, "role" | "passwordHash" | "mustChangePassword" | "displayName">>;
+export type UserChanges = Partial<Pick<UserWithHash, "role" | "passwordHash" | "mustChangePassword" | "displayName" | "deskLanguage">>;
 
 /** The draft is no longer open: published or discarded (`closed` says by whom), or it never was. */
 export class DraftGone extends Error {

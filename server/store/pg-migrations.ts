@@ -227,6 +227,13 @@ ALTER TABLE stories ADD COLUMN head text;
       await client.query("ALTER TABLE stories ALTER COLUMN head SET NOT NULL, DROP COLUMN snapshot");
     },
   },
+  {
+    version: 9,
+    name: "desk languages",
+    // Every account made before it gets the English desk. No CHECK of the languages: the API
+    // judges them (shared/api.ts), so a new catalog needs no migration.
+    sql: `ALTER TABLE users ADD COLUMN desk_language text NOT NULL DEFAULT 'en';`,
+  },
 ];
 
 /** Quotes an SQL identifier (a schema name from configuration, never from a request). */

@@ -39,7 +39,7 @@ interface SessionRow {
 }
 
 
-const USER_COLUMNS = "id, username, display_name, role, password_hash, must_change_password, created_at";
+const USER_COLUMNS = "id, username, display_name, role, password_hash, must_change_password, created_at, desk_language";
 const TOKEN_COLUMNS = "id, name, owner_id, scopes, created_at, last_used_at";
 
 /**
@@ -66,7 +66,7 @@ export class PostgresAccounts implements AccountStore {
     return row!.n;
   }
   async createUser(user: UserWithHash) {
-    await this.#run(`INSERT INTO users (${USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+    await this.#run(`INSERT INTO users (${USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
       user.id,
       user.username,
       user.displayName,
@@ -74,6 +74,7 @@ export class PostgresAccounts implements AccountStore {
       user.passwordHash,
       user.mustChangePassword,
       user.createdAt,
+      user.deskLanguage,
     ]);
   }
   async userById(id: string) {
@@ -94,6 +95,7 @@ export class PostgresAccounts implements AccountStore {
       display_name: changes.displayName,
       password_hash: changes.passwordHash,
       must_change_password: changes.mustChangePassword,
+      desk_language: changes.deskLanguage,
     };
     const sets = Object.entries(columns).filter(([, value]) => value !== undefined);
     if (sets.length === 0) return;

@@ -87,7 +87,7 @@ describe.skipIf(!hasPostgres)("PostgreSQL", () => {
     return { store: await open(schema), second: () => open(schema) };
   });
 
-  it("gives accounts and tokens of a schema from before display names and scopes their login name and `write`", async () => {
+  it("gives accounts and tokens of a schema from before display names, scopes and desk languages (migration 9) their login name, `write` and the English desk", async () => {
     const schema = freshSchema();
     const client = new pg.Client({ connectionString: postgresUrl() });
     await client.connect();
@@ -101,7 +101,7 @@ describe.skipIf(!hasPostgres)("PostgreSQL", () => {
     }
     const store = await open(schema);
     try {
-      expect(await store.accounts.userById("u_1")).toMatchObject({ username: "olga", displayName: "olga" });
+      expect(await store.accounts.userById("u_1")).toMatchObject({ username: "olga", displayName: "olga", deskLanguage: "en" });
       expect(await store.accounts.tokenBySecretHash("h1")).toMatchObject({ id: "t_1", scopes: ["write"] });
     } finally {
       await store.close();

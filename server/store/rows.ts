@@ -1,6 +1,7 @@
 import type { StampedOperation } from "../../shared/operations.js";
 import { applyPatchesInPlace, type PatchOp } from "../../shared/patch.js";
 import type { Author, Snapshot } from "../../shared/story.js";
+import type { DeskLanguage } from "../../shared/accounts.js";
 import type { ClosedDraft, Draft, Role, TokenRecord, TokenScope, User, UserWithHash } from "./accounts.js";
 import type { RemovedEntry, VersionOps } from "./store.js";
 
@@ -15,6 +16,7 @@ export interface UserRow {
   /** SQLite has no boolean: 0/1 there, true/false in PostgreSQL. */
   must_change_password: boolean | number;
   created_at: string;
+  desk_language: DeskLanguage;
 }
 
 export interface TokenRow {
@@ -35,6 +37,7 @@ export const toUser = (row: UserRow): UserWithHash => ({
   createdAt: row.created_at,
   mustChangePassword: Boolean(row.must_change_password),
   passwordHash: row.password_hash,
+  deskLanguage: row.desk_language,
 });
 
 export const toToken = (row: TokenRow): TokenRecord => ({

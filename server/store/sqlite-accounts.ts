@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS users (
   role TEXT NOT NULL CHECK (role IN ('admin', 'editor', 'contributor')),
   password_hash TEXT NOT NULL,
   must_change_password INTEGER NOT NULL DEFAULT 0,
-  created_at TEXT NOT NULL
+  created_at TEXT NOT NULL,
+  desk_language TEXT NOT NULL DEFAULT 'en'
 );
 CREATE TABLE IF NOT EXISTS sessions (
   id_hash TEXT PRIMARY KEY,
@@ -78,8 +79,10 @@ CREATE TABLE IF NOT EXISTS closed_drafts (
 
 /**
  * Brings a file written by an older version up to ACCOUNT_SCHEMA in place (CREATE TABLE IF NOT
- * EXISTS adds new tables, not new columns). Accounts keep their login name as display name; tokens
- * keep what they could do, which is writing; drafts gained `revision`, every existing one at 1.
+ * EXISTS adds new tables, not new columns). Accounts keep their login name as display name and
+ * get the English desk; tokens keep what they could do, which is writing; drafts gained
+ * `revision`, every existing one at 1. Judged by the columns a file has, not by `user_version`:
+ * the accounts tables of the first releases predate that count.
  * Under the write lock, so that two processes opening one old file do not both add a column.
  */
 function upgrade(db: Database.Database): void {
@@ -88,6 +91,7 @@ function upgrade(db: Database.Database): void {
     if (!columns("users").has("display_name")) {
       db.exec("ALTER TABLE users ADD COLUMN display_name TEXT NOT NULL DEFAULT ''; UPDATE users SET display_name = username;");
     }
+    if (!columns("users").has("desk_language")) db.exec("ALTER TABLE users ADD COLUMN desk_language TEXT NOT NULL DEFAULT 'en'");
     if (!columns("api_tokens").has("scopes")) db.exec("ALTER TABLE api_tokens ADD COLUMN scopes TEXT NOT NULL DEFAULT 'write';");
     if (!columns("drafts").has("revision")) db.exec("ALTER TABLE drafts ADD COLUMN revision INTEGER NOT NULL DEFAULT 1");
   }).immediate();
@@ -105,7 +109,7 @@ export class SqliteAccounts implements AccountStore {
     this.#sql = {
       countUsers: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM users"),
       insertUser: db.prepare(
-        "INSERT INTO users (id, username, display_name, role, password_hash, must_change_password, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO users (id, username, display_name, role, password_hash, must_change_password, created_at, desk_language) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       ),
       userById: db.prepare<[string], UserRow>("SELECT * FROM users WHERE id = ?"),
       userByName: db.prepare<[string], UserRow>("SELECT * FROM users WHERE username = ?"),
@@ -141,7 +145,7 @@ export class SqliteAccounts implements AccountStore {
     return this.#sql.countUsers.get()!.n;
   }
   async createUser(user: UserWithHash) {
-    this.#sql.insertUser.run(user.id, user.username, user.displayName, user.role, user.passwordHash, Number(user.mustChangePassword), user.createdAt);
+    this.#sql.insertUser.run(user.id, user.username, user.displayName, user.role, user.passwordHash, Number(user.mustChangePassword), user.createdAt, user.deskLanguage);
   }
   async userById(id: string) {
     const row = this.#sql.userById.get(id);
@@ -160,6 +164,7 @@ export class SqliteAccounts implements AccountStore {
       display_name: changes.displayName,
       password_hash: changes.passwordHash,
       must_change_password: changes.mustChangePassword === undefined ? undefined : Number(changes.mustChangePassword),
+      desk_language: changes.deskLanguage,
     };
     const sets = Object.entries(columns).filter(([, value]) => value !== undefined);
     if (sets.length === 0) return;

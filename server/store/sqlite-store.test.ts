@@ -72,7 +72,7 @@ it("keeps the log in WAL mode, so readers never block the writer", async () => {
   await store.close();
 });
 
-it("gives accounts and tokens of a file from before display names and scopes their login name and `write`", async () => {
+it("gives accounts and tokens of a file from before display names, scopes and desk languages their login name, `write` and the English desk", async () => {
   const file = freshFile();
   // The accounts tables as the first release made them.
   const old = new Database(file);
@@ -87,9 +87,10 @@ it("gives accounts and tokens of a file from before display names and scopes the
   old.close();
   for (let open = 0; open < 2; open++) {
     const store = new SqliteStore(file); // twice: the upgrade runs once and leaves the file alone after
-    expect(await store.accounts.userById("u_1")).toMatchObject({ username: "olga", displayName: "olga" });
+    expect(await store.accounts.userById("u_1")).toMatchObject({ username: "olga", displayName: "olga", deskLanguage: "en" });
     expect(await store.accounts.tokenBySecretHash("h1")).toMatchObject({ id: "t_1", scopes: ["write"] });
-    await store.accounts.createUser({ id: "u_2", username: "pia", displayName: "Pia P.", role: "editor", createdAt: "2026-01-02T00:00:00.000Z", mustChangePassword: false, passwordHash: "y" });
+    await store.accounts.createUser({ id: "u_2", username: "pia", displayName: "Pia P.", role: "editor", createdAt: "2026-01-02T00:00:00.000Z", mustChangePassword: false, passwordHash: "y", deskLanguage: "uk" });
+    expect((await store.accounts.userByUsername("pia"))?.deskLanguage).toBe("uk");
     expect((await store.accounts.userByUsername("pia"))?.displayName).toBe("Pia P.");
     await store.accounts.deleteUser("u_2");
     await store.close();

@@ -53,7 +53,7 @@ describe("editor accounts", () => {
     };
     const newUser = async () => {
       const id = `u_fixture${++n}`;
-      await server.app.store.accounts.createUser({ id, username: `fixture${n}`, displayName: `Fixture ${n}`, role: "editor", createdAt: new Date().toISOString(), mustChangePassword: false, passwordHash: "not-a-real-hash" });
+      await server.app.store.accounts.createUser({ id, username: `fixture${n}`, displayName: `Fixture ${n}`, role: "editor", createdAt: new Date().toISOString(), mustChangePassword: false, passwordHash: "not-a-real-hash", deskLanguage: "en" });
       return id;
     };
     const tokenOf = async (who: Who) => {

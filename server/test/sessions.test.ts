@@ -28,7 +28,7 @@ describe("editor accounts", () => {
       const reply = await signIn(server, editor.username, editor.password);
       expect(reply.status).toBe(200);
       expect(reply.body).toEqual({
-        user: { id: editor.id, username: "eddie", displayName: "eddie", role: "editor", createdAt: expect.any(String), mustChangePassword: false },
+        user: { id: editor.id, username: "eddie", displayName: "eddie", role: "editor", createdAt: expect.any(String), mustChangePassword: false, deskLanguage: "en" },
       });
       const header = reply.setCookies.find((c) => c.startsWith("lt_session="))!;
       expect(header).toBeDefined();
@@ -59,10 +59,39 @@ describe("editor accounts", () => {
     it("says who is signed in, and 401 unauthorized to nobody", async () => {
       const reply = await send(server.url, "/api/session", { cookie: contributor.cookie });
       expect(reply.status).toBe(200);
-      expect(reply.body).toEqual({ user: { id: contributor.id, username: "connie", displayName: "connie", role: "contributor", createdAt: expect.any(String), mustChangePassword: false } });
+      expect(reply.body).toEqual({ user: { id: contributor.id, username: "connie", displayName: "connie", role: "contributor", createdAt: expect.any(String), mustChangePassword: false, deskLanguage: "en" } });
       expect(reply.headers.get("cache-control")).toBe("no-store");
       expectError(await send(server.url, "/api/session"), 401, "unauthorized");
       expectError(await send(server.url, "/api/session", { bearer: TOKEN }), 401, "unauthorized"); // tokens have no session
+    });
+
+    it("keeps each account's own desk language: set with PATCH, read back, refused unless supported, kept across sign-out and sign-in", async () => {
+      const writer = await activeAccount(server, "ulyana", "editor");
+      expect((await send(server.url, "/api/session", { cookie: writer.cookie })).body.user.deskLanguage).toBe("en");
+      const chosen = await send(server.url, "/api/session", { method: "PATCH", cookie: writer.cookie, body: { deskLanguage: "uk" } });
+      expect(chosen.status).toBe(200);
+      expect(chosen.body.user).toMatchObject({ id: writer.id, deskLanguage: "uk", displayName: "ulyana" });
+      expect((await send(server.url, "/api/session", { cookie: writer.cookie })).body.user.deskLanguage).toBe("uk");
+
+      for (const deskLanguage of ["de", "UK", "uk-UA", "", null, 1]) {
+        const refused = await send(server.url, "/api/session", { method: "PATCH", cookie: writer.cookie, body: { deskLanguage } });
+        expectError(refused, 400, "validation_failed");
+        expect(refused.body.error.details.issues).toEqual([{ path: "deskLanguage", message: "must be one of en, uk" }]);
+      }
+      expectError(await send(server.url, "/api/session", { method: "PATCH", cookie: writer.cookie, body: {} }), 400, "validation_failed");
+      expectError(await send(server.url, "/api/session", { method: "PATCH", body: { deskLanguage: "uk" } }), 401, "unauthorized");
+      // Both at once, and the language only: the byline stays.
+      const both = await send(server.url, "/api/session", { method: "PATCH", cookie: writer.cookie, body: { displayName: "Уляна К.", deskLanguage: "uk" } });
+      expect(both.body.user).toMatchObject({ displayName: "Уляна К.", deskLanguage: "uk" });
+      // Another account's desk is not this one's.
+      expect((await send(server.url, "/api/session", { cookie: editor.cookie })).body.user.deskLanguage).toBe("en");
+
+      expect((await send(server.url, "/api/session", { method: "DELETE", cookie: writer.cookie })).status).toBe(204);
+      const again = await signIn(server, writer.username, writer.password);
+      expect(again.body.user).toMatchObject({ deskLanguage: "uk", displayName: "Уляна К." });
+      const back = await send(server.url, "/api/session", { method: "PATCH", cookie: sessionCookieOf(again), body: { deskLanguage: "en" } });
+      expect(back.body.user.deskLanguage).toBe("en");
+      expect((await send(server.url, "/api/session", { cookie: sessionCookieOf(again) })).body.user.deskLanguage).toBe("en");
     });
 
     it("signs out with 204 and clears the cookie, which no longer works (401 session_expired)", async () => {

@@ -69,12 +69,12 @@ describe("editor accounts", () => {
       const created = await send(server.url, "/api/users", { cookie: admin.cookie, body: { username: "wendy", role: "contributor" } });
       expect(created.status).toBe(201);
       expect(created.body).toEqual({
-        user: { id: expect.stringMatching(/^u_/), username: "wendy", displayName: "wendy", role: "contributor", createdAt: expect.any(String), mustChangePassword: true },
+        user: { id: expect.stringMatching(/^u_/), username: "wendy", displayName: "wendy", role: "contributor", createdAt: expect.any(String), mustChangePassword: true, deskLanguage: "en" },
         password: expect.any(String),
       });
       const listed = await send(server.url, "/api/users", { cookie: admin.cookie });
       expect(listed.body.users).toContainEqual(created.body.user);
-      for (const u of listed.body.users) expect(Object.keys(u).sort()).toEqual(["createdAt", "displayName", "id", "mustChangePassword", "role", "username"]);
+      for (const u of listed.body.users) expect(Object.keys(u).sort()).toEqual(["createdAt", "deskLanguage", "displayName", "id", "mustChangePassword", "role", "username"]);
       expect(JSON.stringify(listed.body)).not.toContain(created.body.password);
       expectError(await send(server.url, "/api/users", { cookie: admin.cookie, body: { username: "wendy", role: "editor" } }), 409, "user_exists");
       expectError(await send(server.url, "/api/users", { cookie: admin.cookie, body: { username: "Bad Name", role: "editor" } }), 400, "validation_failed");

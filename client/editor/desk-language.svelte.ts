@@ -1,0 +1,46 @@
+import { DEFAULT_DESK_LANGUAGE, DESK_LANGUAGES, type DeskLanguage } from "../../shared/accounts.js";
+import type { Locale } from "../lib/i18n.js";
+import { pageLocale } from "../lib/time.js";
+
+/**
+ * The language of the desk's own words: the signed-in account's choice (stored with it, PATCH
+ * /api/session), or before anyone is known the browser's when the desk speaks it. Never a
+ * story's: the composer writes in the story's language, and its preview shows the reader's
+ * words in that language, whatever the desk speaks.
+ */
+let current = $state<DeskLanguage>(DEFAULT_DESK_LANGUAGE);
+
+export const deskLanguage = {
+  get current(): DeskLanguage {
+    return current;
+  },
+  /** Speaks `language` from now on, in every component at once, and says so on `<html lang>` (screen readers, hyphenation, spelling). */
+  set(language: DeskLanguage): void {
+    current = language;
+    if (typeof document !== "undefined") document.documentElement.lang = language;
+  },
+};
+
+/** The desk language of a browser that says `languages` (navigator.languages): its first, if the desk speaks it, else English. */
+export function browserDeskLanguage(languages: readonly string[]): DeskLanguage {
+  const first = languages[0]?.split("-")[0]?.toLowerCase();
+  return DESK_LANGUAGES.find((language) => language === first) ?? DEFAULT_DESK_LANGUAGE;
+}
+
+type Message<Inputs> = (inputs: Inputs, options: { locale: Locale }) => string;
+
+/**
+ * A catalog message in the desk's language: `t(m.desk_save)`, `t(m.desk_entries, { count })`.
+ * Reading the language here makes every caller in a template follow a change at once.
+ */
+export function t(message: Message<{}>): string;
+export function t<Inputs extends object>(message: Message<Inputs>, inputs: Inputs): string;
+export function t(message: Message<object>, inputs: object = {}): string {
+  return message(inputs, { locale: current });
+}
+
+/** Dates and numbers in the desk's language, in the browser's own variant of it (en-GB: "14:05", en-US: "02:05 PM"). */
+export const deskLocale = (): string => pageLocale(current, typeof navigator === "undefined" ? [] : navigator.languages);
+
+/** Names as a sentence says them in the desk's language: "Olena and Taras", "Олена та Тарас". */
+export const deskList = (names: readonly string[]): string => new Intl.ListFormat(current, { type: "conjunction" }).format(names);

@@ -68,8 +68,9 @@ export async function startChild(dataDir: string, options: { env?: Record<string
   const output = () => `--- stdout (tail) ---\n${stdout.slice(-4000)}\n--- stderr (tail) ---\n${stderr.slice(-4000)}`;
   const url = await new Promise<string>((resolve, reject) => {
     let pending = "";
-    // 20 s by default; a suite that starts several nodes on a loaded machine may wait longer.
-    const startMs = options.startMs ?? 20_000;
+    // 60 s by default (a start takes ~3 s alone, far longer beside a whole suite's workers and
+    // browsers); a suite that starts several nodes at once may wait longer.
+    const startMs = options.startMs ?? 60_000;
     const timer = setTimeout(() => reject(new Error(`server did not start within ${startMs / 1000} s\n${output()}`)), startMs);
     // Keep both pipes drained for the child's whole life, or it blocks on a full pipe.
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));

@@ -103,8 +103,9 @@ describe("scheduled updates across kill -9 (SQLite)", () => {
     const dataDir = freshDir();
     const first = await startChild(dataDir, { env: UNTHROTTLED, startMs: START_MS });
     expect((await api(first, "/api/stories", { id: "killed", title: "Killed while due" })).status).toBe(201);
-    // Times from 8 to 14 s ahead, so that even a busy machine has scheduled them all before the first.
-    const items = await scheduleMany([first], "killed", 24, 8_000, 14_000);
+    // Times from 8 to 26 s ahead, so that even a busy machine has scheduled them all before the
+    // first, and has not published them all before the kill lands (seen with 8 to 14 s in a full CI run).
+    const items = await scheduleMany([first], "killed", 24, 8_000, 26_000);
     // Killed once the first is out: some are published, one may be mid-transaction, the rest wait.
     await firstPublished(first, "killed", items);
     first.process.kill("SIGKILL");

@@ -95,7 +95,8 @@ describe.skipIf(!ready)("several nodes on PostgreSQL and Redis", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("three nodes: readers everywhere see every version in order and end deep-equal to the store", async () => {
+  // Each test starts nodes and writes across them: beside a whole suite on two cores that takes more than the default 30 s.
+  it("three nodes: readers everywhere see every version in order and end deep-equal to the store", { timeout: 120_000 }, async () => {
     nodes.push(...(await Promise.all([startNode(), startNode(), startNode()])));
     const story = (await (await api(nodes[0]!, "/api/stories", { id: "multi", title: "Multi-node story" })).json()) as Snapshot;
     const readers = nodes.flatMap((node) => [reader(node, story.id), reader(node, story.id)]);
@@ -120,7 +121,7 @@ describe.skipIf(!ready)("several nodes on PostgreSQL and Redis", () => {
     expect(history.versions.map((v) => v.version)).toEqual(Array.from({ length: final.version }, (_, i) => final.version - i));
   });
 
-  it("a node killed with SIGKILL mid-stream: its readers move to another node and catch up, nothing acknowledged is lost, the others see no gap", async () => {
+  it("a node killed with SIGKILL mid-stream: its readers move to another node and catch up, nothing acknowledged is lost, the others see no gap", { timeout: 120_000 }, async () => {
     const storyId = "multi";
     const [survivorA, survivorB, victim] = nodes as [Child, Child, Child];
     const start = await latest(survivorA, storyId);
@@ -156,7 +157,7 @@ describe.skipIf(!ready)("several nodes on PostgreSQL and Redis", () => {
     }
   });
 
-  it("Redis restarting mid-stream: readers may pause but end consistent, caught up from the store", async () => {
+  it("Redis restarting mid-stream: readers may pause but end consistent, caught up from the store", { timeout: 120_000 }, async () => {
     const storyId = "multi";
     const [a, b] = nodes as [Child, Child];
     const start = await latest(a, storyId);
@@ -192,7 +193,7 @@ describe.skipIf(!ready)("several nodes on PostgreSQL and Redis", () => {
     expect(ready).toEqual({ status: "ready", checks: { store: "ok", redis: "ok" } });
   });
 
-  it("a node stops cleanly on SIGTERM: its readers reconnect elsewhere and catch up", async () => {
+  it("a node stops cleanly on SIGTERM: its readers reconnect elsewhere and catch up", { timeout: 120_000 }, async () => {
     const [a, b] = nodes as [Child, Child];
     const start = await latest(b, "multi");
     const moving = reader(a, "multi", start);

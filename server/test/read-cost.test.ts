@@ -25,7 +25,7 @@ import { startChild, stopChild, type Child } from "./child-server.js";
 import { TOKEN } from "./harness.js";
 
 const BOUND_MS = 50;
-const TRIES = 5;
+const TRIES = 10;
 const STORY = "big-story";
 const PROBE = fileURLToPath(new URL("./loop-delay-probe.ts", import.meta.url));
 

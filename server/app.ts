@@ -27,7 +27,9 @@ import { LoginThrottle } from "./auth/login-throttle.js";
 import { rateLimiters } from "./rate-limiters.js";
 import type { ClientBuild } from "./pages/client-build.js";
 import { feedRoutes } from "./feeds/feed-routes.js";
-import { mediaReadRoutes, mediaUploadRoutes } from "./media/media-routes.js";
+import { mediaReadRoutes, mediaUploadRoutes, VariantCache } from "./media/media-routes.js";
+import { MediaSweep } from "./media/media-sweep.js";
+import { mediaTakedownRoutes } from "./media/takedown-routes.js";
 import { embedRoutes } from "./pages/embed-routes.js";
 import { pageRoutes } from "./pages/page-routes.js";
 import { sharedEncodingParser } from "./live/shared-encoding.js";
@@ -74,6 +76,8 @@ export interface AppOptions {
   audienceSampleMs?: number;
   /** How often the scheduled-entry publisher looks at the store when it knows of nothing sooner (tests). */
   schedulePollMs?: number;
+  /** How often unreferenced uploads are looked for, when not every 10 minutes (tests). */
+  mediaSweepMs?: number;
 }
 
 export function createApp(config: Config, store: Store, options: AppOptions = {}): App {
@@ -201,6 +205,8 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   const service = new StoryService(store, hub, { maxEntries: config.limits.entriesPerStory, maxStories: config.limits.stories });
   const publisher = new ScheduledPublisher(service, log.child({ component: "schedule" }), options.schedulePollMs);
   const schedule = scheduler(store, publisher);
+  const variants = new VariantCache(store);
+  const mediaSweep = new MediaSweep(store.media, config.mediaUnreferencedMs, log.child({ component: "media" }), (ids) => ids.forEach((id) => variants.forget(id)), options.mediaSweepMs);
   registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, socketRejected);
 
   const redis = options.redis;
@@ -217,13 +223,14 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     readRoutes(store, views, config.sharedCache),
     sessionRoutes(store.accounts, policy, json, new LoginThrottle(config.limits, limiter)),
     accountRoutes(store.accounts, json, policy),
-    mediaUploadRoutes(store, config.limits.uploadBytes),
+    mediaUploadRoutes(store, config.limits.uploadBytes, config.limits),
+    mediaTakedownRoutes(store, service, variants, desk),
     audienceRoutes(audience, storyExists),
     draftRoutes(store, committer(store, service), json, desk, schedule),
     scheduledRoutes(store, publisher, json),
     writeRoutes(store, service, json, schedule),
   );
-  app.use(mediaReadRoutes(store));
+  app.use(mediaReadRoutes(store, variants));
   app.use(feedRoutes(store, config));
   if (options.clientBuild) app.use(embedRoutes(store, views, options.clientBuild, config), pageRoutes(store, views, options.clientBuild, config));
   app.use(notFound);
@@ -242,6 +249,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
         http.listen(config.port, config.host, () => {
           const { port } = http.address() as AddressInfo;
           publisher.start(); // what fell due while no node was up is published now
+          mediaSweep.start();
           // PORT=0 picks a free port: the derived public URL can only name it now.
           if (config.publicUrl.endsWith(":0")) config.publicUrl = config.publicUrl.replace(/:0$/, `:${port}`);
           resolve(port);
@@ -252,6 +260,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     // is answered once durable), then closes Redis and the store.
     close: async () => {
       publisher.stop();
+      mediaSweep.stop();
       leaveCluster();
       audience.close();
       desk.close();

@@ -33,9 +33,12 @@ describe("loadConfig", () => {
       latestViewEntries: 50,
       sharedCache: { sMaxAgeSeconds: 5, staleWhileRevalidateSeconds: 60 },
       feedEntries: 50,
+      mediaUnreferencedMs: 72 * 60 * 60 * 1000,
       limits: {
         jsonBodyBytes: 65_536,
         uploadBytes: 20 * 1024 * 1024,
+        uploadsPerDay: 200,
+        mediaBytesPerAccount: 2048 * 1024 * 1024,
         entriesPerStory: 2000,
         stories: 1000,
         socketMessageBytes: 16_384,
@@ -77,6 +80,9 @@ describe("loadConfig", () => {
     expect(loadConfig({ FEED_ENTRIES: "20" }).feedEntries).toBe(20);
     expect(() => loadConfig({ FEED_ENTRIES: "501" })).toThrow("FEED_ENTRIES: must be at most 500");
     expect(() => loadConfig({ FEED_ENTRIES: "0" })).toThrow("FEED_ENTRIES: must be at least 1");
+    expect(loadConfig({ MEDIA_UNREFERENCED_HOURS: "2" }).mediaUnreferencedMs).toBe(2 * 60 * 60 * 1000);
+    // Less than an hour would collect a photo uploaded for an entry still being written.
+    expect(() => loadConfig({ MEDIA_UNREFERENCED_HOURS: "0" })).toThrow("MEDIA_UNREFERENCED_HOURS: must be at least 1");
   });
 
   it.each([
@@ -121,6 +127,8 @@ describe("loadConfig", () => {
       loadConfig({
         MAX_JSON_BODY_BYTES: "2048",
         MAX_UPLOAD_BYTES: "5000000",
+        MEDIA_UPLOADS_PER_DAY: "12",
+        MEDIA_MB_PER_ACCOUNT: "13",
         MAX_ENTRIES_PER_STORY: "3",
         MAX_STORIES: "4",
         MAX_SOCKET_MESSAGE_BYTES: "1048576",
@@ -137,6 +145,8 @@ describe("loadConfig", () => {
     ).toEqual({
       jsonBodyBytes: 2048,
       uploadBytes: 5_000_000,
+      uploadsPerDay: 12,
+      mediaBytesPerAccount: 13 * 1024 * 1024,
       entriesPerStory: 3,
       stories: 4,
       socketMessageBytes: 1_048_576,
@@ -159,7 +169,11 @@ describe("loadConfig", () => {
       WRITES_PER_MINUTE: "lots",
       MAX_STORIES: "1.5",
       MAX_JSON_BODY_BYTES: "64kb",
+      MEDIA_UPLOADS_PER_DAY: "0",
+      MEDIA_MB_PER_ACCOUNT: "2GB",
     });
+    expect(message).toContain("MEDIA_UPLOADS_PER_DAY: must be at least 1");
+    expect(message).toContain("MEDIA_MB_PER_ACCOUNT: ");
     expect(message).toContain("MAX_SOCKET_MESSAGE_BYTES: must be at most 1048576");
     expect(message).toContain("MAX_ENTRIES_PER_STORY: must be at least 1");
     expect(message).toContain("MAX_STORIES: must be a whole number");

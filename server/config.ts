@@ -43,6 +43,14 @@ const Env = z.object({
   MAX_JSON_BODY_BYTES: limit(64 * 1024, 1024, 1024 * 1024),
   // A phone's photo is 2–8 MB; a camera's full-size JPEG rarely passes 20 MB.
   MAX_UPLOAD_BYTES: limit(20 * 1024 * 1024, 1024, 200 * 1024 * 1024),
+  // Per account, whatever its role (the admin token counts as one): the review saw one contributor
+  // add ~18 GB an hour. A busy photographer files a few dozen photos a day; one image's nine
+  // variants take ~0.3–1 MB.
+  MEDIA_UPLOADS_PER_DAY: limit(200, 1, 100_000),
+  MEDIA_MB_PER_ACCOUNT: limit(2048, 1, 10_000_000),
+  // An upload no entry, draft or scheduled entry shows is deleted once this old (a writer attaches
+  // a photo minutes after uploading it; a draft may wait for review over a weekend).
+  MEDIA_UNREFERENCED_HOURS: limit(72, 1, 24 * 365),
   MAX_ENTRIES_PER_STORY: limit(2000, 1, 100_000),
   // A feed of 50 entries is ~50 KB; feed readers poll it every few minutes.
   FEED_ENTRIES: limit(50, 1, 500),
@@ -72,6 +80,10 @@ export interface Limits {
   jsonBodyBytes: number;
   /** `POST /api/media`: the most bytes an uploaded image may have. */
   uploadBytes: number;
+  /** Images one account may store in any 24 hours (taken-down ones count; the same bytes again do not). */
+  uploadsPerDay: number;
+  /** Bytes of stored variants one account's images may take in all. */
+  mediaBytesPerAccount: number;
   entriesPerStory: number;
   stories: number;
   socketMessageBytes: number;
@@ -117,6 +129,8 @@ export interface Config {
   sharedCache: SharedCache;
   /** How many of a story's newest entries its feeds carry. */
   feedEntries: number;
+  /** How old an upload no entry, draft or scheduled entry shows may get before it is deleted. */
+  mediaUnreferencedMs: number;
   limits: Limits;
 }
 
@@ -147,9 +161,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     latestViewEntries: e.LATEST_VIEW_ENTRIES,
     sharedCache: { sMaxAgeSeconds: e.CACHE_S_MAXAGE, staleWhileRevalidateSeconds: e.CACHE_STALE_WHILE_REVALIDATE },
     feedEntries: e.FEED_ENTRIES,
+    mediaUnreferencedMs: e.MEDIA_UNREFERENCED_HOURS * 60 * 60 * 1000,
     limits: {
       jsonBodyBytes: e.MAX_JSON_BODY_BYTES,
       uploadBytes: e.MAX_UPLOAD_BYTES,
+      uploadsPerDay: e.MEDIA_UPLOADS_PER_DAY,
+      mediaBytesPerAccount: e.MEDIA_MB_PER_ACCOUNT * 1024 * 1024,
       entriesPerStory: e.MAX_ENTRIES_PER_STORY,
       stories: e.MAX_STORIES,
       socketMessageBytes: e.MAX_SOCKET_MESSAGE_BYTES,

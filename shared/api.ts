@@ -190,6 +190,18 @@ export interface UploadedMedia {
   placeholder: string;
 }
 
+/** `DELETE /api/media/:id` → 200: what the takedown changed (nothing more on a repeat). */
+export interface MediaTakenDown {
+  id: string;
+  /** When it was first taken down. */
+  removedAt: string;
+  /** Each story that lost the photo, at the one new version that took it out. */
+  stories: { id: string; version: number }[];
+  /** How many open drafts and waiting scheduled entries lost it. */
+  drafts: number;
+  scheduled: number;
+}
+
 export interface StoryListResponse { stories: StorySummary[] }
 export interface VersionResponse { version: number }
 export interface EntryResponse { entry: Entry; version: number }

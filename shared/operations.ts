@@ -31,6 +31,8 @@ export type Operation =
       media?: MediaItem[];
     }
   | { type: "remove_entry"; entryId: string }
+  /** An admin's takedown (`DELETE /api/media/:id`): the photo leaves every entry that shows it, in one version. */
+  | { type: "take_down_media"; mediaId: string }
   /** Creates or changes a key figure; `order` moves it (absent: a new one goes last, an old one stays). */
   | { type: "set_fact"; factId: string; label: string; value: string; source?: string; order?: number }
   | { type: "remove_fact"; factId: string };

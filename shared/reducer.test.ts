@@ -66,6 +66,25 @@ describe("reduce: entry media", () => {
     expect(text.snapshot.entries.e_pics!.media).toEqual(reordered.snapshot.entries.e_pics!.media);
     expect(text.ops.some((op) => op.path.includes("media"))).toBe(false);
   });
+
+  it("takes a photo down from every entry that shows it in one version, and changes nothing where it is not shown", () => {
+    let story = created;
+    const add = (entryId: string, media: (ReturnType<typeof photo> | typeof video)[], n: number) =>
+      (story = reduce(story, stamp({ type: "add_entry", entryId, body: entryId, kind: "update", pinned: false, media }, n))!.snapshot);
+    add("e_both", [photo(1), video, photo(2)], 1);
+    add("e_only", [photo(1)], 2);
+    add("e_other", [photo(2)], 3);
+    const taken = reduce(story, stamp({ type: "take_down_media", mediaId: photo(1).id }, 4))!;
+    expect(taken.snapshot.version).toBe(story.version + 1);
+    expect(taken.snapshot.entries.e_both!.media).toEqual([video, photo(2)]);
+    expect(taken.snapshot.entries.e_both!.revision).toBe(2);
+    expect(taken.snapshot.entries.e_both!.updatedAt).toBe(at(4));
+    expect(taken.snapshot.entries.e_only).not.toHaveProperty("media");
+    expect(taken.snapshot.entries.e_other).toBe(story.entries.e_other);
+    expect(applyPatch(story, taken.ops)).toEqual(taken.snapshot);
+    expect(taken.summary).toBe("Photo taken down from 2 entries");
+    expect(reduce(taken.snapshot, stamp({ type: "take_down_media", mediaId: photo(1).id }, 5))).toBeNull();
+  });
 });
 
 describe("reduce", () => {

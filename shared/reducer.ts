@@ -104,6 +104,8 @@ function nextSnapshot(current: Snapshot, op: Exclude<StampedOperation, { type: "
       const { [entry.id]: _removed, ...entries } = current.entries;
       return { snapshot: { ...current, entries }, summary: `Removed ${describe(entry)}` };
     }
+    case "take_down_media":
+      return withoutMedia(current, op.mediaId, op.at);
     case "set_fact":
       return setFact(current, op);
     case "remove_fact":
@@ -145,6 +147,24 @@ function editedEntry(before: Entry, op: Extract<StampedOperation, { type: "edit_
     revision: before.revision + 1,
     ...(media ? { media: mediaChanged ? media : before.media! } : {}),
   };
+}
+
+/**
+ * The story without the photo `mediaId` in any entry: each entry that showed it is a new revision,
+ * updated at `at` (what readers see changed), and an entry left with no media loses the field.
+ */
+function withoutMedia(current: Snapshot, mediaId: string, at: string): Change {
+  const changed: Entry[] = [];
+  for (const entry of Object.values(current.entries)) {
+    const kept = entry.media?.filter((item) => item.type !== "image" || item.id !== mediaId);
+    if (!entry.media || kept!.length === entry.media.length) continue;
+    const { media: _old, ...rest } = entry;
+    changed.push({ ...rest, ...(kept!.length ? { media: kept } : {}), updatedAt: at, revision: entry.revision + 1 });
+  }
+  if (changed.length === 0) return null;
+  const entries = { ...current.entries };
+  for (const entry of changed) entries[entry.id] = entry;
+  return { snapshot: { ...current, entries }, summary: changed.length === 1 ? `Photo taken down from ${describe(changed[0]!)}` : `Photo taken down from ${changed.length} entries` };
 }
 
 /** Media lists are plain JSON built in one key order (server/media/resolve-media.ts, EmbedInput). */

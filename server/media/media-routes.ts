@@ -2,13 +2,14 @@ import { Router, type Request } from "express";
 import type { UploadedMedia } from "../../shared/api.js";
 import { MEDIA_FORMATS, MEDIA_ID_PATTERN, MEDIA_WIDTHS, type MediaFormat } from "../../shared/media.js";
 import { Lru } from "../../shared/lru.js";
-import { requireRole } from "../http/auth.js";
+import { principalOf, requireRole } from "../http/auth.js";
 import { ApiError } from "../http/errors.js";
 import { publicRead } from "../http/public-reads.js";
 import type { Store } from "../store/store.js";
 import { Gate } from "./gate.js";
 import { mediaIdOf, processImage } from "./process-image.js";
 import { readUpload } from "./upload-body.js";
+import { checkUploadQuota, uploaderOf, type UploadQuota } from "./upload-quota.js";
 
 /**
  * Uploads processed at once. A 12 Mpx photo takes ~100 MB of libvips memory while it is
@@ -17,6 +18,13 @@ import { readUpload } from "./upload-body.js";
 const UPLOAD_CONCURRENCY = 2;
 /** Variant bytes kept in memory: the images of the stories being read now. */
 const VARIANT_CACHE_BYTES = 64 * 1024 * 1024;
+/**
+ * How long a variant in memory is served without asking the store whether its image still stands:
+ * the longest another node serves a photo an admin took down elsewhere (this node forgets it at once).
+ */
+export const VARIANT_RECHECK_MS = 30_000;
+
+const removed = () => new ApiError(410, "media_removed", "This photo was taken down by an admin.");
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
 const CONTENT_TYPE: Record<MediaFormat, string> = { avif: "image/avif", webp: "image/webp", jpeg: "image/jpeg" };
@@ -25,19 +33,23 @@ const CONTENT_TYPE: Record<MediaFormat, string> = { avif: "image/avif", webp: "i
  * `POST /api/media` (under /api, after authentication): the image's bytes as the request body,
  * from any writer, contributors included (their drafts carry photos too).
  */
-export function mediaUploadRoutes(store: Store, maxUploadBytes: number): Router {
+export function mediaUploadRoutes(store: Store, maxUploadBytes: number, quota: UploadQuota): Router {
   const router = Router();
   const gate = new Gate(UPLOAD_CONCURRENCY);
 
   router.post("/media", requireRole("contributor", "editor", "admin"), async (req, res) => {
     const bytes = await readUpload(req, res, maxUploadBytes);
     const id = mediaIdOf(bytes);
-    // The same bytes again are the image already stored: nothing is decoded twice.
+    const uploader = uploaderOf(principalOf(res)!);
+    // The same bytes again are the image already stored: nothing is decoded twice, nor counted.
+    const record = await store.media.record(id);
+    if (record?.removedAt) throw removed();
+    if (!record) await checkUploadQuota(store.media, uploader, quota, res);
     const stored =
-      (await store.media.image(id)) ??
+      record ??
       (await gate.run(async () => {
         const { image, variants } = await processImage(bytes);
-        return store.media.putImage(image, variants, new Date().toISOString());
+        return store.media.putImage(image, variants, new Date().toISOString(), uploader);
       }));
     const body: UploadedMedia = { id: stored.id, width: stored.width, height: stored.height, placeholder: stored.placeholder };
     res.status(201).json(body);
@@ -46,10 +58,43 @@ export function mediaUploadRoutes(store: Store, maxUploadBytes: number): Router 
   return router;
 }
 
-/** `GET /media/:id/:width.:format`: public, immutable, loadable from any site (the embed widget shows photos on newsrooms' pages). */
-export function mediaReadRoutes(store: Store): Router {
+/**
+ * The variants this node keeps in memory. Each was read from the store at `checkedAt`; one older
+ * than VARIANT_RECHECK_MS is served only once the store says its image still stands, so a photo
+ * taken down (or collected) on another node stops being served here within that time.
+ */
+export class VariantCache {
+  readonly #lru = new Lru<string, { bytes: Buffer; checkedAt: number }>(VARIANT_CACHE_BYTES, (v) => v.bytes.byteLength);
+
+  constructor(private readonly store: Store) {}
+
+  async get(id: string, name: number, format: MediaFormat, now = Date.now()): Promise<Buffer | undefined> {
+    const key = `${id}/${name}.${format}`;
+    const cached = this.#lru.get(key);
+    if (cached && now - cached.checkedAt < VARIANT_RECHECK_MS) return cached.bytes;
+    if (cached && (await this.store.media.image(id))) {
+      cached.checkedAt = now;
+      return cached.bytes;
+    }
+    this.#lru.delete(key);
+    const bytes = await this.store.media.variant(id, name, format);
+    if (bytes) this.#lru.set(key, { bytes, checkedAt: now });
+    return bytes;
+  }
+
+  /** Drops every variant of an image at once (this node took it down). */
+  forget(id: string): void {
+    for (const name of MEDIA_WIDTHS) for (const format of MEDIA_FORMATS) this.#lru.delete(`${id}/${name}.${format}`);
+  }
+}
+
+/**
+ * `GET /media/:id/:width.:format`: public, immutable, loadable from any site (the embed widget
+ * shows photos on newsrooms' pages). A photo taken down answers 410 `media_removed`, which a CDN
+ * may keep (it stays gone).
+ */
+export function mediaReadRoutes(store: Store, cache: VariantCache): Router {
   const router = Router();
-  const cache = new Lru<string, Buffer>(VARIANT_CACHE_BYTES, (bytes) => bytes.byteLength);
   const notFound = () => new ApiError(404, "media_not_found", "No such image or size.");
 
   router.get("/media/:id/:file", publicRead, async (req: Request, res) => {
@@ -58,10 +103,14 @@ export function mediaReadRoutes(store: Store): Router {
     const name = Number(width);
     if (!MEDIA_ID_PATTERN.test(id) || !MEDIA_WIDTHS.some((w) => w === name) || !MEDIA_FORMATS.some((f) => f === format)) throw notFound();
     const etag = `"${id}-${name}-${format}"`;
-    const key = `${id}/${name}.${format}`;
-    const bytes = cache.get(key) ?? (await store.media.variant(id, name, format!));
-    if (!bytes) throw notFound();
-    cache.set(key, bytes);
+    const bytes = await cache.get(id, name, format as MediaFormat);
+    if (!bytes) {
+      if ((await store.media.record(id))?.removedAt) {
+        res.setHeader("Cache-Control", "public, max-age=3600");
+        throw removed();
+      }
+      throw notFound();
+    }
     res.setHeader("Cache-Control", IMMUTABLE);
     res.setHeader("ETag", etag);
     if (req.get("if-none-match")?.split(",").some((tag) => tag.trim() === etag || tag.trim() === "*")) return void res.status(304).end();

@@ -234,6 +234,16 @@ ALTER TABLE stories ADD COLUMN head text;
     // judges them (shared/api.ts), so a new catalog needs no migration.
     sql: `ALTER TABLE users ADD COLUMN desk_language text NOT NULL DEFAULT 'en';`,
   },
+  {
+    version: 10,
+    name: "media uploaders, sizes and takedowns",
+    // Images stored before have no known uploader; their size is counted once from their variants.
+    sql: `
+ALTER TABLE media ADD COLUMN uploader text, ADD COLUMN bytes bigint NOT NULL DEFAULT 0, ADD COLUMN removed_at text;
+UPDATE media SET bytes = (SELECT coalesce(sum(octet_length(v.bytes)), 0) FROM media_variants v WHERE v.media_id = media.id);
+CREATE INDEX media_by_uploader ON media (uploader, created_at);
+`,
+  },
 ];
 
 /** Quotes an SQL identifier (a schema name from configuration, never from a request). */

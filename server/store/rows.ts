@@ -3,6 +3,7 @@ import { applyPatchesInPlace, type PatchOp } from "../../shared/patch.js";
 import type { Author, Snapshot } from "../../shared/story.js";
 import type { DeskLanguage } from "../../shared/accounts.js";
 import type { ClosedDraft, Draft, Role, TokenRecord, TokenScope, User, UserWithHash } from "./accounts.js";
+import type { ImageVariant, MediaRecord } from "./media-store.js";
 import type { RemovedEntry, VersionOps } from "./store.js";
 
 // Row shapes and conversions both SQL stores share; each store keeps only its own SQL.
@@ -160,3 +161,31 @@ export function removalsInLog(first: Snapshot, rows: Iterable<{ version: number;
 export function toVersionOps(row: { version: number | string; at: string; author: string; ops: string }): VersionOps {
   return { version: Number(row.version), at: row.at, author: JSON.parse(row.author) as Author, ops: JSON.parse(row.ops) as PatchOp[] };
 }
+
+/** The columns of a media record, in both stores. */
+export const MEDIA_COLUMNS = "id, width, height, placeholder, created_at, uploader, bytes, removed_at";
+
+export interface MediaRow {
+  id: string;
+  width: number;
+  height: number;
+  placeholder: string;
+  created_at: string;
+  uploader: string | null;
+  bytes: number | string;
+  removed_at: string | null;
+}
+
+export const toMediaRecord = (row: MediaRow): MediaRecord => ({
+  id: row.id,
+  width: row.width,
+  height: row.height,
+  placeholder: row.placeholder,
+  createdAt: row.created_at,
+  ...(row.uploader === null ? {} : { uploader: row.uploader }),
+  bytes: Number(row.bytes), // a bigint column comes from PostgreSQL as text
+  ...(row.removed_at === null ? {} : { removedAt: row.removed_at }),
+});
+
+/** The sum of a set of variants' bytes: an image's size as the quotas count it. */
+export const variantBytes = (variants: readonly ImageVariant[]): number => variants.reduce((sum, v) => sum + v.bytes.byteLength, 0);

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
-import type { ImageVariant, MediaStore, StoredImage } from "./media-store.js";
+import type { ImageVariant, MediaRecord, MediaStore, StoredImage, UploadUsage } from "./media-store.js";
+import { MEDIA_COLUMNS, toMediaRecord, variantBytes, type MediaRow } from "./rows.js";
 
 /**
  * The media tables (sqlite-store.ts makes them with the rest of the schema). Variants are kept in
@@ -11,7 +12,10 @@ CREATE TABLE IF NOT EXISTS media (
   width INTEGER NOT NULL,
   height INTEGER NOT NULL,
   placeholder TEXT NOT NULL,
-  created_at TEXT NOT NULL
+  created_at TEXT NOT NULL,
+  uploader TEXT,
+  bytes INTEGER NOT NULL DEFAULT 0,
+  removed_at TEXT
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS media_variants (
   media_id TEXT NOT NULL REFERENCES media (id),
@@ -22,6 +26,37 @@ CREATE TABLE IF NOT EXISTS media_variants (
 );
 `;
 
+/** The quotas read an uploader's images by time. */
+export const MEDIA_INDEXES = "CREATE INDEX IF NOT EXISTS media_by_uploader ON media (uploader, created_at);";
+
+/**
+ * A file whose media table predates uploaders gets their columns: its images have no known
+ * uploader, and their size is counted once from their variants. Judged by the columns the table
+ * has, since MEDIA_TABLES (which an older file's upgrade runs too) makes them already.
+ */
+export function addMediaColumns(db: Database.Database): void {
+  const columns = new Set(db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('media')").all().map((c) => c.name));
+  if (!columns.has("uploader")) {
+    db.exec(`ALTER TABLE media ADD COLUMN uploader TEXT;
+      ALTER TABLE media ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE media ADD COLUMN removed_at TEXT;
+      UPDATE media SET bytes = (SELECT coalesce(sum(length(media_variants.bytes)), 0) FROM media_variants WHERE media_variants.media_id = media.id);`);
+  }
+  db.exec(MEDIA_INDEXES);
+}
+
+/**
+ * The ids of the photos that a latest entry, an open draft or a waiting (or failed) scheduled entry
+ * shows: what the collection of unreferenced uploads must keep. Embeds have no id.
+ */
+const SHOWN_IDS = `
+SELECT json_extract(m.value, '$.id') FROM story_entries, json_each(story_entries.entry, '$.media') AS m WHERE json_extract(m.value, '$.id') IS NOT NULL
+UNION SELECT json_extract(m.value, '$.id') FROM drafts, json_each(drafts.draft, '$.media') AS m WHERE json_extract(m.value, '$.id') IS NOT NULL
+UNION SELECT json_extract(m.value, '$.id') FROM scheduled_entries, json_each(scheduled_entries.item, '$.media') AS m
+  WHERE scheduled_entries.state <> 'published' AND json_extract(m.value, '$.id') IS NOT NULL`;
+
+const RECORD = `SELECT ${MEDIA_COLUMNS} FROM media WHERE id = ?`;
+
 /** Images in the same SQLite file as the stories. */
 export class SqliteMedia implements MediaStore {
   readonly #db: Database.Database;
@@ -30,19 +65,36 @@ export class SqliteMedia implements MediaStore {
   constructor(db: Database.Database) {
     this.#db = db;
     this.#sql = {
-      image: db.prepare<[string], StoredImage>("SELECT id, width, height, placeholder FROM media WHERE id = ?"),
-      insertImage: db.prepare("INSERT INTO media (id, width, height, placeholder, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"),
+      image: db.prepare<[string], StoredImage>("SELECT id, width, height, placeholder FROM media WHERE id = ? AND removed_at IS NULL"),
+      record: db.prepare<[string], MediaRow>(RECORD),
+      insertImage: db.prepare(
+        "INSERT INTO media (id, width, height, placeholder, created_at, uploader, bytes) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+      ),
       insertVariant: db.prepare("INSERT INTO media_variants (media_id, name, format, bytes) VALUES (?, ?, ?, ?)"),
       variant: db.prepare<[string, number, string], Buffer>("SELECT bytes FROM media_variants WHERE media_id = ? AND name = ? AND format = ?").pluck(),
+      usage: db.prepare<{ uploader: string; since: string }, { recent: number; oldest: string | null; stored: number }>(
+        `SELECT coalesce(sum(created_at >= @since), 0) AS recent, min(CASE WHEN created_at >= @since THEN created_at END) AS oldest,
+           coalesce(sum(CASE WHEN removed_at IS NULL THEN bytes END), 0) AS stored
+         FROM media WHERE uploader = @uploader`,
+      ),
+      markRemoved: db.prepare("UPDATE media SET removed_at = coalesce(removed_at, ?) WHERE id = ?"),
+      deleteVariants: db.prepare("DELETE FROM media_variants WHERE media_id = ?"),
+      deleteImage: db.prepare("DELETE FROM media WHERE id = ?"),
+      showing: db.prepare<[string], string>("SELECT DISTINCT story_id FROM story_entries WHERE instr(entry, ?) > 0 ORDER BY story_id").pluck(),
+      unreferenced: db.prepare<[string, number], string>(
+        `SELECT id FROM media WHERE removed_at IS NULL AND created_at < ? AND id NOT IN (${SHOWN_IDS}) ORDER BY created_at LIMIT ?`,
+      ).pluck(),
     };
   }
 
-  async putImage(image: StoredImage, variants: readonly ImageVariant[], at: string): Promise<StoredImage> {
+  async putImage(image: StoredImage, variants: readonly ImageVariant[], at: string, uploader?: string): Promise<StoredImage> {
     return this.#db
       .transaction(() => {
-        const inserted = this.#sql.insertImage.run(image.id, image.width, image.height, image.placeholder, at).changes > 0;
+        const inserted =
+          this.#sql.insertImage.run(image.id, image.width, image.height, image.placeholder, at, uploader ?? null, variantBytes(variants)).changes > 0;
         if (inserted) for (const v of variants) this.#sql.insertVariant.run(image.id, v.name, v.format, v.bytes);
-        return this.#sql.image.get(image.id)!;
+        const { id, width, height, placeholder } = this.#sql.record.get(image.id)!;
+        return { id, width, height, placeholder };
       })
       .immediate();
   }
@@ -51,7 +103,45 @@ export class SqliteMedia implements MediaStore {
     return this.#sql.image.get(id);
   }
 
+  async record(id: string): Promise<MediaRecord | undefined> {
+    const row = this.#sql.record.get(id);
+    return row && toMediaRecord(row);
+  }
+
   async variant(id: string, name: number, format: string): Promise<Buffer | undefined> {
     return this.#sql.variant.get(id, name, format);
+  }
+
+  async usage(uploader: string, since: string): Promise<UploadUsage> {
+    const row = this.#sql.usage.get({ uploader, since })!;
+    return { recent: row.recent, ...(row.oldest === null ? {} : { oldestRecent: row.oldest }), storedBytes: row.stored };
+  }
+
+  async takeDown(id: string, at: string): Promise<MediaRecord | undefined> {
+    return this.#db
+      .transaction(() => {
+        if (this.#sql.markRemoved.run(at, id).changes === 0) return undefined;
+        this.#sql.deleteVariants.run(id);
+        return toMediaRecord(this.#sql.record.get(id)!);
+      })
+      .immediate();
+  }
+
+  async storiesShowing(id: string): Promise<string[]> {
+    return this.#sql.showing.all(id);
+  }
+
+  async collectUnreferenced(before: string, limit: number): Promise<string[]> {
+    // BEGIN IMMEDIATE holds the whole file: no entry, draft or scheduled entry can name an image between the look and the delete.
+    return this.#db
+      .transaction(() => {
+        const ids = this.#sql.unreferenced.all(before, limit);
+        for (const id of ids) {
+          this.#sql.deleteVariants.run(id);
+          this.#sql.deleteImage.run(id);
+        }
+        return ids;
+      })
+      .immediate();
   }
 }

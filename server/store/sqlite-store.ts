@@ -8,7 +8,7 @@ import { RebuiltVersions } from "./rebuilt-versions.js";
 import { removalsInLog, toRemovedEntry, toVersionOps, type RemovalRow } from "./rows.js";
 import { assemble, headJson } from "./story-pieces.js";
 import { SqliteAccounts } from "./sqlite-accounts.js";
-import { MEDIA_TABLES, SqliteMedia } from "./sqlite-media.js";
+import { addMediaColumns, MEDIA_INDEXES, MEDIA_TABLES, SqliteMedia } from "./sqlite-media.js";
 import { SCHEDULED_TABLE, SqliteScheduled } from "./sqlite-scheduled.js";
 import { guardStorage } from "./storage-guard.js";
 import {
@@ -90,6 +90,7 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 ) WITHOUT ROWID;
 ${removalsTable}
 ${MEDIA_TABLES}
+${MEDIA_INDEXES}
 ${SCHEDULED_TABLE}`;
 
 /**
@@ -137,6 +138,8 @@ const UPGRADES: readonly ((db: Database.Database) => void)[] = [
     }
     db.exec("ALTER TABLE stories DROP COLUMN snapshot");
   },
+  // 5: who uploaded each image, its size, and whether it was taken down.
+  addMediaColumns,
 ];
 
 /** Creates the schema, or brings an older file up to it, in one transaction (a second process waits its turn). */

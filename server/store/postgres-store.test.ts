@@ -108,6 +108,26 @@ describe.skipIf(!hasPostgres)("PostgreSQL", () => {
     }
   });
 
+  it("gives images of a schema from before uploaders (migration 10) no known uploader and their variants' size", async () => {
+    const schema = freshSchema();
+    const client = new pg.Client({ connectionString: postgresUrl() });
+    await client.connect();
+    const id = `m_${"b".repeat(32)}`;
+    try {
+      await migrate(client, schema, MIGRATIONS.filter((m) => m.version <= 9));
+      await client.query(`INSERT INTO ${quoteIdentifier(schema)}.media (id, width, height, placeholder, created_at) VALUES ($1, 2, 1, '#000000', '2026-01-01T00:00:00.000Z')`, [id]);
+      await client.query(`INSERT INTO ${quoteIdentifier(schema)}.media_variants (media_id, name, format, bytes) VALUES ($1, 480, 'jpeg', $2), ($1, 480, 'webp', $3)`, [id, Buffer.alloc(300), Buffer.alloc(200)]);
+    } finally {
+      await client.end();
+    }
+    const store = await open(schema);
+    try {
+      expect(await store.media.record(id)).toEqual({ id, width: 2, height: 1, placeholder: "#000000", createdAt: "2026-01-01T00:00:00.000Z", bytes: 500 });
+    } finally {
+      await store.close();
+    }
+  });
+
   describe("PostgresStore on several nodes", () => {
     /** Two stores on one schema: two pools, as two nodes would have. */
     const twoNodes = async () => {

@@ -118,3 +118,20 @@ it("upgrades a file from before draft revisions in place: waiting drafts are at 
   expect(await again.accounts.closedDraft("s", "d_old")).toMatchObject({ outcome: "discarded" });
   await again.close();
 });
+
+it("upgrades a file from before uploaders in place: its images have no known uploader and their variants' size", async () => {
+  const file = freshFile();
+  const first = new SqliteStore(file);
+  const image = { id: `m_${"a".repeat(32)}`, width: 2, height: 1, placeholder: "#000000" };
+  await first.media.putImage(image, [{ name: 480, format: "jpeg", bytes: Buffer.alloc(300) }, { name: 480, format: "webp", bytes: Buffer.alloc(200) }], "2026-01-01T00:00:00.000Z", "u_1");
+  await first.close();
+  // The media table as releases before uploaders made it (user_version 4).
+  const old = new Database(file);
+  old.exec("DROP INDEX media_by_uploader; ALTER TABLE media DROP COLUMN uploader; ALTER TABLE media DROP COLUMN bytes; ALTER TABLE media DROP COLUMN removed_at; PRAGMA user_version = 4;");
+  old.close();
+
+  const store = new SqliteStore(file);
+  expect(await store.media.record(image.id)).toEqual({ ...image, createdAt: "2026-01-01T00:00:00.000Z", bytes: 500 });
+  expect(await store.media.takeDown(image.id, "2026-02-01T00:00:00.000Z")).toMatchObject({ removedAt: "2026-02-01T00:00:00.000Z" });
+  await store.close();
+});

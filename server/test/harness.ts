@@ -29,7 +29,7 @@ export interface TestServer {
 
 /** A real server on 127.0.0.1 with a real SQLite file in a fresh temp dir; with `redis`, one node of several. */
 export async function startServer(
-  options: { dataDir?: string; pages?: boolean; port?: number; env?: Record<string, string>; redis?: RedisClient; queueLimits?: QueueLimits; deskRecheckMs?: number; audienceSampleMs?: number } = {},
+  options: { dataDir?: string; pages?: boolean; port?: number; env?: Record<string, string>; redis?: RedisClient; queueLimits?: QueueLimits; deskRecheckMs?: number; audienceSampleMs?: number; mediaSweepMs?: number } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "live-ticker-test-"));
   const config = loadConfig({ PORT: String(options.port ?? 0), DATA_DIR: dataDir, TICKER_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "silent", ...options.env });
@@ -40,6 +40,7 @@ export async function startServer(
     ...(options.queueLimits ? { queueLimits: options.queueLimits } : {}),
     ...(options.deskRecheckMs ? { deskRecheckMs: options.deskRecheckMs } : {}),
     ...(options.audienceSampleMs ? { audienceSampleMs: options.audienceSampleMs } : {}),
+    ...(options.mediaSweepMs ? { mediaSweepMs: options.mediaSweepMs } : {}),
   });
   const port = await app.listen();
   const url = `http://127.0.0.1:${port}`;

@@ -43,7 +43,7 @@ async function takeOut<T extends { media?: MediaItem[]; revision: number }>(
     }
   }
   if (item && without(item.media, id)) {
-    throw new ApiError(409, "edit_conflict", `The photo is taken down, but a draft or scheduled entry kept being edited while it was taken out: send the DELETE again to finish.`);
+    throw new ApiError(409, "takedown_incomplete", "The photo is taken down, but a draft or scheduled entry kept being edited while it was taken out: send the DELETE again to finish.");
   }
   return false;
 }

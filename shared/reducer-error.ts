@@ -8,7 +8,9 @@ export class ReducerError extends Error {
       | "entry_exists"
       | "too_many_entries"
       | "fact_not_found"
-      | "too_many_facts",
+      | "too_many_facts"
+      /** A photo the operation shows is no longer stored (taken down or collected): judged by the store, in the commit. */
+      | "unknown_media",
     message: string,
   ) {
     super(message);

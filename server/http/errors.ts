@@ -46,6 +46,8 @@ const REDUCER_STATUS: Record<ReducerError["code"], number> = {
   fact_not_found: 404,
   // At most FACT_LIMITS.perStory figures: removing one makes room again.
   too_many_facts: 409,
+  // As resolve-media.ts answers a photo that names no stored image.
+  unknown_media: 400,
 };
 
 /** How long a client should wait before retrying a write the store could not take (Retry-After). */

@@ -15,6 +15,7 @@ class MemoryRows {
   latestSnapshot: Snapshot | undefined;
   stories = 0;
   drafts = new Map<string, Draft>();
+  images = new Set<string>();
   readonly journal: string[] = [];
 
   /** The rows as a synchronous store gives them, or as an asynchronous one (every result a promise). */
@@ -31,6 +32,10 @@ class MemoryRows {
       },
       recordClosed: (closed) => log(`closed ${closed.id} ${closed.outcome}`),
       latest: () => done(this.latestSnapshot),
+      liveImages: (ids) => {
+        this.journal.push(`images ${ids.join(",")}`);
+        return done(ids.filter((id) => this.images.has(id)));
+      },
       countStories: () => done(this.stories),
       saveStory: (snapshot, _json, created) => {
         this.latestSnapshot = snapshot;
@@ -98,6 +103,25 @@ for (const mode of ["sync", "async"] as const) {
       const same = await run(memory, { operation: stamp({ type: "update_story", title: "S" }), idempotency: { scope: "p", key: "k", respond: () => ({ status: 200, body: {} }) } });
       expect(same).toMatchObject({ changed: false, ops: [], snapshot: { version: 1 } });
       expect(memory.journal.length).toBe(before);
+    });
+
+    it("refuses a photo no longer stored (taken down or collected) once the story is held, writing nothing", async () => {
+      const memory = new MemoryRows();
+      await run(memory, { operation: stamp(create) });
+      const photo = (id: string) => ({ type: "image" as const, id, alt: id, width: 10, height: 10 });
+      const [kept, gone] = [`m_${"1".repeat(32)}`, `m_${"2".repeat(32)}`];
+      memory.images.add(kept);
+      memory.journal.length = 0;
+      const error = await run(memory, { operation: stamp({ ...add(1), media: [photo(kept), photo(gone), photo(kept)] } as Operation) }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "unknown_media" });
+      expect(error).toBeInstanceOf(ReducerError);
+      expect(memory.journal).toEqual([`images ${kept},${gone}`]);
+      await run(memory, { operation: stamp({ ...add(2), media: [photo(kept)] } as Operation) });
+      await expect(run(memory, { operation: stamp({ type: "edit_entry", entryId: "e_2", media: [photo(gone)] }) })).rejects.toMatchObject({ code: "unknown_media" });
+      // Operations without photos ask nothing.
+      memory.journal.length = 0;
+      await run(memory, { operation: stamp({ type: "edit_entry", entryId: "e_2", body: "Text only" }) });
+      expect(memory.journal.some((line) => line.startsWith("images"))).toBe(false);
     });
 
     it("consumes the published draft at its revision, before anything else, and only once", async () => {

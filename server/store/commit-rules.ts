@@ -1,6 +1,6 @@
 import type { StampedOperation } from "../../shared/operations.js";
 import type { PatchOp } from "../../shared/patch.js";
-import { reduce } from "../../shared/reducer.js";
+import { reduce, ReducerError } from "../../shared/reducer.js";
 import type { Snapshot } from "../../shared/story.js";
 import type { ClosedDraft, Draft } from "./accounts.js";
 import { publishedDraft, removalsOf } from "./rows.js";
@@ -20,6 +20,11 @@ export interface CommitRows {
   recordClosed(closed: ClosedDraft): Step<void>;
   /** The story's latest snapshot, held for this transaction: no other writer of the story gets between read and write. */
   latest(): Step<Snapshot | undefined>;
+  /**
+   * Which of these images are stored and not taken down, held so that neither a takedown nor the
+   * collection of unreferenced uploads can take them before this transaction ends.
+   */
+  liveImages(ids: string[]): Step<string[]>;
   /** How many stories there are, counted so that no other creation can come between count and insert. */
   countStories(): Step<number>;
   /** Writes the story's row (its head, see story-pieces.ts, and list columns); `created` when it had none. */
@@ -65,6 +70,14 @@ export function* commitRules(rows: CommitRows, request: CommitRequest): Generato
   if (!previous && operation.type === "create_story" && limits && (yield* step(rows.countStories())) >= limits.maxStories) {
     throw new TooManyStories(limits.maxStories);
   }
+  // The server resolved the photos before the commit; one taken down or collected since is refused
+  // here, where the store holds it, so no entry can show a photo the takedown did not see.
+  const images = imagesOf(operation);
+  if (images.length > 0) {
+    const live = new Set(yield* step(rows.liveImages(images)));
+    const gone = images.find((id) => !live.has(id));
+    if (gone) throw new ReducerError("unknown_media", `Photo ${gone} is no longer stored (taken down or deleted); upload it again.`);
+  }
   // The story is held, so the entry cap is judged on the true latest snapshot.
   const transition = reduce(previous, operation, limits?.maxEntries);
   if (!transition) return { snapshot: previous!, previous, ops: [], changed: false };
@@ -84,6 +97,12 @@ export function* commitRules(rows: CommitRows, request: CommitRequest): Generato
     yield* step(rows.completeKey(idempotency.scope, idempotency.key, committed.response));
   }
   return committed;
+}
+
+/** The ids of the photos an operation puts in an entry. */
+function imagesOf(operation: StampedOperation): string[] {
+  if (operation.type !== "add_entry" && operation.type !== "edit_entry") return [];
+  return [...new Set((operation.media ?? []).flatMap((item) => (item.type === "image" ? [item.id] : [])))];
 }
 
 /** Runs the rules on rows whose operations return values (inside a synchronous transaction). */

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Operation } from "../../shared/operations.js";
+import { ReducerError } from "../../shared/reducer.js";
 import type { ImageVariant, StoredImage } from "./media-store.js";
 import type { ScheduledEntry } from "./scheduled-store.js";
 import type { Store } from "./store.js";
@@ -157,6 +158,37 @@ export function describeMediaContract(name: string, open: () => Promise<{ store:
       // Collected, the same bytes may be uploaded again.
       await store.media.putImage(image(28), variants(), hoursAfter(11), "u_olena");
       expect(await store.media.image(image(28).id)).toEqual(image(28));
+    });
+
+    it("refuses a commit showing a photo taken down or collected, also racing the takedown or the collection", async () => {
+      const commit = (operation: Operation) => store.commit({ storyId: "r", operation: { ...operation, at: AT, author: { name: "Desk" } } });
+      await commit({ type: "create_story", storyId: "r", title: "r", summary: "" });
+      await store.media.putImage(image(30), variants(), AT, "u_olena");
+      await store.media.takeDown(image(30).id, AT);
+      const refused = await commit({ type: "add_entry", entryId: "e_r0", body: "x", kind: "update", pinned: false, media: [shown(30)] }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ReducerError);
+      expect(refused).toMatchObject({ code: "unknown_media" });
+      expect(await store.media.storiesShowing(image(30).id)).toEqual([]);
+
+      // Whichever goes first, no entry ends up showing a photo that is gone.
+      for (let round = 0; round < 8; round++) {
+        const n = 40 + round;
+        await store.media.putImage(image(n), variants(), AT, "u_olena");
+        const adding = commit({ type: "add_entry", entryId: `e_r${n}`, body: "x", kind: "update", pinned: false, media: [shown(n)] }).then(
+          () => true,
+          (error: unknown) => (error instanceof ReducerError && error.code === "unknown_media" ? false : Promise.reject(error)),
+        );
+        const removing = round % 2 === 0 ? store.media.takeDown(image(n).id, AT).then(() => undefined) : store.media.collectUnreferenced(hoursAfter(1), 10).then(() => undefined);
+        const [added] = await Promise.all([adding, removing]);
+        const record = await store.media.record(image(n).id);
+        const stillShown = record !== undefined && record.removedAt === undefined;
+        if (added && !stillShown) {
+          // Taken down after the commit: the story is found, for its new version without the photo.
+          expect(round % 2, "a collection never takes a photo a committed entry shows").toBe(0);
+          expect(await store.media.storiesShowing(image(n).id)).toEqual(["r"]);
+        }
+        if (!added) expect(stillShown).toBe(false);
+      }
     });
   });
 }

@@ -83,14 +83,22 @@ export class PostgresMedia implements MediaStore {
       // One node sweeps at a time: the others find the lock taken and leave this round to it.
       const { rows: [lock] } = await client.query<{ taken: boolean }>("SELECT pg_try_advisory_xact_lock(hashtext('live-ticker media sweep')) AS taken");
       if (!lock!.taken) return [];
-      // Variants and images go in one statement (the foreign key is judged at its end).
-      const { rows } = await client.query<{ id: string }>(
-        `WITH doomed AS (
-           SELECT id FROM media WHERE removed_at IS NULL AND created_at COLLATE "C" < $1 AND id NOT IN (${SHOWN_IDS})
-           ORDER BY created_at COLLATE "C" LIMIT $2 FOR UPDATE SKIP LOCKED
-         ), variants AS (DELETE FROM media_variants WHERE media_id IN (SELECT id FROM doomed))
-         DELETE FROM media WHERE id IN (SELECT id FROM doomed) RETURNING id`,
+      // The candidates first, locked: a commit showing one holds it FOR SHARE (skipped here) until it
+      // ends, and one that comes later waits for this transaction and then finds it gone.
+      const { rows: locked } = await client.query<{ id: string }>(
+        `SELECT id FROM media WHERE removed_at IS NULL AND created_at COLLATE "C" < $1 AND id NOT IN (${SHOWN_IDS})
+         ORDER BY created_at COLLATE "C" LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [before, limit],
+      );
+      if (locked.length === 0) return [];
+      // Looked at again in a statement of its own (a newer snapshot): an entry committed after the first
+      // look began, by a commit that held its photo until then, is seen now. Variants and images go
+      // in one statement (the foreign key is judged at its end).
+      const { rows } = await client.query<{ id: string }>(
+        `WITH doomed AS (SELECT id FROM media WHERE id = ANY($1::text[]) AND id NOT IN (${SHOWN_IDS})),
+         variants AS (DELETE FROM media_variants WHERE media_id IN (SELECT id FROM doomed))
+         DELETE FROM media WHERE id IN (SELECT id FROM doomed) RETURNING id`,
+        [locked.map((row) => row.id)],
       );
       return rows.map((row) => row.id);
     });

@@ -218,6 +218,11 @@ export class PostgresStore implements Store {
         const parsed = this.#parsed.get(storyId);
         return parsed?.version === row.version ? parsed : this.#read(client, storyId);
       },
+      liveImages: async (ids) => {
+        // FOR SHARE: a takedown (an UPDATE) or a collection (FOR UPDATE SKIP LOCKED) of these rows waits for, or skips, this commit.
+        const { rows } = await client.query<{ id: string }>("SELECT id FROM media WHERE id = ANY($1::text[]) AND removed_at IS NULL FOR SHARE", [ids]);
+        return rows.map((row) => row.id);
+      },
       countStories: () => this.#countForACreation(client),
       saveStory: async (snapshot, head, created) => {
         const values = [storyId, snapshot.version, snapshot.status, snapshot.updatedAt, snapshot.title, head];

@@ -48,8 +48,9 @@ const Env = z.object({
   // variants take ~0.3–1 MB.
   MEDIA_UPLOADS_PER_DAY: limit(200, 1, 100_000),
   MEDIA_MB_PER_ACCOUNT: limit(2048, 1, 10_000_000),
-  // An upload no entry, draft or scheduled entry shows is deleted once this old (a writer attaches
-  // a photo minutes after uploading it; a draft may wait for review over a weekend).
+  // An upload never published, that no open draft or scheduled entry shows, is deleted once this
+  // old: the time between uploading a photo and saving the entry or draft that shows it (minutes,
+  // or a composer left open over a weekend).
   MEDIA_UNREFERENCED_HOURS: limit(72, 1, 24 * 365),
   MAX_ENTRIES_PER_STORY: limit(2000, 1, 100_000),
   // A feed of 50 entries is ~50 KB; feed readers poll it every few minutes.
@@ -129,7 +130,7 @@ export interface Config {
   sharedCache: SharedCache;
   /** How many of a story's newest entries its feeds carry. */
   feedEntries: number;
-  /** How old an upload no entry, draft or scheduled entry shows may get before it is deleted. */
+  /** How old an upload never published, that no open draft or scheduled entry shows, may get before it is deleted. */
   mediaUnreferencedMs: number;
   limits: Limits;
 }

@@ -7,8 +7,8 @@ export const MEDIA_SWEEP_MS = 10 * 60 * 1000;
 const BATCH = 100;
 
 /**
- * Deletes uploads that no latest entry, open draft or waiting scheduled entry shows once they are
- * older than `graceMs` (MEDIA_UNREFERENCED_HOURS). Every node runs one; the store makes them safe
+ * Deletes uploads never published in an entry that no open draft or waiting scheduled entry shows,
+ * once they are older than `graceMs` (MEDIA_UNREFERENCED_HOURS). Every node runs one; the store makes them safe
  * together (SQLite's write lock; on PostgreSQL one node's sweep at a time, by an advisory lock).
  */
 export class MediaSweep {

@@ -32,7 +32,7 @@ class MemoryRows {
       },
       recordClosed: (closed) => log(`closed ${closed.id} ${closed.outcome}`),
       latest: () => done(this.latestSnapshot),
-      liveImages: (ids) => {
+      publishImages: (ids) => {
         this.journal.push(`images ${ids.join(",")}`);
         return done(ids.filter((id) => this.images.has(id)));
       },

@@ -21,10 +21,11 @@ export interface CommitRows {
   /** The story's latest snapshot, held for this transaction: no other writer of the story gets between read and write. */
   latest(): Step<Snapshot | undefined>;
   /**
-   * Which of these images are stored and not taken down, held so that neither a takedown nor the
-   * collection of unreferenced uploads can take them before this transaction ends.
+   * Marks these images published (never collected from then on: the history shows them) and
+   * answers which of them are stored and not taken down; their rows are held, so that neither a
+   * takedown nor the collection of unused uploads can take them before this transaction ends.
    */
-  liveImages(ids: string[]): Step<string[]>;
+  publishImages(ids: string[]): Step<string[]>;
   /** How many stories there are, counted so that no other creation can come between count and insert. */
   countStories(): Step<number>;
   /** Writes the story's row (its head, see story-pieces.ts, and list columns); `created` when it had none. */
@@ -74,7 +75,7 @@ export function* commitRules(rows: CommitRows, request: CommitRequest): Generato
   // here, where the store holds it, so no entry can show a photo the takedown did not see.
   const images = imagesOf(operation);
   if (images.length > 0) {
-    const live = new Set(yield* step(rows.liveImages(images)));
+    const live = new Set(yield* step(rows.publishImages(images)));
     const gone = images.find((id) => !live.has(id));
     if (gone) throw new ReducerError("unknown_media", `Photo ${gone} is no longer stored (taken down or deleted); upload it again.`);
   }

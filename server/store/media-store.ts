@@ -68,9 +68,10 @@ export interface MediaStore {
   /** The stories whose latest entries show the image (found by its id in their stored text). */
   storiesShowing(id: string): Promise<string[]>;
   /**
-   * Deletes, with their variants, at most `limit` images stored before `before` (ISO) that no
-   * latest entry, open draft or waiting (or failed) scheduled entry shows, and returns their ids.
-   * Taken-down images stay (their ids answer 410). Safe to run on several nodes at once.
+   * Deletes, with their variants, at most `limit` images stored before `before` (ISO) that were
+   * never published (no commit ever put them in an entry, so no version shows them) and that no
+   * open draft or waiting (or failed) scheduled entry shows, and returns their ids. Taken-down
+   * images stay (their ids answer 410). Safe to run on several nodes at once.
    */
   collectUnreferenced(before: string, limit: number): Promise<string[]>;
 }

@@ -236,12 +236,15 @@ ALTER TABLE stories ADD COLUMN head text;
   },
   {
     version: 10,
-    name: "media uploaders, sizes and takedowns",
-    // Images stored before have no known uploader; their size is counted once from their variants.
+    name: "media uploaders, sizes, publication and takedowns",
+    // Images stored before have no known uploader; their size is counted once from their variants;
+    // they count as published (an old version may show them), so none is ever collected.
     sql: `
-ALTER TABLE media ADD COLUMN uploader text, ADD COLUMN bytes bigint NOT NULL DEFAULT 0, ADD COLUMN removed_at text;
-UPDATE media SET bytes = (SELECT coalesce(sum(octet_length(v.bytes)), 0) FROM media_variants v WHERE v.media_id = media.id);
+ALTER TABLE media ADD COLUMN uploader text, ADD COLUMN bytes bigint NOT NULL DEFAULT 0, ADD COLUMN removed_at text,
+  ADD COLUMN published boolean NOT NULL DEFAULT false;
+UPDATE media SET published = true, bytes = (SELECT coalesce(sum(octet_length(v.bytes)), 0) FROM media_variants v WHERE v.media_id = media.id);
 CREATE INDEX media_by_uploader ON media (uploader, created_at);
+CREATE INDEX media_unpublished ON media (created_at COLLATE "C") WHERE NOT published AND removed_at IS NULL;
 `,
   },
 ];

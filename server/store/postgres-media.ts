@@ -4,10 +4,9 @@ import type { ImageVariant, MediaRecord, MediaStore, StoredImage, UploadUsage } 
 import { MEDIA_COLUMNS, toMediaRecord, variantBytes, type MediaRow } from "./rows.js";
 
 
-/** As sqlite-media.ts's SHOWN_IDS: the photos a latest entry, an open draft or a waiting scheduled entry shows. */
-const SHOWN_IDS = `
-SELECT m->>'id' FROM story_entries, jsonb_array_elements(story_entries.entry::jsonb -> 'media') AS m WHERE m->>'id' IS NOT NULL
-UNION SELECT m->>'id' FROM drafts, jsonb_array_elements(drafts.draft::jsonb -> 'media') AS m WHERE m->>'id' IS NOT NULL
+/** As sqlite-media.ts's WAITING_IDS: the photos an open draft or a waiting scheduled entry shows. */
+const WAITING_IDS = `
+SELECT m->>'id' FROM drafts, jsonb_array_elements(drafts.draft::jsonb -> 'media') AS m WHERE m->>'id' IS NOT NULL
 UNION SELECT m->>'id' FROM scheduled_entries, jsonb_array_elements(scheduled_entries.item::jsonb -> 'media') AS m
   WHERE scheduled_entries.state <> 'published' AND m->>'id' IS NOT NULL`;
 
@@ -83,19 +82,19 @@ export class PostgresMedia implements MediaStore {
       // One node sweeps at a time: the others find the lock taken and leave this round to it.
       const { rows: [lock] } = await client.query<{ taken: boolean }>("SELECT pg_try_advisory_xact_lock(hashtext('live-ticker media sweep')) AS taken");
       if (!lock!.taken) return [];
-      // The candidates first, locked: a commit showing one holds it FOR SHARE (skipped here) until it
+      // The candidates first, locked: a commit publishing one holds its row (skipped here) until it
       // ends, and one that comes later waits for this transaction and then finds it gone.
       const { rows: locked } = await client.query<{ id: string }>(
-        `SELECT id FROM media WHERE removed_at IS NULL AND created_at COLLATE "C" < $1 AND id NOT IN (${SHOWN_IDS})
+        `SELECT id FROM media WHERE removed_at IS NULL AND NOT published AND created_at COLLATE "C" < $1 AND id NOT IN (${WAITING_IDS})
          ORDER BY created_at COLLATE "C" LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [before, limit],
       );
       if (locked.length === 0) return [];
-      // Looked at again in a statement of its own (a newer snapshot): an entry committed after the first
-      // look began, by a commit that held its photo until then, is seen now. Variants and images go
+      // Looked at again in a statement of its own (a newer snapshot): a commit that published one
+      // after the first look began, or a draft saved meanwhile, is seen now. Variants and images go
       // in one statement (the foreign key is judged at its end).
       const { rows } = await client.query<{ id: string }>(
-        `WITH doomed AS (SELECT id FROM media WHERE id = ANY($1::text[]) AND id NOT IN (${SHOWN_IDS})),
+        `WITH doomed AS (SELECT id FROM media WHERE id = ANY($1::text[]) AND NOT published AND id NOT IN (${WAITING_IDS})),
          variants AS (DELETE FROM media_variants WHERE media_id IN (SELECT id FROM doomed))
          DELETE FROM media WHERE id IN (SELECT id FROM doomed) RETURNING id`,
         [locked.map((row) => row.id)],

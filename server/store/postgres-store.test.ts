@@ -108,7 +108,7 @@ describe.skipIf(!hasPostgres)("PostgreSQL", () => {
     }
   });
 
-  it("gives images of a schema from before uploaders (migration 10) no known uploader and their variants' size", async () => {
+  it("gives images of a schema from before uploaders (migration 10) no known uploader, their variants' size, and counts them published", async () => {
     const schema = freshSchema();
     const client = new pg.Client({ connectionString: postgresUrl() });
     await client.connect();
@@ -123,6 +123,7 @@ describe.skipIf(!hasPostgres)("PostgreSQL", () => {
     const store = await open(schema);
     try {
       expect(await store.media.record(id)).toEqual({ id, width: 2, height: 1, placeholder: "#000000", createdAt: "2026-01-01T00:00:00.000Z", bytes: 500 });
+      expect(await store.media.collectUnreferenced("2027-01-01T00:00:00.000Z", 10)).toEqual([]);
     } finally {
       await store.close();
     }

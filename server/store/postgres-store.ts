@@ -218,9 +218,10 @@ export class PostgresStore implements Store {
         const parsed = this.#parsed.get(storyId);
         return parsed?.version === row.version ? parsed : this.#read(client, storyId);
       },
-      liveImages: async (ids) => {
-        // FOR SHARE: a takedown (an UPDATE) or a collection (FOR UPDATE SKIP LOCKED) of these rows waits for, or skips, this commit.
-        const { rows } = await client.query<{ id: string }>("SELECT id FROM media WHERE id = ANY($1::text[]) AND removed_at IS NULL FOR SHARE", [ids]);
+      publishImages: async (ids) => {
+        // The rows stay locked until the commit ends: a takedown (an UPDATE) waits for it, a
+        // collection (FOR UPDATE SKIP LOCKED) skips them, and one that came first leaves nothing to mark.
+        const { rows } = await client.query<{ id: string }>("UPDATE media SET published = true WHERE id = ANY($1::text[]) AND removed_at IS NULL RETURNING id", [ids]);
         return rows.map((row) => row.id);
       },
       countStories: () => this.#countForACreation(client),

@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS media (
   created_at TEXT NOT NULL,
   uploader TEXT,
   bytes INTEGER NOT NULL DEFAULT 0,
-  removed_at TEXT
+  removed_at TEXT,
+  published INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS media_variants (
   media_id TEXT NOT NULL REFERENCES media (id),
@@ -26,13 +27,15 @@ CREATE TABLE IF NOT EXISTS media_variants (
 );
 `;
 
-/** The quotas read an uploader's images by time. */
-export const MEDIA_INDEXES = "CREATE INDEX IF NOT EXISTS media_by_uploader ON media (uploader, created_at);";
+/** The quotas read an uploader's images by time; the sweep reads only uploads never published, oldest first. */
+export const MEDIA_INDEXES = `CREATE INDEX IF NOT EXISTS media_by_uploader ON media (uploader, created_at);
+CREATE INDEX IF NOT EXISTS media_unpublished ON media (created_at) WHERE published = 0 AND removed_at IS NULL;`;
 
 /**
  * A file whose media table predates uploaders gets their columns: its images have no known
- * uploader, and their size is counted once from their variants. Judged by the columns the table
- * has, since MEDIA_TABLES (which an older file's upgrade runs too) makes them already.
+ * uploader, their size is counted once from their variants, and they count as published (an old
+ * version may show them), so none is ever collected. Judged by the columns the table has, since
+ * MEDIA_TABLES (which an older file's upgrade runs too) makes them already.
  */
 export function addMediaColumns(db: Database.Database): void {
   const columns = new Set(db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('media')").all().map((c) => c.name));
@@ -40,18 +43,18 @@ export function addMediaColumns(db: Database.Database): void {
     db.exec(`ALTER TABLE media ADD COLUMN uploader TEXT;
       ALTER TABLE media ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE media ADD COLUMN removed_at TEXT;
-      UPDATE media SET bytes = (SELECT coalesce(sum(length(media_variants.bytes)), 0) FROM media_variants WHERE media_variants.media_id = media.id);`);
+      ALTER TABLE media ADD COLUMN published INTEGER NOT NULL DEFAULT 0;
+      UPDATE media SET published = 1, bytes = (SELECT coalesce(sum(length(media_variants.bytes)), 0) FROM media_variants WHERE media_variants.media_id = media.id);`);
   }
   db.exec(MEDIA_INDEXES);
 }
 
 /**
- * The ids of the photos that a latest entry, an open draft or a waiting (or failed) scheduled entry
- * shows: what the collection of unreferenced uploads must keep. Embeds have no id.
+ * The ids of the photos that an open draft or a waiting (or failed) scheduled entry shows: what
+ * the collection of unused uploads must keep besides published ones. Embeds have no id.
  */
-const SHOWN_IDS = `
-SELECT json_extract(m.value, '$.id') FROM story_entries, json_each(story_entries.entry, '$.media') AS m WHERE json_extract(m.value, '$.id') IS NOT NULL
-UNION SELECT json_extract(m.value, '$.id') FROM drafts, json_each(drafts.draft, '$.media') AS m WHERE json_extract(m.value, '$.id') IS NOT NULL
+const WAITING_IDS = `
+SELECT json_extract(m.value, '$.id') FROM drafts, json_each(drafts.draft, '$.media') AS m WHERE json_extract(m.value, '$.id') IS NOT NULL
 UNION SELECT json_extract(m.value, '$.id') FROM scheduled_entries, json_each(scheduled_entries.item, '$.media') AS m
   WHERE scheduled_entries.state <> 'published' AND json_extract(m.value, '$.id') IS NOT NULL`;
 
@@ -82,7 +85,7 @@ export class SqliteMedia implements MediaStore {
       deleteImage: db.prepare("DELETE FROM media WHERE id = ?"),
       showing: db.prepare<[string], string>("SELECT DISTINCT story_id FROM story_entries WHERE instr(entry, ?) > 0 ORDER BY story_id").pluck(),
       unreferenced: db.prepare<[string, number], string>(
-        `SELECT id FROM media WHERE removed_at IS NULL AND created_at < ? AND id NOT IN (${SHOWN_IDS}) ORDER BY created_at LIMIT ?`,
+        `SELECT id FROM media WHERE removed_at IS NULL AND published = 0 AND created_at < ? AND id NOT IN (${WAITING_IDS}) ORDER BY created_at LIMIT ?`,
       ).pluck(),
     };
   }

@@ -119,7 +119,7 @@ it("upgrades a file from before draft revisions in place: waiting drafts are at 
   await again.close();
 });
 
-it("upgrades a file from before uploaders in place: its images have no known uploader and their variants' size", async () => {
+it("upgrades a file from before uploaders in place: its images have no known uploader, their variants' size, and count as published", async () => {
   const file = freshFile();
   const first = new SqliteStore(file);
   const image = { id: `m_${"a".repeat(32)}`, width: 2, height: 1, placeholder: "#000000" };
@@ -127,11 +127,13 @@ it("upgrades a file from before uploaders in place: its images have no known upl
   await first.close();
   // The media table as releases before uploaders made it (user_version 4).
   const old = new Database(file);
-  old.exec("DROP INDEX media_by_uploader; ALTER TABLE media DROP COLUMN uploader; ALTER TABLE media DROP COLUMN bytes; ALTER TABLE media DROP COLUMN removed_at; PRAGMA user_version = 4;");
+  old.exec("DROP INDEX media_by_uploader; DROP INDEX media_unpublished; ALTER TABLE media DROP COLUMN uploader; ALTER TABLE media DROP COLUMN bytes; ALTER TABLE media DROP COLUMN removed_at; ALTER TABLE media DROP COLUMN published; PRAGMA user_version = 4;");
   old.close();
 
   const store = new SqliteStore(file);
   expect(await store.media.record(image.id)).toEqual({ ...image, createdAt: "2026-01-01T00:00:00.000Z", bytes: 500 });
+  // An old version may show it: it counts as published, and is never collected.
+  expect(await store.media.collectUnreferenced("2027-01-01T00:00:00.000Z", 10)).toEqual([]);
   expect(await store.media.takeDown(image.id, "2026-02-01T00:00:00.000Z")).toMatchObject({ removedAt: "2026-02-01T00:00:00.000Z" });
   await store.close();
 });

@@ -218,7 +218,7 @@ export class SqliteStore implements Store {
       deleteEntry: db.prepare("DELETE FROM story_entries WHERE story_id = ? AND entry_id = ?"),
       latestVersion: db.prepare<[string], { version: number }>("SELECT version FROM stories WHERE id = ?"),
       countStories: db.prepare<[], { count: number }>("SELECT count(*) AS count FROM stories"),
-      liveImages: db.prepare<[string], string>("SELECT id FROM media WHERE removed_at IS NULL AND id IN (SELECT value FROM json_each(?))").pluck(),
+      publishImages: db.prepare<[string], string>("UPDATE media SET published = 1 WHERE removed_at IS NULL AND id IN (SELECT value FROM json_each(?)) RETURNING id").pluck(),
       checkpoint: db.prepare<[string, number], { version: number; snapshot: string }>(
         "SELECT version, snapshot FROM checkpoints WHERE story_id = ? AND version <= ? ORDER BY version DESC LIMIT 1",
       ),
@@ -309,7 +309,7 @@ export class SqliteStore implements Store {
       takeDraft: (id, revision) => this.accounts.takeDraft(storyId, id, revision),
       recordClosed: (closed) => this.accounts.recordClosed(closed),
       latest: () => this.#latest(storyId),
-      liveImages: (ids) => sql.liveImages.all(JSON.stringify(ids)),
+      publishImages: (ids) => sql.publishImages.all(JSON.stringify(ids)),
       countStories: () => sql.countStories.get()!.count,
       saveStory: (snapshot, head) => {
         sql.upsertStory.run({ id: storyId, version: snapshot.version, status: snapshot.status, updatedAt: snapshot.updatedAt, title: snapshot.title, head });

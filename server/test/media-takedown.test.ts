@@ -1,6 +1,6 @@
 /**
  * Photos are not forever (issue 26 item 3): who uploaded what, per-account quotas, the collection
- * of uploads nothing shows, and an admin's takedown (`DELETE /api/media/:id`) seen by a live reader.
+ * of uploads never published, and an admin's takedown (`DELETE /api/media/:id`) seen by a live reader.
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -193,16 +193,20 @@ describe("upload quotas", () => {
   });
 });
 
-describe("uploads nothing shows", () => {
-  it("are collected once older than MEDIA_UNREFERENCED_HOURS; those an entry or a draft shows, and young ones, stay", async () => {
+describe("uploads never published", () => {
+  it("are collected once older than MEDIA_UNREFERENCED_HOURS; those a draft shows, published ones (also edited out since) and young ones stay", async () => {
     const hoursAgo = (hours: number) => new Date(Date.now() - hours * 60 * 60 * 1000).toISOString();
     const variants = [{ name: 480 as const, format: "jpeg" as const, bytes: randomBytes(500) }];
     const old = (n: number) => ({ id: `m_${String(n).repeat(32)}`, width: 480, height: 320, placeholder: "#102030" });
     // 1 and 2 pass the hour in 3 s, time enough to be put in an entry and a draft (the sweep runs every 100 ms).
     const comesOfAge = Date.now() + 3000;
-    for (const n of [1, 2]) await server.app.store.media.putImage(old(n), variants, hoursAgo(1 - 3 / 3600), "admin-token");
+    for (const n of [1, 2, 5]) await server.app.store.media.putImage(old(n), variants, hoursAgo(1 - 3 / 3600), "admin-token");
     expect((await server.api("/api/stories", { body: { id: "sweep", title: "Sweep" } })).status).toBe(201);
     expect((await server.api("/api/stories/sweep/entries", { body: { body: "Shown", media: [{ type: "image", id: old(1).id, alt: "Shown" }] } })).status).toBe(201);
+    // Published, then edited out: version 2 still shows it.
+    const shown = await server.api("/api/stories/sweep/entries", { body: { body: "Shown once", media: [{ type: "image", id: old(5).id, alt: "Once" }] } });
+    const { entry } = (await shown.json()) as { entry: { id: string } };
+    expect((await server.api(`/api/stories/sweep/entries/${entry.id}`, { method: "PATCH", body: { media: [] } })).status).toBe(200);
     const { token } = await account("sweep-contributor", "contributor");
     const draft = await fetch(`${server.url}/api/stories/sweep/drafts`, {
       method: "POST",
@@ -220,6 +224,6 @@ describe("uploads nothing shows", () => {
     await expectError(await fetch(variantUrl(old(3).id, 480, "jpeg")), 404, "media_not_found");
     // Sweeps after 1 and 2 came of age leave them: something shows them.
     while (Date.now() < comesOfAge + 500) await new Promise((r) => setTimeout(r, 100));
-    for (const n of [1, 2, 4]) expect(await server.app.store.media.image(old(n).id)).toEqual(old(n));
+    for (const n of [1, 2, 4, 5]) expect(await server.app.store.media.image(old(n).id)).toEqual(old(n));
   });
 });

@@ -149,6 +149,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     cookieName: policy.cookieName,
     origin: () => policy.origin,
     storyExists,
+    entryExists: async (storyId, entryId) => (await store.latest(storyId))?.entries[entryId] !== undefined,
     limits: config.limits,
     log: log.child({ component: "desk" }),
     rejected: socketRejected,

@@ -14,6 +14,7 @@ import { compressText } from "./http/compression.js";
 import { metricsRoutes, timeWrites } from "./http/metrics-routes.js";
 import { privateAnswer } from "./http/public-reads.js";
 import { readRoutes } from "./http/read-routes.js";
+import { VersionBodies } from "./http/version-bodies.js";
 import { StoryViews } from "./story-views.js";
 import { accountRoutes } from "./http/account-routes.js";
 import { authenticate, credentialResolver, sessionPolicy } from "./http/auth.js";
@@ -115,11 +116,13 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
 
   const http = createServer(app);
   const socketsPerAddress = new SocketsPerAddress(config.limits.socketsPerAddress, app.get("trust proxy fn"), log.child({ component: "live" }));
+  const versionBodies = new VersionBodies(config.versionCacheBytes);
   const metrics: Metrics = new Metrics({
     sockets: () => io.sockets.sockets.size,
     audiences: () => hub.audiences(),
     queuedBytes: () => hub.queuedBytes,
     storyReaders: () => audience.totals(),
+    versionCacheBytes: () => versionBodies.bytes,
   });
   const io: LiveServer = new Server(http, {
     serveClient: false,
@@ -215,7 +218,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     privateAnswer,
     authenticate(store.accounts, config.adminToken, policy),
     limitWrites(limiter("writes", { points: config.limits.writesPerMinute, duration: 60 })),
-    readRoutes(store, views, config.sharedCache),
+    readRoutes(store, views, config.sharedCache, versionBodies),
     sessionRoutes(store.accounts, policy, json, new LoginThrottle(config.limits, limiter)),
     accountRoutes(store.accounts, json, policy),
     mediaUploadRoutes(store, config.limits.uploadBytes),

@@ -33,6 +33,7 @@ describe("loadConfig", () => {
       latestViewEntries: 50,
       sharedCache: { sMaxAgeSeconds: 5, staleWhileRevalidateSeconds: 60 },
       feedEntries: 50,
+      versionCacheBytes: 64 * 1024 * 1024,
       limits: {
         jsonBodyBytes: 65_536,
         uploadBytes: 20 * 1024 * 1024,

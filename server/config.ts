@@ -65,6 +65,8 @@ const Env = z.object({
   // then serve it stale while it asks: the lag a CDN adds to a reader's first paint, not to updates.
   CACHE_S_MAXAGE: limit(5, 0, 24 * 60 * 60),
   CACHE_STALE_WHILE_REVALIDATE: limit(60, 0, 7 * 24 * 60 * 60),
+  // Bodies of given versions (`?version=N`) kept encoded: 100 versions of a 1 MB story are ~50 MB.
+  VERSION_CACHE_MB: limit(64, 0, 64 * 1024),
 });
 
 /** What one client, one story or one instance may use; each is refused with a 4xx error or an error ack past it. */
@@ -117,6 +119,8 @@ export interface Config {
   sharedCache: SharedCache;
   /** How many of a story's newest entries its feeds carry. */
   feedEntries: number;
+  /** Bytes of given versions' JSON bodies kept encoded (server/http/version-bodies.ts). */
+  versionCacheBytes: number;
   limits: Limits;
 }
 
@@ -147,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     latestViewEntries: e.LATEST_VIEW_ENTRIES,
     sharedCache: { sMaxAgeSeconds: e.CACHE_S_MAXAGE, staleWhileRevalidateSeconds: e.CACHE_STALE_WHILE_REVALIDATE },
     feedEntries: e.FEED_ENTRIES,
+    versionCacheBytes: e.VERSION_CACHE_MB * 1024 * 1024,
     limits: {
       jsonBodyBytes: e.MAX_JSON_BODY_BYTES,
       uploadBytes: e.MAX_UPLOAD_BYTES,

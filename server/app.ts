@@ -7,6 +7,7 @@ import { pinoHttp } from "pino-http";
 import { Server } from "socket.io";
 import { randomUUID } from "node:crypto";
 import type { Config } from "./config.js";
+import { limitMastodonInstances } from "../shared/embeds.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { securityHeaders } from "./http/security-headers.js";
@@ -79,6 +80,7 @@ export interface AppOptions {
 
 export function createApp(config: Config, store: Store, options: AppOptions = {}): App {
   const log = options.log ?? pino({ level: config.logLevel });
+  limitMastodonInstances(config.mastodonInstances);
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false); // snapshots carry their version as ETag; Express must not hash bodies

@@ -27,6 +27,7 @@ describe("loadConfig", () => {
       adminToken: undefined,
       metricsToken: undefined,
       embedOrigins: "*",
+      mastodonInstances: undefined,
       logLevel: "info",
       logFormat: "auto",
       demoIntervalMs: 4000,

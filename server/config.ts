@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { isMastodonHost, MASTODON_HOST_MAX } from "../shared/embeds.js";
 import { LATEST_VIEW_ENTRIES } from "../shared/view-names.js";
 import type { SharedCache } from "./http/shared-cache.js";
 
@@ -33,6 +34,12 @@ const Env = z.object({
   /** Lets a scraper elsewhere read /metrics (which is open to this host only) as `Authorization: Bearer`. */
   METRICS_TOKEN: bearerToken,
   EMBED_ORIGINS: z.string().default("*"),
+  /** When set, the only hosts whose posts are taken as Mastodon embeds (comma- or space-separated). */
+  MASTODON_INSTANCES: z
+    .string()
+    .transform((list) => list.toLowerCase().split(/[\s,]+/).filter(Boolean))
+    .refine((hosts) => hosts.every(isMastodonHost), `must list host names (like mastodon.social) of at most ${MASTODON_HOST_MAX} characters`)
+    .optional(),
   /** Express "trust proxy": which proxies' X-Forwarded-For to believe (e.g. "loopback", "1"). */
   TRUST_PROXY: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -109,6 +116,8 @@ export interface Config {
   metricsToken?: string;
   /** `*` or a list of origins allowed to open sockets and frame the widget. */
   embedOrigins: "*" | string[];
+  /** MASTODON_INSTANCES: the only Mastodon hosts embeds may name; undefined for any. */
+  mastodonInstances?: string[];
   logLevel: z.infer<typeof Env>["LOG_LEVEL"];
   logFormat: z.infer<typeof Env>["LOG_FORMAT"];
   /** Pause between updates of `--demo`'s live replay. */
@@ -145,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.TICKER_ADMIN_TOKEN,
     metricsToken: e.METRICS_TOKEN,
     embedOrigins: origins === "*" ? "*" : origins.split(/[\s,]+/).filter(Boolean),
+    mastodonInstances: e.MASTODON_INSTANCES,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     demoIntervalMs: e.DEMO_INTERVAL_MS,

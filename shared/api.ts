@@ -5,7 +5,7 @@ import type { Fact } from "./facts.js";
 import { BIDI_CONTROLS } from "./facts.js";
 import { canonicalLanguage, LANGUAGE_MESSAGE, MAX_LANGUAGE_TAG_LENGTH } from "./language.js";
 import { FACT_LIMITS, MAX_DISPLAY_NAME_LENGTH } from "./limits.js";
-import { recognizeEmbed, SUPPORTED_EMBEDS_MESSAGE } from "./embeds.js";
+import { mastodonInstanceRefusal, recognizeEmbed, SUPPORTED_EMBEDS_MESSAGE } from "./embeds.js";
 import { EmbedProviderName, ImageItem, MAX_MEDIA_PER_ENTRY, MEDIA_TEXT_LIMITS, MediaId, type EmbedItem } from "./media.js";
 import type { PatchOp } from "./patch.js";
 
@@ -100,8 +100,9 @@ export const EmbedInput = z
   .strictObject({ type: z.literal("embed"), url: z.string().max(4000), provider: EmbedProviderName.optional() })
   .transform((input, context): EmbedItem => {
     const recognized = recognizeEmbed(input.url);
-    if (recognized) return { type: "embed", ...recognized };
-    context.addIssue({ code: "custom", path: ["url"], message: `is not a post or video we can show. ${SUPPORTED_EMBEDS_MESSAGE}` });
+    const refusal = recognized?.provider === "mastodon" ? mastodonInstanceRefusal(recognized.url) : undefined;
+    if (recognized && !refusal) return { type: "embed", ...recognized };
+    context.addIssue({ code: "custom", path: ["url"], message: refusal ?? `is not a post or video we can show. ${SUPPORTED_EMBEDS_MESSAGE}` });
     return z.NEVER;
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DisplayName } from "./api.js";
 import { hasHiddenCharacters, nameFold, posesAsRole } from "./display-names.js";
+import { nameWithLogin, othersEditing, othersOnStory } from "./presence.js";
 
 describe("display names (issue 26)", () => {
   it("refuses direction controls and invisible characters", () => {
@@ -35,5 +36,20 @@ describe("display names (issue 26)", () => {
     }
     for (const fine of ["Olena", "Badminton Club", "Editorial Desk", "Adminta Kovalenko"]) expect(posesAsRole(fine), fine).toBe(false);
     expect(DisplayName.safeParse("— ★ —").success).toBe(false);
+  });
+});
+
+describe("the login beside a name on the desk", () => {
+  it("shows the login where the name does not read as it, in the presence line and who edits an entry", () => {
+    expect(nameWithLogin("Olena K.", "olena")).toBe("Olena K. (@olena)");
+    expect(nameWithLogin("Olena", "olena")).toBe("Olena");
+    expect(nameWithLogin("Newsroom", undefined)).toBe("Newsroom");
+    const editors = [
+      { id: "u1", name: "Taras", login: "taras", editing: [] },
+      { id: "u2", name: "Olena K.", login: "eve", editing: ["e_aaaa"] },
+      { id: "admin-token", name: "Newsroom", editing: [] },
+    ];
+    expect(othersOnStory(editors, "u1", () => "Air force tally")).toBe("Also on this story: Olena K. (@eve) (editing “Air force tally”) and Newsroom.");
+    expect(othersEditing(editors, "u1", "e_aaaa")).toEqual(["Olena K. (@eve)"]);
   });
 });

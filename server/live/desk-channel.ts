@@ -171,7 +171,7 @@ export class DeskChannel implements DraftNews {
     // Presence is among those who may edit entries: editors and admins see each other; contributors
     // neither appear nor hear it. The key is the account, so two tabs of one account are one editor.
     const reviewer = reviewsDrafts(principal.role);
-    const who = { id: principal.userId ?? principal.id, name: principal.name };
+    const who = { id: principal.userId ?? principal.id, name: principal.name, ...(principal.login ? { login: principal.login } : {}) };
 
     socket.on("follow", async (...args: unknown[]) => {
       const { payload, ack } = splitAck<DeskFollowAck>(args, rejected);

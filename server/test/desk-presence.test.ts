@@ -62,7 +62,7 @@ describe("presence on the desk", () => {
   it("shows editors to each other as they open the story, with what each edits, and drops them when they go", async () => {
     const olenaSocket = await deskSocket(olena);
     const first = await follow(olenaSocket);
-    expect(first.ok && first.presence).toEqual([{ id: olena.id, name: "olena", editing: [] }]);
+    expect(first.ok && first.presence).toEqual([{ id: olena.id, name: "olena", login: "olena", editing: [] }]);
 
     const tarasArrives = presence(olenaSocket, (m) => m.editors.length === 2);
     const tarasSocket = await deskSocket(taras);
@@ -78,8 +78,8 @@ describe("presence on the desk", () => {
     const editsNow = presence(olenaSocket, (m) => m.editors.some((e) => e.editing.length > 0));
     expect(await editing(tarasSocket, airforce)).toEqual({ ok: true });
     expect((await editsNow).editors).toEqual([
-      { id: olena.id, name: "olena", editing: [] },
-      { id: taras.id, name: "taras", editing: [airforce] },
+      { id: olena.id, name: "olena", login: "olena", editing: [] },
+      { id: taras.id, name: "taras", login: "taras", editing: [airforce] },
     ]);
     const stopped = presence(olenaSocket, (m) => m.editors.every((e) => e.editing.length === 0));
     expect(await editing(tarasSocket, null)).toEqual({ ok: true });

@@ -54,6 +54,19 @@ describe("display names over HTTP", () => {
     expect(recased.status, JSON.stringify(recased.body)).toBe(200);
   });
 
+  it("gives reviewers a draft's author login beside its byline, and never publishes it", async () => {
+    expect((await server.api("/api/stories", { body: { id: "names", title: "Names" } })).status).toBe(201);
+    const written = await send(server.url, "/api/stories/names/drafts", { cookie: wren.cookie, body: { body: "From the scene." } });
+    expect(written.status, JSON.stringify(written.body)).toBe(201);
+    expect(written.body.draft).toMatchObject({ author: { name: "WREN" }, authorLogin: "wren" });
+    const listed = await send(server.url, "/api/stories/names/drafts", { bearer: TOKEN });
+    expect(listed.body.drafts[0]).toMatchObject({ authorLogin: "wren" });
+    const published = await send(server.url, `/api/stories/names/drafts/${written.body.draft.id}/publish`, { method: "POST", bearer: TOKEN, headers: { "if-match": '"1"' } });
+    expect(published.status, JSON.stringify(published.body)).toBe(201);
+    expect(published.body.entry.author).toEqual({ name: "WREN" });
+    expect(JSON.stringify(await (await fetch(`${server.url}/api/stories/names`)).json())).not.toContain('"wren"');
+  });
+
   it("gives one name that reads the same to exactly one of many accounts created at once", async () => {
     const names = ["Mykola", "MYKOLA", "Мykola", "mykoIa", "Myko1a", "M y k o l a"];
     const replies = await Promise.all(names.map((name, n) => create(`mykola${n}`, name)));

@@ -43,7 +43,8 @@ describe.skipIf(browserMissing)("presence and audience on the desk (two editors 
     server = await startServer({ pages: true, audienceSampleMs: 300 });
     browser = await launchBrowser();
     await account("olena", "Olena", "editor");
-    await account("taras", "Taras", "admin");
+    // Taras signs in as t.shevchenko: his name does not read as his login, so the desk shows both.
+    await account("t.shevchenko", "Taras", "admin");
     expect((await server.api("/api/stories", { body: { id: STORY, title: "Strikes on the capital" } })).status).toBe(201);
     const posted = await server.api(`/api/stories/${STORY}/entries`, { body: { headline: "Air force tally", body: "The air force says 31 of 34 drones were shot down." } });
     entryId = ((await posted.json()) as { entry: { id: string } }).entry.id;
@@ -60,14 +61,14 @@ describe.skipIf(browserMissing)("presence and audience on the desk (two editors 
 
   it("shows each editor the other, who edits what, and warns before an edit can conflict", async () => {
     const olena = await deskPage("olena");
-    const taras = await deskPage("taras");
-    await presenceLine(olena.page).getByText("Also on this story: Taras.").waitFor();
+    const taras = await deskPage("t.shevchenko");
+    await presenceLine(olena.page).getByText("Also on this story: Taras (@t.shevchenko).").waitFor();
     await presenceLine(taras.page).getByText("Also on this story: Olena.").waitFor();
 
     // Taras opens the entry's edit form: Olena's desk says so on the entry, before she touches it.
     await entry(taras.page).getByTestId("edit").click();
-    await entry(olena.page).getByTestId("editing-now").getByText("Taras is editing this update").waitFor();
-    await presenceLine(olena.page).getByText("Also on this story: Taras (editing “Air force tally”).").waitFor();
+    await entry(olena.page).getByTestId("editing-now").getByText("Taras (@t.shevchenko) is editing this update").waitFor();
+    await presenceLine(olena.page).getByText("Also on this story: Taras (@t.shevchenko) (editing “Air force tally”).").waitFor();
     // Taras's own desk names nobody else on that entry.
     expect(await entry(taras.page).getByTestId("editing-conflict-warning").count()).toBe(0);
 
@@ -75,7 +76,7 @@ describe.skipIf(browserMissing)("presence and audience on the desk (two editors 
     await entry(olena.page).getByTestId("edit").click();
     const warning = entry(olena.page).getByTestId("editing-conflict-warning");
     await warning.waitFor();
-    expect(await warning.textContent()).toContain("Taras is editing this update too.");
+    expect(await warning.textContent()).toContain("Taras (@t.shevchenko) is editing this update too.");
     expect(await warning.getAttribute("role")).toBe("alert");
     // And Taras now hears of Olena on the same entry.
     await entry(taras.page).getByTestId("editing-conflict-warning").getByText("Olena is editing this update too.").waitFor();
@@ -97,7 +98,7 @@ describe.skipIf(browserMissing)("presence and audience on the desk (two editors 
 
     // The same account in a second tab (a phone) is one editor: Olena still sees only Taras.
     const phone = await deskPage("olena", { width: 390, height: 844 });
-    await presenceLine(phone.page).getByText("Also on this story: Taras (editing “Air force tally”).").waitFor();
+    await presenceLine(phone.page).getByText("Also on this story: Taras (@t.shevchenko) (editing “Air force tally”).").waitFor();
     await phone.page.getByTestId("audience").getByTestId("sparkline").waitFor({ timeout: 10_000 });
     expect(await seriousViolations(phone.page)).toEqual([]);
     await screenshot(phone.page, "desk-presence-phone");

@@ -7,6 +7,7 @@ import { pinoHttp } from "pino-http";
 import { Server } from "socket.io";
 import { randomUUID } from "node:crypto";
 import type { Config } from "./config.js";
+import { limitMastodonInstances } from "../shared/embeds.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { securityHeaders } from "./http/security-headers.js";
@@ -14,6 +15,7 @@ import { compressText } from "./http/compression.js";
 import { metricsRoutes, timeWrites } from "./http/metrics-routes.js";
 import { privateAnswer } from "./http/public-reads.js";
 import { readRoutes } from "./http/read-routes.js";
+import { VersionBodies } from "./http/version-bodies.js";
 import { StoryViews } from "./story-views.js";
 import { accountRoutes } from "./http/account-routes.js";
 import { authenticate, credentialResolver, sessionPolicy } from "./http/auth.js";
@@ -82,6 +84,7 @@ export interface AppOptions {
 
 export function createApp(config: Config, store: Store, options: AppOptions = {}): App {
   const log = options.log ?? pino({ level: config.logLevel });
+  limitMastodonInstances(config.mastodonInstances);
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false); // snapshots carry their version as ETag; Express must not hash bodies
@@ -119,11 +122,13 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
 
   const http = createServer(app);
   const socketsPerAddress = new SocketsPerAddress(config.limits.socketsPerAddress, app.get("trust proxy fn"), log.child({ component: "live" }));
+  const versionBodies = new VersionBodies(config.versionCacheBytes);
   const metrics: Metrics = new Metrics({
     sockets: () => io.sockets.sockets.size,
     audiences: () => hub.audiences(),
     queuedBytes: () => hub.queuedBytes,
     storyReaders: () => audience.totals(),
+    versionCacheBytes: () => versionBodies.bytes,
   });
   const io: LiveServer = new Server(http, {
     serveClient: false,
@@ -153,6 +158,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     cookieName: policy.cookieName,
     origin: () => policy.origin,
     storyExists,
+    entryExists: async (storyId, entryId) => (await store.latest(storyId))?.entries[entryId] !== undefined,
     limits: config.limits,
     log: log.child({ component: "desk" }),
     rejected: socketRejected,
@@ -220,7 +226,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     privateAnswer,
     authenticate(store.accounts, config.adminToken, policy),
     limitWrites(limiter("writes", { points: config.limits.writesPerMinute, duration: 60 })),
-    readRoutes(store, views, config.sharedCache),
+    readRoutes(store, views, config.sharedCache, versionBodies),
     sessionRoutes(store.accounts, policy, json, new LoginThrottle(config.limits, limiter)),
     accountRoutes(store.accounts, json, policy),
     mediaUploadRoutes(store, config.limits.uploadBytes, config.limits),

@@ -27,6 +27,7 @@ describe("loadConfig", () => {
       adminToken: undefined,
       metricsToken: undefined,
       embedOrigins: "*",
+      mastodonInstances: undefined,
       logLevel: "info",
       logFormat: "auto",
       demoIntervalMs: 4000,
@@ -34,6 +35,7 @@ describe("loadConfig", () => {
       sharedCache: { sMaxAgeSeconds: 5, staleWhileRevalidateSeconds: 60 },
       feedEntries: 50,
       mediaUnreferencedMs: 72 * 60 * 60 * 1000,
+      versionCacheBytes: 64 * 1024 * 1024,
       limits: {
         jsonBodyBytes: 65_536,
         uploadBytes: 20 * 1024 * 1024,

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { isMastodonHost, MASTODON_HOST_MAX } from "../shared/embeds.js";
 import { LATEST_VIEW_ENTRIES } from "../shared/view-names.js";
 import type { SharedCache } from "./http/shared-cache.js";
 
@@ -33,6 +34,12 @@ const Env = z.object({
   /** Lets a scraper elsewhere read /metrics (which is open to this host only) as `Authorization: Bearer`. */
   METRICS_TOKEN: bearerToken,
   EMBED_ORIGINS: z.string().default("*"),
+  /** When set, the only hosts whose posts are taken as Mastodon embeds (comma- or space-separated). */
+  MASTODON_INSTANCES: z
+    .string()
+    .transform((list) => list.toLowerCase().split(/[\s,]+/).filter(Boolean))
+    .refine((hosts) => hosts.every(isMastodonHost), `must list host names (like mastodon.social) of at most ${MASTODON_HOST_MAX} characters`)
+    .optional(),
   /** Express "trust proxy": which proxies' X-Forwarded-For to believe (e.g. "loopback", "1"). */
   TRUST_PROXY: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -74,6 +81,8 @@ const Env = z.object({
   // then serve it stale while it asks: the lag a CDN adds to a reader's first paint, not to updates.
   CACHE_S_MAXAGE: limit(5, 0, 24 * 60 * 60),
   CACHE_STALE_WHILE_REVALIDATE: limit(60, 0, 7 * 24 * 60 * 60),
+  // Bodies of given versions (`?version=N`) kept encoded: 100 versions of a 1 MB story are ~50 MB.
+  VERSION_CACHE_MB: limit(64, 0, 64 * 1024),
 });
 
 /** What one client, one story or one instance may use; each is refused with a 4xx error or an error ack past it. */
@@ -120,6 +129,8 @@ export interface Config {
   metricsToken?: string;
   /** `*` or a list of origins allowed to open sockets and frame the widget. */
   embedOrigins: "*" | string[];
+  /** MASTODON_INSTANCES: the only Mastodon hosts embeds may name; undefined for any. */
+  mastodonInstances?: string[];
   logLevel: z.infer<typeof Env>["LOG_LEVEL"];
   logFormat: z.infer<typeof Env>["LOG_FORMAT"];
   /** Pause between updates of `--demo`'s live replay. */
@@ -132,6 +143,8 @@ export interface Config {
   feedEntries: number;
   /** How old an upload never published, that no open draft or scheduled entry shows, may get before it is deleted. */
   mediaUnreferencedMs: number;
+  /** Bytes of given versions' JSON bodies kept encoded (server/http/version-bodies.ts). */
+  versionCacheBytes: number;
   limits: Limits;
 }
 
@@ -156,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.TICKER_ADMIN_TOKEN,
     metricsToken: e.METRICS_TOKEN,
     embedOrigins: origins === "*" ? "*" : origins.split(/[\s,]+/).filter(Boolean),
+    mastodonInstances: e.MASTODON_INSTANCES,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     demoIntervalMs: e.DEMO_INTERVAL_MS,
@@ -163,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sharedCache: { sMaxAgeSeconds: e.CACHE_S_MAXAGE, staleWhileRevalidateSeconds: e.CACHE_STALE_WHILE_REVALIDATE },
     feedEntries: e.FEED_ENTRIES,
     mediaUnreferencedMs: e.MEDIA_UNREFERENCED_HOURS * 60 * 60 * 1000,
+    versionCacheBytes: e.VERSION_CACHE_MB * 1024 * 1024,
     limits: {
       jsonBodyBytes: e.MAX_JSON_BODY_BYTES,
       uploadBytes: e.MAX_UPLOAD_BYTES,

@@ -43,6 +43,8 @@ export interface Draft {
   storyId: string;
   authorId: string;
   author: { name: string };
+  /** The author's login name, for reviewers beside the byline (drafts written before it have none); never published. */
+  authorLogin?: string;
   createdAt: string;
   updatedAt: string;
   headline?: string;

@@ -3,9 +3,10 @@ import { DESK_LANGUAGES } from "./accounts.js";
 import { EntryKind, LIMITS, StoryId, StoryStatus, type Entry, type Snapshot, type StorySummary } from "./story.js";
 import type { Fact } from "./facts.js";
 import { BIDI_CONTROLS } from "./facts.js";
+import { hasHiddenCharacters, HIDDEN_CHARACTERS_MESSAGE, nameFold, posesAsRole } from "./display-names.js";
 import { canonicalLanguage, LANGUAGE_MESSAGE, MAX_LANGUAGE_TAG_LENGTH } from "./language.js";
 import { FACT_LIMITS, MAX_DISPLAY_NAME_LENGTH } from "./limits.js";
-import { recognizeEmbed, SUPPORTED_EMBEDS_MESSAGE } from "./embeds.js";
+import { mastodonInstanceRefusal, recognizeEmbed, SUPPORTED_EMBEDS_MESSAGE } from "./embeds.js";
 import { EmbedProviderName, ImageItem, MAX_MEDIA_PER_ENTRY, MEDIA_TEXT_LIMITS, MediaId, type EmbedItem } from "./media.js";
 import type { PatchOp } from "./patch.js";
 
@@ -42,8 +43,16 @@ const LanguageInput = z
     return z.NEVER;
   });
 
-/** An account's byline: one line of plain text. */
-export const DisplayName = nonEmpty(MAX_DISPLAY_NAME_LENGTH).refine((s) => !/[\n\r\t]/.test(s), "must be one line");
+/**
+ * An account's byline: one line of plain text a reader can trust (shared/display-names.ts): no
+ * direction controls or invisible characters, something to fold, and no role or newsroom posed as.
+ * That no other account's name folds the same is the store's to say (409 `display_name_taken`).
+ */
+export const DisplayName = nonEmpty(MAX_DISPLAY_NAME_LENGTH)
+  .refine((s) => !/[\n\r\t]/.test(s), "must be one line")
+  .refine((s) => !hasHiddenCharacters(s), HIDDEN_CHARACTERS_MESSAGE)
+  .refine((s) => nameFold(s) !== "", "must contain a letter or a digit")
+  .refine((s) => !posesAsRole(s), "must not read as a role or as the newsroom (admin, editor, contributor, Newsroom …)");
 const atLeastOneField = (value: object) => Object.keys(value).length > 0;
 
 /** What a signed-in person may change about their own account: the byline and the desk's language. */
@@ -100,8 +109,9 @@ export const EmbedInput = z
   .strictObject({ type: z.literal("embed"), url: z.string().max(4000), provider: EmbedProviderName.optional() })
   .transform((input, context): EmbedItem => {
     const recognized = recognizeEmbed(input.url);
-    if (recognized) return { type: "embed", ...recognized };
-    context.addIssue({ code: "custom", path: ["url"], message: `is not a post or video we can show. ${SUPPORTED_EMBEDS_MESSAGE}` });
+    const refusal = recognized?.provider === "mastodon" ? mastodonInstanceRefusal(recognized.url) : undefined;
+    if (recognized && !refusal) return { type: "embed", ...recognized };
+    context.addIssue({ code: "custom", path: ["url"], message: refusal ?? `is not a post or video we can show. ${SUPPORTED_EMBEDS_MESSAGE}` });
     return z.NEVER;
   });
 

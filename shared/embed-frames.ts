@@ -1,4 +1,5 @@
-import type { EmbedProvider } from "./media-constants.js";
+import { MASTODON_HOST_MAX } from "./embeds.js";
+import { EMBED_PROVIDERS, type EmbedProvider } from "./media-constants.js";
 import type { EmbedItem } from "./media.js";
 import type { Entry } from "./story.js";
 
@@ -76,8 +77,8 @@ const BUILDERS: Record<EmbedProvider, Builder> = {
   },
   mastodon(url) {
     const [user, id, ...rest] = segments(url);
-    // Any instance: its host becomes a frame origin of the page's CSP, so it must be a plain DNS name.
-    if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(url.host) || !user || !/^@[A-Za-z0-9_]{1,64}$/.test(user) || !id || !DIGITS.test(id) || rest.length > 0) return undefined;
+    // Any instance: its host becomes a frame origin of the page's CSP, so it must be a plain DNS name, and a short one.
+    if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(url.host) || url.host.length > MASTODON_HOST_MAX || !user || !/^@[A-Za-z0-9_]{1,64}$/.test(user) || !id || !DIGITS.test(id) || rest.length > 0) return undefined;
     return { src: `https://${url.host}/${user}/${id}/embed`, ...post(450) };
   },
   telegram(url) {
@@ -127,17 +128,41 @@ export function isVideo(item: Pick<EmbedItem, "provider" | "url">): boolean {
 
 
 /**
- * Every frame origin the given entries' embeds need, sorted and without repeats: what a page that
- * shows them lists in its CSP `frame-src`, and nothing else.
+ * The most frame origins one page allows. The platforms' own are 8; the rest are Mastodon instances,
+ * any number of which a story could name: each lengthens the CSP header, which proxies refuse past
+ * 4–8 KB (nginx answers 502), so embeds past this show as links.
+ */
+export const MAX_FRAME_ORIGINS = 16;
+
+/**
+ * The frame origins the given entries' embeds need, sorted and without repeats: what a page that
+ * shows them lists in its CSP `frame-src`, and nothing else. At most MAX_FRAME_ORIGINS: the
+ * platforms' own first, then the Mastodon instances the most embeds use (by name on a tie).
  */
 export function frameOrigins(entries: Iterable<Pick<Entry, "media">>): string[] {
-  const origins = new Set<string>();
+  const uses = new Map<string, { embeds: number; platform: boolean }>();
   for (const entry of entries) {
     for (const item of entry.media ?? []) {
       if (item.type !== "embed") continue;
       const frame = embedFrame(item);
-      if (frame) origins.add(frame.origin);
+      if (!frame) continue;
+      const use = uses.get(frame.origin) ?? { embeds: 0, platform: item.provider !== "mastodon" };
+      uses.set(frame.origin, { ...use, embeds: use.embeds + 1 });
     }
   }
-  return [...origins].sort();
+  return [...uses]
+    .sort(([a, x], [b, y]) => Number(y.platform) - Number(x.platform) || y.embeds - x.embeds || (a < b ? -1 : 1))
+    .slice(0, MAX_FRAME_ORIGINS)
+    .map(([origin]) => origin)
+    .sort();
+}
+
+/**
+ * Who a reader would load an embed from, as the consent button and the link name it: the platform,
+ * and for Mastodon, whose instances anyone can run, the instance too ("Mastodon (mastodon.social)").
+ */
+export function embedSourceName(item: Pick<EmbedItem, "provider" | "url">): string {
+  const name = EMBED_PROVIDERS[item.provider];
+  const url = item.provider === "mastodon" ? parse(item.url) : undefined;
+  return url ? `${name} (${url.host})` : name;
 }

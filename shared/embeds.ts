@@ -5,7 +5,8 @@ import { EMBED_PROVIDERS, type EmbedProvider } from "./media-constants.js";
  * posting works offline and nothing about the editor leaks to the platform. Each recognizer takes
  * the parsed URL and returns the canonical URL (the one form the reader apps build their iframe
  * from, and readers follow as a link), or undefined. Only https URLs on the platforms' own hosts
- * (any host for Mastodon, whose instances are many) with the exact path shapes of a single post or
+ * (any host for Mastodon, whose instances are many, unless the operator names them: see
+ * limitMastodonInstances) with the exact path shapes of a single post or
  * video are taken; short links that need a redirect to find the post (vm.tiktok.com) are not.
  */
 
@@ -34,8 +35,13 @@ const BLUESKY_POST = /^[A-Za-z0-9._~:-]{1,64}$/;
 const MASTODON_USER = /^[A-Za-z0-9_]{1,64}(@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+)?$/;
 const FACEBOOK_SEGMENT = /^[A-Za-z0-9._-]{1,100}$/;
 const FACEBOOK_ID = /^(pfbid[A-Za-z0-9]{10,80}|[0-9]{1,25})$/;
+/**
+ * The longest Mastodon instance name taken. Real ones are short (mastodon.social, social.vivaldi.net);
+ * each instance a page shows becomes a frame origin of its CSP, so a name is bounded well below DNS's 253.
+ */
+export const MASTODON_HOST_MAX = 100;
 /** A public DNS name with a dot and no port: instances are named, never numbered. */
-const HOST_NAME = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const HOST_NAME = new RegExp(`^(?=.{4,${MASTODON_HOST_MAX}}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$`);
 
 /** The path's segments, without empty ones (so a trailing slash does not matter). */
 const segmentsOf = (url: URL): string[] => url.pathname.split("/").filter(Boolean);
@@ -130,6 +136,30 @@ function facebook(url: URL, host: string): string | undefined {
   if (second === "videos" && segments.length === 4 && DIGITS.test(fourth!)) return `${base}/${first}/videos/${third}/${fourth}`;
   if (second === "photos" && segments.length === 4 && DIGITS.test(fourth!)) return `${base}/${first}/photos/${third}/${fourth}`;
   return undefined;
+}
+
+/** Whether `host` can name a Mastodon instance: a short public DNS name that is not another platform's. */
+export function isMastodonHost(host: string): boolean {
+  return HOST_NAME.test(host) && !Object.hasOwn(BY_HOST, host);
+}
+
+/** MASTODON_INSTANCES: when set, the only hosts taken as Mastodon instances. */
+let mastodonInstances: ReadonlySet<string> | undefined;
+
+/**
+ * Takes only `hosts` as Mastodon instances from now on (undefined: any DNS name, the default). The
+ * server sets it from MASTODON_INSTANCES as it starts; the desk, which does not know the list,
+ * keeps the default and learns of a refused instance from the server's 400.
+ */
+export function limitMastodonInstances(hosts: readonly string[] | undefined): void {
+  mastodonInstances = hosts && new Set(hosts);
+}
+
+/** Why an otherwise well-formed Mastodon link is refused, when its instance is not in the operator's list. */
+export function mastodonInstanceRefusal(url: string): string | undefined {
+  const host = new URL(url).host;
+  if (!mastodonInstances || mastodonInstances.has(host)) return undefined;
+  return `is on ${host}, which is not one of the Mastodon servers this site shows posts from (${[...mastodonInstances].join(", ")}).`;
 }
 
 function mastodon(url: URL, host: string): string | undefined {

@@ -43,4 +43,9 @@ export class Lru<K, V> {
   get size(): number {
     return this.#items.size;
   }
+
+  /** The total weight of what is kept (bytes, when values are weighed in bytes). */
+  get weight(): number {
+    return this.#weight;
+  }
 }

@@ -1,3 +1,5 @@
+import { nameFold } from "./display-names.js";
+
 /**
  * Who has a story open on the desk (issue 19): editors and admins see each other ("Olena, Taras on
  * this story"; "Olena is editing “Air force tally”"). Pure: the server merges what each socket
@@ -10,6 +12,8 @@ export interface PresentEditor {
   id: string;
   /** The account's display name. */
   name: string;
+  /** Its login name (absent for the admin token): shown beside a name that does not read as it. */
+  login?: string;
   /** Entries whose edit form this account has open, sorted. */
   editing: string[];
 }
@@ -18,6 +22,7 @@ export interface PresentEditor {
 export interface SocketPresence {
   id: string;
   name: string;
+  login?: string;
   /** Story id → the entry being edited there, or null. */
   stories: ReadonlyMap<string, string | null>;
 }
@@ -32,7 +37,7 @@ export function presenceOfSockets(sockets: Iterable<SocketPresence>): NodePresen
     for (const [storyId, editing] of socket.stories) {
       const editors = byStory.get(storyId) ?? new Map<string, PresentEditor>();
       byStory.set(storyId, editors);
-      const editor = editors.get(socket.id) ?? { id: socket.id, name: socket.name, editing: [] };
+      const editor = editors.get(socket.id) ?? { id: socket.id, name: socket.name, ...(socket.login ? { login: socket.login } : {}), editing: [] };
       if (editing !== null && !editor.editing.includes(editing)) editor.editing.push(editing);
       editors.set(socket.id, editor);
     }
@@ -59,7 +64,16 @@ function sortEditors(editors: PresentEditor[]): PresentEditor[] {
 }
 
 export const samePresence = (a: readonly PresentEditor[], b: readonly PresentEditor[]) =>
-  a.length === b.length && a.every((x, i) => x.id === b[i]!.id && x.name === b[i]!.name && x.editing.join() === b[i]!.editing.join());
+  a.length === b.length && a.every((x, i) => x.id === b[i]!.id && x.name === b[i]!.name && x.login === b[i]!.login && x.editing.join() === b[i]!.editing.join());
+
+/**
+ * A name as the desk shows it where it matters (presence, draft review): with the login beside it,
+ * "Olena K. (@olena)", unless the name already reads as the login (display names are unique after
+ * folding, logins are unique: together they tell any two accounts apart).
+ */
+export function nameWithLogin(name: string, login: string | undefined): string {
+  return login && nameFold(login) !== nameFold(name) ? `${name} (@${login})` : name;
+}
 
 /** "Olena", "Olena and Taras", "Olena, Taras and Ivan": a list as a sentence says it. */
 export function namesInWords(names: readonly string[]): string {
@@ -96,12 +110,13 @@ export function othersOnStory(
 ): string {
   const others = editors.filter((e) => e.id !== selfId).map((e) => {
     const labels = e.editing.map(labelOf).filter((label): label is string => label !== undefined);
-    return labels.length > 0 ? words.editing(e.name, words.list(labels.map((l) => `“${l}”`))) : e.name;
+    const name = nameWithLogin(e.name, e.login);
+    return labels.length > 0 ? words.editing(name, words.list(labels.map((l) => `“${l}”`))) : name;
   });
   return others.length === 0 ? "" : words.also(words.list(others));
 }
 
 /** Who else has this entry's edit form open. */
 export function othersEditing(editors: readonly PresentEditor[], selfId: string, entryId: string): string[] {
-  return editors.filter((e) => e.id !== selfId && e.editing.includes(entryId)).map((e) => e.name);
+  return editors.filter((e) => e.id !== selfId && e.editing.includes(entryId)).map((e) => nameWithLogin(e.name, e.login));
 }

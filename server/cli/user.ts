@@ -64,7 +64,7 @@ switch (command) {
     console.log(`${name} is now ${extra}.`);
     break;
   case "display-name":
-    await accounts.updateUser(needUser().id, { displayName: asDisplayName(extra) });
+    await accounts.updateUser(needUser().id, { displayName: asDisplayName(extra) }).catch((error: Error) => fail(error.message));
     console.log(`${name} now writes as "${asDisplayName(extra)}".`);
     break;
   case "reset-password": {

@@ -12,6 +12,8 @@ import { ApiError } from "./errors.js";
 export interface Principal {
   id: string;
   name: string;
+  /** The account's login name, which the desk shows beside `name` (an account's, not the admin token's). */
+  login?: string;
   role: Role;
   via: "admin-token" | "api-token" | "session";
   userId?: string;
@@ -58,7 +60,7 @@ export const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 export const principalOf = (res: Response) => res.locals.principal as Principal | undefined;
 
 export function userPrincipal(user: UserWithHash, via: Principal["via"], id: string): Principal {
-  return { id, name: user.displayName, role: user.role, via, userId: user.id, mustChangePassword: user.mustChangePassword };
+  return { id, name: user.displayName, login: user.username, role: user.role, via, userId: user.id, mustChangePassword: user.mustChangePassword };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { issuesOf, type ErrorBody } from "../../shared/api.js";
 import { ReducerError } from "../../shared/reducer.js";
 import { UserExists } from "../auth/accounts-service.js";
+import { DisplayNameTaken } from "../store/accounts.js";
 import { StorageUnavailable, TooManyStories, VersionConflict, type Store } from "../store/store.js";
 import { ticketOf } from "./idempotency-ticket.js";
 
@@ -63,6 +64,7 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof ReducerError) return new ApiError(REDUCER_STATUS[error.code], error.code, error.message);
   if (error instanceof TooManyStories) return new ApiError(409, "too_many_stories", error.message);
   if (error instanceof UserExists) return new ApiError(409, "user_exists", error.message);
+  if (error instanceof DisplayNameTaken) return new ApiError(409, "display_name_taken", error.message, { field: "displayName" });
   if (error instanceof VersionConflict) {
     return new ApiError(412, "precondition_failed", `The story has changed: it is now at version ${error.currentVersion}.`, {
       currentVersion: error.currentVersion,

@@ -1,25 +1,27 @@
-import { Router } from "express";
+import { Router, type Request, type Response } from "express";
 import type { HistoryItem, HistoryResponse, PatchResponse, StoryListResponse } from "../../shared/api.js";
 import { Lru } from "../../shared/lru.js";
 import type { EntriesPage } from "../../shared/entry-pages.js";
 import { diffSnapshots } from "../../shared/patch.js";
-import { ENTRY_PAGE_LIMIT } from "../../shared/view-names.js";
+import { ENTRY_PAGE_LIMIT, type ViewName } from "../../shared/view-names.js";
 import type { Store } from "../store/store.js";
 import type { StoryViews } from "../story-views.js";
 import { ApiError } from "./errors.js";
 import { beforeEntryQuery, storyIdOf, versionQuery, viewQuery } from "./params.js";
 import { publicPreflight, publicRead } from "./public-reads.js";
-import { sharedCacheControl, validated, type SharedCache } from "./shared-cache.js";
+import { matchesIfNoneMatch, sharedCacheControl, validated, type SharedCache } from "./shared-cache.js";
+import { sendEncoded } from "./encoded-body.js";
+import type { VersionBodies } from "./version-bodies.js";
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
 const REVALIDATE = "no-cache";
 const HISTORY_PAGE = { default: 100, max: 500 };
 const ENTRY_PAGE = { default: 50, max: ENTRY_PAGE_LIMIT };
-/** How many bytes of snapshot JSON are kept encoded: the latest versions of the busiest stories, and old ones asked for again. */
+/** How many bytes of the latest versions' JSON are kept encoded, for the busiest stories (given versions: VersionBodies). */
 const ENCODED_SNAPSHOTS_BUDGET = 32 * 1024 * 1024;
 
 /** Anonymous, read-only routes of DESIGN.md §3. */
-export function readRoutes(store: Store, views: StoryViews, cache: SharedCache): Router {
+export function readRoutes(store: Store, views: StoryViews, cache: SharedCache, versionBodies: VersionBodies): Router {
   const router = Router();
   const latest = sharedCacheControl(cache);
   // A version's JSON never changes: encoded once, it is sent as it is to every reader who asks.
@@ -38,13 +40,41 @@ export function readRoutes(store: Store, views: StoryViews, cache: SharedCache):
     const storyId = storyIdOf(req);
     const version = versionQuery(req, "version");
     const view = viewQuery(req);
-    const snapshot = version === undefined ? await store.latest(storyId) : await store.snapshotAt(storyId, version);
-    if (!snapshot) throw await notFound(store, storyId, version);
+    if (version !== undefined) return void (await sendVersion(req, res, storyId, version, view));
+    const snapshot = await store.latest(storyId);
+    if (!snapshot) throw await notFound(store, storyId);
     const body = () => encodeAs(`${snapshot.id}@${snapshot.version}/${view}`, () => views.view(snapshot, view));
-    // The latest version is what every reader gets alike, briefly shared; a given version never changes.
-    if (validated(req, res, `"${snapshot.version}"`, version === undefined ? latest : IMMUTABLE)) return void res.status(304).end();
+    // The latest version is what every reader gets alike, briefly shared.
+    if (validated(req, res, `"${snapshot.version}"`, latest)) return void res.status(304).end();
     res.type("application/json").send(body());
   });
+
+  /**
+   * A given version never changes: its body is kept once built (and compressed once per encoding),
+   * and a reader who has it gets a 304 without it being rebuilt.
+   */
+  async function sendVersion(req: Request, res: Response, storyId: string, version: number, view: ViewName): Promise<void> {
+    const key = `${storyId}@${version}/${view}`;
+    const etag = `"${version}"`;
+    res.vary("Accept-Encoding");
+    const kept = versionBodies.kept(key);
+    if (!kept && matchesIfNoneMatch(req.get("if-none-match"), etag)) {
+      const head = await store.latest(storyId);
+      if (head && version <= head.version) {
+        validated(req, res, etag, IMMUTABLE);
+        return void res.status(304).end();
+      }
+    }
+    const body =
+      kept ??
+      (await versionBodies.body(key, async () => {
+        const snapshot = await store.snapshotAt(storyId, version);
+        return snapshot && Buffer.from(JSON.stringify(views.view(snapshot, view)));
+      }));
+    if (!body) throw await notFound(store, storyId, version);
+    if (validated(req, res, etag, IMMUTABLE)) return void res.status(304).end();
+    await sendEncoded(req, res, body, "application/json");
+  }
 
   // Older entries on demand (DESIGN.md §4), by cursor: the same for every reader of a version.
   router.get("/stories/:id/entries", publicRead, async (req, res) => {

@@ -52,6 +52,8 @@ export interface DeskChannelOptions {
   /** The site's own origin: a browser must come from it to use a session cookie here. */
   origin: () => string;
   storyExists: (storyId: string) => Promise<boolean>;
+  /** Whether the story's latest version has the entry: presence names only entries that are there. */
+  entryExists: (storyId: string, entryId: string) => Promise<boolean>;
   limits: Pick<Limits, "subscriptionsPerSocket" | "socketEventBurst" | "socketEventsPerMinute">;
   log: Logger;
   rejected: (code: string) => void;
@@ -169,7 +171,7 @@ export class DeskChannel implements DraftNews {
     // Presence is among those who may edit entries: editors and admins see each other; contributors
     // neither appear nor hear it. The key is the account, so two tabs of one account are one editor.
     const reviewer = reviewsDrafts(principal.role);
-    const who = { id: principal.userId ?? principal.id, name: principal.name };
+    const who = { id: principal.userId ?? principal.id, name: principal.name, ...(principal.login ? { login: principal.login } : {}) };
 
     socket.on("follow", async (...args: unknown[]) => {
       const { payload, ack } = splitAck<DeskFollowAck>(args, rejected);
@@ -215,13 +217,22 @@ export class DeskChannel implements DraftNews {
       ack({ ok: true });
     });
 
-    socket.on("editing", (...args: unknown[]) => {
+    socket.on("editing", async (...args: unknown[]) => {
       const { payload, ack } = splitAck<DeskEditingAck>(args, rejected);
       const request = DeskEditingRequest.safeParse(payload);
       if (!request.success) return ack(fail("bad_request", "editing needs {storyId, entryId} with an entry id, or null when the edit form closed."));
       if (!reviewer) return ack(fail("forbidden", "Only editors and admins edit published entries."));
       const { storyId, entryId } = request.data;
-      if (!this.#presence.editing(socket.id, storyId, entryId)) return ack(fail("not_following", `Follow "${storyId}" before saying what you edit in it.`));
+      const notFollowing = () => ack(fail("not_following", `Follow "${storyId}" before saying what you edit in it.`));
+      if (!following.has(storyId)) return notFollowing();
+      // Otherwise any id, made up or long removed, would be shown to every editor of the story as being edited.
+      try {
+        if (entryId !== null && !(await this.options.entryExists(storyId, entryId))) return ack(fail("entry_not_found", `No entry "${entryId}" in "${storyId}" now.`));
+      } catch (error) {
+        log.error({ err: error, storyId }, "desk editing check failed");
+        return ack(fail("internal_error", "The server could not look the entry up; retry shortly."));
+      }
+      if (!this.#presence.editing(socket.id, storyId, entryId)) return notFollowing();
       ack({ ok: true });
     });
   }

@@ -17,7 +17,7 @@ const REPORT_TTL_MS = 3 * PRESENCE_REPORT_MS + 1_000;
 const PresenceReport = z.object({
   node: z.string(),
   seq: z.number().int(),
-  state: z.record(z.string(), z.array(z.object({ id: z.string(), name: z.string(), editing: z.array(z.string()) }))),
+  state: z.record(z.string(), z.array(z.object({ id: z.string(), name: z.string(), login: z.string().optional(), editing: z.array(z.string()) }))),
 });
 
 /** Between nodes, on the desk namespace: a node's whole presence, repeated. */
@@ -76,7 +76,7 @@ export class DeskPresence {
   }
 
   /** A socket of account `who` opened the story on its desk. */
-  follow(socketId: string, who: { id: string; name: string }, storyId: string): void {
+  follow(socketId: string, who: { id: string; name: string; login?: string }, storyId: string): void {
     const socket = this.#sockets.get(socketId) ?? { ...who, stories: new Map<string, string | null>() };
     this.#sockets.set(socketId, socket);
     if (socket.stories.has(storyId)) return;

@@ -99,7 +99,8 @@ export function mediaReadRoutes(store: Store, cache: VariantCache): Router {
 
   router.get("/media/:id/:file", publicRead, async (req: Request, res) => {
     const id = String(req.params.id);
-    const [, width, format] = /^([0-9]{1,5})\.([a-z]{1,5})$/.exec(String(req.params.file)) ?? [];
+    // No leading zero: one URL per variant (`0480.jpeg` is not another name for `480.jpeg`).
+    const [, width, format] = /^([1-9][0-9]{0,4})\.([a-z]{1,5})$/.exec(String(req.params.file)) ?? [];
     const name = Number(width);
     if (!MEDIA_ID_PATTERN.test(id) || !MEDIA_WIDTHS.some((w) => w === name) || !MEDIA_FORMATS.some((f) => f === format)) throw notFound();
     const etag = `"${id}-${name}-${format}"`;

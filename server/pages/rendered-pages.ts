@@ -1,32 +1,16 @@
 import { createHash } from "node:crypto";
-import { promisify } from "node:util";
-import { brotliCompress, constants, gzip } from "node:zlib";
 import type { Request, Response } from "express";
 import { Lru } from "../../shared/lru.js";
+import { encodedBody, sendEncoded, type EncodedBody } from "../http/encoded-body.js";
 import { validated } from "../http/shared-cache.js";
 
 /** How much rendered HTML (in bytes, before compression) is kept: a few dozen big stories' pages. */
 const RENDERED_BUDGET = 32 * 1024 * 1024;
 
-const ENCODINGS = ["br", "gzip"] as const;
-type Encoding = (typeof ENCODINGS)[number];
-/**
- * Each page is compressed once per version and encoding, off the event loop (zlib's thread pool),
- * so brotli can go past the middleware's per-response quality 4: a big story's page is hundreds of
- * KB, which compressed per response cost more than its render (server/test/hostile-rendering.test.ts).
- */
-const compressors: Record<Encoding, (body: Buffer) => Promise<Buffer>> = {
-  br: (body) => promisify(brotliCompress)(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 6, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }),
-  gzip: (body) => promisify(gzip)(body),
-};
-
 /** A page as every reader of its URL gets it, with the validator that names its bytes. */
-export interface RenderedPage {
-  body: Buffer;
+export interface RenderedPage extends EncodedBody {
   /** Weak (the bytes differ once compressed), from a hash of the body: it changes exactly when they do, on every node alike. */
   etag: string;
-  /** The body compressed, made when first asked for. */
-  encoded: Map<Encoding, Promise<Buffer>>;
 }
 
 /**
@@ -45,7 +29,7 @@ export class RenderedPages {
     if (cached) return cached;
     const body = Buffer.from(await render());
     const hash = createHash("sha256").update(body).digest("base64url").slice(0, 22);
-    return this.#pages.set(key, { body, etag: `W/"${hash}"`, encoded: new Map() });
+    return this.#pages.set(key, { ...encodedBody(body), etag: `W/"${hash}"` });
   }
 }
 
@@ -56,11 +40,6 @@ export class RenderedPages {
 export async function sendRendered(req: Request, res: Response, page: RenderedPage, cacheControl: string): Promise<void> {
   res.vary("Accept-Encoding");
   if (validated(req, res, page.etag, cacheControl)) return void res.status(304).end();
-  res.status(200).type("html");
-  const encoding = ENCODINGS.find((name) => req.acceptsEncodings(name) === name);
-  if (!encoding) return void res.send(page.body);
-  let encoded = page.encoded.get(encoding);
-  if (!encoded) page.encoded.set(encoding, (encoded = compressors[encoding](page.body)));
-  res.setHeader("Content-Encoding", encoding);
-  res.send(await encoded);
+  res.status(200);
+  await sendEncoded(req, res, page, "html");
 }

@@ -31,6 +31,13 @@ export interface TokenRecord {
 /** What may change about an account (its id, login name and creation time never do). */
 export type UserChanges = Partial<Pick<UserWithHash, "role" | "passwordHash" | "mustChangePassword" | "displayName" | "deskLanguage">>;
 
+/** Another account's display name folds to the same (shared/display-names.ts nameFold): a 409 `display_name_taken` over HTTP. */
+export class DisplayNameTaken extends Error {
+  constructor(readonly displayName: string) {
+    super(`Another account's display name reads the same as "${displayName}": choose one a reader can tell apart.`);
+  }
+}
+
 /** The draft is no longer open: published or discarded (`closed` says by whom), or it never was. */
 export class DraftGone extends Error {
   constructor(readonly closed?: ClosedDraft) {

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { nameFold } from "../../shared/display-names.js";
 import type { Snapshot } from "../../shared/story.js";
 import { insertRemovals } from "./pg-removals.js";
 import { removalsInLog } from "./rows.js";
@@ -246,6 +247,24 @@ UPDATE media SET published = true, bytes = (SELECT coalesce(sum(octet_length(v.b
 CREATE INDEX media_by_uploader ON media (uploader, created_at);
 CREATE INDEX media_unpublished ON media (created_at COLLATE "C") WHERE NOT published AND removed_at IS NULL;
 `,
+  },
+  {
+    version: 11,
+    name: "display names unique after folding",
+    // The fold (shared/display-names.ts) is computed here, so it is filled in JavaScript, oldest
+    // account first; one whose name folds like an older one's keeps NULL until it is renamed.
+    sql: `ALTER TABLE users ADD COLUMN display_name_fold text;`,
+    fill: async (client) => {
+      const { rows: users } = await client.query<{ id: string; display_name: string }>("SELECT id, display_name FROM users ORDER BY created_at, id");
+      const taken = new Set<string>();
+      for (const { id, display_name } of users) {
+        const fold = nameFold(display_name);
+        if (taken.has(fold)) continue;
+        taken.add(fold);
+        await client.query("UPDATE users SET display_name_fold = $2 WHERE id = $1", [id, fold]);
+      }
+      await client.query("CREATE UNIQUE INDEX users_display_name_fold ON users (display_name_fold)");
+    },
   },
 ];
 

@@ -1,6 +1,8 @@
 import type pg from "pg";
+import { nameFold } from "../../shared/display-names.js";
 import { editedDraft } from "../../shared/draft-edit.js";
 import {
+  DisplayNameTaken,
   DraftChanged,
   DraftGone,
   type AccountStore,
@@ -39,6 +41,16 @@ interface SessionRow {
 }
 
 
+/** Awaits a write that sets `displayName`, turning the unique fold's refusal (23505 on users_display_name_fold) into DisplayNameTaken. */
+async function uniqueName(displayName: string, write: Promise<unknown>): Promise<void> {
+  try {
+    await write;
+  } catch (error) {
+    const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
+    throw code === "23505" && constraint === "users_display_name_fold" ? new DisplayNameTaken(displayName) : error;
+  }
+}
+
 const USER_COLUMNS = "id, username, display_name, role, password_hash, must_change_password, created_at, desk_language";
 const TOKEN_COLUMNS = "id, name, owner_id, scopes, created_at, last_used_at";
 
@@ -66,16 +78,20 @@ export class PostgresAccounts implements AccountStore {
     return row!.n;
   }
   async createUser(user: UserWithHash) {
-    await this.#run(`INSERT INTO users (${USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
-      user.id,
-      user.username,
+    await uniqueName(
       user.displayName,
-      user.role,
-      user.passwordHash,
-      user.mustChangePassword,
-      user.createdAt,
-      user.deskLanguage,
-    ]);
+      this.#run(`INSERT INTO users (${USER_COLUMNS}, display_name_fold) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+        user.id,
+        user.username,
+        user.displayName,
+        user.role,
+        user.passwordHash,
+        user.mustChangePassword,
+        user.createdAt,
+        user.deskLanguage,
+        nameFold(user.displayName),
+      ]),
+    );
   }
   async userById(id: string) {
     const [row] = await this.#rows<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
@@ -93,6 +109,7 @@ export class PostgresAccounts implements AccountStore {
     const columns = {
       role: changes.role,
       display_name: changes.displayName,
+      display_name_fold: changes.displayName === undefined ? undefined : nameFold(changes.displayName),
       password_hash: changes.passwordHash,
       must_change_password: changes.mustChangePassword,
       desk_language: changes.deskLanguage,
@@ -101,7 +118,7 @@ export class PostgresAccounts implements AccountStore {
     if (sets.length === 0) return;
     // Column names come from the object above, never from input.
     const assignments = sets.map(([column], i) => `${column} = $${i + 1}`).join(", ");
-    await this.#run(`UPDATE users SET ${assignments} WHERE id = $${sets.length + 1}`, [...sets.map(([, value]) => value), id]);
+    await uniqueName(changes.displayName ?? "", this.#run(`UPDATE users SET ${assignments} WHERE id = $${sets.length + 1}`, [...sets.map(([, value]) => value), id]));
   }
   async deleteUser(id: string) {
     // Sessions and tokens go with the user: ON DELETE CASCADE.

@@ -5,6 +5,7 @@ import type { Operation } from "../../shared/operations.js";
 import { ReducerError } from "../../shared/reducer.js";
 import { postgresUrl, requireService } from "../test/services.js";
 import { describeAccountsContract } from "./accounts-contract.js";
+import { describeDisplayNamesContract } from "./display-names-contract.js";
 import { describeDraftPublishContract } from "./draft-publish-contract.js";
 import { describeMediaContract } from "./media-contract.js";
 import { describeScheduledContract } from "./scheduled-contract.js";
@@ -74,6 +75,17 @@ describe.skipIf(!hasPostgres)("PostgreSQL", () => {
     };
   });
   describeAccountsContract("PostgreSQL", () => open(freshSchema()));
+  describeDisplayNamesContract("PostgreSQL", async () => {
+    const schema = freshSchema();
+    const store = await open(schema);
+    return {
+      accounts: store.accounts,
+      close: () => store.close(),
+      reopen: () => open(schema),
+      exec: (sql) => inSchema(schema, sql),
+      beforeFolds: "DROP INDEX users_display_name_fold; ALTER TABLE users DROP COLUMN display_name_fold; DELETE FROM schema_migrations WHERE version = 11",
+    };
+  });
   describeMediaContract("PostgreSQL", async () => {
     const schema = freshSchema();
     return { store: await open(schema), reopen: () => open(schema) };

@@ -1,6 +1,8 @@
 import type Database from "better-sqlite3";
+import { nameFold } from "../../shared/display-names.js";
 import { editedDraft } from "../../shared/draft-edit.js";
 import {
+  DisplayNameTaken,
   DraftChanged,
   DraftGone,
   type AccountStore,
@@ -34,6 +36,7 @@ CREATE TABLE IF NOT EXISTS users (
   id TEXT PRIMARY KEY,
   username TEXT NOT NULL UNIQUE,
   display_name TEXT NOT NULL,
+  display_name_fold TEXT,
   role TEXT NOT NULL CHECK (role IN ('admin', 'editor', 'contributor')),
   password_hash TEXT NOT NULL,
   must_change_password INTEGER NOT NULL DEFAULT 0,
@@ -94,8 +97,30 @@ function upgrade(db: Database.Database): void {
     if (!columns("users").has("desk_language")) db.exec("ALTER TABLE users ADD COLUMN desk_language TEXT NOT NULL DEFAULT 'en'");
     if (!columns("api_tokens").has("scopes")) db.exec("ALTER TABLE api_tokens ADD COLUMN scopes TEXT NOT NULL DEFAULT 'write';");
     if (!columns("drafts").has("revision")) db.exec("ALTER TABLE drafts ADD COLUMN revision INTEGER NOT NULL DEFAULT 1");
+    if (!columns("users").has("display_name_fold")) db.exec("ALTER TABLE users ADD COLUMN display_name_fold TEXT");
+    fillNameFolds(db);
+    db.exec("CREATE UNIQUE INDEX IF NOT EXISTS users_by_name_fold ON users (display_name_fold)");
   }).immediate();
 }
+
+/**
+ * Gives every account without one the fold of its display name, oldest account first. Two names
+ * from before folds existed may fold the same: the later keeps NULL (which the unique index lets
+ * be) until it is renamed (docs/operations.md).
+ */
+function fillNameFolds(db: Database.Database): void {
+  const taken = db.prepare<[string], { id: string }>("SELECT id FROM users WHERE display_name_fold = ?");
+  const set = db.prepare("UPDATE users SET display_name_fold = ? WHERE id = ?");
+  const unfolded = db.prepare<[], { id: string; display_name: string }>("SELECT id, display_name FROM users WHERE display_name_fold IS NULL ORDER BY created_at, id");
+  for (const user of unfolded.all()) {
+    const fold = nameFold(user.display_name);
+    if (!taken.get(fold)) set.run(fold, user.id);
+  }
+}
+
+/** SQLite's answer when a row would repeat a UNIQUE column: which one, from the message ("UNIQUE constraint failed: users.display_name_fold"). */
+const violates = (error: unknown, column: string) =>
+  (error as { code?: unknown } | null)?.code === "SQLITE_CONSTRAINT_UNIQUE" && String((error as Error).message).includes(column);
 
 /** Accounts, sessions, tokens and drafts in the same SQLite file as the stories. */
 export class SqliteAccounts implements AccountStore {
@@ -109,7 +134,7 @@ export class SqliteAccounts implements AccountStore {
     this.#sql = {
       countUsers: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM users"),
       insertUser: db.prepare(
-        "INSERT INTO users (id, username, display_name, role, password_hash, must_change_password, created_at, desk_language) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO users (id, username, display_name, display_name_fold, role, password_hash, must_change_password, created_at, desk_language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ),
       userById: db.prepare<[string], UserRow>("SELECT * FROM users WHERE id = ?"),
       userByName: db.prepare<[string], UserRow>("SELECT * FROM users WHERE username = ?"),
@@ -145,7 +170,17 @@ export class SqliteAccounts implements AccountStore {
     return this.#sql.countUsers.get()!.n;
   }
   async createUser(user: UserWithHash) {
-    this.#sql.insertUser.run(user.id, user.username, user.displayName, user.role, user.passwordHash, Number(user.mustChangePassword), user.createdAt, user.deskLanguage);
+    this.#uniqueName(user.displayName, () =>
+      this.#sql.insertUser.run(user.id, user.username, user.displayName, nameFold(user.displayName), user.role, user.passwordHash, Number(user.mustChangePassword), user.createdAt, user.deskLanguage),
+    );
+  }
+  /** Runs a write that sets `displayName`, turning the unique fold's refusal into DisplayNameTaken. */
+  #uniqueName(displayName: string, write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      throw violates(error, "users.display_name_fold") ? new DisplayNameTaken(displayName) : error;
+    }
   }
   async userById(id: string) {
     const row = this.#sql.userById.get(id);
@@ -162,6 +197,7 @@ export class SqliteAccounts implements AccountStore {
     const columns = {
       role: changes.role,
       display_name: changes.displayName,
+      display_name_fold: changes.displayName === undefined ? undefined : nameFold(changes.displayName),
       password_hash: changes.passwordHash,
       must_change_password: changes.mustChangePassword === undefined ? undefined : Number(changes.mustChangePassword),
       desk_language: changes.deskLanguage,
@@ -169,7 +205,8 @@ export class SqliteAccounts implements AccountStore {
     const sets = Object.entries(columns).filter(([, value]) => value !== undefined);
     if (sets.length === 0) return;
     // Column names come from the object above, never from input.
-    this.#db.prepare(`UPDATE users SET ${sets.map(([column]) => `${column} = ?`).join(", ")} WHERE id = ?`).run(...sets.map(([, v]) => v), id);
+    const update = () => this.#db.prepare(`UPDATE users SET ${sets.map(([column]) => `${column} = ?`).join(", ")} WHERE id = ?`).run(...sets.map(([, v]) => v), id);
+    this.#uniqueName(changes.displayName ?? "", update);
   }
   async deleteUser(id: string) {
     this.#sql.deleteUser.run(id);

@@ -6,6 +6,7 @@ import { expect, it } from "vitest";
 import { openDatabase, SqliteStore } from "./sqlite-store.js";
 import { describeStoreContract } from "./store-contract.js";
 import { describeAccountsContract } from "./accounts-contract.js";
+import { describeDisplayNamesContract } from "./display-names-contract.js";
 import { describeDraftPublishContract } from "./draft-publish-contract.js";
 import { describeMediaContract } from "./media-contract.js";
 import { describeScheduledContract } from "./scheduled-contract.js";
@@ -40,6 +41,21 @@ describeStoreContract("SQLite", async () => {
   };
 });
 describeAccountsContract("SQLite", async () => new SqliteStore(freshFile()));
+describeDisplayNamesContract("SQLite", async () => {
+  const file = freshFile();
+  const store = new SqliteStore(file);
+  return {
+    accounts: store.accounts,
+    close: () => store.close(),
+    reopen: async () => new SqliteStore(file),
+    exec: async (sql) => {
+      const db = new Database(file);
+      db.exec(sql);
+      db.close();
+    },
+    beforeFolds: "DROP INDEX users_by_name_fold; UPDATE users SET display_name_fold = NULL",
+  };
+});
 describeMediaContract("SQLite", async () => {
   const file = freshFile();
   return { store: new SqliteStore(file), reopen: async () => new SqliteStore(file) };

@@ -50,6 +50,7 @@ describe.skipIf(!ready)("presence and audience on two nodes (PostgreSQL and Redi
 
   it("shows the editors on either node to both, counts the readers on both, and forgets a node killed with -9", async () => {
     expect((await send(a.url, "/api/stories", { bearer: TOKEN, body: { id: STORY, title: "Two nodes" } })).status).toBe(201);
+    const airforce = (await send(a.url, `/api/stories/${STORY}/entries`, { bearer: TOKEN, body: { body: "31 of 34 drones shot down." } })).body.entry.id as string;
     const created = await send(a.url, "/api/users", { bearer: TOKEN, body: { username: "olena", role: "editor", displayName: "Olena" } });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const cookie = sessionCookieOf(await send(b.url, "/api/session", { body: { username: "olena", password: created.body.password } }));
@@ -65,8 +66,8 @@ describe.skipIf(!ready)("presence and audience on two nodes (PostgreSQL and Redi
     if (!(followed.ok && followed.presence?.length === 2)) await presence(olenaOnB, (m) => m.editors.length === 2, "both on node B");
     expect(names(await olenaSeenOnA)).toEqual(["Newsroom", "Olena"]);
 
-    const editingSeen = presence(newsroomOnA, (m) => m.editors.some((e) => e.name === "Olena" && e.editing.includes("e_airforce1")), "Olena editing, on node A");
-    olenaOnB.emit("editing", { storyId: STORY, entryId: "e_airforce1" });
+    const editingSeen = presence(newsroomOnA, (m) => m.editors.some((e) => e.name === "Olena" && e.editing.includes(airforce)), "Olena editing, on node A");
+    olenaOnB.emit("editing", { storyId: STORY, entryId: airforce });
     await editingSeen;
 
     await readers(a, 2);

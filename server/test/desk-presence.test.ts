@@ -18,6 +18,8 @@ describe("presence on the desk", () => {
   let wren: Account;
   const STORY = "presence";
   const open: Socket[] = [];
+  /** A published entry's id: what an editor can say they edit. */
+  let airforce: string;
 
   const deskSocket = (account: Account): Promise<DeskSocket> =>
     new Promise((resolve, reject) => {
@@ -49,6 +51,8 @@ describe("presence on the desk", () => {
       ["taras", "admin"],
       ["wren", "contributor"],
     ]));
+    const posted = await server.api(`/api/stories/${STORY}/entries`, { body: { headline: "Air force tally", body: "31 of 34 drones shot down." } });
+    airforce = ((await posted.json()) as { entry: { id: string } }).entry.id;
   });
   afterAll(async () => {
     for (const socket of open) socket.disconnect();
@@ -58,7 +62,7 @@ describe("presence on the desk", () => {
   it("shows editors to each other as they open the story, with what each edits, and drops them when they go", async () => {
     const olenaSocket = await deskSocket(olena);
     const first = await follow(olenaSocket);
-    expect(first.ok && first.presence).toEqual([{ id: olena.id, name: "olena", editing: [] }]);
+    expect(first.ok && first.presence).toEqual([{ id: olena.id, name: "olena", login: "olena", editing: [] }]);
 
     const tarasArrives = presence(olenaSocket, (m) => m.editors.length === 2);
     const tarasSocket = await deskSocket(taras);
@@ -72,10 +76,10 @@ describe("presence on the desk", () => {
     expect(third.ok && third.presence && names({ editors: third.presence })).toEqual(["olena", "taras"]);
 
     const editsNow = presence(olenaSocket, (m) => m.editors.some((e) => e.editing.length > 0));
-    expect(await editing(tarasSocket, "e_airforce1")).toEqual({ ok: true });
+    expect(await editing(tarasSocket, airforce)).toEqual({ ok: true });
     expect((await editsNow).editors).toEqual([
-      { id: olena.id, name: "olena", editing: [] },
-      { id: taras.id, name: "taras", editing: ["e_airforce1"] },
+      { id: olena.id, name: "olena", login: "olena", editing: [] },
+      { id: taras.id, name: "taras", login: "taras", editing: [airforce] },
     ]);
     const stopped = presence(olenaSocket, (m) => m.editors.every((e) => e.editing.length === 0));
     expect(await editing(tarasSocket, null)).toEqual({ ok: true });
@@ -96,7 +100,7 @@ describe("presence on the desk", () => {
     const ack = await follow(wrenSocket);
     expect(ack).toMatchObject({ ok: true });
     expect(ack.ok && "presence" in ack).toBe(false);
-    expect(await editing(wrenSocket, "e_airforce1")).toMatchObject({ ok: false, error: { code: "forbidden" } });
+    expect(await editing(wrenSocket, airforce)).toMatchObject({ ok: false, error: { code: "forbidden" } });
 
     // A change after Wren followed: Olena hears it, Wren does not, and Wren is in no list.
     const tarasSocket = await deskSocket(taras);
@@ -115,6 +119,9 @@ describe("presence on the desk", () => {
     expect(await editing(socket, "not an entry id")).toMatchObject({ ok: false, error: { code: "bad_request" } });
     expect(await editing(socket, "e_fine1", "NOT A SLUG")).toMatchObject({ ok: false, error: { code: "bad_request" } });
     expect(await editing(socket, "e_fine1", "other-story")).toMatchObject({ ok: false, error: { code: "not_following" } });
+    // An id the story does not have (never had, or removed) is not shown to the other editors.
+    expect(await editing(socket, "e_madeup1")).toMatchObject({ ok: false, error: { code: "entry_not_found" } });
+    expect(await editing(socket, airforce)).toEqual({ ok: true });
     expect(socket.connected).toBe(true);
   });
 
@@ -128,7 +135,7 @@ describe("presence on the desk", () => {
     const tarasSocket = await deskSocket(taras);
     const seen = presence(olenaSocket, (m) => names(m).includes("taras"));
     await follow(tarasSocket);
-    await editing(tarasSocket, "e_airforce1");
+    await editing(tarasSocket, airforce);
     await seen;
     await new Promise((resolve) => reader.emit("subscribe", { storyId: STORY }, resolve));
     expect(events.filter((e) => e !== "snapshot" && e !== "patch")).toEqual([]);

@@ -9,6 +9,9 @@ import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
  *   the process waited for a core, so it means the same on an idle machine and a loaded one.
  * - `delayMs`: the longest wall-clock event-loop delay (monitorEventLoopDelay), which does.
  * - `gcMs`: the longest garbage collection pause.
+ * - `cpuMs`: all the CPU time the process spent: what the work cost, however it was spread.
+ *
+ * The test's side: askProbe (server/test/loop-delay.ts).
  */
 const histogram = monitorEventLoopDelay({ resolution: 5 });
 histogram.enable();
@@ -19,6 +22,7 @@ new PerformanceObserver((list) => {
 
 let heldMs = 0;
 let since = process.cpuUsage();
+let resetAt = process.cpuUsage();
 setInterval(() => {
   const used = process.cpuUsage(since);
   since = process.cpuUsage();
@@ -30,8 +34,10 @@ process.on("message", (message) => {
     histogram.reset();
     gcMs = 0;
     heldMs = 0;
+    resetAt = process.cpuUsage();
     process.send?.({ reset: true });
   } else if (message === "read") {
-    process.send?.({ heldMs, delayMs: histogram.max / 1e6, gcMs });
+    const used = process.cpuUsage(resetAt);
+    process.send?.({ heldMs, delayMs: histogram.max / 1e6, gcMs, cpuMs: (used.user + used.system) / 1000 });
   }
 });

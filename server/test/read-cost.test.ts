@@ -16,30 +16,21 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol.js";
 import type { Entry } from "../../shared/story.js";
 import { startChild, stopChild, type Child } from "./child-server.js";
 import { TOKEN } from "./harness.js";
+import { askProbe, LOOP_DELAY_PROBE } from "./loop-delay.js";
 
 const BOUND_MS = 50;
 const TRIES = 10;
 const STORY = "big-story";
-const PROBE = fileURLToPath(new URL("./loop-delay-probe.ts", import.meta.url));
 
 let child: Child;
 let dataDir: string;
 const versions: number[] = [];
-
-/** Asks the probe in the child and waits for its answer. */
-function probe<T>(message: "reset" | "read"): Promise<T> {
-  return new Promise((resolve) => {
-    child.process.once("message", (answer) => resolve(answer as T));
-    child.process.send(message);
-  });
-}
 
 /**
  * The longest the server's event loop was held by work while `burst` ran: the least of up to TRIES
@@ -49,9 +40,9 @@ function probe<T>(message: "reset" | "read"): Promise<T> {
 async function worstDelay(burst: (attempt: number) => Promise<void>): Promise<number> {
   let best = Number.POSITIVE_INFINITY;
   for (let attempt = 0; attempt < TRIES && best >= BOUND_MS; attempt++) {
-    await probe("reset");
+    await askProbe(child, "reset");
     await burst(attempt);
-    const { heldMs, delayMs, gcMs } = await probe<{ heldMs: number; delayMs: number; gcMs: number }>("read");
+    const { heldMs, delayMs, gcMs } = await askProbe(child, "read");
     if (process.env.SHOW_DELAYS) {
       console.log(`${expect.getState().currentTestName}: held ${heldMs.toFixed(1)} ms (wall-clock delay ${delayMs.toFixed(1)} ms, longest GC ${gcMs.toFixed(1)} ms)`);
     }
@@ -85,7 +76,7 @@ const longBody = (n: number) =>
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "live-ticker-read-cost-"));
-  child = await startChild(dataDir, { imports: [PROBE], env: { WRITES_PER_MINUTE: "1000000" } });
+  child = await startChild(dataDir, { imports: [LOOP_DELAY_PROBE], env: { WRITES_PER_MINUTE: "1000000" } });
   await write("/api/stories", { body: { id: STORY, title: "A big story" } });
   versions.push(1);
   // 80 entries; every fourth is removed again soon after, so removals are spread over the log

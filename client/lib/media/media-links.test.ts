@@ -63,3 +63,12 @@ describe("mediaChanges", () => {
     expect(mediaChanges([photo(1)], [photo(1), post]).reordered).toBe(false);
   });
 });
+
+describe("a Mastodon embed names its instance (issue 26)", () => {
+  it("in the consent button, the link and the frame's title", () => {
+    const toot = { type: "embed", provider: "mastodon", url: "https://mastodon.social/@Gargron/1" } as const;
+    expect(showLabel(toot)).toBe("Show post on Mastodon (mastodon.social)");
+    expect(linkLabel(toot)).toBe("View on Mastodon (mastodon.social)");
+    expect(mediaName(toot)).toBe("Post on Mastodon (mastodon.social)");
+  });
+});

@@ -1,5 +1,5 @@
-import { isVideo } from "../../../shared/embed-frames.js";
-import { EMBED_PROVIDERS, mediaPath, mediaVariants } from "../../../shared/media-constants.js";
+import { embedSourceName, isVideo } from "../../../shared/embed-frames.js";
+import { mediaPath, mediaVariants } from "../../../shared/media-constants.js";
 import type { EmbedItem, MediaItem } from "../../../shared/media.js";
 import { m, type Locale } from "../i18n.js";
 
@@ -11,19 +11,19 @@ import { m, type Locale } from "../i18n.js";
 /** "Photo", "YouTube video", "Post on X", in the page's interface language. */
 export function mediaName(item: MediaItem, ui: Locale = "en"): string {
   if (item.type === "image") return m.media_photo({}, { locale: ui });
-  const name = EMBED_PROVIDERS[item.provider];
+  const name = embedSourceName(item);
   return isVideo(item) ? m.media_video({ name }, { locale: ui }) : m.media_post({ name }, { locale: ui });
 }
 
-/** What the reader is offered: "Show YouTube video", "Show post on X". */
+/** What the reader is offered: "Show YouTube video", "Show post on X", "Show post on Mastodon (mastodon.social)". */
 export function showLabel(item: Pick<EmbedItem, "provider" | "url">, ui: Locale = "en"): string {
-  const name = EMBED_PROVIDERS[item.provider];
+  const name = embedSourceName(item);
   return isVideo(item) ? m.embed_show_video({ name }, { locale: ui }) : m.embed_show_post({ name }, { locale: ui });
 }
 
-/** What the link to the original says: "Watch on YouTube", "View on X". */
+/** What the link to the original says: "Watch on YouTube", "View on X", "View on Mastodon (mastodon.social)". */
 export function linkLabel(item: Pick<EmbedItem, "provider" | "url">, ui: Locale = "en"): string {
-  const name = EMBED_PROVIDERS[item.provider];
+  const name = embedSourceName(item);
   return isVideo(item) ? m.embed_watch_on({ name }, { locale: ui }) : m.embed_view_on({ name }, { locale: ui });
 }
 

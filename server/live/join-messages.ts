@@ -4,8 +4,14 @@ import { Lru } from "../../shared/lru.js";
 import type { Snapshot } from "../../shared/story.js";
 import { encodeOnce } from "./shared-encoding.js";
 
-/** Catch-ups kept per version, by the version readers come from (a cached page's, a reconnect's). */
-const CATCH_UPS = 16;
+/**
+ * How far behind a reader may be and still be sent a patch: a cached page's version, a reconnect
+ * after a tunnel. One farther behind gets the shared snapshot, whatever its size: every `from`
+ * needs its own rebuild of that version and its own diff, so were any `from` answered, readers
+ * each naming another old version (an attack does) would each cost a diff on the main thread.
+ * Within the window each `from` is diffed once per version and view, and all are kept.
+ */
+export const CATCH_UP_VERSIONS = 16;
 
 /**
  * What a joining reader of one version and one view is sent: the view's snapshot, or one patch of
@@ -15,7 +21,7 @@ const CATCH_UPS = 16;
  */
 export class JoinMessages {
   #snapshot?: { message: SnapshotMessage; jsonLength: number };
-  readonly #catchUps = new Lru<number, PatchMessage | null>(CATCH_UPS);
+  readonly #catchUps = new Lru<number, PatchMessage | null>(CATCH_UP_VERSIONS);
   readonly #view: Snapshot;
 
   /** `project` takes a version to the view (the identity for the full one). */
@@ -37,8 +43,14 @@ export class JoinMessages {
     return this.#catchUps.get(from);
   }
 
-  /** The one patch from `from` (`base` is the snapshot there), or null when the snapshot is smaller or `base` is missing. */
+  /** Whether a reader holding `from` may be sent a patch (it is behind, within CATCH_UP_VERSIONS). */
+  reachable(from: number): boolean {
+    return from < this.of.version && this.of.version - from <= CATCH_UP_VERSIONS;
+  }
+
+  /** The one patch from `from` (`base` is the snapshot there), or null when the snapshot is smaller, `from` too far behind or `base` missing. */
   catchUp(from: number, base: Snapshot | undefined): PatchMessage | null {
+    if (!this.reachable(from)) return null;
     const known = this.#catchUps.get(from);
     if (known !== undefined) return known;
     if (!base || base.version !== from) return null;

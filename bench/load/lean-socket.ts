@@ -95,7 +95,7 @@ export class LeanSocket {
   #stopped = false;
 
   #read(chunk: Buffer): void {
-    if (this.#stopped) return this.#tcp.pause();
+    if (this.#stopped) return void this.#tcp.pause();
     const at = nowMs();
     this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
     if (!this.#upgraded) {
@@ -123,7 +123,7 @@ export class LeanSocket {
         offset = 10;
       }
       if (this.#buffer.length < offset + length) return;
-      if (this.#stopped) return this.#tcp.pause();
+      if (this.#stopped) return void this.#tcp.pause();
       const payload = this.#buffer.subarray(offset, offset + length);
       this.#buffer = this.#buffer.subarray(offset + length);
       if (opcode === OPCODE.ping) this.#send(OPCODE.pong, payload);

@@ -26,7 +26,11 @@ import { scrape } from "./scrape.js";
 
 const PROBE = fileURLToPath(new URL("./loop-delay-probe.ts", import.meta.url));
 const MiB = 1024 * 1024;
-const rssOf = (pid: number) => Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
+/** The resident memory of a process, from the kernel; infinite once it has died (the old code's server did). */
+const rssOf = (pid: number) => {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) * 1024 : Number.POSITIVE_INFINITY;
+};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const STORIES = 50;
@@ -122,13 +126,18 @@ describe("a handshake catch-up storm from one address", () => {
 
     // The editor, while the attack runs: a write every WRITE_EVERY_MS, round robin over the followed stories.
     const writes: Array<{ storyId: string; version: number; sentAt: number }> = [];
+    const failedWrites: unknown[] = [];
     let attacking = true;
     const editor = (async () => {
       for (let n = 0; attacking; n++) {
         const id = storyId(n % FOLLOWED);
         const sentAt = nowMs();
-        const { version } = await post(`/api/stories/${id}/entries`, { body: `Breaking ${n}: ${body(n).slice(0, 500)}` });
-        writes.push({ storyId: id, version, sentAt });
+        try {
+          const { version } = await post(`/api/stories/${id}/entries`, { body: `Breaking ${n}: ${body(n).slice(0, 500)}` });
+          writes.push({ storyId: id, version, sentAt });
+        } catch (error) {
+          failedWrites.push(error);
+        }
         await sleep(WRITE_EVERY_MS);
       }
     })();
@@ -144,17 +153,14 @@ describe("a handshake catch-up storm from one address", () => {
         sockets.push(attacker);
       }
       const asked = nowMs();
-      await fetch(`${server.url}/healthz`).then((res) => res.arrayBuffer());
-      healthz.push(nowMs() - asked);
+      const answered = await fetch(`${server.url}/healthz`).then((res) => res.ok, () => false);
+      healthz.push(answered ? nowMs() - asked : Number.POSITIVE_INFINITY);
       await sleep(WAVE_MS);
     }
     attacking = false;
     await editor;
     await sleep(1_000); // the last write's delivery
     clearInterval(sampler);
-    const { heldMs, delayMs, gcMs } = await probe<{ heldMs: number; delayMs: number; gcMs: number }>("read");
-    const metrics = await scrape(server.url);
-
     const lags = writes.flatMap(({ storyId: id, version, sentAt }) =>
       honest.map((reader) => {
         const reached = reader.arrived.get(id)?.find((arrival) => arrival.version >= version);
@@ -162,13 +168,18 @@ describe("a handshake catch-up storm from one address", () => {
       }),
     );
     const worstLag = Math.max(...lags);
+    const exited = server.process.exitCode ?? server.process.signalCode;
+    const summary = `RSS ${(before / MiB).toFixed(0)} → peak ${(peak / MiB).toFixed(0)} MB, ${writes.length} writes (${failedWrites.length} failed), worst lag ${worstLag.toFixed(0)} ms, slowest /healthz ${Math.max(...healthz).toFixed(0)} ms`;
+    expect(exited, `the server died under the attack: ${summary}\n${server.output()}`).toBeNull();
+    const { heldMs, delayMs, gcMs } = await probe<{ heldMs: number; delayMs: number; gcMs: number }>("read");
+    const metrics = await scrape(server.url);
     const refused = metrics.series("live_ticker_rejected_total").filter((sample) => sample.labels.code === "rate_limited").reduce((sum, sample) => sum + sample.value, 0);
     console.log(
       `storm (after ${(setupMs / 1000).toFixed(1)} s of setup): held ${heldMs.toFixed(0)} ms (wall-clock delay ${delayMs.toFixed(0)} ms, longest GC ${gcMs.toFixed(0)} ms), ` +
-        `RSS ${(before / MiB).toFixed(0)} → peak ${(peak / MiB).toFixed(0)} MB, ${writes.length} writes, worst lag ${worstLag.toFixed(0)} ms, ` +
-        `slowest /healthz ${Math.max(...healthz).toFixed(0)} ms, ${refused} refused as rate_limited, ${metrics.value("live_ticker_readers_behind_total")} set aside`,
+        `${summary}, ${refused} refused as rate_limited, ${metrics.value("live_ticker_readers_behind_total")} set aside`,
     );
 
+    expect(failedWrites).toEqual([]);
     expect(writes.length).toBeGreaterThan(10);
     expect(heldMs).toBeLessThan(100);
     expect(peak - before).toBeLessThan(200 * MiB);

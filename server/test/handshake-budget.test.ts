@@ -67,7 +67,7 @@ describe("the budget of a handshake's subscriptions", () => {
     const initial = (await (await server.api("/api/stories/b-1")).json()) as Snapshot;
     const errors: string[] = [];
     const follow = followStory(socket, "b-1", { initial, onError: (error) => errors.push(error.code) });
-    await new Promise((resolve) => socket.once("connect", resolve));
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
     expect(errors).toEqual(["rate_limited"]);
     expect(follow.follower.snapshot).toEqual(initial); // the page kept what it had meanwhile
     const { version } = (await (await server.api("/api/stories/b-1/entries", { body: { body: "After the refusal." } })).json()) as { version: number };

@@ -58,8 +58,8 @@ const Env = z.object({
   IP_CONNECT_BURST: limit(300, 1, 1_000_000),
   IP_CONNECTS_PER_MINUTE: limit(6000, 1, 60_000_000),
   // Each reader page follows one story, so subscriptions come at about the connections' pace.
-  IP_SUBSCRIBE_BURST: limit(1000, 1, 1_000_000),
-  IP_SUBSCRIBES_PER_MINUTE: limit(12_000, 1, 60_000_000),
+  IP_SUBSCRIBE_BURST: limit(500, 1, 1_000_000),
+  IP_SUBSCRIBES_PER_MINUTE: limit(6000, 1, 60_000_000),
   // What may wait in this node's memory for one address's readers (a reader reads its snapshot at once).
   MAX_QUEUED_BYTES_PER_IP: limit(32 * 1024 * 1024, 64 * 1024, 4 * 1024 * 1024 * 1024),
   // The latest view's newest entries (DESIGN.md §4): what a reader page, the ticker and the embed get.

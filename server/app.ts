@@ -43,7 +43,7 @@ import { releaseUpgradeRequest } from "./live/upgrade-request.js";
 import { refuseConnection, type RefusableConnection } from "./live/connection-refusal.js";
 import type { ConnectionRefusal } from "../shared/protocol.js";
 import { SocketsPerAddress, type EngineConnection } from "./live/sockets-per-address.js";
-import type { QueueLimits } from "./live/backpressure.js";
+import { SOCKET_QUEUE_LIMIT, TOTAL_QUEUE_LIMIT, type QueueLimits } from "./live/backpressure.js";
 import { joinCluster, type RedisClient } from "./live/cluster.js";
 import type { LiveServer } from "./live/live-server.js";
 import { StoryHub } from "./live/story-hub.js";
@@ -121,7 +121,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   );
 
   const http = createServer(app);
-  const socketsPerAddress = new SocketsPerAddress(config.limits.socketsPerAddress, app.get("trust proxy fn"), log.child({ component: "live" }));
+  const socketsPerAddress = new SocketsPerAddress(config.limits, app.get("trust proxy fn"), log.child({ component: "live" }));
   const versionBodies = new VersionBodies(config.versionCacheBytes);
   const metrics: Metrics = new Metrics({
     sockets: () => io.sockets.sockets.size,
@@ -172,8 +172,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     config.embedOrigins === "*" || !origin || origin === new URL(config.publicUrl).origin || config.embedOrigins.includes(origin);
   const refusalOf = (req: IncomingMessage): ConnectionRefusal | undefined => {
     if (!originAllowed(req.headers.origin)) return { code: "origin_not_allowed", message: "Pages on this site may not open live connections to this server (EMBED_ORIGINS)." };
-    if (!socketsPerAddress.admits(req)) return { code: "too_many_connections", message: "Too many connections from this address." };
-    return undefined;
+    return socketsPerAddress.refusal(req);
   };
   // Every WebSocket's TCP socket, so that a shutdown need not wait out closing handshakes.
   const upgraded = new Set<Duplex>();
@@ -199,7 +198,8 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     metrics,
     views,
     cluster: options.redis !== undefined,
-    ...(options.queueLimits ? { queueLimits: options.queueLimits } : {}),
+    queueLimits: { socketBytes: SOCKET_QUEUE_LIMIT, totalBytes: TOTAL_QUEUE_LIMIT, addressBytes: config.limits.queuedBytesPerAddress, ...options.queueLimits },
+    addressOf: (socket) => socketsPerAddress.addressOf(socket.conn),
   });
   const leaveCluster = options.redis ? joinCluster(io, hub, options.redis, config.redisStream, log.child({ component: "cluster" })) : () => {};
   const audience = new Audience({
@@ -213,7 +213,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   const schedule = scheduler(store, publisher);
   const variants = new VariantCache(store);
   const mediaSweep = new MediaSweep(store.media, config.mediaUnreferencedMs, log.child({ component: "media" }), (ids) => ids.forEach((id) => variants.forget(id)), options.mediaSweepMs);
-  registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, socketRejected);
+  registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, socketRejected, socketsPerAddress);
 
   const redis = options.redis;
   app.use(healthRoutes({ store: () => store.ping(), ...(redis ? { redis: async () => void (await redis.ping()) } : {}) }));

@@ -45,7 +45,12 @@ describe("loadConfig", () => {
         stories: 1000,
         socketMessageBytes: 16_384,
         subscriptionsPerSocket: 50,
-        socketsPerAddress: 50,
+        socketsPerAddress: 5000,
+        connectBurstPerAddress: 300,
+        connectsPerMinutePerAddress: 6000,
+        subscribeBurstPerAddress: 500,
+        subscribesPerMinutePerAddress: 6000,
+        queuedBytesPerAddress: 32 * 1024 * 1024,
         socketEventBurst: 100,
         socketEventsPerMinute: 60,
         writesPerMinute: 120,
@@ -136,6 +141,11 @@ describe("loadConfig", () => {
         MAX_SOCKET_MESSAGE_BYTES: "1048576",
         MAX_SUBSCRIPTIONS_PER_SOCKET: "5",
         MAX_SOCKETS_PER_IP: "6",
+        IP_CONNECT_BURST: "12",
+        IP_CONNECTS_PER_MINUTE: "13",
+        IP_SUBSCRIBE_BURST: "14",
+        IP_SUBSCRIBES_PER_MINUTE: "15",
+        MAX_QUEUED_BYTES_PER_IP: "65536",
         SOCKET_EVENT_BURST: "10",
         SOCKET_EVENTS_PER_MINUTE: "11",
         WRITES_PER_MINUTE: "7",
@@ -154,6 +164,11 @@ describe("loadConfig", () => {
       socketMessageBytes: 1_048_576,
       subscriptionsPerSocket: 5,
       socketsPerAddress: 6,
+      connectBurstPerAddress: 12,
+      connectsPerMinutePerAddress: 13,
+      subscribeBurstPerAddress: 14,
+      subscribesPerMinutePerAddress: 15,
+      queuedBytesPerAddress: 65_536,
       socketEventBurst: 10,
       socketEventsPerMinute: 11,
       writesPerMinute: 7,
@@ -180,6 +195,14 @@ describe("loadConfig", () => {
     expect(message).toContain("MAX_ENTRIES_PER_STORY: must be at least 1");
     expect(message).toContain("MAX_STORIES: must be a whole number");
     for (const name of ["WRITES_PER_MINUTE", "MAX_JSON_BODY_BYTES"]) expect(message).toContain(`${name}: `);
+  });
+
+  it("bounds the per-address budgets, so that a typo neither disarms them nor refuses every reader", () => {
+    expect(configError({ IP_CONNECT_BURST: "0" })).toContain("IP_CONNECT_BURST: must be at least 1");
+    expect(configError({ IP_SUBSCRIBES_PER_MINUTE: "60000001" })).toContain("IP_SUBSCRIBES_PER_MINUTE: must be at most 60000000");
+    expect(configError({ MAX_QUEUED_BYTES_PER_IP: "1000" })).toContain("MAX_QUEUED_BYTES_PER_IP: must be at least 65536");
+    expect(configError({ MAX_QUEUED_BYTES_PER_IP: "5000000000" })).toContain("MAX_QUEUED_BYTES_PER_IP: must be at most 4294967296");
+    expect(configError({ IP_CONNECTS_PER_MINUTE: "1.5" })).toContain("IP_CONNECTS_PER_MINUTE: must be a whole number");
   });
 
   it("bounds LATEST_VIEW_ENTRIES, so that a reader page stays small and still shows a screenful", () => {

@@ -66,7 +66,18 @@ const Env = z.object({
   // Socket.IO's own default is 1 MB; nothing a reader sends comes near 1 KB.
   MAX_SOCKET_MESSAGE_BYTES: limit(16 * 1024, 1024, 1024 * 1024),
   MAX_SUBSCRIPTIONS_PER_SOCKET: limit(50, 1, 10_000),
-  MAX_SOCKETS_PER_IP: limit(50, 1, 1_000_000),
+  // Thousands of mobile readers share one IPv4 address behind carrier-grade NAT, and an idle socket
+  // costs ~10 KB: the cap stops one address from holding the node's file descriptors, not from
+  // working it; what an address may cost is budgeted by the IP_* rates and MAX_QUEUED_BYTES_PER_IP.
+  MAX_SOCKETS_PER_IP: limit(5000, 1, 1_000_000),
+  // A CGNAT address's crowd arriving after a push notification: ~100 new connections a second.
+  IP_CONNECT_BURST: limit(300, 1, 1_000_000),
+  IP_CONNECTS_PER_MINUTE: limit(6000, 1, 60_000_000),
+  // Each reader page follows one story, so subscriptions come at about the connections' pace.
+  IP_SUBSCRIBE_BURST: limit(500, 1, 1_000_000),
+  IP_SUBSCRIBES_PER_MINUTE: limit(6000, 1, 60_000_000),
+  // What may wait in this node's memory for one address's readers (a reader reads its snapshot at once).
+  MAX_QUEUED_BYTES_PER_IP: limit(32 * 1024 * 1024, 64 * 1024, 4 * 1024 * 1024 * 1024),
   // The latest view's newest entries (DESIGN.md §4): what a reader page, the ticker and the embed get.
   LATEST_VIEW_ENTRIES: limit(LATEST_VIEW_ENTRIES.default, LATEST_VIEW_ENTRIES.min, LATEST_VIEW_ENTRIES.max),
   // A reader subscribes once per story it shows, and again after a reconnect (a new socket, a full bucket).
@@ -100,6 +111,14 @@ export interface Limits {
   subscriptionsPerSocket: number;
   /** Open sockets per client address, on each node. */
   socketsPerAddress: number;
+  /** New sockets one client address may open at once, and then per minute, on each node. */
+  connectBurstPerAddress: number;
+  connectsPerMinutePerAddress: number;
+  /** Stories one client address may subscribe to (handshake or `subscribe`) at once, and then per minute. */
+  subscribeBurstPerAddress: number;
+  subscribesPerMinutePerAddress: number;
+  /** Bytes queued for one address's sockets before its join answers and fan-outs wait for them to drain. */
+  queuedBytesPerAddress: number;
   /** Events (subscribe, unsubscribe, anything) one socket may send at once, and then per minute. */
   socketEventBurst: number;
   socketEventsPerMinute: number;
@@ -188,6 +207,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       socketMessageBytes: e.MAX_SOCKET_MESSAGE_BYTES,
       subscriptionsPerSocket: e.MAX_SUBSCRIPTIONS_PER_SOCKET,
       socketsPerAddress: e.MAX_SOCKETS_PER_IP,
+      connectBurstPerAddress: e.IP_CONNECT_BURST,
+      connectsPerMinutePerAddress: e.IP_CONNECTS_PER_MINUTE,
+      subscribeBurstPerAddress: e.IP_SUBSCRIBE_BURST,
+      subscribesPerMinutePerAddress: e.IP_SUBSCRIBES_PER_MINUTE,
+      queuedBytesPerAddress: e.MAX_QUEUED_BYTES_PER_IP,
       socketEventBurst: e.SOCKET_EVENT_BURST,
       socketEventsPerMinute: e.SOCKET_EVENTS_PER_MINUTE,
       writesPerMinute: e.WRITES_PER_MINUTE,

@@ -53,10 +53,13 @@ export interface ServerToClientEvents {
 /**
  * Why the server turned a connection away, as `connect_error`'s `data` (the error's `message` says
  * the same for clients that read only that). Sent before the server closes the connection.
+ * `rate_limited` (too many new connections or subscriptions from one address) says in
+ * `details.retryAfter` how many seconds to wait before trying again.
  */
 export interface ConnectionRefusal {
-  code: "origin_not_allowed" | "too_many_connections";
+  code: "origin_not_allowed" | "too_many_connections" | "rate_limited";
   message: string;
+  details?: { retryAfter: number };
 }
 
 /** The Socket.IO room of a story's readers. */

@@ -15,14 +15,24 @@ export class TokenBucket {
     this.#at = now;
   }
 
-  /** Takes a token and returns 0, or, when none is left, the milliseconds until one will be. */
-  take(now: number): number {
+  /**
+   * Takes `count` tokens and returns 0, or, when fewer are left, takes none and returns the
+   * milliseconds until there will be enough (all or nothing, so that a batch is never half done).
+   * A count over the burst takes the whole burst, once it is full: it could never be had otherwise.
+   */
+  take(now: number, count = 1): number {
+    const needed = Math.min(count, this.burst);
     this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#at) * this.perMinute) / 60_000);
     this.#at = now;
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
+    if (this.#tokens >= needed) {
+      this.#tokens -= needed;
       return 0;
     }
-    return Math.ceil(((1 - this.#tokens) * 60_000) / this.perMinute);
+    return Math.ceil(((needed - this.#tokens) * 60_000) / this.perMinute);
+  }
+
+  /** Whether the bucket is full at `now`: one that is holds nothing worth keeping. */
+  full(now: number): boolean {
+    return this.#tokens + ((now - this.#at) * this.perMinute) / 60_000 >= this.burst;
   }
 }

@@ -64,9 +64,15 @@ export class LeanSocket {
     private readonly onEvent: (message: Received) => void,
     /** The Socket.IO handshake's `auth` (e.g. the stories to subscribe to as it connects). */
     private readonly auth?: object,
+    /**
+     * `localAddress`: the address to connect from (any of 127/8 reaches a server on 127.0.0.1, so
+     * one machine plays several clients' addresses). `stopReading`: stop reading as soon as the
+     * handshake is sent, before anything it asked for arrives: an attacker's socket (`opened` then never resolves).
+     */
+    private readonly options: { localAddress?: string; stopReading?: boolean } = {},
   ) {
     const target = new URL(mode === "socketio" ? `${url}/socket.io/?EIO=4&transport=websocket` : url);
-    this.#tcp = connect({ host: target.hostname, port: Number(target.port), noDelay: true });
+    this.#tcp = connect({ host: target.hostname, port: Number(target.port), noDelay: true, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
     this.opened = new Promise((resolve, reject) => {
       this.#opened = resolve;
       this.#failed = reject;
@@ -85,7 +91,11 @@ export class LeanSocket {
   #opened: () => void = () => {};
   #failed: (error: Error) => void = () => {};
 
+  /** Set once a `stopReading` socket has sent its handshake: whatever comes after is left unread. */
+  #stopped = false;
+
   #read(chunk: Buffer): void {
+    if (this.#stopped) return void this.#tcp.pause();
     const at = nowMs();
     this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
     if (!this.#upgraded) {
@@ -113,6 +123,7 @@ export class LeanSocket {
         offset = 10;
       }
       if (this.#buffer.length < offset + length) return;
+      if (this.#stopped) return void this.#tcp.pause();
       const payload = this.#buffer.subarray(offset, offset + length);
       this.#buffer = this.#buffer.subarray(offset + length);
       if (opcode === OPCODE.ping) this.#send(OPCODE.pong, payload);
@@ -128,9 +139,15 @@ export class LeanSocket {
   }
 
   #message(text: string, bytes: number, at: number): void {
+    if (this.#stopped) return;
     switch (text[0]) {
       case "0": // Engine.IO open: join the default namespace
-        return this.#send(OPCODE.text, Buffer.from(`40${this.auth ? JSON.stringify(this.auth) : ""}`));
+        this.#send(OPCODE.text, Buffer.from(`40${this.auth ? JSON.stringify(this.auth) : ""}`));
+        if (this.options.stopReading) {
+          this.#stopped = true;
+          this.#tcp.pause();
+        }
+        return;
       case "2": // Engine.IO ping
         return this.#send(OPCODE.text, Buffer.from("3"));
       case "4":

@@ -25,6 +25,11 @@ const config = loadConfig({
   LOG_LEVEL: "silent",
   // One load machine, one token: per-client limits are lifted, as for the single-node bench server.
   MAX_SOCKETS_PER_IP: "1000000",
+  IP_CONNECT_BURST: "1000000",
+  IP_CONNECTS_PER_MINUTE: "60000000",
+  IP_SUBSCRIBE_BURST: "1000000",
+  IP_SUBSCRIBES_PER_MINUTE: "60000000",
+  MAX_QUEUED_BYTES_PER_IP: "4294967296",
   WRITES_PER_MINUTE: "1000000",
 });
 const log = pino({ level: "silent" });

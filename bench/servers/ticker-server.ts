@@ -26,6 +26,11 @@ const config = loadConfig({
   TICKER_ADMIN_TOKEN: BENCH_TOKEN,
   LOG_LEVEL: "silent",
   MAX_SOCKETS_PER_IP: "1000000",
+  IP_CONNECT_BURST: "1000000",
+  IP_CONNECTS_PER_MINUTE: "60000000",
+  IP_SUBSCRIBE_BURST: "1000000",
+  IP_SUBSCRIBES_PER_MINUTE: "60000000",
+  MAX_QUEUED_BYTES_PER_IP: "4294967296",
   WRITES_PER_MINUTE: "1000000",
   // The story-length scenario posts past the default cap of 2,000 while timing writes at 2,000.
   MAX_ENTRIES_PER_STORY: "100000",

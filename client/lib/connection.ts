@@ -13,11 +13,14 @@ export function watchConnection(socket: LiveSocket, onStatus: (status: Connectio
   onStatus(socket.connected ? "live" : "connecting");
   socket.on("connect", up);
   socket.on("disconnect", down);
+  // A connection the server refused (live-client.ts retries it later): not live, and not silent.
+  socket.on("connect_error", down);
   socket.io.on("reconnect_attempt", down);
   window.addEventListener("offline", down);
   return () => {
     socket.off("connect", up);
     socket.off("disconnect", down);
+    socket.off("connect_error", down);
     socket.io.off("reconnect_attempt", down);
     window.removeEventListener("offline", down);
   };

@@ -16,7 +16,7 @@ export interface FollowOptions {
   onChange?: (snapshot: Snapshot, via: "snapshot" | "patch") => void;
   /**
    * A subscribe the server refused (unknown story, bad request, protocol too old), or the
-   * connection itself (`origin_not_allowed`, `too_many_connections`: see `refusalOf`).
+   * connection itself (`origin_not_allowed`, `too_many_connections`, `rate_limited`: see `refusalOf`).
    */
   onError?: (error: Extract<Ack, { ok: false }>["error"]) => void;
 }
@@ -67,7 +67,22 @@ export function connectLive(url: string, options: Partial<ManagerOptions & Socke
  */
 export function refusalOf(error: Error): ConnectionRefusal | undefined {
   const data = (error as { data?: unknown }).data as Partial<ConnectionRefusal> | null | undefined;
-  return typeof data?.code === "string" && typeof data.message === "string" ? { code: data.code, message: data.message } : undefined;
+  if (typeof data?.code !== "string" || typeof data.message !== "string") return undefined;
+  const retryAfter = Number(data.details?.retryAfter);
+  return { code: data.code, message: data.message, ...(retryAfter > 0 ? { details: { retryAfter } } : {}) };
+}
+
+/** The longest a refused reader waits before trying again. */
+const MAX_REFUSED_RETRY_MS = 5 * 60_000;
+
+/**
+ * How long to wait before connecting again after the `attempt`th refusal in a row (from 0): at
+ * least what the server asked, else the slowest reconnection pace doubled at each refusal, with
+ * up to as much again at random so that the readers refused together do not all come back together.
+ */
+export function refusedRetryMs(refusal: ConnectionRefusal, attempt: number, reconnectionDelayMax: number, random = Math.random()): number {
+  const backoff = Math.min(MAX_REFUSED_RETRY_MS, reconnectionDelayMax * 2 ** Math.min(attempt, 16));
+  return Math.max((refusal.details?.retryAfter ?? 0) * 1000, backoff) * (1 + random);
 }
 
 /**
@@ -114,20 +129,23 @@ export function followStory(socket: LiveSocket, storyId: string, options: Follow
   handshake?.follows.set(storyId, { version: () => follower.version, view: options.view });
   const onConnect = () => {
     resubscribing = false;
+    refusals = 0;
     if (!handshake?.subscribed.has(storyId)) subscribe();
   };
 
-  // Socket.IO does not retry a connection the server refused. A full address may have room again
-  // later (another tab closed), so that refusal is retried at the slowest reconnection pace; an
-  // origin the server does not serve never will be.
+  // Socket.IO does not retry a connection the server refused. A full or busy address may have room
+  // again later (another tab closed, its rate refilled), so those refusals are retried, backing off
+  // while they last; an origin the server does not serve never will be. Meanwhile the page keeps
+  // showing what it has (the server-rendered story, or the last version it was sent).
   let retry: ReturnType<typeof setTimeout> | undefined;
+  let refusals = 0;
   const onConnectError = (error: Error) => {
     const refusal = refusalOf(error);
     if (!refusal || stopped) return;
     options.onError?.(refusal);
-    if (refusal.code === "too_many_connections" && socket.io.reconnection()) {
+    if ((refusal.code === "too_many_connections" || refusal.code === "rate_limited") && socket.io.reconnection()) {
       clearTimeout(retry);
-      retry = setTimeout(() => stopped || socket.connect(), socket.io.reconnectionDelayMax() * (1 + Math.random()));
+      retry = setTimeout(() => stopped || socket.connect(), refusedRetryMs(refusal, refusals++, socket.io.reconnectionDelayMax()));
     }
   };
 

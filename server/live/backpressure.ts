@@ -17,11 +17,15 @@ export const SOCKET_QUEUE_LIMIT = 1024 * 1024;
  */
 export const TOTAL_QUEUE_LIMIT = 256 * 1024 * 1024;
 
+/** How often an address that seems past MAX_QUEUED_BYTES_PER_IP may have every lagging queue measured again. */
+const REMEASURE_MS = 250;
+
 export interface QueueLimits {
   socketBytes: number;
   totalBytes: number;
+  /** MAX_QUEUED_BYTES_PER_IP: the queues of one client address's sockets together; unbounded when absent. */
+  addressBytes?: number;
 }
-
 
 /**
  * What was counted of each write buffer: engine.io only appends to one and swaps in a new array
@@ -46,12 +50,14 @@ interface Behind {
 }
 
 /**
- * Per-socket backpressure for the hub's fan-outs, so that slow and dead readers never slow the
- * rest nor fill the memory. Before a patch goes to a shard room, each socket in it whose queue is
- * past the bound is taken out of the room (it stays in the story's room: it still follows) and
- * remembered with the version it has. When its transport has written out all but a quarter of
- * the bound (hysteresis, so that a reader near the bound does not flap), the hub brings it level
- * with one catch-up and puts it back in a shard room (`onDrained`).
+ * Per-socket backpressure for the hub's fan-outs and join answers, so that slow and dead readers
+ * never slow the rest nor fill the memory. Before a patch goes to a shard room, each socket in it
+ * whose queue is past the bound, or whose address's queues together are past theirs, is taken out
+ * of the room (it stays in the story's room: it still follows) and remembered with the version it
+ * has; a joining reader's snapshot or catch-up is held back the same way (a reader that subscribes
+ * to many stories and stops reading would otherwise queue each one). When its transport has
+ * written out all but a quarter of the bound (hysteresis, so that a reader near the bound does not
+ * flap), the hub brings it level with one catch-up and puts it back in a shard room (`onDrained`).
  */
 export class Backpressure {
   /** The version each reader had of each story when it (re)joined the story's broadcasts. */
@@ -60,13 +66,18 @@ export class Backpressure {
   /** Sockets last seen with something queued, and how much. */
   readonly #lagging = new Map<LiveSocket, number>();
   #queued = 0;
+  /** Bytes queued for the lagging sockets of each client address. */
+  readonly #byAddress = new Map<string, number>();
+  #remeasuredAt = -Infinity;
 
+  /** `onDrained` gets version 0 for a reader that had none of the story (it joined without a version). */
   constructor(
     io: LiveServer,
     private readonly limits: QueueLimits,
     private readonly onDrained: (socket: LiveSocket, storyId: string, version: number) => void,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    private readonly addressOf: (socket: LiveSocket) => string | undefined = () => undefined,
   ) {
     io.on("connection", (socket) => socket.once("disconnect", () => this.#forget(socket)));
   }
@@ -104,9 +115,28 @@ export class Backpressure {
   admits(socket: LiveSocket, room: string, message: PatchMessage): boolean {
     const conn = connectionOf(socket);
     if (conn.writeBuffer.length === 0 && !this.#lagging.has(socket) && !(conn.transport.socket?.bufferedAmount)) return true;
-    if (this.#measure(socket) <= this.limits.socketBytes) return true;
-    this.#setAside(socket, room, message);
+    if (this.#fits(socket)) return true;
+    // It has been sent every patch up to `message.from`, unless it joined while `message` was
+    // going out, in which case it was given a later version: the larger of the two is what it has.
+    this.#setAside(socket, room, message.storyId, Math.max(this.#joined.get(socket)?.get(message.storyId) ?? 0, message.from));
     return false;
+  }
+
+  /**
+   * Whether a joining reader's answer may be queued for it now. If not, it is set aside in the
+   * story (out of `room`, its shard room) with `version`, what it holds (0 for nothing), and is
+   * brought level once it drains; a reader that never reads is never sent more.
+   */
+  admitsJoin(socket: LiveSocket, room: string, storyId: string, version: number | undefined): boolean {
+    if (this.#fits(socket)) return true;
+    this.#setAside(socket, room, storyId, version ?? 0);
+    return false;
+  }
+
+  /** After a join answer was queued: counted like a fan-out's frames, and past the cap on all queues the laggiest go. */
+  sent(socket: LiveSocket): void {
+    this.#measure(socket);
+    this.settle();
   }
 
   /** After a room's sends: past the cap on all queues together, the laggiest readers are disconnected. */
@@ -114,25 +144,50 @@ export class Backpressure {
     if (this.#queued > this.limits.totalBytes) this.#shed();
   }
 
+  /**
+   * Whether the socket's queue, and its address's queues together, are within their bounds
+   * (measuring the socket's). Other sockets' counts are as last measured, and some have drained
+   * since without a fan-out to look again: an address that seems past its bound has every lagging
+   * queue measured again first, at most every REMEASURE_MS, so that readers behind one NAT address
+   * are not held back by bytes long gone.
+   */
+  #fits(socket: LiveSocket): boolean {
+    if (this.#measure(socket) > this.limits.socketBytes) return false;
+    const address = this.limits.addressBytes === undefined ? undefined : this.addressOf(socket);
+    if (address === undefined) return true;
+    const over = () => (this.#byAddress.get(address) ?? 0) > this.limits.addressBytes!;
+    if (over() && performance.now() - this.#remeasuredAt >= REMEASURE_MS) {
+      this.#remeasuredAt = performance.now();
+      for (const lagging of [...this.#lagging.keys()]) this.#measure(lagging);
+    }
+    return !over();
+  }
+
   #measure(socket: LiveSocket): number {
     const bytes = queuedBytes(connectionOf(socket));
-    this.#queued += bytes - (this.#lagging.get(socket) ?? 0);
+    this.#count(socket, bytes - (this.#lagging.get(socket) ?? 0));
     if (bytes > 0) this.#lagging.set(socket, bytes);
     else this.#lagging.delete(socket);
     return bytes;
   }
 
-  /**
-   * The socket has been sent every patch up to `message.from`, unless it joined while `message`
-   * was going out, in which case it was given a later version: the larger of the two is what it has.
-   */
-  #setAside(socket: LiveSocket, room: string, message: PatchMessage): void {
+  /** Adds `delta` bytes to the total and to the socket's address. */
+  #count(socket: LiveSocket, delta: number): void {
+    if (delta === 0) return;
+    this.#queued += delta;
+    const address = this.limits.addressBytes === undefined ? undefined : this.addressOf(socket);
+    if (address === undefined) return;
+    const bytes = (this.#byAddress.get(address) ?? 0) + delta;
+    if (bytes > 0) this.#byAddress.set(address, bytes);
+    else this.#byAddress.delete(address);
+  }
+
+  #setAside(socket: LiveSocket, room: string, storyId: string, version: number): void {
     socket.leave(room);
-    const version = Math.max(this.#joined.get(socket)?.get(message.storyId) ?? 0, message.from);
     let behind = this.#behind.get(socket);
     if (!behind) this.#behind.set(socket, (behind = { versions: new Map() }));
     behind.unwatch ??= this.#watch(socket);
-    behind.versions.set(message.storyId, version);
+    behind.versions.set(storyId, version);
     this.metrics.readersBehind.inc();
   }
 
@@ -205,7 +260,7 @@ export class Backpressure {
   #forget(socket: LiveSocket): void {
     this.#behind.get(socket)?.unwatch?.();
     this.#behind.delete(socket);
-    this.#queued -= this.#lagging.get(socket) ?? 0;
+    this.#count(socket, -(this.#lagging.get(socket) ?? 0));
     this.#lagging.delete(socket);
   }
 }

@@ -63,13 +63,16 @@ export class FanOut {
   /**
    * Puts `socket` in the broadcasts of the story's `view`. A reader already in a shard room stays
    * in that shard, or it would get every patch twice; one that asks for another view moves to it.
+   * Returns the shard room.
    */
-  join(socket: LiveSocket, storyId: string, view: ViewName): void {
+  join(socket: LiveSocket, storyId: string, view: ViewName): string {
     const rooms = this.#roomsOf(storyId);
     const now = this.#shardOf(socket, rooms);
     if (now && now.view !== view) socket.leave(rooms.shards[now.view][now.shard]!);
     const shard = now?.shard ?? rooms.nextShard++ % SHARDS;
-    socket.join([rooms.story, rooms.shards[view][shard]!]);
+    const room = rooms.shards[view][shard]!;
+    socket.join([rooms.story, room]);
+    return room;
   }
 
   leave(socket: LiveSocket, storyId: string): void {

@@ -9,6 +9,7 @@ import { applyPatch, diffSnapshots } from "../../shared/patch.js";
 import type { PatchMessage } from "../../shared/protocol.js";
 import { reduce } from "../../shared/reducer.js";
 import type { Snapshot } from "../../shared/story.js";
+import { CATCH_UP_VERSIONS } from "./join-messages.js";
 import { GAP_WAIT_MS, REPLAY_LIMIT, SEPARATE_VERSIONS, Sequencer, type JoinPlan, type Timers } from "./sequencer.js";
 
 const STORY = "story";
@@ -112,6 +113,24 @@ function rig(versions: Snapshot[], options: { stored?: number; takeAtOnce?: bool
 }
 
 describe("the sequencer", () => {
+  it(`sends a reader up to ${CATCH_UP_VERSIONS} versions behind one patch, worked out once, and one farther behind the shared snapshot with no rebuild of its version`, async () => {
+    const versions = history(CATCH_UP_VERSIONS + 40);
+    const latest = versions.length;
+    const { join, store } = rig(versions);
+    await join(); // the story is cached and followed
+    const near = latest - CATCH_UP_VERSIONS;
+    const first = await join(near);
+    expect(first.plan).toMatchObject({ version: latest, send: { event: "patch", message: { from: near, to: latest } } });
+    const again = await join(near);
+    expect(again.plan.send!.message).toBe(first.plan.send!.message); // the same message, not a second diff
+    const reads = store.reads;
+    const far = [];
+    for (let version = 1; version < near; version++) far.push((await join(version)).plan);
+    expect(store.reads).toBe(reads); // no old version was read, let alone diffed
+    expect(new Set(far.map((plan) => plan.send!.event))).toEqual(new Set(["snapshot"]));
+    expect(new Set(far.map((plan) => plan.send!.message)).size).toBe(1); // one shared message for them all
+  });
+
   it("passes versions that come in order straight through, one patch each", async () => {
     const versions = history(5);
     const { reader, join, announce } = rig(versions, { stored: 2 });

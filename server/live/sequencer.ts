@@ -3,7 +3,7 @@ import type { PatchMessage, SnapshotMessage } from "../../shared/protocol.js";
 import type { Snapshot } from "../../shared/story.js";
 import { LATEST_VIEW_ENTRIES, type ViewName } from "../../shared/view-names.js";
 import { StoryViews } from "../story-views.js";
-import { JoinMessages } from "./join-messages.js";
+import { CATCH_UP_VERSIONS, JoinMessages } from "./join-messages.js";
 import { encodeOnce } from "./shared-encoding.js";
 import { TakenVersions, type TakenStep, type ViewProjector } from "./taken-versions.js";
 
@@ -46,6 +46,11 @@ export interface SequencerHooks {
   failed(error: unknown, storyId: string): void;
   /** The story left the cache. */
   evicted(storyId: string): void;
+  /**
+   * Resolves when a join may do its next piece of work (live/turns.ts), so that many joins at once
+   * take turns with the rest of the node; a join without it runs as soon as its reads resolve.
+   */
+  turn?(): Promise<void>;
 }
 
 /** What a joining reader is sent to reach `version`: nothing when it is current. */
@@ -178,12 +183,17 @@ export class Sequencer {
     admit: (plan: JoinPlan) => void,
     view: ViewName = "full",
   ): Promise<number | "not_found" | "cancelled"> {
+    await this.hooks.turn?.();
     const loaded = await this.#load(storyId, version);
     if (!loaded) return "not_found";
-    // A reader that gave up meanwhile, or whose catch-up is already worked out, costs no rebuild.
+    // A reader that gave up meanwhile, whose catch-up is already worked out, or that is too far
+    // behind to be sent one (live/join-messages.ts), costs no rebuild.
     if (!stillWanted()) return "cancelled";
-    const needsBase = version !== undefined && version < loaded.version && this.#joinsOf(storyId, view)?.known(version) === undefined;
+    const needsBase =
+      version !== undefined && version < loaded.version && loaded.version - version <= CATCH_UP_VERSIONS && this.#joinsOf(storyId, view)?.known(version) === undefined;
     const base = needsBase ? await this.source.snapshotAt(storyId, version) : undefined;
+    // The rebuild of an old version and the diff from it are each a piece of work.
+    if (needsBase) await this.hooks.turn?.();
     if (!stillWanted()) return "cancelled";
 
     // From here on nothing awaits: the plan and the caller's join happen before any later version is taken.

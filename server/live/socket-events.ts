@@ -28,13 +28,15 @@ export function splitAck<T extends AckResult>(args: unknown[], rejected: (code: 
 
 export type EventLimits = Pick<Limits, "socketEventBurst" | "socketEventsPerMinute">;
 
+/** A socket's own bucket of events: SOCKET_EVENT_BURST at once, then SOCKET_EVENTS_PER_MINUTE. */
+export const eventBucket = (limits: EventLimits) => new TokenBucket(limits.socketEventBurst, limits.socketEventsPerMinute, performance.now());
+
 /**
- * Every event a socket sends, on either namespace, takes a token from its own bucket
- * (SOCKET_EVENT_BURST at once, then SOCKET_EVENTS_PER_MINUTE): past it, the event is answered
- * `rate_limited` and does no work.
+ * Every event a socket sends, on either namespace, takes a token from its own bucket: past it,
+ * the event is answered `rate_limited` and does no work. `bucket` is the socket's when its
+ * handshake already took from it.
  */
-export function limitEvents(socket: Socket<any, any>, limits: EventLimits, rejected: (code: string) => void): void {
-  const bucket = new TokenBucket(limits.socketEventBurst, limits.socketEventsPerMinute, performance.now());
+export function limitEvents(socket: Socket<any, any>, limits: EventLimits, rejected: (code: string) => void, bucket = eventBucket(limits)): void {
   socket.use((packet, next) => {
     const waitMs = bucket.take(performance.now());
     if (waitMs === 0) return next();

@@ -2,9 +2,11 @@ import type { Logger } from "pino";
 import { issuesOf } from "../../shared/api.js";
 import { HandshakeAuth, SUPPORTED_PROTOCOLS, SubscribeRequest, UnsubscribeRequest, type Ack, type UnsubscribeAck } from "../../shared/protocol.js";
 import type { ViewName } from "../../shared/view-names.js";
+import type { TokenBucket } from "../../shared/token-bucket.js";
 import type { Limits } from "../config.js";
 import type { LiveServer, LiveSocket } from "./live-server.js";
-import { fail, limitEvents, splitAck } from "./socket-events.js";
+import { eventBucket, fail, limitEvents, splitAck } from "./socket-events.js";
+import { rateLimited, type SocketsPerAddress } from "./sockets-per-address.js";
 import type { StoryHub } from "./story-hub.js";
 
 export type SocketLimits = Pick<Limits, "subscriptionsPerSocket" | "socketEventBurst" | "socketEventsPerMinute">;
@@ -21,15 +23,37 @@ export type SocketLimits = Pick<Limits, "subscriptionsPerSocket" | "socketEventB
  * a story in it that does not exist is passed over.
  *
  * Every event takes a token from the socket's bucket (live/socket-events.ts), so one connection
- * cannot keep the server rebuilding old versions for it.
+ * cannot keep the server rebuilding old versions for it; a handshake's stories take one each from
+ * it too, as the subscribes they stand for would (DESIGN.md §4: "charged to the same limits").
+ * Every subscription, in a handshake or not, also takes one from its address's budget
+ * (live/sockets-per-address.ts), so that fresh connections, each with a full bucket, do not
+ * multiply what one address may ask. A handshake over that budget refuses the connection
+ * (`rate_limited`, with `details.retryAfter`) rather than leave the reader silently without updates.
  */
-export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logger, limits: SocketLimits, rejected: (code: string) => void): void {
+export function registerSocketHandlers(
+  io: LiveServer,
+  hub: StoryHub,
+  log: Logger,
+  limits: SocketLimits,
+  rejected: (code: string) => void,
+  addresses: Pick<SocketsPerAddress, "subscriptions">,
+): void {
   const maxSubscriptions = limits.subscriptionsPerSocket;
+  /** Each socket's bucket of events, from its handshake on. */
+  const buckets = new WeakMap<LiveSocket, TokenBucket>();
+  const refuse = (next: (error: Error) => void, error: { code: string; message: string }) => {
+    rejected(error.code);
+    next(Object.assign(new Error(error.message), { data: error }));
+  };
   io.use((socket, next) => {
     const auth = parseHandshake(socket.handshake.auth, maxSubscriptions);
-    if (auth.ok) return next();
-    rejected(auth.error.code);
-    next(Object.assign(new Error(auth.error.message), { data: auth.error }));
+    if (!auth.ok) return refuse(next, auth.error);
+    const waitMs = addresses.subscriptions(socket.conn, auth.stories);
+    if (waitMs > 0) return refuse(next, rateLimited(waitMs, "subscriptions"));
+    const bucket = eventBucket(limits);
+    bucket.take(performance.now(), auth.stories);
+    buckets.set(socket, bucket);
+    next();
   });
 
   io.on("connection", (socket: LiveSocket) => {
@@ -57,7 +81,7 @@ export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logge
       }
     };
 
-    limitEvents(socket, limits, rejected);
+    limitEvents(socket, limits, rejected, buckets.get(socket));
 
     for (const { id, version, view = "full" } of (socket.handshake.auth as HandshakeAuth).stories ?? []) {
       void follow(id, version, view).then((result) => result.ok || rejected(result.error.code));
@@ -67,6 +91,8 @@ export function registerSocketHandlers(io: LiveServer, hub: StoryHub, log: Logge
       const { payload, ack } = splitAck<Ack>(args, rejected);
       const request = parseSubscribe(payload);
       if (!request.ok) return ack(request);
+      const waitMs = addresses.subscriptions(socket.conn, 1);
+      if (waitMs > 0) return ack({ ok: false, error: rateLimited(waitMs, "subscriptions") });
       ack(await follow(request.storyId, request.version, request.view));
     });
 
@@ -103,7 +129,7 @@ function parseSubscribe(payload: unknown): { ok: true; storyId: string; version?
 }
 
 /** Validates a handshake's `auth` (Socket.IO makes a missing one `{}`). */
-function parseHandshake(auth: unknown, maxSubscriptions: number): { ok: true } | Extract<Ack, { ok: false }> {
+function parseHandshake(auth: unknown, maxSubscriptions: number): { ok: true; stories: number } | Extract<Ack, { ok: false }> {
   const old = unsupported(auth);
   if (old) return old;
   const parsed = HandshakeAuth.safeParse(auth);
@@ -115,5 +141,5 @@ function parseHandshake(auth: unknown, maxSubscriptions: number): { ok: true } |
   const stories = parsed.data.stories ?? [];
   if (stories.length > maxSubscriptions) return fail("too_many_subscriptions", `One connection may follow at most ${maxSubscriptions} stories.`);
   if (new Set(stories.map((story) => story.id)).size !== stories.length) return fail("bad_request", "The handshake names a story twice.");
-  return { ok: true };
+  return { ok: true, stories: stories.length };
 }

@@ -1,7 +1,8 @@
 /**
  * live/sockets-per-address.ts without sockets: counting connections per client address, freeing
- * a place when one closes, X-Forwarded-For believed only from a trusted proxy, and one log line
- * per address that hits the limit. (The refusal over real sockets is in hostile-limits.test.ts.)
+ * a place when one closes, X-Forwarded-For believed only from a trusted proxy, one log line
+ * per address that hits the limit, and the address's rates of new connections and subscriptions
+ * on a fake clock. (The refusal over real sockets is in hostile-limits.test.ts and hostile-attack-sockets.test.ts.)
  */
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
@@ -19,15 +20,19 @@ class Connection extends EventEmitter implements EngineConnection {
   }
 }
 
-function counter(max: number, trust: string[] = []) {
+const UNLIMITED = { connectBurstPerAddress: 1e6, connectsPerMinutePerAddress: 1e6, subscribeBurstPerAddress: 1e6, subscribesPerMinutePerAddress: 1e6 };
+
+function counter(max: number, trust: string[] = [], rates: Partial<typeof UNLIMITED> = {}) {
   const lines: string[] = [];
   const log = pino({ level: "warn" }, { write: (line: string) => void lines.push(line) });
-  return { limit: new SocketsPerAddress(max, proxyaddr.compile(trust), log), lines };
+  const clock = { now: 0 };
+  const limit = new SocketsPerAddress({ socketsPerAddress: max, ...UNLIMITED, ...rates }, proxyaddr.compile(trust), log, () => clock.now);
+  return { limit, lines, clock };
 }
 
 /** Admits and tracks a connection as app.ts does; undefined when refused. */
 function open(limit: SocketsPerAddress, req: IncomingMessage): Connection | undefined {
-  if (!limit.admits(req)) return undefined;
+  if (limit.refusal(req)) return undefined;
   const connection = new Connection(req);
   limit.track(connection);
   return connection;
@@ -49,9 +54,9 @@ describe("SocketsPerAddress", () => {
     const { limit } = counter(1);
     const connection = open(limit, request("198.51.100.3"))!;
     connection.request = null; // app.ts lets go of the upgrade request once counted
-    expect(limit.admits(request("198.51.100.3"))).toBe(false);
+    expect(limit.refusal(request("198.51.100.3"))?.code).toBe("too_many_connections");
     connection.emit("close");
-    expect(limit.admits(request("198.51.100.3"))).toBe(true);
+    expect(limit.refusal(request("198.51.100.3"))).toBeUndefined();
   });
 
   it("ignores X-Forwarded-For from an untrusted peer: every reader behind it is the proxy", () => {
@@ -82,5 +87,34 @@ describe("SocketsPerAddress", () => {
     open(limit, request("198.51.100.4"));
     open(limit, request("198.51.100.4"));
     expect(lines).toHaveLength(2);
+  });
+
+  it("budgets an address's new connections: a burst, then a steady rate, and says how long to wait", () => {
+    const { limit, clock } = counter(1000, [], { connectBurstPerAddress: 3, connectsPerMinutePerAddress: 60 });
+    for (let i = 0; i < 3; i++) expect(open(limit, request("198.51.100.5"))).toBeDefined();
+    expect(limit.refusal(request("198.51.100.5"))).toEqual({
+      code: "rate_limited",
+      message: "Too many new connections from this address; retry in 1 s.",
+      details: { retryAfter: 1 },
+    });
+    expect(open(limit, request("198.51.100.6"))).toBeDefined(); // another address has its own budget
+    clock.now = 1_000;
+    expect(open(limit, request("198.51.100.5"))).toBeDefined();
+    expect(open(limit, request("198.51.100.5"))).toBeUndefined();
+  });
+
+  it("budgets an address's subscriptions across all its connections, a handshake's all or none", () => {
+    const { limit, clock } = counter(1000, [], { subscribeBurstPerAddress: 50, subscribesPerMinutePerAddress: 600 });
+    const first = open(limit, request("198.51.100.7"))!;
+    const second = open(limit, request("198.51.100.7"))!;
+    expect(limit.subscriptions(first, 30)).toBe(0);
+    expect(limit.subscriptions(second, 30)).toBe(1_000); // 20 left: none taken, 10 more need 1 s
+    expect(limit.subscriptions(second, 20)).toBe(0);
+    expect(limit.subscriptions(first, 1)).toBe(100);
+    clock.now = 100;
+    expect(limit.subscriptions(first, 1)).toBe(0);
+    expect(limit.addressOf(second)).toBe("198.51.100.7");
+    // A connection it never counted (a test's bare handler) is not budgeted.
+    expect(limit.subscriptions(new Connection(null), 1000)).toBe(0);
   });
 });

@@ -6,6 +6,7 @@ import { Backpressure, disconnectNow, SOCKET_QUEUE_LIMIT, TOTAL_QUEUE_LIMIT, typ
 import { FanOut } from "./fan-out.js";
 import type { LiveServer, LiveSocket } from "./live-server.js";
 import { Sequencer, systemTimers } from "./sequencer.js";
+import { Turns } from "./turns.js";
 import type { ViewProjector } from "./taken-versions.js";
 
 /**
@@ -22,6 +23,8 @@ export class StoryHub {
   readonly #fanOut: FanOut;
   readonly #backpressure: Backpressure;
   readonly #cluster: boolean;
+  /** Joins take turns with the rest of the node, one piece of work per turn of the event loop. */
+  readonly #turns = new Turns();
   /** The view each reader follows of each story: kept here, as a reader set aside by backpressure is in no shard room. */
   readonly #views = new WeakMap<LiveSocket, Map<string, ViewName>>();
 
@@ -29,16 +32,17 @@ export class StoryHub {
     private readonly io: LiveServer,
     store: Store,
     private readonly log: Logger,
-    options: { metrics: Metrics; views: ViewProjector; cluster?: boolean; queueLimits?: QueueLimits },
+    options: { metrics: Metrics; views: ViewProjector; cluster?: boolean; queueLimits?: QueueLimits; addressOf?: (socket: LiveSocket) => string | undefined },
   ) {
     this.#cluster = options.cluster ?? false;
     const limits = options.queueLimits ?? { socketBytes: SOCKET_QUEUE_LIMIT, totalBytes: TOTAL_QUEUE_LIMIT };
-    this.#backpressure = new Backpressure(io, limits, (socket, storyId, version) => this.#rejoin(socket, storyId, version), options.metrics, log);
+    this.#backpressure = new Backpressure(io, limits, (socket, storyId, version) => this.#rejoin(socket, storyId, version), options.metrics, log, options.addressOf);
     this.#sequencer = new Sequencer(store, {
       followed: (storyId) => this.#fanOut.readers(storyId) > 0,
       ready: (storyId) => this.#fanOut.wake(storyId),
       failed: (error, storyId) => log.warn({ err: error, storyId }, "gap fill failed"),
       evicted: (storyId) => this.#fanOut.forget(storyId),
+      turn: () => this.#turns.next(),
     }, systemTimers, options.views);
     this.#fanOut = new FanOut(io, (storyId) => this.#sequencer.take(storyId), this.#backpressure, options.metrics);
     if (this.#cluster) io.on("version", (patch) => this.#sequencer.accept(patch));
@@ -80,6 +84,8 @@ export class StoryHub {
   /**
    * Joins `socket` to the story's `view` and sends what it lacks of that view: nothing if it is
    * current, one patch from `version` if that is smaller than the snapshot, else the snapshot.
+   * That answer is queued under the same bounds as a fan-out's patches: a socket (or address)
+   * whose queue is past them is set aside and sent it once it has drained.
    * Returns the version the socket now has, "not_found" for an unknown story, or "cancelled" when
    * `stillWanted` says the socket gave up (unsubscribed, or subscribed again) while the story was loading.
    */
@@ -94,8 +100,12 @@ export class StoryHub {
       let views = this.#views.get(socket);
       if (!views) this.#views.set(socket, (views = new Map()));
       views.set(storyId, view);
-      this.#fanOut.join(socket, storyId, view);
-      if (plan.send) this.#fanOut.sendTo(socket, plan.send);
+      const room = this.#fanOut.join(socket, storyId, view);
+      if (plan.send) {
+        if (!this.#backpressure.admitsJoin(socket, room, storyId, version)) return;
+        this.#fanOut.sendTo(socket, plan.send);
+        this.#backpressure.sent(socket);
+      }
       this.#backpressure.joined(socket, storyId, plan.version);
     };
     return this.#sequencer.join(storyId, version, stillWanted, admit, view);
@@ -109,12 +119,13 @@ export class StoryHub {
 
   /**
    * A reader that was passed by has drained: the same catch-up as a subscribe with the version it
-   * has (one patch, or the snapshot when smaller), unless it subscribed or unsubscribed meanwhile.
+   * has (one patch, or the snapshot when smaller; version 0: it had none, so the snapshot), unless
+   * it subscribed or unsubscribed meanwhile.
    * Should that fail, closing its transport makes it reconnect and catch up by itself.
    */
   #rejoin(socket: LiveSocket, storyId: string, version: number): void {
     const view = this.#views.get(socket)?.get(storyId) ?? "full";
-    this.subscribe(socket, storyId, version, () => this.#backpressure.awaits(socket, storyId, version), view).catch((error: unknown) => {
+    this.subscribe(socket, storyId, version || undefined, () => this.#backpressure.awaits(socket, storyId, version), view).catch((error: unknown) => {
       this.log.warn({ err: error, storyId, socketId: socket.id }, "catch-up after a drain failed");
       disconnectNow(socket);
     });

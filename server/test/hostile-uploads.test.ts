@@ -127,7 +127,10 @@ describe("hostile uploads: refused cleanly, nothing stored, the server alive", (
       const socket = connect(Number(port), "127.0.0.1");
       let sent = 0;
       let reply = "";
-      const done = () => resolve({ reply, sent });
+      const done = () => {
+        socket.destroy();
+        resolve({ reply, sent });
+      };
       const pump = () => {
         while (sent < OFFERED && !socket.destroyed) {
           sent += chunk.length;

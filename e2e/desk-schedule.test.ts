@@ -113,9 +113,13 @@ describe.skipIf(browserMissing)("scheduled updates on the desk", () => {
     await screenshot(page, "desk-schedule-phone");
     expect(await seriousViolations(page)).toEqual([]);
     await row.waitFor({ state: "detached", timeout: 20_000 });
-    await page.locator(".live-entries").getByText("Sirens off").first().waitFor();
+    // Joined once: the published update, not also a copy of the queue's row or a second arrival.
+    const published = page.locator(".live-entries .desk-entry", { hasText: "Sirens off" });
+    await published.first().waitFor();
     const entry = Object.values((await latest()).entries).find((e) => e.headline === "Sirens off")!;
     expect(Date.parse(entry.createdAt)).toBeGreaterThanOrEqual(Date.parse(publishAt));
+    await expect(published.count()).resolves.toBe(1);
+    await expect(published.getAttribute("data-testid")).resolves.toBe(`entry-${entry.id}`);
     expect(unexpectedErrors(page, SIGNED_OUT)).toEqual([]);
     await context.close();
   });

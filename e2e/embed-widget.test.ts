@@ -100,11 +100,14 @@ describe.skipIf(browserMissing)("the embeddable widget on another site", () => {
       await widgetFrames(ok.page, restricted.url)[0]!.locator(".ticker").waitFor();
       await ok.context.close();
 
+      // An empty frame may only be one still loading: wait for the browser's verdict, then look at it.
       const refused = await openPage(browser, other.url);
-      await refused.page.waitForTimeout(1500);
-      const frame = refused.page.frames().find((f) => f !== refused.page.mainFrame());
-      expect(frame).toBeDefined();
-      await expect(frame!.locator(".ticker").count()).resolves.toBe(0); // blocked by frame-ancestors
+      const refusal = `Framing '${restricted.url}/' violates the following Content Security Policy directive: "frame-ancestors 'self' ${new URL(allowed.url).origin}". The request has been blocked.`;
+      await expect.poll(() => pageErrors(refused.page).map((error) => error.trim()), { timeout: 5000 }).toEqual([refusal]);
+      const frame = () => refused.page.frames().find((f) => f !== refused.page.mainFrame());
+      // Its navigation ended on the browser's own error page, not the widget.
+      await expect.poll(() => frame()?.url(), { timeout: 5000 }).toBe("chrome-error://chromewebdata/");
+      await expect(frame()!.locator(".ticker").count()).resolves.toBe(0);
       await refused.context.close();
     } finally {
       await allowed.close();

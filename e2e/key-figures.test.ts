@@ -121,7 +121,12 @@ describe.skipIf(browserMissing)("key figures in a real browser", () => {
     expect(stored.facts?.f_missiles?.value).toBe(`14 launched, 7 shot down (${device})`);
     await expect(page.evaluate(() => document.activeElement?.closest("[data-figure]")?.getAttribute("data-figure"))).resolves.toBe("f_missiles");
 
-    // Escape leaves it as it was.
+    // Escape leaves it as it was: on screen, and on the server, where a save it sent would land
+    // after this check. The page's writes are recorded from here to the end: a save sent on Escape
+    // would go before the add below is stored, and one sent later would still be seen by the end.
+    const writes: string[] = [];
+    page.on("request", (request) => void (request.method() !== "GET" && writes.push(`${request.method()} ${new URL(request.url()).pathname}`)));
+    const versionBefore = ((await (await server.api(`/api/stories/${STORY}`)).json()) as Snapshot).version;
     await page.keyboard.press("Enter");
     await page.keyboard.type("nothing");
     await page.keyboard.press("Escape");
@@ -136,6 +141,10 @@ describe.skipIf(browserMissing)("key figures in a real browser", () => {
     const id = device === "desktop" ? "f_prisoners_desktop" : "f_prisoners_phone";
     const added = panel.locator(`[data-figure="${id}"]`);
     await added.waitFor();
+    const afterAdd = (await (await server.api(`/api/stories/${STORY}`)).json()) as Snapshot;
+    expect(afterAdd.facts?.[id]?.value).toBe("1,000 for 1,000");
+    expect(afterAdd.facts?.f_missiles?.value).toBe(`14 launched, 7 shot down (${device})`);
+    expect(afterAdd.version).toBe(versionBefore + 1);
     expect(await seriousViolations(page)).toEqual([]);
     await panel.screenshot({ path: (await screenshot(page, `key-figures-desk-${device}`)).replace(/\.png$/, "-panel.png") });
     const indexOfAdded = () => panel.locator("[data-figure]").evaluateAll((rows, want) => rows.findIndex((row) => row.getAttribute("data-figure") === want), id);
@@ -149,6 +158,8 @@ describe.skipIf(browserMissing)("key figures in a real browser", () => {
     await added.getByRole("button", { name: "Remove" }).click();
     await added.getByRole("button", { name: "Yes" }).click();
     await added.waitFor({ state: "detached" });
+    expect(writes.filter((write) => write.includes("/facts/f_missiles")), "writes of the figure Escape left").toEqual([]);
+    expect(((await (await server.api(`/api/stories/${STORY}`)).json()) as Snapshot).facts?.f_missiles?.value).toBe(`14 launched, 7 shot down (${device})`);
     expect(unexpectedErrors(page, SIGNED_OUT)).toEqual([]); // the desk asks who is signed in before anyone is
     await context.close();
   }, 90_000);

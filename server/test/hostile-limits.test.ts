@@ -4,16 +4,19 @@
  * and events per socket, sockets per address (with and without a trusted proxy).
  */
 import { io as connect, type Socket as ClientSocket } from "socket.io-client";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { connectLive, followStory } from "../../client/lib/live-client.js";
 import type { ErrorBody } from "../../shared/api.js";
 import type { Ack } from "../../shared/protocol.js";
 import type { Entry, Snapshot } from "../../shared/story.js";
 import { createAccount } from "../auth/accounts-service.js";
+import { verifications } from "./argon2-count.js";
 import { startServer, type TestServer } from "./harness.js";
 import { expectError, expectErrorAck, expectUnchanged, getJson } from "./hostile-assertions.js";
 
 import { JSON_TYPE, STORY } from "./hostile-server.js";
+
+vi.mock("@node-rs/argon2", async (original) => (await import("./argon2-count.js")).counting(await original()));
 
 // ---------------------------------------------------------------------------------------------
 // Limits (README "Limits"), each on a server of its own with small numbers
@@ -80,14 +83,18 @@ describe("limits", () => {
     const { password } = await createAccount(locked.app.store.accounts, "target", "editor");
     const signIn = (guess: string) =>
       fetch(`${locked.url}/api/session`, { method: "POST", headers: { ...JSON_TYPE, "sec-fetch-site": "same-origin" }, body: JSON.stringify({ username: "target", password: guess }) });
+    const before = verifications();
     const replies = await Promise.all(Array.from({ length: 20 }, (_, n) => signIn(`guess-number-${n}`)));
     const statuses = replies.map((reply) => reply.status);
     const checked = statuses.filter((status) => status === 401).length;
     expect(checked, `statuses ${statuses}`).toBeGreaterThan(0);
     expect(checked, `statuses ${statuses}`).toBeLessThanOrEqual(3);
+    // Checked means argon2 ran: the 429s were refused before it, not after.
+    expect(verifications() - before, `argon2 verifications for statuses ${statuses}`).toBe(checked);
     for (const reply of replies) await expectError(reply, reply.status, reply.status === 401 ? "invalid_credentials" : "rate_limited");
-    // The right password, sent after, is refused too: the guesses used up the name's attempts from here.
+    // The right password, sent after, is refused too (and not verified): the guesses used up the name's attempts from here.
     await expectError(await signIn(password), 429, "rate_limited");
+    expect(verifications() - before, "argon2 verifications, the locked right password included").toBe(checked);
   });
 
   it("WRITES_PER_MINUTE=3: the 4th write is 429 rate_limited with Retry-After, reads go on, nothing is written", async () => {
@@ -113,7 +120,7 @@ describe("limits", () => {
   });
 
   it("MAX_SUBSCRIPTIONS_PER_SOCKET=20: 5000 subscribes from one socket over 25 stories get 20 and an answer each", async () => {
-    const capped = await start({ MAX_SUBSCRIPTIONS_PER_SOCKET: "20", SOCKET_EVENT_BURST: "5000" });
+    const capped = await start({ MAX_SUBSCRIPTIONS_PER_SOCKET: "20", SOCKET_EVENT_BURST: "5000", IP_SUBSCRIBE_BURST: "5000" });
     for (let n = 0; n < 25; n++) await capped.app.service.createStory({ id: `s${n}`, title: `S${n}` }, { author: { name: "Desk" } });
     const socket = connect(capped.url, { transports: ["websocket"], reconnection: false });
     try {

@@ -86,15 +86,18 @@ describe("entry text built to be slow to read", () => {
     ["the JSON feed", `/stories/${storyId}/feed.json`],
     ["the Atom feed", `/stories/${storyId}/feed.atom`],
   ])("%s answers in well under a second", async (_name, path) => {
-    let fastest = Infinity;
+    // Pages and feeds are rendered once per version: each try is the first read of a new version
+    // (a summary edit), so every timing includes the render and a cache hit cannot hide a slow one.
+    const timings: number[] = [];
     for (let n = 0; n < 3; n++) {
+      expect((await server.api(`/api/stories/${storyId}`, { method: "PATCH", body: { summary: `${path}, try ${n}` } })).status).toBe(200);
       const start = performance.now();
       const res = await read(path);
       await res.arrayBuffer();
       expect(res.status).toBe(200);
-      fastest = Math.min(fastest, performance.now() - start);
+      timings.push(performance.now() - start);
     }
-    expect(fastest).toBeLessThan(400);
+    expect(Math.min(...timings), `first reads of 3 new versions: ${timings.map(Math.round)} ms`).toBeLessThan(400);
   });
 });
 

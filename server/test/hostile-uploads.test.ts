@@ -4,7 +4,7 @@
  * and code, the server stays up and answers the next upload, and nothing is stored: no image
  * under the upload's id, and the stories a reader sees unchanged.
  */
-import { request } from "node:http";
+import { connect } from "node:net";
 import { crc32, deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -114,29 +114,41 @@ describe("hostile uploads: refused cleanly, nothing stored, the server alive", (
   });
 
   it("over MAX_UPLOAD_BYTES streamed without a length → 413 as it passes the limit, and the rest is not read", async () => {
-    // 64 MB offered in 64 KB chunks; the server answers and closes once 1 MB has come in.
-    const status = await new Promise<{ status: number; body: string; sent: number }>((resolve, reject) => {
-      const req = request(`${server.url}/api/media`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "transfer-encoding": "chunked" } });
+    // 64 MB offered in 64 KB chunks over a raw connection, each written only once the connection has
+    // taken the one before; the server answers and closes once 1 MB has come in. What the client got
+    // to write until the close is what the server read plus what the kernel's socket buffers held: a
+    // server that answered but read on to the end (throwing it away) would have taken all 64 MB.
+    // (Node's own client stops writing once it has its answer, which would hide exactly that.)
+    const OFFERED = 64 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 0xd8);
+    const framed = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")]);
+    const outcome = await new Promise<{ reply: string; sent: number }>((resolve, reject) => {
+      const { port } = new URL(server.url);
+      const socket = connect(Number(port), "127.0.0.1");
       let sent = 0;
-      const chunk = Buffer.alloc(64 * 1024, 0xd8);
-      const pump = () => {
-        while (sent < 64 * 1024 * 1024) {
-          sent += chunk.length;
-          if (!req.write(chunk)) return void req.once("drain", pump);
-        }
-        req.end();
+      let reply = "";
+      const done = () => {
+        socket.destroy();
+        resolve({ reply, sent });
       };
-      req.on("response", (res) => {
-        let body = "";
-        res.on("data", (data: Buffer) => (body += data));
-        res.on("end", () => resolve({ status: res.statusCode!, body, sent }));
-      });
-      req.on("error", reject);
+      const pump = () => {
+        while (sent < OFFERED && !socket.destroyed) {
+          sent += chunk.length;
+          if (!socket.write(framed)) return void socket.once("drain", pump);
+        }
+        // Everything taken and the connection still open: the server read it all.
+        if (!socket.destroyed) socket.write("0\r\n\r\n", () => setTimeout(done, 100));
+      };
+      socket.on("data", (data: Buffer) => (reply += data.toString("latin1")));
+      socket.once("close", done);
+      // Writing into a connection the server has closed.
+      socket.on("error", (error: NodeJS.ErrnoException) => void (["EPIPE", "ECONNRESET"].includes(error.code ?? "") || reject(error)));
+      socket.write(`POST /api/media HTTP/1.1\r\nHost: ${new URL(server.url).host}\r\nAuthorization: Bearer ${TOKEN}\r\nTransfer-Encoding: chunked\r\n\r\n`);
       pump();
     });
-    expect(status.status).toBe(413);
-    expect(JSON.parse(status.body).error.code).toBe("upload_too_large");
-    expect(status.sent).toBeLessThan(64 * 1024 * 1024);
+    expect(outcome.reply).toMatch(/^HTTP\/1\.1 413 /);
+    expect(JSON.parse(outcome.reply.slice(outcome.reply.indexOf("\r\n\r\n") + 4)).error.code).toBe("upload_too_large");
+    expect(outcome.sent, "bytes written before the server closed the connection").toBeLessThan(OFFERED / 4);
     expect((await upload(new Uint8Array(await noisyJpeg(64, 48)))).status).toBe(201);
   });
 

@@ -67,12 +67,15 @@ async function scheduleMany(nodes: Child[], storyId: string, count: number, from
   );
 }
 
+/** How many of `items` the story holds, as `node` reads it. */
+async function publishedOf(node: Child, storyId: string, items: ScheduledEntry[]): Promise<number> {
+  const snapshot = (await (await api(node, `/api/stories/${storyId}`)).json()) as Snapshot;
+  return items.filter((item) => snapshot.entries[item.entryId] !== undefined).length;
+}
+
 /** Resolves once at least one of `items` is in the story: the moment to kill, inside the window. */
 async function firstPublished(node: Child, storyId: string, items: ScheduledEntry[]): Promise<void> {
-  await until(async () => {
-    const snapshot = (await (await api(node, `/api/stories/${storyId}`)).json()) as Snapshot;
-    return items.some((item) => snapshot.entries[item.entryId] !== undefined);
-  }, "the first scheduled entry", 60_000);
+  await until(async () => (await publishedOf(node, storyId, items)) > 0, "the first scheduled entry", 60_000);
 }
 
 /** How many entries the SQLite file in `dataDir` holds (read while no server runs). */
@@ -151,7 +154,14 @@ describe.skipIf(!hasPostgres || !hasRedis)("scheduled updates on two nodes (Post
     const more = await scheduleMany(nodes, "two-nodes", 20, 8_000, 12_000, "b");
     await firstPublished(nodes[0]!, "two-nodes", more);
     nodes[0]!.process.kill("SIGKILL");
+    await new Promise((r) => nodes[0]!.process.once("exit", r));
+    // Read once node 0 is gone: node 1 may have published more since the kill, never fewer, so
+    // fewer than all here means some were still waiting when the kill landed.
+    const publishedAtKill = await publishedOf(nodes[1]!, "two-nodes", more);
     await expectPublishedOnce(nodes[1]!, "two-nodes", [...items, ...more]);
     await stopChild(nodes[1]!.process);
+    // The kill fell inside the window (else this test would not test it): after the first was out, before the last.
+    expect(publishedAtKill).toBeGreaterThan(0);
+    expect(publishedAtKill, `of the ${more.length} of the second batch, published when node 0 was killed`).toBeLessThan(more.length);
   });
 });

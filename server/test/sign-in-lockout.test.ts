@@ -1,6 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startServer, type TestServer } from "./harness.js";
 import { activeAccount, expectError, send, signIn, type Account, type Reply } from "./accounts-helpers.js";
+import { verifications } from "./argon2-count.js";
+
+vi.mock("@node-rs/argon2", async (original) => (await import("./argon2-count.js")).counting(await original()));
 
 /**
  * Password guessing: the per-account, per-address and total lockouts on sign-in (behind a trusted
@@ -51,6 +54,7 @@ describe("login lockout", () => {
   });
 
   it("checks at most 5 of 15 wrong passwords sent together: the others are 429 before any argon2 work", async () => {
+    const before = verifications();
     const replies = await Promise.all(Array.from({ length: 15 }, (_, i) => signIn(server, ivy.username, `parallel-guess-${i}`, from("203.0.113.15"))));
     const statuses = replies.map((reply) => reply.status);
     const checked = replies.filter((reply) => reply.status === 401);
@@ -58,7 +62,10 @@ describe("login lockout", () => {
     for (const reply of replies.filter((r) => r.status !== 401)) expectLocked(reply);
     expect(checked.length, `statuses ${statuses}`).toBeGreaterThan(0);
     expect(checked.length, `statuses ${statuses}`).toBeLessThanOrEqual(5);
+    // The 429s cost no argon2 work: only the 401s were verified (a refusal after the check looks the same from outside).
+    expect(verifications() - before, `argon2 verifications for statuses ${statuses}`).toBe(checked.length);
     expectLocked(await signIn(server, ivy.username, ivy.password, from("203.0.113.15")));
+    expect(verifications() - before, "argon2 verifications, the locked right password included").toBe(checked.length);
   });
 
   it("locks a name only for the address that guessed: its owner still signs in from another", async () => {

@@ -119,12 +119,17 @@ describe("readers that stop reading", () => {
       await edits(warm, UPDATES, () => {
         if (++sampled % 50 === 0) peak = Math.max(peak, rssOf(pid));
       });
+      const lastAcknowledged = Date.now();
       const final = await latest();
       expect(final.version).toBe(warm + UPDATES);
 
-      // The others get every version, in order.
+      // The others get every version, in order, and at once: a fan-out that waited on the paused
+      // sockets would bring them level only as the pause ends, long after the last write.
       await until(() => readers.every((r) => r.follow.follower.version === final.version), "the ordinary readers at the latest version");
       const levelAfter = Date.now() - pausedAt;
+      const levelBehindLastWrite = Date.now() - lastAcknowledged;
+      expect(levelBehindLastWrite, "ms from the last acknowledged write to the ordinary readers level").toBeLessThan(5_000);
+      expect(levelAfter, "ms from the pause's start to the ordinary readers level").toBeLessThan(PAUSE_MS);
       for (const r of readers) {
         expect(r.follow.follower.snapshot).toEqual(final);
         // One unbroken chain of patches from the warm-up's version to the last (a patch may span
@@ -138,7 +143,7 @@ describe("readers that stop reading", () => {
       peak = Math.max(peak, rssOf(pid));
       console.info(
         `${SLOW_READERS} slow readers: server RSS ${(before / MiB).toFixed(0)} MiB before ${UPDATES} updates, peak ${(peak / MiB).toFixed(0)} MiB; ` +
-          `ordinary readers level ${(levelAfter / 1000).toFixed(1)} s after the pause began; ` +
+          `ordinary readers level ${(levelAfter / 1000).toFixed(1)} s after the pause began, ${(levelBehindLastWrite / 1000).toFixed(1)} s after the last write; ` +
           `queued for lagging sockets: ${((metrics.value("live_ticker_queued_bytes") ?? 0) / MiB).toFixed(1)} MiB`,
       );
       expect(metrics.value("live_ticker_subscriptions", { storyId: "slow" })).toBe(3 + SLOW_READERS); // set aside, still following

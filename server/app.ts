@@ -27,6 +27,7 @@ import { LoginThrottle } from "./auth/login-throttle.js";
 import { rateLimiters } from "./rate-limiters.js";
 import type { ClientBuild } from "./pages/client-build.js";
 import { feedRoutes } from "./feeds/feed-routes.js";
+import { DecodePool } from "./media/decode-pool.js";
 import { mediaReadRoutes, mediaUploadRoutes } from "./media/media-routes.js";
 import { embedRoutes } from "./pages/embed-routes.js";
 import { pageRoutes } from "./pages/page-routes.js";
@@ -204,6 +205,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, socketRejected);
 
   const redis = options.redis;
+  const decodePool = new DecodePool({ memoryBytes: config.limits.uploadWorkerMemoryBytes, timeoutMs: config.limits.uploadWorkerTimeoutMs });
   app.use(healthRoutes({ store: () => store.ping(), ...(redis ? { redis: async () => void (await redis.ping()) } : {}) }));
   app.use(metricsRoutes(metrics, { token: config.metricsToken }));
   const json = jsonRequest(config.limits.jsonBodyBytes);
@@ -217,7 +219,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     readRoutes(store, views, config.sharedCache),
     sessionRoutes(store.accounts, policy, json, new LoginThrottle(config.limits, limiter)),
     accountRoutes(store.accounts, json, policy),
-    mediaUploadRoutes(store, config.limits.uploadBytes),
+    mediaUploadRoutes(store, { bytes: config.limits.uploadBytes, queueLength: config.limits.uploadQueueLength }, decodePool),
     audienceRoutes(audience, storyExists),
     draftRoutes(store, committer(store, service), json, desk, schedule),
     scheduledRoutes(store, publisher, json),
@@ -265,6 +267,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
       const sweep = setInterval(() => http.closeIdleConnections(), 50);
       await closed;
       clearInterval(sweep);
+      decodePool.close();
       if (redis?.isOpen) await redis.quit().catch(() => {});
       await store.close();
     },

@@ -36,6 +36,9 @@ describe("loadConfig", () => {
       limits: {
         jsonBodyBytes: 65_536,
         uploadBytes: 20 * 1024 * 1024,
+        uploadQueueLength: 20,
+        uploadWorkerMemoryBytes: 640 * 1024 * 1024,
+        uploadWorkerTimeoutMs: 30_000,
         entriesPerStory: 2000,
         stories: 1000,
         socketMessageBytes: 16_384,
@@ -121,6 +124,9 @@ describe("loadConfig", () => {
       loadConfig({
         MAX_JSON_BODY_BYTES: "2048",
         MAX_UPLOAD_BYTES: "5000000",
+        UPLOAD_QUEUE_LENGTH: "3",
+        UPLOAD_WORKER_MEMORY_MB: "300",
+        UPLOAD_WORKER_TIMEOUT_SECONDS: "5",
         MAX_ENTRIES_PER_STORY: "3",
         MAX_STORIES: "4",
         MAX_SOCKET_MESSAGE_BYTES: "1048576",
@@ -137,6 +143,9 @@ describe("loadConfig", () => {
     ).toEqual({
       jsonBodyBytes: 2048,
       uploadBytes: 5_000_000,
+      uploadQueueLength: 3,
+      uploadWorkerMemoryBytes: 300 * 1024 * 1024,
+      uploadWorkerTimeoutMs: 5000,
       entriesPerStory: 3,
       stories: 4,
       socketMessageBytes: 1_048_576,
@@ -164,6 +173,13 @@ describe("loadConfig", () => {
     expect(message).toContain("MAX_ENTRIES_PER_STORY: must be at least 1");
     expect(message).toContain("MAX_STORIES: must be a whole number");
     for (const name of ["WRITES_PER_MINUTE", "MAX_JSON_BODY_BYTES"]) expect(message).toContain(`${name}: `);
+  });
+
+  it("keeps a decode child's memory enough to start node and sharp, and its queue and time finite", () => {
+    const message = configError({ UPLOAD_WORKER_MEMORY_MB: "100", UPLOAD_QUEUE_LENGTH: "0", UPLOAD_WORKER_TIMEOUT_SECONDS: "601" });
+    expect(message).toContain("UPLOAD_WORKER_MEMORY_MB: must be at least 256");
+    expect(message).toContain("UPLOAD_QUEUE_LENGTH: must be at least 1");
+    expect(message).toContain("UPLOAD_WORKER_TIMEOUT_SECONDS: must be at most 600");
   });
 
   it("bounds LATEST_VIEW_ENTRIES, so that a reader page stays small and still shows a screenful", () => {

@@ -43,6 +43,12 @@ const Env = z.object({
   MAX_JSON_BODY_BYTES: limit(64 * 1024, 1024, 1024 * 1024),
   // A phone's photo is 2–8 MB; a camera's full-size JPEG rarely passes 20 MB.
   MAX_UPLOAD_BYTES: limit(20 * 1024 * 1024, 1024, 200 * 1024 * 1024),
+  // Uploads waiting for a decode child; each holds its body (at most MAX_UPLOAD_BYTES) meanwhile.
+  UPLOAD_QUEUE_LENGTH: limit(20, 1, 1000),
+  // A decode child's memory: a 16 Mpx AVIF (the largest taken) peaks near 400 MB, node included.
+  UPLOAD_WORKER_MEMORY_MB: limit(640, 256, 16 * 1024),
+  // An ordinary photo takes ~0.2 s, the largest AVIF taken ~10 s on a loaded 2-core machine.
+  UPLOAD_WORKER_TIMEOUT_SECONDS: limit(30, 1, 600),
   MAX_ENTRIES_PER_STORY: limit(2000, 1, 100_000),
   // A feed of 50 entries is ~50 KB; feed readers poll it every few minutes.
   FEED_ENTRIES: limit(50, 1, 500),
@@ -72,6 +78,11 @@ export interface Limits {
   jsonBodyBytes: number;
   /** `POST /api/media`: the most bytes an uploaded image may have. */
   uploadBytes: number;
+  /** Uploads waiting for their turn to be processed, all accounts together. */
+  uploadQueueLength: number;
+  /** Each decode child's memory limit and one upload's processing time (server/media/decode-pool.ts). */
+  uploadWorkerMemoryBytes: number;
+  uploadWorkerTimeoutMs: number;
   entriesPerStory: number;
   stories: number;
   socketMessageBytes: number;
@@ -150,6 +161,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     limits: {
       jsonBodyBytes: e.MAX_JSON_BODY_BYTES,
       uploadBytes: e.MAX_UPLOAD_BYTES,
+      uploadQueueLength: e.UPLOAD_QUEUE_LENGTH,
+      uploadWorkerMemoryBytes: e.UPLOAD_WORKER_MEMORY_MB * 1024 * 1024,
+      uploadWorkerTimeoutMs: e.UPLOAD_WORKER_TIMEOUT_SECONDS * 1000,
       entriesPerStory: e.MAX_ENTRIES_PER_STORY,
       stories: e.MAX_STORIES,
       socketMessageBytes: e.MAX_SOCKET_MESSAGE_BYTES,

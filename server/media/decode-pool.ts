@@ -33,6 +33,11 @@ const CHILD = fileURLToPath(new URL("./decode-child.ts", import.meta.url));
 const RETIRE_RSS_BYTES = 256 * 1024 * 1024;
 /** An idle child gives its ~100 MB back after this long without an upload. */
 const IDLE_MS = 60_000;
+/**
+ * Uploads processed at once, each in its own child. A 12 Mpx photo takes ~100 MB of libvips
+ * memory while it is decoded and encoded (docs/api.md "Photos": measured), a child ~100 MB more.
+ */
+export const DECODE_CHILDREN = 2;
 /** Starting a child takes ~0.8 s (node, tsx and sharp loading) on an idle 2-core machine. */
 const START_TIMEOUT_MS = 30_000;
 
@@ -55,12 +60,14 @@ type Outcome = { kind: "answer"; answer: DecodeAnswer } | { kind: "timeout" } | 
  * Decodes and encodes uploads in child processes, each with a hard memory limit and a time limit:
  * libvips allocates outside V8's heap, so only the kernel can bound it. A child that breaks a
  * limit or crashes is gone and the upload is refused; the server itself never holds a decoded
- * pixel. Children are started when needed and kept for the next upload (starting one costs
- * ~0.8 s, processing an ordinary photo ~0.2 s). The caller bounds how many run at once.
+ * pixel. Children are started when needed, one more in advance, and kept for the next upload
+ * (starting one costs ~0.8 s idle, 1–3 s on a loaded machine; processing an ordinary photo
+ * 0.2–1.5 s). The caller runs at most DECODE_CHILDREN uploads at once.
  */
 export class DecodePool {
   readonly #idle: Worker[] = [];
   readonly #all = new Set<ChildProcess>();
+  #starting: Promise<void> | undefined;
   #closed = false;
 
   constructor(private readonly limits: DecodeLimits) {}
@@ -72,8 +79,9 @@ export class DecodePool {
 
   async process(bytes: Buffer): Promise<Processed> {
     if (this.#closed) throw new ApiError(503, "server_busy", "The server is shutting down; try again in a moment.");
-    const worker = this.#idle.pop() ?? (await this.#start());
+    const worker = await this.#take();
     clearTimeout(worker.idle);
+    this.#prepare();
     const outcome = await this.#run(worker.process, bytes);
     const reusable = outcome.kind === "answer" && (outcome.answer.ok || !outcome.answer.spent) && outcome.answer.rss <= RETIRE_RSS_BYTES;
     if (reusable && !this.#closed) this.#keep(worker);
@@ -101,11 +109,28 @@ export class DecodePool {
     for (const child of this.#all) child.kill("SIGKILL");
   }
 
+  /** An idle child, or the one starting in advance, or a new one. */
+  async #take(): Promise<Worker> {
+    if (this.#idle.length === 0 && this.#starting) await this.#starting;
+    return this.#idle.pop() ?? (await this.#start());
+  }
+
+  /**
+   * Starts a child in advance when none is idle and there is room: starting one costs 1–3 s on a
+   * loaded machine, which would otherwise fall on the next upload (an editor's, while another
+   * account's upload holds the first child).
+   */
+  #prepare(): void {
+    if (this.#closed || this.#idle.length > 0 || this.#starting || this.#all.size >= DECODE_CHILDREN) return;
+    this.#starting = this.#start()
+      .then((worker) => (this.#closed ? void worker.process.kill("SIGKILL") : this.#keep(worker)))
+      .catch(() => {}) // the next upload starts its own, and sees why
+      .finally(() => (this.#starting = undefined));
+  }
+
   #keep(worker: Worker): void {
-    worker.idle = setTimeout(() => {
-      this.#idle.splice(this.#idle.indexOf(worker), 1);
-      worker.process.kill();
-    }, IDLE_MS).unref();
+    // Its exit takes it off the idle list.
+    worker.idle = setTimeout(() => worker.process.kill(), IDLE_MS).unref();
     this.#idle.push(worker);
   }
 
@@ -123,7 +148,14 @@ export class DecodePool {
     // A failed spawn or a send to a child that just died: its exit (or the start timeout) says so.
     child.on("error", () => {});
     this.#all.add(child);
-    child.once("exit", () => this.#all.delete(child));
+    const worker: Worker = { process: child };
+    // A child may die while idle too (killed from outside, or by the kernel): it is no longer offered.
+    child.once("exit", () => {
+      this.#all.delete(child);
+      const at = this.#idle.indexOf(worker);
+      if (at >= 0) this.#idle.splice(at, 1);
+      clearTimeout(worker.idle);
+    });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => done(new Error("the decode child did not start in time")), START_TIMEOUT_MS);
       const onExit = (code: number | null, signal: string | null) => done(new Error(`the decode child exited while starting (code ${code}, signal ${signal})`));
@@ -139,7 +171,7 @@ export class DecodePool {
       child.once("exit", onExit);
       child.once("message", onReady);
     });
-    return { process: child };
+    return worker;
   }
 
   #run(child: ChildProcess, bytes: Buffer): Promise<Outcome> {
@@ -156,6 +188,7 @@ export class DecodePool {
         child.off("exit", onExit);
         resolve(outcome);
       }
+      if (child.exitCode !== null || child.signalCode !== null) return finish({ kind: "died", signal: child.signalCode });
       child.on("message", onMessage);
       child.once("exit", onExit);
       child.send(bytes);

@@ -6,17 +6,12 @@ import { principalOf, requireRole } from "../http/auth.js";
 import { ApiError } from "../http/errors.js";
 import { publicRead } from "../http/public-reads.js";
 import type { Store } from "../store/store.js";
-import type { DecodePool } from "./decode-pool.js";
+import { DECODE_CHILDREN, type DecodePool } from "./decode-pool.js";
 import { decodableTypeOf } from "./image-type.js";
 import { mediaIdOf } from "./media-id.js";
 import { UploadAdmission } from "./upload-admission.js";
 import { readUpload } from "./upload-body.js";
 
-/**
- * Uploads processed at once. A 12 Mpx photo takes ~100 MB of libvips memory while it is
- * decoded and encoded (README "Photos": measured), each in its own decode child (decode-pool.ts).
- */
-const UPLOAD_CONCURRENCY = 2;
 /** Variant bytes kept in memory: the images of the stories being read now. */
 const VARIANT_CACHE_BYTES = 64 * 1024 * 1024;
 /** Refused uploads remembered by content hash, so the same bad file sent again is refused at once. */
@@ -40,7 +35,7 @@ export interface UploadLimits {
  */
 export function mediaUploadRoutes(store: Store, limits: UploadLimits, pool: DecodePool): Router {
   const router = Router();
-  const admission = new UploadAdmission({ concurrency: UPLOAD_CONCURRENCY, queueLength: limits.queueLength, perAccount: MAX_MEDIA_PER_ENTRY });
+  const admission = new UploadAdmission({ concurrency: DECODE_CHILDREN, queueLength: limits.queueLength, perAccount: MAX_MEDIA_PER_ENTRY });
   const refused = new Lru<string, { error: ApiError; until: number }>(REFUSED_KEPT);
 
   router.post("/media", requireRole("contributor", "editor", "admin"), async (req, res) => {

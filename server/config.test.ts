@@ -125,7 +125,7 @@ describe("loadConfig", () => {
         MAX_JSON_BODY_BYTES: "2048",
         MAX_UPLOAD_BYTES: "5000000",
         UPLOAD_QUEUE_LENGTH: "3",
-        UPLOAD_WORKER_MEMORY_MB: "300",
+        UPLOAD_WORKER_MEMORY_MB: "600",
         UPLOAD_WORKER_TIMEOUT_SECONDS: "5",
         MAX_ENTRIES_PER_STORY: "3",
         MAX_STORIES: "4",
@@ -144,7 +144,7 @@ describe("loadConfig", () => {
       jsonBodyBytes: 2048,
       uploadBytes: 5_000_000,
       uploadQueueLength: 3,
-      uploadWorkerMemoryBytes: 300 * 1024 * 1024,
+      uploadWorkerMemoryBytes: 600 * 1024 * 1024,
       uploadWorkerTimeoutMs: 5000,
       entriesPerStory: 3,
       stories: 4,
@@ -177,7 +177,7 @@ describe("loadConfig", () => {
 
   it("keeps a decode child's memory enough to start node and sharp, and its queue and time finite", () => {
     const message = configError({ UPLOAD_WORKER_MEMORY_MB: "100", UPLOAD_QUEUE_LENGTH: "0", UPLOAD_WORKER_TIMEOUT_SECONDS: "601" });
-    expect(message).toContain("UPLOAD_WORKER_MEMORY_MB: must be at least 256");
+    expect(message).toContain("UPLOAD_WORKER_MEMORY_MB: must be at least 512");
     expect(message).toContain("UPLOAD_QUEUE_LENGTH: must be at least 1");
     expect(message).toContain("UPLOAD_WORKER_TIMEOUT_SECONDS: must be at most 600");
   });

@@ -45,8 +45,8 @@ const Env = z.object({
   MAX_UPLOAD_BYTES: limit(20 * 1024 * 1024, 1024, 200 * 1024 * 1024),
   // Uploads waiting for a decode child; each holds its body (at most MAX_UPLOAD_BYTES) meanwhile.
   UPLOAD_QUEUE_LENGTH: limit(20, 1, 1000),
-  // A decode child's memory: a 16 Mpx AVIF (the largest taken) peaks near 400 MB, node included.
-  UPLOAD_WORKER_MEMORY_MB: limit(640, 256, 16 * 1024),
+  // A decode child's memory (ulimit -d): a 16 Mpx AVIF (the largest taken) needs ~600 MB; below ~384 an ordinary photo fails.
+  UPLOAD_WORKER_MEMORY_MB: limit(640, 512, 16 * 1024),
   // An ordinary photo takes ~0.2 s, the largest AVIF taken ~10 s on a loaded 2-core machine.
   UPLOAD_WORKER_TIMEOUT_SECONDS: limit(30, 1, 600),
   MAX_ENTRIES_PER_STORY: limit(2000, 1, 100_000),

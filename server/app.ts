@@ -29,6 +29,7 @@ import { LoginThrottle } from "./auth/login-throttle.js";
 import { rateLimiters } from "./rate-limiters.js";
 import type { ClientBuild } from "./pages/client-build.js";
 import { feedRoutes } from "./feeds/feed-routes.js";
+import { DecodePool } from "./media/decode-pool.js";
 import { mediaReadRoutes, mediaUploadRoutes, VariantCache } from "./media/media-routes.js";
 import { MediaSweep } from "./media/media-sweep.js";
 import { mediaTakedownRoutes } from "./media/takedown-routes.js";
@@ -216,6 +217,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, socketRejected, socketsPerAddress);
 
   const redis = options.redis;
+  const decodePool = new DecodePool({ memoryBytes: config.limits.uploadWorkerMemoryBytes, timeoutMs: config.limits.uploadWorkerTimeoutMs });
   app.use(healthRoutes({ store: () => store.ping(), ...(redis ? { redis: async () => void (await redis.ping()) } : {}) }));
   app.use(metricsRoutes(metrics, { token: config.metricsToken }));
   const json = jsonRequest(config.limits.jsonBodyBytes);
@@ -229,7 +231,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     readRoutes(store, views, config.sharedCache, versionBodies),
     sessionRoutes(store.accounts, policy, json, new LoginThrottle(config.limits, limiter)),
     accountRoutes(store.accounts, json, policy),
-    mediaUploadRoutes(store, config.limits.uploadBytes, config.limits),
+    mediaUploadRoutes(store, { bytes: config.limits.uploadBytes, queueLength: config.limits.uploadQueueLength }, decodePool, config.limits),
     mediaTakedownRoutes(store, service, variants, desk),
     audienceRoutes(audience, storyExists),
     draftRoutes(store, committer(store, service), json, desk, schedule),
@@ -280,6 +282,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
       const sweep = setInterval(() => http.closeIdleConnections(), 50);
       await closed;
       clearInterval(sweep);
+      decodePool.close();
       if (redis?.isOpen) await redis.quit().catch(() => {});
       await store.close();
     },

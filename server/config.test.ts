@@ -41,6 +41,9 @@ describe("loadConfig", () => {
         uploadBytes: 20 * 1024 * 1024,
         uploadsPerDay: 200,
         mediaBytesPerAccount: 2048 * 1024 * 1024,
+        uploadQueueLength: 20,
+        uploadWorkerMemoryBytes: 640 * 1024 * 1024,
+        uploadWorkerTimeoutMs: 30_000,
         entriesPerStory: 2000,
         stories: 1000,
         socketMessageBytes: 16_384,
@@ -136,6 +139,9 @@ describe("loadConfig", () => {
         MAX_UPLOAD_BYTES: "5000000",
         MEDIA_UPLOADS_PER_DAY: "12",
         MEDIA_MB_PER_ACCOUNT: "13",
+        UPLOAD_QUEUE_LENGTH: "3",
+        UPLOAD_WORKER_MEMORY_MB: "600",
+        UPLOAD_WORKER_TIMEOUT_SECONDS: "5",
         MAX_ENTRIES_PER_STORY: "3",
         MAX_STORIES: "4",
         MAX_SOCKET_MESSAGE_BYTES: "1048576",
@@ -159,6 +165,9 @@ describe("loadConfig", () => {
       uploadBytes: 5_000_000,
       uploadsPerDay: 12,
       mediaBytesPerAccount: 13 * 1024 * 1024,
+      uploadQueueLength: 3,
+      uploadWorkerMemoryBytes: 600 * 1024 * 1024,
+      uploadWorkerTimeoutMs: 5000,
       entriesPerStory: 3,
       stories: 4,
       socketMessageBytes: 1_048_576,
@@ -203,6 +212,13 @@ describe("loadConfig", () => {
     expect(configError({ MAX_QUEUED_BYTES_PER_IP: "1000" })).toContain("MAX_QUEUED_BYTES_PER_IP: must be at least 65536");
     expect(configError({ MAX_QUEUED_BYTES_PER_IP: "5000000000" })).toContain("MAX_QUEUED_BYTES_PER_IP: must be at most 4294967296");
     expect(configError({ IP_CONNECTS_PER_MINUTE: "1.5" })).toContain("IP_CONNECTS_PER_MINUTE: must be a whole number");
+  });
+
+  it("keeps a decode child's memory enough to start node and sharp, and its queue and time finite", () => {
+    const message = configError({ UPLOAD_WORKER_MEMORY_MB: "100", UPLOAD_QUEUE_LENGTH: "0", UPLOAD_WORKER_TIMEOUT_SECONDS: "601" });
+    expect(message).toContain("UPLOAD_WORKER_MEMORY_MB: must be at least 512");
+    expect(message).toContain("UPLOAD_QUEUE_LENGTH: must be at least 1");
+    expect(message).toContain("UPLOAD_WORKER_TIMEOUT_SECONDS: must be at most 600");
   });
 
   it("bounds LATEST_VIEW_ENTRIES, so that a reader page stays small and still shows a screenful", () => {

@@ -59,6 +59,12 @@ const Env = z.object({
   // old: the time between uploading a photo and saving the entry or draft that shows it (minutes,
   // or a composer left open over a weekend).
   MEDIA_UNREFERENCED_HOURS: limit(72, 1, 24 * 365),
+  // Uploads waiting for a decode child; each holds its body (at most MAX_UPLOAD_BYTES) meanwhile.
+  UPLOAD_QUEUE_LENGTH: limit(20, 1, 1000),
+  // A decode child's memory (ulimit -d): a 16 Mpx AVIF (the largest taken) needs ~600 MB; below ~384 an ordinary photo fails.
+  UPLOAD_WORKER_MEMORY_MB: limit(640, 512, 16 * 1024),
+  // An ordinary photo takes ~0.2 s, the largest AVIF taken ~10 s on a loaded 2-core machine.
+  UPLOAD_WORKER_TIMEOUT_SECONDS: limit(30, 1, 600),
   MAX_ENTRIES_PER_STORY: limit(2000, 1, 100_000),
   // A feed of 50 entries is ~50 KB; feed readers poll it every few minutes.
   FEED_ENTRIES: limit(50, 1, 500),
@@ -105,6 +111,11 @@ export interface Limits {
   uploadsPerDay: number;
   /** Bytes of stored variants one account's images may take in all. */
   mediaBytesPerAccount: number;
+  /** Uploads waiting for their turn to be processed, all accounts together. */
+  uploadQueueLength: number;
+  /** Each decode child's memory limit and one upload's processing time (server/media/decode-pool.ts). */
+  uploadWorkerMemoryBytes: number;
+  uploadWorkerTimeoutMs: number;
   entriesPerStory: number;
   stories: number;
   socketMessageBytes: number;
@@ -202,6 +213,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uploadBytes: e.MAX_UPLOAD_BYTES,
       uploadsPerDay: e.MEDIA_UPLOADS_PER_DAY,
       mediaBytesPerAccount: e.MEDIA_MB_PER_ACCOUNT * 1024 * 1024,
+      uploadQueueLength: e.UPLOAD_QUEUE_LENGTH,
+      uploadWorkerMemoryBytes: e.UPLOAD_WORKER_MEMORY_MB * 1024 * 1024,
+      uploadWorkerTimeoutMs: e.UPLOAD_WORKER_TIMEOUT_SECONDS * 1000,
       entriesPerStory: e.MAX_ENTRIES_PER_STORY,
       stories: e.MAX_STORIES,
       socketMessageBytes: e.MAX_SOCKET_MESSAGE_BYTES,

@@ -1,3 +1,5 @@
+import { ApiError } from "../http/errors.js";
+
 /**
  * What an upload is, judged by its first bytes alone (never by its name or Content-Type, which
  * the sender chooses). `heic` is recognized only to tell the editor what to do instead.
@@ -27,4 +29,14 @@ export function imageTypeOf(bytes: Uint8Array): ImageType | undefined {
   if (brands.some((brand) => AVIF_BRANDS.has(brand))) return "avif";
   if (brands.some((brand) => HEIC_BRANDS.has(brand))) return "heic";
   return undefined;
+}
+
+/** The type of an image this server can use, or the 415 that tells the editor what to do instead. */
+export function decodableTypeOf(bytes: Uint8Array): Exclude<ImageType, "heic"> {
+  const type = imageTypeOf(bytes);
+  if (type === "heic") {
+    throw new ApiError(415, "unsupported_image_type", "HEIC photos (the iPhone's own format) cannot be used here: export the photo as JPEG and upload that.", { format: "heic" });
+  }
+  if (!type) throw new ApiError(415, "unsupported_image_type", "This is not a JPEG, PNG, WebP, AVIF or GIF image. Upload the photo as one of those.");
+  return type;
 }

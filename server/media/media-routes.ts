@@ -1,21 +1,18 @@
 import { Router, type Request } from "express";
 import type { UploadedMedia } from "../../shared/api.js";
-import { MEDIA_FORMATS, MEDIA_ID_PATTERN, MEDIA_WIDTHS, type MediaFormat } from "../../shared/media.js";
+import { MAX_MEDIA_PER_ENTRY, MEDIA_FORMATS, MEDIA_ID_PATTERN, MEDIA_WIDTHS, type MediaFormat } from "../../shared/media.js";
 import { Lru } from "../../shared/lru.js";
 import { principalOf, requireRole } from "../http/auth.js";
 import { ApiError } from "../http/errors.js";
 import { publicRead } from "../http/public-reads.js";
 import type { Store } from "../store/store.js";
-import { Gate } from "./gate.js";
-import { mediaIdOf, processImage } from "./process-image.js";
+import { DECODE_CHILDREN, type DecodePool } from "./decode-pool.js";
+import { decodableTypeOf } from "./image-type.js";
+import { mediaIdOf } from "./media-id.js";
+import { UploadAdmission } from "./upload-admission.js";
 import { readUpload } from "./upload-body.js";
 import { checkUploadQuota, uploaderOf, type UploadQuota } from "./upload-quota.js";
 
-/**
- * Uploads processed at once. A 12 Mpx photo takes ~100 MB of libvips memory while it is
- * decoded and encoded (README "Photos": measured); more uploads wait their turn in order.
- */
-const UPLOAD_CONCURRENCY = 2;
 /** Variant bytes kept in memory: the images of the stories being read now. */
 const VARIANT_CACHE_BYTES = 64 * 1024 * 1024;
 /**
@@ -26,30 +23,65 @@ export const VARIANT_RECHECK_MS = 30_000;
 
 const removed = () => new ApiError(410, "media_removed", "This photo was taken down by an admin.");
 
+/** Refused uploads remembered by content hash, so the same bad file sent again is refused at once. */
+const REFUSED_KEPT = 1000;
+const REFUSED_FOR_MS = 10 * 60 * 1000;
+
 const IMMUTABLE = "public, max-age=31536000, immutable";
 const CONTENT_TYPE: Record<MediaFormat, string> = { avif: "image/avif", webp: "image/webp", jpeg: "image/jpeg" };
 
+export interface UploadLimits {
+  /** MAX_UPLOAD_BYTES. */
+  bytes: number;
+  /** UPLOAD_QUEUE_LENGTH: uploads waiting for a decode child, all accounts together. */
+  queueLength: number;
+}
+
 /**
  * `POST /api/media` (under /api, after authentication): the image's bytes as the request body,
- * from any writer, contributors included (their drafts carry photos too).
+ * from any writer, contributors included (their drafts carry photos too). `pool` does the
+ * decoding, in child processes; the app closes it.
  */
-export function mediaUploadRoutes(store: Store, maxUploadBytes: number, quota: UploadQuota): Router {
+export function mediaUploadRoutes(store: Store, limits: UploadLimits, pool: DecodePool, quota: UploadQuota): Router {
   const router = Router();
-  const gate = new Gate(UPLOAD_CONCURRENCY);
+  const admission = new UploadAdmission({ concurrency: DECODE_CHILDREN, queueLength: limits.queueLength, perAccount: MAX_MEDIA_PER_ENTRY });
+  const refused = new Lru<string, { error: ApiError; until: number }>(REFUSED_KEPT);
 
   router.post("/media", requireRole("contributor", "editor", "admin"), async (req, res) => {
-    const bytes = await readUpload(req, res, maxUploadBytes);
-    const id = mediaIdOf(bytes);
+    // Admission, quotas and the record all count by uploader: an account with its tokens, or the admin token.
     const uploader = uploaderOf(principalOf(res)!);
+    try {
+      admission.check(uploader, res);
+    } catch (error) {
+      // Refused before reading: the rest of the body is not read, so the connection cannot be reused.
+      res.setHeader("Connection", "close");
+      throw error;
+    }
+    const bytes = await readUpload(req, res, limits.bytes);
+    const id = mediaIdOf(bytes);
+    const refuseAgain = () => {
+      const known = refused.get(id);
+      if (known && known.until > Date.now()) throw known.error;
+    };
+    refuseAgain();
+    decodableTypeOf(bytes);
     // The same bytes again are the image already stored: nothing is decoded twice, nor counted.
     const record = await store.media.record(id);
     if (record?.removedAt) throw removed();
     if (!record) await checkUploadQuota(store.media, uploader, quota, res);
     const stored =
       record ??
-      (await gate.run(async () => {
-        const { image, variants } = await processImage(bytes);
-        return store.media.putImage(image, variants, new Date().toISOString(), uploader);
+      (await admission.run(uploader, res, async () => {
+        // The same bytes may have been refused while these waited in line.
+        refuseAgain();
+        try {
+          const { image, variants } = await pool.process(bytes);
+          return await store.media.putImage(image, variants, new Date().toISOString(), uploader);
+        } catch (error) {
+          // What the image itself earned (not a full queue or a store error) stands for the same bytes again.
+          if (error instanceof ApiError && (error.status === 400 || error.status === 413)) refused.set(id, { error, until: Date.now() + REFUSED_FOR_MS });
+          throw error;
+        }
       }));
     const body: UploadedMedia = { id: stored.id, width: stored.width, height: stored.height, placeholder: stored.placeholder };
     res.status(201).json(body);

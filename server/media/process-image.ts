@@ -1,20 +1,17 @@
-import { createHash } from "node:crypto";
 import sharp, { type Sharp } from "sharp";
 import { mediaVariants, MEDIA_FORMATS, type MediaFormat } from "../../shared/media.js";
 import { ApiError } from "../http/errors.js";
 import type { ImageVariant, StoredImage } from "../store/media-store.js";
-import { imageTypeOf } from "./image-type.js";
+import { judgeHeader, MAX_PIXELS, MemoryRefusal, type DecodableType } from "./decode-budget.js";
+import { decodableTypeOf } from "./image-type.js";
+import { mediaIdOf } from "./media-id.js";
 
-/** The most pixels an upload may have (a 100 Mpx photo is far past any phone's); more is refused before decoding. */
-export const MAX_INPUT_PIXELS = 100_000_000;
+export { mediaIdOf };
 
 // libvips keeps no cache of decoded images between uploads (each is processed once), and uses at
-// most two threads per image: the upload gate (media-routes.ts) bounds how many run at once.
+// most two threads per image. This runs in a decode child (decode-pool.ts), never in the server.
 sharp.cache(false);
 sharp.concurrency(2);
-
-/** The id of an upload: the same bytes uploaded twice are one stored image. */
-export const mediaIdOf = (bytes: Uint8Array): string => `m_${createHash("sha256").update(bytes).digest("hex").slice(0, 32)}`;
 
 /**
  * Encoder settings: good quality for photos, with the least encoder effort, since all nine
@@ -36,21 +33,19 @@ const hex = (n: number) => Math.round(n).toString(16).padStart(2, "0");
  * width and in every format. Nothing of the original file but its pixels survives: sharp writes
  * no EXIF, XMP, IPTC or ICC profile unless asked to (the pixels are converted to sRGB), so a
  * photo's location, camera and author never leave the server. Refusals are ApiErrors:
- * 415 for what is not a supported image, 413 for too many pixels, 400 for what does not decode.
+ * 415 for what is not a supported image, 413 for too many pixels or too much decode memory
+ * (decode-budget.ts), 400 for what does not decode.
  */
 export async function processImage(bytes: Buffer): Promise<{ image: StoredImage; variants: ImageVariant[] }> {
-  const type = imageTypeOf(bytes);
-  if (type === "heic") {
-    throw new ApiError(415, "unsupported_image_type", "HEIC photos (the iPhone's own format) cannot be used here: export the photo as JPEG and upload that.", { format: "heic" });
-  }
-  if (!type) throw new ApiError(415, "unsupported_image_type", "This is not a JPEG, PNG, WebP, AVIF or GIF image. Upload the photo as one of those.");
+  const type = decodableTypeOf(bytes);
 
-  const input = { limitInputPixels: MAX_INPUT_PIXELS, failOn: "error", animated: false } as const;
+  const input = { limitInputPixels: MAX_PIXELS[type], failOn: "error", animated: false } as const;
   try {
     // The header alone says how large the image is: a small file declaring huge dimensions is refused before any decoding.
-    const header = await sharp(bytes, input).metadata();
-    if (!header.width || !header.height) throw new ApiError(400, "invalid_image", "The image could not be read: it seems damaged or incomplete.");
-    if (header.width * header.height > MAX_INPUT_PIXELS) throw tooManyPixels(header.width, header.height);
+    // (judged here rather than by libvips' pixel limit, so that the refusal names the size).
+    const header = await sharp(bytes, { ...input, limitInputPixels: false }).metadata();
+    if (!header.width || !header.height || !header.channels) throw new ApiError(400, "invalid_image", "The image could not be read: it seems damaged or incomplete.");
+    judgeHeader(type, { width: header.width, height: header.height, channels: header.channels, depth: header.depth });
 
     const sideways = (header.orientation ?? 1) >= 5;
     const width = sideways ? header.height : header.width;
@@ -78,15 +73,16 @@ export async function processImage(bytes: Buffer): Promise<{ image: StoredImage;
     return { image: { id: mediaIdOf(bytes), width, height, placeholder }, variants: encoded };
   } catch (error) {
     if (error instanceof ApiError) throw error;
-    if (error instanceof Error && /pixel limit/i.test(error.message)) throw tooManyPixels();
+    if (error instanceof Error && /pixel limit/i.test(error.message)) throw tooManyPixels(type);
+    // The decode child's memory limit (decode-pool.ts) made an allocation fail: too large, not damaged.
+    if (error instanceof Error && /memory|alloc/i.test(error.message)) throw new MemoryRefusal();
     // libvips names what it could not decode (truncated, corrupt, unsupported inside a known container).
     throw new ApiError(400, "invalid_image", "The image could not be read: it seems damaged or incomplete. Try exporting it again.");
   }
 }
 
-function tooManyPixels(width?: number, height?: number): ApiError {
-  const size = width && height ? ` (${width} × ${height})` : "";
-  return new ApiError(413, "image_too_large", `The image has too many pixels${size}: at most ${MAX_INPUT_PIXELS / 1_000_000} megapixels. Scale it down and try again.`, {
-    maxPixels: MAX_INPUT_PIXELS,
-  });
+/** libvips refused the image by its pixel count (a header sharp reads past metadata()'s). */
+function tooManyPixels(type: DecodableType): ApiError {
+  const maxPixels = MAX_PIXELS[type];
+  return new ApiError(413, "image_too_large", `The image has too many pixels: at most ${maxPixels / 1_000_000} megapixels for ${type.toUpperCase()}. Scale it down and try again.`, { maxPixels });
 }

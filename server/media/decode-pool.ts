@@ -89,7 +89,7 @@ export class DecodePool {
     else await stop(worker.process);
     switch (outcome.kind) {
       case "timeout":
-        throw new ApiError(413, "image_too_large", `The image took longer than ${Math.round(this.limits.timeoutMs / 1000)} s to process. Save it smaller or as a JPEG and try again.`);
+        throw new TimeRefusal(this.limits.timeoutMs);
       case "died":
         // V8 aborts when the memory limit denies it; a decoder's crash on bad data is a segfault.
         if (outcome.signal === "SIGABRT" || outcome.signal === "SIGTRAP") throw new MemoryRefusal();
@@ -193,5 +193,15 @@ export class DecodePool {
       child.once("exit", onExit);
       child.send(bytes);
     });
+  }
+}
+
+/**
+ * An upload that ran out of time. Unlike what the image itself earns (damaged, too large), it may
+ * be the server's load that made it slow, so the same bytes are not refused again for it.
+ */
+export class TimeRefusal extends ApiError {
+  constructor(timeoutMs: number) {
+    super(413, "image_too_large", `The image took longer than ${Math.round(timeoutMs / 1000)} s to process. Save it smaller or as a JPEG and try again.`);
   }
 }

@@ -6,7 +6,7 @@ import { principalOf, requireRole } from "../http/auth.js";
 import { ApiError } from "../http/errors.js";
 import { publicRead } from "../http/public-reads.js";
 import type { Store } from "../store/store.js";
-import { DECODE_CHILDREN, type DecodePool } from "./decode-pool.js";
+import { DECODE_CHILDREN, TimeRefusal, type DecodePool } from "./decode-pool.js";
 import { decodableTypeOf } from "./image-type.js";
 import { mediaIdOf } from "./media-id.js";
 import { UploadAdmission } from "./upload-admission.js";
@@ -78,8 +78,8 @@ export function mediaUploadRoutes(store: Store, limits: UploadLimits, pool: Deco
           const { image, variants } = await pool.process(bytes);
           return await store.media.putImage(image, variants, new Date().toISOString(), uploader);
         } catch (error) {
-          // What the image itself earned (not a full queue or a store error) stands for the same bytes again.
-          if (error instanceof ApiError && (error.status === 400 || error.status === 413)) refused.set(id, { error, until: Date.now() + REFUSED_FOR_MS });
+          // What the image itself earned (not a full queue, a store error or a busy server's timeout) stands for the same bytes again.
+          if (error instanceof ApiError && !(error instanceof TimeRefusal) && (error.status === 400 || error.status === 413)) refused.set(id, { error, until: Date.now() + REFUSED_FOR_MS });
           throw error;
         }
       }));

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createAccount } from "../auth/accounts-service.js";
 import { secretHash } from "../auth/secrets.js";
-import { DecodePool } from "../media/decode-pool.js";
+import { DecodePool, TimeRefusal } from "../media/decode-pool.js";
 import { startServer, TOKEN, UNTHROTTLED, type TestServer } from "./harness.js";
 import { expectError } from "./hostile-assertions.js";
 import { hostileImages } from "./hostile-images.js";
@@ -43,6 +43,20 @@ describe("upload admission through the server", () => {
     expect(again).toEqual(first);
     // The second refusal came from memory: the decoder was not asked.
     expect(decodes).toHaveBeenCalledTimes(1);
+  }, 60_000);
+
+  it("an upload that ran out of time on a busy server is decoded again when sent again", async () => {
+    const photo = await noisyJpeg(90, 30);
+    const real = DecodePool.prototype.process;
+    const decodes = vi.spyOn(DecodePool.prototype, "process").mockImplementationOnce(async () => {
+      throw new TimeRefusal(30_000);
+    });
+    await expectError(await upload(photo), 413, "image_too_large");
+    decodes.mockImplementation(function (this: DecodePool, bytes: Buffer) {
+      return real.call(this, bytes);
+    });
+    expect((await upload(photo)).status).toBe(201);
+    expect(decodes).toHaveBeenCalledTimes(2);
   }, 60_000);
 
   it("one account's eleventh upload at once is 429 with Retry-After, and another account's still goes through", async () => {

@@ -5,13 +5,14 @@
  * under the upload's id, and the stories a reader sees unchanged.
  */
 import { connect } from "node:net";
-import { crc32, deflateSync } from "node:zlib";
+import { deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ErrorBody } from "../../shared/api.js";
 import { mediaIdOf } from "../media/process-image.js";
 import { startServer, TOKEN, UNTHROTTLED, type TestServer } from "./harness.js";
 import { expectError, expectUnchanged } from "./hostile-assertions.js";
+import { pngChunk } from "./hostile-images.js";
 import { noisyJpeg } from "./images.js";
 
 /** A small limit, so that "too large" costs the test little; the default (20 MB) is in config.test.ts. */
@@ -33,16 +34,6 @@ const upload = (body: Uint8Array | ReadableStream<Uint8Array>, headers: Record<s
     body,
     ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
   } as RequestInit);
-
-/** A PNG chunk: length, type, data, CRC. */
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typed = Buffer.concat([Buffer.from(type, "latin1"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typed));
-  return Buffer.concat([length, typed, crc]);
-}
 
 /** A well-formed PNG whose header declares `width`×`height` RGB pixels, with a few hundred bytes of data. */
 function pngDeclaring(width: number, height: number): Buffer {

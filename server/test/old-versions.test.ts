@@ -13,6 +13,7 @@ import { startChild, stopChild, type Child } from "./child-server.js";
 import { TOKEN } from "./harness.js";
 import { expectError } from "./hostile-assertions.js";
 import { askProbe, LOOP_DELAY_PROBE, type LoopDelay } from "./loop-delay.js";
+import { longBody } from "./long-prose.js";
 
 const STORY = "long-war-story";
 const VERSIONS = 100;
@@ -26,12 +27,6 @@ const HELD_BOUND_MS = 250;
 
 let child: Child;
 let dataDir: string;
-
-/** 9,000 characters of prose (body and HTML, ~12 KB of JSON): 99 entries make the last version over 1.2 MB. */
-const longBody = (n: number) =>
-  Array.from({ length: 120 }, (_, line) => `Paragraph ${line} of update ${n}: the desk confirms what it can, and says what it cannot yet.`)
-    .join("\n\n")
-    .slice(0, 9000);
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "live-ticker-old-versions-"));

@@ -23,6 +23,7 @@ import type { Entry } from "../../shared/story.js";
 import { startChild, stopChild, type Child } from "./child-server.js";
 import { TOKEN } from "./harness.js";
 import { askProbe, LOOP_DELAY_PROBE } from "./loop-delay.js";
+import { longBody } from "./long-prose.js";
 
 const BOUND_MS = 50;
 const TRIES = 10;
@@ -67,12 +68,6 @@ const read = async (path: string, status = 200) => {
   await res.arrayBuffer();
   expect(res.status, path).toBe(status);
 };
-
-/** ~9 KB of plain prose: long enough that 60 entries (body and HTML) make a story of about 1 MB. */
-const longBody = (n: number) =>
-  Array.from({ length: 120 }, (_, line) => `Paragraph ${line} of update ${n}: the desk confirms what it can, and says what it cannot yet.`)
-    .join("\n\n")
-    .slice(0, 9000);
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "live-ticker-read-cost-"));

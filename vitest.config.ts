@@ -1,4 +1,11 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+
+/**
+ * Suites that measure the server's event loop and memory while they attack it: beside a browser
+ * test or another child server on 2 cores they would measure their neighbour, so `npm test` runs
+ * them after the rest, one file at a time (the "alone" project).
+ */
+const ALONE = ["server/test/hostile-attack-*.test.ts", "server/test/old-versions.test.ts"];
 
 export default defineConfig({
   test: {
@@ -9,5 +16,9 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    projects: [
+      { extends: true, test: { name: "suite", exclude: [...configDefaults.exclude, ...ALONE] } },
+      { extends: true, test: { name: "alone", include: ALONE, fileParallelism: false } },
+    ],
   },
 });

@@ -61,14 +61,14 @@ console.log(`${plan.entries.length} entries in ${batches.length} batches to ${en
 let sent = 0;
 let retries = 0;
 for (const [index, batch] of batches.entries()) {
-  const version = await send(batch, batchKey(values.story, index, batch));
+  const version = await send(batch, batchKey(values.story, index, batch), `batch ${index + 1} (entries ${sent + 1}–${sent + batch.length}, oldest first; its entries.N count from 0 within it)`);
   sent += batch.length;
   console.log(`batch ${index + 1}/${batches.length}: ${batch.length} entries → version ${version.version}${version.replayed ? " (already imported)" : ""} (${sent}/${plan.entries.length})`);
 }
 console.log(`Done: ${sent} entries imported${retries ? ` after ${retries} retries` : ""}.`);
 
 /** Posts one batch, waiting out 429 and 503 (as Retry-After says) and network failures; any other refusal ends the import. */
-async function send(batch: BatchEntry[], key: string): Promise<{ version: number; replayed: boolean }> {
+async function send(batch: BatchEntry[], key: string, which: string): Promise<{ version: number; replayed: boolean }> {
   for (let attempt = 1; ; attempt++) {
     let waitMs: number;
     try {
@@ -83,7 +83,7 @@ async function send(batch: BatchEntry[], key: string): Promise<{ version: number
       const transient = res.status === 429 || res.status === 503 || body.error?.code === "idempotency_key_in_use";
       if (!transient || attempt === ATTEMPTS) {
         const details = body.error?.details === undefined ? "" : ` ${JSON.stringify(body.error.details)}`;
-        fail(`The server refused a batch (${res.status} ${body.error?.code ?? ""}): ${body.error?.message ?? res.statusText}${details}`);
+        fail(`The server refused ${which} (${res.status} ${body.error?.code ?? ""}): ${body.error?.message ?? res.statusText}${details}`);
       }
       const seconds = Number(res.headers.get("retry-after"));
       waitMs = (Number.isFinite(seconds) && seconds > 0 ? seconds : 1) * 1000;

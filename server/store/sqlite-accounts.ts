@@ -84,7 +84,8 @@ CREATE TABLE IF NOT EXISTS closed_drafts (
 /**
  * Brings a file written by an older version up to ACCOUNT_SCHEMA in place (CREATE TABLE IF NOT
  * EXISTS adds new tables, not new columns). Accounts keep their login name as display name and
- * get the English desk; tokens keep what they could do, which is writing; drafts gained
+ * get the English desk; tokens keep what they could do, which is writing, and their owner's write
+ * budget (no `writes_per_minute` of their own); drafts gained
  * `revision`, every existing one at 1. Judged by the columns a file has, not by `user_version`:
  * the accounts tables of the first releases predate that count.
  * Under the write lock, so that two processes opening one old file do not both add a column.

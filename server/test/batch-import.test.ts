@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -208,6 +210,45 @@ describe("npm run import", () => {
     const again = await importFile(file, token.body.secret);
     expect(again.stdout.match(/\(already imported\)/g)).toHaveLength(4);
     expect((await latest(server, "migrated")).version).toBe(start + 4);
+  });
+
+  it("waits out a 429 as Retry-After says, and sends a batch whose answer was lost again under its key: added once", { timeout: 60_000 }, async () => {
+    expect((await server.api("/api/stories", { body: { id: "flaky", title: "Flaky" } })).status).toBe(201);
+    const file = join(dir, "flaky.json");
+    writeFileSync(file, JSON.stringify({ entries: Array.from({ length: 700 }, (_, n) => ({ body: `Flaky ${n}`, createdAt: hoursAgo(5, n) })) }));
+    // In front of the real server: the first batch is refused once (429), the second is committed but its answer lost.
+    const seen: { key: string; status: number; at: number }[] = [];
+    const proxy = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const key = String(req.headers["idempotency-key"]);
+      if (seen.length === 0) {
+        seen.push({ key, status: 429, at: Date.now() });
+        res.writeHead(429, { "content-type": "application/json", "retry-after": "1" });
+        return void res.end(JSON.stringify({ error: { code: "rate_limited", message: "Slow down.", details: { retryAfter: 1 } } }));
+      }
+      const answer = await fetch(server.url + req.url, { method: "POST", headers: { authorization: req.headers.authorization!, "content-type": "application/json", "idempotency-key": key }, body: Buffer.concat(chunks) });
+      const body = await answer.text();
+      seen.push({ key, status: answer.status, at: Date.now() });
+      if (seen.length === 3) return void res.destroy();
+      res.writeHead(answer.status, { "content-type": "application/json", ...(answer.headers.get("idempotent-replayed") ? { "idempotent-replayed": "true" } : {}) });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      const { stdout } = await run(process.execPath, ["--import", "tsx", "server/cli/import.ts", "--url", `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, "--story", "flaky", "--token", TOKEN, file], { cwd: ROOT });
+      expect(stdout).toContain("429 rate_limited: waiting 1 s");
+      expect(stdout).toContain("Done: 700 entries imported after 2 retries.");
+    } finally {
+      proxy.close();
+    }
+    expect(seen.map(({ status }) => status)).toEqual([429, 201, 201, 201]);
+    expect(seen[1]!.key).toBe(seen[0]!.key);
+    expect(seen[1]!.at - seen[0]!.at).toBeGreaterThanOrEqual(1000);
+    expect(seen[3]!.key).toBe(seen[2]!.key);
+    const story = await latest(server, "flaky");
+    expect(Object.keys(story.entries)).toHaveLength(700);
+    expect(story.version).toBe(3);
   });
 
   it("imports a story's snapshot as GET /api/stories/:id serves it into another story", { timeout: 60_000 }, async () => {

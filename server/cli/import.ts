@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
+import { MAX_BATCH_ENTRIES } from "../../shared/api.js";
 import { batchesOf, batchKey, planImport, type BatchEntry } from "./import-file.js";
 
 const USAGE = `Bring a running story's entries into a story of this server (docs/api.md "Importing a story").
@@ -10,6 +11,7 @@ const USAGE = `Bring a running story's entries into a story of this server (docs
   FILE           a story's snapshot (GET /api/stories/:id), {"entries":[…]}, a JSON array or NDJSON of entries
   --token        an editor's API token or TICKER_ADMIN_TOKEN (or the env var TICKER_IMPORT_TOKEN)
   --batch-bytes  the most JSON bytes a batch may have (default 4194304; the server takes MAX_BATCH_BODY_BYTES)
+  --batch-entries  the most entries a batch may have (default and most 500; fewer hold a busy node for less time)
 
 Entries are sent oldest first in batches of at most 500, one version each; running the same
 import again sends the same Idempotency-Keys, so batches the server took are not added twice.`;
@@ -24,6 +26,7 @@ const { positionals, values } = parseArgs({
     story: { type: "string" },
     token: { type: "string" },
     "batch-bytes": { type: "string", default: String(4 * 1024 * 1024) },
+    "batch-entries": { type: "string", default: String(MAX_BATCH_ENTRIES) },
     help: { type: "boolean" },
   },
 });
@@ -35,6 +38,8 @@ if (values.help || !file || !values.url || !values.story || !token) {
 }
 const maxBytes = Number(values["batch-bytes"]);
 if (!Number.isInteger(maxBytes) || maxBytes < 1024) fail("--batch-bytes must be a whole number of at least 1024.");
+const maxEntries = Number(values["batch-entries"]);
+if (!Number.isInteger(maxEntries) || maxEntries < 1 || maxEntries > MAX_BATCH_ENTRIES) fail(`--batch-entries must be a whole number from 1 to ${MAX_BATCH_ENTRIES}.`);
 
 function fail(message: string): never {
   console.error(message);
@@ -50,7 +55,7 @@ try {
 if (plan.droppedPhotos) console.log(`${plan.droppedPhotos} photos left out: they are stored by the other installation (upload them here and edit the entries).`);
 const batches = (() => {
   try {
-    return batchesOf(plan.entries, maxBytes);
+    return batchesOf(plan.entries, maxBytes, maxEntries);
   } catch (error) {
     return fail((error as Error).message);
   }

@@ -257,10 +257,11 @@ describe("npm run import", () => {
     const small = { ...source, entries: Object.fromEntries(Object.entries(source.entries).slice(0, 3)) };
     const file = join(dir, "snapshot.json");
     writeFileSync(file, JSON.stringify(small));
-    const { stdout } = await run(process.execPath, ["--import", "tsx", "server/cli/import.ts", "--url", server.url, "--story", "copy", file], {
+    const { stdout } = await run(process.execPath, ["--import", "tsx", "server/cli/import.ts", "--url", server.url, "--story", "copy", "--batch-entries", "2", file], {
       cwd: ROOT,
       env: { ...process.env, TICKER_IMPORT_TOKEN: TOKEN },
     });
+    expect(stdout).toContain("3 entries in 2 batches");
     expect(stdout).toContain("Done: 3 entries imported.");
     const copy = await latest(server, "copy");
     const strip = (e: Entry) => [e.body, e.createdAt, e.kind, e.pinned];

@@ -227,7 +227,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     "/api",
     privateAnswer,
     authenticate(store.accounts, config.adminToken, policy),
-    limitWrites(limiter("writes", { points: config.limits.writesPerMinute, duration: 60 })),
+    limitWrites(limiter, config.limits),
     readRoutes(store, views, config.sharedCache, versionBodies),
     sessionRoutes(store.accounts, policy, json, new LoginThrottle(config.limits, limiter)),
     accountRoutes(store.accounts, json, policy),
@@ -236,7 +236,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     audienceRoutes(audience, storyExists),
     draftRoutes(store, committer(store, service), json, desk, schedule),
     scheduledRoutes(store, publisher, json),
-    writeRoutes(store, service, json, schedule),
+    writeRoutes(store, service, json, schedule, jsonRequest(config.limits.batchBodyBytes)),
   );
   app.use(mediaReadRoutes(store, variants));
   app.use(feedRoutes(store, config));

@@ -38,6 +38,7 @@ describe("loadConfig", () => {
       versionCacheBytes: 64 * 1024 * 1024,
       limits: {
         jsonBodyBytes: 65_536,
+        batchBodyBytes: 8 * 1024 * 1024,
         uploadBytes: 20 * 1024 * 1024,
         uploadsPerDay: 200,
         mediaBytesPerAccount: 2048 * 1024 * 1024,
@@ -57,6 +58,7 @@ describe("loadConfig", () => {
         socketEventBurst: 100,
         socketEventsPerMinute: 60,
         writesPerMinute: 120,
+        adminTokenWritesPerMinute: 120,
         loginFailuresPerAccount: 5,
         loginFailuresPerAccountTotal: 50,
         loginFailuresPerAddress: 30,
@@ -136,6 +138,7 @@ describe("loadConfig", () => {
     expect(
       loadConfig({
         MAX_JSON_BODY_BYTES: "2048",
+        MAX_BATCH_BODY_BYTES: "100000",
         MAX_UPLOAD_BYTES: "5000000",
         MEDIA_UPLOADS_PER_DAY: "12",
         MEDIA_MB_PER_ACCOUNT: "13",
@@ -155,6 +158,7 @@ describe("loadConfig", () => {
         SOCKET_EVENT_BURST: "10",
         SOCKET_EVENTS_PER_MINUTE: "11",
         WRITES_PER_MINUTE: "7",
+        ADMIN_TOKEN_WRITES_PER_MINUTE: "600",
         LOGIN_FAILURES_PER_ACCOUNT: "8",
         LOGIN_FAILURES_PER_ACCOUNT_TOTAL: "10",
         LOGIN_FAILURES_PER_IP: "9",
@@ -162,6 +166,7 @@ describe("loadConfig", () => {
       }).limits,
     ).toEqual({
       jsonBodyBytes: 2048,
+      batchBodyBytes: 100_000,
       uploadBytes: 5_000_000,
       uploadsPerDay: 12,
       mediaBytesPerAccount: 13 * 1024 * 1024,
@@ -181,11 +186,17 @@ describe("loadConfig", () => {
       socketEventBurst: 10,
       socketEventsPerMinute: 11,
       writesPerMinute: 7,
+      adminTokenWritesPerMinute: 600,
       loginFailuresPerAccount: 8,
       loginFailuresPerAccountTotal: 10,
       loginFailuresPerAddress: 9,
       loginLockoutSeconds: 120,
     });
+  });
+
+  it("gives the admin token a person's write budget unless ADMIN_TOKEN_WRITES_PER_MINUTE says otherwise", () => {
+    expect(loadConfig({ WRITES_PER_MINUTE: "30" }).limits).toMatchObject({ writesPerMinute: 30, adminTokenWritesPerMinute: 30, batchBodyBytes: 8 * 1024 * 1024 });
+    expect(configError({ ADMIN_TOKEN_WRITES_PER_MINUTE: "0", MAX_BATCH_BODY_BYTES: "1000" })).toMatch(/ADMIN_TOKEN_WRITES_PER_MINUTE: must be at least 1.*MAX_BATCH_BODY_BYTES: must be at least 65536|MAX_BATCH_BODY_BYTES: must be at least 65536.*ADMIN_TOKEN_WRITES_PER_MINUTE: must be at least 1/s);
   });
 
   it("names every bad limit in one message", () => {

@@ -48,6 +48,9 @@ const Env = z.object({
   DEMO_INTERVAL_MS: z.coerce.number().int("must be a whole number of milliseconds").min(0, "must not be negative").default(4000),
   // Limits (README "Limits"). A 10 000-character entry of 4-byte characters is 40 KB of JSON.
   MAX_JSON_BODY_BYTES: limit(64 * 1024, 1024, 1024 * 1024),
+  // `POST …/entries/batch`: 500 entries of a wire feed or an archive, typically 0.5–2 KB each as
+  // JSON; 500 of the longest ASCII bodies are ~5 MB (importers split by bytes as well as by count).
+  MAX_BATCH_BODY_BYTES: limit(8 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
   // A phone's photo is 2–8 MB; a camera's full-size JPEG rarely passes 20 MB.
   MAX_UPLOAD_BYTES: limit(20 * 1024 * 1024, 1024, 200 * 1024 * 1024),
   // Per account, whatever its role (the admin token counts as one): the review saw one contributor
@@ -90,6 +93,9 @@ const Env = z.object({
   SOCKET_EVENT_BURST: limit(100, 1, 100_000),
   SOCKET_EVENTS_PER_MINUTE: limit(60, 1, 1_000_000),
   WRITES_PER_MINUTE: limit(120, 1, 1_000_000),
+  // The admin token is automation (a wire feed, an import), not a person at a desk: it may be given
+  // its own budget; unset, it has a person's (WRITES_PER_MINUTE).
+  ADMIN_TOKEN_WRITES_PER_MINUTE: z.coerce.number().int("must be a whole number").min(1, "must be at least 1").max(1_000_000, "must be at most 1000000").optional(),
   LOGIN_FAILURES_PER_ACCOUNT: limit(5, 1, 1000),
   LOGIN_FAILURES_PER_ACCOUNT_TOTAL: limit(50, 1, 100_000),
   LOGIN_FAILURES_PER_IP: limit(30, 1, 100_000),
@@ -105,6 +111,8 @@ const Env = z.object({
 /** What one client, one story or one instance may use; each is refused with a 4xx error or an error ack past it. */
 export interface Limits {
   jsonBodyBytes: number;
+  /** `POST …/entries/batch`'s body, larger than any other JSON body. */
+  batchBodyBytes: number;
   /** `POST /api/media`: the most bytes an uploaded image may have. */
   uploadBytes: number;
   /** Images one account may store in any 24 hours (taken-down ones count; the same bytes again do not). */
@@ -133,8 +141,10 @@ export interface Limits {
   /** Events (subscribe, unsubscribe, anything) one socket may send at once, and then per minute. */
   socketEventBurst: number;
   socketEventsPerMinute: number;
-  /** REST writes per account (or admin token) per minute. */
+  /** REST writes per account per minute (an API token made with its own `writesPerMinute` has that instead). */
   writesPerMinute: number;
+  /** REST writes of the admin token per minute. */
+  adminTokenWritesPerMinute: number;
   /** Failed passwords per account name and client address. */
   loginFailuresPerAccount: number;
   /** Failed passwords per account name from all addresses together. */
@@ -210,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     versionCacheBytes: e.VERSION_CACHE_MB * 1024 * 1024,
     limits: {
       jsonBodyBytes: e.MAX_JSON_BODY_BYTES,
+      batchBodyBytes: e.MAX_BATCH_BODY_BYTES,
       uploadBytes: e.MAX_UPLOAD_BYTES,
       uploadsPerDay: e.MEDIA_UPLOADS_PER_DAY,
       mediaBytesPerAccount: e.MEDIA_MB_PER_ACCOUNT * 1024 * 1024,
@@ -229,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       socketEventBurst: e.SOCKET_EVENT_BURST,
       socketEventsPerMinute: e.SOCKET_EVENTS_PER_MINUTE,
       writesPerMinute: e.WRITES_PER_MINUTE,
+      adminTokenWritesPerMinute: e.ADMIN_TOKEN_WRITES_PER_MINUTE ?? e.WRITES_PER_MINUTE,
       loginFailuresPerAccount: e.LOGIN_FAILURES_PER_ACCOUNT,
       loginFailuresPerAccountTotal: e.LOGIN_FAILURES_PER_ACCOUNT_TOTAL,
       loginFailuresPerAddress: e.LOGIN_FAILURES_PER_IP,

@@ -126,6 +126,26 @@ export const AddEntryBody = z.strictObject({
   media: MediaInput.optional(),
 });
 
+/** The most entries one `POST …/entries/batch` may add (DESIGN.md §3). */
+export const MAX_BATCH_ENTRIES = 500;
+
+/** An instant with its offset ("2026-05-24T01:02:03Z", "…+03:00"), kept as UTC ISO 8601 so entries sort by it as text. */
+const Instant = z.iso
+  .datetime({ offset: true, error: "must be a date and time with its offset, like 2026-05-24T01:02:03Z" })
+  .transform((s) => new Date(s).toISOString());
+
+/**
+ * `POST /api/stories/:id/entries/batch`: entries of a wire feed or a migration, each as a new
+ * entry's body and, for an import, the time it was first written (`createdAt`, not in the future:
+ * judged against the clock by the route).
+ */
+export const AddEntriesBody = z.strictObject({
+  entries: z
+    .array(AddEntryBody.extend({ createdAt: Instant.optional() }))
+    .min(1, "give at least one entry")
+    .max(MAX_BATCH_ENTRIES, `at most ${MAX_BATCH_ENTRIES} entries a batch`),
+});
+
 const editEntryFields = {
   body: markdownBody.optional(),
   headline: plainText(LIMITS.headline).optional(),
@@ -185,6 +205,7 @@ export const VersionParam = z
 export type CreateStoryBody = z.infer<typeof CreateStoryBody>;
 export type UpdateStoryBody = z.infer<typeof UpdateStoryBody>;
 export type AddEntryBody = z.infer<typeof AddEntryBody>;
+export type AddEntriesBody = z.input<typeof AddEntriesBody>;
 export type EditEntryBody = z.infer<typeof EditEntryBody>;
 export type EditScheduledBody = z.infer<typeof EditScheduledBody>;
 export type PutFactBody = z.input<typeof PutFactBody>;
@@ -215,6 +236,8 @@ export interface MediaTakenDown {
 export interface StoryListResponse { stories: StorySummary[] }
 export interface VersionResponse { version: number }
 export interface EntryResponse { entry: Entry; version: number }
+/** `POST …/entries/batch` → 201: the entries added, in the order they were sent, and the one version that added them. */
+export interface EntriesResponse { entries: Entry[]; version: number }
 export interface FactResponse { fact: Fact; version: number }
 export interface PatchResponse { storyId: string; from: number; to: number; ops: PatchOp[] }
 export interface HistoryItem { version: number; at: string; author: { name: string }; summary: string }

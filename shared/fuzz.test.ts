@@ -229,6 +229,12 @@ const VALID: Record<string, fc.Arbitrary<Json>> = {
   CreateStoryBody: fc.record({ id: storyId, title: writerText, summary: writerText, language }, { requiredKeys: ["title"] }),
   UpdateStoryBody: fc.record({ title: writerText, summary: writerText, status: fc.constantFrom("live", "ended"), language }, { requiredKeys: [] }),
   AddEntryBody: fc.record({ body: writerText, headline: writerText, kind, pinned: fc.boolean() }, { requiredKeys: ["body"] }),
+  AddEntriesBody: fc.record({
+    entries: fc.array(
+      fc.record({ body: writerText, headline: writerText, kind, pinned: fc.boolean(), createdAt: fc.oneof({ weight: 4, arbitrary: isoTime }, { weight: 1, arbitrary: weirdString }) }, { requiredKeys: ["body"] }),
+      { maxLength: 2 },
+    ),
+  }),
   EditEntryBody: fc.record({ body: weirdString, headline: weirdString, kind, pinned: fc.boolean() }, { requiredKeys: [] }),
   VersionParam: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 999_999_999_999_999 }).map(String) }, { weight: 1, arbitrary: weirdString }),
   ImageInput: fc.record(
@@ -504,6 +510,16 @@ const INVARIANTS: Record<string, Invariant> = {
     if (body.headline !== undefined) expectPlainText(body.headline, LIMITS.headline, false);
     expect(["update", "breaking", "correction"]).toContain(body.kind); // defaulted when absent
     expect(typeof body.pinned).toBe("boolean");
+  },
+  AddEntriesBody: (body, input) => {
+    expectOnlyKeys(body, ["entries"]);
+    expect(body.entries.length).toBeGreaterThan(0);
+    expect(body.entries.length).toBeLessThanOrEqual(500);
+    for (const { createdAt, ...entry } of body.entries) {
+      INVARIANTS.AddEntryBody!(entry, input);
+      // Kept in UTC with milliseconds, so that entries sort by it as text.
+      if (createdAt !== undefined) expect(createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    }
   },
   EditEntryBody: (body) => {
     expectOnlyKeys(body, ["body", "headline", "kind", "pinned", "media"]);

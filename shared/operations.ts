@@ -1,6 +1,21 @@
 import type { MediaItem } from "./media.js";
 import type { Author, EntryKind, StoryStatus } from "./story.js";
 
+/** An entry as an operation adds it. */
+export interface NewEntry {
+  entryId: string;
+  body: string;
+  headline?: string;
+  kind: EntryKind;
+  pinned: boolean;
+  /** Who wrote it, when not who publishes it (a contributor's draft published by an editor). */
+  byline?: Author;
+  /** Photos (already resolved to stored images by the server) and embeds, in display order. */
+  media?: MediaItem[];
+  /** When it was first written, if before the operation (an imported entry keeps its own time). */
+  createdAt?: string;
+}
+
 /**
  * A change to a story, stamped by the server with who made it and when. Operations are what the
  * reducer consumes; the server builds them from validated request bodies.
@@ -8,18 +23,12 @@ import type { Author, EntryKind, StoryStatus } from "./story.js";
 export type Operation =
   | { type: "create_story"; storyId: string; title: string; summary: string; language?: string }
   | { type: "update_story"; title?: string; summary?: string; status?: StoryStatus; language?: string }
-  | {
-      type: "add_entry";
-      entryId: string;
-      body: string;
-      headline?: string;
-      kind: EntryKind;
-      pinned: boolean;
-      /** Who wrote it, when not who publishes it (a contributor's draft published by an editor). */
-      byline?: Author;
-      /** Photos (already resolved to stored images by the server) and embeds, in display order. */
-      media?: MediaItem[];
-    }
+  | ({ type: "add_entry" } & NewEntry)
+  /**
+   * Many entries in one version (a wire feed's or a migration's batch, `POST …/entries/batch`):
+   * all are added or, if one cannot be, none.
+   */
+  | { type: "add_entries"; entries: NewEntry[] }
   | {
       type: "edit_entry";
       entryId: string;

@@ -31,6 +31,14 @@ const operationArb: fc.Arbitrary<Operation> = fc.oneof(
     { requiredKeys: ["type", "entryId"] },
   ),
   fc.record({ type: fc.constant("remove_entry" as const), entryId: entryIdArb }),
+  // A batch (an import's): a few new entries at once, some with their own earlier time.
+  fc.record({
+    type: fc.constant("add_entries" as const),
+    entries: fc.array(
+      fc.record({ entryId: entryIdArb, body: textArb, kind: kindArb, pinned: fc.boolean(), createdAt: fc.integer({ min: 0, max: 59 }).map((n) => at(n)) }, { requiredKeys: ["entryId", "body", "kind", "pinned"] }),
+      { maxLength: 3 },
+    ),
+  }),
   // Key figures (shared/fact-reducer.ts): creation, change, move and removal against a small pool.
   fc.record(
     { type: fc.constant("set_fact" as const), factId: factIdArb, label: textArb, value: textArb, source: textArb, order: fc.integer({ min: 1, max: 12 }) },
@@ -133,6 +141,40 @@ describe("reduce", () => {
     expect(reduce(full, stamp({ type: "edit_entry", entryId: "e_aaaa", body: "y" }, 3), 2)?.snapshot.version).toBe(4);
     const room = reduce(full, stamp({ type: "remove_entry", entryId: "e_aaaa" }, 3), 2)!.snapshot;
     expect(Object.keys(reduce(room, add("e_cccc", 4), 2)!.snapshot.entries)).toEqual(["e_bbbb", "e_cccc"]);
+  });
+
+  describe("add_entries (a wire feed's or an import's batch)", () => {
+    const entry = (entryId: string, extra: { createdAt?: string; pinned?: boolean } = {}) => ({ entryId, body: `Body of ${entryId}`, kind: "update" as const, pinned: false, ...extra });
+
+    it("adds every entry in one version, each under its own id, at its own createdAt or the stamp's", () => {
+      const story = reduce(created, stamp({ type: "add_entry", entryId: "e_live", body: "Live", kind: "update", pinned: false }, 30))!.snapshot;
+      const added = reduce(story, stamp({ type: "add_entries", entries: [entry("e_old2", { createdAt: at(2) }), entry("e_old1", { createdAt: at(1) }), entry("e_now")] }, 40))!;
+      expect(added.snapshot.version).toBe(story.version + 1);
+      expect(added.snapshot.updatedAt).toBe(at(40));
+      expect(added.summary).toBe("Added 3 entries");
+      const { e_old1, e_old2, e_now } = added.snapshot.entries;
+      expect([e_old1?.createdAt, e_old1?.updatedAt, e_old2?.createdAt, e_now?.createdAt]).toEqual([at(1), at(1), at(2), at(40)]);
+      expect(e_old1).toMatchObject({ id: "e_old1", author, revision: 1, html: "<p>Body of e_old1</p>" });
+      // One patch, a stock library's application of it gives the same snapshot.
+      expect(jsonpatch.applyPatch(structuredClone(story), added.ops, true, false).newDocument).toEqual(added.snapshot);
+      expect(added.ops.filter((op) => op.op === "add").map((op) => op.path)).toEqual(["/entries/e_old2", "/entries/e_old1", "/entries/e_now"]);
+    });
+
+    it("adds nothing when one entry cannot be added: an id taken, an id twice, or past maxEntries", () => {
+      const story = reduce(created, stamp({ type: "add_entries", entries: [entry("e_aaaa"), entry("e_bbbb")] }, 1), 4)!.snapshot;
+      const batch = (...ids: string[]) => stamp({ type: "add_entries", entries: ids.map((id) => entry(id)) }, 2);
+      expect(() => reduce(story, batch("e_cccc", "e_aaaa"), 4)).toThrow(expect.objectContaining({ code: "entry_exists" }));
+      expect(() => reduce(story, batch("e_cccc", "e_cccc"), 4)).toThrow(expect.objectContaining({ code: "entry_exists" }));
+      const tooMany = (() => { try { reduce(story, batch("e_cccc", "e_dddd", "e_eeee"), 4); } catch (error) { return error; } })();
+      expect(tooMany).toMatchObject({ code: "too_many_entries", message: "These 3 entries do not fit: this story holds 2 of at most 4; nothing was added." });
+      expect(Object.keys(reduce(story, batch("e_cccc", "e_dddd"), 4)!.snapshot.entries)).toHaveLength(4);
+      expect(Object.keys(story.entries)).toEqual(["e_aaaa", "e_bbbb"]);
+    });
+
+    it("writes no version for an empty batch, and names the one entry of a batch of one", () => {
+      expect(reduce(created, stamp({ type: "add_entries", entries: [] }, 1))).toBeNull();
+      expect(reduce(created, stamp({ type: "add_entries", entries: [{ ...entry("e_aaaa"), headline: "Sirens" }] }, 1))!.summary).toBe('Added "Sirens"');
+    });
   });
 
   it("renders sanitized HTML from the Markdown body and counts every edit as a revision", () => {

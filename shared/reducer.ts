@@ -1,7 +1,7 @@
 import { removeFact, setFact } from "./fact-reducer.js";
 import { DEFAULT_LANGUAGE } from "./language.js";
 import { renderMarkdown } from "./markdown.js";
-import type { StampedOperation } from "./operations.js";
+import type { NewEntry, Stamp, StampedOperation } from "./operations.js";
 import { diffSnapshots, type PatchOp } from "./patch.js";
 import { plainFirstLine } from "./plain-text.js";
 import { ReducerError } from "./reducer-error.js";
@@ -64,27 +64,28 @@ function nextSnapshot(current: Snapshot, op: Exclude<StampedOperation, { type: "
       const summary = parts.join(", ").replace(/^./, (c) => c.toUpperCase());
       return { snapshot, summary };
     }
-    case "add_entry": {
-      if (current.entries[op.entryId]) throw new ReducerError("entry_exists", `Entry "${op.entryId}" already exists.`);
-      if (Object.keys(current.entries).length >= maxEntries) {
-        throw new ReducerError("too_many_entries", `This story holds ${maxEntries} entries, its limit; remove one before adding another.`);
+    case "add_entry":
+    case "add_entries": {
+      const added = op.type === "add_entry" ? [op] : op.entries;
+      if (added.length === 0) return null;
+      const held = Object.keys(current.entries).length;
+      if (held + added.length > maxEntries) {
+        throw new ReducerError(
+          "too_many_entries",
+          op.type === "add_entry"
+            ? `This story holds ${maxEntries} entries, its limit; remove one before adding another.`
+            : `These ${added.length} entries do not fit: this story holds ${held} of at most ${maxEntries}; nothing was added.`,
+        );
       }
-      const entry: Entry = {
-        id: op.entryId,
-        createdAt: op.at,
-        updatedAt: op.at,
-        author: op.byline ?? op.author,
-        kind: op.kind,
-        pinned: op.pinned,
-        ...(op.headline ? { headline: op.headline } : {}),
-        body: op.body,
-        html: renderMarkdown(op.body),
-        revision: 1,
-        ...(op.media?.length ? { media: op.media } : {}),
-      };
+      const entries = { ...current.entries };
+      for (const fields of added) {
+        // Judged against the entries added before it too, so a batch naming one id twice is refused whole.
+        if (entries[fields.entryId]) throw new ReducerError("entry_exists", `Entry "${fields.entryId}" already exists.`);
+        entries[fields.entryId] = newEntry(fields, op);
+      }
       return {
-        snapshot: { ...current, entries: { ...current.entries, [entry.id]: entry } },
-        summary: `Added ${describe(entry)}`,
+        snapshot: { ...current, entries },
+        summary: added.length === 1 ? `Added ${describe(entries[added[0]!.entryId]!)}` : `Added ${added.length} entries`,
       };
     }
     case "edit_entry": {
@@ -111,6 +112,24 @@ function nextSnapshot(current: Snapshot, op: Exclude<StampedOperation, { type: "
     case "remove_fact":
       return removeFact(current, op);
   }
+}
+
+/** The entry `fields` makes, written by the stamp's author at its time unless it brings its own (an import's `createdAt`). */
+function newEntry(fields: NewEntry, stamp: Stamp): Entry {
+  const at = fields.createdAt ?? stamp.at;
+  return {
+    id: fields.entryId,
+    createdAt: at,
+    updatedAt: at,
+    author: fields.byline ?? stamp.author,
+    kind: fields.kind,
+    pinned: fields.pinned,
+    ...(fields.headline ? { headline: fields.headline } : {}),
+    body: fields.body,
+    html: renderMarkdown(fields.body),
+    revision: 1,
+    ...(fields.media?.length ? { media: fields.media } : {}),
+  };
 }
 
 function existingEntry(story: Snapshot, entryId: string): Entry {

@@ -24,7 +24,9 @@ const Scopes = z
   .refine((scopes) => new Set(scopes).size === scopes.length, "each scope once")
   // Stored and shown in one order, whatever order they were asked in.
   .transform((scopes) => TOKEN_SCOPES.filter((scope) => scopes.includes(scope)));
-const NewToken = z.strictObject({ name: z.string().trim().min(1).max(100), scopes: Scopes.default(["write"]) });
+/** A token's own write budget, as WRITES_PER_MINUTE is an account's (the same bounds). */
+const WritesPerMinute = z.number().int("must be a whole number").min(1, "must be at least 1").max(1_000_000, "must be at most 1000000");
+const NewToken = z.strictObject({ name: z.string().trim().min(1).max(100), scopes: Scopes.default(["write"]), writesPerMinute: WritesPerMinute.optional() });
 
 /**
  * Accounts (admins) and API tokens (editors for themselves, admins for everyone). Looking and
@@ -86,9 +88,13 @@ export function accountRoutes(accounts: AccountStore, body: RequestHandler[], po
   router.post("/tokens", requireSession(policy, "editor", "admin"), ...body, async (req, res) => {
     const principal = principalOf(res)!;
     if (!principal.userId) throw new ApiError(403, "forbidden", "Tokens belong to accounts; sign in to create one.");
-    const { name, scopes } = parseOr400(NewToken, req.body, "token");
+    const { name, scopes, writesPerMinute } = parseOr400(NewToken, req.body, "token");
+    // Else any editor could mint themselves past WRITES_PER_MINUTE, which is the newsroom's to set.
+    if (writesPerMinute !== undefined && principal.role !== "admin") {
+      throw new ApiError(403, "forbidden", "Only an admin may give a token its own write budget (writesPerMinute).");
+    }
     const secret = newSecret("lt_");
-    const token: TokenRecord = { id: newId("t_"), name, ownerId: principal.userId, scopes, createdAt: new Date().toISOString() };
+    const token: TokenRecord = { id: newId("t_"), name, ownerId: principal.userId, scopes, ...(writesPerMinute ? { writesPerMinute } : {}), createdAt: new Date().toISOString() };
     await accounts.createToken(token, secretHash(secret));
     res.status(201).json({ token: await describe(token), secret });
   });

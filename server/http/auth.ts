@@ -22,6 +22,8 @@ export interface Principal {
   signedInAt?: number;
   /** An API token's. */
   scopes?: readonly TokenScope[];
+  /** An API token's own budget of REST writes a minute, if it was made with one. */
+  writesPerMinute?: number;
   mustChangePassword: boolean;
 }
 
@@ -95,7 +97,7 @@ export function credentialResolver(accounts: AccountStore, adminToken: string | 
       if (!token || !owner) return { kind: "bad_bearer", malformed: false };
       // Best effort: a disk that cannot take writes must not turn a token's reads into failures.
       accounts.touchToken(token.id, new Date().toISOString()).catch(() => {});
-      return { kind: "principal", principal: { ...userPrincipal(owner, "api-token", `token:${token.id}`), mustChangePassword: false, scopes: token.scopes } };
+      return { kind: "principal", principal: { ...userPrincipal(owner, "api-token", `token:${token.id}`), mustChangePassword: false, scopes: token.scopes, ...(token.writesPerMinute ? { writesPerMinute: token.writesPerMinute } : {}) } };
     }
     const cookie = cookieValue(cookieHeader, policy.cookieName);
     if (cookie === undefined) return { kind: "none" };

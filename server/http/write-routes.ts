@@ -1,8 +1,8 @@
 import express, { Router, type Request, type RequestHandler, type Response } from "express";
-import { CreateStoryBody, EditEntryBody, NewEntryBody, PutFactBody, UpdateStoryBody } from "../../shared/api.js";
+import { AddEntriesBody, CreateStoryBody, EditEntryBody, NewEntryBody, PutFactBody, UpdateStoryBody } from "../../shared/api.js";
 import { newEntryId } from "../../shared/ids.js";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../shared/json-depth.js";
-import type { Operation } from "../../shared/operations.js";
+import type { NewEntry, Operation } from "../../shared/operations.js";
 import { resolveMedia } from "../media/resolve-media.js";
 import type { Committed, DraftToConsume, Store, StoredResponse } from "../store/store.js";
 import type { StoryService } from "../story-service.js";
@@ -71,8 +71,18 @@ export function committer(store: Store, service: StoryService): Write {
   };
 }
 
-/** Editor routes of DESIGN.md §3: authenticated, validated, idempotent, conditional on If-Match. */
-export function writeRoutes(store: Store, service: StoryService, json: RequestHandler[], schedule: Schedule): Router {
+/**
+ * How far ahead of this server's clock an imported entry's `createdAt` may be: the sending
+ * system's clock may run a little fast, and its "now" is not a time to come.
+ */
+export const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * Editor routes of DESIGN.md §3: authenticated, validated, idempotent, conditional on If-Match.
+ * `batchJson` reads the body of `POST …/entries/batch` (up to MAX_BATCH_BODY_BYTES: 500 entries
+ * do not fit in the single entry's MAX_JSON_BODY_BYTES).
+ */
+export function writeRoutes(store: Store, service: StoryService, json: RequestHandler[], schedule: Schedule, batchJson: RequestHandler[]): Router {
   const router = Router();
   const auth = requireRole("editor", "admin");
   const withBody: RequestHandler[] = [auth, ...json, idempotency(store)];
@@ -107,6 +117,26 @@ export function writeRoutes(store: Store, service: StoryService, json: RequestHa
     await write(req, res, storyId, { type: "add_entry", entryId, ...body, ...(media?.length ? { media } : {}) }, (c) => ({
       status: 201,
       body: { entry: c.snapshot.entries[entryId], version: c.snapshot.version },
+    }));
+  });
+
+  router.post("/stories/:id/entries/batch", auth, ...batchJson, idempotency(store), async (req, res) => {
+    const storyId = storyIdOf(req);
+    const { entries: inputs } = parseOr400(AddEntriesBody, req.body, "entries");
+    const latest = new Date(Date.now() + CLOCK_SKEW_MS).toISOString();
+    const future = inputs.findIndex((input) => input.createdAt !== undefined && input.createdAt > latest);
+    if (future >= 0) {
+      const message = "must not be in the future (an import brings entries already written)";
+      throw new ApiError(400, "validation_failed", `Entry ${future + 1}'s createdAt ${message}.`, { issues: [{ path: `entries.${future}.createdAt`, message }] });
+    }
+    const entries: NewEntry[] = [];
+    for (const [index, { media: mediaInput, ...fields }] of inputs.entries()) {
+      const media = await resolveMedia(store.media, mediaInput, `entries.${index}.media`);
+      entries.push({ entryId: newEntryId(), ...fields, ...(media?.length ? { media } : {}) });
+    }
+    await write(req, res, storyId, { type: "add_entries", entries }, (c) => ({
+      status: 201,
+      body: { entries: entries.map(({ entryId }) => c.snapshot.entries[entryId]), version: c.snapshot.version },
     }));
   });
 

@@ -9,7 +9,7 @@ import type { MediaStore } from "../store/media-store.js";
  * an id that names no stored image is a 400 naming the item. Done before the reducer runs, which
  * stays pure. Embeds were made canonical when the body was parsed (shared/api.ts).
  */
-export async function resolveMedia(media: MediaStore, inputs: MediaInput | undefined): Promise<MediaItem[] | undefined> {
+export async function resolveMedia(media: MediaStore, inputs: MediaInput | undefined, path = "media"): Promise<MediaItem[] | undefined> {
   if (inputs === undefined) return undefined;
   const resolved: MediaItem[] = [];
   for (const [index, input] of inputs.entries()) {
@@ -20,7 +20,7 @@ export async function resolveMedia(media: MediaStore, inputs: MediaInput | undef
     const stored = await media.image(input.id);
     if (!stored) {
       const message = `names no uploaded image (${input.id}); upload the photo again`;
-      throw new ApiError(400, "unknown_media", `Photo ${index + 1} ${message}.`, { issues: [{ path: `media.${index}.id`, message }] });
+      throw new ApiError(400, "unknown_media", `Photo ${index + 1} ${message}.`, { issues: [{ path: `${path}.${index}.id`, message }] });
     }
     resolved.push({
       type: "image",

@@ -222,6 +222,14 @@ export function describeAccountsContract(name: string, open: () => Promise<Accou
         expect(JSON.stringify(await accounts.listTokens())).not.toMatch(/"h[123]"/);
       });
 
+      it("keeps a token's own write budget; a token made without one has none (its owner's)", async () => {
+        await accounts.createToken({ ...token(1, "u_1"), writesPerMinute: 6000 }, "h1");
+        await accounts.createToken(token(2, "u_1"), "h2");
+        expect((await accounts.tokenBySecretHash("h1"))?.writesPerMinute).toBe(6000);
+        expect(await accounts.tokenBySecretHash("h2")).not.toHaveProperty("writesPerMinute");
+        expect((await accounts.listTokens("u_1")).map((t) => t.writesPerMinute)).toEqual([6000, undefined]);
+      });
+
       it("keeps a token's scopes", async () => {
         await accounts.createToken({ ...token(1, "u_1"), scopes: ["manage"] }, "h1");
         await accounts.createToken({ ...token(2, "u_1"), scopes: ["write", "manage"] }, "h2");

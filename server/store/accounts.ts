@@ -24,6 +24,8 @@ export interface TokenRecord {
   ownerId: string;
   /** At least one; tokens from before scopes existed have `write`. */
   scopes: TokenScope[];
+  /** Its own budget of REST writes a minute (a wire feed's, an importer's), set when it is made; absent: its owner's. */
+  writesPerMinute?: number;
   createdAt: string;
   lastUsedAt?: string;
 }

@@ -102,8 +102,13 @@ export function* commitRules(rows: CommitRows, request: CommitRequest): Generato
 
 /** The ids of the photos an operation puts in an entry. */
 function imagesOf(operation: StampedOperation): string[] {
-  if (operation.type !== "add_entry" && operation.type !== "edit_entry") return [];
-  return [...new Set((operation.media ?? []).flatMap((item) => (item.type === "image" ? [item.id] : [])))];
+  const media =
+    operation.type === "add_entries"
+      ? operation.entries.flatMap((entry) => entry.media ?? [])
+      : operation.type === "add_entry" || operation.type === "edit_entry"
+        ? (operation.media ?? [])
+        : [];
+  return [...new Set(media.flatMap((item) => (item.type === "image" ? [item.id] : [])))];
 }
 
 /** Runs the rules on rows whose operations return values (inside a synchronous transaction). */

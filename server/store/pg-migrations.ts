@@ -266,6 +266,12 @@ CREATE INDEX media_unpublished ON media (created_at COLLATE "C") WHERE NOT publi
       await client.query("CREATE UNIQUE INDEX users_display_name_fold ON users (display_name_fold)");
     },
   },
+  {
+    version: 12,
+    name: "API tokens' own write budgets",
+    // Tokens made before have none: they keep their owner's, as they always had.
+    sql: `ALTER TABLE api_tokens ADD COLUMN writes_per_minute integer;`,
+  },
 ];
 
 /** Quotes an SQL identifier (a schema name from configuration, never from a request). */

@@ -52,7 +52,7 @@ async function uniqueName(displayName: string, write: Promise<unknown>): Promise
 }
 
 const USER_COLUMNS = "id, username, display_name, role, password_hash, must_change_password, created_at, desk_language";
-const TOKEN_COLUMNS = "id, name, owner_id, scopes, created_at, last_used_at";
+const TOKEN_COLUMNS = "id, name, owner_id, scopes, writes_per_minute, created_at, last_used_at";
 
 /**
  * Accounts, sessions, tokens and drafts in the same PostgreSQL schema as the stories (tables from
@@ -148,12 +148,13 @@ export class PostgresAccounts implements AccountStore {
   }
 
   async createToken(token: TokenRecord, secretHash: string) {
-    await this.#run("INSERT INTO api_tokens (id, name, owner_id, secret_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6)", [
+    await this.#run("INSERT INTO api_tokens (id, name, owner_id, secret_hash, scopes, writes_per_minute, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)", [
       token.id,
       token.name,
       token.ownerId,
       secretHash,
       scopesColumn(token.scopes),
+      token.writesPerMinute ?? null,
       token.createdAt,
     ]);
   }

@@ -26,6 +26,7 @@ export interface TokenRow {
   owner_id: string;
   /** Space-separated TokenScope names. */
   scopes: string;
+  writes_per_minute: number | null;
   created_at: string;
   last_used_at: string | null;
 }
@@ -46,6 +47,7 @@ export const toToken = (row: TokenRow): TokenRecord => ({
   name: row.name,
   ownerId: row.owner_id,
   scopes: row.scopes.split(" ") as TokenScope[],
+  ...(row.writes_per_minute === null ? {} : { writesPerMinute: row.writes_per_minute }),
   createdAt: row.created_at,
   ...(row.last_used_at ? { lastUsedAt: row.last_used_at } : {}),
 });

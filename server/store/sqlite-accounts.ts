@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS api_tokens (
   owner_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   secret_hash TEXT NOT NULL UNIQUE,
   scopes TEXT NOT NULL DEFAULT 'write',
+  writes_per_minute INTEGER,
   created_at TEXT NOT NULL,
   last_used_at TEXT
 ) WITHOUT ROWID;
@@ -83,7 +84,8 @@ CREATE TABLE IF NOT EXISTS closed_drafts (
 /**
  * Brings a file written by an older version up to ACCOUNT_SCHEMA in place (CREATE TABLE IF NOT
  * EXISTS adds new tables, not new columns). Accounts keep their login name as display name and
- * get the English desk; tokens keep what they could do, which is writing; drafts gained
+ * get the English desk; tokens keep what they could do, which is writing, and their owner's write
+ * budget (no `writes_per_minute` of their own); drafts gained
  * `revision`, every existing one at 1. Judged by the columns a file has, not by `user_version`:
  * the accounts tables of the first releases predate that count.
  * Under the write lock, so that two processes opening one old file do not both add a column.
@@ -96,6 +98,7 @@ function upgrade(db: Database.Database): void {
     }
     if (!columns("users").has("desk_language")) db.exec("ALTER TABLE users ADD COLUMN desk_language TEXT NOT NULL DEFAULT 'en'");
     if (!columns("api_tokens").has("scopes")) db.exec("ALTER TABLE api_tokens ADD COLUMN scopes TEXT NOT NULL DEFAULT 'write';");
+    if (!columns("api_tokens").has("writes_per_minute")) db.exec("ALTER TABLE api_tokens ADD COLUMN writes_per_minute INTEGER");
     if (!columns("drafts").has("revision")) db.exec("ALTER TABLE drafts ADD COLUMN revision INTEGER NOT NULL DEFAULT 1");
     if (!columns("users").has("display_name_fold")) db.exec("ALTER TABLE users ADD COLUMN display_name_fold TEXT");
     fillNameFolds(db);
@@ -147,7 +150,7 @@ export class SqliteAccounts implements AccountStore {
       touchSession: db.prepare("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?"),
       deleteSession: db.prepare("DELETE FROM sessions WHERE id_hash = ?"),
       deleteSessionsOf: db.prepare("DELETE FROM sessions WHERE user_id = ? AND id_hash != ?"),
-      insertToken: db.prepare("INSERT INTO api_tokens (id, name, owner_id, secret_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?, ?)"),
+      insertToken: db.prepare("INSERT INTO api_tokens (id, name, owner_id, secret_hash, scopes, writes_per_minute, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"),
       tokenBySecret: db.prepare<[string], TokenRow>("SELECT * FROM api_tokens WHERE secret_hash = ?"),
       tokens: db.prepare<[], TokenRow>("SELECT * FROM api_tokens ORDER BY created_at"),
       tokensOf: db.prepare<[string], TokenRow>("SELECT * FROM api_tokens WHERE owner_id = ? ORDER BY created_at"),
@@ -230,7 +233,7 @@ export class SqliteAccounts implements AccountStore {
   }
 
   async createToken(token: TokenRecord, secretHash: string) {
-    this.#sql.insertToken.run(token.id, token.name, token.ownerId, secretHash, scopesColumn(token.scopes), token.createdAt);
+    this.#sql.insertToken.run(token.id, token.name, token.ownerId, secretHash, scopesColumn(token.scopes), token.writesPerMinute ?? null, token.createdAt);
   }
   async tokenBySecretHash(secretHash: string) {
     const row = this.#sql.tokenBySecret.get(secretHash);

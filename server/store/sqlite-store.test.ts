@@ -105,6 +105,9 @@ it("gives accounts and tokens of a file from before display names, scopes and de
     const store = new SqliteStore(file); // twice: the upgrade runs once and leaves the file alone after
     expect(await store.accounts.userById("u_1")).toMatchObject({ username: "olga", displayName: "olga", deskLanguage: "en" });
     expect(await store.accounts.tokenBySecretHash("h1")).toMatchObject({ id: "t_1", scopes: ["write"] });
+    expect(await store.accounts.tokenBySecretHash("h1")).not.toHaveProperty("writesPerMinute");
+    await store.accounts.createToken({ id: `t_${open + 2}`, name: "Feed", ownerId: "u_1", scopes: ["write"], writesPerMinute: 600, createdAt: "2026-01-02T00:00:00.000Z" }, `h${open + 2}`);
+    expect((await store.accounts.tokenBySecretHash(`h${open + 2}`))?.writesPerMinute).toBe(600);
     await store.accounts.createUser({ id: "u_2", username: "pia", displayName: "Pia P.", role: "editor", createdAt: "2026-01-02T00:00:00.000Z", mustChangePassword: false, passwordHash: "y", deskLanguage: "uk" });
     expect((await store.accounts.userByUsername("pia"))?.deskLanguage).toBe("uk");
     expect((await store.accounts.userByUsername("pia"))?.displayName).toBe("Pia P.");

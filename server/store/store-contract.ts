@@ -280,6 +280,21 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       expect((await store.history("s", { limit: 100 }))?.length).toBe(6);
     });
 
+    it("judges a batch against the cap inside the transaction: of concurrent batches, only those that fit whole are written", async () => {
+      await create("s");
+      const limits = { maxEntries: 10, maxStories: 100 };
+      const batch = (n: number): Operation => ({ type: "add_entries", entries: [0, 1, 2].map((k) => ({ ...(add(10 * n + k) as Extract<Operation, { type: "add_entry" }>), createdAt: "2026-01-01T00:00:00.000Z" })) });
+      const results = await Promise.allSettled(Array.from({ length: 5 }, (_, n) => store.commit({ storyId: "s", operation: stamp(batch(n + 1)), limits })));
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(3);
+      for (const r of results) if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "too_many_entries" });
+      const latest = await store.latest("s");
+      expect(Object.keys(latest!.entries)).toHaveLength(9);
+      expect(latest?.version).toBe(4);
+      expect(Object.values(latest!.entries).every((e) => e.createdAt === "2026-01-01T00:00:00.000Z")).toBe(true);
+      // Rebuilt from the log of versions' patches, the story is the one its entry rows make.
+      expect(await store.snapshotAt("s", 4)).toEqual(latest);
+    });
+
     it("holds the story cap under concurrent creations, and writes to existing stories go on", async () => {
       await create("a");
       const limits = { maxEntries: 100, maxStories: 3 };

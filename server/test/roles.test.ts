@@ -82,6 +82,7 @@ describe("editor accounts", () => {
       { method: "POST", route: "/api/stories", setup: async () => ({ path: "/api/stories", body: { title: `Roles ${++n}` } }), expect: refusedByRole(FORBIDDEN, [201], [201]) },
       { method: "PATCH", route: "/api/stories/:id", setup: async () => ({ path: `/api/stories/${STORY}`, body: { summary: `Summary ${++n}` } }), expect: refusedByRole(FORBIDDEN, [200], [200]) },
       { method: "POST", route: "/api/stories/:id/entries", setup: async () => ({ path: `/api/stories/${STORY}/entries`, body: { body: `Entry ${++n}` } }), expect: refusedByRole(FORBIDDEN, [201], [201]) },
+      { method: "POST", route: "/api/stories/:id/entries/batch", setup: async () => ({ path: `/api/stories/${STORY}/entries/batch`, body: { entries: [{ body: `Batch ${++n}` }, { body: `Batch ${++n}` }] } }), expect: refusedByRole(FORBIDDEN, [201], [201]) },
       { method: "PATCH", route: "/api/stories/:id/entries/:entryId", setup: async () => ({ path: `/api/stories/${STORY}/entries/${await newEntry()}`, body: { body: `Edited ${++n}` } }), expect: refusedByRole(FORBIDDEN, [200], [200]) },
       { method: "DELETE", route: "/api/stories/:id/entries/:entryId", setup: async () => ({ path: `/api/stories/${STORY}/entries/${await newEntry()}` }), expect: refusedByRole(FORBIDDEN, [200], [200]) },
       // Key figures: editors' work, like entries (at most 12 per story: these leave 6 at most).

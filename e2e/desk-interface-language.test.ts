@@ -94,7 +94,8 @@ describe.skipIf(browserMissing)("the desk in its editor's language", () => {
     await composer.getByTestId("schedule-toggle").check();
     await composer.getByText("До 30 днів наперед").waitFor();
     await page.getByTestId("story-settings").locator("summary").click();
-    await page.getByTestId("embed").locator("summary").click();
+    await page.getByTestId("embed-open").click();
+    await page.getByTestId("embed").getByRole("button", { name: "Закрити" }).click();
     await page.getByTestId("delete").first().click(); // the question and its answers
     await page.getByText("Справді видалити це оновлення?").waitFor();
     expect(await page.evaluate(() => document.documentElement.lang)).toBe("uk");

@@ -8,9 +8,14 @@ export interface EmbedOptions {
   layout?: EmbedLayout;
   theme?: EmbedTheme;
   maxItems?: number;
+  /** A hex colour for links, focus rings and the live label; the widget's own when absent. */
+  accent?: string;
   /** The placeholder link's text (and so the frame's title), in the story's language: "Live: <title>" by default. */
   label?: string;
 }
+
+/** The accents the widget page takes (embed-routes.ts): plain hex, nothing that could escape a style. */
+export const HEX_COLOUR = /^#[0-9a-fA-F]{3,8}$/;
 
 const escapeAttribute = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -24,8 +29,11 @@ export function embedSnippet(publicUrl: string, story: { id: string; title: stri
   const attributes = [
     `data-live-ticker="${escapeAttribute(story.id)}"`,
     `data-layout="${options.layout ?? "strip"}"`,
-    `data-theme="${options.theme ?? "auto"}"`,
+    // Light unless chosen: most host pages are light whatever the reader's system says, and "auto"
+    // (embed.js then follows the host page's color-scheme) is a choice made knowing the page.
+    `data-theme="${options.theme ?? "light"}"`,
     ...(options.maxItems ? [`data-max-items="${Math.floor(options.maxItems)}"`] : []),
+    ...(options.accent && HEX_COLOUR.test(options.accent) ? [`data-accent="${options.accent}"`] : []),
     // The link stands in the publisher's page, which may be written in another language or direction.
     ...(story.language ? [`lang="${escapeAttribute(story.language)}"`, `dir="${textDirection(story.language)}"`] : []),
   ];

@@ -22,13 +22,29 @@
     frame.style.height = `${Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, Math.round(data.height)))}px`;
   });
 
+  /**
+   * "auto" follows the host page, not the reader's system: a page that declares no color-scheme is
+   * drawn light in every mode, so a dark widget there would be a black box on a white page. Only a
+   * page that itself offers dark (`color-scheme: light dark`, by meta or CSS) gets the widget that
+   * follows the system; one that is dark only gets dark.
+   */
+  const hostTheme = (placeholder: HTMLElement): string => {
+    // CSS (inherited down to the placeholder) wins; the meta tag counts where CSS says nothing.
+    const css = getComputedStyle(placeholder).colorScheme;
+    const declared = css && css !== "normal" ? css : (document.querySelector<HTMLMetaElement>('meta[name="color-scheme"]')?.content ?? "");
+    const light = /\blight\b/.test(declared);
+    const dark = /\bdark\b/.test(declared);
+    return dark ? (light ? "auto" : "dark") : "light";
+  };
+
   const load = (placeholder: HTMLElement) => {
     const id = placeholder.dataset.liveTicker ?? "";
     const layout = placeholder.dataset.layout === "list" ? "list" : "strip";
-    const theme = ["light", "dark"].includes(placeholder.dataset.theme ?? "") ? placeholder.dataset.theme! : "auto";
+    const theme = ["light", "dark"].includes(placeholder.dataset.theme ?? "") ? placeholder.dataset.theme! : hostTheme(placeholder);
     const maxItems = Math.min(50, Math.max(1, Math.floor(Number(placeholder.dataset.maxItems)) || 10));
+    const accent = /^#[0-9a-fA-F]{3,8}$/.test(placeholder.dataset.accent ?? "") ? `&accent=${encodeURIComponent(placeholder.dataset.accent!)}` : "";
     const frame = document.createElement("iframe");
-    frame.src = `${origin}/embed/${id}?layout=${layout}&theme=${theme}&maxItems=${maxItems}`;
+    frame.src = `${origin}/embed/${id}?layout=${layout}&theme=${theme}&maxItems=${maxItems}${accent}`;
     frame.title = placeholder.textContent?.trim() || "Live updates";
     frame.setAttribute("style", `display:block;width:100%;border:0;height:${layout === "strip" ? 72 : 420}px`);
     // The frame is cross-origin to the host: it gets no access to the host page, the host none to it.

@@ -1,7 +1,7 @@
 import { Router, type Response } from "express";
 import { join } from "node:path";
 import { z } from "zod";
-import { embedSnippet } from "../../shared/embed-snippet.js";
+import { embedSnippet, HEX_COLOUR } from "../../shared/embed-snippet.js";
 import { STORY_ID_PATTERN } from "../../shared/story.js";
 import type { PageProps } from "../../client/pages.js";
 import type { Config } from "../config.js";
@@ -21,7 +21,7 @@ const EmbedQuery = z.object({
   theme: z.enum(["light", "dark", "auto"]).catch("auto"),
   maxItems: z.coerce.number().int().catch(10).transform((n) => Math.min(50, Math.max(1, n))),
   // Only a plain hex colour can reach the page's style attribute.
-  accent: z.string().regex(/^#[0-9a-fA-F]{3,8}$/).optional().catch(undefined),
+  accent: z.string().regex(HEX_COLOUR).optional().catch(undefined),
 });
 
 const OembedQuery = z.object({

@@ -26,7 +26,7 @@ describe("embedding: oEmbed, the widget page and embed.js", () => {
       title: 'Kyiv "strikes" <live>',
       // The snippet a publisher pastes: a plain link until embed.js makes it the widget, the title escaped.
       html:
-        `<div data-live-ticker="kyiv-embed" data-layout="strip" data-theme="auto" lang="en" dir="ltr"><a href="${server.url}/stories/kyiv-embed">Live: Kyiv &#34;strikes&#34; &#60;live&#62;</a></div>\n` +
+        `<div data-live-ticker="kyiv-embed" data-layout="strip" data-theme="light" lang="en" dir="ltr"><a href="${server.url}/stories/kyiv-embed">Live: Kyiv &#34;strikes&#34; &#60;live&#62;</a></div>\n` +
         `<script async src="${server.url}/embed.js"></script>`,
       width: 400,
       height: 50,

@@ -68,8 +68,10 @@ export async function processImage(bytes: Buffer): Promise<{ image: StoredImage;
         encoded.push({ name: variant.name, format, bytes: await ENCODE[format](resized).toBuffer() });
       }
     }
-    const { dominant } = await sharp(master.data, raw).stats();
-    const placeholder = `#${hex(dominant.r)}${hex(dominant.g)}${hex(dominant.b)}`;
+    // The mean colour, not the dominant one: what a reader sees before the photo loads should read as the whole picture.
+    const { channels } = await sharp(master.data, raw).stats();
+    const [r, g, b] = [0, 1, 2].map((i) => (channels[i] ?? channels[0]!).mean);
+    const placeholder = `#${hex(r!)}${hex(g!)}${hex(b!)}`;
     return { image: { id: mediaIdOf(bytes), width, height, placeholder }, variants: encoded };
   } catch (error) {
     if (error instanceof ApiError) throw error;

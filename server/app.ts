@@ -235,6 +235,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     draftRoutes(store, committer(store, service), json, desk, schedule),
     scheduledRoutes(store, publisher, json),
     writeRoutes(store, service, json, schedule),
+    idempotencyRoutes(store),
   );
   app.use(mediaReadRoutes(store, variants));
   app.use(feedRoutes(store, config));

@@ -24,6 +24,7 @@ import { scheduledRoutes, scheduler } from "./http/scheduled-routes.js";
 import { ScheduledPublisher } from "./scheduled-publisher.js";
 import { sessionRoutes } from "./http/session-routes.js";
 import { committer, jsonRequest, writeRoutes } from "./http/write-routes.js";
+import { idempotencyRoutes } from "./http/idempotency.js";
 import { limitWrites } from "./http/write-limit.js";
 import { LoginThrottle } from "./auth/login-throttle.js";
 import { rateLimiters } from "./rate-limiters.js";

@@ -33,6 +33,9 @@ export type SessionUser = Pick<User, "id" | "username" | "displayName" | "role" 
 /** An account as an admin sees it in /api/users. */
 export type UserRecord = User;
 
+/** GET /api/idempotency/:key: the stored answer of a write that went through, or "still running". */
+export type WriteOutcome = { state: "completed"; status: number; body: unknown; completedAt: string } | { state: "in_flight" };
+
 export interface TokenRecord {
   id: string;
   name: string;
@@ -119,6 +122,19 @@ export class EditorApi {
       if (!(error instanceof ApiFailure)) throw error;
       if (!error.outcomeUnknown) this.#onAnswer?.();
       this.#onFailure?.(error);
+      throw error;
+    }
+  }
+
+  /**
+   * What became of a write whose answer was lost, by its Idempotency-Key: undefined when the
+   * server never took it (or refused it, which changed nothing).
+   */
+  async writeOutcome(key: string): Promise<WriteOutcome | undefined> {
+    try {
+      return await this.request<WriteOutcome>("GET", `/api/idempotency/${enc(key)}`);
+    } catch (error) {
+      if (error instanceof ApiFailure && error.status === 404) return undefined;
       throw error;
     }
   }

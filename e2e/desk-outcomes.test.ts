@@ -39,8 +39,8 @@ describe.skipIf(browserMissing)("the desk settles lost answers, places its toast
     // Sampled every 300 ms, so the sparkline has a line to draw at once.
     server = await startServer({ pages: true, audienceSampleMs: 300 });
     browser = await launchBrowser();
-    for (const [name, deskLanguage] of [["nadia", "en"], ["oksana", "uk"]] as const) {
-      const { user } = await createAccount(server.app.store.accounts, name, "editor");
+    for (const [name, deskLanguage, role] of [["nadia", "en", "editor"], ["oksana", "uk", "editor"], ["cora", "en", "contributor"]] as const) {
+      const { user } = await createAccount(server.app.store.accounts, name, role);
       await server.app.store.accounts.updateUser(user.id, { passwordHash: await hashPassword(PASSWORD), mustChangePassword: false, deskLanguage });
     }
     expect((await server.api("/api/stories", { body: { id: STORY, title: "Storm over the coast" } })).status).toBe(201);
@@ -113,6 +113,39 @@ describe.skipIf(browserMissing)("the desk settles lost answers, places its toast
       // The dropped requests, and the server's answer that it never saw them (404).
       expect(unexpectedErrors(page, SIGNED_OUT, /net::ERR_CONNECTION_RESET/, /status of 404 \(Not Found\) \[http:\/\/[^/]+\/api\/idempotency\/[\w-]+\]$/)).toEqual([]);
       await context.close();
+    }
+  });
+
+  it("keeps a contributor's draft outcomes across a reload: published by whom, when, with its link; or discarded", { timeout: 90_000 }, async () => {
+    for (const [device, viewport] of [["phone", PHONE], ["desktop", DESKTOP]] as const) {
+      for (const colorScheme of ["light", "dark"] as const) {
+        const { context, page } = await deskPage("cora", viewport, colorScheme);
+        const composer = page.getByTestId("composer");
+        for (const text of [`Shelter open (${device}, ${colorScheme})`, `Rumour (${device}, ${colorScheme})`]) {
+          await composer.getByLabel(/Headline/).fill(text);
+          await composer.getByLabel(/Update/).fill("Seen from the street.");
+          await composer.getByTestId("publish").click();
+          await page.getByTestId("drafts").getByText(text).waitFor();
+        }
+        const { drafts } = (await (await server.api(`/api/stories/${STORY}/drafts`)).json()) as { drafts: { id: string; headline?: string }[] };
+        const shelter = drafts.find((d) => d.headline === `Shelter open (${device}, ${colorScheme})`)!;
+        const rumour = drafts.find((d) => d.headline === `Rumour (${device}, ${colorScheme})`)!;
+        const published = (await (await server.api(`/api/stories/${STORY}/drafts/${shelter.id}/publish`, { body: {} })).json()) as { entry: { id: string } };
+        expect((await server.api(`/api/stories/${STORY}/drafts/${rumour.id}`, { method: "DELETE" })).status).toBe(204);
+
+        await page.reload();
+        await page.locator('.workspace-head [data-status="live"]').waitFor();
+        const outcomes = page.getByTestId("draft-outcomes");
+        await outcomes.waitFor();
+        const shelterRow = outcomes.locator('li[data-outcome="published"]', { hasText: `Shelter open (${device}, ${colorScheme})` });
+        expect(await shelterRow.textContent()).toMatch(/^Published by \S+, now · Shelter open/);
+        expect(await shelterRow.getByRole("link").getAttribute("href")).toBe(`/stories/${STORY}/updates/${published.entry.id}`);
+        await outcomes.locator('li[data-outcome="discarded"]').first().waitFor();
+        await outcomes.scrollIntoViewIfNeeded();
+        await screenshot(page, `desk-draft-outcomes-${device}-${colorScheme}`);
+        expect(await seriousViolations(page)).toEqual([]);
+        await context.close();
+      }
     }
   });
 

@@ -11,7 +11,7 @@ import type {
   UpdateStoryBody,
   VersionResponse,
 } from "../../shared/api.js";
-import type { DeskLanguage, Draft, Role, TokenScope, User } from "../../shared/accounts.js";
+import type { ClosedDraft, DeskLanguage, Draft, Role, TokenScope, User } from "../../shared/accounts.js";
 import type { FactFields } from "../../shared/facts.js";
 import type { EntryKind, Snapshot } from "../../shared/story.js";
 import type { ScheduledEntry } from "../../shared/schedule.js";
@@ -202,6 +202,10 @@ export class EditorApi {
   // Drafts
   async listDrafts(id: string): Promise<Draft[]> {
     return (await this.request<{ drafts: Draft[] }>("GET", `/api/stories/${enc(id)}/drafts`)).drafts;
+  }
+  /** What became of one's own drafts of the story in the last day, newest first. */
+  async draftOutcomes(id: string): Promise<ClosedDraft[]> {
+    return (await this.request<{ outcomes: ClosedDraft[] }>("GET", `/api/stories/${enc(id)}/drafts/outcomes`)).outcomes;
   }
   async createDraft(id: string, body: DraftFields, idempotencyKey?: string): Promise<Draft> {
     return (await this.request<{ draft: Draft }>("POST", `/api/stories/${enc(id)}/drafts`, { body, idempotencyKey })).draft;

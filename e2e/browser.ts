@@ -62,6 +62,9 @@ export function failedRequest(status: string, path: string): RegExp {
 /** The desk asks who is signed in as it opens: before sign-in (or with a wrong password), a 401. */
 export const SIGNED_OUT = failedRequest("401 (Unauthorized)", "/api/session");
 
+/** The desk asks what became of a write whose answer was lost: "never arrived" is a 404. */
+export const UNKNOWN_WRITE = /^Failed to load resource: the server responded with a status of 404 \(Not Found\) \[https?:\/\/[^/]+\/api\/idempotency\/[^\]]+\]$/;
+
 /** `pageErrors` less those a test caused on purpose, each named by a pattern of its own. */
 export function unexpectedErrors(page: Page, ...expected: RegExp[]): string[] {
   return pageErrors(page).filter((error) => !expected.some((pattern) => pattern.test(error)));

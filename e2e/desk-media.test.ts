@@ -166,6 +166,13 @@ describe.skipIf(browserMissing)("photos and embeds in the desk", () => {
       await composer.getByRole("button", { name: "Move embed 3 up" }).click();
       await composer.getByRole("button", { name: "Move embed 2 up" }).click();
       await expect.poll(() => composer.getByRole("button", { name: "Move embed 1 down" }).evaluate((b) => b === document.activeElement)).toBe(true);
+      // The focused button's name changed with the move ("embed 2" became "embed 1"): the new place is said aloud too.
+      const moved = composer.getByTestId("media-moved");
+      expect(await moved.getAttribute("aria-live")).toBe("polite");
+      await expect.poll(() => moved.textContent()).toBe("Embed moved to position 1 of 3.");
+      await composer.getByRole("button", { name: "Move photo 3 up" }).click();
+      await expect.poll(() => moved.textContent()).toBe("Photo moved to position 2 of 3.");
+      await composer.getByRole("button", { name: "Move photo 2 down" }).click();
 
       // 6. The preview: the embed's placeholder first, then the photos as readers get them.
       const preview = composer.getByTestId("preview");

@@ -89,7 +89,7 @@ describe.skipIf(browserMissing)("presence and audience on the desk (two editors 
     const sparkline = meter.getByTestId("sparkline");
     await sparkline.waitFor({ timeout: 10_000 });
     expect(await sparkline.getAttribute("role")).toBe("img");
-    expect(await sparkline.getAttribute("aria-label")).toMatch(/^Readers over the last \d+ minutes?: .*now 5\.$/);
+    expect(await sparkline.getAttribute("aria-label")).toMatch(/^Readers over the last \d+ minutes?: .*now 5\. Peak \d+ at \d\d:\d\d( [AP]M)?\.$/);
 
     expect(await seriousViolations(olena.page)).toEqual([]);
     await olena.page.getByTestId("presence").scrollIntoViewIfNeeded();

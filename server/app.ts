@@ -24,6 +24,7 @@ import { scheduledRoutes, scheduler } from "./http/scheduled-routes.js";
 import { ScheduledPublisher } from "./scheduled-publisher.js";
 import { sessionRoutes } from "./http/session-routes.js";
 import { committer, jsonRequest, writeRoutes } from "./http/write-routes.js";
+import { idempotencyRoutes } from "./http/idempotency.js";
 import { limitWrites } from "./http/write-limit.js";
 import { LoginThrottle } from "./auth/login-throttle.js";
 import { rateLimiters } from "./rate-limiters.js";
@@ -237,6 +238,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     draftRoutes(store, committer(store, service), json, desk, schedule),
     scheduledRoutes(store, publisher, json),
     writeRoutes(store, service, json, schedule, jsonRequest(config.limits.batchBodyBytes)),
+    idempotencyRoutes(store),
   );
   app.use(mediaReadRoutes(store, variants));
   app.use(feedRoutes(store, config));

@@ -36,9 +36,10 @@ if (!demo && (await seedIfEmpty(store, app.service))) log.info({ storyId: "kyiv-
 const port = await app.listen();
 const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
 log.info({ url, store: config.databaseUrl ? "postgresql" : config.dataDir, cluster: Boolean(redis) }, "live-ticker listening");
-// DESIGN.md §2: with no account and no admin token nobody could ever write, so make an admin
-// whose one-time password is printed this once (it must be replaced at first sign-in).
-const firstAdmin = !config.adminToken && (await store.accounts.countUsers()) === 0;
+// With no account nobody can sign in to the desk, admin token or not (the token is for
+// automation, and a newsroom that set it still needs people on the desk): make an admin whose
+// one-time password is printed this once (it must be replaced at first sign-in).
+const firstAdmin = (await store.accounts.countUsers()) === 0;
 // Several nodes may start at once: the one that creates the account prints its password.
 const created = firstAdmin ? await createAccount(store.accounts, "admin", "admin").catch(() => undefined) : undefined;
 const firstAdminSignIn = created && { username: created.user.username, password: created.password };

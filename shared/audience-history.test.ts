@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AudienceHistory, sparklinePoints, sparklineText } from "./audience-history.js";
+import { AudienceHistory, peakIndex, sparklinePoints, sparklineText } from "./audience-history.js";
 
 describe("AudienceHistory", () => {
   it("keeps a bounded ring per story, within the window", () => {
@@ -33,7 +33,11 @@ describe("AudienceHistory", () => {
 describe("the sparkline", () => {
   it("draws from zero to the peak across the box", () => {
     expect(sparklinePoints([0, 5, 10], 100, 20)).toBe("0,20 50,10 100,0");
+    expect(sparklinePoints([0, 20, 40], 100, 20)).toBe("0,20 50,10 100,0");
     expect(sparklinePoints([0, 0], 10, 4)).toBe("0,4 10,4");
+    // One reader coming and going is a ripple on the zero baseline, not a zigzag the full height.
+    expect(sparklinePoints([1, 2, 1], 100, 20)).toBe("0,18 50,16 100,18");
+    expect([peakIndex([1, 3, 2, 3, 0]), peakIndex([0])]).toEqual([3, 0]);
     expect(sparklinePoints([], 10, 4)).toBe("");
   });
 

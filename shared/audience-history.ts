@@ -49,13 +49,29 @@ export class AudienceHistory {
   }
 }
 
-/** The sparkline as SVG polyline points in a `width` × `height` box (y grows downwards), from 0 to the peak. */
+/**
+ * The top of the sparkline's scale: the peak, but never below MIN_SCALE readers, so that one
+ * reader coming and going draws a ripple along the zero baseline, not a zigzag the full height.
+ */
+export const MIN_SCALE = 10;
+export const sparklineScale = (values: readonly number[]): number => Math.max(MIN_SCALE, ...values);
+
+/** The sparkline as SVG polyline points in a `width` × `height` box (y grows downwards), from 0 to `sparklineScale`. */
 export function sparklinePoints(values: readonly number[], width: number, height: number): string {
   if (values.length === 0) return "";
-  const peak = Math.max(1, ...values);
+  const top = sparklineScale(values);
   const step = values.length > 1 ? width / (values.length - 1) : 0;
   const round = (n: number) => Math.round(n * 10) / 10;
-  return values.map((v, i) => `${round(i * step)},${round(height - (v / peak) * height)}`).join(" ");
+  return values.map((v, i) => `${round(i * step)},${round(height - (v / top) * height)}`).join(" ");
+}
+
+/** Where the highest count was (the latest of equal ones): its index in `values`. */
+export function peakIndex(values: readonly number[]): number {
+  let best = 0;
+  values.forEach((v, i) => {
+    if (v >= values[best]!) best = i;
+  });
+  return best;
 }
 
 /** The sparkline's sentences, in one language (the desk's own: client/editor/AudienceMeter.svelte). */

@@ -11,7 +11,7 @@ import type {
   UpdateStoryBody,
   VersionResponse,
 } from "../../shared/api.js";
-import type { DeskLanguage, Draft, Role, TokenScope, User } from "../../shared/accounts.js";
+import type { ClosedDraft, DeskLanguage, Draft, Role, TokenScope, User } from "../../shared/accounts.js";
 import type { FactFields } from "../../shared/facts.js";
 import type { EntryKind, Snapshot } from "../../shared/story.js";
 import type { ScheduledEntry } from "../../shared/schedule.js";
@@ -32,6 +32,9 @@ export type SessionUser = Pick<User, "id" | "username" | "displayName" | "role" 
 
 /** An account as an admin sees it in /api/users. */
 export type UserRecord = User;
+
+/** GET /api/idempotency/:key: the stored answer of a write that went through, or "still running". */
+export type WriteOutcome = { state: "completed"; status: number; body: unknown; completedAt: string } | { state: "in_flight" };
 
 export interface TokenRecord {
   id: string;
@@ -123,6 +126,19 @@ export class EditorApi {
     }
   }
 
+  /**
+   * What became of a write whose answer was lost, by its Idempotency-Key: undefined when the
+   * server never took it (or refused it, which changed nothing).
+   */
+  async writeOutcome(key: string): Promise<WriteOutcome | undefined> {
+    try {
+      return await this.request<WriteOutcome>("GET", `/api/idempotency/${enc(key)}`);
+    } catch (error) {
+      if (error instanceof ApiFailure && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
   // Session
   async session(): Promise<SessionUser> {
     return (await this.request<{ user: SessionUser }>("GET", "/api/session")).user;
@@ -186,6 +202,10 @@ export class EditorApi {
   // Drafts
   async listDrafts(id: string): Promise<Draft[]> {
     return (await this.request<{ drafts: Draft[] }>("GET", `/api/stories/${enc(id)}/drafts`)).drafts;
+  }
+  /** What became of one's own drafts of the story in the last day, newest first. */
+  async draftOutcomes(id: string): Promise<ClosedDraft[]> {
+    return (await this.request<{ outcomes: ClosedDraft[] }>("GET", `/api/stories/${enc(id)}/drafts/outcomes`)).outcomes;
   }
   async createDraft(id: string, body: DraftFields, idempotencyKey?: string): Promise<Draft> {
     return (await this.request<{ draft: Draft }>("POST", `/api/stories/${enc(id)}/drafts`, { body, idempotencyKey })).draft;

@@ -1,8 +1,9 @@
 import { m } from "../lib/i18n.js";
-import { t } from "./desk-language.svelte.js";
-import { onMount } from "svelte";
-import { ApiFailure } from "./api.js";
+import { deskLocale, t } from "./desk-language.svelte.js";
+import { onDestroy, onMount } from "svelte";
+import { ApiFailure, type WriteOutcome } from "./api.js";
 import { newIdempotencyKey } from "./composer-store.js";
+import { getDesk } from "./desk-context.svelte.js";
 import type { DeskWrite, StoryWriter } from "./story-writer.svelte.js";
 
 const NOUNS = { update: m.desk_noun_update, draft: m.desk_noun_draft, change: m.desk_noun_change, edit: m.desk_noun_edit, figure: m.desk_noun_figure };
@@ -87,6 +88,9 @@ export class Polled<T> {
   };
 }
 
+/** How often a write whose answer was lost asks the server what became of it. */
+const SETTLE_POLL_MS = 3000;
+
 /** A desk write as its form builds it: `send` gets the Idempotency-Key of this change. */
 export type FormWrite = Omit<DeskWrite, "send"> & { send(ifMatch: number, key: string): Promise<{ version: number }> };
 
@@ -104,11 +108,16 @@ export class WriteTask extends Pending {
   key = $state("");
   /** What the editor calls the thing, for messages: "update", "draft", "change". */
   readonly #noun: WriteNoun;
+  readonly #api = getDesk().api;
+  /** The last job and its options, to replay once the server says it took the write. */
+  #last: { job: (key: string) => Promise<unknown>; options: RunOptions } | undefined;
+  #gone = false;
 
   constructor(noun: WriteNoun, key = newIdempotencyKey()) {
     super();
     this.#noun = noun;
     this.key = key;
+    onDestroy(() => (this.#gone = true));
   }
 
   /** Fields and buttons are locked while the write is in flight or waits on the conflict panel. */
@@ -133,7 +142,49 @@ export class WriteTask extends Pending {
    */
   override run(job: (key: string) => Promise<unknown>, { onError = (caught) => (this.error = caught), after }: RunOptions = {}): Promise<void> {
     if (this.waiting) return Promise.resolve();
-    return super.run(() => job(this.key), { onError: (caught) => onError(this.#explain(caught)), ...(after ? { after } : {}) });
+    this.#last = { job, options: { onError, ...(after ? { after } : {}) } };
+    return super.run(() => job(this.key), {
+      onError: (caught) => {
+        const explained = this.#explain(caught);
+        onError(explained);
+        if (explained instanceof UncertainWrite) void this.#settle(this.key);
+      },
+      ...(after ? { after } : {}),
+    });
+  }
+
+  /**
+   * Settles a write whose answer was lost, by itself: asks the server what became of its key until
+   * it knows. Taken: the write is sent again under the same key, which the server answers with its
+   * first answer without applying it twice, so the form finishes as after any success; then "it
+   * went out at 20:01". Never arrived: "did not go out", and the form's own button sends it.
+   * The editor pressing "Try again" meanwhile (or a new change) ends the asking.
+   */
+  async #settle(key: string): Promise<void> {
+    const current = () => !this.#gone && this.key === key && this.uncertain && !this.busy;
+    // Called from the failed try's own error handler, while it is still busy: so wait first.
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+      if (!current()) return;
+      let outcome: WriteOutcome | undefined;
+      try {
+        outcome = await this.#api.writeOutcome(key);
+      } catch {
+        continue; // still no answer: ask again
+      }
+      if (!current() || outcome?.state === "in_flight") continue;
+      if (!outcome) {
+        this.error = new UnsentWrite(t(m.desk_write_not_sent, { noun: this.#nounText }));
+        return;
+      }
+      const { job, options } = this.#last!;
+      await this.run(job, options);
+      if (this.error === undefined) {
+        const time = new Intl.DateTimeFormat(deskLocale(), { hour: "2-digit", minute: "2-digit" }).format(new Date(outcome.completedAt));
+        this.error = new SettledWrite(t(m.desk_write_went_out, { noun: this.#nounText, time }));
+      }
+      return;
+    }
   }
 
   /** A conditional write through the story's writer: a 412 becomes a conflict and the task waits for it. */
@@ -189,4 +240,14 @@ export class WriteTask extends Pending {
 /** A write whose outcome is unknown (no answer): retrying it with the same key is the safe way on. */
 export class UncertainWrite extends Error {
   override readonly name = "UncertainWrite";
+}
+
+/** A write whose answer was lost, and which the server says it never took: sending it now is safe. */
+export class UnsentWrite extends Error {
+  override readonly name = "UnsentWrite";
+}
+
+/** Not a failure: a write whose answer was lost turned out to have gone through. Shown as a status, not an alert. */
+export class SettledWrite extends Error {
+  override readonly name = "SettledWrite";
 }

@@ -61,6 +61,9 @@ function sendDraft(res: Response, status: number, draft: Draft): void {
  * acts on a draft that is no longer there is told so (404, or 409 with who published or discarded it).
  * Every change is told to the desk's live channel (`news`) once the store has committed it.
  */
+/** How long a draft's outcome is listed to its author. */
+const OUTCOMES_KEPT_MS = 24 * 3600_000;
+
 export function draftRoutes(store: Store, write: Write, body: RequestHandler[], news: DraftNews, schedule: Schedule): Router {
   const router = Router();
   const accounts: AccountStore = store.accounts;
@@ -88,6 +91,18 @@ export function draftRoutes(store: Store, write: Write, body: RequestHandler[], 
     const principal = principalOf(res)!;
     res.setHeader("Cache-Control", "no-store");
     res.json({ drafts: await accounts.listDrafts(storyId, reviewsDrafts(principal.role) ? undefined : principal.userId) });
+  });
+
+  // What became of one's own drafts in the last day (published by whom, when, which entry; or
+  // discarded), so that a contributor who reloads still learns it: the live channel only tells
+  // the desks that were open at the time.
+  router.get("/stories/:id/drafts/outcomes", anyWriter, async (req, res) => {
+    const storyId = storyIdOf(req);
+    await storyMustExist(storyId);
+    const principal = principalOf(res)!;
+    const since = new Date(Date.now() - OUTCOMES_KEPT_MS).toISOString();
+    res.setHeader("Cache-Control", "no-store");
+    res.json({ outcomes: principal.userId ? await accounts.closedDraftsOf(storyId, principal.userId, since) : [] });
   });
 
   router.post("/stories/:id/drafts", anyWriter, ...body, async (req, res) => {

@@ -13,7 +13,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SqliteStore } from "../store/sqlite-store.js";
 import { ApiError, errorHandler } from "./errors.js";
-import { fingerprintOf, idempotency } from "./idempotency.js";
+import { fingerprintOf, idempotency, idempotencyRoutes } from "./idempotency.js";
 import { ticketOf } from "./idempotency-ticket.js";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("base64url");
@@ -53,7 +53,7 @@ describe("the Idempotency-Key middleware", () => {
     app.use(express.json());
     app.use((req, res, next) => {
       req.log = pino({ level: "silent" });
-      res.locals.principal = { id: req.get("x-who") ?? "anna" };
+      if (req.get("x-who") !== "nobody") res.locals.principal = { id: req.get("x-who") ?? "anna" };
       next();
     });
     app.post("/things", idempotency(store), async (req, res) => {
@@ -67,6 +67,7 @@ describe("the Idempotency-Key middleware", () => {
       if ((req.body as { ok?: boolean }).ok) throw new ApiError(418, "fixed", "Now it was taken.");
       throw new ApiError(400, "validation_failed", "Not like that.");
     });
+    app.use(idempotencyRoutes(store));
     app.use(errorHandler(store));
     const server = app.listen(0, "127.0.0.1");
     await new Promise((resolve) => server.once("listening", resolve));
@@ -161,5 +162,39 @@ describe("the Idempotency-Key middleware", () => {
     // Another body under the same key is not "reused": the refused claim is gone.
     const corrected = await post("/refused", { ok: true }, { "idempotency-key": "freed-1" });
     expect([corrected.status, (corrected.body.error as { code: string }).code]).toEqual([418, "fixed"]);
+  });
+
+  const outcomeOf = async (key: string, who = "anna") => {
+    const reply = await fetch(`${url}/idempotency/${encodeURIComponent(key)}`, { headers: { "x-who": who } });
+    return { status: reply.status, body: (await reply.json()) as Record<string, unknown> };
+  };
+
+  it("tells the key's owner what became of the write: completed with its answer, in flight, or unknown", async () => {
+    const done = await post("/things", { n: 9 }, { "idempotency-key": "ask-1" });
+    const asked = await outcomeOf("ask-1");
+    expect(asked.status).toBe(200);
+    expect(asked.body).toMatchObject({ state: "completed", status: 201, body: done.body });
+    expect(Math.abs(Date.parse(asked.body.completedAt as string) - Date.now())).toBeLessThan(10_000);
+
+    let open!: () => void;
+    gate = new Promise((resolve) => (open = resolve));
+    const first = post("/things", { n: 10 }, { "idempotency-key": "ask-2" });
+    let running = await outcomeOf("ask-2");
+    for (let tries = 0; running.status !== 200 && tries < 50; tries++) running = await outcomeOf("ask-2");
+    expect(running).toEqual({ status: 200, body: { state: "in_flight" } });
+    open();
+    gate = undefined;
+    await first;
+
+    // A refused write changed nothing and freed its key: it is as if it never arrived.
+    await post("/refused", { ok: false }, { "idempotency-key": "ask-3" });
+    for (const key of ["ask-3", "never-sent"]) expect((await outcomeOf(key)).body).toMatchObject({ error: { code: "not_found" } });
+  });
+
+  it("shows a key to its owner only: another principal gets 404, no principal 401, a bad key 400", async () => {
+    await post("/things", { n: 11 }, { "idempotency-key": "mine-1", "x-who": "anna" });
+    expect((await outcomeOf("mine-1", "boris")).status).toBe(404);
+    expect(await outcomeOf("mine-1", "nobody")).toMatchObject({ status: 401, body: { error: { code: "unauthorized" } } });
+    expect(await outcomeOf("na\u00EFve")).toMatchObject({ status: 400, body: { error: { code: "bad_request" } } });
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import type { RequestHandler, Response } from "express";
+import { Router, type RequestHandler, type Response } from "express";
 import type { Store, StoredResponse } from "../store/store.js";
-import type { Principal } from "./auth.js";
+import { principalOf, type Principal } from "./auth.js";
 import { ApiError } from "./errors.js";
 import type { IdempotencyTicket } from "./idempotency-ticket.js";
 
@@ -36,6 +36,31 @@ export function idempotency(store: Store): RequestHandler {
         return next();
     }
   };
+}
+
+/**
+ * GET /idempotency/:key: what became of a write whose answer was lost (a timeout, a dropped
+ * connection), so a client can tell "it went out" from "it never arrived" without sending it
+ * again. Keys are scoped to their principal, so another account's key is simply unknown (404):
+ * nobody learns whether someone else used a key.
+ */
+export function idempotencyRoutes(store: Store): Router {
+  const router = Router();
+  router.get("/idempotency/:key", async (req, res) => {
+    const principal = principalOf(res);
+    if (!principal) throw new ApiError(401, "unauthorized", "Sign in or send Authorization: Bearer <token>.");
+    const key = req.params.key;
+    if (!KEY_PATTERN.test(key)) throw new ApiError(400, "bad_request", "Idempotency-Key must be 1 to 255 printable ASCII characters.");
+    const outcome = await store.idempotencyOutcome(principal.id, key);
+    if (!outcome) throw new ApiError(404, "not_found", "No write with this Idempotency-Key is known: it did not arrive, or it failed and changed nothing.");
+    res.setHeader("Cache-Control", "no-store");
+    res.json(
+      outcome.state === "completed"
+        ? { state: "completed", status: outcome.response.status, body: outcome.response.body, completedAt: new Date(outcome.completedAt).toISOString() }
+        : { state: "in_flight" },
+    );
+  });
+  return router;
 }
 
 /**

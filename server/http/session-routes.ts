@@ -48,7 +48,9 @@ export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, jso
     const principal = principalOf(res);
     const user = principal?.via === "session" && principal.userId ? await accounts.userById(principal.userId) : undefined;
     if (!user && res.locals.sessionExpired) throw new ApiError(401, "session_expired", "Your session has ended; sign in again.");
-    if (!user) throw new ApiError(401, "unauthorized", "Not signed in.");
+    // "No account yet" is the one thing the sign-in form cannot guess and must say (how to make
+    // one); it tells a stranger nothing once any account exists.
+    if (!user) throw new ApiError(401, "unauthorized", "Not signed in.", (await accounts.countUsers()) === 0 ? { accounts: false } : undefined);
     res.setHeader("Cache-Control", "no-store");
     res.json({ user: publicUser(user) });
   });

@@ -337,6 +337,16 @@ export function describeAccountsContract(name: string, open: () => Promise<Accou
         await expectGone(accounts.editDraft("s", "d_nope", { changes: { body: "x" }, at }), undefined);
         expect(await accounts.draft("t", "d_1")).toEqual(draft(1, "t", "u_1"));
         expect(await accounts.closedDraft("t", "d_1")).toBeUndefined();
+
+        // The author's outcomes since a moment, newest first; another author's or another story's are not theirs.
+        await accounts.createDraft(draft(2, "s", "u_1"));
+        await accounts.createDraft(draft(3, "s", "u_2"));
+        await accounts.discardDraft("s", "d_2", { by: { name: "Olena" }, at: "2026-03-02T00:00:00.000Z" });
+        await accounts.discardDraft("s", "d_3", { by: { name: "Olena" }, at: "2026-03-02T00:00:00.000Z" });
+        await accounts.discardDraft("t", "d_1", { by: { name: "Olena" }, at: "2026-03-02T00:00:00.000Z" });
+        expect((await accounts.closedDraftsOf("s", "u_1", "2026-01-01T00:00:00.000Z")).map((c) => c.id)).toEqual(["d_2", "d_1"]);
+        expect((await accounts.closedDraftsOf("s", "u_1", "2026-03-01T12:00:00.000Z")).map((c) => c.id)).toEqual(["d_2"]);
+        expect(await accounts.closedDraftsOf("s", "u_9", "2026-01-01T00:00:00.000Z")).toEqual([]);
       });
 
       it("loses no edit among many at once: each applies to the last, and one If-Match wins", async () => {

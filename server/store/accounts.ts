@@ -94,6 +94,8 @@ export interface AccountStore {
   draft(storyId: string, id: string): Promise<Draft | undefined>;
   /** What became of a draft that was published or discarded. */
   closedDraft(storyId: string, id: string): Promise<ClosedDraft | undefined>;
+  /** `authorId`'s drafts of the story published or discarded at or after `since` (ISO time), newest first. */
+  closedDraftsOf(storyId: string, authorId: string, since: string): Promise<ClosedDraft[]>;
   listDrafts(storyId: string, authorId?: string): Promise<Draft[]>;
   /**
    * Applies `edit.changes` to the draft as it is in the store, in one transaction that holds it

@@ -192,6 +192,13 @@ export class PostgresAccounts implements AccountStore {
   async closedDraft(storyId: string, id: string) {
     return closedDraftIn(this.#pool, storyId, id);
   }
+  async closedDraftsOf(storyId: string, authorId: string, since: string) {
+    const rows = await this.#rows<ClosedDraftRow>(
+      `SELECT ${CLOSED_DRAFT_COLUMNS} FROM closed_drafts WHERE story_id = $1 AND author_id = $2 AND at COLLATE "C" >= $3 ORDER BY at COLLATE "C" DESC, id COLLATE "C"`,
+      [storyId, authorId, since],
+    );
+    return rows.map(toClosedDraft);
+  }
   async listDrafts(storyId: string, authorId?: string) {
     const order = `ORDER BY created_at COLLATE "C" DESC, id COLLATE "C"`;
     const rows = authorId

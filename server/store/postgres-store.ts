@@ -12,7 +12,7 @@ import { PostgresScheduled } from "./postgres-scheduled.js";
 import { inTransaction } from "./pg-transaction.js";
 import { RebuiltVersions } from "./rebuilt-versions.js";
 import { guardStorage } from "./storage-guard.js";
-import { toRemovedEntry, toVersionOps, type RemovalRow } from "./rows.js";
+import { keyOutcome, toRemovedEntry, toVersionOps, type RemovalRow } from "./rows.js";
 import { assemble } from "./story-pieces.js";
 import {
   FACTS_PATH_MARK,
@@ -20,6 +20,7 @@ import {
   type CommitRequest,
   type Committed,
   type IdempotencyClaim,
+  type KeyOutcome,
   type RemovedEntry,
   type Store,
   type StoredResponse,
@@ -304,6 +305,14 @@ export class PostgresStore implements Store {
 
   async releaseIdempotencyKey(scope: string, key: string): Promise<void> {
     await this.#pool.query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND state = 'in_flight'", [scope, key]);
+  }
+
+  async idempotencyOutcome(scope: string, key: string): Promise<KeyOutcome | undefined> {
+    const { rows: [row] } = await this.#pool.query<{ state: string; response: string | null; touched_at: string }>(
+      "SELECT state, response, touched_at FROM idempotency_keys WHERE scope = $1 AND key = $2",
+      [scope, key],
+    );
+    return row && keyOutcome(row.state, row.response, Number(row.touched_at));
   }
 
   async purgeIdempotencyKeys(olderThanMs: number): Promise<number> {

@@ -4,7 +4,7 @@ import type { Author, Snapshot } from "../../shared/story.js";
 import type { DeskLanguage } from "../../shared/accounts.js";
 import type { ClosedDraft, Draft, Role, TokenRecord, TokenScope, User, UserWithHash } from "./accounts.js";
 import type { ImageVariant, MediaRecord } from "./media-store.js";
-import type { RemovedEntry, VersionOps } from "./store.js";
+import type { KeyOutcome, RemovedEntry, StoredResponse, VersionOps } from "./store.js";
 
 // Row shapes and conversions both SQL stores share; each store keeps only its own SQL.
 
@@ -191,3 +191,7 @@ export const toMediaRecord = (row: MediaRow): MediaRecord => ({
 
 /** The sum of a set of variants' bytes: an image's size as the quotas count it. */
 export const variantBytes = (variants: readonly ImageVariant[]): number => variants.reduce((sum, v) => sum + v.bytes.byteLength, 0);
+
+/** An idempotency_keys row as its owner may read it. */
+export const keyOutcome = (state: string, response: string | null, touchedAt: number): KeyOutcome =>
+  state === "done" ? { state: "completed", response: JSON.parse(response!) as StoredResponse, completedAt: touchedAt } : { state: "in_flight" };

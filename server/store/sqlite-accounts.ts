@@ -165,6 +165,9 @@ export class SqliteAccounts implements AccountStore {
       updateDraft: db.prepare("UPDATE drafts SET draft = ?, revision = ? WHERE story_id = ? AND id = ?"),
       deleteDraft: db.prepare("DELETE FROM drafts WHERE story_id = ? AND id = ?"),
       closedDraft: db.prepare<[string, string], ClosedDraftRow>(`SELECT ${CLOSED_DRAFT_COLUMNS} FROM closed_drafts WHERE story_id = ? AND id = ?`),
+      closedDraftsOf: db.prepare<[string, string, string], ClosedDraftRow>(
+        `SELECT ${CLOSED_DRAFT_COLUMNS} FROM closed_drafts WHERE story_id = ? AND author_id = ? AND at >= ? ORDER BY at DESC, id`,
+      ),
       insertClosed: db.prepare(`INSERT INTO closed_drafts (${CLOSED_DRAFT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`),
     };
   }
@@ -259,6 +262,9 @@ export class SqliteAccounts implements AccountStore {
   async closedDraft(storyId: string, id: string) {
     const row = this.#sql.closedDraft.get(storyId, id);
     return row && toClosedDraft(row);
+  }
+  async closedDraftsOf(storyId: string, authorId: string, since: string) {
+    return this.#sql.closedDraftsOf.all(storyId, authorId, since).map(toClosedDraft);
   }
   async listDrafts(storyId: string, authorId?: string) {
     return (authorId ? this.#sql.draftsOf.all(storyId, authorId) : this.#sql.drafts.all(storyId)).map(toDraft);

@@ -5,7 +5,7 @@ import type { HistoryItem } from "../../shared/api.js";
 import type { Snapshot, StorySummary } from "../../shared/story.js";
 import { commitRules, runSync, type CommitRows } from "./commit-rules.js";
 import { RebuiltVersions } from "./rebuilt-versions.js";
-import { removalsInLog, toRemovedEntry, toVersionOps, type RemovalRow } from "./rows.js";
+import { keyOutcome, removalsInLog, toRemovedEntry, toVersionOps, type RemovalRow } from "./rows.js";
 import { assemble, headJson } from "./story-pieces.js";
 import { SqliteAccounts } from "./sqlite-accounts.js";
 import { addMediaColumns, MEDIA_INDEXES, MEDIA_TABLES, SqliteMedia } from "./sqlite-media.js";
@@ -17,6 +17,7 @@ import {
   type CommitRequest,
   type Committed,
   type IdempotencyClaim,
+  type KeyOutcome,
   type RemovedEntry,
   type Store,
   type StoredResponse,
@@ -359,6 +360,11 @@ export class SqliteStore implements Store {
 
   async releaseIdempotencyKey(scope: string, key: string): Promise<void> {
     this.#sql.releaseKey.run(scope, key);
+  }
+
+  async idempotencyOutcome(scope: string, key: string): Promise<KeyOutcome | undefined> {
+    const row = this.#sql.getKey.get(scope, key);
+    return row && keyOutcome(row.state, row.response, row.touched_at);
   }
 
   async purgeIdempotencyKeys(olderThanMs: number): Promise<number> {

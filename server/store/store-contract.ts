@@ -324,8 +324,11 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       expect(committed.response).toEqual({ status: 201, body: { version: 2 } });
       expect(await store.claimIdempotencyKey(claim, 30_000)).toEqual({ kind: "replay", response: { status: 201, body: { version: 2 } } });
       expect(await store.claimIdempotencyKey({ ...claim, scope: "other" }, 30_000)).toEqual({ kind: "claimed" });
+      expect(await store.idempotencyOutcome("p", "k")).toEqual({ state: "completed", response: { status: 201, body: { version: 2 } }, completedAt: expect.any(Number) });
+      expect(await store.idempotencyOutcome("other", "k")).toEqual({ state: "in_flight" });
 
       await store.releaseIdempotencyKey("other", "k");
+      expect(await store.idempotencyOutcome("other", "k")).toBeUndefined();
       expect(await store.claimIdempotencyKey({ ...claim, scope: "other" }, 30_000)).toEqual({ kind: "claimed" });
       expect(await store.purgeIdempotencyKeys(-1000)).toBe(1); // only completed keys are purged
       expect(await store.claimIdempotencyKey(claim, 30_000)).toEqual({ kind: "claimed" });

@@ -52,6 +52,9 @@ export interface IdempotencyClaim {
   fingerprint: string;
 }
 
+/** What became of an Idempotency-Key, as its owner may ask after losing the answer. */
+export type KeyOutcome = { state: "completed"; response: StoredResponse; completedAt: number } | { state: "in_flight" };
+
 export type ClaimOutcome =
   | { kind: "claimed" }
   | { kind: "replay"; response: StoredResponse }
@@ -163,6 +166,8 @@ export interface Store {
   claimIdempotencyKey(claim: IdempotencyClaim, leaseMs: number): Promise<ClaimOutcome>;
   completeIdempotencyKey(scope: string, key: string, response: StoredResponse): Promise<void>;
   releaseIdempotencyKey(scope: string, key: string): Promise<void>;
+  /** The key's outcome, or undefined when it was never claimed, was released or has been purged. */
+  idempotencyOutcome(scope: string, key: string): Promise<KeyOutcome | undefined>;
   /** Forgets completed keys older than `olderThanMs`. */
   purgeIdempotencyKeys(olderThanMs: number): Promise<number>;
 

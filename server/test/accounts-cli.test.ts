@@ -7,11 +7,12 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { children, startChild, stopChild } from "./child-server.js";
 import { startServer } from "./harness.js";
+import { createAccount } from "../auth/accounts-service.js";
 import { expectError, send, sessionCookieOf, signIn } from "./accounts-helpers.js";
 
 /**
  * Accounts made outside the API: the first admin with a one-time password on a first start
- * without an admin token, and the user CLI (`server/cli/user.ts`).
+ * (with or without an admin token), and the user CLI (`server/cli/user.ts`).
  */
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -59,6 +60,34 @@ describe("first start and the user CLI", () => {
     expect(second.output()).not.toContain("oneTimePassword");
     expect(second.output()).not.toContain("created the first account");
     await stopChild(second.process);
+  });
+
+  it("creates the first admin also when TICKER_ADMIN_TOKEN is set, so people can sign in beside the automation", { timeout: 60_000 }, async () => {
+    const first = await startChild(freshDir()); // the child's environment sets the admin token
+    let line: { username?: string; oneTimePassword?: string; signIn?: string } | undefined;
+    for (let waited = 0; !line && waited < 10_000; waited += 50) {
+      const found = first.output().split("\n").find((l) => l.includes('"oneTimePassword"'));
+      if (found) line = JSON.parse(found) as typeof line;
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(line, first.output()).toMatchObject({ username: "admin", oneTimePassword: expect.any(String), signIn: `${first.url}/editor` });
+    const signedIn = await send(first.url, "/api/session", { body: { username: "admin", password: line!.oneTimePassword! } });
+    expect(signedIn.status, first.output()).toBe(200);
+    expect(signedIn.body.user).toMatchObject({ username: "admin", role: "admin", mustChangePassword: true });
+    await stopChild(first.process);
+  });
+
+  it("lets the sign-in form know that no account exists yet, and nothing more once one does", async () => {
+    const server = await startServer({ dataDir: freshDir() });
+    try {
+      const empty = await send(server.url, "/api/session");
+      expect([empty.status, empty.body]).toEqual([401, { error: { code: "unauthorized", message: "Not signed in.", details: { accounts: false } } }]);
+      await createAccount(server.app.store.accounts, "dora", "editor");
+      const some = await send(server.url, "/api/session");
+      expect([some.status, some.body]).toEqual([401, { error: { code: "unauthorized", message: "Not signed in." } }]);
+    } finally {
+      await server.close();
+    }
   });
 
   it("adds an account from the command line, whose one-time password signs in", { timeout: 60_000 }, async () => {

@@ -119,6 +119,34 @@ describe("drafts", () => {
     for (const draft of [a, b, c]) expect((await send(server.url, `${drafts}/${draft.id}`, { method: "DELETE", cookie: editor.cookie })).status).toBe(204);
   });
 
+  it("tells a contributor what became of their drafts in the last day: published by whom, when, as which entry; or discarded", async () => {
+    const published = (await write(other, { body: "Olga's, to publish" })).body.draft;
+    const discarded = (await write(other, { body: "Olga's, to drop" })).body.draft;
+    const old = (await write(other, { body: "Olga's, long ago" })).body.draft;
+    const wrens = (await write(writer, { body: "Wren's, published too" })).body.draft;
+    const entry = (await send(server.url, `${drafts}/${published.id}/publish`, { cookie: editor.cookie, body: {} })).body.entry;
+    expect((await send(server.url, `${drafts}/${wrens.id}/publish`, { cookie: editor.cookie, body: {} })).status).toBe(201);
+    expect((await send(server.url, `${drafts}/${discarded.id}`, { method: "DELETE", cookie: chief.cookie })).status).toBe(204);
+    // Discarded more than a day ago: no longer listed.
+    await server.app.store.accounts.discardDraft(STORY, old.id, { by: { name: "ed" }, at: new Date(Date.now() - 25 * 3600_000).toISOString() });
+
+    const outcomes = async (account: Account) => send(server.url, `${drafts}/outcomes`, { cookie: account.cookie });
+    const olga = await outcomes(other);
+    expect(olga.status).toBe(200);
+    expect(olga.headers.get("cache-control")).toBe("no-store");
+    const mine = [published.id, discarded.id, old.id];
+    expect(olga.body.outcomes.filter((o: { id: string }) => mine.includes(o.id))).toEqual([
+      expect.objectContaining({ id: discarded.id, storyId: STORY, outcome: "discarded", by: { name: "chief" }, at: expect.any(String) }),
+      expect.objectContaining({ id: published.id, storyId: STORY, outcome: "published", by: { name: "ed" }, at: expect.any(String), entryId: entry.id }),
+    ]);
+    // Each sees only their own; anonymous callers nothing at all.
+    expect((await outcomes(writer)).body.outcomes.map((o: { id: string }) => o.id)).toContain(wrens.id);
+    expect((await outcomes(writer)).body.outcomes.map((o: { id: string }) => o.id)).not.toContain(published.id);
+    expect((await outcomes(editor)).body.outcomes).toEqual([]);
+    expectError(await send(server.url, `${drafts}/outcomes`), 401, "unauthorized");
+    expectError(await send(server.url, "/api/stories/no-such-story/drafts/outcomes", { cookie: other.cookie }), 404, "story_not_found");
+  });
+
   it("lets a contributor edit and discard their own drafts, but not see others' (404) or publish (403)", async () => {
     const mine = (await write(writer, { body: "Mine" })).body.draft;
     const hers = (await write(other, { body: "Hers" })).body.draft;

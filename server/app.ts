@@ -124,7 +124,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   const socketsPerAddress = new SocketsPerAddress(config.limits, app.get("trust proxy fn"), log.child({ component: "live" }));
   const versionBodies = new VersionBodies(config.versionCacheBytes);
   // Every cache of the node, by name, filled in as the routes make theirs: /metrics reports each one's bytes.
-  const caches: CacheGauges = new Map([["version-bodies", versionBodies]]);
+  const caches: CacheGauges = new Map([["version-bodies", versionBodies], ...store.caches]);
   const metrics: Metrics = new Metrics({
     caches,
     sockets: () => io.sockets.sockets.size,
@@ -215,6 +215,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   const publisher = new ScheduledPublisher(service, log.child({ component: "schedule" }), options.schedulePollMs);
   const schedule = scheduler(store, publisher);
   const variants = new VariantCache(store);
+  caches.set("media-variants", variants);
   const mediaSweep = new MediaSweep(store.media, config.mediaUnreferencedMs, log.child({ component: "media" }), (ids) => ids.forEach((id) => variants.forget(id)), options.mediaSweepMs);
   registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, socketRejected, socketsPerAddress);
 

@@ -10,7 +10,8 @@ import { measureSoak } from "./scenarios/soak.js";
 /**
  * `npm run bench` (full: 1k, 5k and 10k readers on one story, and 100 stories × 100 readers) or
  * `npm run bench -- --quick` (every scenario at a tiny size, in well under a minute), or
- * `npm run bench -- --soak=MINUTES` (the soak alone: `--readers`, `--rate`, `--nodes`, `--warmup`).
+ * `npm run bench -- --soak=MINUTES` (the soak alone: `--readers`, `--rate`, `--reconnects`, `--nodes`,
+ * `--warmup`, `--sample`; docs/performance.md).
  */
 const { values } = parseArgs({
   options: {
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     nodes: { type: "string", default: "1" },
     warmup: { type: "string", default: "5" },
     reconnects: { type: "string", default: "5" },
+    sample: { type: "string", default: "30" },
   },
 });
 
@@ -35,7 +37,7 @@ if (values.soak !== undefined) {
     readers: Number(values.readers),
     rate: Number(values.rate),
     reconnectShare: Number(values.reconnects) / 100,
-    sampleSeconds: 30,
+    sampleSeconds: Number(values.sample),
     warmupMinutes: Number(values.warmup),
     nodes: Number(values.nodes),
     heapSnapshots: values.heapsnapshot,

@@ -88,7 +88,13 @@ export async function measureSoak(settings: SoakSettings, services: Services | u
     const held = await world.load.call<{ versions: Record<number, number>; closed: number; gaps: number; readers: number }>("holding", { url: world.urls[0], view: "latest" });
     if (settings.heapSnapshots) await world.servers[0]!.call("heapSnapshot", snapshotPath("end"));
     const exact = held.versions[final] ?? 0;
-    log(`  soak end: version ${final}, ${exact}/${held.readers} readers exact, ${held.gaps} gaps, ${held.closed} closed, ${failedWrites} failed writes, ${reconnectFailures} failed reconnects`);
+    // Why readers may not be exact: the server passing slow readers by, or dropping them (live/backpressure.ts).
+    const server = await Promise.all(world.urls.map(async (url) => (await fetch(`${url}/metrics`)).text()));
+    const counter = (name: string) => server.reduce((sum, text) => sum + Number(new RegExp(`^${name} (\\d+)`, "m").exec(text)?.[1] ?? 0), 0);
+    log(
+      `  soak end: version ${final}, ${exact}/${held.readers} readers exact, ${held.gaps} gaps, ${held.closed} closed, ${failedWrites} failed writes, ${reconnectFailures} failed reconnects; ` +
+        `server: ${counter("live_ticker_readers_behind_total")} passed by, ${counter("live_ticker_readers_dropped_total")} dropped`,
+    );
     return { rows: rows(settings, samples, { exact, readers: held.readers, gaps: held.gaps, failedWrites, reconnectFailures }), samples };
   } finally {
     await world.stop();

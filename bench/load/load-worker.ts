@@ -126,11 +126,17 @@ async function join(request: JoinRequest): Promise<JoinResult> {
   return { readers: request.readers, failed, durationMs: nowMs() - start, firstStateMs, firstStateBytes };
 }
 
+/** The first few gaps met, as "held V, then patch A→B", for the soak's log. */
+const gapsSeen: string[] = [];
+
 function hold(state: { version?: number; gaps: number }, message: Received): void {
   const payload = message.payload as { from?: number; to?: number; snapshot?: { version?: number } };
   if (message.event === "snapshot") state.version = payload.snapshot?.version;
   else {
-    if (state.version !== undefined && payload.from !== state.version) state.gaps++;
+    if (state.version !== undefined && payload.from !== state.version) {
+      state.gaps++;
+      if (gapsSeen.length < 5) gapsSeen.push(`held ${state.version}, then patch ${payload.from}→${payload.to}`);
+    }
     state.version = payload.to;
   }
 }
@@ -158,7 +164,7 @@ async function reconnect(request: { url: string; count: number; view?: "full" | 
 }
 
 /** How many readers hold each version, how many are closed, and the gaps they met (the readers away first come back). */
-async function holding(request: { url: string; view?: "full" | "latest" }): Promise<{ versions: Record<number, number>; closed: number; gaps: number; readers: number }> {
+async function holding(request: { url: string; view?: "full" | "latest" }): Promise<{ versions: Record<number, number>; closed: number; gaps: number; firstGaps: string[]; readers: number }> {
   await reconnect({ ...request, count: 0 });
   // Their catch-up patches follow the handshake's answer.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
@@ -171,7 +177,7 @@ async function holding(request: { url: string; view?: "full" | "latest" }): Prom
     gaps += state.gaps;
     versions[state.version ?? -1] = (versions[state.version ?? -1] ?? 0) + 1;
   }
-  return { versions, closed, gaps, readers: sockets.length };
+  return { versions, closed, gaps, firstGaps: gapsSeen, readers: sockets.length };
 }
 
 async function collect(request: CollectRequest): Promise<Arrivals> {

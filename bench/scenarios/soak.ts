@@ -41,8 +41,12 @@ export async function measureSoak(settings: SoakSettings, services: Services | u
   const samples: Sample[] = [];
   try {
     const desks = world.urls.map(editor);
-    const joined = await world.load.call<JoinResult>("join", { url: world.urls[0], mode: "socketio", stories: [STORY], readers: settings.readers, inFlight: 200, view: "latest" });
-    if (joined.failed > 0) throw new Error(`${joined.failed} of ${settings.readers} readers failed to join`);
+    // Spread evenly over the nodes, as a balancer would.
+    for (const [i, url] of world.urls.entries()) {
+      const share = Math.floor(settings.readers / world.urls.length) + (i < settings.readers % world.urls.length ? 1 : 0);
+      const joined = await world.load.call<JoinResult>("join", { url, mode: "socketio", stories: [STORY], readers: share, inFlight: 200, view: "latest" });
+      if (joined.failed > 0) throw new Error(`${joined.failed} of ${share} readers failed to join ${url}`);
+    }
     log(`  soak: ${settings.readers} readers joined on the latest view, ${settings.nodes} node(s)`);
 
     const started = Date.now();
@@ -85,7 +89,7 @@ export async function measureSoak(settings: SoakSettings, services: Services | u
     // The last writes' fan-outs; then the readers away come back, and every reader's state.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const final = (await desks[0]!.get<{ version: number }>(`/api/stories/${STORY}`)).version;
-    const held = await world.load.call<{ versions: Record<number, number>; closed: number; gaps: number; readers: number }>("holding", { url: world.urls[0], view: "latest" });
+    const held = await world.load.call<{ versions: Record<number, number>; closed: number; gaps: number; firstGaps: string[]; readers: number }>("holding", { url: world.urls[0], view: "latest" });
     if (settings.heapSnapshots) await world.servers[0]!.call("heapSnapshot", snapshotPath("end"));
     const exact = held.versions[final] ?? 0;
     // Why readers may not be exact: the server passing slow readers by, or dropping them (live/backpressure.ts).
@@ -95,6 +99,7 @@ export async function measureSoak(settings: SoakSettings, services: Services | u
       `  soak end: version ${final}, ${exact}/${held.readers} readers exact, ${held.gaps} gaps, ${held.closed} closed, ${failedWrites} failed writes, ${reconnectFailures} failed reconnects; ` +
         `server: ${counter("live_ticker_readers_behind_total")} passed by, ${counter("live_ticker_readers_dropped_total")} dropped`,
     );
+    if (held.firstGaps.length > 0) log(`  first gaps: ${held.firstGaps.join("; ")}`);
     return { rows: rows(settings, samples, { exact, readers: held.readers, gaps: held.gaps, failedWrites, reconnectFailures }), samples };
   } finally {
     await world.stop();

@@ -63,4 +63,21 @@ describe("npm run bench -- --quick", () => {
     // The table on stdout carries the same rows.
     expect(stdout.split("\n").filter((line) => /^\| \d /.test(line))).toHaveLength(results.rows.length);
   });
+
+  it("--soak samples memory, reports the slope after the warm-up and every reader exact", { timeout: 180_000 }, async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "bench/run.ts", "--soak=0.4", "--readers=20", "--rate=5", "--sample=5", "--warmup=0.1", "--reconnects=50"],
+      { cwd: ROOT, maxBuffer: 10 * 1024 * 1024 },
+    );
+    const file = /^results: (.+)$/m.exec(stdout)?.[1];
+    expect(file, stdout).toBeDefined();
+    const results = JSON.parse(readFileSync(file!, "utf8")) as { rows: Row[]; settings: { samples: unknown[] } };
+    rmSync(file!);
+    expect(results.settings.samples.length).toBeGreaterThanOrEqual(3);
+    const figure = (name: string) => results.rows.find((row) => row.figure === name);
+    expect(Number.isFinite(figure("RSS slope after warm-up")?.ticker)).toBe(true);
+    expect(Number.isFinite(figure("heap slope after warm-up")?.ticker)).toBe(true);
+    expect(figure("readers exact at the end")).toMatchObject({ ticker: 20, baseline: 20, met: true });
+  });
 });

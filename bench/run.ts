@@ -5,10 +5,13 @@ import { measureAudience, type Audience } from "./scenarios/audience.js";
 import { measureStoryLength } from "./scenarios/story-length.js";
 import { measureStorySize } from "./scenarios/story-size.js";
 import { clusterServices, measureCluster } from "./scenarios/cluster.js";
+import { measureSoak } from "./scenarios/soak.js";
 
 /**
  * `npm run bench` (full: 1k, 5k and 10k readers on one story, and 100 stories × 100 readers) or
- * `npm run bench -- --quick` (every scenario at a tiny size, in well under a minute).
+ * `npm run bench -- --quick` (every scenario at a tiny size, in well under a minute), or
+ * `npm run bench -- --soak=MINUTES` (the soak alone: `--readers`, `--rate`, `--reconnects`, `--nodes`,
+ * `--warmup`, `--sample`; docs/performance.md).
  */
 const { values } = parseArgs({
   options: {
@@ -17,8 +20,39 @@ const { values } = parseArgs({
     sizes: { type: "string" },
     profile: { type: "boolean", default: false },
     heapsnapshot: { type: "boolean", default: false },
+    soak: { type: "string" },
+    readers: { type: "string", default: "2000" },
+    rate: { type: "string", default: "1" },
+    nodes: { type: "string", default: "1" },
+    warmup: { type: "string", default: "5" },
+    reconnects: { type: "string", default: "5" },
+    sample: { type: "string", default: "30" },
   },
 });
+
+const log = (line: string) => console.error(line);
+if (values.soak !== undefined) {
+  const settings = {
+    minutes: Number(values.soak),
+    readers: Number(values.readers),
+    rate: Number(values.rate),
+    reconnectShare: Number(values.reconnects) / 100,
+    sampleSeconds: Number(values.sample),
+    warmupMinutes: Number(values.warmup),
+    nodes: Number(values.nodes),
+    heapSnapshots: values.heapsnapshot,
+  };
+  log(`live-ticker soak: ${cpus()[0]?.model}, ${cpus().length} cores, node ${process.version}; ${JSON.stringify(settings)}`);
+  let services;
+  if (settings.nodes > 1) {
+    services = await clusterServices();
+    if (typeof services === "string") throw new Error(`--nodes=${settings.nodes} needs PostgreSQL and Redis: ${services}`);
+  }
+  const { rows, samples } = await measureSoak(settings, services, log);
+  console.log(table(rows));
+  console.log(`results: ${saveResults(rows, { soak: settings, samples })}`);
+  process.exit(rows.some((row) => row.met === false) ? 1 : 0);
+}
 
 const ALL: Audience[] = values.quick
   ? [
@@ -40,7 +74,6 @@ const settings = {
   storyLength: values.quick ? { lengths: [20, 200], writes: 5, renders: 3 } : { lengths: [20, 200, 2_000], writes: 60, renders: 9 },
 };
 
-const log = (line: string) => console.error(line);
 log(`live-ticker bench${values.quick ? " (quick)" : ""}: ${cpus()[0]?.model}, ${cpus().length} cores, node ${process.version}`);
 const rows: Row[] = [];
 const started = Date.now();

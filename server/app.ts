@@ -49,7 +49,7 @@ import { SOCKET_QUEUE_LIMIT, TOTAL_QUEUE_LIMIT, type QueueLimits } from "./live/
 import { joinCluster, type RedisClient } from "./live/cluster.js";
 import type { LiveServer } from "./live/live-server.js";
 import { StoryHub } from "./live/story-hub.js";
-import { Metrics } from "./metrics.js";
+import { Metrics, type CacheGauges } from "./metrics.js";
 import type { Store } from "./store/store.js";
 import { StoryService } from "./story-service.js";
 
@@ -125,7 +125,10 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   const http = createServer(app);
   const socketsPerAddress = new SocketsPerAddress(config.limits, app.get("trust proxy fn"), log.child({ component: "live" }));
   const versionBodies = new VersionBodies(config.versionCacheBytes);
+  // Every cache of the node, by name, filled in as the routes make theirs: /metrics reports each one's bytes.
+  const caches: CacheGauges = new Map([["version-bodies", versionBodies], ...store.caches]);
   const metrics: Metrics = new Metrics({
+    caches,
     sockets: () => io.sockets.sockets.size,
     audiences: () => hub.audiences(),
     queuedBytes: () => hub.queuedBytes,
@@ -214,6 +217,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   const publisher = new ScheduledPublisher(service, log.child({ component: "schedule" }), options.schedulePollMs);
   const schedule = scheduler(store, publisher);
   const variants = new VariantCache(store);
+  caches.set("media-variants", variants);
   const mediaSweep = new MediaSweep(store.media, config.mediaUnreferencedMs, log.child({ component: "media" }), (ids) => ids.forEach((id) => variants.forget(id)), options.mediaSweepMs);
   registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, socketRejected, socketsPerAddress);
 
@@ -229,7 +233,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     privateAnswer,
     authenticate(store.accounts, config.adminToken, policy),
     limitWrites(limiter, config.limits),
-    readRoutes(store, views, config.sharedCache, versionBodies),
+    readRoutes(store, views, config.sharedCache, versionBodies, caches),
     sessionRoutes(store.accounts, policy, json, new LoginThrottle(config.limits, limiter)),
     accountRoutes(store.accounts, json, policy),
     mediaUploadRoutes(store, { bytes: config.limits.uploadBytes, queueLength: config.limits.uploadQueueLength }, decodePool, config.limits),
@@ -241,8 +245,8 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     idempotencyRoutes(store),
   );
   app.use(mediaReadRoutes(store, variants));
-  app.use(feedRoutes(store, config));
-  if (options.clientBuild) app.use(embedRoutes(store, views, options.clientBuild, config), pageRoutes(store, views, options.clientBuild, config));
+  app.use(feedRoutes(store, config, caches));
+  if (options.clientBuild) app.use(embedRoutes(store, views, options.clientBuild, config, caches), pageRoutes(store, views, options.clientBuild, config, caches));
   app.use(notFound);
   app.use(errorHandler(store, (code) => metrics.rejected.inc({ code, via: "http" })));
 

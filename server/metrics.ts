@@ -1,6 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { SharedEvent } from "./live/shared-encoding.js";
 
+/**
+ * Every cache a node keeps, by name, each reporting the bytes it holds now: the
+ * `live_ticker_cache_bytes{cache}` gauge, and docs/operations.md's table of their bounds.
+ */
+export type CacheGauges = Map<string, { readonly bytes: number }>;
+
 /** What the gauges read when Prometheus scrapes: this node's state at that moment, nothing kept. */
 export interface MetricSources {
   /** Socket.IO connections on this node. */
@@ -13,6 +19,7 @@ export interface MetricSources {
   storyReaders(): Iterable<readonly [storyId: string, readers: number]>;
   /** Bytes of given versions' JSON kept encoded (http/version-bodies.ts). */
   versionCacheBytes(): number;
+  caches: CacheGauges;
 }
 
 /**
@@ -140,6 +147,15 @@ export class Metrics {
       registers: [this.#registry],
       collect() {
         this.set(sources.versionCacheBytes());
+      },
+    });
+    new Gauge({
+      name: "live_ticker_cache_bytes",
+      help: "Bytes each cache of this node holds (pages, JSON, feeds, versions, catch-ups…); every one is bounded in bytes (docs/operations.md).",
+      labelNames: ["cache"] as const,
+      registers: [this.#registry],
+      collect() {
+        for (const [cache, held] of sources.caches) this.set({ cache }, held.bytes);
       },
     });
     this.#scraped = Registry.merge([processMetrics(), this.#registry]);

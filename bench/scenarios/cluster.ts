@@ -33,7 +33,7 @@ export async function clusterServices(): Promise<Services | string> {
 }
 
 /** One setup under test: its nodes, the readers spread over them, and where its Redis keys live. */
-interface Setup {
+export interface Setup {
   nodes: ChildHandle[];
   urls: string[];
   load: ChildHandle;
@@ -91,7 +91,7 @@ export async function measureCluster(audience: Audience, settings: AudienceSetti
   return rows(audience, results);
 }
 
-async function startSetup(count: number, schema: string, services: Services): Promise<Setup> {
+export async function startSetup(count: number, schema: string, services: Services): Promise<Setup> {
   const env = (seed: boolean) => ({
     BENCH_DATABASE_URL: services.databaseUrl,
     BENCH_SCHEMA: schema,
@@ -136,7 +136,7 @@ async function counters(setup: Setup, redis: ReturnType<typeof createClient>): P
 const streamOf = (schema: string) => `live-ticker-${schema}`;
 
 /** Drops the setup's schema and every Redis key under its stream's name (the stream, the rate limiters'). */
-async function forget(schema: string, services: Services, redis: ReturnType<typeof createClient>): Promise<void> {
+export async function forget(schema: string, services: Services, redis: ReturnType<typeof createClient>): Promise<void> {
   const client = new pg.Client({ connectionString: services.databaseUrl });
   await client.connect();
   try {

@@ -4,12 +4,13 @@ import { writeHeapSnapshot } from "node:v8";
 /** What the servers under test (and, for its CPU, the load process) report about themselves over IPC. */
 
 /** Resident memory after full collections, so that one reading compares with another (run with --expose-gc). */
-export function settledMemory(): { rss: number; heapUsed: number } {
+export function settledMemory(): { rss: number; heapUsed: number; external: number } {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error("start the server with --expose-gc");
   for (let i = 0; i < 3; i++) gc();
-  const { rss, heapUsed } = process.memoryUsage();
-  return { rss, heapUsed };
+  // external: Buffers and other memory outside V8's heap that JS objects hold (not SQLite's own).
+  const { rss, heapUsed, external } = process.memoryUsage();
+  return { rss, heapUsed, external };
 }
 
 /**

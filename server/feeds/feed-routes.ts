@@ -1,5 +1,4 @@
 import { Router, type Request, type Response } from "express";
-import { Lru } from "../../shared/lru.js";
 import type { Snapshot } from "../../shared/story.js";
 import { ApiError } from "../http/errors.js";
 import { storyIdOf } from "../http/params.js";
@@ -7,38 +6,41 @@ import { publicRead } from "../http/public-reads.js";
 import { matchesIfNoneMatch, sharedCacheControl } from "../http/shared-cache.js";
 import { escapeHtml } from "../pages/document.js";
 import type { Config } from "../config.js";
+import { LatestCache } from "../latest-cache.js";
+import type { CacheGauges } from "../metrics.js";
 import type { Store } from "../store/store.js";
 import { ATOM_CONTENT_TYPE, atomFeed } from "./atom.js";
 import { atomFeedUrl, jsonFeedUrl, type FeedInput } from "./feed-model.js";
 import { JSON_FEED_CONTENT_TYPE, jsonFeed } from "./json-feed.js";
 
-/** How many bytes of rendered feeds are kept: a few dozen big stories' latest feeds. */
-const RENDERED_FEEDS_BUDGET = 32 * 1024 * 1024;
+/** How many bytes of rendered feeds are kept: the latest feeds of a few hundred stories. */
+export const RENDERED_FEEDS_BUDGET = 32 * 1024 * 1024;
 
 /**
  * `GET /stories/:id/feed.atom` and `GET /stories/:id/feed.json` (DESIGN.md §3), mounted at the root.
  * Public like the read API: any site may fetch them (CORS `*`), and readers revalidate with
  * `If-None-Match` (the story version) or `If-Modified-Since` (the story's `updatedAt`).
  */
-export function feedRoutes(store: Store, config: Pick<Config, "publicUrl" | "sharedCache" | "feedEntries">): Router {
+export function feedRoutes(store: Store, config: Pick<Config, "publicUrl" | "sharedCache" | "feedEntries">, caches: CacheGauges): Router {
   const router = Router();
   const cacheControl = sharedCacheControl(config.sharedCache);
   // A version's feed never changes: it is rendered once and then sent as it is, so a story that
   // many feed readers poll costs one render per version and format, not one per request.
-  const rendered = new Lru<string, Buffer>(RENDERED_FEEDS_BUDGET, (body) => body.byteLength);
+  const rendered = new LatestCache<Buffer>(RENDERED_FEEDS_BUDGET, (body) => body.byteLength);
+  caches.set("feeds", rendered);
 
   const feed = (format: string, contentType: string, render: (input: FeedInput) => string) => async (req: Request, res: Response) => {
     const storyId = storyIdOf(req);
     const snapshot = await store.latest(storyId);
     if (!snapshot) throw new ApiError(404, "story_not_found", `No story "${storyId}".`);
     if (notModified(req, res, snapshot, cacheControl)) return void res.status(304).end();
-    const key = `${format}:${storyId}@${snapshot.version}`;
-    let body = rendered.get(key);
+    const slot = `${format}:${storyId}`;
+    let body = rendered.get(slot, snapshot.version);
     if (body === undefined) {
       // Read after the snapshot: a removal committed in between only adds a tombstone for an entry
       // the snapshot still lists, which the builders skip, so the feed never contradicts its version.
       const removed = (await store.removedEntries(storyId)) ?? [];
-      body = rendered.set(key, Buffer.from(render({ snapshot, removed, publicUrl: config.publicUrl, limit: config.feedEntries })));
+      body = rendered.set(slot, snapshot.version, Buffer.from(render({ snapshot, removed, publicUrl: config.publicUrl, limit: config.feedEntries })));
     }
     res.setHeader("Content-Type", contentType);
     res.send(body);

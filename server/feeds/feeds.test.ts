@@ -70,7 +70,7 @@ describe("feeds", () => {
     // The feed router on its own listener over the same store, mounted like app.ts does.
     const app = express();
     app.set("etag", false);
-    app.use(feedRoutes(server.app.store, { publicUrl: PUBLIC_URL, feedEntries: 50, sharedCache: { sMaxAgeSeconds: 5, staleWhileRevalidateSeconds: 60 } }), notFound, errorHandler(server.app.store));
+    app.use(feedRoutes(server.app.store, { publicUrl: PUBLIC_URL, feedEntries: 50, sharedCache: { sMaxAgeSeconds: 5, staleWhileRevalidateSeconds: 60 } }, new Map()), notFound, errorHandler(server.app.store));
     feeds = app.listen(0, "127.0.0.1");
     await new Promise((resolve) => feeds.once("listening", resolve));
     base = `http://127.0.0.1:${(feeds.address() as AddressInfo).port}`;

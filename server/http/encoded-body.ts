@@ -25,6 +25,12 @@ export interface EncodedBody {
 export const encodedBody = (body: Buffer): EncodedBody => ({ body, encoded: new Map() });
 
 /**
+ * What a kept body weighs in a cache's byte budget: the body, and room for its compressed forms,
+ * made later when first asked for: brotli and gzip of HTML or JSON are each well under a quarter of it.
+ */
+export const encodedWeight = (item: EncodedBody): number => Math.ceil(item.body.byteLength * 1.5);
+
+/**
  * Sends `item` as `type`, compressed as the request accepts (brotli, else gzip), so the compression
  * middleware leaves it be. Status and validators are the caller's.
  */

@@ -1,9 +1,10 @@
 import { Router, type Request, type Response } from "express";
 import type { HistoryItem, HistoryResponse, PatchResponse, StoryListResponse } from "../../shared/api.js";
-import { Lru } from "../../shared/lru.js";
 import type { EntriesPage } from "../../shared/entry-pages.js";
 import { diffSnapshots } from "../../shared/patch.js";
 import { ENTRY_PAGE_LIMIT, type ViewName } from "../../shared/view-names.js";
+import { LatestCache } from "../latest-cache.js";
+import type { CacheGauges } from "../metrics.js";
 import type { Store } from "../store/store.js";
 import type { StoryViews } from "../story-views.js";
 import { ApiError } from "./errors.js";
@@ -17,16 +18,18 @@ const IMMUTABLE = "public, max-age=31536000, immutable";
 const REVALIDATE = "no-cache";
 const HISTORY_PAGE = { default: 100, max: 500 };
 const ENTRY_PAGE = { default: 50, max: ENTRY_PAGE_LIMIT };
-/** How many bytes of the latest versions' JSON are kept encoded, for the busiest stories (given versions: VersionBodies). */
-const ENCODED_SNAPSHOTS_BUDGET = 32 * 1024 * 1024;
+/** How many bytes of the latest versions' JSON (views, entry pages) are kept encoded, for the busiest stories (given versions: VersionBodies). */
+export const ENCODED_LATEST_BUDGET = 32 * 1024 * 1024;
 
 /** Anonymous, read-only routes of DESIGN.md §3. */
-export function readRoutes(store: Store, views: StoryViews, cache: SharedCache, versionBodies: VersionBodies): Router {
+export function readRoutes(store: Store, views: StoryViews, cache: SharedCache, versionBodies: VersionBodies, caches: CacheGauges): Router {
   const router = Router();
   const latest = sharedCacheControl(cache);
   // A version's JSON never changes: encoded once, it is sent as it is to every reader who asks.
-  const encoded = new Lru<string, Buffer>(ENCODED_SNAPSHOTS_BUDGET, (json) => json.byteLength);
-  const encodeAs = (key: string, value: () => unknown): Buffer => encoded.get(key) ?? encoded.set(key, Buffer.from(JSON.stringify(value())));
+  const encoded = new LatestCache<Buffer>(ENCODED_LATEST_BUDGET, (json) => json.byteLength);
+  caches.set("latest-json", encoded);
+  const encodeAs = (slot: string, version: number, value: () => unknown): Buffer =>
+    encoded.get(slot, version) ?? encoded.set(slot, version, Buffer.from(JSON.stringify(value())));
 
   // Public data (http/public-reads.ts); only these routes get a CORS grant.
   router.options(["/stories", "/stories/:id", "/stories/:id/patch", "/stories/:id/history", "/stories/:id/entries"], publicPreflight);
@@ -43,7 +46,7 @@ export function readRoutes(store: Store, views: StoryViews, cache: SharedCache, 
     if (version !== undefined) return void (await sendVersion(req, res, storyId, version, view));
     const snapshot = await store.latest(storyId);
     if (!snapshot) throw await notFound(store, storyId);
-    const body = () => encodeAs(`${snapshot.id}@${snapshot.version}/${view}`, () => views.view(snapshot, view));
+    const body = () => encodeAs(`${snapshot.id}/${view}`, snapshot.version, () => views.view(snapshot, view));
     // The latest version is what every reader gets alike, briefly shared.
     if (validated(req, res, `"${snapshot.version}"`, latest)) return void res.status(304).end();
     res.type("application/json").send(body());
@@ -90,7 +93,7 @@ export function readRoutes(store: Store, views: StoryViews, cache: SharedCache, 
         latestVersion: snapshot.version,
       });
     }
-    const body = () => encodeAs(`${snapshot.id}@${snapshot.version}/entries?${before ?? ""}:${limit}`, () => page satisfies EntriesPage);
+    const body = () => encodeAs(`${snapshot.id}/entries?${before ?? ""}:${limit}`, snapshot.version, () => page satisfies EntriesPage);
     if (validated(req, res, `"${snapshot.version}"`, latest)) return void res.status(304).end();
     res.type("application/json").send(body());
   });

@@ -100,6 +100,11 @@ export class VariantCache {
 
   constructor(private readonly store: Store) {}
 
+  /** Bytes held (`live_ticker_cache_bytes{cache="media-variants"}`). */
+  get bytes(): number {
+    return this.#lru.weight;
+  }
+
   async get(id: string, name: number, format: MediaFormat, now = Date.now()): Promise<Buffer | undefined> {
     const key = `${id}/${name}.${format}`;
     const cached = this.#lru.get(key);

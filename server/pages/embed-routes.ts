@@ -8,6 +8,7 @@ import type { Config } from "../config.js";
 import { ApiError } from "../http/errors.js";
 import { storyIdOf } from "../http/params.js";
 import { sharedCacheControl } from "../http/shared-cache.js";
+import type { CacheGauges } from "../metrics.js";
 import { RenderedPages, sendRendered } from "./rendered-pages.js";
 import { Precompressed } from "./precompressed.js";
 import type { Store } from "../store/store.js";
@@ -44,11 +45,12 @@ const DEFAULT_WIDTH = 600;
 /** Where a page's theme attributes go: an attribute-shaped mark no input can produce (themes are checked, accents are hex). */
 const THEME_SLOT = " data-theme-slot";
 
-export function embedRoutes(store: Store, views: StoryViews, build: ClientBuild, config: Config): Router {
+export function embedRoutes(store: Store, views: StoryViews, build: ClientBuild, config: Config, caches: CacheGauges): Router {
   const router = Router();
   const frameAncestors = config.embedOrigins === "*" ? "*" : ["'self'", ...config.embedOrigins].join(" ");
   // Every widget on every publisher's page asks for this: rendered once per version and variant.
   const pages = new RenderedPages();
+  caches.set("embed-pages", pages);
   const precompressed = new Precompressed();
   const shared = sharedCacheControl(config.sharedCache);
 
@@ -75,12 +77,12 @@ export function embedRoutes(store: Store, views: StoryViews, build: ClientBuild,
     }
     const { layout, theme, maxItems, accent } = EmbedQuery.parse(req.query);
     const theming = themeAttributes({ ...(theme === "auto" ? {} : { theme }), ...(accent ? { style: `--accent: ${accent}; --ticker-accent: ${accent}` } : {}) });
-    const unthemed = `embed:${story.id}@${story.version}:${layout}:${maxItems}`;
+    const unthemed = `embed:${story.id}:${layout}:${maxItems}`;
     // Theme and accent come from the URL, so they are part of the key: one URL, one page, for every
     // reader. The costly render is the same in every theme, so it is done once per version and each
     // theme or accent is one insertion into it: any number of accents cannot make the server render.
-    const page = await pages.page(`${unthemed}:${theme}:${accent ?? ""}`, async () => {
-      const base = await pages.page(unthemed, () => {
+    const page = await pages.page(`${unthemed}:${theme}:${accent ?? ""}`, story.version, async () => {
+      const base = await pages.page(unthemed, story.version, () => {
         // The widget shows at most 50 items: the latest view holds them, whatever the story's length.
         const props: PageProps["embed"] = { snapshot: views.view(story, "latest"), layout, maxItems, linkBase: config.publicUrl, lang: story.language };
         const rendered = build.renderers.embed(props);

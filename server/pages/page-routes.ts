@@ -16,6 +16,7 @@ import { escapeHtml, htmlDocument, scriptJson } from "./document.js";
 import { figureTimelines } from "./figure-timelines.js";
 import { liveBlogPosting } from "./json-ld.js";
 import { firstImage, imageUrl, shareVariant } from "../media/media-links.js";
+import type { CacheGauges } from "../metrics.js";
 import { RenderedPages, sendRendered } from "./rendered-pages.js";
 import { interfaceLocale, m } from "../../client/lib/i18n.js";
 import { Precompressed } from "./precompressed.js";
@@ -27,9 +28,10 @@ const BUILT_NAME = /^\/[\w-]+(\.[\w-]+)*$/;
 const STYLES_OF: Partial<Record<PageName, PageName>> = { older: "live" };
 
 /** The reader's HTML pages: rendered on the server with the apps' own components, then hydrated. */
-export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, config: Config): Router {
+export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, config: Config, caches: CacheGauges): Router {
   const router = Router();
   const rendered = new RenderedPages();
+  caches.set("pages", rendered);
   const precompressed = new Precompressed();
   const shared = sharedCacheControl(config.sharedCache);
 
@@ -66,7 +68,7 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
       numbered.page < numbered.pages ? `<link rel="next" href="${escapeHtml(pageUrl(numbered.page + 1))}">` : "",
     ].join("\n");
     if (numbered.page > 1) {
-      const html = await rendered.page(`older:${full.id}@${full.version}:${numbered.page}`, () => {
+      const html = await rendered.page(`older:${full.id}:${numbered.page}`, full.version, () => {
         const { entries: _entries, ...story } = views.view(full, "latest");
         const props: PageProps["older"] = { story, entries: numbered.entries, page: numbered.page, pages: numbered.pages, lang: story.language };
         const title = m.older_page_title({ title: story.title, page: numbered.page }, { locale: interfaceLocale(story.language) });
@@ -78,7 +80,7 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
     const story = views.view(full, "latest");
     // The page offers exactly these frames (client/lib/media/frame-origins.ts); older entries loaded later show embeds from elsewhere as links.
     allowFrames(res, frameOrigins(Object.values(story.entries)));
-    const html = await rendered.page(`live:${story.id}@${story.version}`, () => {
+    const html = await rendered.page(`live:${story.id}`, story.version, () => {
       const image = firstImage(story);
       const preview = image && shareVariant(image);
       const head = [
@@ -110,7 +112,7 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
   router.get("/stories/:id/history", async (req, res) => {
     const story = await storyOr404(req, res);
     if (!story) return;
-    const html = await rendered.page(`history:${story.id}@${story.version}`, async () => {
+    const html = await rendered.page(`history:${story.id}`, story.version, async () => {
       // Up to this version only: the page is kept under it, and a later write makes a page of its own.
       const versions = (await store.history(story.id, { before: story.version + 1, limit: HISTORY_PAGE })) ?? [];
       const props: PageProps["history"] = { story, versions, figures: await figureTimelines(store, story), lang: story.language };
@@ -124,7 +126,7 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
     const story = await storyOr404(req, res);
     if (!story) return;
     const maxItems = Math.min(versionQuery(req, "maxItems") ?? 10, 50);
-    const html = await rendered.page(`ticker:${story.id}@${story.version}:${maxItems}`, () => {
+    const html = await rendered.page(`ticker:${story.id}:${maxItems}`, story.version, () => {
       // The latest view holds far more than the 50 headlines a strip may show.
       const props: PageProps["ticker"] = { snapshot: views.view(story, "latest"), maxItems, lang: story.language };
       return page(build, "ticker", props, { title: m.ticker_title({ title: story.title }, { locale: interfaceLocale(story.language) }) });

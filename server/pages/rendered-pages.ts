@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import type { Request, Response } from "express";
-import { Lru } from "../../shared/lru.js";
-import { encodedBody, sendEncoded, type EncodedBody } from "../http/encoded-body.js";
+import { encodedBody, encodedWeight, sendEncoded, type EncodedBody } from "../http/encoded-body.js";
 import { validated } from "../http/shared-cache.js";
+import { LatestCache } from "../latest-cache.js";
 
-/** How much rendered HTML (in bytes, before compression) is kept: a few dozen big stories' pages. */
-const RENDERED_BUDGET = 32 * 1024 * 1024;
+/** How many bytes of rendered HTML (with its compressed forms) each kind of page keeps: the latest pages of a few hundred stories. */
+export const RENDERED_BUDGET = 32 * 1024 * 1024;
 
 /** A page as every reader of its URL gets it, with the validator that names its bytes. */
 export interface RenderedPage extends EncodedBody {
@@ -18,18 +18,23 @@ export interface RenderedPage extends EncodedBody {
  * render of a big story costs far more than a request should hold the event loop, and a page holds
  * nothing that differs from one reader to the next (no nonce, no render time: times are absolute
  * until the browser takes over), so the same URL gives the same bytes to every reader, which is
- * what lets a CDN keep it (DESIGN.md §6).
+ * what lets a CDN keep it (DESIGN.md §6). Only the latest version's page is kept per URL.
  */
 export class RenderedPages {
-  readonly #pages = new Lru<string, RenderedPage>(RENDERED_BUDGET, (page) => page.body.byteLength);
+  readonly #pages = new LatestCache<RenderedPage>(RENDERED_BUDGET, encodedWeight);
 
-  /** The page under `key`, which must name the story's version and every variant the URL asks for. */
-  async page(key: string, render: () => string | Promise<string>): Promise<RenderedPage> {
-    const cached = this.#pages.get(key);
+  /** The page of `version` in `slot`, which must name the story and every variant the URL asks for. */
+  async page(slot: string, version: number, render: () => string | Promise<string>): Promise<RenderedPage> {
+    const cached = this.#pages.get(slot, version);
     if (cached) return cached;
     const body = Buffer.from(await render());
     const hash = createHash("sha256").update(body).digest("base64url").slice(0, 22);
-    return this.#pages.set(key, { ...encodedBody(body), etag: `W/"${hash}"` });
+    return this.#pages.set(slot, version, { ...encodedBody(body), etag: `W/"${hash}"` });
+  }
+
+  /** Bytes held (`live_ticker_cache_bytes`). */
+  get bytes(): number {
+    return this.#pages.bytes;
   }
 }
 

@@ -74,6 +74,7 @@ export class PostgresStore implements Store {
   /** Parsed latest snapshots by story, reused while the stored version is the same. */
   readonly #parsed = new Lru<string, Snapshot>(PARSED_STORIES);
   readonly #rebuilt = new RebuiltVersions();
+  readonly caches = new Map([["rebuilt-versions", this.#rebuilt]]);
 
   private constructor(pool: pg.Pool) {
     this.#pool = pool;

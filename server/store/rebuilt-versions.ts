@@ -4,11 +4,16 @@ import type { Snapshot } from "../../shared/story.js";
 import { parseStoredSnapshot } from "./story-pieces.js";
 
 /**
- * How much JSON (in characters) of rebuilt old versions a store keeps parsed. A version is rebuilt
- * from its checkpoint and fewer than CHECKPOINT_INTERVAL patches; readers that subscribe with the
- * version their cached page holds, or fetch `?version=N`, mostly ask for the same few.
+ * How much JSON (in characters; parsed, a snapshot takes about 1.2× that in the heap) of rebuilt
+ * old versions a store keeps parsed. A version is rebuilt from its checkpoint and fewer than
+ * CHECKPOINT_INTERVAL patches; what it is rebuilt for is then kept on its own (a catch-up patch
+ * per version in live/join-messages.ts, a version's body in http/version-bodies.ts), so the parsed
+ * copy is needed only while readers asking for the same version arrive together. A few versions of
+ * a big story: at 32 MB, a soak (readers coming back a version or two behind, on a story growing
+ * to thousands of entries) filled it with whole copies of the story for a quarter of an hour, one
+ * more every reconnect, which read as memory rising with every update (issue 28).
  */
-const REBUILT_JSON_BUDGET = 32 * 1024 * 1024;
+export const REBUILT_JSON_BUDGET = 8 * 1024 * 1024;
 
 /**
  * Old versions rebuilt from a checkpoint and a run of the log, and the last few of them kept. The
@@ -38,6 +43,11 @@ export class RebuiltVersions {
       this.#pending.set(key, pending);
     }
     return pending;
+  }
+
+  /** Bytes of JSON (ASCII, mostly: characters) the snapshots kept were rebuilt from. */
+  get bytes(): number {
+    return this.#cache.weight;
   }
 
   async #rebuild(key: string, read: () => Promise<{ checkpoint: string; ops: string[] } | undefined>): Promise<Snapshot | undefined> {

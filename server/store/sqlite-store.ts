@@ -195,6 +195,7 @@ export class SqliteStore implements Store {
   /** Parsed latest snapshots, trusted only while the file's version matches (another process may write). */
   readonly #parsed = new Map<string, Snapshot>();
   readonly #rebuilt = new RebuiltVersions();
+  readonly caches = new Map([["rebuilt-versions", this.#rebuilt]]);
 
   constructor(file: string) {
     const db = openDatabase(file);

@@ -142,6 +142,8 @@ export interface Store {
   readonly media: MediaStore;
   /** Entries waiting for their time, published by the store's own transactions (issue 19). */
   readonly scheduled: ScheduledStore;
+  /** The store's own caches by name, each with the bytes it holds (`live_ticker_cache_bytes`). */
+  readonly caches: ReadonlyMap<string, { readonly bytes: number }>;
   listStories(): Promise<StorySummary[]>;
   latest(storyId: string): Promise<Snapshot | undefined>;
   /** The snapshot at `version`, or undefined if the story or the version does not exist. */

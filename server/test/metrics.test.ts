@@ -111,6 +111,23 @@ describe("GET /metrics", () => {
     );
   });
 
+  it("keeps one version's pages, JSON and feeds per story however many versions are read, and reports every cache's bytes", async () => {
+    await server.api("/api/stories", { body: { id: "epsilon", title: "Epsilon" } });
+    let json = 0;
+    let feed = 0;
+    for (let i = 0; i < 6; i++) {
+      await post("epsilon", `Update ${i}: the ${"river ".repeat(40)}is rising`);
+      // What a newcomer reads at each version: the latest view's JSON, and the feed.
+      json = (await (await server.api("/api/stories/epsilon?view=latest")).arrayBuffer()).byteLength;
+      feed = (await (await fetch(`${server.url}/stories/epsilon/feed.json`)).arrayBuffer()).byteLength;
+    }
+    const metrics = await scrape(server.url);
+    // Only the latest version's bodies are kept: keyed by version, the six versions' were all kept.
+    expect(metrics.value("live_ticker_cache_bytes", { cache: "latest-json" })).toBe(json);
+    expect(metrics.value("live_ticker_cache_bytes", { cache: "feeds" })).toBe(feed);
+    expect(metrics.value("live_ticker_cache_bytes", { cache: "version-bodies" })).toBe(0);
+  });
+
   it("counts rejected inputs by error code, from REST and from socket acks", async () => {
     await server.api("/api/stories", { body: { id: "gamma", title: "Gamma" } });
     expect((await server.api("/api/stories/gamma/entries", { body: "{not json" })).status).toBe(400);

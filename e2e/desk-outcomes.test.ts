@@ -139,7 +139,7 @@ describe.skipIf(browserMissing)("the desk settles lost answers, places its toast
         await outcomes.waitFor();
         const shelterRow = outcomes.locator('li[data-outcome="published"]', { hasText: `Shelter open (${device}, ${colorScheme})` });
         expect(await shelterRow.textContent()).toMatch(/^Published by \S+, now · Shelter open/);
-        expect(await shelterRow.getByRole("link").getAttribute("href")).toBe(`/stories/${STORY}/updates/${published.entry.id}`);
+        expect(await shelterRow.getByRole("link").getAttribute("href")).toBe(`/stories/${STORY}#${published.entry.id}`);
         await outcomes.locator('li[data-outcome="discarded"]').first().waitFor();
         await outcomes.scrollIntoViewIfNeeded();
         await screenshot(page, `desk-draft-outcomes-${device}-${colorScheme}`);

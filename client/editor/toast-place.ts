@@ -22,14 +22,28 @@ export function boxAt(spot: Spot, size: { width: number; height: number }, viewp
 
 const overlaps = (a: Box, b: Box) => a.left < b.left + b.width && b.left < a.left + a.width && a.top < b.top + b.height && b.top < a.top + a.height;
 
-/** The first spot covering no control; if every spot covers some, the one covering fewest. */
+/** How far apart the rows tried between the top and bottom edges are, in CSS pixels. */
+const ROW_STEP = 8;
+
+/**
+ * The first spot along the edges covering no control; failing those (a phone's header and its
+ * sticky Publish bar fill both edges), the first row from the top, centred, at the start or the
+ * end, that covers none; if every place covers some, the edge spot covering fewest.
+ */
 export function freeSpot(size: { width: number; height: number }, viewport: { width: number; height: number }, controls: readonly Box[]): Box {
+  const covering = (box: Box) => controls.filter((control) => overlaps(box, control)).length;
   let best: { box: Box; covered: number } | undefined;
   for (const spot of SPOTS) {
     const box = boxAt(spot, size, viewport);
-    const covered = controls.filter((control) => overlaps(box, control)).length;
+    const covered = covering(box);
     if (covered === 0) return box;
     if (!best || covered < best.covered) best = { box, covered };
+  }
+  for (let top = 12; top + size.height <= viewport.height - 12; top += ROW_STEP) {
+    for (const spot of ["top", "top-start", "top-end"] as const) {
+      const box = { ...boxAt(spot, size, viewport), top };
+      if (covering(box) === 0) return box;
+    }
   }
   return best!.box;
 }

@@ -65,11 +65,16 @@ describe("npm run bench -- --quick", () => {
   });
 
   it("--soak samples memory, reports the slope after the warm-up and every reader exact", { timeout: 180_000 }, async () => {
+    // The bench exits 1 when a figure misses its target, and 25 seconds of memory may well miss +5%:
+    // here only the report is judged, so such an exit counts as long as the report was written.
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ["--import", "tsx", "bench/run.ts", "--soak=0.4", "--readers=20", "--rate=5", "--sample=5", "--warmup=0.1", "--reconnects=50"],
       { cwd: ROOT, maxBuffer: 10 * 1024 * 1024 },
-    );
+    ).catch((error: { code?: number; stdout?: string }) => {
+      if (error.code === 1 && error.stdout) return { stdout: error.stdout };
+      throw error;
+    });
     const file = /^results: (.+)$/m.exec(stdout)?.[1];
     expect(file, stdout).toBeDefined();
     const results = JSON.parse(readFileSync(file!, "utf8")) as { rows: Row[]; settings: { samples: unknown[] } };

@@ -15,7 +15,7 @@ const catalogs: Record<string, Catalog> = Object.fromEntries(
     }),
 );
 
-const DESK_NAMES = /live-ticker|https|Ctrl\+C|⌘\+C|Ctrl\+Enter|Enter|Escape|Authorization: Bearer|Markdown|oEmbed|YouTube|Telegram|\bX\b|BCP 47|API|pt-BR|\b(en|uk|ar)\b|a–z|\/stories\//g;
+const DESK_NAMES = /live-ticker|«admin»|«created the first account»|https|Ctrl\+C|⌘\+C|Ctrl\+Enter|Enter|Escape|Authorization: Bearer|Markdown|oEmbed|YouTube|Telegram|\bX\b|BCP 47|API|pt-BR|\b(en|uk|ar)\b|a–z|\/stories\//g;
 
 const plural = (forms: Record<string, string>): Catalog[string] => [
   { declarations: ["input count", "local countPlural = count: plural"], selectors: ["countPlural"], match: Object.fromEntries(Object.entries(forms).map(([form, text]) => [`countPlural=${form}`, text])) },

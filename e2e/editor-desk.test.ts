@@ -162,6 +162,8 @@ describe.skipIf(browserMissing)("the editor's desk in a real browser", () => {
     await expect(body.evaluate((el) => el === document.activeElement)).resolves.toBe(true);
     await body.fill("At least 17 people were hurt, police say. Two are in hospital.");
     await entryIn(a.page).getByTestId("save-edit").click();
+    // The form's own preview shows the words at once: the save has landed when the form has closed.
+    await entryIn(a.page).getByTestId("edit").waitFor();
     await entryIn(a.page).getByText("police say").waitFor();
     const final = (await stored("conflict-story")).entries[id!]!;
     expect(final.body).toBe("At least 17 people were hurt, police say. Two are in hospital.");

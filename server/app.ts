@@ -133,7 +133,6 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     audiences: () => hub.audiences(),
     queuedBytes: () => hub.queuedBytes,
     storyReaders: () => audience.totals(),
-    versionCacheBytes: () => versionBodies.bytes,
   });
   const io: LiveServer = new Server(http, {
     serveClient: false,

@@ -17,8 +17,6 @@ export interface MetricSources {
   queuedBytes(): number;
   /** Readers per story over every node, as this node last heard (live/audience.ts). */
   storyReaders(): Iterable<readonly [storyId: string, readers: number]>;
-  /** Bytes of given versions' JSON kept encoded (http/version-bodies.ts). */
-  versionCacheBytes(): number;
   caches: CacheGauges;
 }
 
@@ -139,14 +137,6 @@ export class Metrics {
       registers: [this.#registry],
       collect() {
         this.set(sources.queuedBytes());
-      },
-    });
-    new Gauge({
-      name: "live_ticker_version_cache_bytes",
-      help: "Bytes of old versions' JSON bodies (?version=N) kept encoded on this node, up to VERSION_CACHE_MB.",
-      registers: [this.#registry],
-      collect() {
-        this.set(sources.versionCacheBytes());
       },
     });
     new Gauge({

@@ -41,7 +41,7 @@ export class VersionBodies {
     return building;
   }
 
-  /** Bytes of bodies kept now (the `live_ticker_version_cache_bytes` gauge). */
+  /** Bytes of bodies kept now (`live_ticker_cache_bytes{cache="version-bodies"}`). */
   get bytes(): number {
     return this.#kept.weight;
   }

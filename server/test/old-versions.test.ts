@@ -65,7 +65,7 @@ async function burst(path: (version: number) => string, init: (version: number) 
   return { ...delay, bytes: sizes.reduce((a, b) => a + b, 0) };
 }
 
-const cachedBytes = async () => Number(/^live_ticker_version_cache_bytes (\d+)$/m.exec(await (await fetch(`${child.url}/metrics`)).text())?.[1]);
+const cachedBytes = async () => Number(/^live_ticker_cache_bytes\{cache="version-bodies"\} (\d+)$/m.exec(await (await fetch(`${child.url}/metrics`)).text())?.[1]);
 
 it("answers a reader who has a version 304 without building it, immutable, and a version past the latest 404", async () => {
   // Nothing asked for yet: no body kept, and none built for a 304.

@@ -33,8 +33,13 @@ interface Rooms {
   shards: Record<ViewName, string[]>;
   /** The shard room the next joining reader goes to. */
   nextShard: number;
-  /** The versions going out, and the index in SHARD_ROOMS of the next room they go to. */
-  outgoing?: { taken: TakenVersions; room: number };
+  /**
+   * The versions going out, the index in SHARD_ROOMS of the next room they go to, and the readers
+   * who joined while they were going out, with the version their join gave them (socket id →
+   * version): a room the fan-out reaches after such a join must not send that reader again what
+   * its join answer already brought it.
+   */
+  outgoing?: { taken: TakenVersions; room: number; joinedMeanwhile: Map<string, number> };
   /** A fan-out has handed the event loop back and will go on shortly. */
   paused: boolean;
 }
@@ -63,10 +68,11 @@ export class FanOut {
   /**
    * Puts `socket` in the broadcasts of the story's `view`. A reader already in a shard room stays
    * in that shard, or it would get every patch twice; one that asks for another view moves to it.
-   * Returns the shard room.
+   * `version` is what the reader holds once its join answer is sent. Returns the shard room.
    */
-  join(socket: LiveSocket, storyId: string, view: ViewName): string {
+  join(socket: LiveSocket, storyId: string, view: ViewName, version: number): string {
     const rooms = this.#roomsOf(storyId);
+    rooms.outgoing?.joinedMeanwhile.set(socket.id, version);
     const now = this.#shardOf(socket, rooms);
     if (now && now.view !== view) socket.leave(rooms.shards[now.view][now.shard]!);
     const shard = now?.shard ?? rooms.nextShard++ % SHARDS;
@@ -119,15 +125,15 @@ export class FanOut {
       if (!rooms.outgoing) {
         const taken = this.take(storyId);
         if (taken.length === 0) return;
-        rooms.outgoing = { taken, room: 0 };
+        rooms.outgoing = { taken, room: 0, joinedMeanwhile: new Map() };
       }
-      const { taken, room: index } = rooms.outgoing;
+      const { taken, room: index, joinedMeanwhile } = rooms.outgoing;
       const { view, shard } = SHARD_ROOMS[index]!;
       const roomName = rooms.shards[view][shard]!;
       // An empty room costs nothing, not even its view's patches.
       const members = this.io.of("/").adapter.rooms.get(roomName);
-      if (members?.size) for (const message of taken.of(view)) this.#sendToRoom(roomName, members, message);
-      rooms.outgoing = index + 1 < SHARD_ROOMS.length ? { taken, room: index + 1 } : undefined;
+      if (members?.size) for (const message of taken.of(view)) this.#sendToRoom(roomName, members, message, joinedMeanwhile);
+      rooms.outgoing = index + 1 < SHARD_ROOMS.length ? { taken, room: index + 1, joinedMeanwhile } : undefined;
       // At least one shard per slice, so that even a starved process makes progress.
       if (rooms.outgoing && performance.now() - sliceStart >= SLICE_MS) return this.#resumeSoon(storyId, rooms);
     }
@@ -137,13 +143,15 @@ export class FanOut {
    * One patch to the readers of one shard room, each socket written by hand rather than by
    * `io.to(room).emit`: the packet is framed once and backpressure judges each socket as it goes.
    */
-  #sendToRoom(roomName: string, members: ReadonlySet<string>, message: PatchMessage): void {
+  #sendToRoom(roomName: string, members: ReadonlySet<string>, message: PatchMessage, joinedMeanwhile: ReadonlyMap<string, number>): void {
     const packet = framePacket(this.#encode(message));
     const sockets = this.io.sockets.sockets;
     let readers = 0;
     for (const id of members) {
       const socket = sockets.get(id);
-      if (!socket?.connected || !this.backpressure.admits(socket, roomName, message)) continue;
+      if (!socket?.connected) continue;
+      if (joinedMeanwhile.size > 0 && (joinedMeanwhile.get(id) ?? 0) >= message.to) continue;
+      if (!this.backpressure.admits(socket, roomName, message)) continue;
       sendFramed(connectionOf(socket), packet);
       readers++;
     }

@@ -100,7 +100,7 @@ export class StoryHub {
       let views = this.#views.get(socket);
       if (!views) this.#views.set(socket, (views = new Map()));
       views.set(storyId, view);
-      const room = this.#fanOut.join(socket, storyId, view);
+      const room = this.#fanOut.join(socket, storyId, view, plan.version);
       if (plan.send) {
         if (!this.#backpressure.admitsJoin(socket, room, storyId, version)) return;
         this.#fanOut.sendTo(socket, plan.send);

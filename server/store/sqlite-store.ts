@@ -155,6 +155,14 @@ function prepareSchema(db: Database.Database): void {
 }
 
 /**
+ * SQLite's own page cache per connection, in KiB (its default is 16 MB). What readers follow is
+ * kept parsed in memory above the store; the store reads cold things (old versions, accounts,
+ * drafts) whose pages the kernel caches anyway, so a bigger cache only doubles them in the
+ * process, filling as the file grows: a soak read it as memory rising for an hour (issue 28).
+ */
+const PAGE_CACHE_KIB = 2048;
+
+/**
  * A connection as the store uses it. `synchronous` and `busy_timeout` belong to the connection,
  * not the file, so nobody else can see them: the tests check them here.
  */
@@ -165,6 +173,7 @@ export function openDatabase(file: string): Database.Database {
   db.pragma("synchronous = FULL");
   db.pragma("busy_timeout = 5000");
   db.pragma("foreign_keys = ON");
+  db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
   return db;
 }
 

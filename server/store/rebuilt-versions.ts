@@ -8,12 +8,14 @@ import { parseStoredSnapshot } from "./story-pieces.js";
  * old versions a store keeps parsed. A version is rebuilt from its checkpoint and fewer than
  * CHECKPOINT_INTERVAL patches; what it is rebuilt for is then kept on its own (a catch-up patch
  * per version in live/join-messages.ts, a version's body in http/version-bodies.ts), so the parsed
- * copy is needed only while readers asking for the same version arrive together. A few versions of
- * a big story: at 32 MB, a soak (readers coming back a version or two behind, on a story growing
- * to thousands of entries) filled it with whole copies of the story for a quarter of an hour, one
- * more every reconnect, which read as memory rising with every update (issue 28).
+ * copy is needed only while readers asking for the same version arrive together. At 32 MB, then
+ * 8 MB, a soak (readers coming back a version or two behind, on a story growing to thousands of
+ * entries) filled it with whole copies of the story for a quarter of an hour, one more every
+ * reconnect, which read as memory rising with every update (issue 28): the heap grew by the
+ * budget and then levelled. Two megabytes keep the last rebuild of a story of a thousand entries
+ * or so; a bigger story's rebuild is shared only while it is under way (`#pending`).
  */
-export const REBUILT_JSON_BUDGET = 8 * 1024 * 1024;
+export const REBUILT_JSON_BUDGET = 2 * 1024 * 1024;
 
 /**
  * Old versions rebuilt from a checkpoint and a run of the log, and the last few of them kept. The

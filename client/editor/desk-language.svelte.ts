@@ -1,5 +1,6 @@
 import { DEFAULT_DESK_LANGUAGE, DESK_LANGUAGES, type DeskLanguage } from "../../shared/accounts.js";
 import type { Locale } from "../lib/i18n.js";
+import { textDirection } from "../../shared/language.js";
 import { pageLocale } from "../lib/time.js";
 
 /**
@@ -14,10 +15,15 @@ export const deskLanguage = {
   get current(): DeskLanguage {
     return current;
   },
-  /** Speaks `language` from now on, in every component at once, and says so on `<html lang>` (screen readers, hyphenation, spelling). */
+  /**
+   * Speaks `language` from now on, in every component at once, and says so on `<html lang>`
+   * (screen readers, hyphenation, spelling) and `<html dir>` (an Arabic desk mirrors).
+   */
   set(language: DeskLanguage): void {
     current = language;
-    if (typeof document !== "undefined") document.documentElement.lang = language;
+    if (typeof document === "undefined") return;
+    document.documentElement.lang = language;
+    document.documentElement.dir = textDirection(language);
   },
 };
 

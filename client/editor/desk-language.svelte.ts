@@ -5,7 +5,7 @@ import { pageLocale } from "../lib/time.js";
 
 /**
  * The language of the desk's own words: the signed-in account's choice (stored with it, PATCH
- * /api/session), or before anyone is known the browser's when the desk speaks it. Never a
+ * /api/session), or before anyone is known the site's when the desk speaks it. Never a
  * story's: the composer writes in the story's language, and its preview shows the reader's
  * words in that language, whatever the desk speaks.
  */
@@ -27,10 +27,14 @@ export const deskLanguage = {
   },
 };
 
-/** The desk language of a browser that says `languages` (navigator.languages): its first, if the desk speaks it, else English. */
-export function browserDeskLanguage(languages: readonly string[]): DeskLanguage {
-  const first = languages[0]?.split("-")[0]?.toLowerCase();
-  return DESK_LANGUAGES.find((language) => language === first) ?? DEFAULT_DESK_LANGUAGE;
+/**
+ * The desk language of the site's language (SITE_LANGUAGE, the `<html lang>` the server gave the
+ * desk's page): the sign-in form speaks it, if the desk does, else English; never a guess from
+ * the browser's preferences.
+ */
+export function siteDeskLanguage(siteLanguage: string): DeskLanguage {
+  const language = siteLanguage.split("-")[0]!.toLowerCase();
+  return DESK_LANGUAGES.find((desk) => desk === language) ?? DEFAULT_DESK_LANGUAGE;
 }
 
 type Message<Inputs> = (inputs: Inputs, options: { locale: Locale }) => string;

@@ -38,8 +38,8 @@ describe("a story's language in pages, feeds, JSON-LD and oEmbed", () => {
     const oembed = async (id: string) =>
       ((await (await fetch(`${server.url}/oembed?url=${encodeURIComponent(`${server.url}/stories/${id}`)}`)).json()) as { html: string }).html;
     expect(await oembed("kyiv-uk")).toContain(`lang="uk" dir="ltr"><a href="${server.url}/stories/kyiv-uk">Наживо: Удари по Києву</a>`);
-    // No Arabic catalog: English words, inside the Arabic story's language and direction.
-    expect(await oembed("kyiv-ar")).toContain(`lang="ar" dir="rtl"><a href="${server.url}/stories/kyiv-ar">Live: ضربات على كييف</a>`);
+    expect(await oembed("kyiv-ar")).toContain(`lang="ar" dir="rtl"><a href="${server.url}/stories/kyiv-ar">مباشر: ضربات على كييف</a>`);
+    expect(await get("/stories/kyiv-ar/history")).toContain("<title>السجل: ضربات على كييف</title>");
     expect(await get("/stories/kyiv-uk/history")).toContain("<title>Історія: Удари по Києву</title>");
     expect(await get("/stories/kyiv-uk/ticker")).toContain("<title>Удари по Києву: стрічка</title>");
     expect(await get("/embed/kyiv-uk")).toContain("<title>Наживо: Удари по Києву</title>");

@@ -6,7 +6,7 @@ import { hashPassword } from "../server/auth/passwords.js";
 import { createAccount } from "../server/auth/accounts-service.js";
 import { startServer, type TestServer } from "../server/test/harness.js";
 import { seriousViolations } from "./a11y.js";
-import { browserMissing, launchBrowser, openPage, screenshot, SIGNED_OUT, unexpectedErrors } from "./browser.js";
+import { browserMissing, failedRequest, launchBrowser, openPage, screenshot, SIGNED_OUT, unexpectedErrors } from "./browser.js";
 
 const PASSWORD = "correct horse battery";
 const STORY = "kyiv-night";
@@ -44,6 +44,7 @@ async function signIn(page: Page, username: string, labels = { username: "Userna
 describe.skipIf(browserMissing)("the desk in its editor's language", () => {
   let server: TestServer;
   let browser: Browser;
+  let arabicEntry = "";
 
   beforeAll(async () => {
     server = await startServer({ pages: true });
@@ -54,7 +55,14 @@ describe.skipIf(browserMissing)("the desk in its editor's language", () => {
     }
     const { user: admin } = await createAccount(server.app.store.accounts, "ivanna", "admin");
     await server.app.store.accounts.updateUser(admin.id, { passwordHash: await hashPassword(PASSWORD), mustChangePassword: false, deskLanguage: "uk" });
+    const { user: karim } = await createAccount(server.app.store.accounts, "karim", "editor");
+    await server.app.store.accounts.updateUser(karim.id, { passwordHash: await hashPassword(PASSWORD), mustChangePassword: false, deskLanguage: "ar" });
     expect((await server.api("/api/stories", { body: { id: STORY, title: "Ніч у Києві", language: "uk" } })).status).toBe(201);
+    expect((await server.api("/api/stories", { body: { id: "kyiv-ar", title: "ليلة في كييف", language: "ar" } })).status).toBe(201);
+    const alert = await server.api("/api/stories/kyiv-ar/entries", { body: { body: "تعمل الدفاعات الجوية فوق المدينة.", headline: "إنذار جوي", kind: "breaking" } });
+    expect(alert.status).toBe(201);
+    arabicEntry = ((await alert.json()) as { entry: { id: string } }).entry.id;
+    expect((await server.api("/api/stories/kyiv-ar/facts/f_injured", { method: "PUT", body: { label: "الجرحى", value: "15 على الأقل", source: "الشرطة الوطنية" } })).status).toBe(200);
     expect((await server.api(`/api/stories/${STORY}/entries`, { body: { body: "Над містом працює ППО.", headline: "Тривога" } })).status).toBe(201);
   });
   afterAll(async () => {
@@ -122,18 +130,19 @@ describe.skipIf(browserMissing)("the desk in its editor's language", () => {
     await screenshot(page, "desk-uk-phone");
     await page.setViewportSize({ width: 1280, height: 900 });
 
-    // Signed out, the sign-in form speaks the browser's language (English here); signed in, the account's.
+    // Signed out, the sign-in form speaks the site's language (SITE_LANGUAGE, English here); signed in, the account's.
     await page.getByTestId("logout").click();
     await page.getByRole("heading", { name: "Sign in to the desk" }).waitFor();
     expect(await page.evaluate(() => document.documentElement.lang)).toBe("en");
     await signIn(page, "oksana");
     await page.getByRole("link", { name: "Матеріали" }).waitFor();
 
-    // A colleague in another browser, whose browser asks for Ukrainian: a Ukrainian sign-in form, then their own English desk.
+    // A colleague in another browser, whose browser asks for Ukrainian: the site's (English) sign-in form, not a guess from
+    // the browser, then their own English desk.
     const other = await openPage(browser, `${server.url}/editor#story=${STORY}`, { viewport: { width: 1280, height: 900 }, locale: "uk-UA" });
-    await other.page.getByRole("heading", { name: "Вхід до редакції" }).waitFor();
-    expect(await other.page.evaluate(() => document.documentElement.lang)).toBe("uk");
-    await signIn(other.page, "pavlo", { username: "Ім’я користувача", password: "Пароль", submit: "Увійти" });
+    await other.page.getByRole("heading", { name: "Sign in to the desk" }).waitFor();
+    expect(await other.page.evaluate(() => document.documentElement.lang)).toBe("en");
+    await signIn(other.page, "pavlo");
     await other.page.getByRole("link", { name: "Stories" }).waitFor();
     await other.page.getByTestId("composer").getByRole("heading", { name: "New update" }).waitFor();
     expect(await other.page.evaluate(() => document.documentElement.lang)).toBe("en");
@@ -163,6 +172,64 @@ describe.skipIf(browserMissing)("the desk in its editor's language", () => {
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, "desk-uk-admin");
     expect(unexpectedErrors(page, SIGNED_OUT)).toEqual([]);
+    await context.close();
+  });
+
+  it("gives an editor whose account keeps Arabic a mirrored Arabic desk on a phone and a desktop, with no English word of the desk's catalog", { timeout: 120_000 }, async () => {
+    const { context, page } = await openPage(browser, `${server.url}/editor#story=kyiv-ar`, { viewport: { width: 1280, height: 900 }, locale: "en-US" });
+    await signIn(page, "karim");
+    const composer = page.getByTestId("composer");
+    await composer.getByRole("heading", { name: "تحديث جديد" }).waitFor();
+    expect(await page.evaluate(() => [document.documentElement.lang, document.documentElement.dir])).toEqual(["ar", "rtl"]);
+    await expect(composer.getByTestId("publish").textContent()).resolves.toMatch(/انشر/);
+    await page.getByRole("heading", { name: /مسودات للمراجعة/ }).waitFor();
+    await page.getByRole("heading", { name: /الأرقام الرئيسية/ }).waitFor();
+    await page.getByRole("heading", { name: /التحديثات المنشورة/ }).waitFor();
+    // Mirrored: the story list's navigation sits at the right of the composer.
+    const nav = (await page.getByRole("link", { name: "القصص" }).boundingBox())!;
+    expect(nav.x + nav.width).toBeGreaterThan(640);
+    await composer.getByTestId("schedule-toggle").check();
+    await composer.getByText("حتى 30 يومًا مقدمًا").waitFor();
+    await page.getByTestId("delete").first().click();
+    await page.getByText("أتحذف هذا التحديث فعلًا؟").waitFor();
+    expect(await phrasesShown(page, englishDeskPhrases())).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "desk-ar-desktop");
+    // The preview shows the reader's words: the Arabic badge of a breaking update.
+    await page.getByRole("button", { name: "لا" }).click();
+    await composer.getByLabel(/التحديث/).first().fill("صفارات الإنذار في كل المدينة.");
+    await composer.getByLabel("النوع").selectOption("breaking");
+    await expect(composer.locator(".preview .badge-breaking").first().textContent()).resolves.toBe("عاجل");
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, "desk-ar-phone-top");
+    await composer.scrollIntoViewIfNeeded();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, "desk-ar-phone");
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // A conflict, on the phone: the panel says in Arabic who changed what, laid out right to left.
+    const entry = page.getByTestId(`entry-${arabicEntry}`);
+    await entry.getByTestId("edit").click();
+    await entry.getByLabel(/التحديث/).first().fill("تعمل الدفاعات الجوية فوق المدينة منذ منتصف الليل.");
+    await server.api(`/api/stories/kyiv-ar/entries/${arabicEntry}`, { method: "PATCH", body: { body: "تعمل الدفاعات الجوية فوق المدينة. لا إصابات." } });
+    await entry.getByTestId("save-edit").click();
+    const conflict = page.getByTestId("conflict");
+    await conflict.waitFor();
+    await expect(conflict.getByTestId("conflict-since").textContent()).resolves.toContain("عُدّل «\u2068إنذار جوي\u2069»");
+    const flushRight = await conflict.getByRole("heading", { level: 2 }).evaluate((heading) => {
+      const range = document.createRange();
+      range.selectNodeContents(heading);
+      return Math.abs(heading.getBoundingClientRect().right - range.getBoundingClientRect().right) < 2;
+    });
+    expect(flushRight).toBe(true);
+    expect(await phrasesShown(page, englishDeskPhrases())).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
+    await conflict.scrollIntoViewIfNeeded();
+    await screenshot(page, "desk-ar-phone-conflict");
+    // The collision is on purpose: its 412 is the conflict shown.
+    expect(unexpectedErrors(page, SIGNED_OUT, failedRequest("412 (Precondition Failed)", `/api/stories/kyiv-ar/entries/${arabicEntry}`))).toEqual([]);
     await context.close();
   });
 });

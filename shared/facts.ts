@@ -53,12 +53,13 @@ export function valueWithSource(fact: Pick<Fact, "value" | "source">): string {
 
 /**
  * The story's summary followed by its figures, as one plain paragraph for places that take a
- * description (JSON-LD, feed subtitles): "… Key figures: Injured: at least 15 (National Police); Killed: none reported."
+ * description (JSON-LD, feed subtitles): "… Key figures: Injured: at least 15 (National Police);
+ * Killed: none reported." `heading` is "Key figures" in the story's language.
  */
-export function summaryWithFigures(summary: string, facts: Record<string, Fact> | undefined): string {
+export function summaryWithFigures(summary: string, facts: Record<string, Fact> | undefined, heading: string): string {
   const figures = factsInOrder(facts).map((fact) => `${fact.label}: ${valueWithSource(fact)}`);
   if (figures.length === 0) return summary;
-  return `${summary ? `${summary.trim()} ` : ""}Key figures: ${figures.join("; ")}.`;
+  return `${summary ? `${summary.trim()} ` : ""}${heading}: ${figures.join("; ")}.`;
 }
 
 /**
@@ -77,6 +78,20 @@ export function describeFactChange(before: Fact | undefined, after: Fact | undef
   }
   if (renamed) return `Figure ${renamed}`;
   return `Moved figure ${after.label} to position ${after.order}`;
+}
+
+/**
+ * The figure's label as describeFactChange wrote it into a summary, for history versions whose
+ * patch does not carry it (a value changed, a figure moved or removed): undefined when the line
+ * is not one of its forms. A label holding ": " is cut at it; the history then names less of it.
+ */
+export function factLabelInSummary(summary: string): string | undefined {
+  const match =
+    /^Removed figure (.+) \(was /.exec(summary) ??
+    /^Moved figure (.+) to position \d+$/.exec(summary) ??
+    /^Figure .+ renamed (.+)$/.exec(summary) ??
+    /^(?:.+ renamed .+; )?(.+?): .* → /.exec(summary);
+  return match?.[1];
 }
 
 /** The fields a writer sends for a figure (`PUT …/facts/:factId`). */

@@ -1,3 +1,4 @@
+import { feedWords } from "./feed-words.js";
 import { summaryWithFigures } from "../../shared/facts.js";
 import { imagesOf, imageUrl, mediaHtml } from "../media/media-links.js";
 import {
@@ -14,8 +15,6 @@ import {
 
 export const JSON_FEED_CONTENT_TYPE = "application/feed+json; charset=utf-8";
 export const JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1";
-export const REMOVED_HTML = "<p>This entry was removed by the desk.</p>";
-export const REMOVED_TITLE = "Entry removed";
 
 export interface JsonFeedAuthor {
   name: string;
@@ -72,6 +71,7 @@ export interface JsonFeed {
 export function jsonFeed(input: FeedInput): JsonFeed {
   const { snapshot: story, publicUrl } = input;
   const page = livePageUrl(publicUrl, story.id);
+  const words = feedWords(story.language);
   const live: JsonFeedItem[] = feedEntries(input).map((entry) => {
     const kind = taggedKind(entry);
     const uri = entryUri(publicUrl, story.id, entry.id);
@@ -79,7 +79,7 @@ export function jsonFeed(input: FeedInput): JsonFeed {
     return {
       id: uri,
       url: uri,
-      title: entryTitle(entry),
+      title: entryTitle(entry, words),
       content_html: entry.html + mediaHtml(entry, publicUrl),
       date_published: entry.createdAt,
       date_modified: entry.updatedAt,
@@ -91,8 +91,8 @@ export function jsonFeed(input: FeedInput): JsonFeed {
   const removed: JsonFeedItem[] = tombstones(input).map((tombstone) => ({
     id: tombstone.ref,
     url: page,
-    title: REMOVED_TITLE,
-    content_html: REMOVED_HTML,
+    title: words.removedTitle,
+    content_html: words.removedHtml,
     date_published: tombstone.publishedAt,
     date_modified: tombstone.removedAt,
     _live_ticker: { deleted: true, deleted_at: tombstone.removedAt },
@@ -106,7 +106,7 @@ export function jsonFeed(input: FeedInput): JsonFeed {
     home_page_url: page,
     feed_url: jsonFeedUrl(publicUrl, story.id),
     language: story.language,
-    ...(story.summary || story.facts ? { description: summaryWithFigures(story.summary, story.facts) } : {}),
+    ...(story.summary || story.facts ? { description: summaryWithFigures(story.summary, story.facts, words.keyFigures) } : {}),
     authors: [feedAuthor(story)],
     _live_ticker: { version: story.version, status: story.status },
     items,

@@ -20,6 +20,11 @@ export interface PageProps {
   live: { snapshot: Snapshot; latestSize: number } & Language;
   /** `/stories/:id?page=N`, N ≥ 2: older entries for readers without JavaScript and for crawlers; not hydrated. */
   older: { story: Omit<Snapshot, "entries">; entries: Entry[]; page: number; pages: number } & Language;
+  /**
+   * `/stories/:id/updates/:entryId`: one update (`entry`), or, once removed, `entry: null` and when
+   * (`removedAt`); `back` is its place among the reader's pages; `story` without its entries.
+   */
+  update: { story: Omit<Snapshot, "entries">; entry: Entry | null; removedAt?: string; back: string } & Language;
   ticker: { snapshot: Snapshot; maxItems?: number; linkBase?: string } & Language;
   /** `figures`: each key figure's values over time (shared/fact-timeline.ts), in the box's order. */
   history: { story: Snapshot; versions: HistoryItem[]; figures?: FactTimeline[] } & Language;

@@ -1,4 +1,5 @@
 import { summaryWithFigures } from "../../shared/facts.js";
+import { updateUrl } from "../../shared/update-pages.js";
 import { imagesOf, imageUrl, mediaHtml } from "../media/media-links.js";
 import {
   feedEntries,
@@ -78,7 +79,7 @@ export function jsonFeed(input: FeedInput): JsonFeed {
     const attachments = imagesOf(entry).map((image) => ({ url: imageUrl(publicUrl, image), mime_type: "image/jpeg", title: image.alt }));
     return {
       id: uri,
-      url: uri,
+      url: updateUrl(publicUrl, story.id, entry.id),
       title: entryTitle(entry),
       content_html: entry.html + mediaHtml(entry, publicUrl),
       date_published: entry.createdAt,

@@ -91,7 +91,7 @@ export function jsonFeed(input: FeedInput): JsonFeed {
   });
   const removed: JsonFeedItem[] = tombstones(input).map((tombstone) => ({
     id: tombstone.ref,
-    url: page,
+    url: updateUrl(publicUrl, story.id, tombstone.entryId), // its page says when it was removed (410)
     title: REMOVED_TITLE,
     content_html: REMOVED_HTML,
     date_published: tombstone.publishedAt,

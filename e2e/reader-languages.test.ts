@@ -33,15 +33,13 @@ const ENGLISH = Object.entries(JSON.parse(readFileSync(join(import.meta.dirname,
 
 /**
  * What a reader sees or hears of the page's interface: its text, its labels and titles, the tab's
- * title. Less the history's version summaries: the server writes those once, in English, as the
- * record of each change (`GET /api/stories/:id/history`), not as interface words.
+ * title; the history's version lines too, which say each change in the page's language.
  */
 const interfaceText = (page: Page) =>
   page.evaluate(() => {
-    const summaries = [...document.querySelectorAll(".history-page .version > .summary")].map((element) => (element as HTMLElement).innerText);
     return [
       document.title,
-      summaries.reduce((text, summary) => text.replace(summary, ""), document.body.innerText),
+      document.body.innerText,
       ...[...document.querySelectorAll("[aria-label], [title]")].flatMap((element) => [element.getAttribute("aria-label") ?? "", element.getAttribute("title") ?? ""]),
       ...[...document.querySelectorAll(".visually-hidden")].map((element) => element.textContent ?? ""),
     ].join("\n");

@@ -81,7 +81,7 @@ describe.skipIf(browserMissing)("the ticker strip and the history view in a real
     const { version } = (await res.json()) as EntryResponse;
     const { context, page } = await openPage(browser, `${server.url}/stories/${storyId}/history`);
     const item = page.locator("li.version", { has: page.locator(`#version-${version}`) });
-    await expect(item.locator(".summary").textContent()).resolves.toBe('Edited "Injuries reported" as a correction');
+    await expect(item.locator(".summary").textContent()).resolves.toBe("Edited “\u2068Injuries reported\u2069” as a correction");
     await item.getByRole("button", { name: "Show changes" }).click();
     await item.locator("del.diff-del", { hasText: "11" }).waitFor();
     await expect(item.locator("ins.diff-ins", { hasText: "15" }).count()).resolves.toBeGreaterThan(0);

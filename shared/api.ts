@@ -9,6 +9,7 @@ import { FACT_LIMITS, MAX_DISPLAY_NAME_LENGTH } from "./limits.js";
 import { mastodonInstanceRefusal, recognizeEmbed, SUPPORTED_EMBEDS_MESSAGE } from "./embeds.js";
 import { EmbedProviderName, ImageItem, MAX_MEDIA_PER_ENTRY, MEDIA_TEXT_LIMITS, MediaId, type EmbedItem } from "./media.js";
 import type { PatchOp } from "./patch.js";
+import type { HistoryChange } from "./history-changes.js";
 
 /** A lone surrogate is not text: it cannot be stored as UTF-8 (SQLite and feeds would mangle it) nor shown. */
 const wellFormed = (s: string) => !/\p{Cs}/u.test(s);
@@ -240,7 +241,12 @@ export interface EntryResponse { entry: Entry; version: number }
 export interface EntriesResponse { entries: Entry[]; version: number }
 export interface FactResponse { fact: Fact; version: number }
 export interface PatchResponse { storyId: string; from: number; to: number; ops: PatchOp[] }
-export interface HistoryItem { version: number; at: string; author: { name: string }; summary: string }
+/**
+ * One version in the history: `summary` is a plain English sentence, kept for old clients;
+ * `changes` says what changed in structured form (shared/history-changes.ts), for pages to word in
+ * the story's language.
+ */
+export interface HistoryItem { version: number; at: string; author: { name: string }; summary: string; changes: HistoryChange[] }
 export interface HistoryResponse { storyId: string; versions: HistoryItem[] }
 /**
  * `GET /api/stories/:id/audience` (editors): readers subscribed now on every node, and one sample

@@ -79,6 +79,20 @@ export function describeFactChange(before: Fact | undefined, after: Fact | undef
   return `Moved figure ${after.label} to position ${after.order}`;
 }
 
+/**
+ * The figure's label as describeFactChange wrote it into a summary, for history versions whose
+ * patch does not carry it (a value changed, a figure moved or removed): undefined when the line
+ * is not one of its forms. A label holding ": " is cut at it; the history then names less of it.
+ */
+export function factLabelInSummary(summary: string): string | undefined {
+  const match =
+    /^Removed figure (.+) \(was /.exec(summary) ??
+    /^Moved figure (.+) to position \d+$/.exec(summary) ??
+    /^Figure .+ renamed (.+)$/.exec(summary) ??
+    /^(?:.+ renamed .+; )?(.+?): .* → /.exec(summary);
+  return match?.[1];
+}
+
 /** The fields a writer sends for a figure (`PUT …/facts/:factId`). */
 export interface FactFields {
   label: string;

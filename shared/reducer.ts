@@ -2,8 +2,8 @@ import { removeFact, setFact } from "./fact-reducer.js";
 import { DEFAULT_LANGUAGE } from "./language.js";
 import { renderMarkdown } from "./markdown.js";
 import type { NewEntry, Stamp, StampedOperation } from "./operations.js";
+import { entryLabel } from "./entry-label.js";
 import { diffSnapshots, type PatchOp } from "./patch.js";
-import { plainFirstLine } from "./plain-text.js";
 import { ReducerError } from "./reducer-error.js";
 import type { Entry, Snapshot } from "./story.js";
 
@@ -189,21 +189,12 @@ function withoutMedia(current: Snapshot, mediaId: string, at: string): Change {
 /** Media lists are plain JSON built in one key order (server/media/resolve-media.ts, EmbedInput). */
 const sameMedia = (a: Entry["media"], b: Entry["media"]): boolean => JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
 
-/** How long an entry's label in a history summary may be. */
-const LABEL_CHARS = 60;
-
 /**
- * How a history summary names an entry: by its headline, or else the first line of its body as
- * plain text; never by its id, which readers do not know. Summaries are stored with their version,
- * so versions committed before this wording keep the one they were given ("entry e_… "…"").
+ * How a history summary names an entry: its label in quotes (shared/entry-label.ts). Summaries are
+ * stored with their version, so versions committed before this wording keep the one they were
+ * given ("entry e_… "…""); shared/history-changes.ts reads the label back from between the quotes.
  */
 function describe(entry: Entry): string {
-  const headline = entry.headline?.trim();
-  const label =
-    headline === undefined || headline === ""
-      ? plainFirstLine(entry.body, LABEL_CHARS)
-      : headline.length > LABEL_CHARS
-        ? `${headline.slice(0, LABEL_CHARS - 1).trimEnd()}…`
-        : headline;
+  const label = entryLabel(entry);
   return label === "" ? "an entry" : `"${label}"`;
 }

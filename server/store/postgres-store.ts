@@ -12,7 +12,7 @@ import { PostgresScheduled } from "./postgres-scheduled.js";
 import { inTransaction } from "./pg-transaction.js";
 import { RebuiltVersions } from "./rebuilt-versions.js";
 import { guardStorage } from "./storage-guard.js";
-import { keyOutcome, toRemovedEntry, toVersionOps, type RemovalRow } from "./rows.js";
+import { keyOutcome, toHistoryItem, toRemovedEntry, toVersionOps, type RemovalRow } from "./rows.js";
 import { assemble } from "./story-pieces.js";
 import {
   FACTS_PATH_MARK,
@@ -173,11 +173,11 @@ export class PostgresStore implements Store {
 
   async history(storyId: string, page: { before?: number; limit: number }): Promise<HistoryItem[] | undefined> {
     if (!(await this.#exists(storyId))) return undefined;
-    const { rows } = await this.#pool.query<{ version: number; at: string; author: string; summary: string }>(
-      "SELECT version, at, author, summary FROM versions WHERE story_id = $1 AND version < $2::bigint ORDER BY version DESC LIMIT $3::bigint",
+    const { rows } = await this.#pool.query<{ version: number; at: string; author: string; summary: string; ops: string }>(
+      "SELECT version, at, author, summary, ops FROM versions WHERE story_id = $1 AND version < $2::bigint ORDER BY version DESC LIMIT $3::bigint",
       [storyId, page.before ?? Number.MAX_SAFE_INTEGER, page.limit],
     );
-    return rows.map((row) => ({ version: row.version, at: row.at, author: JSON.parse(row.author), summary: row.summary }));
+    return rows.map(toHistoryItem);
   }
 
   async factVersions(storyId: string, limit: number): Promise<VersionOps[] | undefined> {

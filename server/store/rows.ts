@@ -1,3 +1,5 @@
+import type { HistoryItem } from "../../shared/api.js";
+import { historyChanges } from "../../shared/history-changes.js";
 import type { StampedOperation } from "../../shared/operations.js";
 import { applyPatchesInPlace, type PatchOp } from "../../shared/patch.js";
 import type { Author, Snapshot } from "../../shared/story.js";
@@ -157,6 +159,17 @@ export function removalsInLog(first: Snapshot, rows: Iterable<{ version: number;
     snapshot = applyPatchesInPlace(snapshot, [ops]);
   }
   return removed;
+}
+
+/** A `versions` row as both stores read it for the history: its `changes` derived from its patch (shared/history-changes.ts). */
+export function toHistoryItem(row: { version: number | string; at: string; author: string; summary: string; ops: string }): HistoryItem {
+  return {
+    version: Number(row.version),
+    at: row.at,
+    author: JSON.parse(row.author) as Author,
+    summary: row.summary,
+    changes: historyChanges(JSON.parse(row.ops) as PatchOp[], row.summary),
+  };
 }
 
 /** A `versions` row as both stores read it for figure timelines (Store.factVersions). */

@@ -5,7 +5,7 @@ import type { HistoryItem } from "../../shared/api.js";
 import type { Snapshot, StorySummary } from "../../shared/story.js";
 import { commitRules, runSync, type CommitRows } from "./commit-rules.js";
 import { RebuiltVersions } from "./rebuilt-versions.js";
-import { keyOutcome, removalsInLog, toRemovedEntry, toVersionOps, type RemovalRow } from "./rows.js";
+import { keyOutcome, removalsInLog, toHistoryItem, toRemovedEntry, toVersionOps, type RemovalRow } from "./rows.js";
 import { assemble, headJson } from "./story-pieces.js";
 import { SqliteAccounts } from "./sqlite-accounts.js";
 import { addMediaColumns, MEDIA_INDEXES, MEDIA_TABLES, SqliteMedia } from "./sqlite-media.js";
@@ -236,8 +236,8 @@ export class SqliteStore implements Store {
       opsBetween: db.prepare<[string, number, number], string>(
         "SELECT ops FROM versions WHERE story_id = ? AND version > ? AND version <= ? ORDER BY version",
       ).pluck(),
-      history: db.prepare<[string, number, number], { version: number; at: string; author: string; summary: string }>(
-        "SELECT version, at, author, summary FROM versions WHERE story_id = ? AND version < ? ORDER BY version DESC LIMIT ?",
+      history: db.prepare<[string, number, number], { version: number; at: string; author: string; summary: string; ops: string }>(
+        "SELECT version, at, author, summary, ops FROM versions WHERE story_id = ? AND version < ? ORDER BY version DESC LIMIT ?",
       ),
       factVersions: db.prepare<[string, string, number], { version: number; at: string; author: string; ops: string }>(
         "SELECT version, at, author, ops FROM versions WHERE story_id = ? AND instr(ops, ?) > 0 ORDER BY version DESC LIMIT ?",
@@ -294,7 +294,7 @@ export class SqliteStore implements Store {
     if (!this.#sql.latestVersion.get(storyId)) return undefined;
     return this.#sql.history
       .all(storyId, page.before ?? Number.MAX_SAFE_INTEGER, page.limit)
-      .map((row) => ({ version: row.version, at: row.at, author: JSON.parse(row.author), summary: row.summary }));
+      .map(toHistoryItem);
   }
 
   async factVersions(storyId: string, limit: number): Promise<VersionOps[] | undefined> {

@@ -105,7 +105,8 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       await commit("s", { type: "update_story", title: "New title" });
       const history = await store.history("s", { limit: 10 });
       expect(history?.map((h) => h.version)).toEqual([3, 2, 1]);
-      expect(history?.[1]).toMatchObject({ author, summary: 'Added "Update 1"' });
+      expect(history?.[1]).toMatchObject({ author, summary: 'Added "Update 1"', changes: [{ type: "entry_added", label: "Update 1" }] });
+      expect(history?.[0]?.changes).toEqual([{ type: "title_changed", title: "New title" }]);
       expect((await store.history("s", { before: 3, limit: 1 }))?.map((h) => h.version)).toEqual([2]);
       expect(await store.history("nope", { limit: 10 })).toBeUndefined();
     });

@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import type { EntryResponse, HistoryResponse, PatchResponse } from "../../shared/api.js";
+import { HistoryChange } from "../../shared/history-changes.js";
 import { applyPatch } from "../../shared/patch.js";
 import type { Snapshot } from "../../shared/story.js";
 import { fingerprintOf } from "../http/idempotency.js";
@@ -129,7 +131,7 @@ describe("REST API", () => {
     expect(applyPatch(v1, compact.ops)).toEqual(await json(await server.api(`${path()}?version=4`)));
   });
 
-  it("lists the history newest first, with author and a summary of each change", async () => {
+  it("lists the history newest first, with author, an English summary and the structured changes of each", async () => {
     const { versions } = await json<HistoryResponse>(await server.api(`${path()}/history`, { auth: false }));
     expect(versions.map((v) => v.version)).toEqual([5, 4, 3, 2, 1]);
     expect(versions.map((v) => v.summary)).toEqual([
@@ -139,6 +141,15 @@ describe("REST API", () => {
       'Added "Air alert"',
       "Story created",
     ]);
+    const entryId = versions[3]!.changes[0]!.type === "entry_added" ? versions[3]!.changes[0]!.entryId : "";
+    expect(versions.map((v) => v.changes)).toEqual([
+      [{ type: "status_changed", status: "ended" }],
+      [{ type: "entry_removed", entryId, label: "Air alert" }],
+      [{ type: "entry_edited", entryId, label: "Air alert", fields: expect.arrayContaining(["kind"]), kind: "correction" }],
+      [{ type: "entry_added", entryId, label: "Air alert", kind: "breaking", pinned: false }],
+      [{ type: "story_created", title: story.title, language: "en" }],
+    ]);
+    for (const version of versions) expect(z.array(HistoryChange).parse(version.changes)).toEqual(version.changes);
     expect(versions[0]).toMatchObject({ author: { name: "Newsroom" }, at: story.updatedAt });
     const page = await json<HistoryResponse>(await server.api(`${path()}/history?before=3&limit=1`));
     expect(page.versions.map((v) => v.version)).toEqual([2]);

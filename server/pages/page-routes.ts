@@ -13,6 +13,12 @@ import { allowFrames } from "../http/security-headers.js";
 import { sharedCacheControl } from "../http/shared-cache.js";
 import { escapeHtml, htmlDocument, scriptJson } from "./document.js";
 import { figureTimelines } from "./figure-timelines.js";
+import { historyPage } from "./history-pages.js";
+import type { HistoryFilter } from "../../shared/history-filter.js";
+import type { HistoryItem } from "../../shared/api.js";
+import { entryLabel } from "../../shared/entry-label.js";
+import { LIMITS } from "../../shared/limits.js";
+import { ApiError } from "../http/errors.js";
 import { liveBlogPosting, updatePosting } from "./json-ld.js";
 import { openGraphTags } from "./open-graph.js";
 import { firstImage, imagesOf } from "../media/media-links.js";
@@ -24,7 +30,6 @@ import { RenderedPages, sendRendered } from "./rendered-pages.js";
 import { interfaceLocale, m } from "../../client/lib/i18n.js";
 import { Precompressed } from "./precompressed.js";
 
-const HISTORY_PAGE = 500;
 /** An update page's title and description, from its headline or its text (share cards cut them about here). */
 const TITLE_MAX = 110;
 const DESCRIPTION_MAX = 200;
@@ -116,7 +121,7 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
       const liveUrl = `${publicUrl}/stories/${full.id}`;
       const title = (entry && updateTitle(entry)) || story.title;
       if (!entry) {
-        const props: PageProps["update"] = { story, entry: null, removedAt: removal!.at, back: `/stories/${full.id}`, lang: story.language };
+        const props: PageProps["update"] = { story, entryId, entry: null, removedAt: removal!.at, back: `/stories/${full.id}`, lang: story.language };
         return page(build, "update", props, { title, head: `<meta name="robots" content="noindex">` }, false);
       }
       const pageNumber = pageOfUpdate(full, entry.id, views.latestSize) ?? 1;
@@ -129,21 +134,39 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
         `<link rel="alternate" type="application/json+oembed" href="${escapeHtml(`${publicUrl}/oembed?url=${encodeURIComponent(url)}&format=json`)}" title="${escapeHtml(title)}">`,
         `<script type="application/ld+json">${scriptJson(updatePosting(full, entry, liveUrl, publicUrl))}</script>`,
       ].join("\n");
-      const props: PageProps["update"] = { story, entry, back, lang: story.language };
+      const props: PageProps["update"] = { story, entryId, entry, back, lang: story.language };
       return page(build, "update", props, { title: `${title} · ${story.title}`, description, canonicalUrl: url, head });
     });
     await sendRendered(req, res, html, shared, entry ? 200 : 410);
   });
 
+  // 50 versions a page, older pages by `?before=` (server-rendered links), filtered by `?author=`
+  // and to one update's changes by `?entry=` (shared/history-filter.ts).
   router.get("/stories/:id/history", async (req, res) => {
+    const before = versionQuery(req, "before");
+    const filter = historyFilterOf(req);
     const story = await storyOr404(req, res);
     if (!story) return;
-    const html = await rendered.page(`history:${story.id}`, story.version, async () => {
+    const slot = `history:${story.id}:${before ?? ""}:${filter.entryId ?? ""}:${filter.author ?? ""}`;
+    const html = await rendered.page(slot, story.version, async () => {
       // Up to this version only: the page is kept under it, and a later write makes a page of its own.
-      const versions = (await store.history(story.id, { before: story.version + 1, limit: HISTORY_PAGE })) ?? [];
-      const props: PageProps["history"] = { story, versions, figures: await figureTimelines(store, story), lang: story.language };
+      const { versions, older } = await historyPage(store, story.id, Math.min(before ?? Infinity, story.version + 1), filter);
+      const first = before === undefined && filter.author === undefined && filter.entryId === undefined;
+      const update = filter.entryId === undefined ? undefined : story.entries[filter.entryId];
+      const props: PageProps["history"] = {
+        story,
+        versions,
+        ...(first ? { figures: await figureTimelines(store, story) } : {}),
+        ...(older === undefined ? {} : { older }),
+        filter,
+        authors: historyAuthors(story, versions, filter),
+        ...(filter.entryId === undefined ? {} : { update: { id: filter.entryId, label: update ? entryLabel(update) : labelInHistory(versions, filter.entryId), removed: !update } }),
+        paged: before !== undefined,
+        lang: story.language,
+      };
       const locale = { locale: interfaceLocale(story.language) };
-      return page(build, "history", props, { title: m.history_title({ title: story.title }, locale), description: m.history_description({ title: story.title }, locale) });
+      const head = first ? "" : `<meta name="robots" content="noindex">`;
+      return page(build, "history", props, { title: m.history_title({ title: story.title }, locale), description: m.history_description({ title: story.title }, locale), head });
     });
     await sendRendered(req, res, html, shared);
   });
@@ -198,6 +221,30 @@ function page<P extends keyof Renderers>(
     ...(hydrate ? { props } : {}),
     lang: props.lang, // one value for <html lang> and the language the components write times in
   });
+}
+
+/** `?author=` and `?entry=` of the history page: one of each at most, a byline's length, an entry id's shape. */
+function historyFilterOf(req: Request): HistoryFilter {
+  const { author, entry } = req.query;
+  if (author !== undefined && (typeof author !== "string" || author.length > LIMITS.authorName)) throw new ApiError(400, "invalid_filter", `author is one byline of at most ${LIMITS.authorName} characters.`);
+  if (entry !== undefined && (typeof entry !== "string" || !ENTRY_ID_PATTERN.test(entry))) throw new ApiError(400, "invalid_filter", "entry is an entry id, like e_7Gh2.");
+  return { ...(author ? { author } : {}), ...(entry ? { entryId: entry } : {}) };
+}
+
+/**
+ * Who the author filter offers: the story's bylines, those on this page and the one chosen, in
+ * alphabetical order. From what is at hand, not the whole log, which a page must not read.
+ */
+function historyAuthors(story: Snapshot, versions: HistoryItem[], filter: HistoryFilter): string[] {
+  const names = new Set([...Object.values(story.entries).map((entry) => entry.author.name), ...versions.map((item) => item.author.name)]);
+  if (filter.author !== undefined) names.add(filter.author);
+  return [...names].sort((a, b) => a.localeCompare(b));
+}
+
+/** A removed update's label as the history recorded it. */
+function labelInHistory(versions: HistoryItem[], entryId: string): string | undefined {
+  for (const item of versions) for (const change of item.changes) if ("entryId" in change && change.entryId === entryId && change.label) return change.label;
+  return undefined;
 }
 
 /** An update's name on its page and card: its headline, else its first line. */

@@ -34,7 +34,8 @@ export interface PageProps {
    * author filter's choices; `update`: the update `filter.entryId` names, as the page calls it.
    */
   history: {
-    story: Snapshot;
+    /** The story's head: its entries stay out of the page (a 2,000-entry story's are a megabyte). */
+    story: Omit<Snapshot, "entries">;
     versions: HistoryItem[];
     figures?: FactTimeline[];
     older?: number;

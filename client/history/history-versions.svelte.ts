@@ -40,9 +40,9 @@ export class HistoryVersions {
   readonly panels = new SvelteMap<number, Panel>();
   readonly #snapshots = new Map<number, Promise<Snapshot>>();
 
-  /** `story`: the latest snapshot; `first`: the newest versions, as the page was rendered with them; `ui`: the page's catalog. */
+  /** `story`: the story's head (no entries); `first`: the newest versions, as the page was rendered with them; `ui`: the page's catalog. */
   constructor(
-    readonly story: () => Snapshot,
+    readonly story: () => Omit<Snapshot, "entries">,
     readonly first: () => HistoryItem[],
     readonly ui: Locale,
   ) {}
@@ -56,9 +56,8 @@ export class HistoryVersions {
     return `/api/stories/${encodeURIComponent(this.story().id)}`;
   }
 
+  /** Every version by its immutable URL, the latest too: the page carries the story's head, not its entries. */
   #snapshotAt(version: number): Promise<Snapshot> {
-    const story = this.story();
-    if (version === story.version) return Promise.resolve(story);
     let pending = this.#snapshots.get(version);
     if (!pending) {
       const request = getJson<Snapshot>(`${this.#url()}?version=${version}`, m.load_what_version({ version }, { locale: this.ui }), this.ui);

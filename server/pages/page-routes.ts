@@ -153,8 +153,9 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
       const { versions, older } = await historyPage(store, story.id, Math.min(before ?? Infinity, story.version + 1), filter);
       const first = before === undefined && filter.author === undefined && filter.entryId === undefined;
       const update = filter.entryId === undefined ? undefined : story.entries[filter.entryId];
+      const { entries: _entries, ...storyHead } = story;
       const props: PageProps["history"] = {
-        story,
+        story: storyHead,
         versions,
         ...(first ? { figures: await figureTimelines(store, story) } : {}),
         ...(older === undefined ? {} : { older }),

@@ -122,18 +122,19 @@ describe.skipIf(browserMissing)("the desk in its editor's language", () => {
     await screenshot(page, "desk-uk-phone");
     await page.setViewportSize({ width: 1280, height: 900 });
 
-    // Signed out, the sign-in form speaks the browser's language (English here); signed in, the account's.
+    // Signed out, the sign-in form speaks the site's language (SITE_LANGUAGE, English here); signed in, the account's.
     await page.getByTestId("logout").click();
     await page.getByRole("heading", { name: "Sign in to the desk" }).waitFor();
     expect(await page.evaluate(() => document.documentElement.lang)).toBe("en");
     await signIn(page, "oksana");
     await page.getByRole("link", { name: "Матеріали" }).waitFor();
 
-    // A colleague in another browser, whose browser asks for Ukrainian: a Ukrainian sign-in form, then their own English desk.
+    // A colleague in another browser, whose browser asks for Ukrainian: the site's (English) sign-in form, not a guess from
+    // the browser, then their own English desk.
     const other = await openPage(browser, `${server.url}/editor#story=${STORY}`, { viewport: { width: 1280, height: 900 }, locale: "uk-UA" });
-    await other.page.getByRole("heading", { name: "Вхід до редакції" }).waitFor();
-    expect(await other.page.evaluate(() => document.documentElement.lang)).toBe("uk");
-    await signIn(other.page, "pavlo", { username: "Ім’я користувача", password: "Пароль", submit: "Увійти" });
+    await other.page.getByRole("heading", { name: "Sign in to the desk" }).waitFor();
+    expect(await other.page.evaluate(() => document.documentElement.lang)).toBe("en");
+    await signIn(other.page, "pavlo");
     await other.page.getByRole("link", { name: "Stories" }).waitFor();
     await other.page.getByTestId("composer").getByRole("heading", { name: "New update" }).waitFor();
     expect(await other.page.evaluate(() => document.documentElement.lang)).toBe("en");

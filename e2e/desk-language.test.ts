@@ -58,9 +58,11 @@ describe.skipIf(browserMissing)("the desk writes a story in its own language", (
     // Moved to Arabic: right to left from then on, in the composer as on the reader pages.
     const settings = page.getByTestId("story-settings");
     await settings.locator("summary").click();
-    await settings.getByLabel("Language", { exact: true }).fill("ar");
+    await settings.getByLabel("Language", { exact: true }).fill("fa");
     const settingsHint = settings.locator(`#${await settings.getByLabel("Language", { exact: true }).getAttribute("aria-describedby")}`);
-    await expect(settingsHint.textContent()).resolves.toBe("Arabic, written right to left; reader pages in English words (no catalog for this language yet).");
+    await expect(settingsHint.textContent()).resolves.toBe("Persian, written right to left. Readers will see the buttons in English: there is no catalog for this language yet (there are for English, Ukrainian, and Arabic).");
+    await settings.getByLabel("Language", { exact: true }).fill("ar");
+    await expect(settingsHint.textContent()).resolves.toBe("Arabic, written right to left; reader pages in Arabic.");
     await settings.getByRole("button", { name: "Save language" }).click();
     await expect.poll(async () => ((await (await server.api("/api/stories/kyiv-uk")).json()) as Snapshot).language).toBe("ar");
     await expect.poll(() => body.evaluate((area) => [area.getAttribute("lang"), area.getAttribute("dir")])).toEqual(["ar", "rtl"]);

@@ -15,16 +15,22 @@ import { join, resolve } from "node:path";
 import { BASE_LOCALE, catalogProblems, type Catalog } from "../client/i18n/catalogs.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const MESSAGES = join(ROOT, "client/i18n/messages");
-const GENERATED = join(ROOT, "client/i18n/generated");
-const PROJECT = join(GENERATED, "project.inlang");
-const OUTDIR = join(GENERATED, "paraglide");
-const STAMP = join(GENERATED, "inputs.sha256");
 const PLUGIN = join(ROOT, "node_modules/@inlang/plugin-message-format/dist/index.js");
 
-export async function compileMessages(): Promise<void> {
-  const files = readdirSync(MESSAGES).filter((name) => name.endsWith(".json")).sort();
-  const texts = Object.fromEntries(files.map((name) => [name.slice(0, -".json".length), readFileSync(join(MESSAGES, name), "utf8")]));
+/** Where the catalogs are read from and the compiled messages written to: the project's own, or a test's. */
+export interface MessageDirs {
+  messages: string;
+  generated: string;
+}
+const PROJECT_DIRS: MessageDirs = { messages: join(ROOT, "client/i18n/messages"), generated: join(ROOT, "client/i18n/generated") };
+
+export async function compileMessages(dirs: MessageDirs = PROJECT_DIRS): Promise<void> {
+  const messagesDir = dirs.messages;
+  const project = join(dirs.generated, "project.inlang");
+  const outdir = join(dirs.generated, "paraglide");
+  const stamp = join(dirs.generated, "inputs.sha256");
+  const files = readdirSync(messagesDir).filter((name) => name.endsWith(".json")).sort();
+  const texts = Object.fromEntries(files.map((name) => [name.slice(0, -".json".length), readFileSync(join(messagesDir, name), "utf8")]));
   const catalogs: Record<string, Catalog> = {};
   for (const [locale, text] of Object.entries(texts)) {
     const { $schema: _schema, ...messages } = JSON.parse(text) as Catalog & { $schema?: string };
@@ -38,28 +44,28 @@ export async function compileMessages(): Promise<void> {
   // Compiling takes a second or two (inlang opens its project in SQLite): skip it when nothing it reads changed.
   const paraglide = readFileSync(join(ROOT, "node_modules/@inlang/paraglide-js/package.json"), "utf8");
   const hash = createHash("sha256").update(JSON.stringify([texts, paraglide, readFileSync(import.meta.filename, "utf8")])).digest("hex");
-  if (existsSync(join(OUTDIR, "messages.js")) && existsSync(STAMP) && readFileSync(STAMP, "utf8") === hash) return;
+  if (existsSync(join(outdir, "messages.js")) && existsSync(stamp) && readFileSync(stamp, "utf8") === hash) return;
 
   const { compile } = await import("@inlang/paraglide-js");
   const locales = [BASE_LOCALE, ...Object.keys(catalogs).filter((locale) => locale !== BASE_LOCALE)];
-  mkdirSync(PROJECT, { recursive: true });
+  mkdirSync(project, { recursive: true });
   writeFileSync(
-    join(PROJECT, "settings.json"),
+    join(project, "settings.json"),
     JSON.stringify(
       {
         $schema: "https://inlang.com/schema/project-settings",
         baseLocale: BASE_LOCALE,
         locales,
         modules: [PLUGIN],
-        "plugin.inlang.messageFormat": { pathPattern: join(MESSAGES, "{locale}.json") },
+        "plugin.inlang.messageFormat": { pathPattern: join(messagesDir, "{locale}.json") },
       },
       null,
       2,
     ),
   );
   await compile({
-    project: PROJECT,
-    outdir: OUTDIR,
+    project,
+    outdir,
     // Every call names its locale (the story's language decides, not the reader or a cookie):
     // nothing is detected, stored or read from the request.
     strategy: ["baseLocale"],
@@ -69,7 +75,7 @@ export async function compileMessages(): Promise<void> {
     emitTsDeclarations: true,
     emitReadme: false,
   });
-  writeFileSync(STAMP, hash);
+  writeFileSync(stamp, hash);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === import.meta.filename) {

@@ -31,6 +31,7 @@ describe("loadConfig", () => {
       logLevel: "info",
       logFormat: "auto",
       demoIntervalMs: 4000,
+      siteLanguage: "en",
       latestViewEntries: 50,
       sharedCache: { sMaxAgeSeconds: 5, staleWhileRevalidateSeconds: 60 },
       feedEntries: 50,
@@ -230,6 +231,13 @@ describe("loadConfig", () => {
     expect(message).toContain("UPLOAD_WORKER_MEMORY_MB: must be at least 512");
     expect(message).toContain("UPLOAD_QUEUE_LENGTH: must be at least 1");
     expect(message).toContain("UPLOAD_WORKER_TIMEOUT_SECONDS: must be at most 600");
+  });
+
+  it("reads SITE_LANGUAGE as a canonical BCP 47 tag, English when unset, and refuses a malformed one", () => {
+    expect(loadConfig({}).siteLanguage).toBe("en");
+    expect(loadConfig({ SITE_LANGUAGE: "AR-eg" }).siteLanguage).toBe("ar-EG");
+    expect(configError({ SITE_LANGUAGE: "not a language" })).toContain("SITE_LANGUAGE: must be a well-formed BCP 47 language tag");
+    expect(configError({ SITE_LANGUAGE: `x-${"a".repeat(40)}` })).toContain("SITE_LANGUAGE: ");
   });
 
   it("bounds LATEST_VIEW_ENTRIES, so that a reader page stays small and still shows a screenful", () => {

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { isMastodonHost, MASTODON_HOST_MAX } from "../shared/embeds.js";
+import { canonicalLanguage, DEFAULT_LANGUAGE, LANGUAGE_MESSAGE, MAX_LANGUAGE_TAG_LENGTH } from "../shared/language.js";
 import { LATEST_VIEW_ENTRIES } from "../shared/view-names.js";
 import type { SharedCache } from "./http/shared-cache.js";
 
@@ -34,6 +35,12 @@ const Env = z.object({
   /** Lets a scraper elsewhere read /metrics (which is open to this host only) as `Authorization: Bearer`. */
   METRICS_TOKEN: bearerToken,
   EMBED_ORIGINS: z.string().default("*"),
+  // The interface language of pages that belong to no story (the story list, a 404, the desk's sign-in).
+  SITE_LANGUAGE: z
+    .string()
+    .default(DEFAULT_LANGUAGE)
+    .refine((tag) => tag.length <= MAX_LANGUAGE_TAG_LENGTH && canonicalLanguage(tag) !== undefined, LANGUAGE_MESSAGE)
+    .transform((tag) => canonicalLanguage(tag)!),
   /** When set, the only hosts whose posts are taken as Mastodon embeds (comma- or space-separated). */
   MASTODON_INSTANCES: z
     .string()
@@ -175,6 +182,8 @@ export interface Config {
   logFormat: z.infer<typeof Env>["LOG_FORMAT"];
   /** Pause between updates of `--demo`'s live replay. */
   demoIntervalMs: number;
+  /** SITE_LANGUAGE: the `lang` and interface language of pages that belong to no story, in canonical form. */
+  siteLanguage: string;
   /** LATEST_VIEW_ENTRIES: how many of the newest unpinned entries the latest view holds, and a page of the reader's page. */
   latestViewEntries: number;
   /** Shared-cache lifetimes of what every reader of a version gets alike (server/http/shared-cache.ts). */
@@ -213,6 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     demoIntervalMs: e.DEMO_INTERVAL_MS,
+    siteLanguage: e.SITE_LANGUAGE,
     latestViewEntries: e.LATEST_VIEW_ENTRIES,
     sharedCache: { sMaxAgeSeconds: e.CACHE_S_MAXAGE, staleWhileRevalidateSeconds: e.CACHE_STALE_WHILE_REVALIDATE },
     feedEntries: e.FEED_ENTRIES,

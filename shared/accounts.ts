@@ -18,7 +18,7 @@ export const TOKEN_SCOPES: readonly TokenScope[] = ["write", "manage"];
  * complete desk since the catalog check allows no gap. A test (client/i18n/catalogs.test.ts) holds
  * this list to the catalogs, so a new catalog file is a new choice here too.
  */
-export const DESK_LANGUAGES = ["en", "uk"] as const;
+export const DESK_LANGUAGES = ["en", "uk", "ar"] as const;
 export type DeskLanguage = (typeof DESK_LANGUAGES)[number];
 /** What an account made before desk languages, or by anyone who never chose, sees. */
 export const DEFAULT_DESK_LANGUAGE: DeskLanguage = "en";

@@ -1,10 +1,11 @@
 import { DEFAULT_DESK_LANGUAGE, DESK_LANGUAGES, type DeskLanguage } from "../../shared/accounts.js";
 import type { Locale } from "../lib/i18n.js";
+import { textDirection } from "../../shared/language.js";
 import { pageLocale } from "../lib/time.js";
 
 /**
  * The language of the desk's own words: the signed-in account's choice (stored with it, PATCH
- * /api/session), or before anyone is known the browser's when the desk speaks it. Never a
+ * /api/session), or before anyone is known the site's when the desk speaks it. Never a
  * story's: the composer writes in the story's language, and its preview shows the reader's
  * words in that language, whatever the desk speaks.
  */
@@ -14,17 +15,26 @@ export const deskLanguage = {
   get current(): DeskLanguage {
     return current;
   },
-  /** Speaks `language` from now on, in every component at once, and says so on `<html lang>` (screen readers, hyphenation, spelling). */
+  /**
+   * Speaks `language` from now on, in every component at once, and says so on `<html lang>`
+   * (screen readers, hyphenation, spelling) and `<html dir>` (an Arabic desk mirrors).
+   */
   set(language: DeskLanguage): void {
     current = language;
-    if (typeof document !== "undefined") document.documentElement.lang = language;
+    if (typeof document === "undefined") return;
+    document.documentElement.lang = language;
+    document.documentElement.dir = textDirection(language);
   },
 };
 
-/** The desk language of a browser that says `languages` (navigator.languages): its first, if the desk speaks it, else English. */
-export function browserDeskLanguage(languages: readonly string[]): DeskLanguage {
-  const first = languages[0]?.split("-")[0]?.toLowerCase();
-  return DESK_LANGUAGES.find((language) => language === first) ?? DEFAULT_DESK_LANGUAGE;
+/**
+ * The desk language of the site's language (SITE_LANGUAGE, the `<html lang>` the server gave the
+ * desk's page): the sign-in form speaks it, if the desk does, else English; never a guess from
+ * the browser's preferences.
+ */
+export function siteDeskLanguage(siteLanguage: string): DeskLanguage {
+  const language = siteLanguage.split("-")[0]!.toLowerCase();
+  return DESK_LANGUAGES.find((desk) => desk === language) ?? DEFAULT_DESK_LANGUAGE;
 }
 
 type Message<Inputs> = (inputs: Inputs, options: { locale: Locale }) => string;

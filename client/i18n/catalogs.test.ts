@@ -22,13 +22,13 @@ const plural = (forms: Record<string, string>): Catalog[string] => [
 ];
 
 describe("message catalogs", () => {
-  it("ship English and Ukrainian, complete, with nothing left in English (the build's own check)", () => {
-    expect(Object.keys(catalogs)).toEqual(expect.arrayContaining(["en", "uk"]));
+  it("ship English, Ukrainian and Arabic, complete, with nothing left in English (the build's own check)", () => {
+    expect(Object.keys(catalogs)).toEqual(expect.arrayContaining(["en", "uk", "ar"]));
     expect(catalogProblems(catalogs)).toEqual([]);
   });
 
-  it("leave no Latin word in the Ukrainian catalog: every interface word a Ukrainian reader sees is Ukrainian", () => {
-    for (const [key, message] of Object.entries(catalogs.uk!)) {
+  it.each(["uk", "ar"])("leave no Latin word in the %s catalog: every interface word its reader sees is in its language", (locale) => {
+    for (const [key, message] of Object.entries(catalogs[locale]!)) {
       const patterns = typeof message === "string" ? [message] : Object.values(message[0].match);
       // The desk names things that are written in Latin letters whatever the language: the product,
       // key names, an HTTP header, formats and platforms, example language tags and the story address.
@@ -84,5 +84,28 @@ describe("plural forms (Intl.PluralRules through the compiled messages)", () => 
     ]);
     expect(m.new_updates({ count: 1.5 }, { locale: "uk" })).toMatch(/ нового оновлення$/); // "other": fractions
     expect(m.older_updates_shown({ count: 3 }, { locale: "uk" })).toBe("Показано 3 старіші оновлення.");
+  });
+
+  it("Arabic has zero, one, two, few, many and other, each worded as Arabic counts", () => {
+    expect(new Intl.PluralRules("ar").resolvedOptions().pluralCategories).toEqual(expect.arrayContaining(["zero", "one", "two", "few", "many", "other"]));
+    expect([0, 1, 2, 3, 11, 100].map((count) => m.new_updates({ count }, { locale: "ar" }))).toEqual([
+      "لا تحديثات جديدة",
+      "تحديث جديد واحد",
+      "تحديثان جديدان",
+      "3 تحديثات جديدة",
+      "11 تحديثًا جديدًا",
+      "100 تحديث جديد",
+    ]);
+    expect([0, 1, 2, 3, 11, 100].map((count) => m.history_change_added_many({ count }, { locale: "ar" }))).toEqual([
+      "لم يُضف أي تحديث",
+      "أُضيف تحديث واحد",
+      "أُضيف تحديثان",
+      "أُضيفت 3 تحديثات",
+      "أُضيف 11 تحديثًا",
+      "أُضيف 100 تحديث",
+    ]);
+    // 103–110 count as "few", 111–199 as "many" again, as Arabic grammar has it.
+    expect(m.new_updates({ count: 105 }, { locale: "ar" })).toBe("105 تحديثات جديدة");
+    expect(m.new_updates({ count: 111 }, { locale: "ar" })).toBe("111 تحديثًا جديدًا");
   });
 });

@@ -3,6 +3,8 @@ import { DEFAULT_LANGUAGE, textDirection } from "../../shared/language.js";
 import { baseLocale, locales, type Locale } from "../i18n/generated/paraglide/runtime.js";
 
 export { m } from "../i18n/generated/paraglide/messages.js";
+/** The languages there is a catalog for (one file each in client/i18n/messages), base first. */
+export { locales as catalogLocales };
 export type { Locale };
 
 /**
@@ -18,6 +20,13 @@ export interface PageLanguage {
   lang: string;
   dir: "ltr" | "rtl";
   ui: Locale;
+  /**
+   * Attributes for an element of interface words (`<span {...uiMark}>`): none when the catalog
+   * speaks the page's language; else the catalog's own `lang` and `dir`, so the English words of a
+   * page in a language without a catalog are marked as English and isolated from the story's
+   * direction, never read out with the story's language's rules. The same for every reader.
+   */
+  uiMark: { lang?: string; dir?: "ltr" | "rtl" };
 }
 
 /** The catalog for `lang`: its own, or the one of its language without region or script, or English. */
@@ -28,8 +37,14 @@ export function interfaceLocale(lang: string): Locale {
   return locales.find((locale) => locale === language) ?? baseLocale;
 }
 
+/** Whether the catalog `ui` is the one of `lang`'s own language (`uk` for `uk-UA`), not a fallback. */
+export function speaksLanguage(ui: Locale, lang: string): boolean {
+  return ui.split("-")[0]!.toLowerCase() === lang.split("-")[0]!.toLowerCase();
+}
+
 function pageLanguage(lang = DEFAULT_LANGUAGE): PageLanguage {
-  return { lang, dir: textDirection(lang), ui: interfaceLocale(lang) };
+  const ui = interfaceLocale(lang);
+  return { lang, dir: textDirection(lang), ui, uiMark: speaksLanguage(ui, lang) ? {} : { lang: ui, dir: textDirection(ui) } };
 }
 
 /**

@@ -59,9 +59,12 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
     express.static(`${ASSETS_DIR}/assets`, { ...forever, index: false, fallthrough: false }),
   );
 
+  // Pages that belong to no story speak the site's language (SITE_LANGUAGE): the same bytes for every reader.
+  const site = { locale: interfaceLocale(config.siteLanguage) };
+
   router.get("/", async (_req, res) => {
-    const props: PageProps["list"] = { stories: await store.listStories() };
-    send(res, 200, page(build, "list", props, { title: "Live coverage", description: "Stories covered live." }, false));
+    const props: PageProps["list"] = { stories: await store.listStories(), lang: config.siteLanguage };
+    send(res, 200, page(build, "list", props, { title: m.list_title({}, site), description: m.list_description({}, site) }, false));
   });
 
   router.get("/stories/:id", async (req, res) => {
@@ -69,7 +72,7 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
     const full = await storyOr404(req, res);
     if (!full) return;
     const numbered = views.numbered(full, pageNumber);
-    if (!numbered) return void sendList(res, 404, "That page of the story does not exist (it has fewer pages). Here is what we are covering.");
+    if (!numbered) return void sendList(res, 404, m.list_page_not_found({}, site));
     const { publicUrl } = config;
     const url = `${publicUrl}/stories/${full.id}`;
     const pageUrl = (n: number) => (n === 1 ? url : `${url}?page=${n}`);
@@ -189,18 +192,19 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
     res.setHeader("Content-Security-Policy", res.getHeader("Content-Security-Policy")!.toString().replace("frame-ancestors 'self'", "frame-ancestors 'none'"));
     res.setHeader("X-Frame-Options", "DENY");
     res.setHeader("Cache-Control", "no-store");
-    send(res, 200, htmlDocument({ title: "Editor's desk: live-ticker", body: "", assets: build.assets("editor", true) }));
+    // Before anyone signs in the desk speaks the site's language, read from <html lang>.
+    send(res, 200, htmlDocument({ title: m.desk_title_sign_in({}, site), body: "", assets: build.assets("editor", true), lang: config.siteLanguage }));
   });
 
   async function storyOr404(req: Request, res: Response): Promise<Snapshot | undefined> {
     const story = await store.latest(storyIdOf(req));
-    if (!story) await sendList(res, 404, "We could not find that story. Here is what we are covering.");
+    if (!story) await sendList(res, 404, m.list_not_found({}, site));
     return story;
   }
 
   async function sendList(res: Response, status: number, notice: string): Promise<void> {
-    const props: PageProps["list"] = { stories: await store.listStories(), notice };
-    send(res, status, page(build, "list", props, { title: "Story not found" }, false));
+    const props: PageProps["list"] = { stories: await store.listStories(), notice, lang: config.siteLanguage };
+    send(res, status, page(build, "list", props, { title: m.list_not_found_title({}, site) }, false));
   }
 
   return router;

@@ -120,4 +120,18 @@ describe("GET /stories/:id/updates/:entryId", () => {
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("entry_not_found");
   });
+
+  it("speaks the story's language and direction", async () => {
+    const created = await server.api("/api/stories", { body: { id: "ghazze-ar", title: "غارات ليلية", language: "ar" } });
+    expect(created.status).toBe(201);
+    const res = await server.api("/api/stories/ghazze-ar/entries", { body: { headline: "فتح ملجأ في المحطة", body: "المحطة مفتوحة كملجأ." } });
+    const { entry } = (await res.json()) as { entry: Entry };
+    const html = (await rawGet(`${server.url}/stories/ghazze-ar/updates/${entry.id}`)).body.toString();
+    expect(html).toContain('<html lang="ar" dir="rtl">');
+    expect(html).toContain("العودة إلى التغطية المباشرة");
+    expect(html).toContain("تعديلات هذا التحديث");
+    const { result } = await ogs({ html });
+    expect(result.ogTitle).toBe("فتح ملجأ في المحطة");
+    expect((result.jsonLD![0] as { inLanguage: string }).inLanguage).toBe("ar");
+  });
 });

@@ -20,6 +20,9 @@ const ENTRIES = 2_000;
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
 const SLOW = { timeout: 180_000 };
+/** Entries posted one by one at the end (each its own version); the rest come in batches. */
+const SINGLY = 100;
+const at = (n: number) => new Date(Date.UTC(2026, 4, 24, 0, 0) + n * 60_000).toISOString();
 
 describe.skipIf(browserMissing)("update pages and links that land", () => {
   let server: TestServer;
@@ -42,15 +45,23 @@ describe.skipIf(browserMissing)("update pages and links that land", () => {
     server = await startServer({ pages: true, dataDir });
     browser = await launchBrowser();
     await server.app.service.createStory({ id: STORY, title: "A long night in Kyiv", summary: "Hour by hour." }, desk);
-    // Imported in batches of 500, each entry with its own time a minute apart (as a wire feed would).
-    for (let start = 0; start < ENTRIES; start += 500) {
-      const entries: NewEntry[] = Array.from({ length: 500 }, (_, i) => {
-        const n = start + i + 1;
-        const entryId = newEntryId();
-        ids.push(entryId);
-        return { entryId, headline: `Update ${n}`, body: `Report number ${n} from the scene.`, kind: "update", pinned: false, createdAt: new Date(Date.UTC(2026, 4, 24, 0, 0) + n * 60_000).toISOString() };
-      });
-      await server.app.service.apply(STORY, { type: "add_entries", entries }, { ...desk, at: "2026-05-25T12:00:00.000Z" });
+    const entry = (n: number): NewEntry => {
+      const entryId = newEntryId();
+      ids.push(entryId);
+      return { entryId, headline: `Update ${n}`, body: `Report number ${n} from the scene.`, kind: "update", pinned: false, createdAt: at(n) };
+    };
+    // The first 1,900 imported in batches of 500 (as a wire feed would), each with its own time a
+    // minute apart; the last 100 posted one by one, by two desks in turn: a history of pages.
+    for (let start = 0; start < ENTRIES - SINGLY; start += 500) {
+      const count = Math.min(500, ENTRIES - SINGLY - start);
+      await server.app.service.apply(STORY, { type: "add_entries", entries: Array.from({ length: count }, (_, i) => entry(start + i + 1)) }, { ...desk, at: at(start + count) });
+    }
+    for (let n = ENTRIES - SINGLY + 1; n <= ENTRIES; n++) {
+      const { entryId, ...rest } = entry(n);
+      await server.app.service.apply(STORY, { type: "add_entry", entryId, ...rest }, { author: { name: n % 2 ? "Night desk" : "Day desk" }, at: at(n) });
+    }
+    for (const [factId, label, value] of [["f_injured", "Injured", "at least 11"], ["f_injured", "Injured", "at least 15"], ["f_shelters", "Shelters open", "42"]] as const) {
+      await server.app.service.apply(STORY, { type: "set_fact", factId, label, value, source: "City administration" }, { ...desk, at: at(ENTRIES) });
     }
   }, 180_000);
   afterAll(async () => {
@@ -66,7 +77,7 @@ describe.skipIf(browserMissing)("update pages and links that land", () => {
     const target = ids[299]!;
     const { context, page } = await openPage(browser, `${server.url}/stories/${STORY}#${target}`, { viewport });
     await page.waitForFunction((id) => document.activeElement?.id === id, target, { timeout: 60_000 });
-    expect(await focusedInView(page, target)).toBe(true);
+    await expect.poll(() => focusedInView(page, target)).toBe(true); // a smooth scroll may still be under way
     expect(await page.locator(`#${target}-title`).textContent()).toBe("Update 300");
     // In its place: the update before it in the stream (newer) and after it (older) stand around it.
     const around = await page.locator(".stream article.entry").evaluateAll(
@@ -177,6 +188,48 @@ describe.skipIf(browserMissing)("update pages and links that land", () => {
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, "update-page-removed-live");
     expect((await page.request.get(`${server.url}/stories/${STORY}/updates/${target}`)).status()).toBe(410);
+    expect(pageErrors(page)).toEqual([]);
+    await context.close();
+  });
+
+  it.each([
+    ["desktop", DESKTOP],
+    ["phone", PHONE],
+  ])("the history of the 2,000-entry story (%s): 50 versions a page, older pages by link, a filter by author, each figure's record stacked on a phone", SLOW, async (name, viewport) => {
+    const { context, page } = await openPage(browser, `${server.url}/stories/${STORY}/history`, { viewport });
+    expect(await page.locator(".versions > .version").count()).toBe(50);
+    const figureCell = page.locator(".figure-timeline td").first();
+    expect(await figureCell.evaluate((cell) => getComputedStyle(cell).display)).toBe(name === "phone" ? "grid" : "table-cell");
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, `history-paged-${name}`);
+    await page.locator(".figure-timelines").scrollIntoViewIfNeeded();
+    await screenshot(page, `history-figures-${name}`);
+
+    await page.getByRole("link", { name: "Older versions" }).click();
+    await page.waitForURL(/\?before=\d+$/);
+    expect(await page.locator(".versions > .version").count()).toBe(50);
+    await page.getByLabel("Who made the change").selectOption("Day desk");
+    await page.getByRole("button", { name: "Show", exact: true }).click();
+    await page.waitForURL(/author=Day\+desk/);
+    const authors = await page.locator(".versions .author").allTextContents();
+    expect(authors.length).toBeGreaterThan(0);
+    expect(new Set(authors)).toEqual(new Set(["Day desk"]));
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, `history-filtered-${name}`);
+    expect(pageErrors(page)).toEqual([]);
+    await context.close();
+  });
+
+  it("changes to one update, from its page", SLOW, async () => {
+    const target = ids.at(-3)!;
+    expect((await server.api(`/api/stories/${STORY}/entries/${target}`, { method: "PATCH", body: { headline: "Update 1998, corrected" } })).status).toBe(200);
+    const { context, page } = await openPage(browser, `${server.url}/stories/${STORY}/updates/${target}`, { viewport: PHONE });
+    await page.getByRole("link", { name: "Changes to this update" }).click();
+    await page.waitForURL(new RegExp(`/history\\?entry=${target}$`));
+    expect(await page.locator(".versions > .version").count()).toBe(2); // added, then edited
+    expect(await page.locator(".update-filter").textContent()).toContain("Update 1998, corrected");
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "history-one-update-phone");
     expect(pageErrors(page)).toEqual([]);
     await context.close();
   });

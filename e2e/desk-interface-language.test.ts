@@ -54,7 +54,12 @@ describe.skipIf(browserMissing)("the desk in its editor's language", () => {
     }
     const { user: admin } = await createAccount(server.app.store.accounts, "ivanna", "admin");
     await server.app.store.accounts.updateUser(admin.id, { passwordHash: await hashPassword(PASSWORD), mustChangePassword: false, deskLanguage: "uk" });
+    const { user: karim } = await createAccount(server.app.store.accounts, "karim", "editor");
+    await server.app.store.accounts.updateUser(karim.id, { passwordHash: await hashPassword(PASSWORD), mustChangePassword: false, deskLanguage: "ar" });
     expect((await server.api("/api/stories", { body: { id: STORY, title: "Ніч у Києві", language: "uk" } })).status).toBe(201);
+    expect((await server.api("/api/stories", { body: { id: "kyiv-ar", title: "ليلة في كييف", language: "ar" } })).status).toBe(201);
+    expect((await server.api("/api/stories/kyiv-ar/entries", { body: { body: "تعمل الدفاعات الجوية فوق المدينة.", headline: "إنذار جوي", kind: "breaking" } })).status).toBe(201);
+    expect((await server.api("/api/stories/kyiv-ar/facts/f_injured", { method: "PUT", body: { label: "الجرحى", value: "15 على الأقل", source: "الشرطة الوطنية" } })).status).toBe(200);
     expect((await server.api(`/api/stories/${STORY}/entries`, { body: { body: "Над містом працює ППО.", headline: "Тривога" } })).status).toBe(201);
   });
   afterAll(async () => {
@@ -163,6 +168,43 @@ describe.skipIf(browserMissing)("the desk in its editor's language", () => {
     expect(await phrasesShown(page, englishDeskPhrases())).toEqual([]);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, "desk-uk-admin");
+    expect(unexpectedErrors(page, SIGNED_OUT)).toEqual([]);
+    await context.close();
+  });
+
+  it("gives an editor whose account keeps Arabic a mirrored Arabic desk on a phone and a desktop, with no English word of the desk's catalog", { timeout: 120_000 }, async () => {
+    const { context, page } = await openPage(browser, `${server.url}/editor#story=kyiv-ar`, { viewport: { width: 1280, height: 900 }, locale: "en-US" });
+    await signIn(page, "karim");
+    const composer = page.getByTestId("composer");
+    await composer.getByRole("heading", { name: "تحديث جديد" }).waitFor();
+    expect(await page.evaluate(() => [document.documentElement.lang, document.documentElement.dir])).toEqual(["ar", "rtl"]);
+    await expect(composer.getByTestId("publish").textContent()).resolves.toMatch(/انشر/);
+    await page.getByRole("heading", { name: /مسودات للمراجعة/ }).waitFor();
+    await page.getByRole("heading", { name: /الأرقام الرئيسية/ }).waitFor();
+    await page.getByRole("heading", { name: /التحديثات المنشورة/ }).waitFor();
+    // Mirrored: the story list's navigation sits at the right of the composer.
+    const nav = (await page.getByRole("link", { name: "القصص" }).boundingBox())!;
+    expect(nav.x + nav.width).toBeGreaterThan(640);
+    await composer.getByTestId("schedule-toggle").check();
+    await composer.getByText("حتى 30 يومًا مقدمًا").waitFor();
+    await page.getByTestId("delete").first().click();
+    await page.getByText("أتحذف هذا التحديث فعلًا؟").waitFor();
+    expect(await phrasesShown(page, englishDeskPhrases())).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "desk-ar-desktop");
+    // The preview shows the reader's words: the Arabic badge of a breaking update.
+    await page.getByRole("button", { name: "لا" }).click();
+    await composer.getByLabel(/التحديث/).first().fill("صفارات الإنذار في كل المدينة.");
+    await composer.getByLabel("النوع").selectOption("breaking");
+    await expect(composer.locator(".preview .badge-breaking").first().textContent()).resolves.toBe("عاجل");
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, "desk-ar-phone-top");
+    await composer.scrollIntoViewIfNeeded();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, "desk-ar-phone");
+    expect(await seriousViolations(page)).toEqual([]);
     expect(unexpectedErrors(page, SIGNED_OUT)).toEqual([]);
     await context.close();
   });

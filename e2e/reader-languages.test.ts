@@ -33,24 +33,34 @@ const ENGLISH = Object.entries(JSON.parse(readFileSync(join(import.meta.dirname,
 
 /**
  * What a reader sees or hears of the page's interface: its text, its labels and titles, the tab's
- * title; the history's version lines too, which say each change in the page's language.
+ * title; the history's version lines too, which say each change in the page's language. Less what
+ * is marked English (`lang="en"`): the honest fallback of a language without a catalog.
  */
 const interfaceText = (page: Page) =>
   page.evaluate(() => {
+    const english = (element: Element) => element !== document.documentElement && element.closest("[lang]")?.getAttribute("lang")?.startsWith("en") === true;
+    const marked = [...document.body.querySelectorAll('[lang^="en"]')] as HTMLElement[];
+    const shown = marked.map((element) => element.style.display);
+    for (const element of marked) element.style.display = "none";
+    const text = document.body.innerText;
+    for (const [index, element] of marked.entries()) element.style.display = shown[index]!;
     return [
       document.title,
-      document.body.innerText,
-      ...[...document.querySelectorAll("[aria-label], [title]")].flatMap((element) => [element.getAttribute("aria-label") ?? "", element.getAttribute("title") ?? ""]),
-      ...[...document.querySelectorAll(".visually-hidden")].map((element) => element.textContent ?? ""),
+      text,
+      ...[...document.querySelectorAll("[aria-label], [title]")].filter((element) => !english(element)).flatMap((element) => [element.getAttribute("aria-label") ?? "", element.getAttribute("title") ?? ""]),
+      ...[...document.querySelectorAll(".visually-hidden")].filter((element) => !english(element)).map((element) => element.textContent ?? ""),
     ].join("\n");
   });
+
+/** English catalog words in `text`, as whole words. */
+const englishIn = (text: string) => ENGLISH.filter((fragment) => new RegExp(`(?<!\\p{L})${fragment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?!\\p{L})`, "iu").test(text));
 
 const timesSettled = (page: Page) => page.locator("time").evaluateAll((times) => times.length > 0 && times.every((time) => !time.textContent?.includes("UTC")));
 
 describe.skipIf(browserMissing)("reader surfaces in Ukrainian and in Arabic (right to left)", () => {
   let server: TestServer;
   let browser: Browser;
-  const stories: Record<"uk" | "ar", Snapshot> = {} as never;
+  const stories: Record<"uk" | "ar" | "fa", Snapshot> = {} as never;
 
   const post = (story: Snapshot, body: Record<string, unknown>) => server.api(`/api/stories/${story.id}/entries`, { body });
 
@@ -60,10 +70,13 @@ describe.skipIf(browserMissing)("reader surfaces in Ukrainian and in Arabic (rig
     const create = async (body: Record<string, unknown>) => (await (await server.api("/api/stories", { body })).json()) as Snapshot;
     stories.uk = await create({ id: "kyiv-uk", title: "Удари по Києву", summary: "Нічна атака на столицю", language: "uk" });
     stories.ar = await create({ id: "kyiv-ar", title: "ضربات على كييف", summary: "هجوم ليلي على العاصمة", language: "ar" });
+    // Persian has no catalog: its pages fall back to English words, marked as English.
+    stories.fa = await create({ id: "kyiv-fa", title: "حمله به کی‌یف", summary: "حمله شبانه به پایتخت", language: "fa" });
     // A dozen entries each: more than the latest view holds, so "Show older updates" and page 2 exist.
     for (let n = 1; n <= VIEW + 2; n++) {
       await post(stories.uk, { body: `Рятувальники працюють на місці, повідомлення ${n}.`, headline: `Оновлення номер ${n}` });
       await post(stories.ar, { body: `يعمل رجال الإنقاذ في الموقع، التحديث ${n}.`, headline: `التحديث رقم ${n}` });
+      await post(stories.fa, { body: `امدادگران در محل کار می‌کنند، گزارش ${n}.`, headline: `گزارش شماره ${n}` });
     }
     // Latin names inside the story's own script, where user text meets the interface's.
     await post(stories.uk, { body: "Генсек NATO Mark Rutte засудив атаку.", headline: "Реакція NATO", kind: "breaking", pinned: true });
@@ -72,6 +85,9 @@ describe.skipIf(browserMissing)("reader surfaces in Ukrainian and in Arabic (rig
     await post(stories.ar, { body: "صححت الشرطة العدد: 15 جريحاً وليس 11.", kind: "correction" });
     await server.api(`/api/stories/${stories.uk.id}/facts/f_injured`, { method: "PUT", body: { label: "Поранені", value: "щонайменше 15", source: "Національна поліція" } });
     await server.api(`/api/stories/${stories.ar.id}/facts/f_injured`, { method: "PUT", body: { label: "الجرحى", value: "15 على الأقل", source: "الشرطة الوطنية" } });
+    await server.api(`/api/stories/${stories.ar.id}/facts/f_injured`, { method: "PUT", body: { label: "الجرحى", value: "20 على الأقل", source: "الشرطة الوطنية" } });
+    await post(stories.fa, { body: "پلیس شمار زخمی‌ها را اصلاح کرد.", kind: "correction" });
+    await server.api(`/api/stories/${stories.fa.id}/facts/f_injured`, { method: "PUT", body: { label: "زخمی‌ها", value: "دست کم ۱۵", source: "پلیس ملی" } });
   });
   afterAll(async () => {
     await browser?.close();
@@ -79,9 +95,8 @@ describe.skipIf(browserMissing)("reader surfaces in Ukrainian and in Arabic (rig
   });
 
   // Each page opened by a browser that prefers another language than the one its interface must
-  // speak, and in another zone: the story's language decides, not the reader's. The Arabic pages
-  // speak English (there is no Arabic catalog), so their reader prefers Ukrainian.
-  for (const [language, dir, readerLocale] of [["uk", "ltr", "en-US"], ["ar", "rtl", "uk-UA"]] as const) {
+  // speak, and in another zone: the story's language decides, not the reader's.
+  for (const [language, dir, readerLocale] of [["uk", "ltr", "en-US"], ["ar", "rtl", "uk-UA"], ["fa", "rtl", "uk-UA"]] as const) {
     it.each(Object.entries(SURFACES))(`${language}: %s sets lang and dir, speaks the story's language, and has no serious axe violation`, async (surface, { path, ready, shots }) => {
       const story = stories[language];
       const { context, page } = await openPage(browser, `${server.url}${path(story.id)}`, { locale: readerLocale, timezoneId: "America/New_York" });
@@ -89,15 +104,18 @@ describe.skipIf(browserMissing)("reader surfaces in Ukrainian and in Arabic (rig
       if (surface !== "older") await expect.poll(() => timesSettled(page)).toBe(true);
       expect(await page.evaluate(() => [document.documentElement.lang, document.documentElement.dir])).toEqual([language, dir]);
 
+      // No English catalog word outside an element marked English; not one word of the reader's own language either.
       const text = await interfaceText(page);
-      if (language === "uk") {
-        const leftovers = ENGLISH.filter((fragment) => new RegExp(`(?<!\\p{L})${fragment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?!\\p{L})`, "iu").test(text));
-        expect(leftovers, `English words on the Ukrainian ${surface}`).toEqual([]);
+      expect(englishIn(text), `English words on the ${language} ${surface}`).toEqual([]);
+      if (language !== "uk") expect(text.match(/[\p{Script=Cyrillic}]+/gu) ?? [], `Ukrainian words on the ${language} ${surface}`).toEqual([]);
+      const marked = page.locator('body [lang="en"]');
+      if (language === "fa") {
+        // No catalog: the interface's words are English, each element of them marked English and left to right.
+        expect(await marked.count()).toBeGreaterThan(0);
+        expect(await marked.evaluateAll((elements) => elements.every((element) => element.getAttribute("dir") === "ltr"))).toBe(true);
+        expect(await marked.allInnerTexts()).toEqual(expect.arrayContaining([expect.stringMatching(surface === "history" ? /Version|History/ : /Live|LIVE|Older updates|Page 2|No updates/)]));
       } else {
-        // No Arabic catalog: English words, still inside the Arabic page's lang and direction, and
-        // not one word of the reader's Ukrainian (the story holds no Cyrillic either).
-        expect(text).toMatch(surface === "history" ? /Version/ : /Live|LIVE|Older updates|Page 2/);
-        expect(text.match(/[\p{Script=Cyrillic}]+/gu) ?? [], `Ukrainian words on the Arabic ${surface}`).toEqual([]);
+        expect(await marked.count()).toBe(0);
       }
       expect(await seriousViolations(page)).toEqual([]);
       for (const frame of page.frames().slice(1)) expect(await seriousViolations(frame)).toEqual([]);
@@ -112,6 +130,28 @@ describe.skipIf(browserMissing)("reader surfaces in Ukrainian and in Arabic (rig
       await context.close();
     });
   }
+
+  it("Arabic and Ukrainian history: every version's line in the story's language, none of the stored English summaries", async () => {
+    for (const language of ["ar", "uk"] as const) {
+      const story = stories[language];
+      const { context, page } = await openPage(browser, `${server.url}/stories/${story.id}/history`, { locale: "en-US" });
+      const lines = page.locator(".version .summary li");
+      await lines.first().waitFor();
+      const { versions } = (await (await server.api(`/api/stories/${story.id}/history`)).json()) as { versions: { summary: string }[] };
+      const shown = await lines.allInnerTexts();
+      expect(shown.length).toBeGreaterThanOrEqual(versions.length);
+      for (const { summary } of versions) expect(shown).not.toContain(summary);
+      for (const line of shown) expect(line.replace(/[\u2068\u2069]/g, "")).not.toMatch(/\b(Added|Edited|Removed|Story created|figure)\b/);
+      if (language === "ar") {
+        expect(shown).toContain("الرقم الرئيسي \u2068الجرحى\u2069 صار \u206820 على الأقل\u2069");
+        expect(shown).toContain("أُضيف الرقم الرئيسي \u2068الجرحى\u2069: \u206815 على الأقل (الشرطة الوطنية)\u2069");
+        await page.setViewportSize(DEVICES.phone);
+        await screenshot(page, "i18n-ar-history-lines-phone");
+      }
+      expect(pageErrors(page)).toEqual([]);
+      await context.close();
+    }
+  });
 
   it("renders times on the server in the story's language, in UTC, the same bytes for every reader", async () => {
     const html = async (acceptLanguage: string) => (await fetch(`${server.url}/stories/${stories.uk.id}`, { headers: { "accept-language": acceptLanguage } })).text();

@@ -53,12 +53,13 @@ export function valueWithSource(fact: Pick<Fact, "value" | "source">): string {
 
 /**
  * The story's summary followed by its figures, as one plain paragraph for places that take a
- * description (JSON-LD, feed subtitles): "… Key figures: Injured: at least 15 (National Police); Killed: none reported."
+ * description (JSON-LD, feed subtitles): "… Key figures: Injured: at least 15 (National Police);
+ * Killed: none reported." `heading` is "Key figures" in the story's language.
  */
-export function summaryWithFigures(summary: string, facts: Record<string, Fact> | undefined): string {
+export function summaryWithFigures(summary: string, facts: Record<string, Fact> | undefined, heading: string): string {
   const figures = factsInOrder(facts).map((fact) => `${fact.label}: ${valueWithSource(fact)}`);
   if (figures.length === 0) return summary;
-  return `${summary ? `${summary.trim()} ` : ""}Key figures: ${figures.join("; ")}.`;
+  return `${summary ? `${summary.trim()} ` : ""}${heading}: ${figures.join("; ")}.`;
 }
 
 /**

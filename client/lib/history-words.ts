@@ -1,6 +1,7 @@
 import { valueWithSource, type Fact } from "../../shared/facts.js";
 import type { HistoryChange } from "../../shared/history-changes.js";
 import { isolate, m, type Locale } from "./i18n.js";
+import { localNumber } from "./local-number.js";
 
 /**
  * A version's structured changes (shared/history-changes.ts) as sentences in a catalog's language:
@@ -8,7 +9,7 @@ import { isolate, m, type Locale } from "./i18n.js";
  * the English `summary` stored for old clients. The story's own words (labels, values, titles) are
  * isolated, so an English headline keeps its order inside an Arabic sentence and the other way round.
  */
-export function historyChangeText(change: HistoryChange, ui: Locale): string {
+export function historyChangeText(change: HistoryChange, ui: Locale, lang: string = ui): string {
   const locale = { locale: ui };
   const entry = (label: string | undefined) => (label ? m.history_change_entry({ label: isolate(label) }, locale) : m.change_an_entry({}, locale));
   const figure = (label: string | undefined) => (label ? isolate(label) : m.history_change_figure_unnamed({}, locale));
@@ -28,7 +29,7 @@ export function historyChangeText(change: HistoryChange, ui: Locale): string {
         ? m.history_change_added_key_event({ entry: entry(change.label) }, locale)
         : m.history_change_added({ entry: entry(change.label) }, locale);
     case "entries_added":
-      return m.history_change_added_many({ count: change.count }, locale);
+      return m.history_change_added_many({ count: localNumber(change.count, lang) }, locale);
     case "entry_edited":
       return change.kind === "correction"
         ? m.history_change_corrected({ entry: entry(change.label) }, locale)
@@ -45,7 +46,7 @@ export function historyChangeText(change: HistoryChange, ui: Locale): string {
         : m.history_change_figure_changed({ label: figure(change.label), value }, locale);
     }
     case "figure_moved":
-      return m.history_change_figure_moved({ label: figure(change.label), order: change.order }, locale);
+      return m.history_change_figure_moved({ label: figure(change.label), order: localNumber(change.order, lang) }, locale);
     case "figure_removed":
       return m.history_change_figure_removed({ label: figure(change.label) }, locale);
   }
@@ -55,7 +56,7 @@ export function historyChangeText(change: HistoryChange, ui: Locale): string {
  * A key figure's change between two snapshots, as the history page's panel shows it: added
  * (no `before`), removed (no `after`), changed from one value to another, renamed or moved.
  */
-export function figureChangeText(before: Fact | undefined, after: Fact | undefined, ui: Locale): string {
+export function figureChangeText(before: Fact | undefined, after: Fact | undefined, ui: Locale, lang: string = ui): string {
   const locale = { locale: ui };
   const shown = (fact: Fact) => isolate(valueWithSource(fact));
   if (!after) return m.history_change_figure_removed({ label: isolate(before!.label) }, locale);
@@ -64,10 +65,10 @@ export function figureChangeText(before: Fact | undefined, after: Fact | undefin
     return m.history_change_figure_from_to({ label: isolate(after.label), before: shown(before), after: shown(after) }, locale);
   }
   if (before.label !== after.label) return m.history_change_figure_edited({ label: isolate(after.label) }, locale);
-  return m.history_change_figure_moved({ label: isolate(after.label), order: after.order }, locale);
+  return m.history_change_figure_moved({ label: isolate(after.label), order: localNumber(after.order, lang) }, locale);
 }
 
 /** A version's changes as one sentence list ("Added “Sirens” and Removed “All clear”"), for places with room for one line. */
-export function historyLine(changes: readonly HistoryChange[], ui: Locale): string {
-  return new Intl.ListFormat(ui, { type: "conjunction" }).format(changes.map((change) => historyChangeText(change, ui)));
+export function historyLine(changes: readonly HistoryChange[], ui: Locale, lang: string = ui): string {
+  return new Intl.ListFormat(ui, { type: "conjunction" }).format(changes.map((change) => historyChangeText(change, ui, lang)));
 }

@@ -1,6 +1,7 @@
 import { getContext, setContext } from "svelte";
 import { DEFAULT_LANGUAGE, textDirection } from "../../shared/language.js";
 import { baseLocale, locales, type Locale } from "../i18n/generated/paraglide/runtime.js";
+import { localNumber, type LocalNumber } from "./local-number.js";
 
 export { m } from "../i18n/generated/paraglide/messages.js";
 /** The languages there is a catalog for (one file each in client/i18n/messages), base first. */
@@ -27,6 +28,8 @@ export interface PageLanguage {
    * direction, never read out with the story's language's rules. The same for every reader.
    */
   uiMark: { lang?: string; dir?: "ltr" | "rtl" };
+  /** A number for a message's input, written as the page's language writes numbers (client/lib/local-number.ts). */
+  num: (value: number) => LocalNumber;
 }
 
 /** The catalog for `lang`: its own, or the one of its language without region or script, or English. */
@@ -44,7 +47,13 @@ export function speaksLanguage(ui: Locale, lang: string): boolean {
 
 function pageLanguage(lang = DEFAULT_LANGUAGE): PageLanguage {
   const ui = interfaceLocale(lang);
-  return { lang, dir: textDirection(lang), ui, uiMark: speaksLanguage(ui, lang) ? {} : { lang: ui, dir: textDirection(ui) } };
+  return {
+    lang,
+    dir: textDirection(lang),
+    ui,
+    uiMark: speaksLanguage(ui, lang) ? {} : { lang: ui, dir: textDirection(ui) },
+    num: (value) => localNumber(value, lang),
+  };
 }
 
 /**

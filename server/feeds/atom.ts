@@ -1,3 +1,4 @@
+import { feedWords, type FeedWords } from "./feed-words.js";
 import { summaryWithFigures } from "../../shared/facts.js";
 import type { Entry } from "../../shared/story.js";
 import { updateUrl } from "../../shared/update-pages.js";
@@ -19,7 +20,6 @@ export const ATOM_CONTENT_TYPE = "application/atom+xml; charset=utf-8";
 export const ATOM_NS = "http://www.w3.org/2005/Atom";
 /** RFC 6721, The Atom "deleted-entry" Element. */
 export const TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0";
-export const REMOVED_COMMENT = "Removed by the desk";
 
 // XML 1.0 allows no C0 controls but tab, LF and CR, no lone surrogates, no U+FFFE/U+FFFF: dropped.
 const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
@@ -44,6 +44,7 @@ const attrs = (values: Record<string, string>) =>
 export function atomFeed(input: FeedInput): string {
   const { snapshot: story, publicUrl } = input;
   const page = livePageUrl(publicUrl, story.id);
+  const words = feedWords(story.language);
   const lines = [
     '<?xml version="1.0" encoding="utf-8"?>',
     // xml:lang on the feed: every title and content inside is in the story's language (RFC 4287 §2).
@@ -51,17 +52,17 @@ export function atomFeed(input: FeedInput): string {
     element("id", page),
     element("title", story.title),
     // The key figures ride in the subtitle: a figure change is no item of its own, but moves `updated`.
-    ...(story.summary || story.facts ? [element("subtitle", summaryWithFigures(story.summary, story.facts))] : []),
+    ...(story.summary || story.facts ? [element("subtitle", summaryWithFigures(story.summary, story.facts, words.keyFigures))] : []),
     element("updated", story.updatedAt),
     `  <link${attrs({ rel: "alternate", type: "text/html", href: page })}/>`,
     `  <link${attrs({ rel: "self", type: "application/atom+xml", href: atomFeedUrl(publicUrl, story.id) })}/>`,
     `  <author>${element("name", feedAuthor(story).name, "")}</author>`,
     element("generator", GENERATOR),
-    ...feedEntries(input).map((entry) => atomEntry(entry, entryUri(publicUrl, story.id, entry.id), updateUrl(publicUrl, story.id, entry.id), publicUrl)),
+    ...feedEntries(input).map((entry) => atomEntry(entry, entryUri(publicUrl, story.id, entry.id), updateUrl(publicUrl, story.id, entry.id), publicUrl, words)),
     ...tombstones(input).map(
       (tombstone) =>
         `  <at:deleted-entry${attrs({ ref: tombstone.ref, when: tombstone.removedAt })}>` +
-        `<at:comment>${escapeXml(REMOVED_COMMENT)}</at:comment></at:deleted-entry>`,
+        `<at:comment>${escapeXml(words.removedComment)}</at:comment></at:deleted-entry>`,
     ),
     "</feed>",
     "",
@@ -70,12 +71,12 @@ export function atomFeed(input: FeedInput): string {
 }
 
 /** `uri` is the entry's permanent id (feed readers know it by that); `page`, the update's own page, is where it links. */
-function atomEntry(entry: Entry, uri: string, page: string, publicUrl: string): string {
+function atomEntry(entry: Entry, uri: string, page: string, publicUrl: string, words: FeedWords): string {
   const kind = taggedKind(entry);
   return [
     "  <entry>",
     element("id", uri, "    "),
-    element("title", entryTitle(entry), "    "),
+    element("title", entryTitle(entry, words), "    "),
     element("updated", entry.updatedAt, "    "),
     element("published", entry.createdAt, "    "),
     `    <author>${element("name", entry.author.name, "")}</author>`,

@@ -1,3 +1,4 @@
+import type { FeedWords } from "./feed-words.js";
 import { plainFirstLine } from "../../shared/plain-text.js";
 import type { Author, Entry, Snapshot } from "../../shared/story.js";
 import type { RemovedEntry } from "../store/store.js";
@@ -53,8 +54,8 @@ export function feedEntries({ snapshot, limit }: FeedInput): Entry[] {
 }
 
 /** The headline, or else the first words of the body. */
-export function entryTitle(entry: Entry): string {
-  return entry.headline?.trim() || plainFirstLine(entry.body, TITLE_CHARS) || (entry.kind === "correction" ? "Correction" : "Update");
+export function entryTitle(entry: Entry, words: FeedWords): string {
+  return entry.headline?.trim() || plainFirstLine(entry.body, TITLE_CHARS) || words.untitled(entry.kind);
 }
 
 /** The feed's author: the byline of the newest entry, or the software's name. */

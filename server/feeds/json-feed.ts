@@ -1,3 +1,4 @@
+import { feedWords } from "./feed-words.js";
 import { summaryWithFigures } from "../../shared/facts.js";
 import { updateUrl } from "../../shared/update-pages.js";
 import { imagesOf, imageUrl, mediaHtml } from "../media/media-links.js";
@@ -15,8 +16,6 @@ import {
 
 export const JSON_FEED_CONTENT_TYPE = "application/feed+json; charset=utf-8";
 export const JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1";
-export const REMOVED_HTML = "<p>This entry was removed by the desk.</p>";
-export const REMOVED_TITLE = "Entry removed";
 
 export interface JsonFeedAuthor {
   name: string;
@@ -73,6 +72,7 @@ export interface JsonFeed {
 export function jsonFeed(input: FeedInput): JsonFeed {
   const { snapshot: story, publicUrl } = input;
   const page = livePageUrl(publicUrl, story.id);
+  const words = feedWords(story.language);
   const live: JsonFeedItem[] = feedEntries(input).map((entry) => {
     const kind = taggedKind(entry);
     const uri = entryUri(publicUrl, story.id, entry.id);
@@ -80,7 +80,7 @@ export function jsonFeed(input: FeedInput): JsonFeed {
     return {
       id: uri,
       url: updateUrl(publicUrl, story.id, entry.id),
-      title: entryTitle(entry),
+      title: entryTitle(entry, words),
       content_html: entry.html + mediaHtml(entry, publicUrl),
       date_published: entry.createdAt,
       date_modified: entry.updatedAt,
@@ -92,8 +92,8 @@ export function jsonFeed(input: FeedInput): JsonFeed {
   const removed: JsonFeedItem[] = tombstones(input).map((tombstone) => ({
     id: tombstone.ref,
     url: updateUrl(publicUrl, story.id, tombstone.entryId), // its page says when it was removed (410)
-    title: REMOVED_TITLE,
-    content_html: REMOVED_HTML,
+    title: words.removedTitle,
+    content_html: words.removedHtml,
     date_published: tombstone.publishedAt,
     date_modified: tombstone.removedAt,
     _live_ticker: { deleted: true, deleted_at: tombstone.removedAt },
@@ -107,7 +107,7 @@ export function jsonFeed(input: FeedInput): JsonFeed {
     home_page_url: page,
     feed_url: jsonFeedUrl(publicUrl, story.id),
     language: story.language,
-    ...(story.summary || story.facts ? { description: summaryWithFigures(story.summary, story.facts) } : {}),
+    ...(story.summary || story.facts ? { description: summaryWithFigures(story.summary, story.facts, words.keyFigures) } : {}),
     authors: [feedAuthor(story)],
     _live_ticker: { version: story.version, status: story.status },
     items,

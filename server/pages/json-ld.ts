@@ -1,5 +1,6 @@
 import { entriesInDisplayOrder } from "../../shared/display-order.js";
 import { summaryWithFigures } from "../../shared/facts.js";
+import { feedWords } from "../feeds/feed-words.js";
 import { plainFirstLine } from "../../shared/plain-text.js";
 import type { Entry, Snapshot } from "../../shared/story.js";
 import { updateUrl } from "../../shared/update-pages.js";
@@ -26,7 +27,7 @@ export function liveBlogPosting(story: Snapshot, pageUrl: string, publicUrl: str
     url: pageUrl,
     headline: story.title,
     inLanguage: story.language,
-    description: summaryWithFigures(story.summary, story.facts) || undefined,
+    description: summaryWithFigures(story.summary, story.facts, feedWords(story.language).keyFigures) || undefined,
     datePublished: story.createdAt,
     dateModified: story.updatedAt,
     coverageStartTime: story.createdAt,

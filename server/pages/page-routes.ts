@@ -28,6 +28,7 @@ import { pageOfUpdate, updateUrl } from "../../shared/update-pages.js";
 import type { CacheGauges } from "../metrics.js";
 import { RenderedPages, sendRendered } from "./rendered-pages.js";
 import { interfaceLocale, m } from "../../client/lib/i18n.js";
+import { localNumber } from "../../client/lib/local-number.js";
 import { Precompressed } from "./precompressed.js";
 
 /** An update page's title and description, from its headline or its text (share cards cut them about here). */
@@ -85,7 +86,7 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
       const html = await rendered.page(`older:${full.id}:${numbered.page}`, full.version, () => {
         const { entries: _entries, ...story } = views.view(full, "latest");
         const props: PageProps["older"] = { story, entries: numbered.entries, page: numbered.page, pages: numbered.pages, lang: story.language };
-        const title = m.older_page_title({ title: story.title, page: numbered.page }, { locale: interfaceLocale(story.language) });
+        const title = m.older_page_title({ title: story.title, page: localNumber(numbered.page, story.language) }, { locale: interfaceLocale(story.language) });
         return page(build, "older", props, { title, description: story.summary || story.title, canonicalUrl: pageUrl(numbered.page), head: pageLinks }, false);
       });
       return void (await sendRendered(req, res, html, shared));

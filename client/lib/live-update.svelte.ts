@@ -36,7 +36,10 @@ export function liveUpdate(storyId: string, version: number, initial: Entry | nu
           const { ops } = await requestJson<PatchResponse>(`/api/stories/${storyId}/patch?from=${shown}&to=${to}`);
           const change = updateAfterPatch(entry, ops, new Date().toISOString());
           if (change.kind === "changed") entry = change.entry;
-          if (change.kind === "removed") [entry, removedAt] = [null, change.at];
+          if (change.kind === "removed") {
+            [entry, removedAt] = [null, change.at];
+            socket.disconnect(); // nothing left to follow
+          }
           shown = to;
         }
       } catch {

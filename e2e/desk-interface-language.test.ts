@@ -6,7 +6,7 @@ import { hashPassword } from "../server/auth/passwords.js";
 import { createAccount } from "../server/auth/accounts-service.js";
 import { startServer, type TestServer } from "../server/test/harness.js";
 import { seriousViolations } from "./a11y.js";
-import { browserMissing, launchBrowser, openPage, screenshot, SIGNED_OUT, unexpectedErrors } from "./browser.js";
+import { browserMissing, failedRequest, launchBrowser, openPage, screenshot, SIGNED_OUT, unexpectedErrors } from "./browser.js";
 
 const PASSWORD = "correct horse battery";
 const STORY = "kyiv-night";
@@ -44,6 +44,7 @@ async function signIn(page: Page, username: string, labels = { username: "Userna
 describe.skipIf(browserMissing)("the desk in its editor's language", () => {
   let server: TestServer;
   let browser: Browser;
+  let arabicEntry = "";
 
   beforeAll(async () => {
     server = await startServer({ pages: true });
@@ -58,7 +59,9 @@ describe.skipIf(browserMissing)("the desk in its editor's language", () => {
     await server.app.store.accounts.updateUser(karim.id, { passwordHash: await hashPassword(PASSWORD), mustChangePassword: false, deskLanguage: "ar" });
     expect((await server.api("/api/stories", { body: { id: STORY, title: "Ніч у Києві", language: "uk" } })).status).toBe(201);
     expect((await server.api("/api/stories", { body: { id: "kyiv-ar", title: "ليلة في كييف", language: "ar" } })).status).toBe(201);
-    expect((await server.api("/api/stories/kyiv-ar/entries", { body: { body: "تعمل الدفاعات الجوية فوق المدينة.", headline: "إنذار جوي", kind: "breaking" } })).status).toBe(201);
+    const alert = await server.api("/api/stories/kyiv-ar/entries", { body: { body: "تعمل الدفاعات الجوية فوق المدينة.", headline: "إنذار جوي", kind: "breaking" } });
+    expect(alert.status).toBe(201);
+    arabicEntry = ((await alert.json()) as { entry: { id: string } }).entry.id;
     expect((await server.api("/api/stories/kyiv-ar/facts/f_injured", { method: "PUT", body: { label: "الجرحى", value: "15 على الأقل", source: "الشرطة الوطنية" } })).status).toBe(200);
     expect((await server.api(`/api/stories/${STORY}/entries`, { body: { body: "Над містом працює ППО.", headline: "Тривога" } })).status).toBe(201);
   });
@@ -205,7 +208,28 @@ describe.skipIf(browserMissing)("the desk in its editor's language", () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await screenshot(page, "desk-ar-phone");
     expect(await seriousViolations(page)).toEqual([]);
-    expect(unexpectedErrors(page, SIGNED_OUT)).toEqual([]);
+
+    // A conflict, on the phone: the panel says in Arabic who changed what, laid out right to left.
+    const entry = page.getByTestId(`entry-${arabicEntry}`);
+    await entry.getByTestId("edit").click();
+    await entry.getByLabel(/التحديث/).first().fill("تعمل الدفاعات الجوية فوق المدينة منذ منتصف الليل.");
+    await server.api(`/api/stories/kyiv-ar/entries/${arabicEntry}`, { method: "PATCH", body: { body: "تعمل الدفاعات الجوية فوق المدينة. لا إصابات." } });
+    await entry.getByTestId("save-edit").click();
+    const conflict = page.getByTestId("conflict");
+    await conflict.waitFor();
+    await expect(conflict.getByTestId("conflict-since").textContent()).resolves.toContain("عُدّل «\u2068إنذار جوي\u2069»");
+    const flushRight = await conflict.getByRole("heading", { level: 2 }).evaluate((heading) => {
+      const range = document.createRange();
+      range.selectNodeContents(heading);
+      return Math.abs(heading.getBoundingClientRect().right - range.getBoundingClientRect().right) < 2;
+    });
+    expect(flushRight).toBe(true);
+    expect(await phrasesShown(page, englishDeskPhrases())).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
+    await conflict.scrollIntoViewIfNeeded();
+    await screenshot(page, "desk-ar-phone-conflict");
+    // The collision is on purpose: its 412 is the conflict shown.
+    expect(unexpectedErrors(page, SIGNED_OUT, failedRequest("412 (Precondition Failed)", `/api/stories/kyiv-ar/entries/${arabicEntry}`))).toEqual([]);
     await context.close();
   });
 });

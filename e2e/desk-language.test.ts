@@ -60,7 +60,7 @@ describe.skipIf(browserMissing)("the desk writes a story in its own language", (
     await settings.locator("summary").click();
     await settings.getByLabel("Language", { exact: true }).fill("fa");
     const settingsHint = settings.locator(`#${await settings.getByLabel("Language", { exact: true }).getAttribute("aria-describedby")}`);
-    await expect(settingsHint.textContent()).resolves.toBe("Persian, written right to left. Readers will see the buttons in English: there is no catalog for this language yet (there are for English, Ukrainian, and Arabic).");
+    await expect(settingsHint.textContent()).resolves.toBe("Persian, written right to left. Readers will see the buttons in English: there is no catalog for this language yet (there are for English, Arabic, and Ukrainian).");
     await settings.getByLabel("Language", { exact: true }).fill("ar");
     await expect(settingsHint.textContent()).resolves.toBe("Arabic, written right to left; reader pages in Arabic.");
     await settings.getByRole("button", { name: "Save language" }).click();

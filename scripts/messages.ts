@@ -11,7 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { BASE_LOCALE, catalogProblems, type Catalog } from "../client/i18n/catalogs.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -21,8 +21,22 @@ const PLUGIN = join(ROOT, "node_modules/@inlang/plugin-message-format/dist/index
 export interface MessageDirs {
   messages: string;
   generated: string;
+  /** The module that tells `shared/` which languages have a catalog (the desk's languages, shared/accounts.ts). */
+  languages: string;
 }
-const PROJECT_DIRS: MessageDirs = { messages: join(ROOT, "client/i18n/messages"), generated: join(ROOT, "client/i18n/generated") };
+const PROJECT_DIRS: MessageDirs = {
+  messages: join(ROOT, "client/i18n/messages"),
+  generated: join(ROOT, "client/i18n/generated"),
+  languages: join(ROOT, "shared/generated/catalog-languages.ts"),
+};
+
+/** The languages list for `shared/`, base first: written only when it changes, so nothing rebuilds for nothing. */
+function writeLanguages(path: string, locales: string[]): void {
+  const text = `// Written by scripts/messages.ts from client/i18n/messages: one catalog file, one language. Not committed.\nexport const CATALOG_LANGUAGES = ${JSON.stringify(locales)} as const;\n`;
+  if (existsSync(path) && readFileSync(path, "utf8") === text) return;
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+}
 
 export async function compileMessages(dirs: MessageDirs = PROJECT_DIRS): Promise<void> {
   const messagesDir = dirs.messages;
@@ -41,13 +55,15 @@ export async function compileMessages(dirs: MessageDirs = PROJECT_DIRS): Promise
     throw new Error(`The message catalogs in client/i18n/messages cannot be compiled:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
   }
 
+  const locales = [BASE_LOCALE, ...Object.keys(catalogs).filter((locale) => locale !== BASE_LOCALE)];
+  writeLanguages(dirs.languages, locales);
+
   // Compiling takes a second or two (inlang opens its project in SQLite): skip it when nothing it reads changed.
   const paraglide = readFileSync(join(ROOT, "node_modules/@inlang/paraglide-js/package.json"), "utf8");
   const hash = createHash("sha256").update(JSON.stringify([texts, paraglide, readFileSync(import.meta.filename, "utf8")])).digest("hex");
   if (existsSync(join(outdir, "messages.js")) && existsSync(stamp) && readFileSync(stamp, "utf8") === hash) return;
 
   const { compile } = await import("@inlang/paraglide-js");
-  const locales = [BASE_LOCALE, ...Object.keys(catalogs).filter((locale) => locale !== BASE_LOCALE)];
   mkdirSync(project, { recursive: true });
   writeFileSync(
     join(project, "settings.json"),

@@ -30,12 +30,14 @@ describe("adding a language", () => {
     // German has English's plural forms, one and other: the copy needs no others to pass the check.
     writeFileSync(join(messages, "de.json"), JSON.stringify(translated(en, (pattern) => `⟦${pattern}⟧`), null, 2));
 
-    await compileMessages({ messages, generated: join(dir, "generated") });
+    await compileMessages({ messages, generated: join(dir, "generated"), languages: join(dir, "catalog-languages.ts") });
     const runtime = (await import(pathToFileURL(join(dir, "generated/paraglide/runtime.js")).href)) as { locales: readonly string[] };
     const m = (await import(pathToFileURL(join(dir, "generated/paraglide/messages.js")).href)) as Record<string, (inputs: object, options: { locale: string }) => string>;
     expect([...runtime.locales].sort()).toEqual(["ar", "de", "en", "uk"]);
     expect(m.badge_live!({}, { locale: "de" })).toBe("⟦Live⟧");
     expect(m.new_updates!({ count: 2 }, { locale: "de" })).toBe("⟦2 new updates⟧");
+    // …and the desk's languages (shared/accounts.ts) follow: nothing else to edit.
+    expect(readFileSync(join(dir, "catalog-languages.ts"), "utf8")).toContain('export const CATALOG_LANGUAGES = ["en","ar","de","uk"] as const;');
   });
 
   it("is refused whole when the new file lacks a message, naming it", async () => {
@@ -45,6 +47,6 @@ describe("adding a language", () => {
     writeFileSync(join(messages, "en.json"), JSON.stringify(en));
     const { badge_live: _dropped, ...rest } = translated(en, (pattern) => `⟦${pattern}⟧`);
     writeFileSync(join(messages, "fr.json"), JSON.stringify(rest));
-    await expect(compileMessages({ messages, generated: join(dir, "broken-generated") })).rejects.toThrow('fr.json lacks "badge_live"');
+    await expect(compileMessages({ messages, generated: join(dir, "broken-generated"), languages: join(dir, "broken-languages.ts") })).rejects.toThrow('fr.json lacks "badge_live"');
   });
 });

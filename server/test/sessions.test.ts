@@ -72,11 +72,14 @@ describe("editor accounts", () => {
       expect(chosen.status).toBe(200);
       expect(chosen.body.user).toMatchObject({ id: writer.id, deskLanguage: "uk", displayName: "ulyana" });
       expect((await send(server.url, "/api/session", { cookie: writer.cookie })).body.user.deskLanguage).toBe("uk");
+      const arabic = await send(server.url, "/api/session", { method: "PATCH", cookie: writer.cookie, body: { deskLanguage: "ar" } });
+      expect(arabic.body.user).toMatchObject({ deskLanguage: "ar" });
+      await send(server.url, "/api/session", { method: "PATCH", cookie: writer.cookie, body: { deskLanguage: "uk" } });
 
       for (const deskLanguage of ["de", "UK", "uk-UA", "", null, 1]) {
         const refused = await send(server.url, "/api/session", { method: "PATCH", cookie: writer.cookie, body: { deskLanguage } });
         expectError(refused, 400, "validation_failed");
-        expect(refused.body.error.details.issues).toEqual([{ path: "deskLanguage", message: "must be one of en, uk" }]);
+        expect(refused.body.error.details.issues).toEqual([{ path: "deskLanguage", message: "must be one of en, ar, uk" }]);
       }
       expectError(await send(server.url, "/api/session", { method: "PATCH", cookie: writer.cookie, body: {} }), 400, "validation_failed");
       expectError(await send(server.url, "/api/session", { method: "PATCH", body: { deskLanguage: "uk" } }), 401, "unauthorized");

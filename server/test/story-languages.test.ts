@@ -38,10 +38,25 @@ describe("a story's language in pages, feeds, JSON-LD and oEmbed", () => {
     const oembed = async (id: string) =>
       ((await (await fetch(`${server.url}/oembed?url=${encodeURIComponent(`${server.url}/stories/${id}`)}`)).json()) as { html: string }).html;
     expect(await oembed("kyiv-uk")).toContain(`lang="uk" dir="ltr"><a href="${server.url}/stories/kyiv-uk">Наживо: Удари по Києву</a>`);
-    // No Arabic catalog: English words, inside the Arabic story's language and direction.
-    expect(await oembed("kyiv-ar")).toContain(`lang="ar" dir="rtl"><a href="${server.url}/stories/kyiv-ar">Live: ضربات على كييف</a>`);
+    expect(await oembed("kyiv-ar")).toContain(`lang="ar" dir="rtl"><a href="${server.url}/stories/kyiv-ar">مباشر: ضربات على كييف</a>`);
+    expect(await get("/stories/kyiv-ar/history")).toContain("<title>السجل: ضربات على كييف</title>");
     expect(await get("/stories/kyiv-uk/history")).toContain("<title>Історія: Удари по Києву</title>");
     expect(await get("/stories/kyiv-uk/ticker")).toContain("<title>Удари по Києву: стрічка</title>");
     expect(await get("/embed/kyiv-uk")).toContain("<title>Наживо: Удари по Києву</title>");
+  });
+
+  it("marks the English words of a language without a catalog as English, left to right, and those of one with a catalog not at all", async () => {
+    // Hebrew has no catalog: the words are English, each element of them says so.
+    for (const path of ["/stories/kyiv-he", "/stories/kyiv-he/history", "/stories/kyiv-he/ticker", "/embed/kyiv-he?layout=list"]) {
+      const html = await get(path);
+      expect(html, path).toMatch(/ lang="en" dir="ltr"/);
+    }
+    expect(await get("/stories/kyiv-he")).toContain('<span class="badge badge-live" lang="en" dir="ltr">Live</span>');
+    expect(await get("/stories/kyiv-he")).toMatch(/<h2 id="stream-title" lang="en" dir="ltr">Latest updates<\/h2>/);
+    // The story's own words are never marked: its title keeps the page's language.
+    expect(await get("/stories/kyiv-he")).toMatch(/<h1 dir="auto">תקיפות בקייב<\/h1>/);
+    for (const id of ["kyiv-ar", "kyiv-uk"]) {
+      for (const path of [`/stories/${id}`, `/stories/${id}/history`, `/stories/${id}/ticker`, `/embed/${id}?layout=list`]) expect(await get(path), path).not.toContain('lang="en"');
+    }
   });
 });

@@ -18,6 +18,7 @@ export default defineConfig(({ isSsrBuild }) => ({
         rollupOptions: {
           input: {
             live: "client/entries/live.ts",
+            update: "client/entries/update.ts",
             ticker: "client/entries/ticker.ts",
             history: "client/entries/history.ts",
             list: "client/entries/list.ts",

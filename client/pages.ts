@@ -1,4 +1,5 @@
 import type { HistoryItem } from "../shared/api.js";
+import type { HistoryFilter } from "../shared/history-filter.js";
 import type { EmbedLayout } from "../shared/embed-snippet.js";
 import type { FactTimeline } from "../shared/fact-timeline.js";
 import type { Entry, Snapshot, StorySummary } from "../shared/story.js";
@@ -20,9 +21,29 @@ export interface PageProps {
   live: { snapshot: Snapshot; latestSize: number } & Language;
   /** `/stories/:id?page=N`, N ≥ 2: older entries for readers without JavaScript and for crawlers; not hydrated. */
   older: { story: Omit<Snapshot, "entries">; entries: Entry[]; page: number; pages: number } & Language;
+  /**
+   * `/stories/:id/updates/:entryId`: one update (`entry`), or, once removed, `entry: null` and when
+   * (`removedAt`); `back` is its place among the reader's pages; `story` without its entries.
+   */
+  update: { story: Omit<Snapshot, "entries">; entryId: string; entry: Entry | null; removedAt?: string; back: string } & Language;
   ticker: { snapshot: Snapshot; maxItems?: number; linkBase?: string } & Language;
-  /** `figures`: each key figure's values over time (shared/fact-timeline.ts), in the box's order. */
-  history: { story: Snapshot; versions: HistoryItem[]; figures?: FactTimeline[] } & Language;
+  /**
+   * One page of the history (50 versions, server/pages/history-pages.ts) for `filter`; `older`: the
+   * `before` of the next page, if any; `paged`: not the newest page. `figures`: each key figure's
+   * values over time (shared/fact-timeline.ts), on the newest unfiltered page only. `authors`: the
+   * author filter's choices; `update`: the update `filter.entryId` names, as the page calls it.
+   */
+  history: {
+    /** The story's head: its entries stay out of the page (a 2,000-entry story's are a megabyte). */
+    story: Omit<Snapshot, "entries">;
+    versions: HistoryItem[];
+    figures?: FactTimeline[];
+    older?: number;
+    filter?: HistoryFilter;
+    authors?: string[];
+    update?: { id: string; label?: string | undefined; removed: boolean };
+    paged?: boolean;
+  } & Language;
   list: { stories: StorySummary[]; notice?: string } & Language;
   embed: { snapshot: Snapshot; layout: EmbedLayout; maxItems: number; linkBase: string } & Language;
   /** The desk renders in the browser only (no crawlers, and it needs the signed-in user). */

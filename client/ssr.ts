@@ -5,6 +5,7 @@ import LivePage from "./reader/LivePage.svelte";
 import OlderPage from "./reader/OlderPage.svelte";
 import StoryList from "./reader/StoryList.svelte";
 import TickerStrip from "./ticker/TickerStrip.svelte";
+import UpdatePage from "./reader/UpdatePage.svelte";
 import type { PageProps } from "./pages.js";
 
 /**
@@ -14,6 +15,7 @@ import type { PageProps } from "./pages.js";
 export const renderers = {
   live: (props: PageProps["live"]) => render(LivePage, { props }),
   older: (props: PageProps["older"]) => render(OlderPage, { props }),
+  update: (props: PageProps["update"]) => render(UpdatePage, { props }),
   ticker: (props: PageProps["ticker"]) => render(TickerStrip, { props }),
   history: (props: PageProps["history"]) => render(HistoryPage, { props }),
   list: (props: PageProps["list"]) => render(StoryList, { props }),

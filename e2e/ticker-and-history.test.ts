@@ -38,7 +38,7 @@ describe.skipIf(browserMissing)("the ticker strip and the history view in a real
     const ticker = page.locator(".ticker");
     await expect(ticker.getAttribute("data-state")).resolves.toBe("playing");
     await expect(page.locator(".ticker .breaking, .ticker [class*=breaking]").first().isVisible()).resolves.toBe(true);
-    await expect(page.locator('.ticker a[href$="#' + edited.entry.id + '"]').first().textContent()).resolves.toContain("Injuries reported");
+    await expect(page.locator('.ticker a[href$="/updates/' + edited.entry.id + '"]').first().textContent()).resolves.toContain("Injuries reported");
     await page.waitForTimeout(300);
     const a = await offset(page);
     await page.waitForTimeout(300);

@@ -1,4 +1,7 @@
 import { textDirection } from "./language.js";
+import { plainFirstLine } from "./plain-text.js";
+import type { Entry } from "./story.js";
+import { updateUrl } from "./update-pages.js";
 
 /** How a widget looks: the crawl or a short list; the site's colours or forced light/dark. */
 export type EmbedLayout = "strip" | "list";
@@ -40,5 +43,26 @@ export function embedSnippet(publicUrl: string, story: { id: string; title: stri
   return (
     `<div ${attributes.join(" ")}><a href="${escapeAttribute(`${base}/stories/${story.id}`)}">${escapeAttribute(options.label ?? `Live: ${story.title}`)}</a></div>\n` +
     `<script async src="${escapeAttribute(`${base}/embed.js`)}"></script>`
+  );
+}
+
+/** How much of an update's text its quoted snippet carries: a post's worth; the link has the rest. */
+const QUOTE_TEXT_MAX = 280;
+
+/**
+ * The oEmbed snippet of one update (`/oembed?url=…/stories/:id/updates/:entryId`): a quote of it,
+ * plain text in the story's language and direction, that links to the update's own page. No
+ * script and no frame: it shows the same in any page, and loads nothing until a reader follows it.
+ */
+export function updateSnippet(publicUrl: string, story: { id: string; title: string; language?: string }, entry: Entry): string {
+  const headline = entry.headline?.trim();
+  const text = plainFirstLine(entry.body, QUOTE_TEXT_MAX);
+  const language = story.language ? ` lang="${escapeAttribute(story.language)}" dir="${textDirection(story.language)}"` : "";
+  return (
+    `<blockquote class="live-ticker-update" data-live-ticker-update="${escapeAttribute(entry.id)}"${language}>` +
+    (headline ? `<p><strong>${escapeAttribute(headline)}</strong></p>` : "") +
+    (text ? `<p>${escapeAttribute(text)}</p>` : "") +
+    `<p>— <a href="${escapeAttribute(updateUrl(publicUrl, story.id, entry.id))}">${escapeAttribute(story.title)}</a>, <time datetime="${escapeAttribute(entry.createdAt)}">${escapeAttribute(entry.createdAt.slice(0, 16).replace("T", " "))} UTC</time></p>` +
+    `</blockquote>`
   );
 }

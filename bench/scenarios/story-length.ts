@@ -17,6 +17,8 @@ export interface StoryLengthSettings {
 interface Figures {
   pageBytes: number;
   ssrMs: number;
+  updateBytes: number;
+  updateSsrMs: number;
   tickerBytes: number;
   embedBytes: number;
   feedBytes: number;
@@ -32,7 +34,8 @@ const KB = 1024;
  * Scenario 8, "story length" (issue 16): one story grown to each length in turn, and at each what
  * a reader downloads (live page, ticker, embed, JSON feed, uncompressed), what a socket is sent on
  * joining each view (`full` and `latest`), how long the server takes to render the live page at a
- * new version, and how long an editor waits for a POST's 201. A reader's and an editor's cost
+ * new version, the same two for the page of the story's first update (issue 31: what a shared
+ * link opens, at the far end of the story), and how long an editor waits for a POST's 201. A reader's and an editor's cost
  * should not grow with the story: each figure at the longest length is judged against the length
  * before it (flat within 1.5×), and the page, embed and joins against absolute budgets.
  */
@@ -43,12 +46,13 @@ export async function measureStoryLength(settings: StoryLengthSettings, log: (li
     const storyId = "story-length";
     await desk.createStory(storyId, "A story that runs all night");
     const measured: Figures[] = [];
-    let entries = 0;
+    const first = (await desk.postEntry(storyId)).entry.id;
+    let entries = 1;
     for (const length of settings.lengths) {
       const started = Date.now();
       for (; entries < length; entries++) await desk.postEntry(storyId);
       log(`  story length ${length}: grown in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      measured.push(await atLength(desk, ticker.url, storyId, settings, log));
+      measured.push(await atLength(desk, ticker.url, storyId, first, settings, log));
       entries += settings.writes;
     }
     return rows(settings.lengths, measured);
@@ -57,10 +61,12 @@ export async function measureStoryLength(settings: StoryLengthSettings, log: (li
   }
 }
 
-async function atLength(desk: Editor, url: string, storyId: string, settings: StoryLengthSettings, log: (line: string) => void): Promise<Figures> {
+async function atLength(desk: Editor, url: string, storyId: string, firstEntry: string, settings: StoryLengthSettings, log: (line: string) => void): Promise<Figures> {
   const posts: number[] = [];
   const renders: number[] = [];
+  const updateRenders: number[] = [];
   let pageBytes = 0;
+  let updateBytes = 0;
   for (let i = 0; i < settings.writes; i++) {
     const begun = performance.now();
     await desk.postEntry(storyId);
@@ -70,11 +76,16 @@ async function atLength(desk: Editor, url: string, storyId: string, settings: St
       const rendered = performance.now();
       pageBytes = await bytes(`${url}/stories/${storyId}`);
       renders.push(performance.now() - rendered);
+      const update = performance.now();
+      updateBytes = await bytes(`${url}/stories/${storyId}/updates/${firstEntry}`);
+      updateRenders.push(performance.now() - update);
     }
   }
   return {
     pageBytes,
     ssrMs: median(renders),
+    updateBytes,
+    updateSsrMs: median(updateRenders),
     tickerBytes: await bytes(`${url}/stories/${storyId}/ticker`),
     embedBytes: await bytes(`${url}/embed/${storyId}`),
     feedBytes: await bytes(`${url}/stories/${storyId}/feed.json`),
@@ -127,6 +138,8 @@ interface Figure {
 const FIGURES: Figure[] = [
   { key: "pageBytes", figure: "live page bytes", unit: "B", budget: { text: "≤ 150 KB", limit: 150 * KB } },
   { key: "ssrMs", figure: "live page SSR", unit: "ms", budget: { text: "≤ 50 ms", limit: 50 } },
+  { key: "updateBytes", figure: "update page bytes", unit: "B", budget: { text: "≤ 40 KB", limit: 40 * KB } },
+  { key: "updateSsrMs", figure: "update page SSR", unit: "ms", budget: { text: "≤ 50 ms", limit: 50 } },
   { key: "tickerBytes", figure: "ticker page bytes", unit: "B", budget: { text: "≤ 40 KB", limit: 40 * KB } },
   { key: "embedBytes", figure: "embed page bytes", unit: "B", budget: { text: "≤ 40 KB", limit: 40 * KB } },
   { key: "feedBytes", figure: "JSON feed bytes", unit: "B" },

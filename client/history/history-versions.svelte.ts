@@ -1,19 +1,15 @@
 import { SvelteMap } from "svelte/reactivity";
-import type { HistoryItem, HistoryResponse } from "../../shared/api.js";
+import type { HistoryItem } from "../../shared/api.js";
 import type { Snapshot } from "../../shared/story.js";
 import { isolate, m, type Locale } from "../lib/i18n.js";
 import { ApiFailure, requestJson } from "../lib/request.js";
 import { changesBetween, type Change } from "./version-changes.js";
-
-/** The API's largest page: a page this long may have older versions after it. */
-const PAGE = 500;
 
 export type Panel = { open: boolean } & (
   | { status: "loading" }
   | { status: "error"; message: string }
   | { status: "ready"; changes: Change[]; after: Snapshot }
 );
-export type Older = { status: "idle" } | { status: "loading" } | { status: "error"; message: string };
 
 /** A load failure as the reader should read it, in the page's interface language: what could not be loaded, and why. */
 function loadFailure(error: unknown, what: string, ui: Locale): Error {
@@ -34,40 +30,34 @@ async function getJson<T>(url: string, what: string, ui: Locale): Promise<T> {
 }
 
 /**
- * A story's history as the page shows it: the server-rendered versions, older pages fetched on
- * demand, and each version's changes, computed from its snapshot and the one before. Snapshots are
- * shared by neighbouring versions; a failed fetch is forgotten so it can be retried.
+ * A page of a story's history as the reader opens it: the server-rendered versions (older pages are
+ * pages of their own, `?before=`), and each version's changes, computed from its snapshot and the
+ * one before. Snapshots are shared by neighbouring versions; a failed fetch is forgotten so it can
+ * be retried.
  */
 export class HistoryVersions {
   /** Expanded (or once expanded) versions; none on the server, so both first renders match. */
   readonly panels = new SvelteMap<number, Panel>();
-  older = $state<Older>({ status: "idle" });
-  #olderPages = $state.raw<HistoryItem[][]>([]);
-  #lastPageFull = $state<boolean | undefined>(undefined);
   readonly #snapshots = new Map<number, Promise<Snapshot>>();
 
-  /** `story`: the latest snapshot; `first`: the newest versions, as the page was rendered with them; `ui`: the page's catalog. */
+  /** `story`: the story's head (no entries); `first`: the newest versions, as the page was rendered with them; `ui`: the page's catalog. */
   constructor(
-    readonly story: () => Snapshot,
+    readonly story: () => Omit<Snapshot, "entries">,
     readonly first: () => HistoryItem[],
     readonly ui: Locale,
   ) {}
 
-  /** Every version known, newest first, each once. */
-  readonly all = $derived.by(() => {
-    const seen = new Set<number>();
-    return [...this.first(), ...this.#olderPages.flat()].filter((item) => !seen.has(item.version) && seen.add(item.version));
-  });
-  readonly #oldest = $derived(this.all.at(-1)?.version);
-  readonly canLoadOlder = $derived.by(() => (this.#lastPageFull ?? this.first().length >= PAGE) && this.#oldest !== undefined && this.#oldest > 1);
+  /** The page's versions, newest first. */
+  get all(): HistoryItem[] {
+    return this.first();
+  }
 
   #url(): string {
     return `/api/stories/${encodeURIComponent(this.story().id)}`;
   }
 
+  /** Every version by its immutable URL, the latest too: the page carries the story's head, not its entries. */
   #snapshotAt(version: number): Promise<Snapshot> {
-    const story = this.story();
-    if (version === story.version) return Promise.resolve(story);
     let pending = this.#snapshots.get(version);
     if (!pending) {
       const request = getJson<Snapshot>(`${this.#url()}?version=${version}`, m.load_what_version({ version }, { locale: this.ui }), this.ui);
@@ -98,24 +88,5 @@ export class HistoryVersions {
     const panel = this.panels.get(version);
     if (!panel || (!panel.open && panel.status === "error")) void this.load(version);
     else this.panels.set(version, { ...panel, open: !panel.open });
-  }
-
-  /** Fetches the page of versions before the oldest known; resolves with the first new one, if any. */
-  async loadOlder(): Promise<HistoryItem | undefined> {
-    const oldest = this.#oldest;
-    if (this.older.status === "loading" || oldest === undefined) return undefined;
-    this.older = { status: "loading" };
-    try {
-      const page = await getJson<HistoryResponse>(`${this.#url()}/history?before=${oldest}&limit=${PAGE}`, m.load_what_older_versions({}, { locale: this.ui }), this.ui);
-      const known = new Set(this.all.map((item) => item.version));
-      const fresh = page.versions.filter((item) => !known.has(item.version));
-      this.#olderPages = [...this.#olderPages, fresh];
-      this.#lastPageFull = page.versions.length >= PAGE && fresh.length > 0;
-      this.older = { status: "idle" };
-      return fresh[0];
-    } catch (error) {
-      this.older = { status: "error", message: error instanceof Error ? error.message : String(error) };
-      return undefined;
-    }
   }
 }

@@ -52,6 +52,33 @@ export class OlderEntries {
     });
   }
 
+  /**
+   * Loads older entries, a full page at a time, until `entryId` is among them (a shared link to an
+   * update the view no longer holds: the entries between stay loaded, so the stream reads on from
+   * it as it would have). Resolves whether it was found; not when the story has nothing older left.
+   */
+  loadUntil(entryId: string): Promise<boolean> {
+    let found = false;
+    return this.#enqueue(async () => {
+      this.loading = true;
+      this.failed = false;
+      try {
+        let cursor = olderCursor(this.view(), this.entries);
+        while (cursor && !this.entries.some((entry) => entry.id === entryId)) {
+          const page = await this.#page(cursor, ENTRY_PAGE_LIMIT);
+          this.entries = this.#outsideView([...this.entries, ...page.entries]);
+          this.exhausted = !page.next;
+          cursor = page.next;
+        }
+        found = this.entries.some((entry) => entry.id === entryId);
+      } catch {
+        this.failed = true;
+      } finally {
+        this.loading = false;
+      }
+    }).then(() => found);
+  }
+
   /** The view moved from `previous` to `next`: keep the loaded entries true to it. */
   viewChanged(previous: Snapshot, next: Snapshot): void {
     if (this.entries.length === 0 || next.version <= previous.version) return;

@@ -1,6 +1,7 @@
 import { feedWords, type FeedWords } from "./feed-words.js";
 import { summaryWithFigures } from "../../shared/facts.js";
 import type { Entry } from "../../shared/story.js";
+import { updateUrl } from "../../shared/update-pages.js";
 import { mediaHtml } from "../media/media-links.js";
 import {
   GENERATOR,
@@ -57,7 +58,7 @@ export function atomFeed(input: FeedInput): string {
     `  <link${attrs({ rel: "self", type: "application/atom+xml", href: atomFeedUrl(publicUrl, story.id) })}/>`,
     `  <author>${element("name", feedAuthor(story).name, "")}</author>`,
     element("generator", GENERATOR),
-    ...feedEntries(input).map((entry) => atomEntry(entry, entryUri(publicUrl, story.id, entry.id), publicUrl, words)),
+    ...feedEntries(input).map((entry) => atomEntry(entry, entryUri(publicUrl, story.id, entry.id), updateUrl(publicUrl, story.id, entry.id), publicUrl, words)),
     ...tombstones(input).map(
       (tombstone) =>
         `  <at:deleted-entry${attrs({ ref: tombstone.ref, when: tombstone.removedAt })}>` +
@@ -69,7 +70,8 @@ export function atomFeed(input: FeedInput): string {
   return lines.join("\n");
 }
 
-function atomEntry(entry: Entry, uri: string, publicUrl: string, words: FeedWords): string {
+/** `uri` is the entry's permanent id (feed readers know it by that); `page`, the update's own page, is where it links. */
+function atomEntry(entry: Entry, uri: string, page: string, publicUrl: string, words: FeedWords): string {
   const kind = taggedKind(entry);
   return [
     "  <entry>",
@@ -78,7 +80,7 @@ function atomEntry(entry: Entry, uri: string, publicUrl: string, words: FeedWord
     element("updated", entry.updatedAt, "    "),
     element("published", entry.createdAt, "    "),
     `    <author>${element("name", entry.author.name, "")}</author>`,
-    `    <link${attrs({ rel: "alternate", type: "text/html", href: uri })}/>`,
+    `    <link${attrs({ rel: "alternate", type: "text/html", href: page })}/>`,
     ...(kind ? [`    <category${attrs({ term: kind })}/>`] : []),
     `    <content type="html">${escapeXml(entry.html + mediaHtml(entry, publicUrl))}</content>`,
     "  </entry>",

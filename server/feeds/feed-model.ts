@@ -36,7 +36,11 @@ export const livePageUrl = (publicUrl: string, storyId: string) => `${base(publi
 export const atomFeedUrl = (publicUrl: string, storyId: string) => `${livePageUrl(publicUrl, storyId)}/feed.atom`;
 export const jsonFeedUrl = (publicUrl: string, storyId: string) => `${livePageUrl(publicUrl, storyId)}/feed.json`;
 
-/** An entry's permanent id in both feeds, which is also its anchor on the live page. */
+/**
+ * An entry's permanent id in both feeds, which is also its anchor on the live page. Kept as it was
+ * when items began to link to the update's own page (shared/update-pages.ts): a feed reader knows
+ * its items, and the tombstones of removed ones, by this id.
+ */
 export const entryUri = (publicUrl: string, storyId: string, entryId: string) => `${livePageUrl(publicUrl, storyId)}#${entryId}`;
 
 /** Feeds list every entry newest first by `createdAt` (pinning is a page affordance, not a feed one). */

@@ -141,7 +141,7 @@ describe("feeds", () => {
         expect(text(only(item, "published"))).toBe(entry.createdAt);
         expect(text(only(item, "updated"))).toMatch(RFC3339);
         expect(text(only(only(item, "author") as Node, "name"))).toBe(entry.author.name);
-        expect(links(item, "alternate")).toEqual([{ "@_rel": "alternate", "@_type": "text/html", "@_href": `${PAGE}#${entry.id}` }]);
+        expect(links(item, "alternate")).toEqual([{ "@_rel": "alternate", "@_type": "text/html", "@_href": `${PAGE}/updates/${entry.id}` }]);
         const content = only(item, "content") as Node;
         expect(content["@_type"]).toBe("html");
         expect(text(content)).toBe(entry.html);
@@ -236,7 +236,7 @@ describe("feeds", () => {
         if (entryId === removedId) {
           expect(item).toEqual({
             id: `${PAGE}#${removedId}`,
-            url: PAGE,
+            url: `${PAGE}/updates/${removedId}`,
             title: "Entry removed",
             content_html: "<p>This entry was removed by the desk.</p>",
             date_published: removedCreatedAt,
@@ -248,7 +248,7 @@ describe("feeds", () => {
         const entry = entries[entryId]!;
         expect(item).toEqual({
           id: `${PAGE}#${entry.id}`,
-          url: `${PAGE}#${entry.id}`,
+          url: `${PAGE}/updates/${entry.id}`,
           title: entry.headline ?? "No headline here: the first line becomes the title.",
           content_html: entry.html,
           date_published: entry.createdAt,

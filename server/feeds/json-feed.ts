@@ -1,5 +1,6 @@
 import { feedWords } from "./feed-words.js";
 import { summaryWithFigures } from "../../shared/facts.js";
+import { updateUrl } from "../../shared/update-pages.js";
 import { imagesOf, imageUrl, mediaHtml } from "../media/media-links.js";
 import {
   feedEntries,
@@ -78,7 +79,7 @@ export function jsonFeed(input: FeedInput): JsonFeed {
     const attachments = imagesOf(entry).map((image) => ({ url: imageUrl(publicUrl, image), mime_type: "image/jpeg", title: image.alt }));
     return {
       id: uri,
-      url: uri,
+      url: updateUrl(publicUrl, story.id, entry.id),
       title: entryTitle(entry, words),
       content_html: entry.html + mediaHtml(entry, publicUrl),
       date_published: entry.createdAt,
@@ -90,7 +91,7 @@ export function jsonFeed(input: FeedInput): JsonFeed {
   });
   const removed: JsonFeedItem[] = tombstones(input).map((tombstone) => ({
     id: tombstone.ref,
-    url: page,
+    url: updateUrl(publicUrl, story.id, tombstone.entryId), // its page says when it was removed (410)
     title: words.removedTitle,
     content_html: words.removedHtml,
     date_published: tombstone.publishedAt,

@@ -1,5 +1,5 @@
 /**
- * Pages a CDN may keep (issue 15, DESIGN.md §6): the live, ticker, embed and history pages and the
+ * Pages a CDN may keep (issue 15, DESIGN.md §6): the live, ticker, embed, history and update pages and the
  * latest story JSON are the same bytes for every reader of a version and URL, carry an ETag that
  * changes exactly when those bytes do, answer 304 to a reader who holds them, and say how long a
  * shared cache may keep them (CACHE_S_MAXAGE, CACHE_STALE_WHILE_REVALIDATE). Times are absolute on
@@ -15,15 +15,17 @@ const SHARED = "public, max-age=0, s-maxage=5, stale-while-revalidate=60";
 describe("cacheable reader pages", () => {
   let server: TestServer;
   let story: Snapshot;
+  let firstEntry = "";
   const post = async (headline: string) => {
     const res = await server.api(`/api/stories/${story.id}/entries`, { body: { body: `Text of ${headline}.`, headline } });
     expect(res.status).toBe(201);
+    return ((await res.json()) as { entry: { id: string } }).entry.id;
   };
 
   beforeAll(async () => {
     server = await startServer({ pages: true });
     story = (await (await server.api("/api/stories", { body: { title: "Cached night" } })).json()) as Snapshot;
-    await post("First update");
+    firstEntry = await post("First update");
   });
   afterAll(() => server.close());
 
@@ -33,6 +35,7 @@ describe("cacheable reader pages", () => {
     ["the embed page, themed", () => `/embed/${story.id}?layout=list&theme=dark&accent=%23c00`],
     ["the embed strip", () => `/embed/${story.id}`],
     ["the history page", () => `/stories/${story.id}/history`],
+    ["an update's page", () => `/stories/${story.id}/updates/${firstEntry}`],
     ["the story JSON", () => `/api/stories/${story.id}`],
   ] as const;
 

@@ -1,8 +1,8 @@
 import { Router, type Response } from "express";
 import { join } from "node:path";
 import { z } from "zod";
-import { embedSnippet, HEX_COLOUR } from "../../shared/embed-snippet.js";
-import { STORY_ID_PATTERN } from "../../shared/story.js";
+import { embedSnippet, HEX_COLOUR, updateSnippet } from "../../shared/embed-snippet.js";
+import { ENTRY_ID_PATTERN, STORY_ID_PATTERN } from "../../shared/story.js";
 import type { PageProps } from "../../client/pages.js";
 import type { Config } from "../config.js";
 import { ApiError } from "../http/errors.js";
@@ -35,6 +35,8 @@ const OembedQuery = z.object({
 
 /** Heights the widget starts at before it reports its own (embed.js uses the same). */
 const STRIP_HEIGHT = 72;
+/** An update's quote: a headline and a few lines of text. */
+const UPDATE_HEIGHT = 240;
 const DEFAULT_WIDTH = 600;
 
 /**
@@ -106,12 +108,14 @@ export function embedRoutes(store: Store, views: StoryViews, build: ClientBuild,
     if (!parsed.success) throw new ApiError(400, "invalid_url", "Give ?url= the address of a live page on this site.");
     const { url, format, maxwidth, maxheight } = parsed.data;
     if (format !== undefined && format !== "json") throw new ApiError(501, "format_not_implemented", "Only format=json is offered.");
-    const storyId = storyIdInUrl(url, config.publicUrl);
-    if (!storyId) throw new ApiError(400, "invalid_url", `The url must be a live page of ${config.publicUrl}, like ${config.publicUrl}/stories/ID.`);
-    const story = await store.latest(storyId);
-    if (!story) throw new ApiError(404, "story_not_found", `No story "${storyId}".`);
+    const target = pageInUrl(url, config.publicUrl);
+    if (!target) throw new ApiError(400, "invalid_url", `The url must be a live page of ${config.publicUrl}, like ${config.publicUrl}/stories/ID, or an update's page, /stories/ID/updates/ENTRY.`);
+    const story = await store.latest(target.storyId);
+    if (!story) throw new ApiError(404, "story_not_found", `No story "${target.storyId}".`);
+    const entry = target.entryId === undefined ? undefined : story.entries[target.entryId];
+    if (target.entryId !== undefined && !entry) throw new ApiError(404, "entry_not_found", `No update "${target.entryId}" in story "${story.id}" (removed, or never there).`);
     const width = Math.min(maxwidth ?? DEFAULT_WIDTH, DEFAULT_WIDTH);
-    const height = Math.min(maxheight ?? STRIP_HEIGHT, STRIP_HEIGHT);
+    const height = Math.min(maxheight ?? (entry ? UPDATE_HEIGHT : STRIP_HEIGHT), entry ? UPDATE_HEIGHT : STRIP_HEIGHT);
     res.setHeader("Access-Control-Allow-Origin", "*");
     res.setHeader("Cache-Control", "public, max-age=300");
     res.json({
@@ -119,8 +123,10 @@ export function embedRoutes(store: Store, views: StoryViews, build: ClientBuild,
       type: "rich",
       provider_name: "live-ticker",
       provider_url: config.publicUrl,
-      title: story.title,
-      html: embedSnippet(config.publicUrl, story, { label: m.embed_title({ title: story.title }, { locale: interfaceLocale(story.language) }) }),
+      title: entry ? entry.headline?.trim() || story.title : story.title,
+      html: entry
+        ? updateSnippet(config.publicUrl, story, entry)
+        : embedSnippet(config.publicUrl, story, { label: m.embed_title({ title: story.title }, { locale: interfaceLocale(story.language) }) }),
       width,
       height,
       cache_age: 300,
@@ -138,8 +144,11 @@ function allowFraming(res: Response, frameAncestors: string): void {
   res.setHeader("Cross-Origin-Resource-Policy", "cross-origin");
 }
 
-/** `https://news.example/stories/kyiv-strikes#e_1` → "kyiv-strikes", only for this site's live pages. */
-export function storyIdInUrl(url: string, publicUrl: string): string | undefined {
+/**
+ * What an oEmbed url names, only on this site: `https://news.example/stories/kyiv-strikes#e_1` the
+ * story "kyiv-strikes", `…/stories/kyiv-strikes/updates/e_1` its update "e_1".
+ */
+export function pageInUrl(url: string, publicUrl: string): { storyId: string; entryId?: string } | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -148,6 +157,8 @@ export function storyIdInUrl(url: string, publicUrl: string): string | undefined
   }
   const base = new URL(publicUrl);
   if (parsed.origin !== base.origin) return undefined;
-  const match = /^\/stories\/([^/]+)\/?$/.exec(parsed.pathname);
-  return match && STORY_ID_PATTERN.test(match[1]!) ? match[1] : undefined;
+  const match = /^\/stories\/([^/]+)(?:\/updates\/([^/]+))?\/?$/.exec(parsed.pathname);
+  if (!match || !STORY_ID_PATTERN.test(match[1]!)) return undefined;
+  if (match[2] === undefined) return { storyId: match[1]! };
+  return ENTRY_ID_PATTERN.test(match[2]) ? { storyId: match[1]!, entryId: match[2] } : undefined;
 }

@@ -2,7 +2,6 @@ import express, { Router, type Request, type Response } from "express";
 import { join } from "node:path";
 import type { PageName, PageProps } from "../../client/pages.js";
 import type { Renderers } from "../../client/ssr.js";
-import type { Snapshot } from "../../shared/story.js";
 import type { Config } from "../config.js";
 import { feedLinks } from "../feeds/feed-routes.js";
 import type { Store } from "../store/store.js";
@@ -14,15 +13,27 @@ import { allowFrames } from "../http/security-headers.js";
 import { sharedCacheControl } from "../http/shared-cache.js";
 import { escapeHtml, htmlDocument, scriptJson } from "./document.js";
 import { figureTimelines } from "./figure-timelines.js";
-import { liveBlogPosting } from "./json-ld.js";
-import { firstImage, imageUrl, shareVariant } from "../media/media-links.js";
+import { historyPage } from "./history-pages.js";
+import type { HistoryFilter } from "../../shared/history-filter.js";
+import type { HistoryItem } from "../../shared/api.js";
+import { entryLabel } from "../../shared/entry-label.js";
+import { LIMITS } from "../../shared/limits.js";
+import { ApiError } from "../http/errors.js";
+import { liveBlogPosting, updatePosting } from "./json-ld.js";
+import { openGraphTags } from "./open-graph.js";
+import { firstImage, imagesOf } from "../media/media-links.js";
+import { ENTRY_ID_PATTERN, type Entry, type Snapshot } from "../../shared/story.js";
+import { plainFirstLine } from "../../shared/plain-text.js";
+import { pageOfUpdate, updateUrl } from "../../shared/update-pages.js";
 import type { CacheGauges } from "../metrics.js";
 import { RenderedPages, sendRendered } from "./rendered-pages.js";
 import { interfaceLocale, m } from "../../client/lib/i18n.js";
 import { localNumber } from "../../client/lib/local-number.js";
 import { Precompressed } from "./precompressed.js";
 
-const HISTORY_PAGE = 500;
+/** An update page's title and description, from its headline or its text (share cards cut them about here). */
+const TITLE_MAX = 110;
+const DESCRIPTION_MAX = 200;
 /** A built file's name as Vite writes it (flat, hashed): nothing that could climb out of the folder. */
 const BUILT_NAME = /^\/[\w-]+(\.[\w-]+)*$/;
 /** A page without a bundle of its own takes another's styles. */
@@ -85,23 +96,8 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
     // The page offers exactly these frames (client/lib/media/frame-origins.ts); older entries loaded later show embeds from elsewhere as links.
     allowFrames(res, frameOrigins(Object.values(story.entries)));
     const html = await rendered.page(`live:${story.id}`, story.version, () => {
-      const image = firstImage(story);
-      const preview = image && shareVariant(image);
       const head = [
-        `<meta property="og:type" content="article">`,
-        `<meta property="og:title" content="${escapeHtml(story.title)}">`,
-        `<meta property="og:url" content="${escapeHtml(url)}">`,
-        story.summary ? `<meta property="og:description" content="${escapeHtml(story.summary)}">` : "",
-        ...(image && preview
-          ? [
-              `<meta property="og:image" content="${escapeHtml(imageUrl(publicUrl, image))}">`,
-              `<meta property="og:image:type" content="image/jpeg">`,
-              `<meta property="og:image:width" content="${preview.width}">`,
-              `<meta property="og:image:height" content="${preview.height}">`,
-              `<meta property="og:image:alt" content="${escapeHtml(image.alt)}">`,
-              `<meta name="twitter:card" content="summary_large_image">`,
-            ]
-          : [`<meta name="twitter:card" content="summary">`]),
+        ...openGraphTags(publicUrl, { title: story.title, url, description: story.summary, image: firstImage(story) }),
         feedLinks(publicUrl, story),
         `<link rel="alternate" type="application/json+oembed" href="${escapeHtml(`${publicUrl}/oembed?url=${encodeURIComponent(url)}&format=json`)}" title="${escapeHtml(story.title)}">`,
         pageLinks,
@@ -113,15 +109,69 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
     await sendRendered(req, res, html, shared);
   });
 
+  // The page of one update (DESIGN.md §3): what a shared link opens. 404 for an id the story never
+  // had, 410 (and when) for one it removed; both as cacheable as the live page.
+  router.get("/stories/:id/updates/:entryId", async (req, res) => {
+    const entryId = String(req.params.entryId);
+    const full = await storyOr404(req, res);
+    if (!full) return;
+    const entry = ENTRY_ID_PATTERN.test(entryId) ? full.entries[entryId] : undefined;
+    const removal = entry || !ENTRY_ID_PATTERN.test(entryId) ? undefined : (await store.removedEntries(full.id))?.find((removed) => removed.entryId === entryId);
+    if (!entry && !removal) return void (await sendList(res, 404, "We could not find that update. Here is what we are covering."));
+    if (entry) allowFrames(res, frameOrigins([entry]));
+    const html = await rendered.page(`update:${full.id}:${entryId}`, full.version, () => {
+      const { entries: _entries, ...story } = full;
+      const { publicUrl } = config;
+      const liveUrl = `${publicUrl}/stories/${full.id}`;
+      const title = (entry && updateTitle(entry)) || story.title;
+      if (!entry) {
+        const props: PageProps["update"] = { story, entryId, entry: null, removedAt: removal!.at, back: `/stories/${full.id}`, lang: story.language };
+        return page(build, "update", props, { title, head: `<meta name="robots" content="noindex">` }, false);
+      }
+      const pageNumber = pageOfUpdate(full, entry.id, views.latestSize) ?? 1;
+      const back = `/stories/${full.id}${pageNumber > 1 ? `?page=${pageNumber}` : ""}#${entry.id}`;
+      const url = updateUrl(publicUrl, full.id, entry.id);
+      const description = entry.headline?.trim() ? plainFirstLine(entry.body, DESCRIPTION_MAX) : story.title;
+      const head = [
+        ...openGraphTags(publicUrl, { title, url, description, image: imagesOf(entry)[0], published: entry.createdAt, modified: entry.updatedAt }),
+        `<meta property="og:site_name" content="${escapeHtml(story.title)}">`,
+        `<link rel="alternate" type="application/json+oembed" href="${escapeHtml(`${publicUrl}/oembed?url=${encodeURIComponent(url)}&format=json`)}" title="${escapeHtml(title)}">`,
+        `<script type="application/ld+json">${scriptJson(updatePosting(full, entry, liveUrl, publicUrl))}</script>`,
+      ].join("\n");
+      const props: PageProps["update"] = { story, entryId, entry, back, lang: story.language };
+      return page(build, "update", props, { title: `${title} · ${story.title}`, description, canonicalUrl: url, head });
+    });
+    await sendRendered(req, res, html, shared, entry ? 200 : 410);
+  });
+
+  // 50 versions a page, older pages by `?before=` (server-rendered links), filtered by `?author=`
+  // and to one update's changes by `?entry=` (shared/history-filter.ts).
   router.get("/stories/:id/history", async (req, res) => {
+    const before = versionQuery(req, "before");
+    const filter = historyFilterOf(req);
     const story = await storyOr404(req, res);
     if (!story) return;
-    const html = await rendered.page(`history:${story.id}`, story.version, async () => {
+    const slot = `history:${story.id}:${before ?? ""}:${filter.entryId ?? ""}:${filter.author ?? ""}`;
+    const html = await rendered.page(slot, story.version, async () => {
       // Up to this version only: the page is kept under it, and a later write makes a page of its own.
-      const versions = (await store.history(story.id, { before: story.version + 1, limit: HISTORY_PAGE })) ?? [];
-      const props: PageProps["history"] = { story, versions, figures: await figureTimelines(store, story), lang: story.language };
+      const { versions, older } = await historyPage(store, story.id, Math.min(before ?? Infinity, story.version + 1), filter);
+      const first = before === undefined && filter.author === undefined && filter.entryId === undefined;
+      const update = filter.entryId === undefined ? undefined : story.entries[filter.entryId];
+      const { entries: _entries, ...storyHead } = story;
+      const props: PageProps["history"] = {
+        story: storyHead,
+        versions,
+        ...(first ? { figures: await figureTimelines(store, story) } : {}),
+        ...(older === undefined ? {} : { older }),
+        filter,
+        authors: historyAuthors(story, versions, filter),
+        ...(filter.entryId === undefined ? {} : { update: { id: filter.entryId, label: update ? entryLabel(update) : labelInHistory(versions, filter.entryId), removed: !update } }),
+        paged: before !== undefined,
+        lang: story.language,
+      };
       const locale = { locale: interfaceLocale(story.language) };
-      return page(build, "history", props, { title: m.history_title({ title: story.title }, locale), description: m.history_description({ title: story.title }, locale) });
+      const head = first ? "" : `<meta name="robots" content="noindex">`;
+      return page(build, "history", props, { title: m.history_title({ title: story.title }, locale), description: m.history_description({ title: story.title }, locale), head });
     });
     await sendRendered(req, res, html, shared);
   });
@@ -177,6 +227,35 @@ function page<P extends keyof Renderers>(
     ...(hydrate ? { props } : {}),
     lang: props.lang, // one value for <html lang> and the language the components write times in
   });
+}
+
+/** `?author=` and `?entry=` of the history page: one of each at most, a byline's length, an entry id's shape. */
+function historyFilterOf(req: Request): HistoryFilter {
+  const { author, entry } = req.query;
+  if (author !== undefined && (typeof author !== "string" || author.length > LIMITS.authorName)) throw new ApiError(400, "invalid_filter", `author is one byline of at most ${LIMITS.authorName} characters.`);
+  if (entry !== undefined && (typeof entry !== "string" || !ENTRY_ID_PATTERN.test(entry))) throw new ApiError(400, "invalid_filter", "entry is an entry id, like e_7Gh2.");
+  return { ...(author ? { author } : {}), ...(entry ? { entryId: entry } : {}) };
+}
+
+/**
+ * Who the author filter offers: the story's bylines, those on this page and the one chosen, in
+ * alphabetical order. From what is at hand, not the whole log, which a page must not read.
+ */
+function historyAuthors(story: Snapshot, versions: HistoryItem[], filter: HistoryFilter): string[] {
+  const names = new Set([...Object.values(story.entries).map((entry) => entry.author.name), ...versions.map((item) => item.author.name)]);
+  if (filter.author !== undefined) names.add(filter.author);
+  return [...names].sort((a, b) => a.localeCompare(b));
+}
+
+/** A removed update's label as the history recorded it. */
+function labelInHistory(versions: HistoryItem[], entryId: string): string | undefined {
+  for (const item of versions) for (const change of item.changes) if ("entryId" in change && change.entryId === entryId && change.label) return change.label;
+  return undefined;
+}
+
+/** An update's name on its page and card: its headline, else its first line. */
+function updateTitle(entry: Entry): string {
+  return entry.headline?.trim() || plainFirstLine(entry.body, TITLE_MAX);
 }
 
 /** Pages that are not kept by shared caches (the list, which any story's change alters; a 404). */

@@ -41,10 +41,11 @@ export class RenderedPages {
 /**
  * Sends a rendered page with its validator and `cacheControl`, or 304 when the reader holds it;
  * compressed as the request accepts (brotli, else gzip), so the compression middleware leaves it be.
+ * `status`: 410 for the page of a removed update, which is as cacheable as any.
  */
-export async function sendRendered(req: Request, res: Response, page: RenderedPage, cacheControl: string): Promise<void> {
+export async function sendRendered(req: Request, res: Response, page: RenderedPage, cacheControl: string, status = 200): Promise<void> {
   res.vary("Accept-Encoding");
   if (validated(req, res, page.etag, cacheControl)) return void res.status(304).end();
-  res.status(200);
+  res.status(status);
   await sendEncoded(req, res, page, "html");
 }

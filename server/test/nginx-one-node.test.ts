@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Snapshot } from "../../shared/story.js";
 import { noisyJpeg } from "./images.js";
-import { startChild, stopChild, type Child } from "./child-server.js";
+import { freePort, startChild, stopChild, type Child } from "./child-server.js";
 import { TOKEN } from "./harness.js";
 import { nginxMissing, startNginx, type Nginx } from "./nginx.js";
 import { adminApi, pageSnapshot, postEntry, recordingReader, until, type RecordingReader } from "./proxied-readers.js";
@@ -29,7 +29,10 @@ describe.skipIf(nginxMissing)("nginx in front of one node", { timeout: 60_000 },
   const originHits = new Map<string, number>();
 
   beforeAll(async () => {
-    node = await startChild(dataDir, { env: { TRUST_PROXY: "loopback", WRITES_PER_MINUTE: "1000000", LOGIN_FAILURES_PER_IP: "2" } });
+    const proxyPort = await freePort();
+    node = await startChild(dataDir, {
+      env: { PUBLIC_URL: `http://127.0.0.1:${proxyPort}`, TRUST_PROXY: "loopback", WRITES_PER_MINUTE: "1000000", LOGIN_FAILURES_PER_IP: "2" },
+    });
     let pending = "";
     node.process.stdout!.on("data", (chunk: Buffer) => {
       const lines = (pending + chunk.toString()).split("\n");
@@ -39,7 +42,7 @@ describe.skipIf(nginxMissing)("nginx in front of one node", { timeout: 60_000 },
         if (url) originHits.set(url, (originHits.get(url) ?? 0) + 1);
       }
     });
-    nginx = await startNginx([node.url]);
+    nginx = await startNginx([node.url], proxyPort);
     const created = await adminApi(nginx.url, "/api/stories", { title: "Behind the proxy" });
     expect(created.status).toBe(201);
     storyId = ((await created.json()) as Snapshot).id;

@@ -57,11 +57,15 @@ export function siteConfig(options: { cacheDir: string; port: number; nodes: str
   return edited.join("\n");
 }
 
-/** Starts nginx in front of `nodes` (their base URLs) and resolves once it accepts connections. */
-export async function startNginx(nodes: string[]): Promise<Nginx> {
+/**
+ * Starts nginx in front of `nodes` (their base URLs) on `port` (a free one if not given: the
+ * nodes' PUBLIC_URL names it, so a suite picks it before starting them) and resolves once it
+ * accepts connections.
+ */
+export async function startNginx(nodes: string[], port?: number): Promise<Nginx> {
   const prefix = mkdtempSync(join(tmpdir(), "live-ticker-nginx-"));
   for (const dir of ["cache", "tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"]) mkdirSync(join(prefix, dir), { recursive: true });
-  const port = await freePort();
+  port ??= await freePort();
   writeFileSync(join(prefix, "live-ticker.conf"), siteConfig({ cacheDir: join(prefix, "cache"), port, nodes }));
   // The main configuration a distribution's nginx.conf would be, pointed into the prefix. As
   // root, the workers run as root too: they write the cache in this root-owned temp directory.

@@ -1,0 +1,147 @@
+/**
+ * The upgrade procedure of docs/operations.md ("Deploy"), for real: two nodes on PostgreSQL and
+ * Redis behind the shipped nginx configuration, readers following a story through the proxy, an
+ * editor writing once a second; the node that holds the readers gets SIGTERM, drains, and a new
+ * process takes its port. No acknowledged write is lost, every reader ends at the last version
+ * having caught up by patches (no gap, no fresh snapshot), and the readers' reconnections are
+ * spread out rather than arriving at once.
+ *
+ * ROLLING_RESTART_READERS sets how many readers (200 in the suite; the issue's 1,000 by hand).
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, describe, expect, it } from "vitest";
+import type { EntryResponse } from "../../shared/api.js";
+import type { Snapshot } from "../../shared/story.js";
+import { TOKEN } from "./harness.js";
+import { nginxMissing } from "./nginx.js";
+import { connectedSockets, useProxiedNodes } from "./proxied-nodes.js";
+import { adminApi, recordingReader, until, type RecordingReader } from "./proxied-readers.js";
+import { requireService } from "./services.js";
+
+const READERS = Number(process.env.ROLLING_RESTART_READERS ?? 200);
+/** What a process manager gives a stopping node before SIGKILL (systemd's TimeoutStopSec, Kubernetes' grace period). */
+const GRACE_MS = 10_000;
+
+const ready = !nginxMissing && (await requireService("postgres")) && (await requireService("redis"));
+
+/** An editor writing once a second through the proxy, retrying a write whose answer was lost with the same Idempotency-Key. */
+function editor(base: string, storyId: string) {
+  const acknowledged: { version: number; entryId: string }[] = [];
+  const retried: string[] = [];
+  let running = true;
+  const write = async (n: number) => {
+    const key = randomUUID();
+    for (;;) {
+      try {
+        const res = await fetch(`${base}/api/stories/${storyId}/entries`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", "idempotency-key": key },
+          body: JSON.stringify({ headline: `Update ${n} during the upgrade`, body: `Written at second ${n}.` }),
+        });
+        if (res.status === 201) {
+          const { entry, version } = (await res.json()) as EntryResponse;
+          return void acknowledged.push({ version, entryId: entry.id });
+        }
+        retried.push(`${res.status}`);
+      } catch (error) {
+        retried.push((error as Error).message);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  };
+  const loop = (async () => {
+    for (let n = 1; running; n++) {
+      const started = Date.now();
+      await write(n);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1000 - (Date.now() - started))));
+    }
+  })();
+  return {
+    acknowledged,
+    retried,
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+describe.skipIf(!ready)(`a rolling restart behind nginx with ${READERS} readers`, { timeout: 120_000 }, () => {
+  // All readers here come from one address: the per-address allowances are for the real world's many.
+  const { cluster, replaceNode } = useProxiedNodes("lt_rolling", {
+    IP_CONNECT_BURST: "1000000",
+    IP_CONNECTS_PER_MINUTE: "60000000",
+    IP_SUBSCRIBE_BURST: "1000000",
+    IP_SUBSCRIBES_PER_MINUTE: "60000000",
+  });
+  const readers: RecordingReader[] = [];
+  afterAll(() => {
+    for (const reader of readers) reader.socket.close();
+  });
+
+  it("loses no acknowledged write, brings every reader to the last version by patches, and spreads their reconnections", async () => {
+    const created = await adminApi(cluster.nginx.url, "/api/stories", { title: "Upgrade night" });
+    const storyId = ((await created.json()) as Snapshot).id;
+    for (let i = 0; i < READERS; i++) {
+      readers.push(recordingReader(cluster.nginx.url, storyId, { view: "latest" }));
+      if (i % 50 === 49) await until(() => readers.every((reader) => reader.versions.length > 0), "the readers' first snapshots");
+    }
+    await until(() => readers.every((reader) => reader.versions.length > 0), "every reader's first snapshot");
+    const counts = await Promise.all(cluster.nodes.map(connectedSockets));
+    const holder = counts.indexOf(READERS);
+    expect(holder, `sockets per node: ${counts}`).toBeGreaterThanOrEqual(0);
+
+    const writer = editor(cluster.nginx.url, storyId);
+    await until(() => writer.acknowledged.length >= 2, "the editor's first writes");
+
+    // The upgrade of one node: SIGTERM, wait for it to exit, start the new process on its port.
+    const stopping = cluster.nodes[holder]!.process;
+    const exited = new Promise<{ code: number | null; signal: string | null; ms: number }>((resolve) => {
+      const sent = Date.now();
+      stopping.once("exit", (code, signal) => resolve({ code, signal, ms: Date.now() - sent }));
+    });
+    const killer = setTimeout(() => stopping.kill("SIGKILL"), GRACE_MS);
+    const stoppedAt = Date.now();
+    stopping.kill("SIGTERM");
+    const exit = await exited;
+    clearTimeout(killer);
+    expect(exit).toMatchObject({ code: 0, signal: null });
+
+    await until(() => readers.every((reader) => reader.connects.length >= 2), "every reader reconnected through the proxy", 60_000);
+    await replaceNode(holder);
+    const writesAfter = writer.acknowledged.length + 3;
+    await until(() => writer.acknowledged.length >= writesAfter, "three writes after the upgrade", 30_000);
+    await writer.stop();
+
+    const last = writer.acknowledged.at(-1)!.version;
+    const latest = (await (await adminApi(cluster.nginx.url, `/api/stories/${storyId}`)).json()) as Snapshot;
+    expect(latest.version).toBe(last);
+    // Every acknowledged write is in the story, and versions came one after another.
+    for (const { entryId } of writer.acknowledged) expect(latest.entries[entryId], entryId).toBeDefined();
+    expect(writer.acknowledged.map((write) => write.version)).toEqual(writer.acknowledged.map((_, i) => writer.acknowledged[0]!.version + i));
+
+    await until(() => readers.every((reader) => reader.follow.follower.version === last), "every reader at the last version", 30_000);
+    const latestView = (await (await adminApi(cluster.nginx.url, `/api/stories/${storyId}?view=latest`)).json()) as Snapshot;
+    for (const reader of readers) {
+      // Patches only after the first snapshot: the reconnection caught up from the version held.
+      expect(reader.via.slice(1).every((how) => how === "patch")).toBe(true);
+      expect(reader.versions.every((version, i) => i === 0 || version > reader.versions[i - 1]!)).toBe(true);
+      expect(reader.follow.follower.snapshot).toEqual(latestView);
+    }
+
+    // Reconnections, as time after the SIGTERM, in 100 ms slots.
+    const after = readers.map((reader) => reader.connects[1]! - stoppedAt).sort((a, b) => a - b);
+    const slots = new Map<number, number>();
+    for (const ms of after) slots.set(Math.floor(ms / 100), (slots.get(Math.floor(ms / 100)) ?? 0) + 1);
+    const busiest = Math.max(...slots.values());
+    const quantile = (q: number) => after[Math.min(after.length - 1, Math.floor(q * after.length))]!;
+    console.log(
+      `rolling restart, ${READERS} readers: node drained and exited in ${exit.ms} ms; reconnections ${quantile(0)}–${quantile(1)} ms after SIGTERM ` +
+        `(p10 ${quantile(0.1)}, p50 ${quantile(0.5)}, p90 ${quantile(0.9)}), busiest 100 ms slot ${busiest} readers; ` +
+        `${writer.acknowledged.length} writes acknowledged, ${writer.retried.length} retried (${[...new Set(writer.retried)].join(", ") || "none"})`,
+    );
+    // Jittered: no 100 ms slot takes more than half the crowd.
+    expect(busiest).toBeLessThanOrEqual(READERS / 2);
+    expect(after.at(-1)! - after[0]!).toBeGreaterThan(100);
+  });
+});

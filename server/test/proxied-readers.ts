@@ -22,6 +22,8 @@ export interface RecordingReader {
   via: ("snapshot" | "patch")[];
   /** Times (Date.now()) its connection opened, the first included. */
   connects: number[];
+  /** Times it set out to reconnect (Socket.IO's jittered backoff decides when). */
+  attempts: number[];
   /** True when every version after the first is its predecessor plus one. */
   gapless: () => boolean;
 }
@@ -35,7 +37,9 @@ export function recordingReader(
   const versions: number[] = [];
   const via: ("snapshot" | "patch")[] = [];
   const connects: number[] = [];
+  const attempts: number[] = [];
   socket.on("connect", () => connects.push(Date.now()));
+  socket.io.on("reconnect_attempt", () => attempts.push(Date.now()));
   const follow = followStory(socket, storyId, {
     ...(options.initial ? { initial: options.initial } : {}),
     ...(options.view ? { view: options.view } : {}),
@@ -44,7 +48,7 @@ export function recordingReader(
       via.push(how);
     },
   });
-  return { socket, follow, versions, via, connects, gapless: () => versions.every((version, i) => i === 0 || version === versions[i - 1]! + 1) };
+  return { socket, follow, versions, via, connects, attempts, gapless: () => versions.every((version, i) => i === 0 || version === versions[i - 1]! + 1) };
 }
 
 /** An admin-token request to `base` (a node or the proxy); a body makes it a POST unless `method` says otherwise. */

@@ -28,10 +28,10 @@ export async function exportStory(store: Store, storyId: string): Promise<StoryE
   const latest = await store.latest(storyId);
   if (!latest) throw new TransferError(`No story "${storyId}" here.`);
   // When and by whom each version was written, from the history, newest first, page by page.
-  const stamps = new Map<number, { at: string; author: { name: string } }>();
+  const stamps = new Map<number, Pick<HistoryItem, "at" | "author" | "summary">>();
   for (let before: number | undefined = latest.version + 1; before !== undefined && before > 1; ) {
     const page: HistoryItem[] = (await store.history(storyId, { before, limit: HISTORY_PAGE })) ?? [];
-    for (const item of page) stamps.set(item.version, { at: item.at, author: item.author });
+    for (const item of page) stamps.set(item.version, { at: item.at, author: item.author, summary: item.summary });
     before = page.length === HISTORY_PAGE ? page.at(-1)!.version : undefined;
   }
   const versions: ExportedVersion[] = [];
@@ -43,7 +43,7 @@ export async function exportStory(store: Store, storyId: string): Promise<StoryE
     const stamp = stamps.get(version);
     if (!snapshot || !stamp) throw new TransferError(`Version ${version} of "${storyId}" cannot be read.`);
     const ops: PatchOp[] = previous ? diffSnapshots(previous, snapshot) : [{ op: "add", path: "", value: snapshot }];
-    versions.push({ version, at: stamp.at, author: stamp.author, ops: ops as ExportedVersion["ops"] });
+    versions.push({ version, at: stamp.at, author: stamp.author, summary: stamp.summary, ops: ops as ExportedVersion["ops"] });
     for (const entry of Object.values(snapshot.entries)) for (const item of entry.media ?? []) if (item.type === "image") imageIds.add(item.id);
     previous = snapshot;
   }
@@ -98,7 +98,7 @@ export async function importStory(store: Store, input: unknown): Promise<Transfe
     }
     if (snapshot.id !== file.storyId || snapshot.version !== exported.version) throw new TransferError(`Version ${exported.version} names another story or version.`);
     try {
-      operations.push(operationBetween(previous, snapshot, { at: exported.at, author: exported.author }));
+      operations.push(operationBetween(previous, snapshot, { at: exported.at, author: exported.author }, exported.summary));
     } catch (error) {
       throw new TransferError((error as Error).message);
     }

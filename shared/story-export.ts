@@ -21,6 +21,8 @@ export const ExportedVersion = z.strictObject({
   version: z.number().int().positive(),
   at: IsoTime,
   author: Author,
+  /** The version's history line as it was written (it tells a photo's takedown from an edit). */
+  summary: z.string().max(10_000).optional(),
   ops: z.array(PatchOperation).max(100_000),
 });
 

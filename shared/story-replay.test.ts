@@ -36,13 +36,23 @@ describe("operationBetween", () => {
   it("recovers, from each pair of versions, an operation that writes the very same next version", () => {
     let story: Snapshot | undefined;
     for (const operation of script) {
-      const next = reduce(story, operation)!.snapshot;
-      const recovered = operationBetween(story, next, { at: operation.at, author: operation.author });
+      const { snapshot: next, summary } = reduce(story, operation)!;
+      const recovered = operationBetween(story, next, { at: operation.at, author: operation.author }, summary);
       expect(reduce(story, recovered)!.snapshot, `version ${next.version}`).toEqual(next);
       expect(recovered.type).toBe(operation.type === "add_entries" && operation.entries.length === 1 ? "add_entry" : operation.type);
       story = next;
     }
     expect(story!.version).toBe(script.length);
+  });
+
+  it("tells a photo's takedown from an edit that drops it by the version's history line", () => {
+    let story: Snapshot | undefined;
+    for (const operation of script.slice(0, 2)) story = reduce(story, operation)!.snapshot;
+    const takedown: StampedOperation = { type: "take_down_media", mediaId: M2, ...stamp() };
+    const { snapshot, summary } = reduce(story, takedown)!;
+    const { at, author } = takedown;
+    expect(operationBetween(story, snapshot, { at, author }, summary).type).toBe("take_down_media");
+    expect(operationBetween(story, snapshot, { at, author }, 'Edited "Levels at 4 m."').type).toBe("edit_entry");
   });
 
   it("refuses a version no operation of this reducer writes", () => {

@@ -10,20 +10,26 @@ import type { Entry, Snapshot } from "./story.js";
  *
  * Each version was made by one operation, so the candidates are few: the story's fields, entries
  * added, one entry edited or removed, a photo taken down, one figure set or removed. The one whose
- * result equals `after` is it; none means the version cannot be rebuilt by this build's reducer
+ * result equals `after` (and, given the version's history line, writes the same line) is it; none means the version cannot be rebuilt by this build's reducer
  * (say, Markdown rendered differently then), and the caller refuses rather than import it altered.
  */
-export function operationBetween(before: Snapshot | undefined, after: Snapshot, stamp: Stamp): StampedOperation {
+export function operationBetween(before: Snapshot | undefined, after: Snapshot, stamp: Stamp, summary?: string): StampedOperation {
+  // An edit that drops a photo and a takedown of it write the same snapshot: the history line the
+  // version was written with tells them apart, where it is known and this build words it the same.
+  let match: StampedOperation | undefined;
   for (const operation of candidates(before, after)) {
     const stamped = { ...operation, ...stamp } as StampedOperation;
-    let result: Snapshot | undefined;
+    let result: ReturnType<typeof reduce>;
     try {
-      result = reduce(before, stamped)?.snapshot;
+      result = reduce(before, stamped);
     } catch {
       continue;
     }
-    if (result && sameJson(result, after)) return stamped;
+    if (!result || !sameJson(result.snapshot, after)) continue;
+    if (summary === undefined || result.summary === summary) return stamped;
+    match ??= stamped;
   }
+  if (match) return match;
   throw new Error(`Version ${after.version} of "${after.id}" cannot be rebuilt by this build's reducer from version ${before?.version ?? "none"}.`);
 }
 

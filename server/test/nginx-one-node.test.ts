@@ -110,8 +110,9 @@ describe.skipIf(nginxMissing)("nginx in front of one node", { timeout: 60_000 },
   });
 
   /** `CROWD` loads of `path` through nginx, `AT_ONCE` at a time: how many reached the node, and the cache statuses. */
-  const crowd = async (path: string): Promise<{ hits: number; statuses: Record<string, number> }> => {
+  const crowd = async (path: string): Promise<{ hits: number; statuses: Record<string, number>; ms: number }> => {
     const before = originHits.get(path) ?? 0;
+    const startedAt = Date.now();
     const statuses: Record<string, number> = {};
     let started = 0;
     const load = async (): Promise<void> => {
@@ -128,7 +129,7 @@ describe.skipIf(nginxMissing)("nginx in front of one node", { timeout: 60_000 },
     // The node logs a request as it finishes: give the last line a moment to be read from its output.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(Object.values(statuses).reduce((a, b) => a + b)).toBe(CROWD);
-    return { hits: (originHits.get(path) ?? 0) - before, statuses };
+    return { hits: (originHits.get(path) ?? 0) - before, statuses, ms: Date.now() - startedAt };
   };
 
   it(`answers a crowd of ${CROWD} loads of a page nobody asked for yet with one request to the node`, async () => {
@@ -147,10 +148,12 @@ describe.skipIf(nginxMissing)("nginx in front of one node", { timeout: 60_000 },
     const version = await postEntry(nginx.url, storyId, "A push alert went out");
     // The moment after a push alert: the kept copy is past CACHE_S_MAXAGE (5 s), every reader asks at once.
     await new Promise((resolve) => setTimeout(resolve, 5_500));
-    const { hits, statuses } = await crowd(path);
-    console.log(`${CROWD} loads of an expired cached page through nginx (${AT_ONCE} at once): ${hits} reached the node; cache statuses ${JSON.stringify(statuses)}`);
+    const { hits, statuses, ms } = await crowd(path);
+    console.log(`${CROWD} loads of an expired cached page through nginx (${AT_ONCE} at once, ${ms} ms): ${hits} reached the node; cache statuses ${JSON.stringify(statuses)}`);
     expect(hits).toBeGreaterThanOrEqual(1);
-    expect(hits).toBeLessThanOrEqual(5);
+    // One revalidation at a time, each copy fresh for CACHE_S_MAXAGE (5 s) after it: a handful
+    // however long a starved machine takes over the crowd.
+    expect(hits).toBeLessThanOrEqual(Math.max(5, 1 + Math.ceil(ms / 5_000)));
     await until(async () => pageSnapshot(await (await fetch(nginx.url + path)).text()).version === version, "the new version's page in the cache", 15_000);
   });
 
@@ -181,6 +184,27 @@ describe.skipIf(nginxMissing)("nginx in front of one node", { timeout: 60_000 },
     const third = await signIn("203.0.113.9", "nobody-three");
     expect(third.status).toBe(429);
     expect(((await third.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
+  });
+
+  it("refuses a body past the node's limits as the node would, and lets the node judge smaller ones", async () => {
+    const upload = (bytes: number) =>
+      fetch(`${nginx.url}/api/media`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/octet-stream" },
+        body: new Uint8Array(Buffer.alloc(bytes, 0xff)),
+      });
+    // One byte past MAX_UPLOAD_BYTES: nginx's 413 in the API's words.
+    const tooBig = await upload(20 * 1024 * 1024 + 1);
+    expect(tooBig.status).toBe(413);
+    expect(await tooBig.json()).toEqual({ error: { code: "upload_too_large", message: expect.any(String), details: { maxBytes: 20 * 1024 * 1024 } } });
+    // At the limit it reaches the node, which judges the bytes: these are no image format it takes.
+    const atLimit = await upload(20 * 1024 * 1024);
+    expect(atLimit.status).toBe(415);
+    expect(((await atLimit.json()) as { error: { code: string } }).error.code).toBe("unsupported_image_type");
+    // A JSON body past MAX_JSON_BODY_BYTES (64 KiB) is the node's own 413.
+    const long = await adminApi(nginx.url, `/api/stories/${storyId}/entries`, { body: "x".repeat(70_000) });
+    expect(long.status).toBe(413);
+    expect(((await long.json()) as { error: { code: string } }).error.code).toBe("payload_too_large");
   });
 
   it("keeps immutable versions and photos for good: still served with the node stopped", async () => {

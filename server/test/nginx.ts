@@ -30,7 +30,7 @@ export interface Nginx {
 }
 
 /** The shipped site configuration with this test's cache directory, port and nodes in its EDIT lines. */
-export function siteConfig(options: { cacheDir: string; port: number; nodes: string[] }): string {
+function siteConfig(options: { cacheDir: string; port: number; nodes: string[] }): string {
   const lines = readFileSync(SHIPPED_CONFIG, "utf8").split("\n");
   const edited: string[] = [];
   let nodesWritten = false;

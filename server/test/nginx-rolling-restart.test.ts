@@ -29,10 +29,12 @@ function editor(base: string, storyId: string) {
   const acknowledged: { version: number; entryId: string }[] = [];
   const retried: string[] = [];
   let running = true;
+  let writing: (() => void) | undefined;
   const write = async (n: number) => {
     const key = randomUUID();
     for (;;) {
       try {
+        writing?.();
         const res = await fetch(`${base}/api/stories/${storyId}/entries`, {
           method: "POST",
           headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", "idempotency-key": key },
@@ -59,6 +61,8 @@ function editor(base: string, storyId: string) {
   return {
     acknowledged,
     retried,
+    /** Resolves as the next write request sets out. */
+    nextWrite: () => new Promise<void>((resolve) => (writing = () => ((writing = undefined), resolve()))),
     stop: async () => {
       running = false;
       await loop;
@@ -101,6 +105,9 @@ describe.skipIf(!ready)(`a rolling restart behind nginx with ${READERS} readers`
       stopping.once("exit", (code, signal) => resolve({ code, signal, ms: Date.now() - sent }));
     });
     const killer = setTimeout(() => stopping.kill("SIGKILL"), GRACE_MS);
+    // As a write sets out: it reaches the stopping node, which answers it once durable (or, cut
+    // off, the editor retries it with its key and is told what became of it).
+    await writer.nextWrite();
     const stoppedAt = Date.now();
     stopping.kill("SIGTERM");
     const exit = await exited;
@@ -118,6 +125,8 @@ describe.skipIf(!ready)(`a rolling restart behind nginx with ${READERS} readers`
     expect(latest.version).toBe(last);
     // Every acknowledged write is in the story, and versions came one after another.
     for (const { entryId } of writer.acknowledged) expect(latest.entries[entryId], entryId).toBeDefined();
+    // And nothing twice: a retried write was not added again.
+    expect(Object.keys(latest.entries)).toHaveLength(writer.acknowledged.length);
     expect(writer.acknowledged.map((write) => write.version)).toEqual(writer.acknowledged.map((_, i) => writer.acknowledged[0]!.version + i));
 
     await until(() => readers.every((reader) => reader.follow.follower.version === last), "every reader at the last version", 30_000);

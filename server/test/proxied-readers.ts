@@ -1,3 +1,4 @@
+import { Agent } from "node:http";
 import type { Snapshot } from "../../shared/story.js";
 import type { ViewName } from "../../shared/view-names.js";
 import { connectLive, followStory, type LiveSocket, type StoryFollow } from "../../client/lib/live-client.js";
@@ -31,9 +32,10 @@ export interface RecordingReader {
 export function recordingReader(
   url: string,
   storyId: string,
-  options: { transports?: ("websocket" | "polling")[]; initial?: Snapshot; view?: ViewName } = {},
+  options: { transports?: ("websocket" | "polling")[]; initial?: Snapshot; view?: ViewName; localAddress?: string } = {},
 ): RecordingReader {
-  const socket = connectLive(url, { transports: options.transports ?? ["websocket"] });
+  const agent = options.localAddress ? { agent: agentFrom(options.localAddress) as unknown as string } : {};
+  const socket = connectLive(url, { transports: options.transports ?? ["websocket"], ...agent });
   const versions: number[] = [];
   const via: ("snapshot" | "patch")[] = [];
   const connects: number[] = [];
@@ -49,6 +51,14 @@ export function recordingReader(
     },
   });
   return { socket, follow, versions, via, connects, attempts, gapless: () => versions.every((version, i) => i === 0 || version === versions[i - 1]! + 1) };
+}
+
+/** Loopback answers from all of 127/8: a reader from 127.0.0.7 is another client address to the proxy. */
+const agents = new Map<string, Agent>();
+function agentFrom(localAddress: string): Agent {
+  let agent = agents.get(localAddress);
+  if (!agent) agents.set(localAddress, (agent = new Agent({ localAddress, keepAlive: true })));
+  return agent;
 }
 
 /** An admin-token request to `base` (a node or the proxy); a body makes it a POST unless `method` says otherwise. */

@@ -4,7 +4,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort } from "./child-server.js";
+import { freePort, stopChild } from "./child-server.js";
 
 /**
  * Debian's nginx in front of real nodes, running the shipped `deploy/nginx.conf` with only its
@@ -101,7 +101,7 @@ http {
     url,
     accessLog: () => readFileSync(join(prefix, "access.log"), "utf8").split("\n").filter(Boolean),
     stop: async () => {
-      await stopProcess(child);
+      await stopChild(child);
       rmSync(prefix, { recursive: true, force: true });
     },
   };
@@ -119,13 +119,4 @@ async function waitForPort(port: number, child: ChildProcess, output: () => stri
     if (Date.now() > deadline) throw new Error(`nginx did not listen on ${port} within 15 s\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
 }

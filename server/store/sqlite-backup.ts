@@ -1,6 +1,7 @@
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import Database from "better-sqlite3";
+import { SQLITE_SCHEMA_VERSION } from "./sqlite-store.js";
 
 /**
  * Backups of the embedded store (DESIGN.md §7). Everything the server keeps is in one SQLite
@@ -95,6 +96,11 @@ export function checkStoreFile(file: string): StoreFileSummary {
     const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((row) => row.name));
     const missing = ["stories", "versions", "media", "media_variants", "users", "api_tokens"].filter((table) => !tables.has(table));
     if (missing.length > 0) throw new BackupError(`${file} is not a live-ticker store (no ${missing.join(", ")} table).`);
+    // An older file is brought up to date when the server opens it; a newer one this build cannot read.
+    const schemaVersion = db.pragma("user_version", { simple: true }) as number;
+    if (schemaVersion > SQLITE_SCHEMA_VERSION) {
+      throw new BackupError(`${file} was written by a newer build of live-ticker (store version ${schemaVersion}, this build reads up to ${SQLITE_SCHEMA_VERSION}): restore it with that build.`);
+    }
     const { bytes } = db.prepare("SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()").get() as { bytes: number };
     return {
       stories: count("stories"),

@@ -5,11 +5,13 @@
  * same for PostgreSQL through the documented pg_dump / pg_restore commands.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { SQLITE_SCHEMA_VERSION } from "../store/sqlite-store.js";
 import { children, startChild, stopChild, type Child } from "./child-server.js";
 import { expectSameInstallation, fillInstallation, keepWriting, run } from "./installation.js";
 import { postgresUrl, requireService } from "./services.js";
@@ -63,6 +65,14 @@ describe("npm run backup / npm run restore (SQLite, photos included)", { timeout
     const notBackup = await run("npm", ["run", "--silent", "restore", "--", join(import.meta.dirname, "backup-restore.test.ts")], sqliteEnv(join(work, "empty")));
     expect([notBackup.code, notBackup.stderr]).toEqual([1, expect.stringMatching(/not a SQLite database|cannot be opened/)]);
     expect(existsSync(join(work, "empty", "live-ticker.db"))).toBe(false);
+    // A backup from a newer build (a higher store version) is refused, not silently misread.
+    const newer = join(work, "newer.db");
+    copyFileSync(file, newer);
+    const db = new Database(newer);
+    db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION + 1}`);
+    db.close();
+    const fromNewer = await run("npm", ["run", "--silent", "restore", "--", newer], sqliteEnv(join(work, "empty")));
+    expect([fromNewer.code, fromNewer.stderr]).toEqual([1, expect.stringContaining("newer build")]);
     await Promise.all([stopChild(original.process), stopChild(restored.process)]);
   });
 });

@@ -104,15 +104,14 @@ describe.skipIf(!ready)(`a rolling restart behind nginx with ${READERS} readers`
     // The upgrade of one node: SIGTERM, wait for it to exit, start the new process on its port.
     const stopping = cluster.nodes[holder]!.process;
     const exited = new Promise<{ code: number | null; signal: string | null; ms: number }>((resolve) => {
-      const sent = Date.now();
-      stopping.once("exit", (code, signal) => resolve({ code, signal, ms: Date.now() - sent }));
+      stopping.once("exit", (code, signal) => resolve({ code, signal, ms: Date.now() - stoppedAt }));
     });
-    const killer = setTimeout(() => stopping.kill("SIGKILL"), GRACE_MS);
     // As a write sets out: it reaches the stopping node, which answers it once durable (or, cut
     // off, the editor retries it with its key and is told what became of it).
     await writer.nextWrite();
     const stoppedAt = Date.now();
     stopping.kill("SIGTERM");
+    const killer = setTimeout(() => stopping.kill("SIGKILL"), GRACE_MS);
     const exit = await exited;
     clearTimeout(killer);
     expect(exit).toMatchObject({ code: 0, signal: null });

@@ -139,6 +139,14 @@ describe("EditorApi errors", () => {
     expect(failure.code).toBe("http_502");
   });
 
+  it("counts a proxy's 502 and 504 as an answer lost, not a refusal: the write may have gone through", async () => {
+    for (const [status, unknown] of [[502, true], [504, true], [503, false], [500, false]] as const) {
+      answer = () => new Response("<html>from the proxy</html>", { status });
+      const failure = (await new EditorApi().addEntry("s", { body: "Text" }, 1).catch((e: unknown) => e)) as ApiFailure;
+      expect([status, failure.outcomeUnknown]).toEqual([status, unknown]);
+    }
+  });
+
   it("turns a network failure into status 0 network_error", async () => {
     answer = () => Promise.reject(new TypeError("Failed to fetch"));
     const failure = (await new EditorApi().listStories().catch((e: unknown) => e)) as ApiFailure;

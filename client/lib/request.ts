@@ -25,10 +25,12 @@ export class ApiFailure extends Error {
 
   /**
    * The request may or may not have been carried out: it left, but no answer came back (the network
-   * dropped, or the server did not answer in time). Only a retry with the same Idempotency-Key is safe.
+   * dropped, or the server did not answer in time), or a proxy in front says it lost the server's
+   * (502 Bad Gateway, 504 Gateway Timeout: nginx's answer when a node stops during a rolling
+   * restart with the request already on its way). Only a retry with the same Idempotency-Key is safe.
    */
   get outcomeUnknown(): boolean {
-    return this.status === 0;
+    return this.status === 0 || this.status === 502 || this.status === 504;
   }
 
   /** Field problems of a `validation_failed` answer, when the server named them. */

@@ -143,6 +143,9 @@ const UPGRADES: readonly ((db: Database.Database) => void)[] = [
   addMediaColumns,
 ];
 
+/** The `user_version` of a file this build made or upgraded: a file with a higher one comes from a newer build. */
+export const SQLITE_SCHEMA_VERSION = UPGRADES.length;
+
 /** Creates the schema, or brings an older file up to it, in one transaction (a second process waits its turn). */
 function prepareSchema(db: Database.Database): void {
   db.transaction(() => {

@@ -212,7 +212,7 @@ describe.skipIf(browserMissing)("the desk in its editor's language", () => {
     // A conflict, on the phone: the panel says in Arabic who changed what, laid out right to left.
     const entry = page.getByTestId(`entry-${arabicEntry}`);
     await entry.getByTestId("edit").click();
-    await entry.getByLabel(/التحديث/).first().fill("تعمل الدفاعات الجوية فوق المدينة منذ منتصف الليل.");
+    await entry.getByRole("textbox", { name: /^التحديث/ }).fill("تعمل الدفاعات الجوية فوق المدينة منذ منتصف الليل.");
     await server.api(`/api/stories/kyiv-ar/entries/${arabicEntry}`, { method: "PATCH", body: { body: "تعمل الدفاعات الجوية فوق المدينة. لا إصابات." } });
     await entry.getByTestId("save-edit").click();
     const conflict = page.getByTestId("conflict");

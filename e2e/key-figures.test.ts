@@ -87,14 +87,15 @@ describe.skipIf(browserMissing)("key figures in a real browser", () => {
   it("shows the change in the public history as one line, and each figure's timeline", async () => {
     const { context, page } = await openPage(browser, `${server.url}/stories/${STORY}/history`);
     const line = /^Key figure \u2068Injured\u2069 now reads \u2068at least 15 \(National Police\)\u2069$/;
-    await page.locator(".version .summary li").filter({ hasText: line }).first().waitFor();
+    const summaryLine = page.locator(".summary li").filter({ hasText: line });
+    await summaryLine.first().waitFor();
     const rows = page.locator("#figure-f_injured tbody tr");
     await expect(rows.count()).resolves.toBe(3);
     await expect(rows.nth(2).textContent()).resolves.toMatch(/at least 11.*early reports/);
     // The version's details say what it was before.
-    const version = page.locator("li.version").filter({ hasText: line });
+    const version = page.locator("li.version").filter({ has: summaryLine });
     await version.getByRole("button", { name: "Show changes" }).click();
-    await version.locator(".change-figure").filter({ hasText: /Injured\u2069 changed from \u2068at least 11\u2069 to \u2068at least 15 \(National Police\)/ }).waitFor();
+    await version.locator(".change-figure").filter({ hasText: /Injured\u2069 changed from \u2068at least 11 \(early reports\)\u2069 to \u2068at least 15 \(National Police\)/ }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, "key-figures-history");
     expect(pageErrors(page)).toEqual([]);

@@ -1,13 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pg from "pg";
-import { createClient } from "redis";
 import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll } from "vitest";
 import { DESK_NAMESPACE, type DeskClientToServerEvents, type DeskFollowAck, type DeskServerToClientEvents } from "../../shared/desk-protocol.js";
 import { children, startChild, stopChild, type Child } from "./child-server.js";
-import { postgresUrl, redisUrl } from "./services.js";
+import { clusterSandbox } from "./cluster-sandbox.js";
 
 export type DeskSocket = Socket<DeskServerToClientEvents, DeskClientToServerEvents>;
 
@@ -17,12 +12,10 @@ export type DeskSocket = Socket<DeskServerToClientEvents, DeskClientToServerEven
  * `describe`: its hooks start the nodes before the suite's own and clean up after.
  */
 export function useTwoDeskNodes(prefix: string, storyId: string) {
-  const schema = `${prefix}_${Math.random().toString(36).slice(2, 10)}`;
-  const dataDir = mkdtempSync(join(tmpdir(), `live-ticker-${prefix}-`));
+  const sandbox = clusterSandbox(prefix);
+  const { dataDir } = sandbox;
   const env = {
-    DATABASE_URL: `${postgresUrl()}${postgresUrl().includes("?") ? "&" : "?"}schema=${schema}`,
-    REDIS_URL: redisUrl(),
-    REDIS_STREAM: `live-ticker-test-${schema}`,
+    ...sandbox.env,
   };
   const nodes = {} as { a: Child; b: Child };
   /** Every socket a test opens, closed after the suite. */
@@ -37,16 +30,7 @@ export function useTwoDeskNodes(prefix: string, storyId: string) {
   afterAll(async () => {
     for (const socket of sockets) socket.disconnect();
     await Promise.all([...children].map((child) => stopChild(child)));
-    const client = new pg.Client({ connectionString: postgresUrl() });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-    const redis = createClient({ url: redisUrl() });
-    await redis.connect();
-    const keys = await redis.keys(`${env.REDIS_STREAM}*`);
-    if (keys.length > 0) await redis.del(keys);
-    await redis.quit();
-    rmSync(dataDir, { recursive: true, force: true });
+    await sandbox.drop();
   });
 
   return {

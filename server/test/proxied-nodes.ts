@@ -1,12 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pg from "pg";
-import { createClient } from "redis";
 import { afterAll, beforeAll } from "vitest";
 import { freePort, children, startChild, stopChild, type Child } from "./child-server.js";
 import { startNginx, type Nginx } from "./nginx.js";
-import { postgresUrl, redisUrl } from "./services.js";
+import { clusterSandbox } from "./cluster-sandbox.js";
 
 /**
  * Two server processes on a PostgreSQL schema and a Redis stream of their own (DESIGN.md §5),
@@ -15,12 +10,10 @@ import { postgresUrl, redisUrl } from "./services.js";
  * everything before the suite's own and clean up after.
  */
 export function useProxiedNodes(prefix: string, extraEnv: Record<string, string> = {}) {
-  const schema = `${prefix}_${Math.random().toString(36).slice(2, 10)}`;
-  const dataDir = mkdtempSync(join(tmpdir(), `live-ticker-${prefix}-`));
+  const sandbox = clusterSandbox(prefix);
+  const { dataDir } = sandbox;
   const env = {
-    DATABASE_URL: `${postgresUrl()}${postgresUrl().includes("?") ? "&" : "?"}schema=${schema}`,
-    REDIS_URL: redisUrl(),
-    REDIS_STREAM: `live-ticker-test-${schema}`,
+    ...sandbox.env,
     TRUST_PROXY: "loopback",
     WRITES_PER_MINUTE: "1000000",
     ...extraEnv,
@@ -41,16 +34,7 @@ export function useProxiedNodes(prefix: string, extraEnv: Record<string, string>
   afterAll(async () => {
     await cluster.nginx?.stop();
     await Promise.all([...children].map((child) => stopChild(child)));
-    const client = new pg.Client({ connectionString: postgresUrl() });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-    const redis = createClient({ url: redisUrl() });
-    await redis.connect();
-    const keys = await redis.keys(`${env.REDIS_STREAM}*`);
-    if (keys.length > 0) await redis.del(keys);
-    await redis.quit();
-    rmSync(dataDir, { recursive: true, force: true });
+    await sandbox.drop();
   });
 
   return {

@@ -242,6 +242,8 @@ describe.skipIf(browserMissing)("reader surfaces in Ukrainian and in Arabic (rig
     const [box, first] = [(await gallery.boundingBox())!, (await gallery.locator(".slide").first().boundingBox())!];
     expect(Math.abs(first.x + first.width - (box.x + box.width))).toBeLessThan(2);
     await expect(gallery.locator(".position").first().getAttribute("dir")).resolves.toBe("ltr");
+    // Nothing runs off the side of the phone, and the page is not scrolled sideways.
+    expect(await page.evaluate(() => [document.documentElement.scrollWidth, window.scrollX, document.body.innerText.length > 0])).toEqual([390, 0, true]);
     await screenshot(page, "i18n-ar-gallery-phone");
     // The figures box: its label's words start at the right of their line.
     const labelFlushRight = await page.getByTestId("key-figures").locator(".figure dt").first().evaluate((term) => {

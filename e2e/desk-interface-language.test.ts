@@ -197,7 +197,7 @@ describe.skipIf(browserMissing)("the desk in its editor's language", () => {
     await screenshot(page, "desk-ar-desktop");
     // The preview shows the reader's words: the Arabic badge of a breaking update.
     await page.getByRole("button", { name: "لا" }).click();
-    await composer.getByLabel(/التحديث/).first().fill("صفارات الإنذار في كل المدينة.");
+    await composer.getByRole("textbox", { name: /^التحديث/ }).fill("صفارات الإنذار في كل المدينة.");
     await composer.getByLabel("النوع").selectOption("breaking");
     await expect(composer.locator(".preview .badge-breaking").first().textContent()).resolves.toBe("عاجل");
 

@@ -57,6 +57,8 @@ describe.skipIf(browserMissing || nginxMissing)("the live page behind nginx, in 
     await page.getByRole("heading", { name: headline }).waitFor({ timeout: 20_000 });
     await page.locator('[data-status="live"]').waitFor();
     expect(pageErrors(page)).toEqual([]);
+    // The new entry slides in: the picture is taken once it has (a pulsing dot never finishes).
+    await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running" || a.effect?.getComputedTiming().endTime === Infinity));
     await screenshot(page, `behind-nginx-live-${name}`);
     await context.close();
     // nginx logs the WebSocket (101 Switching Protocols) once it closes.

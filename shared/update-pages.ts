@@ -1,7 +1,8 @@
 import jsonpatch from "fast-json-patch";
 import { entriesInDisplayOrder } from "./display-order.js";
 import type { PatchOp } from "./patch.js";
-import { ENTRY_ID_PATTERN, type Entry, type Snapshot } from "./story.js";
+import { ENTRY_ID_PATTERN } from "./id-patterns.js";
+import type { Entry, Snapshot } from "./story.js";
 
 /** The path of an update's own page (DESIGN.md §3): what every reader surface, feed and JSON-LD links an update to. */
 export const updatePath = (storyId: string, entryId: string): string => `/stories/${storyId}/updates/${entryId}`;

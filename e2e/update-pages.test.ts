@@ -38,7 +38,7 @@ describe.skipIf(browserMissing)("update pages and links that land", () => {
       const element = document.getElementById(id);
       if (!element || document.activeElement !== element) return false;
       const box = element.getBoundingClientRect();
-      return box.bottom > 0 && box.top < innerHeight;
+      return box.top >= 0 && box.top < innerHeight; // its top on screen: where a reader starts reading
     }, id);
 
   beforeAll(async () => {
@@ -77,7 +77,7 @@ describe.skipIf(browserMissing)("update pages and links that land", () => {
     const target = ids[299]!;
     const { context, page } = await openPage(browser, `${server.url}/stories/${STORY}#${target}`, { viewport });
     await page.waitForFunction((id) => document.activeElement?.id === id, target, { timeout: 60_000 });
-    await expect.poll(() => focusedInView(page, target)).toBe(true); // a smooth scroll may still be under way
+    await expect.poll(() => focusedInView(page, target), { timeout: 10_000 }).toBe(true);
     expect(await page.locator(`#${target}-title`).textContent()).toBe("Update 300");
     // In its place: the update before it in the stream (newer) and after it (older) stand around it.
     const around = await page.locator(".stream article.entry").evaluateAll(

@@ -197,7 +197,7 @@ describe.skipIf(browserMissing)("the desk in its editor's language", () => {
     await screenshot(page, "desk-ar-desktop");
     // The preview shows the reader's words: the Arabic badge of a breaking update.
     await page.getByRole("button", { name: "لا" }).click();
-    await composer.getByLabel(/التحديث/).first().fill("صفارات الإنذار في كل المدينة.");
+    await composer.getByRole("textbox", { name: /^التحديث/ }).fill("صفارات الإنذار في كل المدينة.");
     await composer.getByLabel("النوع").selectOption("breaking");
     await expect(composer.locator(".preview .badge-breaking").first().textContent()).resolves.toBe("عاجل");
 
@@ -212,7 +212,7 @@ describe.skipIf(browserMissing)("the desk in its editor's language", () => {
     // A conflict, on the phone: the panel says in Arabic who changed what, laid out right to left.
     const entry = page.getByTestId(`entry-${arabicEntry}`);
     await entry.getByTestId("edit").click();
-    await entry.getByLabel(/التحديث/).first().fill("تعمل الدفاعات الجوية فوق المدينة منذ منتصف الليل.");
+    await entry.getByRole("textbox", { name: /^التحديث/ }).fill("تعمل الدفاعات الجوية فوق المدينة منذ منتصف الليل.");
     await server.api(`/api/stories/kyiv-ar/entries/${arabicEntry}`, { method: "PATCH", body: { body: "تعمل الدفاعات الجوية فوق المدينة. لا إصابات." } });
     await entry.getByTestId("save-edit").click();
     const conflict = page.getByTestId("conflict");

@@ -242,6 +242,23 @@ describe.skipIf(browserMissing)("reader surfaces in Ukrainian and in Arabic (rig
     const [box, first] = [(await gallery.boundingBox())!, (await gallery.locator(".slide").first().boundingBox())!];
     expect(Math.abs(first.x + first.width - (box.x + box.width))).toBeLessThan(2);
     await expect(gallery.locator(".position").first().getAttribute("dir")).resolves.toBe("ltr");
+    // Its characters as they stand on the screen, left to right.
+    const onScreen = await gallery.locator(".position").first().evaluate((span) => {
+      const placed: { text: string; x: number }[] = [];
+      const walker = document.createTreeWalker(span, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (let i = 0; i < node.textContent!.length; i++) {
+          const range = document.createRange();
+          range.setStart(node, i);
+          range.setEnd(node, i + 1);
+          placed.push({ text: node.textContent![i]!, x: range.getBoundingClientRect().x });
+        }
+      }
+      return placed.filter((c) => c.text.trim()).sort((a, b) => a.x - b.x).map((c) => c.text).join("");
+    });
+    expect(onScreen).toBe("1/3");
+    // Nothing runs off the side of the phone, and the page is not scrolled sideways.
+    expect(await page.evaluate(() => [document.documentElement.scrollWidth, window.scrollX, document.body.innerText.length > 0])).toEqual([390, 0, true]);
     await screenshot(page, "i18n-ar-gallery-phone");
     // The figures box: its label's words start at the right of their line.
     const labelFlushRight = await page.getByTestId("key-figures").locator(".figure dt").first().evaluate((term) => {

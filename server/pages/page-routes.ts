@@ -117,7 +117,7 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
     if (!full) return;
     const entry = ENTRY_ID_PATTERN.test(entryId) ? full.entries[entryId] : undefined;
     const removal = entry || !ENTRY_ID_PATTERN.test(entryId) ? undefined : (await store.removedEntries(full.id))?.find((removed) => removed.entryId === entryId);
-    if (!entry && !removal) return void (await sendList(res, 404, "We could not find that update. Here is what we are covering."));
+    if (!entry && !removal) return void (await sendList(res, 404, m.list_update_not_found({}, site)));
     if (entry) allowFrames(res, frameOrigins([entry]));
     const html = await rendered.page(`update:${full.id}:${entryId}`, full.version, () => {
       const { entries: _entries, ...story } = full;

@@ -24,6 +24,7 @@ describe("SITE_LANGUAGE", () => {
     ["the story list", "/", 200, "تغطيات مباشرة"],
     ["an unknown story", "/stories/nope", 404, "لم نجد هذه القصة. إليك ما نغطيه الآن."],
     ["a page past a story's last", "/stories/night?page=9", 404, "هذه الصفحة من القصة غير موجودة (صفحاتها أقل). إليك ما نغطيه الآن."],
+    ["an update the story never had", "/stories/night/updates/e_nope1234", 404, "لم نجد هذا التحديث. إليك ما نغطيه الآن."],
   ])("%s speaks the site's language, right to left, the same for every browser", async (_name, path, status, words) => {
     const [uk, en] = await Promise.all([get(arabic, path, "uk-UA,uk;q=0.9"), get(arabic, path, "en-US")]);
     expect(uk.status).toBe(status);

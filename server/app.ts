@@ -34,6 +34,9 @@ import { DecodePool } from "./media/decode-pool.js";
 import { mediaReadRoutes, mediaUploadRoutes, VariantCache } from "./media/media-routes.js";
 import { MediaSweep } from "./media/media-sweep.js";
 import { mediaTakedownRoutes } from "./media/takedown-routes.js";
+import { MediaResolver } from "./media/resolve-media.js";
+import { EmbedMetadata } from "./embeds/embed-metadata.js";
+import { loadProviders, mastodonEndpoints } from "./embeds/oembed-providers.js";
 import { embedRoutes } from "./pages/embed-routes.js";
 import { pageRoutes } from "./pages/page-routes.js";
 import { sharedEncodingParser } from "./live/shared-encoding.js";
@@ -222,6 +225,17 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
 
   const redis = options.redis;
   const decodePool = new DecodePool({ memoryBytes: config.limits.uploadWorkerMemoryBytes, timeoutMs: config.limits.uploadWorkerTimeoutMs });
+  const { embedMetadata } = config;
+  const embeds = embedMetadata.enabled
+    ? new EmbedMetadata({
+        endpoints: [...loadProviders(embedMetadata.providersFile), ...mastodonEndpoints(config.mastodonInstances)],
+        allow: new Set(embedMetadata.fetchAllow),
+        media: store.media,
+        pool: decodePool,
+        log: log.child({ component: "embeds" }),
+      })
+    : undefined;
+  const mediaResolver = new MediaResolver(store.media, embeds);
   app.use(healthRoutes({ store: () => store.ping(), ...(redis ? { redis: async () => void (await redis.ping()) } : {}) }));
   app.use(metricsRoutes(metrics, { token: config.metricsToken }));
   const json = jsonRequest(config.limits.jsonBodyBytes);
@@ -238,9 +252,9 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     mediaUploadRoutes(store, { bytes: config.limits.uploadBytes, queueLength: config.limits.uploadQueueLength }, decodePool, config.limits),
     mediaTakedownRoutes(store, service, variants, desk),
     audienceRoutes(audience, storyExists),
-    draftRoutes(store, committer(store, service), json, desk, schedule),
-    scheduledRoutes(store, publisher, json),
-    writeRoutes(store, service, json, schedule, jsonRequest(config.limits.batchBodyBytes)),
+    draftRoutes(store, committer(store, service), json, desk, schedule, mediaResolver),
+    scheduledRoutes(store, publisher, json, mediaResolver),
+    writeRoutes(store, service, json, schedule, jsonRequest(config.limits.batchBodyBytes), mediaResolver),
     idempotencyRoutes(store),
   );
   app.use(mediaReadRoutes(store, variants));

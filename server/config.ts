@@ -47,6 +47,15 @@ const Env = z.object({
     .transform((list) => list.toLowerCase().split(/[\s,]+/).filter(Boolean))
     .refine((hosts) => hosts.every(isMastodonHost), `must list host names (like mastodon.social) of at most ${MASTODON_HOST_MAX} characters`)
     .optional(),
+  /** A providers file in the oembed.com `providers.json` format, replacing the registry the server ships. */
+  OEMBED_PROVIDERS: z.string().min(1).optional(),
+  /** `off`: embeds are saved as they are named, and the server fetches nothing for them. */
+  EMBED_METADATA: z.enum(["on", "off"], "must be on or off").default("on"),
+  /** Hosts or addresses (as URLs name them) the embed fetcher may reach although private, loopback or plain http. */
+  EMBED_FETCH_ALLOW: z
+    .string()
+    .transform((list) => list.toLowerCase().split(/[\s,]+/).filter(Boolean).map((host) => host.replace(/^\[|\]$/g, "")))
+    .optional(),
   /** Express "trust proxy": which proxies' X-Forwarded-For to believe (e.g. "loopback", "1"). */
   TRUST_PROXY: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -178,6 +187,8 @@ export interface Config {
   embedOrigins: "*" | string[];
   /** MASTODON_INSTANCES: the only Mastodon hosts embeds may name; undefined for any. */
   mastodonInstances?: string[];
+  /** Where embeds' oEmbed is asked for, and whether at all (server/embeds/). */
+  embedMetadata: { enabled: boolean; providersFile?: string; fetchAllow: string[] };
   logLevel: z.infer<typeof Env>["LOG_LEVEL"];
   logFormat: z.infer<typeof Env>["LOG_FORMAT"];
   /** Pause between updates of `--demo`'s live replay. */
@@ -219,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: e.METRICS_TOKEN,
     embedOrigins: origins === "*" ? "*" : origins.split(/[\s,]+/).filter(Boolean),
     mastodonInstances: e.MASTODON_INSTANCES,
+    embedMetadata: { enabled: e.EMBED_METADATA === "on", ...(e.OEMBED_PROVIDERS ? { providersFile: resolve(e.OEMBED_PROVIDERS) } : {}), fetchAllow: e.EMBED_FETCH_ALLOW ?? [] },
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     demoIntervalMs: e.DEMO_INTERVAL_MS,

@@ -7,7 +7,7 @@ import { hasHiddenCharacters, HIDDEN_CHARACTERS_MESSAGE, nameFold, posesAsRole }
 import { canonicalLanguage, LANGUAGE_MESSAGE, MAX_LANGUAGE_TAG_LENGTH } from "./language.js";
 import { FACT_LIMITS, MAX_DISPLAY_NAME_LENGTH } from "./limits.js";
 import { mastodonInstanceRefusal, recognizeEmbed, SUPPORTED_EMBEDS_MESSAGE } from "./embeds.js";
-import { EmbedProviderName, ImageItem, MAX_MEDIA_PER_ENTRY, MEDIA_TEXT_LIMITS, MediaId, type EmbedItem } from "./media.js";
+import { EmbedItem, EmbedProviderName, ImageItem, MAX_MEDIA_PER_ENTRY, MEDIA_TEXT_LIMITS, MediaId } from "./media.js";
 import type { PatchOp } from "./patch.js";
 import type { HistoryChange } from "./history-changes.js";
 
@@ -104,14 +104,27 @@ export const ImageInput = z.strictObject({
   placeholder: ImageItem.shape.placeholder,
 });
 
-/** An embed as a writer names it: any URL a platform shows a post at, stored in its canonical form. */
+/**
+ * An embed as a writer names it: any URL a platform shows a post at, stored in its canonical form,
+ * and the editor's caption. The server adds the platform's title, author and thumbnail
+ * (server/media/resolve-media.ts).
+ */
 export const EmbedInput = z
-  // `provider` is taken (an entry's item sent back as it is) but always judged again from the URL.
-  .strictObject({ type: z.literal("embed"), url: z.string().max(4000), provider: EmbedProviderName.optional() })
+  // `provider`, `title`, `author` and `thumbnail` are taken (an entry's item sent back as it is) but
+  // never believed: the provider is judged again from the URL, the rest fetched again by the server.
+  .strictObject({
+    type: z.literal("embed"),
+    url: z.string().max(4000),
+    caption: plainText(MEDIA_TEXT_LIMITS.caption).optional(),
+    provider: EmbedProviderName.optional(),
+    title: EmbedItem.shape.title,
+    author: EmbedItem.shape.author,
+    thumbnail: EmbedItem.shape.thumbnail,
+  })
   .transform((input, context): EmbedItem => {
     const recognized = recognizeEmbed(input.url);
     const refusal = recognized?.provider === "mastodon" ? mastodonInstanceRefusal(recognized.url) : undefined;
-    if (recognized && !refusal) return { type: "embed", ...recognized };
+    if (recognized && !refusal) return { type: "embed", ...recognized, ...(input.caption ? { caption: input.caption } : {}) };
     context.addIssue({ code: "custom", path: ["url"], message: refusal ?? `is not a post or video we can show. ${SUPPORTED_EMBEDS_MESSAGE}` });
     return z.NEVER;
   });

@@ -16,6 +16,9 @@ export type MediaFormat = (typeof MEDIA_FORMATS)[number];
 
 export const MEDIA_TEXT_LIMITS = { alt: 500, caption: 500, credit: 200 } as const;
 
+/** An embed's title and author as its platform's oEmbed gives them, cut to these lengths on the server. */
+export const EMBED_METADATA_LIMITS = { title: 300, author: 200 } as const;
+
 /** The platforms an embed may come from, with the name readers see. */
 export const EMBED_PROVIDERS = {
   youtube: "YouTube",

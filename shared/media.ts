@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EMBED_PROVIDERS, MAX_MEDIA_PER_ENTRY, MEDIA_TEXT_LIMITS, type EmbedProvider } from "./media-constants.js";
+import { EMBED_METADATA_LIMITS, EMBED_PROVIDERS, MAX_MEDIA_PER_ENTRY, MEDIA_TEXT_LIMITS, type EmbedProvider } from "./media-constants.js";
 
 // The zod-free half, re-exported: the browser bundles import it from media-constants.ts directly.
 export * from "./media-constants.js";
@@ -30,11 +30,25 @@ export const ImageItem = z.strictObject({
   placeholder: z.string().regex(/^#[0-9a-f]{6}$/).optional(),
 });
 
-/** A post or video elsewhere, by its canonical public URL (see shared/embeds.ts). */
+/** An embed's preview picture, fetched once by the server and stored as a photo of our own (`GET /media/…`). */
+export const EmbedThumbnail = z.strictObject({
+  id: MediaId,
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+});
+
+/**
+ * A post or video elsewhere, by its canonical public URL (see shared/embeds.ts), with the editor's
+ * caption and what the platform's oEmbed said of it when the entry was saved (server/embeds/).
+ */
 export const EmbedItem = z.strictObject({
   type: z.literal("embed"),
   provider: EmbedProviderName,
   url: z.url({ protocol: /^https$/ }).max(2000),
+  caption: text(MEDIA_TEXT_LIMITS.caption).optional(),
+  title: text(EMBED_METADATA_LIMITS.title).optional(),
+  author: text(EMBED_METADATA_LIMITS.author).optional(),
+  thumbnail: EmbedThumbnail.optional(),
 });
 
 export const MediaItem = z.discriminatedUnion("type", [ImageItem, EmbedItem]);
@@ -42,4 +56,5 @@ export const MediaList = z.array(MediaItem).max(MAX_MEDIA_PER_ENTRY);
 
 export type ImageItem = z.infer<typeof ImageItem>;
 export type EmbedItem = z.infer<typeof EmbedItem>;
+export type EmbedThumbnail = z.infer<typeof EmbedThumbnail>;
 export type MediaItem = z.infer<typeof MediaItem>;

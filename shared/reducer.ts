@@ -3,6 +3,7 @@ import { DEFAULT_LANGUAGE } from "./language.js";
 import { renderMarkdown } from "./markdown.js";
 import type { NewEntry, Stamp, StampedOperation } from "./operations.js";
 import { entryLabel } from "./entry-label.js";
+import { withoutImage } from "./without-image.js";
 import { diffSnapshots, type PatchOp } from "./patch.js";
 import { ReducerError } from "./reducer-error.js";
 import type { Entry, Snapshot } from "./story.js";
@@ -175,10 +176,10 @@ function editedEntry(before: Entry, op: Extract<StampedOperation, { type: "edit_
 function withoutMedia(current: Snapshot, mediaId: string, at: string): Change {
   const changed: Entry[] = [];
   for (const entry of Object.values(current.entries)) {
-    const kept = entry.media?.filter((item) => item.type !== "image" || item.id !== mediaId);
-    if (!entry.media || kept!.length === entry.media.length) continue;
+    const kept = withoutImage(entry.media, mediaId);
+    if (!kept) continue;
     const { media: _old, ...rest } = entry;
-    changed.push({ ...rest, ...(kept!.length ? { media: kept } : {}), updatedAt: at, revision: entry.revision + 1 });
+    changed.push({ ...rest, ...(kept.length ? { media: kept } : {}), updatedAt: at, revision: entry.revision + 1 });
   }
   if (changed.length === 0) return null;
   const entries = { ...current.entries };

@@ -4,7 +4,7 @@ import { maySeeDraft, reviewsDrafts } from "../../shared/accounts.js";
 import { newEntryId } from "../../shared/ids.js";
 import { newId } from "../auth/secrets.js";
 import { DraftChanged, DraftGone, type AccountStore, type ClosedDraft, type Draft } from "../store/accounts.js";
-import { resolveMedia } from "../media/resolve-media.js";
+import type { MediaResolver } from "../media/resolve-media.js";
 import type { DraftNews } from "../live/desk-channel.js";
 import type { Store } from "../store/store.js";
 import { principalOf, requireRole, type Principal } from "./auth.js";
@@ -64,7 +64,7 @@ function sendDraft(res: Response, status: number, draft: Draft): void {
 /** How long a draft's outcome is listed to its author. */
 const OUTCOMES_KEPT_MS = 24 * 3600_000;
 
-export function draftRoutes(store: Store, write: Write, body: RequestHandler[], news: DraftNews, schedule: Schedule): Router {
+export function draftRoutes(store: Store, write: Write, body: RequestHandler[], news: DraftNews, schedule: Schedule, mediaResolver: MediaResolver): Router {
   const router = Router();
   const accounts: AccountStore = store.accounts;
   const anyWriter = requireRole("contributor", "editor", "admin");
@@ -111,7 +111,7 @@ export function draftRoutes(store: Store, write: Write, body: RequestHandler[], 
     const principal = principalOf(res)!;
     if (!principal.userId) throw new ApiError(403, "forbidden", "Drafts belong to accounts; sign in to write one.");
     const { media: mediaInput, ...fields } = parseOr400(AddEntryBody, req.body, "draft");
-    const media = await resolveMedia(store.media, mediaInput);
+    const media = await mediaResolver.resolve(mediaInput);
     const now = new Date().toISOString();
     const draft: Draft = {
       id: newId("d_"),
@@ -135,7 +135,7 @@ export function draftRoutes(store: Store, write: Write, body: RequestHandler[], 
     const revision = expectedRevisionOf(req);
     const { id } = await draftFor(res, storyId, pathParam(req, "draftId"));
     const { media: mediaInput, ...fields } = parseOr400(EditEntryBody, req.body, "draft fields");
-    const media = await resolveMedia(store.media, mediaInput);
+    const media = await mediaResolver.resolve(mediaInput);
     const changes = { ...fields, ...(media ? { media } : {}) };
     // Read, merged and written in one store transaction: a concurrent edit or publish is never overwritten.
     const edited = await onDraft(res, true, () => accounts.editDraft(storyId, id, { changes, at: new Date().toISOString(), ...expected(revision) }));

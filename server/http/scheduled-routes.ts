@@ -5,7 +5,7 @@ import type { MediaItem } from "../../shared/media.js";
 import { judgePublishAt, type ScheduledEntry } from "../../shared/schedule.js";
 import type { Author, EntryKind } from "../../shared/story.js";
 import { newId } from "../auth/secrets.js";
-import { resolveMedia } from "../media/resolve-media.js";
+import type { MediaResolver } from "../media/resolve-media.js";
 import type { ScheduledPublisher } from "../scheduled-publisher.js";
 import { ScheduledChanged, ScheduledGone } from "../store/scheduled-store.js";
 import type { DraftToConsume, Store } from "../store/store.js";
@@ -115,7 +115,7 @@ function sendScheduled(res: Response, item: ScheduledEntry): void {
  * The queue of a story's scheduled entries, for editors: list, change (time or text) and cancel.
  * A change or cancel racing the publish either wins in the store or is told 409 (published).
  */
-export function scheduledRoutes(store: Store, publisher: ScheduledPublisher, json: RequestHandler[]): Router {
+export function scheduledRoutes(store: Store, publisher: ScheduledPublisher, json: RequestHandler[], mediaResolver: MediaResolver): Router {
   const router = Router();
   const editor = requireRole("editor", "admin");
   const idOf = (req: Request) => {
@@ -139,7 +139,7 @@ export function scheduledRoutes(store: Store, publisher: ScheduledPublisher, jso
     const changes = {
       ...fields,
       ...(publishAt === undefined ? {} : { publishAt: publishAtOr400(publishAt) }),
-      ...(mediaInput === undefined ? {} : { media: (await resolveMedia(store.media, mediaInput))! }),
+      ...(mediaInput === undefined ? {} : { media: (await mediaResolver.resolve(mediaInput))! }),
     };
     const edited = await onScheduled(() =>
       store.scheduled.edit(storyId, id, { changes, at: new Date().toISOString(), ...(expectedRevision === undefined ? {} : { expectedRevision }) }),

@@ -3,7 +3,7 @@ import { AddEntriesBody, CreateStoryBody, EditEntryBody, NewEntryBody, PutFactBo
 import { newEntryId } from "../../shared/ids.js";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../shared/json-depth.js";
 import type { NewEntry, Operation } from "../../shared/operations.js";
-import { resolveMedia } from "../media/resolve-media.js";
+import { EMBED_DESCRIBE_BUDGET_MS, type MediaResolver } from "../media/resolve-media.js";
 import type { Committed, DraftToConsume, Store, StoredResponse } from "../store/store.js";
 import type { StoryService } from "../story-service.js";
 import { principalOf, requireRole } from "./auth.js";
@@ -82,7 +82,7 @@ export const CLOCK_SKEW_MS = 60_000;
  * `batchJson` reads the body of `POST …/entries/batch` (up to MAX_BATCH_BODY_BYTES: 500 entries
  * do not fit in the single entry's MAX_JSON_BODY_BYTES).
  */
-export function writeRoutes(store: Store, service: StoryService, json: RequestHandler[], schedule: Schedule, batchJson: RequestHandler[]): Router {
+export function writeRoutes(store: Store, service: StoryService, json: RequestHandler[], schedule: Schedule, batchJson: RequestHandler[], mediaResolver: MediaResolver): Router {
   const router = Router();
   const auth = requireRole("editor", "admin");
   const withBody: RequestHandler[] = [auth, ...json, idempotency(store)];
@@ -111,7 +111,7 @@ export function writeRoutes(store: Store, service: StoryService, json: RequestHa
     const storyId = storyIdOf(req);
     const { media: mediaInput, publishAt, ...body } = parseOr400(NewEntryBody, req.body, "entry");
     const at = publishAt === undefined ? undefined : publishAtOr400(publishAt);
-    const media = await resolveMedia(store.media, mediaInput);
+    const media = await mediaResolver.resolve(mediaInput);
     if (at !== undefined) return void (await schedule(req, res, storyId, at, { ...body, ...(media?.length ? { media } : {}) }));
     const entryId = newEntryId();
     await write(req, res, storyId, { type: "add_entry", entryId, ...body, ...(media?.length ? { media } : {}) }, (c) => ({
@@ -130,8 +130,10 @@ export function writeRoutes(store: Store, service: StoryService, json: RequestHa
       throw new ApiError(400, "validation_failed", `Entry ${future + 1}'s createdAt ${message}.`, { issues: [{ path: `entries.${future}.createdAt`, message }] });
     }
     const entries: NewEntry[] = [];
+    // One time budget for the whole batch's embeds: an import of 500 posts is not 500 waits.
+    const budget = AbortSignal.timeout(EMBED_DESCRIBE_BUDGET_MS);
     for (const [index, { media: mediaInput, ...fields }] of inputs.entries()) {
-      const media = await resolveMedia(store.media, mediaInput, `entries.${index}.media`);
+      const media = await mediaResolver.resolve(mediaInput, `entries.${index}.media`, budget);
       entries.push({ entryId: newEntryId(), ...fields, ...(media?.length ? { media } : {}) });
     }
     await write(req, res, storyId, { type: "add_entries", entries }, (c) => ({
@@ -144,7 +146,7 @@ export function writeRoutes(store: Store, service: StoryService, json: RequestHa
     const storyId = storyIdOf(req);
     const entryId = entryIdOf(req);
     const { media: mediaInput, ...body } = parseOr400(EditEntryBody, req.body, "entry fields");
-    const media = await resolveMedia(store.media, mediaInput);
+    const media = await mediaResolver.resolve(mediaInput);
     await write(req, res, storyId, { type: "edit_entry", entryId, ...body, ...(media ? { media } : {}) }, (c) => ({
       status: 200,
       body: { entry: c.snapshot.entries[entryId], version: c.snapshot.version },

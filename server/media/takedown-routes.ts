@@ -1,6 +1,7 @@
 import { Router } from "express";
 import type { MediaTakenDown } from "../../shared/api.js";
 import { MEDIA_ID_PATTERN, type MediaItem } from "../../shared/media.js";
+import { withoutImage } from "../../shared/without-image.js";
 import { principalOf, requireRole } from "../http/auth.js";
 import { ApiError } from "../http/errors.js";
 import type { DraftNews } from "../live/desk-channel.js";
@@ -12,12 +13,6 @@ import type { VariantCache } from "./media-routes.js";
 
 /** Tries at a draft or scheduled entry that others keep editing while the photo is taken out of it. */
 const EDIT_ATTEMPTS = 3;
-
-/** The media list without the photo, or undefined when the list does not show it. */
-function without(media: MediaItem[] | undefined, id: string): MediaItem[] | undefined {
-  const shows = (item: MediaItem) => item.type === "image" && item.id === id;
-  return media?.some(shows) ? media.filter((item) => !shows(item)) : undefined;
-}
 
 /**
  * Takes the photo out of one draft or scheduled entry, at the revision it was read at; read again
@@ -31,7 +26,7 @@ async function takeOut<T extends { media?: MediaItem[]; revision: number }>(
 ): Promise<boolean> {
   let item: T | undefined = first;
   for (let attempt = 0; item && attempt < EDIT_ATTEMPTS; attempt++) {
-    const media = without(item.media, id);
+    const media = withoutImage(item.media, id);
     if (!media) return false;
     try {
       await edit(media, item.revision);
@@ -42,7 +37,7 @@ async function takeOut<T extends { media?: MediaItem[]; revision: number }>(
       item = await read();
     }
   }
-  if (item && without(item.media, id)) {
+  if (item && withoutImage(item.media, id)) {
     throw new ApiError(409, "takedown_incomplete", "The photo is taken down, but a draft or scheduled entry kept being edited while it was taken out: send the DELETE again to finish.");
   }
   return false;

@@ -73,9 +73,11 @@ export function* commitRules(rows: CommitRows, request: CommitRequest): Generato
   }
   // The server resolved the photos before the commit; one taken down or collected since is refused
   // here, where the store holds it, so no entry can show a photo the takedown did not see.
-  const images = imagesOf(operation);
-  if (images.length > 0) {
-    const live = new Set(yield* step(rows.publishImages(images)));
+  // Embeds' thumbnails are published with them (kept from the collection of unused uploads) but never
+  // refuse the write: one taken down since it was fetched only leaves its card without a picture.
+  const { images, thumbnails } = imagesOf(operation);
+  if (images.length + thumbnails.length > 0) {
+    const live = new Set(yield* step(rows.publishImages([...new Set([...images, ...thumbnails])])));
     const gone = images.find((id) => !live.has(id));
     if (gone) throw new ReducerError("unknown_media", `Photo ${gone} is no longer stored (taken down or deleted); upload it again.`);
   }
@@ -100,15 +102,18 @@ export function* commitRules(rows: CommitRows, request: CommitRequest): Generato
   return committed;
 }
 
-/** The ids of the photos an operation puts in an entry. */
-function imagesOf(operation: StampedOperation): string[] {
+/** The ids of the photos an operation puts in an entry, and of its embeds' thumbnails. */
+function imagesOf(operation: StampedOperation): { images: string[]; thumbnails: string[] } {
   const media =
     operation.type === "add_entries"
       ? operation.entries.flatMap((entry) => entry.media ?? [])
       : operation.type === "add_entry" || operation.type === "edit_entry"
         ? (operation.media ?? [])
         : [];
-  return [...new Set(media.flatMap((item) => (item.type === "image" ? [item.id] : [])))];
+  return {
+    images: [...new Set(media.flatMap((item) => (item.type === "image" ? [item.id] : [])))],
+    thumbnails: media.flatMap((item) => (item.type === "embed" && item.thumbnail ? [item.thumbnail.id] : [])),
+  };
 }
 
 /** Runs the rules on rows whose operations return values (inside a synchronous transaction). */

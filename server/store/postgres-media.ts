@@ -4,11 +4,12 @@ import type { ImageVariant, MediaRecord, MediaStore, StoredImage, UploadUsage } 
 import { MEDIA_COLUMNS, toMediaRecord, variantBytes, type MediaRow } from "./rows.js";
 
 
-/** As sqlite-media.ts's WAITING_IDS: the photos an open draft or a waiting scheduled entry shows. */
+/** As sqlite-media.ts's WAITING_IDS: the photos (and embeds' thumbnails) an open draft or a waiting scheduled entry shows. */
+const SHOWN_ID = "coalesce(m->>'id', m->'thumbnail'->>'id')";
 const WAITING_IDS = `
-SELECT m->>'id' FROM drafts, jsonb_array_elements(drafts.draft::jsonb -> 'media') AS m WHERE m->>'id' IS NOT NULL
-UNION SELECT m->>'id' FROM scheduled_entries, jsonb_array_elements(scheduled_entries.item::jsonb -> 'media') AS m
-  WHERE scheduled_entries.state <> 'published' AND m->>'id' IS NOT NULL`;
+SELECT ${SHOWN_ID} FROM drafts, jsonb_array_elements(drafts.draft::jsonb -> 'media') AS m WHERE ${SHOWN_ID} IS NOT NULL
+UNION SELECT ${SHOWN_ID} FROM scheduled_entries, jsonb_array_elements(scheduled_entries.item::jsonb -> 'media') AS m
+  WHERE scheduled_entries.state <> 'published' AND ${SHOWN_ID} IS NOT NULL`;
 
 /** Images in PostgreSQL (`bytea`, migration 6; uploaders, sizes and takedowns, migration 10), shared by every node. */
 export class PostgresMedia implements MediaStore {

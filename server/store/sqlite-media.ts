@@ -50,13 +50,14 @@ export function addMediaColumns(db: Database.Database): void {
 }
 
 /**
- * The ids of the photos that an open draft or a waiting (or failed) scheduled entry shows: what
- * the collection of unused uploads must keep besides published ones. Embeds have no id.
+ * The ids of the photos that an open draft or a waiting (or failed) scheduled entry shows, its
+ * embeds' thumbnails included: what the collection of unused uploads must keep besides published ones.
  */
+const SHOWN_ID = "coalesce(json_extract(m.value, '$.id'), json_extract(m.value, '$.thumbnail.id'))";
 const WAITING_IDS = `
-SELECT json_extract(m.value, '$.id') FROM drafts, json_each(drafts.draft, '$.media') AS m WHERE json_extract(m.value, '$.id') IS NOT NULL
-UNION SELECT json_extract(m.value, '$.id') FROM scheduled_entries, json_each(scheduled_entries.item, '$.media') AS m
-  WHERE scheduled_entries.state <> 'published' AND json_extract(m.value, '$.id') IS NOT NULL`;
+SELECT ${SHOWN_ID} FROM drafts, json_each(drafts.draft, '$.media') AS m WHERE ${SHOWN_ID} IS NOT NULL
+UNION SELECT ${SHOWN_ID} FROM scheduled_entries, json_each(scheduled_entries.item, '$.media') AS m
+  WHERE scheduled_entries.state <> 'published' AND ${SHOWN_ID} IS NOT NULL`;
 
 const RECORD = `SELECT ${MEDIA_COLUMNS} FROM media WHERE id = ?`;
 

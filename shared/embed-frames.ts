@@ -14,7 +14,7 @@ export interface EmbedFrame {
   src: string;
   /** The origin `src` loads from: what the page's CSP `frame-src` must allow, exactly. */
   origin: string;
-  /** A video keeps its aspect ratio; a post gets a fixed height (platforms size their posts themselves). */
+  /** A video keeps its aspect ratio; a post starts at a fixed height, until its platform says its own (shared/frame-heights.ts). */
   shape: { aspectRatio: string } | { height: number; maxWidth: number };
   /** The iframe's `allow` (Permissions Policy): only what playing a video needs, nothing for posts. */
   allow: string;
@@ -57,8 +57,9 @@ type Builder = (url: URL) => Omit<EmbedFrame, "origin"> | undefined;
 const BUILDERS: Record<EmbedProvider, Builder> = {
   youtube(url) {
     const id = url.searchParams.get("v");
-    if (url.host !== "www.youtube.com" || url.pathname !== "/watch" || !id || !TOKEN.test(id)) return undefined;
-    return { src: `https://www.youtube-nocookie.com/embed/${id}`, ...VIDEO };
+    const start = url.searchParams.get("t");
+    if (url.host !== "www.youtube.com" || url.pathname !== "/watch" || !id || !TOKEN.test(id) || (start !== null && !DIGITS.test(start))) return undefined;
+    return { src: `https://www.youtube-nocookie.com/embed/${id}${start ? `?start=${start}` : ""}`, ...VIDEO };
   },
   vimeo(url) {
     const [id, ...rest] = segments(url);

@@ -5,11 +5,16 @@ import { EmbedItem } from "./media.js";
 /** URLs as editors copy them from browsers and share buttons, and what each becomes. */
 const RECOGNIZED: [string, string, string][] = [
   ["youtube", "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"],
-  ["youtube", "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42s&list=PL123", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"],
+  ["youtube", "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42s&list=PL123", "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42"],
+  ["youtube", "https://youtu.be/dQw4w9WgXcQ?t=42", "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42"],
+  ["youtube", "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=1h2m3s", "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=3723"],
+  ["youtube", "https://www.youtube.com/embed/dQw4w9WgXcQ?start=90", "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=90"],
+  ["youtube", "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=0", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"],
+  ["youtube", "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=soon", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"],
   ["youtube", "https://youtube.com/watch?feature=share&v=dQw4w9WgXcQ", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"],
   ["youtube", "https://m.youtube.com/watch?v=dQw4w9WgXcQ", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"],
   ["youtube", "https://youtu.be/dQw4w9WgXcQ", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"],
-  ["youtube", "https://youtu.be/dQw4w9WgXcQ?si=AbCdEf123&t=10", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"],
+  ["youtube", "https://youtu.be/dQw4w9WgXcQ?si=AbCdEf123&t=10", "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=10"],
   ["youtube", "https://www.youtube.com/shorts/aBcDeFgHiJk", "https://www.youtube.com/watch?v=aBcDeFgHiJk"],
   ["youtube", "https://youtube.com/shorts/aBcDeFgHiJk?feature=share", "https://www.youtube.com/watch?v=aBcDeFgHiJk"],
   ["youtube", "https://www.youtube.com/embed/dQw4w9WgXcQ", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"],

@@ -46,13 +46,24 @@ const HOST_NAME = new RegExp(`^(?=.{4,${MASTODON_HOST_MAX}}$)([a-z0-9]([a-z0-9-]
 /** The path's segments, without empty ones (so a trailing slash does not matter). */
 const segmentsOf = (url: URL): string[] => url.pathname.split("/").filter(Boolean);
 
+/** A YouTube start time as links write it (`t=42`, `t=42s`, `t=1h2m3s`, `start=42`), in seconds; undefined for none or nonsense. */
+function youtubeStart(url: URL): number | undefined {
+  const value = url.searchParams.get("t") ?? url.searchParams.get("start");
+  const parts = value ? /^(?:(\d{1,2})h)?(?:(\d{1,4})m)?(?:(\d{1,6})s?)?$/.exec(value) : null;
+  if (!parts || value === "") return undefined;
+  const seconds = Number(parts[1] ?? 0) * 3600 + Number(parts[2] ?? 0) * 60 + Number(parts[3] ?? 0);
+  return seconds > 0 && seconds < 100 * 3600 ? seconds : undefined;
+}
+
 function youtube(url: URL, host: string): string | undefined {
   const [first, second] = segmentsOf(url);
   let id: string | null | undefined;
   if (host === "youtu.be") id = first;
   else if (first === "watch") id = url.searchParams.get("v");
   else if (first && ["shorts", "embed", "live", "v"].includes(first)) id = second;
-  return id && YOUTUBE_ID.test(id) ? `https://www.youtube.com/watch?v=${id}` : undefined;
+  if (!id || !YOUTUBE_ID.test(id)) return undefined;
+  const start = youtubeStart(url);
+  return `https://www.youtube.com/watch?v=${id}${start ? `&t=${start}` : ""}`;
 }
 
 function vimeo(url: URL, host: string): string | undefined {

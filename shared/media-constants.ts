@@ -57,3 +57,7 @@ export function mediaVariants(width: number, height: number): MediaVariant[] {
 
 /** The path of one variant: `GET /media/:id/:width.:format`. */
 export const mediaPath = (id: string, name: MediaWidth, format: MediaFormat): string => `/media/${id}/${name}.${format}`;
+
+/** A `srcset` of every variant of an image in one format. */
+export const mediaSrcset = (id: string, variants: readonly MediaVariant[], format: MediaFormat): string =>
+  variants.map((variant) => `${mediaPath(id, variant.name, format)} ${variant.width}w`).join(", ");

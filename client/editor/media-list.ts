@@ -15,12 +15,14 @@ export interface DeskEmbed {
   type: "embed";
   url: string;
   provider?: EmbedProvider;
+  /** The editor's caption, shown under the card (an embed's title and author are the platform's). */
+  caption?: string;
 }
 export type DeskImage = ImageItem;
 export type DeskMedia = DeskImage | DeskEmbed;
 
 /** What the API takes for an item: the server fills the image's size and names the embed's platform. */
-export type MediaBodyItem = { type: "image"; id: string; alt: string; caption?: string; credit?: string } | { type: "embed"; url: string };
+export type MediaBodyItem = { type: "image"; id: string; alt: string; caption?: string; credit?: string } | { type: "embed"; url: string; caption?: string };
 
 /** An uploaded image as `POST /api/media` answers. */
 export interface UploadedImage {
@@ -66,9 +68,13 @@ export function removeMedia(list: readonly DeskMedia[], index: number): DeskMedi
   return list.filter((_, i) => i !== index);
 }
 
-/** The list with the item at `index` changed. */
-export function updateMedia(list: readonly DeskMedia[], index: number, change: Partial<DeskImage>): DeskMedia[] {
-  return list.map((item, i) => (i === index && item.type === "image" ? { ...item, ...change } : item));
+/** The list with the item at `index`'s texts changed (an embed has only a caption). */
+export function updateMedia(list: readonly DeskMedia[], index: number, change: { alt?: string; caption?: string; credit?: string }): DeskMedia[] {
+  return list.map((item, i) => {
+    if (i !== index) return item;
+    if (item.type === "image") return { ...item, ...change };
+    return change.caption === undefined ? item : { ...item, caption: change.caption };
+  });
 }
 
 export interface MediaProblem {
@@ -86,7 +92,10 @@ export function mediaProblems(list: readonly DeskMedia[], locale: Locale = "en")
   const options = { locale };
   const problems: MediaProblem[] = [];
   list.forEach((item, index) => {
-    if (item.type !== "image") return;
+    if (item.type !== "image") {
+      if ((item.caption ?? "").length > MEDIA_TEXT_LIMITS.caption) problems.push({ index, field: "caption", reason: "too_long", message: m.desk_at_most_characters({ count: MEDIA_TEXT_LIMITS.caption }, options) });
+      return;
+    }
     if (!item.alt.trim()) problems.push({ index, field: "alt", reason: "missing", message: m.desk_alt_missing({}, options) });
     for (const field of ["alt", "caption", "credit"] as const) {
       const value = item[field] ?? "";
@@ -109,8 +118,8 @@ export function mediaBlocker(list: readonly DeskMedia[], locale: Locale = "en"):
 /** The list as the API takes it: trimmed text, empty caption and credit left out. */
 export function mediaBody(list: readonly DeskMedia[]): MediaBodyItem[] {
   return list.map((item) => {
-    if (item.type === "embed") return { type: "embed", url: item.url };
     const caption = item.caption?.trim();
+    if (item.type === "embed") return { type: "embed", url: item.url, ...(caption ? { caption } : {}) };
     const credit = item.credit?.trim();
     return { type: "image", id: item.id, alt: item.alt.trim(), ...(caption ? { caption } : {}), ...(credit ? { credit } : {}) };
   });
@@ -169,7 +178,8 @@ function storedItem(value: unknown): DeskMedia | undefined {
   }
   if (item.type === "embed" && typeof item.url === "string" && item.url.length <= 2000) {
     const provider = typeof item.provider === "string" && Object.hasOwn(EMBED_PROVIDERS, item.provider) ? (item.provider as EmbedProvider) : undefined;
-    return { type: "embed", url: item.url, ...(provider ? { provider } : {}) };
+    const caption = text("caption");
+    return { type: "embed", url: item.url, ...(provider ? { provider } : {}), ...(caption ? { caption } : {}) };
   }
   return undefined;
 }

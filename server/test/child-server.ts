@@ -46,6 +46,8 @@ export async function startChild(dataDir: string, options: { env?: Record<string
     DATA_DIR: dataDir,
     TICKER_ADMIN_TOKEN: TOKEN,
     LOG_LEVEL: "info",
+    // Tests ask no real platform for an embed's description (server/test/oembed-stand-in.ts stands in for one).
+    EMBED_METADATA: "off",
   };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;

@@ -32,7 +32,8 @@ export async function startServer(
   options: { dataDir?: string; pages?: boolean; port?: number; env?: Record<string, string>; redis?: RedisClient; queueLimits?: QueueLimits; deskRecheckMs?: number; audienceSampleMs?: number; mediaSweepMs?: number } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "live-ticker-test-"));
-  const config = loadConfig({ PORT: String(options.port ?? 0), DATA_DIR: dataDir, TICKER_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "silent", ...options.env });
+  // Tests ask no real platform for an embed's description: those about it start a stand-in (oembed-stand-in.ts).
+  const config = loadConfig({ PORT: String(options.port ?? 0), DATA_DIR: dataDir, TICKER_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "silent", EMBED_METADATA: "off", ...options.env });
   const app = createApp(config, new SqliteStore(join(dataDir, "live-ticker.db")), {
     log: pino({ level: "silent" }),
     ...(options.pages ? { clientBuild: await ClientBuild.load() } : {}),

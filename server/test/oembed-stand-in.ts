@@ -51,7 +51,7 @@ export async function startOembedStandIn(dir: string, answers: Record<string, An
     base,
     requests,
     providersFile,
-    env: { OEMBED_PROVIDERS: providersFile, EMBED_FETCH_ALLOW: host },
+    env: { EMBED_METADATA: "on", OEMBED_PROVIDERS: providersFile, EMBED_FETCH_ALLOW: host },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

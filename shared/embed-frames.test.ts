@@ -7,6 +7,7 @@ const frame = (provider: EmbedItem["provider"], url: string) => embedFrame({ pro
 describe("embedFrame", () => {
   it.each([
     ["youtube", "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ", "https://www.youtube-nocookie.com"],
+    ["threads", "https://www.threads.com/@zuck/post/C8aBcDeFgHi", "https://www.threads.com/@zuck/post/C8aBcDeFgHi/embed", "https://www.threads.com"],
     ["youtube", "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=42", "https://www.youtube-nocookie.com"],
     ["vimeo", "https://vimeo.com/76979871", "https://player.vimeo.com/video/76979871?dnt=1", "https://player.vimeo.com"],
     ["x", "https://x.com/Reuters/status/1790000000000000000", "https://platform.twitter.com/embed/Tweet.html?id=1790000000000000000&dnt=true", "https://platform.twitter.com"],

@@ -97,6 +97,11 @@ const BUILDERS: Record<EmbedProvider, Builder> = {
     if (url.host !== "www.tiktok.com" || !user?.startsWith("@") || video !== "video" || !id || !DIGITS.test(id) || rest.length > 0) return undefined;
     return { src: `https://www.tiktok.com/embed/v2/${id}`, ...post(740, 340), allow: "fullscreen; picture-in-picture", referrerPolicy: "strict-origin-when-cross-origin" };
   },
+  threads(url) {
+    const [user, postWord, code, ...rest] = segments(url);
+    if (url.host !== "www.threads.com" || !user || !/^@[A-Za-z0-9_.]{1,32}$/.test(user) || postWord !== "post" || !code || !TOKEN.test(code) || rest.length > 0) return undefined;
+    return { src: `https://www.threads.com/${user}/post/${code}/embed`, ...post(600, 540) };
+  },
   facebook(url) {
     if (url.host !== "www.facebook.com") return undefined;
     const plugin = isFacebookVideo(url) ? "video" : "post";
@@ -129,7 +134,7 @@ export function isVideo(item: Pick<EmbedItem, "provider" | "url">): boolean {
 
 
 /**
- * The most frame origins one page allows. The platforms' own are 8; the rest are Mastodon instances,
+ * The most frame origins one page allows. The platforms' own are 9; the rest are Mastodon instances,
  * any number of which a story could name: each lengthens the CSP header, which proxies refuse past
  * 4–8 KB (nginx answers 502), so embeds past this show as links.
  */

@@ -40,6 +40,8 @@ const RECOGNIZED: [string, string, string][] = [
   ["telegram", "https://t.me/s/kyivindependent_official/12345", "https://t.me/kyivindependent_official/12345"],
   ["telegram", "https://telegram.me/durov/42?single", "https://t.me/durov/42"],
   ["instagram", "https://www.instagram.com/p/C5aBcDeFgHi/", "https://www.instagram.com/p/C5aBcDeFgHi/"],
+  ["threads", "https://www.threads.net/@zuck/post/C8aBcDeFgHi", "https://www.threads.com/@zuck/post/C8aBcDeFgHi"],
+  ["threads", "https://threads.com/@kyiv.city/post/C8aBcDeFgHi/?xmt=AQGz", "https://www.threads.com/@kyiv.city/post/C8aBcDeFgHi"],
   ["instagram", "https://instagram.com/p/C5aBcDeFgHi?igsh=MTc4MmM1YmI2Ng==", "https://www.instagram.com/p/C5aBcDeFgHi/"],
   ["instagram", "https://www.instagram.com/reel/C5aBcDeFgHi/?utm_source=ig_web_copy_link", "https://www.instagram.com/reel/C5aBcDeFgHi/"],
   ["instagram", "https://www.instagram.com/reels/C5aBcDeFgHi/", "https://www.instagram.com/reel/C5aBcDeFgHi/"],
@@ -110,7 +112,7 @@ describe("recognizeEmbed", () => {
 
   it("names every supported platform when it refuses", () => {
     expect(SUPPORTED_EMBEDS_MESSAGE).toBe(
-      "Paste the https link of a single post or video on YouTube, Vimeo, X, Bluesky, Mastodon, Telegram, Instagram, TikTok or Facebook.",
+      "Paste the https link of a single post or video on YouTube, Vimeo, X, Bluesky, Mastodon, Telegram, Instagram, TikTok, Facebook or Threads.",
     );
   });
 });

@@ -27,6 +27,7 @@ const DIGITS = /^[0-9]{1,25}$/;
 const X_USER = /^[A-Za-z0-9_]{1,15}$/;
 const TELEGRAM_CHANNEL = /^[A-Za-z][A-Za-z0-9_]{3,31}$/;
 const INSTAGRAM_ID = /^[A-Za-z0-9_-]{5,64}$/;
+/** A TikTok or Threads (Instagram) user name. */
 const TIKTOK_USER = /^[A-Za-z0-9_.]{1,32}$/;
 /** A Bluesky handle (a domain name) or a DID; a post's record key. */
 const BLUESKY_ACTOR = /^(did:(plc|web):[A-Za-z0-9._:%-]{1,200}|[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+)$/;
@@ -149,6 +150,17 @@ function facebook(url: URL, host: string): string | undefined {
   return undefined;
 }
 
+/** A Threads post's code: letters, digits, `_` and `-`. */
+const THREADS_POST = /^[A-Za-z0-9_-]{5,64}$/;
+
+function threads(url: URL): string | undefined {
+  // threads.net and threads.com (its new name): /@USER/post/CODE
+  const [user, post, code, ...rest] = segmentsOf(url);
+  if (!user?.startsWith("@") || post !== "post" || !code || rest.length > 0) return undefined;
+  const name = user.slice(1);
+  return TIKTOK_USER.test(name) && THREADS_POST.test(code) ? `https://www.threads.com/@${name}/post/${code}` : undefined;
+}
+
 /** Whether `host` can name a Mastodon instance: a short public DNS name that is not another platform's. */
 export function isMastodonHost(host: string): boolean {
   return HOST_NAME.test(host) && !Object.hasOwn(BY_HOST, host);
@@ -199,6 +211,7 @@ hosts("bluesky", bluesky, ["bsky.app", "www.bsky.app"]);
 hosts("telegram", telegram, ["t.me", "telegram.me", "www.telegram.me"]);
 hosts("instagram", instagram, ["instagram.com", "www.instagram.com", "m.instagram.com"]);
 hosts("tiktok", tiktok, ["tiktok.com", "www.tiktok.com", "m.tiktok.com"]);
+hosts("threads", threads, ["threads.net", "www.threads.net", "threads.com", "www.threads.com"]);
 hosts("facebook", facebook, ["facebook.com", "www.facebook.com", "m.facebook.com", "mobile.facebook.com", "web.facebook.com", "fb.watch"]);
 
 /** The provider and canonical URL of `input`, or undefined if it is not a supported post or video. */

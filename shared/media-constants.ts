@@ -30,6 +30,7 @@ export const EMBED_PROVIDERS = {
   instagram: "Instagram",
   tiktok: "TikTok",
   facebook: "Facebook",
+  threads: "Threads",
 } as const;
 export type EmbedProvider = keyof typeof EMBED_PROVIDERS;
 

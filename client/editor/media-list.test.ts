@@ -17,6 +17,7 @@ import {
   sameMedia,
   storyImages,
   updateMedia,
+  type DeskEmbed,
   type DeskMedia,
 } from "./media-list.js";
 
@@ -90,9 +91,9 @@ describe("embeds by address", () => {
   it("recognizes the platform and the canonical address at once, and says what is supported otherwise", () => {
     expect(embedFromUrl("  https://youtu.be/dQw4w9WgXcQ ")).toEqual({ type: "embed", provider: "youtube", url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ" });
     for (const bad of ["youtube video", "javascript:alert(1)", "data:text/html,<b>x</b>", "https://example.com/post/1"]) {
-      expect(embedFromUrl(bad)).toEqual({ error: "Paste the https link of a single post or video on YouTube, Vimeo, X, Bluesky, Mastodon, Telegram, Instagram, TikTok, or Facebook." });
+      expect(embedFromUrl(bad)).toEqual({ error: "Paste the https link of a single post or video on YouTube, Vimeo, X, Bluesky, Mastodon, Telegram, Instagram, TikTok, Facebook, or Threads." });
     }
-    expect(embedFromUrl("youtube video", "uk")).toEqual({ error: "Вставте https-посилання на окремий допис чи відео з YouTube, Vimeo, X, Bluesky, Mastodon, Telegram, Instagram, TikTok або Facebook." });
+    expect(embedFromUrl("youtube video", "uk")).toEqual({ error: "Вставте https-посилання на окремий допис чи відео з YouTube, Vimeo, X, Bluesky, Mastodon, Telegram, Instagram, TikTok, Facebook або Threads." });
   });
 });
 
@@ -144,5 +145,18 @@ describe("media in the desk's other helpers", () => {
     const story = (media: Entry["media"]) => ({ id: "s", version: 1, title: "", summary: "", status: "live" as const, language: "en", createdAt: e.createdAt, updatedAt: e.createdAt, entries: { e_abcd: { ...e, ...(media ? { media } : {}) } } });
     expect(targetUnchanged({ type: "entry", entryId: "e_abcd" }, story([photo(1)]), story([{ ...photo(1), alt: "New alt" }]))).toBe(false);
     expect(entryText(story(undefined).entries.e_abcd).media).toEqual([]);
+  });
+});
+
+describe("an embed's caption", () => {
+  it("is edited, sent trimmed (left out when empty), bounded and kept across a reload", () => {
+    const embed = embedFromUrl("https://youtu.be/dQw4w9WgXcQ") as DeskEmbed;
+    let list: DeskMedia[] = [embed];
+    list = updateMedia(list, 0, { caption: "  Filmed at dawn  ", alt: "ignored for an embed" });
+    expect(list[0]).toEqual({ ...embed, caption: "  Filmed at dawn  " });
+    expect(mediaBody(list)).toEqual([{ type: "embed", url: embed.url, caption: "Filmed at dawn" }]);
+    expect(mediaBody(updateMedia(list, 0, { caption: "   " }))).toEqual([{ type: "embed", url: embed.url }]);
+    expect(readStoredMedia(JSON.parse(JSON.stringify(list)))).toEqual(list);
+    expect(mediaProblems(updateMedia(list, 0, { caption: "x".repeat(501) }))).toMatchObject([{ index: 0, field: "caption", reason: "too_long" }]);
   });
 });

@@ -198,7 +198,7 @@ describe("entries with media", () => {
     for (const url of ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "http://www.youtube.com/watch?v=dQw4w9WgXcQ", "https://example.com/video/1"]) {
       const refused = await expectError(await post([{ type: "embed", url }]), 400, "validation_failed");
       expect(JSON.stringify(refused.details)).toContain("media.0.url");
-      expect(JSON.stringify(refused.details)).toContain("YouTube, Vimeo, X, Bluesky, Mastodon, Telegram, Instagram, TikTok or Facebook");
+      expect(JSON.stringify(refused.details)).toContain("YouTube, Vimeo, X, Bluesky, Mastodon, Telegram, Instagram, TikTok, Facebook or Threads");
     }
     await expectError(await post(Array.from({ length: 11 }, () => ({ type: "embed", url: "https://vimeo.com/1" }))), 400, "validation_failed");
   });

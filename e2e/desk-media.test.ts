@@ -174,6 +174,9 @@ describe.skipIf(browserMissing)("photos and embeds in the desk", () => {
       await expect.poll(() => moved.textContent()).toBe("Photo moved to position 2 of 3.");
       await composer.getByRole("button", { name: "Move photo 2 down" }).click();
 
+      // The embed's own caption (issue 34), under its card in the preview and as readers get it.
+      await composer.locator('input[data-caption="0"]').fill("The mayor at the scene");
+
       // 6. The preview: the embed's placeholder first, then the photos as readers get them.
       const preview = composer.getByTestId("preview");
       const img = preview.locator("picture img").first();
@@ -185,6 +188,7 @@ describe.skipIf(browserMissing)("photos and embeds in the desk", () => {
       expect(await preview.locator("figure:has(picture) figcaption").first().textContent()).toMatch(/The bridge at 6 am\.\s*Photo: Olena K\./);
       await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(640);
       expect(await preview.locator(".entry-media > *").first().textContent()).toContain("YouTube");
+      expect(await preview.locator(".entry-media > figure.embed figcaption").textContent()).toContain("The mayor at the scene");
       expect(await preview.locator("iframe").count()).toBe(0);
 
       // The whole composer at a laptop's and a phone's size, to look at.
@@ -209,7 +213,7 @@ describe.skipIf(browserMissing)("photos and embeds in the desk", () => {
       await expect.poll(() => entryPosts.length).toBe(1);
       expect(entryPosts[0]!.key).toMatch(/^[0-9a-f-]{36}$/);
       expect((entryPosts[0]!.body as { media: unknown }).media).toEqual([
-        { type: "embed", url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ" },
+        { type: "embed", url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ", caption: "The mayor at the scene" },
         { type: "image", id: id(1), alt: "Police cars block the bridge at dawn", caption: "The bridge at 6 am.", credit: "Olena K." },
       ]);
       // Nothing broke the desk's CSP (zod's start-up probe for eval would: the desk bundles no zod).

@@ -1,13 +1,13 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { Browser, BrowserContext, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Snapshot } from "../shared/story.js";
 import { startServer, type TestServer } from "../server/test/harness.js";
 import { startOembedStandIn, video, videoUrl, type OembedStandIn } from "../server/test/oembed-stand-in.js";
 import { seriousViolations } from "./a11y.js";
-import { browserMissing, launchBrowser, openPage, pageErrors } from "./browser.js";
+import { ARTIFACTS, browserMissing, launchBrowser, openPage, pageErrors } from "./browser.js";
 
 /**
  * Issue 34, as a reader sees it: a rich card (our own thumbnail, title, author, platform, host,
@@ -18,7 +18,6 @@ import { browserMissing, launchBrowser, openPage, pageErrors } from "./browser.j
 const NOCOOKIE = "https://www.youtube-nocookie.com";
 const TELEGRAM_POST = "https://t.me/kyivindependent_official/12345";
 const DEVICES = { desktop: { width: 1366, height: 850 }, phone: { width: 390, height: 844 } };
-const SHOTS = resolve(import.meta.dirname, "../../../prompts/shots/embeds");
 
 describe.skipIf(browserMissing)("embed cards in a real browser", () => {
   let dir: string;
@@ -64,7 +63,7 @@ describe.skipIf(browserMissing)("embed cards in a real browser", () => {
     await post({ headline: "Telegram", body: "The city's channel posted.", media: [{ type: "embed", url: TELEGRAM_POST }] });
     await post({ headline: "The mayor's statement", body: "He spoke from the scene.", media: [{ type: "embed", url: videoUrl("mayorspeech") }] });
     await post({ headline: "Rescue in Obolon", body: "Rescuers worked through the night.", media: [{ type: "embed", url: `https://youtu.be/rescuers001?t=42`, caption: "Filmed by the city's rescuers at 05:40" }] });
-    mkdirSync(SHOTS, { recursive: true });
+    mkdirSync(ARTIFACTS, { recursive: true });
   });
   afterAll(async () => {
     await browser?.close();
@@ -87,7 +86,7 @@ describe.skipIf(browserMissing)("embed cards in a real browser", () => {
       expect(await img.getAttribute("src")).toMatch(/^\/media\/m_[0-9a-f]{32}\/480\.jpeg$/);
       await card.scrollIntoViewIfNeeded();
       await expect(seriousViolations(page)).resolves.toEqual([]);
-      await page.screenshot({ path: join(SHOTS, `card-${device}.png`) });
+      await page.screenshot({ path: join(ARTIFACTS, `embed-card-${device}.png`) });
       // Only the stand-in platform's own address saw anything, and that was the server asking it, at write time.
       expect(thirdParty.map((request) => request.url())).toEqual([]);
 
@@ -109,7 +108,7 @@ describe.skipIf(browserMissing)("embed cards in a real browser", () => {
     // The other video opens too, and the Telegram post stays a card: consent is per platform.
     await expect(mayor.locator("iframe").getAttribute("src")).resolves.toBe(`${NOCOOKIE}/embed/mayorspeech`);
     await expect(page.getByRole("button", { name: "Show post on Telegram" }).count()).resolves.toBe(1);
-    await page.screenshot({ path: join(SHOTS, "remembered-desktop.png") });
+    await page.screenshot({ path: join(ARTIFACTS, "embed-card-remembered-desktop.png") });
 
     await page.reload();
     await page.locator('[data-status="live"]').waitFor();
@@ -131,6 +130,21 @@ describe.skipIf(browserMissing)("embed cards in a real browser", () => {
     await context.close();
   });
 
+  it("shows the card in an Arabic story, right to left, in Arabic words; axe", async () => {
+    const arabic = (await (await server.api("/api/stories", { body: { title: "ضربات على كييف", language: "ar" } })).json()) as Snapshot;
+    const res = await server.api(`/api/stories/${arabic.id}/entries`, { body: { headline: "إنقاذ في أوبولون", body: "عمل المسعفون طوال الليل.", media: [{ type: "embed", url: videoUrl("rescuers001"), caption: "صوّره مسعفو المدينة" }] } });
+    expect(res.status).toBe(201);
+    const { context, page } = await openPage(browser, `${server.url}/stories/${arabic.id}`, { viewport: DEVICES.phone });
+    const card = page.getByTestId("embed-card");
+    await card.getByRole("checkbox", { name: "اعرض YouTube دائمًا على هذا الموقع" }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.dir)).toBe("rtl");
+    await card.scrollIntoViewIfNeeded();
+    await expect(seriousViolations(page)).resolves.toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, "embed-card-arabic-phone.png") });
+    expect(pageErrors(page)).toEqual([]);
+    await context.close();
+  });
+
   it("makes a post's frame as tall as its platform's height message says, and heeds no other window", async () => {
     const { context, page } = await open({ viewport: DEVICES.phone });
     const telegram = page.getByRole("article").filter({ hasText: "The city's channel posted." });
@@ -142,7 +156,7 @@ describe.skipIf(browserMissing)("embed cards in a real browser", () => {
     await page.waitForTimeout(200);
     await expect(frame.evaluate((element) => element.getBoundingClientRect().height)).resolves.toBe(812);
     await telegram.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(SHOTS, "post-frame-phone.png") });
+    await page.screenshot({ path: join(ARTIFACTS, "embed-card-post-frame-phone.png") });
     expect(pageErrors(page)).toEqual([]);
     await context.close();
   });

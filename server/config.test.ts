@@ -28,6 +28,7 @@ describe("loadConfig", () => {
       metricsToken: undefined,
       embedOrigins: "*",
       mastodonInstances: undefined,
+      embedMetadata: { enabled: true, fetchAllow: [] },
       logLevel: "info",
       logFormat: "auto",
       demoIntervalMs: 4000,

@@ -9,6 +9,7 @@ describe("frameHeightOf", () => {
     expect(frameHeightOf("bluesky", { id: "abc", height: 300 })).toBe(300);
     expect(frameHeightOf("telegram", JSON.stringify({ event: "resize", height: 512 }))).toBe(512);
     expect(frameHeightOf("mastodon", { type: "setHeight", id: 1, height: 260 })).toBe(260);
+    expect(frameHeightOf("tiktok", JSON.stringify({ signalSource: "player", height: 739 }))).toBe(739);
   });
 
   it("bounds what a platform asks for, and ignores other messages, other shapes and videos", () => {
@@ -25,6 +26,8 @@ describe("frameHeightOf", () => {
       ["bluesky", ["height", 300]],
       ["bluesky", `{"height": 300, "pad": "${"a".repeat(20_000)}"}`],
       ["youtube", { height: 300 }],
+      ["tiktok", { height: 300 }],
+      ["facebook", { height: 300 }],
       ["vimeo", { event: "resize", height: 300 }],
     ] as const) {
       expect(frameHeightOf(provider, data), JSON.stringify(data).slice(0, 80)).toBeUndefined();

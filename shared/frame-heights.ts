@@ -40,6 +40,8 @@ const READERS: Partial<Record<EmbedProvider, Reader>> = {
   bluesky: (message) => message.height,
   // t.me: {"event":"resize","height":…}
   telegram: (message) => (message.event === "resize" ? message.height : undefined),
+  // www.tiktok.com/embed/v2: {"signalSource":…,"height":…} (what its player posts; TikTok documents no format)
+  tiktok: (message) => (typeof message.signalSource === "string" ? message.height : undefined),
   // Mastodon's /embed page answers the parent's {"type":"setHeight","id":…} with its height.
   mastodon: (message) => (message.type === "setHeight" ? message.height : undefined),
 };

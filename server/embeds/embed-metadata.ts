@@ -7,7 +7,7 @@ import { Gate } from "../media/gate.js";
 import { decodableTypeOf } from "../media/image-type.js";
 import { mediaIdOf } from "../media/media-id.js";
 import type { MediaStore } from "../store/media-store.js";
-import { FetchRefused, guardedGet } from "./guarded-fetch.js";
+import { FetchRefused, guardedGet, withSignal } from "./guarded-fetch.js";
 import { oembedRequest, type OembedEndpoint } from "./oembed-providers.js";
 
 /** What the platform says of an embed, as the entry keeps it (DESIGN.md §1). */
@@ -92,13 +92,18 @@ export class EmbedMetadata {
       const id = mediaIdOf(bytes);
       const record = await media.record(id);
       if (record?.removedAt) return undefined;
+      // The write waits for the decoding no longer than its budget; a thumbnail stored after that is
+      // unused, and collected as any unpublished upload is.
       const stored =
         record ??
-        (await this.#decoding.run(async () => {
-          if (signal.aborted) throw new FetchRefused("took too long");
-          const { image, variants } = await pool.process(bytes);
-          return media.putImage(image, variants, new Date().toISOString(), THUMBNAIL_UPLOADER);
-        }));
+        (await withSignal(
+          this.#decoding.run(async () => {
+            if (signal.aborted) throw new FetchRefused("took too long");
+            const { image, variants } = await pool.process(bytes);
+            return media.putImage(image, variants, new Date().toISOString(), THUMBNAIL_UPLOADER);
+          }),
+          signal,
+        ));
       return { id: stored.id, width: stored.width, height: stored.height };
     } catch (error) {
       this.options.log.info({ url: url.href, reason: error instanceof Error ? error.message : String(error) }, "embed thumbnail not stored");

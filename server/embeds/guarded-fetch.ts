@@ -94,7 +94,8 @@ function readBounded(response: IncomingMessage, maxBytes: number): Promise<Buffe
   });
 }
 
-function withSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+/** `promise`, or a FetchRefused once `signal` aborts (the work itself goes on: its result is dropped). */
+export function withSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(new FetchRefused("took too long"));
   return new Promise((resolve, reject) => {
     const abort = () => reject(new FetchRefused("took too long"));

@@ -62,6 +62,13 @@ describe("photos and embeds outside the reader apps", () => {
     );
   });
 
+  it("names an embed's link by the title its platform gave, and adds the editor's caption, escaped", () => {
+    const described = { type: "embed", provider: "youtube", url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ", title: "Rescue <live>", caption: "Filmed at 05:40 & after" } as const;
+    expect(mediaHtml({ ...story.entries.e_new1!, media: [described] }, PUBLIC_URL)).toBe(
+      `<p><a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ">YouTube: Rescue &#60;live&#62;</a> Filmed at 05:40 &#38; after</p>`,
+    );
+  });
+
   it("puts them in the Atom feed's content and the JSON Feed's content, image and attachments", () => {
     const xml = atomFeed({ snapshot: story, removed: [], publicUrl: PUBLIC_URL, limit: 50 });
     expect(XMLValidator.validate(xml)).toBe(true);

@@ -22,14 +22,16 @@ export const firstImage = (story: Snapshot): ImageItem | undefined => entriesInD
 
 /**
  * An entry's media as plain HTML after its text: each photo as a `<figure>` with its alt text and
- * caption, each embed as a link (no feed reader should run a platform's scripts).
+ * caption, each embed as a link named by its title (or its URL) with its caption (no feed reader
+ * should run a platform's scripts).
  */
 export function mediaHtml(entry: Entry, publicUrl: string): string {
   return (entry.media ?? [])
     .map((item) => {
       if (item.type === "embed") {
         const url = escapeHtml(item.url);
-        return `<p><a href="${url}">${escapeHtml(EMBED_PROVIDERS[item.provider])}: ${url}</a></p>`;
+        const caption = item.caption ? ` ${escapeHtml(item.caption)}` : "";
+        return `<p><a href="${url}">${escapeHtml(EMBED_PROVIDERS[item.provider])}: ${item.title ? escapeHtml(item.title) : url}</a>${caption}</p>`;
       }
       const { width, height } = shareVariant(item);
       const caption = [item.caption, item.credit].filter(Boolean).map((text) => escapeHtml(text!)).join(" ");

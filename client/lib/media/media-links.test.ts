@@ -48,6 +48,12 @@ describe("mediaChanges", () => {
     expect(mediaChanges(undefined, [])).toEqual({ changes: [], reordered: false });
   });
 
+  it("reports an embed whose caption changed, not one whose platform's description did", () => {
+    const captioned = { ...video, caption: "Filmed at dawn" } as MediaItem;
+    expect(mediaChanges([video], [captioned]).changes).toEqual([{ change: "changed", item: captioned }]);
+    expect(mediaChanges([captioned], [{ ...captioned, title: "New title" } as MediaItem]).changes).toEqual([]);
+  });
+
   it("reports added, removed and re-captioned items, and a new order", () => {
     const result = mediaChanges([photo(1), photo(2), video], [video, photo(1, { alt: "A burnt-out tram" }), photo(3)]);
     expect(result.changes).toEqual([

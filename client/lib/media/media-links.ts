@@ -52,7 +52,8 @@ export interface MediaChange {
 
 /**
  * What an edit did to an entry's media: items added and removed (a photo by its image id, an embed
- * by its URL, each use counted), photos whose alt, caption or credit changed, and whether the order
+ * by its URL, each use counted), photos whose alt, caption or credit changed and embeds whose caption
+ * did, and whether the order
  * of the items both versions have changed.
  */
 export function mediaChanges(
@@ -72,9 +73,9 @@ export function mediaChanges(
     const old = left[index]!;
     delete left[index];
     keptOrder.push(index);
-    if (old.type === "image" && item.type === "image" && (old.alt !== item.alt || old.caption !== item.caption || old.credit !== item.credit)) {
-      changes.push({ change: "changed", item });
-    }
+    const textChanged =
+      old.type === "image" && item.type === "image" ? old.alt !== item.alt || old.caption !== item.caption || old.credit !== item.credit : old.caption !== item.caption;
+    if (textChanged) changes.push({ change: "changed", item });
   }
   for (const item of left) if (item) changes.push({ change: "removed", item });
   return { changes, reordered: keptOrder.some((index, at) => at > 0 && index < keptOrder[at - 1]!) };

@@ -51,14 +51,15 @@ export async function guardedGet(url: URL, rules: FetchRules, redirects = MAX_RE
   }
 }
 
-/** The address to connect to: the literal one, or the first of the name's, once all of them are judged. */
+/** The address to connect to: the literal one, or one of the name's, once all of them are judged. */
 async function checkedAddress(host: string, allowed: boolean, signal: AbortSignal): Promise<{ address: string; family: number }> {
   const family = isIP(host);
   const addresses = family !== 0 ? [{ address: host, family }] : await withSignal(lookup(host, { all: true, verbatim: true }), signal);
   if (addresses.length === 0) throw new FetchRefused(`${host}: no address`);
   const hidden = addresses.find(({ address }) => !isPublicAddress(address));
   if (hidden && !allowed) throw new FetchRefused(`${host}: resolves to ${hidden.address}, which is not a public address`);
-  return addresses[0]!;
+  // IPv4 first: many servers have no IPv6 route, and every address was judged alike.
+  return addresses.find((candidate) => candidate.family === 4) ?? addresses[0]!;
 }
 
 function get(url: URL, { address, family }: { address: string; family: number }, rules: FetchRules): Promise<IncomingMessage> {

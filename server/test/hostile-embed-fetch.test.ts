@@ -120,6 +120,14 @@ describe("the guarded fetcher", () => {
     await expect(guardedGet(new URL(`${platform.base}/thumb.jpg`), rules(["127.0.0.1"]))).rejects.toThrow("over 1024 bytes");
   });
 
+  it("connects to the address it resolved and judged, for a name on the allow list", async () => {
+    const before = platform.requests.length;
+    const { body, contentType } = await guardedGet(new URL(`http://localhost:${new URL(platform.base).port}/thumb.jpg`), { ...rules(["localhost"]), maxBytes: 1024 * 1024 });
+    expect(contentType).toBe("image/jpeg");
+    expect(body.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    expect(platform.requests.slice(before)).toEqual(["/thumb.jpg"]);
+  });
+
   it("knows the private, loopback, link-local and mapped ranges from public addresses", () => {
     for (const address of ["127.0.0.1", "10.1.2.3", "172.31.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "::1", "::", "fe80::1", "fd00::1", "::ffff:10.0.0.1", "64:ff9b::a00:1", "2002:a00:1::1"]) {
       expect(isPublicAddress(address), address).toBe(false);

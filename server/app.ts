@@ -41,8 +41,7 @@ import { Audience } from "./live/audience.js";
 import { audienceRoutes } from "./http/audience-routes.js";
 import { DeskChannel } from "./live/desk-channel.js";
 import { registerSocketHandlers } from "./live/socket-handlers.js";
-import { releaseUpgradeRequest } from "./live/upgrade-request.js";
-import { refuseConnection, type RefusableConnection } from "./live/connection-refusal.js";
+import { ReaderWires, refuseConnection, releaseUpgradeRequest, type RefusableConnection } from "./live/readers/reader-wire.js";
 import type { ConnectionRefusal } from "../shared/protocol.js";
 import { SocketsPerAddress, type EngineConnection } from "./live/sockets-per-address.js";
 import { SOCKET_QUEUE_LIMIT, TOTAL_QUEUE_LIMIT, type QueueLimits } from "./live/backpressure.js";
@@ -60,6 +59,8 @@ export interface App {
   store: Store;
   log: Logger;
   metrics: Metrics;
+  /** The stories a reader's connection follows on this node, by its socket id (none for an unknown id). */
+  followed(socketId: string): string[];
   /** Starts listening; resolves with the bound port (useful with PORT=0). */
   listen(): Promise<number>;
   close(): Promise<void>;
@@ -123,6 +124,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   );
 
   const http = createServer(app);
+  const wires = new ReaderWires(log.child({ component: "live" }));
   const socketsPerAddress = new SocketsPerAddress(config.limits, app.get("trust proxy fn"), log.child({ component: "live" }));
   const versionBodies = new VersionBodies(config.versionCacheBytes);
   // Every cache of the node, by name, filled in as the routes make theirs: /metrics reports each one's bytes.
@@ -133,6 +135,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     audiences: () => hub.audiences(),
     queuedBytes: () => hub.queuedBytes,
     storyReaders: () => audience.totals(),
+    frames: wires.counts,
   });
   const io: LiveServer = new Server(http, {
     serveClient: false,
@@ -145,6 +148,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     // Spelled out because proxies' read timeouts (README) must stay above the interval.
     pingInterval: 25_000,
     pingTimeout: 20_000,
+    // The direct-frame path writes uncompressed frames (live/readers/reader-wire.ts checks this).
     perMessageDeflate: false,
     // Nor are long-polling answers compressed: patches are small, and compressing costs per reader.
     httpCompression: false,
@@ -185,7 +189,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     socket.once("close", () => upgraded.delete(socket));
   });
   // Judged and counted in one synchronous step, so two connections from one address cannot both
-  // take its last place; a refused one is closed at once (live/connection-refusal.ts).
+  // take its last place; a refused one is closed at once (live/readers/reader-wire.ts).
   io.engine.on("connection", (connection: EngineConnection & RefusableConnection) => {
     const refusal = refusalOf(connection.request!);
     if (refusal) {
@@ -203,7 +207,6 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     views,
     cluster: options.redis !== undefined,
     queueLimits: { socketBytes: SOCKET_QUEUE_LIMIT, totalBytes: TOTAL_QUEUE_LIMIT, addressBytes: config.limits.queuedBytesPerAddress, ...options.queueLimits },
-    addressOf: (socket) => socketsPerAddress.addressOf(socket.conn),
   });
   const leaveCluster = options.redis ? joinCluster(io, hub, options.redis, config.redisStream, log.child({ component: "cluster" })) : () => {};
   const audience = new Audience({
@@ -218,7 +221,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   const variants = new VariantCache(store);
   caches.set("media-variants", variants);
   const mediaSweep = new MediaSweep(store.media, config.mediaUnreferencedMs, log.child({ component: "media" }), (ids) => ids.forEach((id) => variants.forget(id)), options.mediaSweepMs);
-  registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, socketRejected, socketsPerAddress);
+  const sessionOf = registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, socketRejected, socketsPerAddress, wires);
 
   const redis = options.redis;
   const decodePool = new DecodePool({ memoryBytes: config.limits.uploadWorkerMemoryBytes, timeoutMs: config.limits.uploadWorkerTimeoutMs });
@@ -256,6 +259,10 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     store,
     log,
     metrics,
+    followed: (socketId) => {
+      const socket = io.sockets.sockets.get(socketId);
+      return [...((socket && sessionOf(socket)?.stories.keys()) ?? [])];
+    },
     listen: () =>
       new Promise((resolve, reject) => {
         http.once("error", reject);

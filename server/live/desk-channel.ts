@@ -105,7 +105,7 @@ export class DeskChannel implements DraftNews {
 
   /**
    * Keeps what the desk's handshake needs from an Engine.IO connection's request (its credentials
-   * and Origin), before live/upgrade-request.ts lets the request go. Only connections that carry
+   * and Origin), before live/readers/reader-wire.ts lets the request go. Only connections that carry
    * credentials keep anything; a reader's keeps nothing.
    */
   keepCredentials(connection: object, request: IncomingMessage): void {

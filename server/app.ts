@@ -215,7 +215,9 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     ...(options.redis ? { cluster: io } : {}),
     ...(options.audienceSampleMs ? { sampleMs: options.audienceSampleMs } : {}),
   });
-  const service = new StoryService(store, hub, { maxEntries: config.limits.entriesPerStory, maxStories: config.limits.stories });
+  const service = new StoryService(store, [hub], { maxEntries: config.limits.entriesPerStory, maxStories: config.limits.stories }, (error, committed) =>
+    log.error({ err: error, storyId: committed.snapshot.id, version: committed.snapshot.version }, "a commit listener failed"),
+  );
   const publisher = new ScheduledPublisher(service, log.child({ component: "schedule" }), options.schedulePollMs);
   const schedule = scheduler(store, publisher);
   const variants = new VariantCache(store);

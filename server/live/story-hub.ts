@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { ViewName } from "../../shared/view-names.js";
 import type { Metrics } from "../metrics.js";
 import type { Committed, Store } from "../store/store.js";
+import type { CommitListener } from "../story-service.js";
 import { Backpressure, SOCKET_QUEUE_LIMIT, TOTAL_QUEUE_LIMIT, type QueueLimits } from "./backpressure.js";
 import { FanOut } from "./fan-out.js";
 import type { LiveServer } from "./live-server.js";
@@ -20,7 +21,7 @@ import type { ViewProjector } from "./taken-versions.js";
  * With several nodes, each node announces its own commits to the others (`version`), and the
  * sequencer puts what it hears in order.
  */
-export class StoryHub {
+export class StoryHub implements CommitListener {
   readonly #sequencer: Sequencer;
   readonly #fanOut: FanOut;
   readonly #backpressure: Backpressure;
@@ -76,8 +77,8 @@ export class StoryHub {
     this.#sequencer.close();
   }
 
-  /** Called after every durable commit on this node. */
-  publish(committed: Committed): void {
+  /** Every durable commit on this node (a commit listener, server/story-service.ts). */
+  committed(committed: Committed): void {
     const { snapshot, previous, ops } = committed;
     if (!committed.changed) return;
     if (!previous) return this.#sequencer.cacheCreated(snapshot); // a new story has no readers yet

@@ -243,7 +243,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     mediaUploadRoutes(store, { bytes: config.limits.uploadBytes, queueLength: config.limits.uploadQueueLength }, decodePool, config.limits),
     mediaTakedownRoutes(store, service, variants, desk),
     audienceRoutes(audience, storyExists),
-    draftRoutes(store, committer(store, service), json, desk, schedule),
+    draftRoutes(store, committer(service), json, desk, schedule),
     scheduledRoutes(store, publisher, json),
     writeRoutes(store, service, json, schedule, jsonRequest(config.limits.batchBodyBytes)),
     idempotencyRoutes(store),

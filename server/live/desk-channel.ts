@@ -18,7 +18,7 @@ import {
 } from "../../shared/desk-protocol.js";
 import type { Limits } from "../config.js";
 import { writerOf, type Credentials, type Principal } from "../http/auth.js";
-import { ApiError } from "../http/errors.js";
+import { DomainError } from "../../shared/error-codes.js";
 import type { AccountStore } from "../store/accounts.js";
 import { fail, limitEvents, splitAck } from "./socket-events.js";
 import type { LiveServer } from "./live-server.js";
@@ -142,7 +142,7 @@ export class DeskChannel implements DraftNews {
     try {
       return writerOf(principal, ["contributor", "editor", "admin"]);
     } catch (error) {
-      if (error instanceof ApiError) return { code: error.code as DeskRefusal["code"], message: error.message };
+      if (error instanceof DomainError) return { code: error.code as DeskRefusal["code"], message: error.message };
       throw error;
     }
   }

@@ -2,7 +2,7 @@ import { Router } from "express";
 import type { MediaTakenDown } from "../../shared/api.js";
 import { MEDIA_ID_PATTERN, type MediaItem } from "../../shared/media.js";
 import { principalOf, requireRole } from "../http/auth.js";
-import { ApiError } from "../http/errors.js";
+import { DomainError } from "../../shared/error-codes.js";
 import type { DraftNews } from "../live/desk-channel.js";
 import { DraftChanged, DraftGone } from "../store/accounts.js";
 import { ScheduledChanged, ScheduledGone } from "../store/scheduled-store.js";
@@ -43,7 +43,7 @@ async function takeOut<T extends { media?: MediaItem[]; revision: number }>(
     }
   }
   if (item && without(item.media, id)) {
-    throw new ApiError(409, "takedown_incomplete", "The photo is taken down, but a draft or scheduled entry kept being edited while it was taken out: send the DELETE again to finish.");
+    throw new DomainError("takedown_incomplete", "The photo is taken down, but a draft or scheduled entry kept being edited while it was taken out: send the DELETE again to finish.");
   }
   return false;
 }
@@ -63,7 +63,7 @@ export function mediaTakedownRoutes(store: Store, service: StoryService, cache: 
 
   router.delete("/media/:id", requireRole("admin"), async (req, res) => {
     const id = String(req.params.id);
-    const unknown = () => new ApiError(404, "media_not_found", `No uploaded image "${id}".`);
+    const unknown = () => new DomainError("media_not_found", `No uploaded image "${id}".`);
     if (!MEDIA_ID_PATTERN.test(id)) throw unknown();
     const record = await store.media.takeDown(id, new Date().toISOString());
     if (!record) throw unknown();

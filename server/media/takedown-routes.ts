@@ -3,7 +3,7 @@ import type { MediaTakenDown } from "../../shared/api.js";
 import { MEDIA_ID_PATTERN, type MediaItem } from "../../shared/media.js";
 import { principalOf, requireRole } from "../http/auth.js";
 import { DomainError } from "../../shared/error-codes.js";
-import type { DraftNews } from "../live/desk-channel.js";
+import type { DraftNews } from "../live/desk/desk-channel.js";
 import { DraftChanged, DraftGone } from "../store/accounts.js";
 import { ScheduledChanged, ScheduledGone } from "../store/scheduled-store.js";
 import type { Store } from "../store/store.js";

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { PresenceMessage } from "../../shared/desk-protocol.js";
-import { Audience } from "./audience.js";
+import type { PresenceMessage } from "../../../shared/desk-protocol.js";
+import { Audience } from "../audience/audience.js";
 import { DeskPresence, PRESENCE_REPORT_MS, type PresenceNamespace } from "./presence.js";
 
 /**

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { AudienceHistory, type AudienceSample } from "../../shared/audience-history.js";
-import { NodeReports, type NodeReport } from "../../shared/node-reports.js";
+import { AudienceHistory, type AudienceSample } from "../../../shared/audience-history.js";
+import { NodeReports, type NodeReport } from "../../../shared/node-reports.js";
 
 /**
  * How often each node tells the others its readers per story. The desk shows the count every few

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import type { PresenceMessage } from "../../shared/desk-protocol.js";
-import { NodeReports, type NodeReport } from "../../shared/node-reports.js";
-import { presenceOfSockets, presenceOnStory, samePresence, type NodePresence, type PresentEditor, type SocketPresence } from "../../shared/presence.js";
+import type { PresenceMessage } from "../../../shared/desk-protocol.js";
+import { NodeReports, type NodeReport } from "../../../shared/node-reports.js";
+import { presenceOfSockets, presenceOnStory, samePresence, type NodePresence, type PresentEditor, type SocketPresence } from "../../../shared/presence.js";
 
 /**
  * How often each node repeats its desk presence to the others (it also reports at once on every

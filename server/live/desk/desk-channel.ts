@@ -1,8 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import type { Logger } from "pino";
 import type { Namespace, Socket } from "socket.io";
-import { maySeeDraft, reviewsDrafts, type ClosedDraft, type Draft } from "../../shared/accounts.js";
-import { issuesOf } from "../../shared/api.js";
+import { maySeeDraft, reviewsDrafts, type ClosedDraft, type Draft } from "../../../shared/accounts.js";
+import { issuesOf } from "../../../shared/api.js";
 import {
   DESK_NAMESPACE,
   DeskEditingRequest,
@@ -15,13 +15,13 @@ import {
   type DeskServerToClientEvents,
   type DeskUnfollowAck,
   type DraftClosure,
-} from "../../shared/desk-protocol.js";
-import type { Limits } from "../config.js";
-import { writerOf, type Credentials, type Principal } from "../http/auth.js";
-import { DomainError } from "../../shared/error-codes.js";
-import type { AccountStore } from "../store/accounts.js";
-import { fail, limitEvents, splitAck } from "./socket-events.js";
-import type { LiveServer } from "./live-server.js";
+} from "../../../shared/desk-protocol.js";
+import type { Limits } from "../../config.js";
+import { writerOf, type Credentials, type Principal } from "../../http/auth.js";
+import { DomainError } from "../../../shared/error-codes.js";
+import type { AccountStore } from "../../store/accounts.js";
+import { fail, limitEvents, splitAck } from "../socket-events.js";
+import type { LiveServer } from "../live-server.js";
 import { DeskPresence, type PresenceInterServerEvents, type PresenceNamespace } from "./presence.js";
 
 /** How often a desk socket's credentials are checked again: a signed-out or demoted account stops hearing within this. */

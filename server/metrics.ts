@@ -16,7 +16,7 @@ export interface MetricSources {
   audiences(): Iterable<readonly [storyId: string, readers: number]>;
   /** Bytes queued for sockets that are behind or lagging (see live/backpressure.ts). */
   queuedBytes(): number;
-  /** Readers per story over every node, as this node last heard (live/audience.ts). */
+  /** Readers per story over every node, as this node last heard (live/audience/audience.ts). */
   storyReaders(): Iterable<readonly [storyId: string, readers: number]>;
   /** Frames written to readers, straight to their WebSocket or through engine.io (live/readers/reader-wire.ts). */
   frames?: Readonly<FrameCounts>;

@@ -243,7 +243,7 @@ export function refuseConnection(connection: RefusableConnection, refusal: Conne
  * the response object its upgrade path hands to middlewares, which a listener on the TCP socket
  * holds until the socket closes. So the request's headers (with a browser's cookies and user agent,
  * most of its weight) are emptied too: nothing reads them after the handshake, whose Origin check
- * has run by then, and the desk's namespace has kept the credentials it needs (live/desk-channel.ts).
+ * has run by then, and the desk's namespace has kept the credentials it needs (live/desk/desk-channel.ts).
  */
 export function releaseUpgradeRequest(connection: { request: IncomingMessage | null }): void {
   const request = connection.request;

@@ -135,72 +135,89 @@ export class ReaderWires {
   }
 
   #wire(conn: EngineSocket): ReaderWire {
-    const counts = this.counts;
     this.#mayWriteDirectly(conn);
-    /**
-     * What was counted of each write buffer: engine.io only appends to one and swaps in a new
-     * array when it flushes, so a queue that stays behind is not summed again at every fan-out.
-     */
-    let tallied: { buffer: object; packets: number; bytes: number } | undefined;
-    const websocket = (): TransportWebSocket | undefined => (conn.transport.name === "websocket" ? conn.transport.socket : undefined);
-    const direct = () => this.#mayWriteDirectly(conn);
-    return {
-      send(frame) {
-        const { transport } = conn;
-        if (transport.name === "websocket" && conn.readyState === "open" && transport.writable && conn.writeBuffer?.length === 0 && direct()) {
-          // The bytes and their order are what engine.io would write, without the packet object,
-          // five events and the send callback it spends on every socket (most of Socket.IO's cost
-          // per reader in a broadcast; bench scenario 1).
-          transport.socket!._sender!.sendFrame(frame.frame);
-          counts.direct++;
-        } else {
-          // Polling, an upgrade under way, packets queued before this one: behind what engine.io holds.
-          conn.write(frame.text, { wsPreEncodedFrame: frame.frame });
-          counts.viaEngine++;
-        }
-      },
-      queuedBytes() {
-        const buffer = conn.writeBuffer ?? [];
-        if (tallied?.buffer !== buffer) tallied = { buffer, packets: 0, bytes: 0 };
-        // Characters of its text packets, which are JSON: bytes, near enough.
-        for (; tallied.packets < buffer.length; tallied.packets++) tallied.bytes += 1 + (buffer[tallied.packets]!.data?.length ?? 0);
-        return tallied.bytes + (websocket()?.bufferedAmount ?? 0);
-      },
-      onDrained(listener) {
-        // The transport says "drain" each time it has written a batch of engine.io's out (the
-        // websocket transport when the TCP socket took the batch's last frame, polling when a
-        // poll's answer went out), and the TCP socket under a WebSocket says "drain" when it has
-        // written out the frames written to it directly. The transport changes when a polling client upgrades.
-        let transport = conn.transport;
-        let tcp = websocket()?._socket;
-        const listen = () => {
-          transport.on("drain", listener);
-          tcp?.on("drain", listener);
-        };
-        const unlisten = () => {
-          transport.off("drain", listener);
-          tcp?.off("drain", listener);
-        };
-        const upgraded = () => {
-          unlisten();
-          transport = conn.transport;
-          tcp = websocket()?._socket;
-          listen();
-          listener();
-        };
-        listen();
-        conn.on("upgrade", upgraded);
-        return () => {
-          unlisten();
-          conn.off("upgrade", upgraded);
-        };
-      },
-      terminate() {
-        const socket = websocket();
-        conn.close(true);
-        if (typeof socket?.terminate === "function") socket.terminate();
-      },
+    return new EngineWire(conn, this.counts, () => this.#mayWriteDirectly(conn));
+  }
+}
+
+/** One reader's wire: a class, not closures, as there is one per reader (10k on a node is ordinary). */
+class EngineWire implements ReaderWire {
+  /**
+   * What was counted of the current write buffer: engine.io only appends to one and swaps in a new
+   * array when it flushes, so a queue that stays behind is not summed again at every fan-out.
+   */
+  #tallied?: { buffer: object; packets: number; bytes: number };
+
+  constructor(
+    private readonly conn: EngineSocket,
+    private readonly counts: FrameCounts,
+    private readonly direct: () => boolean,
+  ) {}
+
+  send(frame: Frame): void {
+    const { conn } = this;
+    const { transport } = conn;
+    if (transport.name === "websocket" && conn.readyState === "open" && transport.writable && conn.writeBuffer?.length === 0 && this.direct()) {
+      // The bytes and their order are what engine.io would write, without the packet object,
+      // five events and the send callback it spends on every socket (most of Socket.IO's cost
+      // per reader in a broadcast; bench scenario 1).
+      transport.socket!._sender!.sendFrame(frame.frame);
+      this.counts.direct++;
+    } else {
+      // Polling, an upgrade under way, packets queued before this one: behind what engine.io holds.
+      conn.write(frame.text, { wsPreEncodedFrame: frame.frame });
+      this.counts.viaEngine++;
+    }
+  }
+
+  queuedBytes(): number {
+    const buffer = this.conn.writeBuffer ?? [];
+    let tallied = this.#tallied;
+    if (tallied?.buffer !== buffer) this.#tallied = tallied = { buffer, packets: 0, bytes: 0 };
+    // Characters of its text packets, which are JSON: bytes, near enough.
+    for (; tallied.packets < buffer.length; tallied.packets++) tallied.bytes += 1 + (buffer[tallied.packets]!.data?.length ?? 0);
+    return tallied.bytes + (this.#websocket()?.bufferedAmount ?? 0);
+  }
+
+  onDrained(listener: () => void): () => void {
+    // The transport says "drain" each time it has written a batch of engine.io's out (the
+    // websocket transport when the TCP socket took the batch's last frame, polling when a
+    // poll's answer went out), and the TCP socket under a WebSocket says "drain" when it has
+    // written out the frames written to it directly. The transport changes when a polling client upgrades.
+    const { conn } = this;
+    let transport = conn.transport;
+    let tcp = this.#websocket()?._socket;
+    const listen = () => {
+      transport.on("drain", listener);
+      tcp?.on("drain", listener);
     };
+    const unlisten = () => {
+      transport.off("drain", listener);
+      tcp?.off("drain", listener);
+    };
+    const upgraded = () => {
+      unlisten();
+      transport = conn.transport;
+      tcp = this.#websocket()?._socket;
+      listen();
+      listener();
+    };
+    listen();
+    conn.on("upgrade", upgraded);
+    return () => {
+      unlisten();
+      conn.off("upgrade", upgraded);
+    };
+  }
+
+  terminate(): void {
+    const socket = this.#websocket();
+    this.conn.close(true);
+    if (typeof socket?.terminate === "function") socket.terminate();
+  }
+
+  #websocket(): TransportWebSocket | undefined {
+    return this.conn.transport.name === "websocket" ? this.conn.transport.socket : undefined;
   }
 }
 

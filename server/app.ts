@@ -40,12 +40,11 @@ import { loadProviders, mastodonEndpoints } from "./embeds/oembed-providers.js";
 import { embedRoutes } from "./pages/embed-routes.js";
 import { pageRoutes } from "./pages/page-routes.js";
 import { sharedEncodingParser } from "./live/shared-encoding.js";
-import { Audience } from "./live/audience.js";
+import { Audience } from "./live/audience/audience.js";
 import { audienceRoutes } from "./http/audience-routes.js";
-import { DeskChannel } from "./live/desk-channel.js";
+import { DeskChannel } from "./live/desk/desk-channel.js";
 import { registerSocketHandlers } from "./live/socket-handlers.js";
-import { releaseUpgradeRequest } from "./live/upgrade-request.js";
-import { refuseConnection, type RefusableConnection } from "./live/connection-refusal.js";
+import { ReaderWires, refuseConnection, releaseUpgradeRequest, type RefusableConnection } from "./live/readers/reader-wire.js";
 import type { ConnectionRefusal } from "../shared/protocol.js";
 import { SocketsPerAddress, type EngineConnection } from "./live/sockets-per-address.js";
 import { SOCKET_QUEUE_LIMIT, TOTAL_QUEUE_LIMIT, type QueueLimits } from "./live/backpressure.js";
@@ -63,6 +62,8 @@ export interface App {
   store: Store;
   log: Logger;
   metrics: Metrics;
+  /** The stories a reader's connection follows on this node, by its socket id (none for an unknown id). */
+  followed(socketId: string): string[];
   /** Starts listening; resolves with the bound port (useful with PORT=0). */
   listen(): Promise<number>;
   close(): Promise<void>;
@@ -126,6 +127,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   );
 
   const http = createServer(app);
+  const wires = new ReaderWires(log.child({ component: "live" }));
   const socketsPerAddress = new SocketsPerAddress(config.limits, app.get("trust proxy fn"), log.child({ component: "live" }));
   const versionBodies = new VersionBodies(config.versionCacheBytes);
   // Every cache of the node, by name, filled in as the routes make theirs: /metrics reports each one's bytes.
@@ -136,6 +138,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     audiences: () => hub.audiences(),
     queuedBytes: () => hub.queuedBytes,
     storyReaders: () => audience.totals(),
+    frames: wires.counts,
   });
   const io: LiveServer = new Server(http, {
     serveClient: false,
@@ -148,6 +151,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     // Spelled out because proxies' read timeouts (README) must stay above the interval.
     pingInterval: 25_000,
     pingTimeout: 20_000,
+    // The direct-frame path writes uncompressed frames (live/readers/reader-wire.ts checks this).
     perMessageDeflate: false,
     // Nor are long-polling answers compressed: patches are small, and compressing costs per reader.
     httpCompression: false,
@@ -188,7 +192,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     socket.once("close", () => upgraded.delete(socket));
   });
   // Judged and counted in one synchronous step, so two connections from one address cannot both
-  // take its last place; a refused one is closed at once (live/connection-refusal.ts).
+  // take its last place; a refused one is closed at once (live/readers/reader-wire.ts).
   io.engine.on("connection", (connection: EngineConnection & RefusableConnection) => {
     const refusal = refusalOf(connection.request!);
     if (refusal) {
@@ -206,7 +210,6 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     views,
     cluster: options.redis !== undefined,
     queueLimits: { socketBytes: SOCKET_QUEUE_LIMIT, totalBytes: TOTAL_QUEUE_LIMIT, addressBytes: config.limits.queuedBytesPerAddress, ...options.queueLimits },
-    addressOf: (socket) => socketsPerAddress.addressOf(socket.conn),
   });
   const leaveCluster = options.redis ? joinCluster(io, hub, options.redis, config.redisStream, log.child({ component: "cluster" })) : () => {};
   const audience = new Audience({
@@ -215,13 +218,15 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     ...(options.redis ? { cluster: io } : {}),
     ...(options.audienceSampleMs ? { sampleMs: options.audienceSampleMs } : {}),
   });
-  const service = new StoryService(store, hub, { maxEntries: config.limits.entriesPerStory, maxStories: config.limits.stories });
+  const service = new StoryService(store, [hub], { maxEntries: config.limits.entriesPerStory, maxStories: config.limits.stories }, (error, committed) =>
+    log.error({ err: error, storyId: committed.snapshot.id, version: committed.snapshot.version }, "a commit listener failed"),
+  );
   const publisher = new ScheduledPublisher(service, log.child({ component: "schedule" }), options.schedulePollMs);
   const schedule = scheduler(store, publisher);
   const variants = new VariantCache(store);
   caches.set("media-variants", variants);
   const mediaSweep = new MediaSweep(store.media, config.mediaUnreferencedMs, log.child({ component: "media" }), (ids) => ids.forEach((id) => variants.forget(id)), options.mediaSweepMs);
-  registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, socketRejected, socketsPerAddress);
+  const sessionOf = registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, socketRejected, socketsPerAddress, wires);
 
   const redis = options.redis;
   const decodePool = new DecodePool({ memoryBytes: config.limits.uploadWorkerMemoryBytes, timeoutMs: config.limits.uploadWorkerTimeoutMs });
@@ -252,7 +257,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     mediaUploadRoutes(store, { bytes: config.limits.uploadBytes, queueLength: config.limits.uploadQueueLength }, decodePool, config.limits),
     mediaTakedownRoutes(store, service, variants, desk),
     audienceRoutes(audience, storyExists),
-    draftRoutes(store, committer(store, service), json, desk, schedule, mediaResolver),
+    draftRoutes(store, committer(service), json, desk, schedule, mediaResolver),
     scheduledRoutes(store, publisher, json, mediaResolver),
     writeRoutes(store, service, json, schedule, jsonRequest(config.limits.batchBodyBytes), mediaResolver),
     idempotencyRoutes(store),
@@ -270,6 +275,10 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     store,
     log,
     metrics,
+    followed: (socketId) => {
+      const socket = io.sockets.sockets.get(socketId);
+      return [...((socket && sessionOf(socket)?.stories.keys()) ?? [])];
+    },
     listen: () =>
       new Promise((resolve, reject) => {
         http.once("error", reject);

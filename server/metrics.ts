@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { FrameCounts } from "./live/readers/reader-wire.js";
 import type { SharedEvent } from "./live/shared-encoding.js";
 
 /**
@@ -15,8 +16,10 @@ export interface MetricSources {
   audiences(): Iterable<readonly [storyId: string, readers: number]>;
   /** Bytes queued for sockets that are behind or lagging (see live/backpressure.ts). */
   queuedBytes(): number;
-  /** Readers per story over every node, as this node last heard (live/audience.ts). */
+  /** Readers per story over every node, as this node last heard (live/audience/audience.ts). */
   storyReaders(): Iterable<readonly [storyId: string, readers: number]>;
+  /** Frames written to readers, straight to their WebSocket or through engine.io (live/readers/reader-wire.ts). */
+  frames?: Readonly<FrameCounts>;
   caches: CacheGauges;
 }
 
@@ -47,6 +50,9 @@ function processMetrics(): Registry {
   }
   return processRegistry;
 }
+
+/** Some of the app's counters, as code that only counts sees them (unit tests pass plain objects). */
+export type CountersOf<K extends keyof Metrics> = { readonly [P in K]: { inc: Metrics[P] extends { inc: infer Inc } ? Inc : never } };
 
 /**
  * One app's metrics, in a registry of its own (never prom-client's global one), so that several
@@ -102,6 +108,23 @@ export class Metrics {
   });
 
   constructor(sources: MetricSources) {
+    // Counted as plain numbers on the hot path (one per reader per message) and read at each scrape.
+    const frameCounter = (name: string, help: string, count: (frames: Readonly<FrameCounts>) => number) =>
+      new Counter({
+        name,
+        help,
+        registers: [this.#registry],
+        collect() {
+          this.reset();
+          if (sources.frames) this.inc(count(sources.frames));
+        },
+      });
+    frameCounter("live_ticker_frames_direct_total", "Frames written straight to a reader's WebSocket (nothing queued in engine.io before them).", (frames) => frames.direct);
+    frameCounter(
+      "live_ticker_frames_via_engine_total",
+      "Frames handed to engine.io: polling readers, upgrades under way, readers with packets queued, or every frame if engine.io's internals were not as expected at startup.",
+      (frames) => frames.viaEngine,
+    );
     new Gauge({
       name: "live_ticker_connected_sockets",
       help: "Socket.IO connections on this node.",

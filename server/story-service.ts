@@ -2,7 +2,6 @@ import { randomSlugVariant, slugify, slugVariant } from "../shared/ids.js";
 import type { Operation } from "../shared/operations.js";
 import { ReducerError } from "../shared/reducer.js";
 import type { Author } from "../shared/story.js";
-import type { StoryHub } from "./live/story-hub.js";
 import type { CommitLimits, CommitRequest, Committed, DraftToConsume, PublishOutcome, Store } from "./store/store.js";
 
 export interface WriteOptions {
@@ -28,14 +27,26 @@ function* slugCandidates(base: string): Generator<string> {
 }
 
 /**
+ * Told of every durable commit made on this node, in commit order, once the store has acknowledged
+ * it (a no-op write included, with `changed: false`). The live hub is one (live/story-hub.ts); what
+ * must happen with the version atomically (an outbox, a key) belongs in the store's transaction instead.
+ */
+export interface CommitListener {
+  committed(committed: Committed): void;
+}
+
+/**
  * The one path for every change to a story: stamp the operation, commit it durably within the
- * instance's limits, then broadcast it. HTTP routes, the seed and the demo replay all write through here.
+ * instance's limits, then tell the commit listeners (the live hub broadcasts it). HTTP routes, the
+ * scheduled publisher, the seed and the demo replay all write through here.
  */
 export class StoryService {
   constructor(
     private readonly store: Store,
-    private readonly hub: StoryHub,
+    private readonly listeners: readonly CommitListener[],
     private readonly limits: CommitLimits,
+    /** A listener that throws must not turn an acknowledged write into an error: it is reported here. */
+    private readonly listenerFailed: (error: unknown, committed: Committed) => void,
   ) {}
 
   async apply(storyId: string, operation: Operation, options: WriteOptions): Promise<Committed> {
@@ -47,7 +58,7 @@ export class StoryService {
       ...(options.consumeDraft ? { consumeDraft: options.consumeDraft } : {}),
       limits: this.limits,
     });
-    this.hub.publish(committed);
+    this.#notify(committed);
     return committed;
   }
 
@@ -57,8 +68,18 @@ export class StoryService {
    */
   async publishDue(): Promise<PublishOutcome | undefined> {
     const outcome = await this.store.scheduled.publishNext(new Date().toISOString(), this.limits);
-    if (outcome?.kind === "published") this.hub.publish(outcome.committed);
+    if (outcome?.kind === "published") this.#notify(outcome.committed);
     return outcome;
+  }
+
+  #notify(committed: Committed): void {
+    for (const listener of this.listeners) {
+      try {
+        listener.committed(committed);
+      } catch (error) {
+        this.listenerFailed(error, committed);
+      }
+    }
   }
 
   /** The earliest time a scheduled entry is due, across the whole store. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DESK_LANGUAGES } from "./accounts.js";
 import { EntryKind, LIMITS, StoryId, StoryStatus, type Entry, type Snapshot, type StorySummary } from "./story.js";
+import type { ErrorCode } from "./error-codes.js";
 import type { Fact } from "./facts.js";
 import { BIDI_CONTROLS } from "./facts.js";
 import { hasHiddenCharacters, HIDDEN_CHARACTERS_MESSAGE, nameFold, posesAsRole } from "./display-names.js";
@@ -275,7 +276,7 @@ export function issuesOf(error: z.ZodError): { path: string; message: string }[]
 
 /** Every API error, over HTTP and in socket acks. */
 export interface ErrorBody {
-  code: string;
+  code: ErrorCode;
   message: string;
   details?: unknown;
 }

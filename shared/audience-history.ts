@@ -74,7 +74,7 @@ export function peakIndex(values: readonly number[]): number {
   return best;
 }
 
-/** The sparkline's sentences, in one language (the desk's own: client/editor/AudienceMeter.svelte). */
+/** The sparkline's sentences, in one language (the desk's own: client/editor/figures/AudienceMeter.svelte). */
 export interface SparklineWords {
   none(): string;
   steady(counts: { minutes: number; low: number; now: number }): string;

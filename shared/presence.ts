@@ -81,7 +81,7 @@ export function namesInWords(names: readonly string[]): string {
   return `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
 }
 
-/** The words of the presence line, in one language (the desk's own: client/editor/presence.svelte.ts). */
+/** The words of the presence line, in one language (the desk's own: client/editor/story/presence.svelte.ts). */
 export interface PresenceWords {
   /** "Olena and Taras". */
   list(items: string[]): string;

@@ -61,6 +61,3 @@ export interface ConnectionRefusal {
   message: string;
   details?: { retryAfter: number };
 }
-
-/** The Socket.IO room of a story's readers. */
-export const roomOf = (storyId: string) => `story:${storyId}`;

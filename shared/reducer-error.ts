@@ -1,7 +1,9 @@
+import { DomainError } from "./error-codes.js";
+
 /** Why an operation cannot apply to a story; codes are the API's error codes (server/http/errors.ts maps their statuses). */
-export class ReducerError extends Error {
+export class ReducerError extends DomainError {
   constructor(
-    readonly code:
+    override readonly code:
       | "story_not_found"
       | "story_exists"
       | "entry_not_found"
@@ -13,6 +15,6 @@ export class ReducerError extends Error {
       | "unknown_media",
     message: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }

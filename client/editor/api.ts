@@ -18,7 +18,7 @@ import type { ScheduledEntry } from "../../shared/schedule.js";
 import { m, type Locale } from "../lib/i18n.js";
 import { ApiFailure, requestJson } from "../lib/request.js";
 import { uploadFile } from "../lib/upload.js";
-import type { MediaBodyItem, UploadedImage } from "./media-list.js";
+import type { MediaBodyItem, UploadedImage } from "./media/media-list.js";
 
 /** The desk's typed client for the editor API (session cookie, same origin). No Svelte, no DOM. */
 

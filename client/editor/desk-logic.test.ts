@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { STORY_ID_PATTERN } from "../../shared/story.js";
 import type { Entry, Snapshot } from "../../shared/story.js";
-import { composerStorageKey, loadComposition, saveComposition, clearComposition } from "./composer-store.js";
+import { composerStorageKey, loadComposition, saveComposition, clearComposition } from "./entries/composer-store.js";
 import { ApiFailure } from "./api.js";
-import { describeConflict, ifMatchVersion, mergeEntry, targetUnchanged } from "./conflict.js";
-import { asDraftConflict, DraftConflict } from "./draft-conflict.js";
+import { describeConflict, ifMatchVersion, mergeEntry, targetUnchanged } from "./story/conflict.js";
+import { asDraftConflict, DraftConflict } from "./drafts/draft-conflict.js";
 import { saveKeys, submitWith } from "./forms.js";
-import { STORY_ID_INPUT_PATTERN, USERNAME_INPUT_PATTERN } from "./input-patterns.js";
+import { STORY_ID_INPUT_PATTERN, USERNAME_INPUT_PATTERN } from "./accounts/input-patterns.js";
 import { parseRoute } from "./route.js";
 
 const at = "2026-05-24T01:00:00.000Z";

@@ -2,9 +2,9 @@ import { m } from "../lib/i18n.js";
 import { deskLocale, t } from "./desk-language.svelte.js";
 import { onDestroy, onMount } from "svelte";
 import { ApiFailure, type WriteOutcome } from "./api.js";
-import { newIdempotencyKey } from "./composer-store.js";
+import { newIdempotencyKey } from "./entries/composer-store.js";
 import { getDesk } from "./desk-context.svelte.js";
-import type { DeskWrite, StoryWriter } from "./story-writer.svelte.js";
+import type { DeskWrite, StoryWriter } from "./story/story-writer.svelte.js";
 
 const NOUNS = { update: m.desk_noun_update, draft: m.desk_noun_draft, change: m.desk_noun_change, edit: m.desk_noun_edit, figure: m.desk_noun_figure };
 /** What a write makes, as its messages name it. */

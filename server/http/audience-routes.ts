@@ -1,6 +1,6 @@
 import { Router } from "express";
 import type { AudienceResponse } from "../../shared/api.js";
-import type { Audience } from "../live/audience.js";
+import type { Audience } from "../live/audience/audience.js";
 import { requireRole } from "./auth.js";
 import { ApiError } from "./errors.js";
 import { storyIdOf } from "./params.js";

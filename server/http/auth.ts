@@ -80,7 +80,7 @@ export type Credentials =
 /**
  * Resolves `Authorization: Bearer` (the admin token or an API token) or, without that header, the
  * session cookie. One owner for what a credential is worth: the HTTP API and the desk's socket
- * (live/desk-channel.ts) both ask here.
+ * (live/desk/desk-channel.ts) both ask here.
  */
 export function credentialResolver(accounts: AccountStore, adminToken: string | undefined, policy: SessionPolicy) {
   const expected = adminToken ? digest(adminToken) : undefined;

@@ -5,7 +5,7 @@ import { newEntryId } from "../../shared/ids.js";
 import { newId } from "../auth/secrets.js";
 import { DraftChanged, DraftGone, type AccountStore, type ClosedDraft, type Draft } from "../store/accounts.js";
 import type { MediaResolver } from "../media/resolve-media.js";
-import type { DraftNews } from "../live/desk-channel.js";
+import type { DraftNews } from "../live/desk/desk-channel.js";
 import type { Store } from "../store/store.js";
 import { principalOf, requireRole, type Principal } from "./auth.js";
 import { ApiError, parseOr400 } from "./errors.js";

@@ -10,7 +10,8 @@ import { z } from "zod";
 import { ReducerError } from "../../shared/reducer.js";
 import { UserExists } from "../auth/accounts-service.js";
 import { StorageUnavailable, TooManyStories, VersionConflict, type Store } from "../store/store.js";
-import { ApiError, errorHandler, notFound, parseOr400, rateLimited, toApiError } from "./errors.js";
+import { rateLimited, type ErrorCode } from "../../shared/error-codes.js";
+import { ApiError, errorHandler, notFound, parseOr400, sendError, toApiError } from "./errors.js";
 import { postgresDiskFailure } from "../store/postgres-store.js";
 import { sqliteDiskFailure } from "../store/sqlite-store.js";
 
@@ -18,7 +19,7 @@ const INTERNAL = { code: "internal_error", message: "Something went wrong on our
 
 describe("toApiError", () => {
   it("passes an ApiError through as it is", () => {
-    const error = new ApiError(418, "teapot", "Short and stout.", { spout: 1 });
+    const error = new ApiError(418, "teapot" as ErrorCode, "Short and stout.", { spout: 1 });
     expect(toApiError(error)).toBe(error);
     expect(error.body).toEqual({ code: "teapot", message: "Short and stout.", details: { spout: 1 } });
     expect(new ApiError(404, "not_found", "No.").body).toEqual({ code: "not_found", message: "No." });
@@ -122,8 +123,8 @@ describe("the error handler over HTTP", () => {
     app.get("/unauthorized", () => {
       throw new ApiError(401, "unauthorized", "Sign in.");
     });
-    app.get("/rate-limited", (_req, res) => {
-      throw rateLimited(res, 2_001, "Slow down.");
+    app.get("/rate-limited", () => {
+      throw rateLimited(2_001, "Slow down.");
     });
     app.get("/disk-full", () => {
       throw new StorageUnavailable("SQLITE_FULL", new Error("database or disk is full"));
@@ -196,8 +197,10 @@ describe("the error handler over HTTP", () => {
 
   it("never answers rateLimited with Retry-After below 1", () => {
     const headers: Record<string, string> = {};
-    const res = { setHeader: (name: string, value: string) => void (headers[name] = value) } as unknown as express.Response;
-    expect(rateLimited(res, 0, "now").body).toEqual({ code: "rate_limited", message: "now", details: { retryAfter: 1 } });
+    let body: unknown;
+    const res = { setHeader: (name: string, value: string) => void (headers[name] = value), status: () => res, json: (sent: unknown) => void (body = sent) } as unknown as express.Response;
+    sendError(res, toApiError(rateLimited(0, "now")));
+    expect(body).toEqual({ error: { code: "rate_limited", message: "now", details: { retryAfter: 1 } } });
     expect(headers).toEqual({ "Retry-After": "1" });
   });
 });

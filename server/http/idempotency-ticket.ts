@@ -1,7 +1,8 @@
 import type { Response } from "express";
 
 /**
- * A request claimed under an Idempotency-Key, to be completed by the write or released on failure.
+ * A request claimed under an Idempotency-Key, completed by the store in the write's own transaction
+ * (server/store/commit-rules.ts, schedule-rules.ts) or released on failure.
  * Its own module because both the idempotency middleware (which claims) and the error handler
  * (which releases) need it, and the middleware itself answers with errors.
  */

@@ -12,6 +12,7 @@ import express from "express";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SqliteStore } from "../store/sqlite-store.js";
+import type { ErrorCode } from "../../shared/error-codes.js";
 import { ApiError, errorHandler } from "./errors.js";
 import { fingerprintOf, idempotency, idempotencyRoutes } from "./idempotency.js";
 import { ticketOf } from "./idempotency-ticket.js";
@@ -64,7 +65,7 @@ describe("the Idempotency-Key middleware", () => {
       res.status(201).location(response.location).json(response.body);
     });
     app.post("/refused", idempotency(store), (req) => {
-      if ((req.body as { ok?: boolean }).ok) throw new ApiError(418, "fixed", "Now it was taken.");
+      if ((req.body as { ok?: boolean }).ok) throw new ApiError(418, "fixed" as ErrorCode, "Now it was taken.");
       throw new ApiError(400, "validation_failed", "Not like that.");
     });
     app.use(idempotencyRoutes(store));

@@ -3,6 +3,7 @@ import { VersionParam } from "../../shared/api.js";
 import { FACT_ID_PATTERN } from "../../shared/facts.js";
 import { ENTRY_ID_PATTERN, STORY_ID_PATTERN } from "../../shared/story.js";
 import { VIEW_NAMES, type ViewName } from "../../shared/view-names.js";
+import type { ErrorCode } from "../../shared/error-codes.js";
 import { ApiError } from "./errors.js";
 
 export function storyIdOf(req: Request): string {
@@ -35,7 +36,7 @@ export function factIdOf(req: Request, malformed: "invalid" | "not_found"): stri
 }
 
 /** An optional positive integer query parameter such as `?version=12`; anything else is a 400. */
-export function versionQuery(req: Request, name: string, code = "invalid_version"): number | undefined {
+export function versionQuery(req: Request, name: string, code: ErrorCode = "invalid_version"): number | undefined {
   const raw = req.query[name];
   if (raw === undefined) return undefined;
   const parsed = VersionParam.safeParse(raw);

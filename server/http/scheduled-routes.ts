@@ -8,7 +8,7 @@ import { newId } from "../auth/secrets.js";
 import type { MediaResolver } from "../media/resolve-media.js";
 import type { ScheduledPublisher } from "../scheduled-publisher.js";
 import { ScheduledChanged, ScheduledGone } from "../store/scheduled-store.js";
-import type { DraftToConsume, Store } from "../store/store.js";
+import type { DraftToConsume, Store, StoredResponse } from "../store/store.js";
 import { principalOf, requireRole } from "./auth.js";
 import { ApiError, parseOr400 } from "./errors.js";
 import { idempotency, sendStored } from "./idempotency.js";
@@ -142,9 +142,8 @@ export function scheduledRoutes(store: Store, publisher: ScheduledPublisher, jso
       ...(mediaInput === undefined ? {} : { media: (await mediaResolver.resolve(mediaInput))! }),
     };
     const edited = await onScheduled(() =>
-      store.scheduled.edit(storyId, id, { changes, at: new Date().toISOString(), ...(expectedRevision === undefined ? {} : { expectedRevision }) }),
+      store.scheduled.edit(storyId, id, { changes, at: new Date().toISOString(), ...(expectedRevision === undefined ? {} : { expectedRevision }) }, keyOf(res)),
     );
-    await completeKey(store, res, { status: 200, body: { scheduled: edited } });
     sendScheduled(res, edited);
     publisher.wake();
   });
@@ -153,16 +152,15 @@ export function scheduledRoutes(store: Store, publisher: ScheduledPublisher, jso
     const storyId = storyIdOf(req);
     const id = idOf(req);
     const expectedRevision = expectedScheduledRevisionOf(req);
-    const cancelled = await onScheduled(() => store.scheduled.cancel(storyId, id, expectedRevision));
-    await completeKey(store, res, { status: 200, body: { scheduled: cancelled } });
+    const cancelled = await onScheduled(() => store.scheduled.cancel(storyId, id, expectedRevision, keyOf(res)));
     sendScheduled(res, cancelled);
   });
 
   return router;
 }
 
-/** Stores the answer for a retry with the same Idempotency-Key (after the change: a crash between them frees the key by its lease). */
-async function completeKey(store: Store, res: Response, response: { status: number; body: unknown }): Promise<void> {
+/** The claimed Idempotency-Key, for the store to complete with the edit's or cancellation's answer in its transaction. */
+function keyOf(res: Response): { idempotency?: { scope: string; key: string; respond: (item: ScheduledEntry) => StoredResponse } } {
   const ticket = ticketOf(res);
-  if (ticket) await store.completeIdempotencyKey(ticket.scope, ticket.key, response);
+  return ticket ? { idempotency: { ...ticket, respond: (item) => ({ status: 200, body: { scheduled: item } }) } } : {};
 }

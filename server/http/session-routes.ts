@@ -8,7 +8,8 @@ import { newSecret, secretHash } from "../auth/secrets.js";
 import type { AccountStore } from "../store/accounts.js";
 import { publicUser } from "../store/rows.js";
 import { clearSessionCookie, principalOf, readCookie, sameSite, setSessionCookie, type SessionPolicy } from "./auth.js";
-import { ApiError, parseOr400, rateLimited } from "./errors.js";
+import { rateLimited } from "../../shared/error-codes.js";
+import { ApiError, parseOr400 } from "./errors.js";
 
 const Login = z.strictObject({ username: z.string().max(64), password: z.string().max(1024) });
 const PasswordChange = z.strictObject({
@@ -98,5 +99,5 @@ export function sessionRoutes(accounts: AccountStore, policy: SessionPolicy, jso
 /** Counts a password check before it runs; 429 with Retry-After while the name or address is locked out. */
 async function countAttempt(throttle: LoginThrottle, username: string, address: string, res: Response): Promise<void> {
   const wait = await throttle.attempt(username, address);
-  if (wait > 0) throw rateLimited(res, wait * 1000, `Too many failed passwords; try again in ${Math.ceil(wait / 60)} min.`);
+  if (wait > 0) throw rateLimited(wait * 1000, `Too many failed passwords; try again in ${Math.ceil(wait / 60)} min.`);
 }

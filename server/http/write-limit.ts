@@ -2,7 +2,7 @@ import type { RequestHandler } from "express";
 import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { MakeLimiter } from "../rate-limiters.js";
 import { principalOf, UNSAFE, type Principal } from "./auth.js";
-import { rateLimited } from "./errors.js";
+import { rateLimited } from "../../shared/error-codes.js";
 
 export interface WriteBudgets {
   /** WRITES_PER_MINUTE: an account's, whichever of its credentials writes. */
@@ -40,7 +40,7 @@ export function limitWrites(makeLimiter: MakeLimiter, budgets: WriteBudgets): Re
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       const whose = principal.via === "admin-token" || principal.writesPerMinute !== undefined ? "this token" : "this account";
-      throw rateLimited(res, rejection.msBeforeNext, `Too many changes from ${whose}: at most ${limiter.points} a minute.`);
+      throw rateLimited(rejection.msBeforeNext, `Too many changes from ${whose}: at most ${limiter.points} a minute.`);
     }
     next();
   };

@@ -55,7 +55,7 @@ export type Write = (
  * and the claimed Idempotency-Key, then answers with `respond`; a no-op answers the same way
  * without a new version.
  */
-export function committer(store: Store, service: StoryService): Write {
+export function committer(service: StoryService): Write {
   return async (req, res, storyId, operation, respond, extra = {}) => {
     const ticket = ticketOf(res);
     const committed = await service.apply(storyId, operation, {
@@ -65,9 +65,8 @@ export function committer(store: Store, service: StoryService): Write {
       ...(ticket ? { idempotency: { ...ticket, respond } } : {}),
       ...(extra.consumeDraft ? { consumeDraft: extra.consumeDraft } : {}),
     });
-    const response = committed.response ?? respond(committed);
-    if (ticket && !committed.response) await store.completeIdempotencyKey(ticket.scope, ticket.key, response);
-    sendStored(res, response);
+    // With a ticket the store completed it in the commit's transaction (server/store/commit-rules.ts).
+    sendStored(res, committed.response ?? respond(committed));
   };
 }
 
@@ -88,7 +87,7 @@ export function writeRoutes(store: Store, service: StoryService, json: RequestHa
   const withBody: RequestHandler[] = [auth, ...json, idempotency(store)];
   const withoutBody: RequestHandler[] = [auth, idempotency(store)];
 
-  const write = committer(store, service);
+  const write = committer(service);
 
   router.post("/stories", ...withBody, async (req, res) => {
     const body = parseOr400(CreateStoryBody, req.body, "story");

@@ -1,14 +1,14 @@
-import { PacketType } from "socket.io-parser";
-import { roomOf, type PatchMessage, type SnapshotMessage } from "../../shared/protocol.js";
+import type { PatchMessage } from "../../shared/protocol.js";
 import { VIEW_NAMES, type ViewName } from "../../shared/view-names.js";
-import type { Metrics } from "../metrics.js";
+import type { CountersOf } from "../metrics.js";
 import type { Backpressure } from "./backpressure.js";
-import type { LiveServer, LiveSocket } from "./live-server.js";
-import { connectionOf, framePacket, sendFramed } from "./engine-connection.js";
+import type { ReaderSession } from "./readers/reader-session.js";
+import type { Frame } from "./readers/reader-wire.js";
 import { encodedBytes } from "./shared-encoding.js";
+import type { JoinAnswer } from "./sequencer.js";
 import type { TakenVersions } from "./taken-versions.js";
 
-/** A story's readers on this node are spread over this many rooms, so that a fan-out can pause between them. */
+/** A story's readers on this node are spread over this many shards per view, so that a fan-out can pause between them. */
 const SHARDS = 16;
 /**
  * How long a fan-out may hold the event loop before it lets writes, joins and other stories in.
@@ -17,86 +17,99 @@ const SHARDS = 16;
  */
 const SLICE_MS = 15;
 
-/**
- * The room of one of a story's reader shards of one view (every reader is also in the story's own
- * room): each view's readers get that view's patches (DESIGN.md §4), so each has its own shards.
- */
-export const shardRoom = (storyId: string, shard: number, view: ViewName = "full") => `${roomOf(storyId)}${view === "full" ? "" : `~${view}`}#${shard}`;
+/** Every shard of every view, in the order a fan-out visits them. */
+const SHARDS_IN_ORDER = VIEW_NAMES.flatMap((view) => Array.from({ length: SHARDS }, (_, shard) => ({ view, shard })));
 
-/** Every shard room of every view, in the order a fan-out visits them. */
-const SHARD_ROOMS = VIEW_NAMES.flatMap((view) => Array.from({ length: SHARDS }, (_, shard) => ({ view, shard })));
-
-/** A story's rooms on this node, named once: every reader's room list shares these strings. */
-interface Rooms {
-  story: string;
-  /** Per view, its shard rooms. */
-  shards: Record<ViewName, string[]>;
-  /** The shard room the next joining reader goes to. */
+/** A story's readers on this node. */
+interface Audience {
+  /** Every reader following the story, in a shard or set aside by backpressure. */
+  readers: Set<ReaderSession>;
+  /** Per view, its shards' readers. */
+  shards: Record<ViewName, Set<ReaderSession>[]>;
+  /** The shard the next joining reader goes to. */
   nextShard: number;
   /**
-   * The versions going out, the index in SHARD_ROOMS of the next room they go to, and the readers
-   * who joined while they were going out, with the version their join gave them (socket id →
-   * version): a room the fan-out reaches after such a join must not send that reader again what
-   * its join answer already brought it.
+   * The versions going out, the index in SHARDS_IN_ORDER of the next shard they go to, and the
+   * readers who joined while they were going out, with the version their join gave them: a shard
+   * the fan-out reaches after such a join must not send that reader again what its join answer
+   * already brought it.
    */
-  outgoing?: { taken: TakenVersions; room: number; joinedMeanwhile: Map<string, number> };
+  outgoing?: { taken: TakenVersions; shard: number; joinedMeanwhile: Map<ReaderSession, number> };
   /** A fan-out has handed the event loop back and will go on shortly. */
   paused: boolean;
 }
 
+/** What the fan-out needs from around it; tests pass fakes and a fake clock. */
+export interface FanOutParts {
+  /** The story's next versions to send (live/sequencer.ts). */
+  take(storyId: string): TakenVersions;
+  backpressure: Backpressure;
+  metrics: CountersOf<"patchesSent" | "bytesSent" | "subscribeSends">;
+  /** The message's Socket.IO packet, framed once for every reader (live/shared-encoding.ts). */
+  frameOf(send: JoinAnswer): Frame;
+  now?: () => number;
+  /** Runs `work` at a later turn of the event loop, after pending I/O. */
+  later?: (work: () => void) => void;
+}
+
 /**
  * Sends a story's versions to its readers on this node; it decides nothing about what they are.
- * When woken it `take`s the next patches (live/sequencer.ts) and sends them shard room by shard
- * room, each serialized once, handing the event loop back every SLICE_MS so that an editor's
+ * When woken it `take`s the next patches (live/sequencer.ts) and sends them shard by shard, each
+ * framed once for every reader, handing the event loop back every SLICE_MS so that an editor's
  * write is never stuck behind ten thousand sends; versions that come meanwhile are taken after.
+ * It keeps who is in which shard; the rest of a reader's state is its session's.
  */
 export class FanOut {
-  readonly #stories = new Map<string, Rooms>();
+  readonly #stories = new Map<string, Audience>();
+  readonly #now: () => number;
+  readonly #later: (work: () => void) => void;
 
-  constructor(
-    private readonly io: LiveServer,
-    private readonly take: (storyId: string) => TakenVersions,
-    private readonly backpressure: Backpressure,
-    private readonly metrics: Metrics,
-  ) {}
+  constructor(private readonly parts: FanOutParts) {
+    this.#now = parts.now ?? (() => performance.now());
+    this.#later = parts.later ?? ((work) => void setImmediate(work));
+  }
 
-  /** Readers of the story on this node (the adapter's rooms are this node's). */
+  /** Readers of the story on this node. */
   readers(storyId: string): number {
-    return this.io.of("/").adapter.rooms.get(roomOf(storyId))?.size ?? 0;
+    return this.#stories.get(storyId)?.readers.size ?? 0;
   }
 
   /**
-   * Puts `socket` in the broadcasts of the story's `view`. A reader already in a shard room stays
-   * in that shard, or it would get every patch twice; one that asks for another view moves to it.
-   * `version` is what the reader holds once its join answer is sent. Returns the shard room.
+   * Puts the reader in the broadcasts of the story's `view`. A reader already in a shard stays in
+   * that shard, or it would get every patch twice; one that asks for another view moves to it.
+   * `version` is what the reader holds once its join answer is sent.
    */
-  join(socket: LiveSocket, storyId: string, view: ViewName, version: number): string {
-    const rooms = this.#roomsOf(storyId);
-    rooms.outgoing?.joinedMeanwhile.set(socket.id, version);
-    const now = this.#shardOf(socket, rooms);
-    if (now && now.view !== view) socket.leave(rooms.shards[now.view][now.shard]!);
-    const shard = now?.shard ?? rooms.nextShard++ % SHARDS;
-    const room = rooms.shards[view][shard]!;
-    socket.join([rooms.story, room]);
-    return room;
+  join(session: ReaderSession, storyId: string, view: ViewName, version: number): void {
+    const following = session.stories.get(storyId);
+    if (!following) return;
+    const audience = this.#audienceOf(storyId);
+    audience.outgoing?.joinedMeanwhile.set(session, version);
+    if (following.shard !== undefined) audience.shards[following.view][following.shard]!.delete(session);
+    following.shard ??= audience.nextShard++ % SHARDS;
+    following.view = view;
+    audience.readers.add(session);
+    audience.shards[view][following.shard]!.add(session);
   }
 
-  leave(socket: LiveSocket, storyId: string): void {
-    const rooms = this.#stories.get(storyId);
-    if (!rooms) return;
-    socket.leave(rooms.story);
-    const now = this.#shardOf(socket, rooms);
-    if (now) socket.leave(rooms.shards[now.view][now.shard]!);
+  /** Takes the reader out of the story's shard: fan-outs pass it by until it joins again. */
+  passBy(session: ReaderSession, storyId: string): void {
+    const following = session.stories.get(storyId);
+    if (following?.shard !== undefined) this.#stories.get(storyId)?.shards[following.view][following.shard]!.delete(session);
   }
 
+  /** The reader no longer follows the story (call before its session lets go of it). */
+  leave(session: ReaderSession, storyId: string): void {
+    this.passBy(session, storyId);
+    this.#stories.get(storyId)?.readers.delete(session);
+  }
 
-  /** Sends a joining reader its own message (encoded once per version, however many join). */
-  sendTo(socket: LiveSocket, send: { event: "patch"; message: PatchMessage } | { event: "snapshot"; message: SnapshotMessage }): void {
-    if (send.event === "patch") socket.emit("patch", send.message);
-    else socket.emit("snapshot", send.message);
-    this.metrics.subscribeSends.inc({ kind: send.event });
-    if (send.event === "patch") this.metrics.patchesSent.inc();
-    this.metrics.bytesSent.inc(encodedBytes(send.message));
+  /** Sends a joining reader its own message (framed once per version, however many join). */
+  sendTo(session: ReaderSession, send: JoinAnswer): void {
+    session.wire.send(this.parts.frameOf(send));
+    const { metrics } = this.parts;
+    metrics.subscribeSends.inc({ kind: send.event });
+    if (send.event === "patch") metrics.patchesSent.inc();
+    metrics.bytesSent.inc(encodedBytes(send.message));
   }
 
   /**
@@ -105,87 +118,72 @@ export class FanOut {
    * fan-out of the story is already under way or due (it takes them after).
    */
   wake(storyId: string): void {
-    const rooms = this.#roomsOf(storyId);
-    if (!rooms.paused) this.#resumeSoon(storyId, rooms);
+    const audience = this.#audienceOf(storyId);
+    if (!audience.paused) this.#resumeSoon(storyId, audience);
   }
 
   /** The story left the sequencer's cache: nobody here follows it. */
   forget(storyId: string): void {
-    if (!this.#stories.get(storyId)?.paused) this.#stories.delete(storyId);
+    const audience = this.#stories.get(storyId);
+    if (audience && !audience.paused && audience.readers.size === 0) this.#stories.delete(storyId);
   }
 
   /**
-   * Sends taken versions to the story's shard rooms, in order, until none is left; when the slice
-   * is used up it pauses and goes on at a later turn of the event loop. A fan-out that fits in one
-   * slice (an audience of a few thousand) goes out in one turn: one message per version.
+   * Sends taken versions to the story's shards, in order, until none is left; when the slice is
+   * used up it pauses and goes on at a later turn of the event loop. A fan-out that fits in one
+   * slice (an audience of a few thousand) goes out in one turn.
    */
-  #fanOut(storyId: string, rooms: Rooms): void {
-    const sliceStart = performance.now();
+  #fanOut(storyId: string, audience: Audience): void {
+    const sliceStart = this.#now();
     for (;;) {
-      if (!rooms.outgoing) {
-        const taken = this.take(storyId);
+      if (!audience.outgoing) {
+        const taken = this.parts.take(storyId);
         if (taken.length === 0) return;
-        rooms.outgoing = { taken, room: 0, joinedMeanwhile: new Map() };
+        audience.outgoing = { taken, shard: 0, joinedMeanwhile: new Map() };
       }
-      const { taken, room: index, joinedMeanwhile } = rooms.outgoing;
-      const { view, shard } = SHARD_ROOMS[index]!;
-      const roomName = rooms.shards[view][shard]!;
-      // An empty room costs nothing, not even its view's patches.
-      const members = this.io.of("/").adapter.rooms.get(roomName);
-      if (members?.size) for (const message of taken.of(view)) this.#sendToRoom(roomName, members, message, joinedMeanwhile);
-      rooms.outgoing = index + 1 < SHARD_ROOMS.length ? { taken, room: index + 1, joinedMeanwhile } : undefined;
+      const { taken, shard: index, joinedMeanwhile } = audience.outgoing;
+      const { view, shard } = SHARDS_IN_ORDER[index]!;
+      const members = audience.shards[view][shard]!;
+      // An empty shard costs nothing, not even its view's patches.
+      if (members.size > 0) for (const message of taken.of(view)) this.#sendToShard(members, message, joinedMeanwhile);
+      audience.outgoing = index + 1 < SHARDS_IN_ORDER.length ? { taken, shard: index + 1, joinedMeanwhile } : undefined;
       // At least one shard per slice, so that even a starved process makes progress.
-      if (rooms.outgoing && performance.now() - sliceStart >= SLICE_MS) return this.#resumeSoon(storyId, rooms);
+      if (audience.outgoing && this.#now() - sliceStart >= SLICE_MS) return this.#resumeSoon(storyId, audience);
     }
   }
 
-  /**
-   * One patch to the readers of one shard room, each socket written by hand rather than by
-   * `io.to(room).emit`: the packet is framed once and backpressure judges each socket as it goes.
-   */
-  #sendToRoom(roomName: string, members: ReadonlySet<string>, message: PatchMessage, joinedMeanwhile: ReadonlyMap<string, number>): void {
-    const packet = framePacket(this.#encode(message));
-    const sockets = this.io.sockets.sockets;
+  /** One patch to the readers of one shard; backpressure judges each reader as it goes. */
+  #sendToShard(members: Set<ReaderSession>, message: PatchMessage, joinedMeanwhile: ReadonlyMap<ReaderSession, number>): void {
+    const { backpressure, metrics } = this.parts;
+    const frame = this.parts.frameOf({ event: "patch", message });
     let readers = 0;
-    for (const id of members) {
-      const socket = sockets.get(id);
-      if (!socket?.connected) continue;
-      if (joinedMeanwhile.size > 0 && (joinedMeanwhile.get(id) ?? 0) >= message.to) continue;
-      if (!this.backpressure.admits(socket, roomName, message)) continue;
-      sendFramed(connectionOf(socket), packet);
+    // A reader set aside here leaves `members` as it goes: a Set's iteration allows that.
+    for (const session of members) {
+      if (!session.connected) continue;
+      if (joinedMeanwhile.size > 0 && (joinedMeanwhile.get(session) ?? 0) >= message.to) continue;
+      if (!backpressure.admits(session, message)) continue;
+      session.wire.send(frame);
       readers++;
     }
-    this.backpressure.settle();
-    this.metrics.patchesSent.inc(readers);
-    this.metrics.bytesSent.inc(readers * encodedBytes(message));
+    backpressure.settle();
+    metrics.patchesSent.inc(readers);
+    metrics.bytesSent.inc(readers * encodedBytes(message));
   }
 
-  /** The patch's Socket.IO packet as the server's own encoder writes it (live/shared-encoding.ts: once per version). */
-  #encode(message: PatchMessage): string {
-    const [text] = this.io.encoder.encode({ type: PacketType.EVENT, nsp: "/", data: ["patch", message] });
-    if (typeof text !== "string") throw new Error("a patch encodes to one text packet");
-    return text;
-  }
-
-  #resumeSoon(storyId: string, rooms: Rooms): void {
-    rooms.paused = true;
-    setImmediate(() => {
-      rooms.paused = false;
-      this.#fanOut(storyId, rooms);
+  #resumeSoon(storyId: string, audience: Audience): void {
+    audience.paused = true;
+    this.#later(() => {
+      audience.paused = false;
+      this.#fanOut(storyId, audience);
     });
   }
 
-  #roomsOf(storyId: string): Rooms {
-    let rooms = this.#stories.get(storyId);
-    if (!rooms) {
-      const shardsOf = (view: ViewName) => Array.from({ length: SHARDS }, (_, shard) => shardRoom(storyId, shard, view));
-      const shards = Object.fromEntries(VIEW_NAMES.map((view) => [view, shardsOf(view)])) as Record<ViewName, string[]>;
-      this.#stories.set(storyId, (rooms = { story: roomOf(storyId), shards, nextShard: 0, paused: false }));
+  #audienceOf(storyId: string): Audience {
+    let audience = this.#stories.get(storyId);
+    if (!audience) {
+      const shards = Object.fromEntries(VIEW_NAMES.map((view) => [view, Array.from({ length: SHARDS }, () => new Set<ReaderSession>())])) as Record<ViewName, Set<ReaderSession>[]>;
+      this.#stories.set(storyId, (audience = { readers: new Set(), shards, nextShard: 0, paused: false }));
     }
-    return rooms;
-  }
-
-  #shardOf(socket: LiveSocket, rooms: Rooms): { view: ViewName; shard: number } | undefined {
-    return SHARD_ROOMS.find(({ view, shard }) => socket.rooms.has(rooms.shards[view][shard]!));
+    return audience;
   }
 }

@@ -1,6 +1,6 @@
 import type { Server, Socket } from "socket.io";
 import type { ClientToServerEvents, PatchMessage, ServerToClientEvents } from "../../shared/protocol.js";
-import type { AudienceInterServerEvents } from "./audience.js";
+import type { AudienceInterServerEvents } from "./audience/audience.js";
 
 /** Between nodes (through the Redis Streams adapter): every committed version, once; each node's readers per story. */
 export interface InterServerEvents extends AudienceInterServerEvents {

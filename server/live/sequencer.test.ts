@@ -234,9 +234,9 @@ describe("the sequencer", () => {
       await join();
       announce(4);
       announce(5);
-      expect(sequencer.versions(STORY)).toEqual({ latest: 5, sent: 3 });
       expect((await join()).plan.version).toBe(3);
       expect((await join(4)).plan).toEqual({ version: 4 });
+      expect(sequencer.take(STORY).steps.map((step) => step.message.to)).toEqual([4, 5]);
     });
   });
 
@@ -245,7 +245,7 @@ describe("the sequencer", () => {
     const { sequencer, evicted, followed } = rig(versions);
     followed.clear();
     followed.add("s-0");
-    for (let n = 0; n <= 1000; n++) sequencer.offer({ ...versions[0]!, id: `s-${n}` });
+    for (let n = 0; n <= 1000; n++) sequencer.cacheCreated({ ...versions[0]!, id: `s-${n}` });
     expect(evicted).toEqual(["s-1"]);
   });
 

@@ -53,10 +53,13 @@ export interface SequencerHooks {
   turn?(): Promise<void>;
 }
 
+/** The one message that brings a joining reader level: a catch-up patch or the snapshot. */
+export type JoinAnswer = { event: "patch"; message: PatchMessage } | { event: "snapshot"; message: SnapshotMessage };
+
 /** What a joining reader is sent to reach `version`: nothing when it is current. */
 export interface JoinPlan {
   version: number;
-  send?: { event: "patch"; message: PatchMessage } | { event: "snapshot"; message: SnapshotMessage };
+  send?: JoinAnswer;
 }
 
 /** What this node holds for one story it has served. */
@@ -100,12 +103,6 @@ export class Sequencer {
     return this.#stories.keys();
   }
 
-  /** The newest version of the story this node knows, and the one its readers were handed. */
-  versions(storyId: string): { latest: number; sent: number } | undefined {
-    const state = this.#stories.get(storyId);
-    return state && { latest: state.latest.version, sent: state.sent.version };
-  }
-
   /** Cancels pending gap fills, before the store closes. */
   close(): void {
     for (const storyId of [...this.#gapTimers.keys()]) this.#clearWaiting(storyId);
@@ -139,8 +136,8 @@ export class Sequencer {
   }
 
   /** A story's first version, committed on this node: cached, so that its first readers need no read. */
-  offer(snapshot: Snapshot): void {
-    this.#freshest(snapshot);
+  cacheCreated(snapshot: Snapshot): void {
+    this.#advanceCacheTo(snapshot);
   }
 
   /**
@@ -197,7 +194,7 @@ export class Sequencer {
     if (!stillWanted()) return "cancelled";
 
     // From here on nothing awaits: the plan and the caller's join happen before any later version is taken.
-    this.#freshest(loaded);
+    this.#advanceCacheTo(loaded);
     const state = this.#stories.get(storyId)!;
     // A reader gets what the story's readers here were handed; versions still queued reach it with theirs.
     const current = state.sent;
@@ -256,20 +253,19 @@ export class Sequencer {
     steps.push(stored);
     for (const step of steps) {
       const cached = this.#stories.get(storyId)?.latest; // re-read: versions may have been forwarded meanwhile
-      if (cached && step.version > cached.version) this.#advance(cached, step);
+      if (cached && step.version > cached.version) this.#forward(step);
     }
     // Versions announced meanwhile that follow on from here go out as they came.
     for (const patch of held) this.accept(patch);
   }
 
-  /** Moves the cache from `cached` to the newer `next`, for this node's readers of the story. */
-  #advance(cached: Snapshot, next: Snapshot): void {
-    this.#forward(next, { storyId: next.id, from: cached.version, to: next.version, ops: diffSnapshots(cached, next) });
-  }
-
-  /** Makes `next` (reached by `patch` from the cached latest) the story's latest, queued for its readers here. */
-  #forward(next: Snapshot, patch: PatchMessage): void {
+  /**
+   * Makes the newer `next` the cached story's latest and queues the step to it for the story's
+   * readers here; `patch` is the step when known (an announced version), else the two are diffed.
+   */
+  #forward(next: Snapshot, patch?: PatchMessage): void {
     const state = this.#stories.get(next.id)!;
+    patch ??= { storyId: next.id, from: state.latest.version, to: next.version, ops: diffSnapshots(state.latest, next) };
     state.queued.push({ from: state.latest, to: next, message: patch });
     state.latest = next;
     this.#stories.delete(next.id); // most recently used last
@@ -291,14 +287,17 @@ export class Sequencer {
     const cached = this.#stories.get(storyId)?.latest;
     if (cached && this.hooks.followed(storyId) && (version === undefined || version <= cached.version)) return cached;
     const stored = await this.source.latest(storyId);
-    return stored && this.#freshest(stored);
+    return stored && this.#advanceCacheTo(stored);
   }
 
-  /** The newer of `candidate` and what the cache holds; moving the cache forward queues the step for the story's readers. */
-  #freshest(candidate: Snapshot): Snapshot {
+  /**
+   * Moves the story's cache forward to `candidate` if it is newer (queuing the step for the story's
+   * readers here, as `#forward` does) or starts caching it; returns the cache's latest after.
+   */
+  #advanceCacheTo(candidate: Snapshot): Snapshot {
     const cached = this.#stories.get(candidate.id)?.latest;
     if (cached && cached.version >= candidate.version) return cached;
-    if (cached) this.#advance(cached, candidate);
+    if (cached) this.#forward(candidate);
     else this.#adopt(candidate);
     return candidate;
   }

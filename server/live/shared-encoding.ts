@@ -1,10 +1,11 @@
 import { Decoder, Encoder, PacketType, type Packet } from "socket.io-parser";
+import { frameOf, type Frame } from "./readers/reader-wire.js";
 
 /**
  * Socket.IO's packet encoder, taught to serialize a message once however many sockets it goes to.
- * Room broadcasts are already encoded once per emit, but a story's snapshot goes to each joining
- * reader by its own emit, and a fan-out is emitted to several shard rooms: a message marked with
- * `encodeOnce` is turned into JSON the first time and the text reused after. The wire format is
+ * A story's snapshot goes to each joining reader by its own send, and a fan-out's patch to several
+ * shards: a message marked with `encodeOnce` is turned into JSON the first time and the text
+ * reused after. The wire format is
  * the stock encoder's, byte for byte, so every Socket.IO client decodes it as usual.
  */
 const marked = new WeakSet<object>();
@@ -22,6 +23,24 @@ export function encodeOnce<T extends object>(message: T): T {
 /** The UTF-8 size of a marked message's Socket.IO packet once it has been sent; 0 before. */
 export function encodedBytes(message: object): number {
   return encoded.get(message)?.bytes ?? 0;
+}
+
+/**
+ * Each patch's WebSocket frame, beside its encoding: built the first time the patch goes out and
+ * shared by every shard and every reader it goes to. Snapshots are framed per send instead (as
+ * engine.io would), so that the cached stories' snapshots are not held twice, as text and frame.
+ */
+const framed = new WeakMap<object, Frame>();
+
+/** The message's Socket.IO packet, as `encoder` (the server's) writes it, in one WebSocket frame. */
+export function frameMessage(encoder: Pick<Encoder, "encode">, send: { event: SharedEvent; message: object }): Frame {
+  const cached = framed.get(send.message);
+  if (cached) return cached;
+  const [text] = encoder.encode({ type: PacketType.EVENT, nsp: "/", data: [send.event, send.message] });
+  if (typeof text !== "string") throw new Error(`a ${send.event} encodes to one text packet`);
+  const frame = frameOf(text);
+  if (send.event === "patch" && marked.has(send.message)) framed.set(send.message, frame);
+  return frame;
 }
 
 class SharedMessageEncoder extends Encoder {

@@ -1,12 +1,14 @@
 import type { Socket } from "socket.io";
 import type { ErrorBody } from "../../shared/api.js";
+import type { ErrorCode } from "../../shared/error-codes.js";
 import { TokenBucket } from "../../shared/token-bucket.js";
 import type { Limits } from "../config.js";
 
 /** An event's answer: every ack on both namespaces has this shape. */
 export type AckResult = { ok: true } | { ok: false; error: ErrorBody };
 
-export const fail = (code: string, message: string, details?: unknown): { ok: false; error: ErrorBody } => ({
+/** An error ack: the socket layer's answer to a failure, as the HTTP layer's is a status and the same body. */
+export const fail = (code: ErrorCode, message: string, details?: unknown): { ok: false; error: ErrorBody } => ({
   ok: false,
   error: { code, message, ...(details === undefined ? {} : { details }) } satisfies ErrorBody,
 });

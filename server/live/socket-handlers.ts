@@ -5,6 +5,8 @@ import type { ViewName } from "../../shared/view-names.js";
 import type { TokenBucket } from "../../shared/token-bucket.js";
 import type { Limits } from "../config.js";
 import type { LiveServer, LiveSocket } from "./live-server.js";
+import { ReaderSession } from "./readers/reader-session.js";
+import type { ReaderWires } from "./readers/reader-wire.js";
 import { eventBucket, fail, limitEvents, splitAck } from "./socket-events.js";
 import { rateLimited, type SocketsPerAddress } from "./sockets-per-address.js";
 import type { StoryHub } from "./story-hub.js";
@@ -13,7 +15,8 @@ export type SocketLimits = Pick<Limits, "subscriptionsPerSocket" | "socketEventB
 
 /**
  * Wires DESIGN.md §4's events to the hub, validating every payload before it reaches it. Each
- * socket's subscriptions are tracked synchronously, so the per-socket cap (MAX_SUBSCRIPTIONS_PER_SOCKET:
+ * connection gets its ReaderSession (live/readers/reader-session.ts), returned by the function this
+ * returns, whose subscriptions are tracked synchronously, so the per-socket cap (MAX_SUBSCRIPTIONS_PER_SOCKET:
  * a page shows one story, a dashboard a handful) holds under parallel subscribes, and an
  * unsubscribe that overtakes a loading subscribe wins.
  *
@@ -36,11 +39,13 @@ export function registerSocketHandlers(
   log: Logger,
   limits: SocketLimits,
   rejected: (code: string) => void,
-  addresses: Pick<SocketsPerAddress, "subscriptions">,
-): void {
+  addresses: Pick<SocketsPerAddress, "subscriptions" | "addressOf">,
+  wires: ReaderWires,
+): (socket: LiveSocket) => ReaderSession | undefined {
   const maxSubscriptions = limits.subscriptionsPerSocket;
   /** Each socket's bucket of events, from its handshake on. */
   const buckets = new WeakMap<LiveSocket, TokenBucket>();
+  const sessions = new WeakMap<LiveSocket, ReaderSession>();
   const refuse = (next: (error: Error) => void, error: { code: string; message: string }) => {
     rejected(error.code);
     next(Object.assign(new Error(error.message), { data: error }));
@@ -57,25 +62,31 @@ export function registerSocketHandlers(
   });
 
   io.on("connection", (socket: LiveSocket) => {
-    /** Story id → the token of its latest subscribe; a stale token means "superseded". */
-    const following = new Map<string, symbol>();
+    const session = new ReaderSession(socket.id, wires.of(socket.conn), addresses.addressOf(socket.conn), () => socket.connected);
+    sessions.set(socket, session);
+    socket.once("disconnect", () => hub.disconnected(session));
+    /** Whether the subscribe that set `token` is still the story's latest (no later subscribe or unsubscribe). */
+    const current = (storyId: string, token: symbol) => session.stories.get(storyId)?.token === token;
 
     const follow = async (storyId: string, version: number | undefined, view: ViewName): Promise<Ack> => {
-      if (!following.has(storyId) && following.size >= maxSubscriptions) {
+      const following = session.stories.get(storyId);
+      if (!following && session.stories.size >= maxSubscriptions) {
         return fail("too_many_subscriptions", `One connection may follow at most ${maxSubscriptions} stories.`);
       }
       const token = Symbol(storyId);
-      following.set(storyId, token);
+      // The view changes once the join is done (live/fan-out.ts moves the reader between shards).
+      if (following) following.token = token;
+      else session.stories.set(storyId, { token, view });
       try {
-        const result = await hub.subscribe(socket, storyId, version, () => following.get(storyId) === token, view);
+        const result = await hub.subscribe(session, storyId, version, () => current(storyId, token), view);
         if (result === "not_found") {
-          if (following.get(storyId) === token) following.delete(storyId);
+          if (current(storyId, token)) hub.unsubscribe(session, storyId);
           return fail("story_not_found", `No story "${storyId}".`);
         }
         if (result === "cancelled") return fail("cancelled", "This subscribe was overtaken by a later subscribe or unsubscribe.");
         return { ok: true, version: result };
       } catch (error) {
-        if (following.get(storyId) === token) following.delete(storyId);
+        if (current(storyId, token)) hub.unsubscribe(session, storyId);
         log.error({ err: error, storyId }, "subscribe failed");
         return fail("internal_error", "The server could not subscribe you; retry shortly.");
       }
@@ -100,11 +111,11 @@ export function registerSocketHandlers(
       const { payload, ack } = splitAck<UnsubscribeAck>(args, rejected);
       const request = UnsubscribeRequest.safeParse(payload);
       if (!request.success) return ack(fail("bad_request", "unsubscribe needs {storyId}."));
-      following.delete(request.data.storyId);
-      hub.unsubscribe(socket, request.data.storyId);
+      hub.unsubscribe(session, request.data.storyId);
       ack({ ok: true });
     });
   });
+  return (socket) => sessions.get(socket);
 }
 
 /** The protocol is checked first and loosely: a newer client's payload may not match this server's schema, and it must hear "protocol_unsupported". */

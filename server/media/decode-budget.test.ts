@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../http/errors.js";
+import { DomainError } from "../../shared/error-codes.js";
 import { DECODE_BUDGET_BYTES, decodeBytes, judgeHeader, MAX_PIXELS, type DecodableType, type ImageHeader } from "./decode-budget.js";
 
-const refusal = (type: DecodableType, header: ImageHeader): ApiError | undefined => {
+const refusal = (type: DecodableType, header: ImageHeader): DomainError | undefined => {
   try {
     judgeHeader(type, header);
     return undefined;
   } catch (error) {
-    return error as ApiError;
+    return error as DomainError;
   }
 };
 
@@ -21,8 +21,8 @@ describe("judgeHeader: an upload judged by its header, before decoding", () => {
   ];
   it.each(review)("refuses %s: 413 image_too_large, naming its size", (_name, type, header) => {
     const error = refusal(type, header);
-    expect(error).toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ status: 413, code: "image_too_large", details: { width: 10_000, height: 10_000, maxPixels: MAX_PIXELS[type] } });
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error).toMatchObject({ code: "image_too_large", details: { width: 10_000, height: 10_000, maxPixels: MAX_PIXELS[type] } });
     expect(error!.message).toContain("10000 × 10000");
   });
 
@@ -39,15 +39,15 @@ describe("judgeHeader: an upload judged by its header, before decoding", () => {
     // 30 Mpx is under PNG's cap, but 16-bit RGBA makes it 240 MB… and 34 Mpx passes the budget.
     expect(refusal("png", { width: 6000, height: 5000, channels: 4, depth: "ushort" })).toBeUndefined();
     const deep = refusal("png", { width: 6000, height: 5800, channels: 4, depth: "ushort" });
-    expect(deep).toMatchObject({ status: 413, code: "image_too_large", details: { decodeBytes: 6000 * 5800 * 8, maxDecodeBytes: DECODE_BUDGET_BYTES } });
+    expect(deep).toMatchObject({ code: "image_too_large", details: { decodeBytes: 6000 * 5800 * 8, maxDecodeBytes: DECODE_BUDGET_BYTES } });
     expect(deep!.message).toMatch(/266 MB of memory to decode \(6000 × 5800\)/);
     // A 12-bit AVIF with alpha: past 8 Mpx, libheif's working set passes the budget.
     expect(refusal("avif", { width: 2800, height: 2800, channels: 4, depth: "ushort" })).toBeUndefined();
     expect(refusal("avif", { width: 4000, height: 3000, channels: 4, depth: "ushort" })?.code).toBe("image_too_large");
     // 1600 wide is the largest variant already: nothing to shrink on load, decoded whole (300 MB).
-    expect(refusal("jpeg", { width: 1600, height: 62_000, channels: 3, depth: "uchar" })?.status).toBe(413);
+    expect(refusal("jpeg", { width: 1600, height: 62_000, channels: 3, depth: "uchar" })?.code).toBe("image_too_large");
     // Stored sideways, the same strip shrinks no better.
-    expect(refusal("jpeg", { width: 62_000, height: 1600, channels: 3, depth: "uchar" })?.status).toBe(413);
+    expect(refusal("jpeg", { width: 62_000, height: 1600, channels: 3, depth: "uchar" })?.code).toBe("image_too_large");
   });
 
   it("counts a JPEG at its shrunk size (half what libjpeg may do, to err large) and the others whole", () => {

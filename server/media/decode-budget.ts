@@ -1,5 +1,5 @@
 import { MEDIA_WIDTHS } from "../../shared/media.js";
-import { ApiError } from "../http/errors.js";
+import { DomainError } from "../../shared/error-codes.js";
 import type { ImageType } from "./image-type.js";
 
 /** The formats an upload may be in (HEIC is recognized only to be refused). */
@@ -74,18 +74,14 @@ export function judgeHeader(type: DecodableType, header: ImageHeader): void {
   const { width, height } = header;
   const maxPixels = MAX_PIXELS[type];
   if (width * height > maxPixels) {
-    throw new ApiError(
-      413,
-      "image_too_large",
+    throw new DomainError("image_too_large",
       `The image has too many pixels (${width} × ${height}): at most ${maxPixels / 1_000_000} megapixels for ${type.toUpperCase()}. Scale it down and try again.`,
       { width, height, maxPixels },
     );
   }
   const bytes = decodeBytes(type, header);
   if (bytes > DECODE_BUDGET_BYTES) {
-    throw new ApiError(
-      413,
-      "image_too_large",
+    throw new DomainError("image_too_large",
       `The image would take ${mb(bytes)} MB of memory to decode (${width} × ${height}), more than the ${mb(DECODE_BUDGET_BYTES)} MB allowed. Save it smaller or as an 8-bit JPEG and try again.`,
       { width, height, decodeBytes: bytes, maxDecodeBytes: DECODE_BUDGET_BYTES },
     );
@@ -93,8 +89,8 @@ export function judgeHeader(type: DecodableType, header: ImageHeader): void {
 }
 
 /** The decode child reached its memory limit (decode-pool.ts): the image is too large, not damaged. */
-export class MemoryRefusal extends ApiError {
+export class MemoryRefusal extends DomainError {
   constructor() {
-    super(413, "image_too_large", "The image needs more memory to process than this server allows. Save it smaller or as a JPEG and try again.");
+    super("image_too_large", "The image needs more memory to process than this server allows. Save it smaller or as a JPEG and try again.");
   }
 }

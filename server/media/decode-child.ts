@@ -3,7 +3,7 @@
  * memory limit, so that a decoder's appetite or crash ends this process and never the server.
  * Each message is an upload's bytes; each answer is its image and variants or the refusal.
  */
-import { ApiError } from "../http/errors.js";
+import { DomainError } from "../../shared/error-codes.js";
 import { MemoryRefusal } from "./decode-budget.js";
 import type { DecodeAnswer } from "./decode-pool.js";
 import { processImage } from "./process-image.js";
@@ -14,10 +14,10 @@ process.on("message", (bytes: Uint8Array) => {
   processImage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).then(
     (result) => answer({ ok: true, ...result, rss: process.memoryUsage().rss }),
     (error: unknown) => {
-      const refusal = error instanceof ApiError ? error : new ApiError(500, "internal_error", "Something went wrong on our side; the error has been logged.");
-      if (!(error instanceof ApiError)) console.error(error);
-      const spent = !(error instanceof ApiError) || error instanceof MemoryRefusal;
-      answer({ ok: false, error: { status: refusal.status, ...refusal.body }, spent, rss: process.memoryUsage().rss });
+      const refusal = error instanceof DomainError ? error : new DomainError("internal_error", "Something went wrong on our side; the error has been logged.");
+      if (!(error instanceof DomainError)) console.error(error);
+      const spent = !(error instanceof DomainError) || error instanceof MemoryRefusal;
+      answer({ ok: false, error: { code: refusal.code, message: refusal.message, ...(refusal.details === undefined ? {} : { details: refusal.details }) }, spent, rss: process.memoryUsage().rss });
     },
   );
 });

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { ErrorBody } from "../../shared/api.js";
-import { ApiError } from "../http/errors.js";
+import { DomainError } from "../../shared/error-codes.js";
 import type { ImageVariant, StoredImage } from "../store/media-store.js";
 import { MemoryRefusal } from "./decode-budget.js";
 
@@ -14,7 +14,7 @@ export interface Processed {
  * A decode child's answer to one upload (decode-child.ts), with its resident memory after it;
  * `spent` when an allocation failed in it, after which it is not trusted with another.
  */
-export type DecodeAnswer = ({ ok: true } & Processed | { ok: false; error: ErrorBody & { status: number }; spent: boolean }) & { rss: number };
+export type DecodeAnswer = ({ ok: true } & Processed | { ok: false; error: ErrorBody; spent: boolean }) & { rss: number };
 
 export interface DecodeLimits {
   /** Each child's data segment (RLIMIT_DATA: the heap and every private mapping libvips makes). */
@@ -78,7 +78,7 @@ export class DecodePool {
   }
 
   async process(bytes: Buffer): Promise<Processed> {
-    if (this.#closed) throw new ApiError(503, "server_busy", "The server is shutting down; try again in a moment.");
+    if (this.#closed) throw new DomainError("server_busy", "The server is shutting down; try again in a moment.");
     const worker = await this.#take();
     clearTimeout(worker.idle);
     this.#prepare();
@@ -93,10 +93,10 @@ export class DecodePool {
       case "died":
         // V8 aborts when the memory limit denies it; a decoder's crash on bad data is a segfault.
         if (outcome.signal === "SIGABRT" || outcome.signal === "SIGTRAP") throw new MemoryRefusal();
-        throw new ApiError(400, "invalid_image", "The image could not be processed: it seems damaged. Try exporting it again.");
+        throw new DomainError("invalid_image", "The image could not be processed: it seems damaged. Try exporting it again.");
       case "answer": {
         const { answer } = outcome;
-        if (!answer.ok) throw new ApiError(answer.error.status, answer.error.code, answer.error.message, answer.error.details);
+        if (!answer.ok) throw new DomainError(answer.error.code, answer.error.message, answer.error.details);
         // Structured clone hands Buffers over as plain Uint8Arrays.
         const variants = answer.variants.map((variant) => ({ ...variant, bytes: Buffer.from(variant.bytes.buffer, variant.bytes.byteOffset, variant.bytes.byteLength) }));
         return { image: answer.image, variants };
@@ -200,8 +200,8 @@ export class DecodePool {
  * An upload that ran out of time. Unlike what the image itself earns (damaged, too large), it may
  * be the server's load that made it slow, so the same bytes are not refused again for it.
  */
-export class TimeRefusal extends ApiError {
+export class TimeRefusal extends DomainError {
   constructor(timeoutMs: number) {
-    super(413, "image_too_large", `The image took longer than ${Math.round(timeoutMs / 1000)} s to process. Save it smaller or as a JPEG and try again.`);
+    super("image_too_large", `The image took longer than ${Math.round(timeoutMs / 1000)} s to process. Save it smaller or as a JPEG and try again.`);
   }
 }

@@ -1,4 +1,4 @@
-import { ApiError } from "../http/errors.js";
+import { DomainError } from "../../shared/error-codes.js";
 
 /**
  * What an upload is, judged by its first bytes alone (never by its name or Content-Type, which
@@ -35,8 +35,8 @@ export function imageTypeOf(bytes: Uint8Array): ImageType | undefined {
 export function decodableTypeOf(bytes: Uint8Array): Exclude<ImageType, "heic"> {
   const type = imageTypeOf(bytes);
   if (type === "heic") {
-    throw new ApiError(415, "unsupported_image_type", "HEIC photos (the iPhone's own format) cannot be used here: export the photo as JPEG and upload that.", { format: "heic" });
+    throw new DomainError("unsupported_image_type", "HEIC photos (the iPhone's own format) cannot be used here: export the photo as JPEG and upload that.", { format: "heic" });
   }
-  if (!type) throw new ApiError(415, "unsupported_image_type", "This is not a JPEG, PNG, WebP, AVIF or GIF image. Upload the photo as one of those.");
+  if (!type) throw new DomainError("unsupported_image_type", "This is not a JPEG, PNG, WebP, AVIF or GIF image. Upload the photo as one of those.");
   return type;
 }

@@ -3,7 +3,7 @@ import type { UploadedMedia } from "../../shared/api.js";
 import { MAX_MEDIA_PER_ENTRY, MEDIA_FORMATS, MEDIA_ID_PATTERN, MEDIA_WIDTHS, type MediaFormat } from "../../shared/media.js";
 import { Lru } from "../../shared/lru.js";
 import { principalOf, requireRole } from "../http/auth.js";
-import { ApiError } from "../http/errors.js";
+import { DomainError, type ErrorCode } from "../../shared/error-codes.js";
 import { publicRead } from "../http/public-reads.js";
 import type { Store } from "../store/store.js";
 import { DECODE_CHILDREN, TimeRefusal, type DecodePool } from "./decode-pool.js";
@@ -21,11 +21,13 @@ const VARIANT_CACHE_BYTES = 64 * 1024 * 1024;
  */
 export const VARIANT_RECHECK_MS = 30_000;
 
-const removed = () => new ApiError(410, "media_removed", "This photo was taken down by an admin.");
+const removed = () => new DomainError("media_removed", "This photo was taken down by an admin.");
 
 /** Refused uploads remembered by content hash, so the same bad file sent again is refused at once. */
 const REFUSED_KEPT = 1000;
 const REFUSED_FOR_MS = 10 * 60 * 1000;
+/** What the image itself earns, whoever sends it and however busy the server: damaged, too large in pixels or memory. */
+const EARNED_BY_THE_IMAGE = new Set<ErrorCode>(["invalid_image", "image_too_large"]);
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
 const CONTENT_TYPE: Record<MediaFormat, string> = { avif: "image/avif", webp: "image/webp", jpeg: "image/jpeg" };
@@ -45,13 +47,13 @@ export interface UploadLimits {
 export function mediaUploadRoutes(store: Store, limits: UploadLimits, pool: DecodePool, quota: UploadQuota): Router {
   const router = Router();
   const admission = new UploadAdmission({ concurrency: DECODE_CHILDREN, queueLength: limits.queueLength, perAccount: MAX_MEDIA_PER_ENTRY });
-  const refused = new Lru<string, { error: ApiError; until: number }>(REFUSED_KEPT);
+  const refused = new Lru<string, { error: DomainError; until: number }>(REFUSED_KEPT);
 
   router.post("/media", requireRole("contributor", "editor", "admin"), async (req, res) => {
     // Admission, quotas and the record all count by uploader: an account with its tokens, or the admin token.
     const uploader = uploaderOf(principalOf(res)!);
     try {
-      admission.check(uploader, res);
+      admission.check(uploader);
     } catch (error) {
       // Refused before reading: the rest of the body is not read, so the connection cannot be reused.
       res.setHeader("Connection", "close");
@@ -68,10 +70,10 @@ export function mediaUploadRoutes(store: Store, limits: UploadLimits, pool: Deco
     // The same bytes again are the image already stored: nothing is decoded twice, nor counted.
     const record = await store.media.record(id);
     if (record?.removedAt) throw removed();
-    if (!record) await checkUploadQuota(store.media, uploader, quota, res);
+    if (!record) await checkUploadQuota(store.media, uploader, quota);
     const stored =
       record ??
-      (await admission.run(uploader, res, async () => {
+      (await admission.run(uploader, async () => {
         // The same bytes may have been refused while these waited in line.
         refuseAgain();
         try {
@@ -79,7 +81,7 @@ export function mediaUploadRoutes(store: Store, limits: UploadLimits, pool: Deco
           return await store.media.putImage(image, variants, new Date().toISOString(), uploader);
         } catch (error) {
           // What the image itself earned (not a full queue, a store error or a busy server's timeout) stands for the same bytes again.
-          if (error instanceof ApiError && !(error instanceof TimeRefusal) && (error.status === 400 || error.status === 413)) refused.set(id, { error, until: Date.now() + REFUSED_FOR_MS });
+          if (error instanceof DomainError && !(error instanceof TimeRefusal) && EARNED_BY_THE_IMAGE.has(error.code)) refused.set(id, { error, until: Date.now() + REFUSED_FOR_MS });
           throw error;
         }
       }));
@@ -132,7 +134,7 @@ export class VariantCache {
  */
 export function mediaReadRoutes(store: Store, cache: VariantCache): Router {
   const router = Router();
-  const notFound = () => new ApiError(404, "media_not_found", "No such image or size.");
+  const notFound = () => new DomainError("media_not_found", "No such image or size.");
 
   router.get("/media/:id/:file", publicRead, async (req: Request, res) => {
     const id = String(req.params.id);

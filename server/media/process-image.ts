@@ -1,6 +1,6 @@
 import sharp, { type Sharp } from "sharp";
 import { mediaVariants, MEDIA_FORMATS, type MediaFormat } from "../../shared/media.js";
-import { ApiError } from "../http/errors.js";
+import { DomainError } from "../../shared/error-codes.js";
 import type { ImageVariant, StoredImage } from "../store/media-store.js";
 import { judgeHeader, MAX_PIXELS, MemoryRefusal, type DecodableType } from "./decode-budget.js";
 import { decodableTypeOf } from "./image-type.js";
@@ -44,7 +44,7 @@ export async function processImage(bytes: Buffer): Promise<{ image: StoredImage;
     // The header alone says how large the image is: a small file declaring huge dimensions is refused before any decoding.
     // (judged here rather than by libvips' pixel limit, so that the refusal names the size).
     const header = await sharp(bytes, { ...input, limitInputPixels: false }).metadata();
-    if (!header.width || !header.height || !header.channels) throw new ApiError(400, "invalid_image", "The image could not be read: it seems damaged or incomplete.");
+    if (!header.width || !header.height || !header.channels) throw new DomainError("invalid_image", "The image could not be read: it seems damaged or incomplete.");
     judgeHeader(type, { width: header.width, height: header.height, channels: header.channels, depth: header.depth });
 
     const sideways = (header.orientation ?? 1) >= 5;
@@ -74,17 +74,17 @@ export async function processImage(bytes: Buffer): Promise<{ image: StoredImage;
     const placeholder = `#${hex(r!)}${hex(g!)}${hex(b!)}`;
     return { image: { id: mediaIdOf(bytes), width, height, placeholder }, variants: encoded };
   } catch (error) {
-    if (error instanceof ApiError) throw error;
+    if (error instanceof DomainError) throw error;
     if (error instanceof Error && /pixel limit/i.test(error.message)) throw tooManyPixels(type);
     // The decode child's memory limit (decode-pool.ts) made an allocation fail: too large, not damaged.
     if (error instanceof Error && /memory|alloc/i.test(error.message)) throw new MemoryRefusal();
     // libvips names what it could not decode (truncated, corrupt, unsupported inside a known container).
-    throw new ApiError(400, "invalid_image", "The image could not be read: it seems damaged or incomplete. Try exporting it again.");
+    throw new DomainError("invalid_image", "The image could not be read: it seems damaged or incomplete. Try exporting it again.");
   }
 }
 
 /** libvips refused the image by its pixel count (a header sharp reads past metadata()'s). */
-function tooManyPixels(type: DecodableType): ApiError {
+function tooManyPixels(type: DecodableType): DomainError {
   const maxPixels = MAX_PIXELS[type];
-  return new ApiError(413, "image_too_large", `The image has too many pixels: at most ${maxPixels / 1_000_000} megapixels for ${type.toUpperCase()}. Scale it down and try again.`, { maxPixels });
+  return new DomainError("image_too_large", `The image has too many pixels: at most ${maxPixels / 1_000_000} megapixels for ${type.toUpperCase()}. Scale it down and try again.`, { maxPixels });
 }

@@ -1,7 +1,7 @@
 import type { MediaInput } from "../../shared/api.js";
 import type { MediaItem } from "../../shared/media.js";
+import { DomainError } from "../../shared/error-codes.js";
 import type { EmbedMetadata } from "../embeds/embed-metadata.js";
-import { ApiError } from "../http/errors.js";
 import type { MediaStore } from "../store/media-store.js";
 
 /**
@@ -37,7 +37,7 @@ export class MediaResolver {
       const stored = await this.media.image(input.id);
       if (!stored) {
         const message = `names no uploaded image (${input.id}); upload the photo again`;
-        throw new ApiError(400, "unknown_media", `Photo ${index + 1} ${message}.`, { issues: [{ path: `${path}.${index}.id`, message }] });
+        throw new DomainError("unknown_media", `Photo ${index + 1} ${message}.`, { issues: [{ path: `${path}.${index}.id`, message }] });
       }
       resolved.push({
         type: "image",

@@ -3,8 +3,8 @@ import type { MediaTakenDown } from "../../shared/api.js";
 import { MEDIA_ID_PATTERN, type MediaItem } from "../../shared/media.js";
 import { withoutImage } from "../../shared/without-image.js";
 import { principalOf, requireRole } from "../http/auth.js";
-import { ApiError } from "../http/errors.js";
-import type { DraftNews } from "../live/desk-channel.js";
+import { DomainError } from "../../shared/error-codes.js";
+import type { DraftNews } from "../live/desk/desk-channel.js";
 import { DraftChanged, DraftGone } from "../store/accounts.js";
 import { ScheduledChanged, ScheduledGone } from "../store/scheduled-store.js";
 import type { Store } from "../store/store.js";
@@ -38,7 +38,7 @@ async function takeOut<T extends { media?: MediaItem[]; revision: number }>(
     }
   }
   if (item && withoutImage(item.media, id)) {
-    throw new ApiError(409, "takedown_incomplete", "The photo is taken down, but a draft or scheduled entry kept being edited while it was taken out: send the DELETE again to finish.");
+    throw new DomainError("takedown_incomplete", "The photo is taken down, but a draft or scheduled entry kept being edited while it was taken out: send the DELETE again to finish.");
   }
   return false;
 }
@@ -58,7 +58,7 @@ export function mediaTakedownRoutes(store: Store, service: StoryService, cache: 
 
   router.delete("/media/:id", requireRole("admin"), async (req, res) => {
     const id = String(req.params.id);
-    const unknown = () => new ApiError(404, "media_not_found", `No uploaded image "${id}".`);
+    const unknown = () => new DomainError("media_not_found", `No uploaded image "${id}".`);
     if (!MEDIA_ID_PATTERN.test(id)) throw unknown();
     const record = await store.media.takeDown(id, new Date().toISOString());
     if (!record) throw unknown();

@@ -1,13 +1,6 @@
-import type { Response } from "express";
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../http/errors.js";
+import { DomainError } from "../../shared/error-codes.js";
 import { UploadAdmission } from "./upload-admission.js";
-
-/** Just enough of a Response to see the Retry-After a refusal sets. */
-const response = () => {
-  const headers: Record<string, string> = {};
-  return { headers, res: { setHeader: (name: string, value: string) => (headers[name.toLowerCase()] = value) } as unknown as Response };
-};
 
 /** A task that runs until `release()`, recording who ran alongside whom. */
 function tasks() {
@@ -28,11 +21,11 @@ function tasks() {
   return { task, together, releaseAll, running };
 }
 
-const refusal = (run: () => unknown): ApiError => {
+const refusal = (run: () => unknown): DomainError => {
   try {
     run();
   } catch (error) {
-    return error as ApiError;
+    return error as DomainError;
   }
   throw new Error("not refused");
 };
@@ -41,9 +34,8 @@ describe("UploadAdmission", () => {
   it("processes one upload per account at a time, so ten from one account leave room for another's", async () => {
     const admission = new UploadAdmission({ concurrency: 2, queueLength: 20, perAccount: 10 });
     const { task, together, releaseAll } = tasks();
-    const { res } = response();
-    const attacker = Array.from({ length: 10 }, (_, n) => admission.run("attacker", res, task(`a${n}`)));
-    const editor = admission.run("editor", res, task("editor"));
+    const attacker = Array.from({ length: 10 }, (_, n) => admission.run("attacker", task(`a${n}`)));
+    const editor = admission.run("editor", task("editor"));
     await new Promise((resolve) => setTimeout(resolve, 5));
     // The editor runs at once, beside the attacker's first; never two of the attacker's together.
     expect(together).toEqual([["a0"], ["a0", "editor"]]);
@@ -55,34 +47,30 @@ describe("UploadAdmission", () => {
   it("refuses an account's upload past its line with 429 rate_limited and Retry-After", async () => {
     const admission = new UploadAdmission({ concurrency: 2, queueLength: 20, perAccount: 3 });
     const { task, releaseAll } = tasks();
-    const { res, headers } = response();
-    const queued = Array.from({ length: 3 }, (_, n) => admission.run("a", res, task(`a${n}`)));
-    const error = refusal(() => admission.check("a", res));
-    expect(error).toMatchObject({ status: 429, code: "rate_limited", details: { retryAfter: 5 } });
-    expect(headers["retry-after"]).toBe("5");
-    await expect(admission.run("a", res, task("a3"))).rejects.toMatchObject({ status: 429 });
+    const queued = Array.from({ length: 3 }, (_, n) => admission.run("a", task(`a${n}`)));
+    const error = refusal(() => admission.check("a"));
+    expect(error).toMatchObject({ code: "rate_limited", details: { retryAfter: 5 } }); // the HTTP layer sends it as Retry-After (errors.test.ts)
+    await expect(admission.run("a", task("a3"))).rejects.toMatchObject({ code: "rate_limited" });
     // Another account is not affected.
-    expect(() => admission.check("b", res)).not.toThrow();
+    expect(() => admission.check("b")).not.toThrow();
     await releaseAll();
     await Promise.all(queued);
     // The line is free again once its uploads are done.
-    expect(() => admission.check("a", res)).not.toThrow();
+    expect(() => admission.check("a")).not.toThrow();
   });
 
   it("refuses past the shared queue with 503 server_busy and Retry-After, and counts a failed task's place back", async () => {
     const admission = new UploadAdmission({ concurrency: 1, queueLength: 2, perAccount: 10 });
     const { task, releaseAll } = tasks();
-    const { res, headers } = response();
-    const first = admission.run("a", res, task("a")); // runs
-    const waiting = [admission.run("b", res, task("b")), admission.run("c", res, task("c"))]; // wait
-    const error = refusal(() => admission.check("d", res));
-    expect(error).toMatchObject({ status: 503, code: "server_busy", details: { retryAfter: 10 } });
-    expect(headers["retry-after"]).toBe("10");
+    const first = admission.run("a", task("a")); // runs
+    const waiting = [admission.run("b", task("b")), admission.run("c", task("c"))]; // wait
+    const error = refusal(() => admission.check("d"));
+    expect(error).toMatchObject({ code: "server_busy", details: { retryAfter: 10 } });
     await releaseAll();
     await Promise.all([first, ...waiting]);
-    await expect(admission.run("e", res, () => Promise.reject(new Error("decoder failed")))).rejects.toThrow("decoder failed");
-    expect(() => admission.check("d", res)).not.toThrow();
-    const again = [admission.run("b", res, task("b")), admission.run("c", res, task("c")), admission.run("d", res, task("d"))];
+    await expect(admission.run("e", () => Promise.reject(new Error("decoder failed")))).rejects.toThrow("decoder failed");
+    expect(() => admission.check("d")).not.toThrow();
+    const again = [admission.run("b", task("b")), admission.run("c", task("c")), admission.run("d", task("d"))];
     await releaseAll();
     await Promise.all(again);
   });

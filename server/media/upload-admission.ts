@@ -1,5 +1,4 @@
-import type { Response } from "express";
-import { ApiError, rateLimited } from "../http/errors.js";
+import { DomainError, rateLimited } from "../../shared/error-codes.js";
 import { Gate } from "./gate.js";
 
 export interface AdmissionLimits {
@@ -31,22 +30,21 @@ export class UploadAdmission {
   }
 
   /**
-   * Throws the refusal (setting Retry-After on `res`) if `account` may not queue another
-   * upload now. Checked before the body is read, so a refused upload is not read at all.
+   * Throws the refusal (with `retryAfter`, which the HTTP layer sends as Retry-After) if `account`
+   * may not queue another upload now. Checked before the body is read, so a refused upload is not read at all.
    */
-  check(account: string, res: Response): void {
+  check(account: string): void {
     if ((this.#accounts.get(account)?.count ?? 0) >= this.limits.perAccount) {
-      throw rateLimited(res, ACCOUNT_RETRY_MS, `Your earlier uploads are still being processed; wait for them before sending more.`);
+      throw rateLimited(ACCOUNT_RETRY_MS, `Your earlier uploads are still being processed; wait for them before sending more.`);
     }
     if (this.#waiting >= this.limits.queueLength) {
-      res.setHeader("Retry-After", String(BUSY_RETRY_SECONDS));
-      throw new ApiError(503, "server_busy", `The server is processing many uploads; try again in ${BUSY_RETRY_SECONDS} seconds.`, { retryAfter: BUSY_RETRY_SECONDS });
+      throw new DomainError("server_busy", `The server is processing many uploads; try again in ${BUSY_RETRY_SECONDS} seconds.`, { retryAfter: BUSY_RETRY_SECONDS });
     }
   }
 
   /** Runs `task` in `account`'s line and then in the shared one; `check` first. */
-  async run<T>(account: string, res: Response, task: () => Promise<T>): Promise<T> {
-    this.check(account, res);
+  async run<T>(account: string, task: () => Promise<T>): Promise<T> {
+    this.check(account);
     const entry = this.#accounts.get(account) ?? { line: new Gate(1), count: 0 };
     this.#accounts.set(account, entry);
     entry.count++;

@@ -1,5 +1,5 @@
 import type { Request, Response } from "express";
-import { ApiError } from "../http/errors.js";
+import { DomainError } from "../../shared/error-codes.js";
 
 const megabytes = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
 
@@ -12,12 +12,12 @@ const megabytes = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 10)
 export async function readUpload(req: Request, res: Response, limit: number): Promise<Buffer> {
   const tooLarge = () => {
     res.setHeader("Connection", "close");
-    return new ApiError(413, "upload_too_large", `The file is larger than ${megabytes(limit)}, the most this server takes; make it smaller and try again.`, {
+    return new DomainError("upload_too_large", `The file is larger than ${megabytes(limit)}, the most this server takes; make it smaller and try again.`, {
       maxBytes: limit,
     });
   };
   const encoding = (req.get("content-encoding") ?? "identity").toLowerCase();
-  if (encoding !== "identity") throw new ApiError(415, "unsupported_media_type", "Send the image's bytes as they are, without Content-Encoding.");
+  if (encoding !== "identity") throw new DomainError("unsupported_media_type", "Send the image's bytes as they are, without Content-Encoding.");
   const declared = Number(req.get("content-length"));
   if (declared > limit) throw tooLarge();
 
@@ -49,7 +49,7 @@ export async function readUpload(req: Request, res: Response, limit: number): Pr
       cleanup();
       reject(error);
     };
-    const onAborted = () => onError(new ApiError(400, "bad_request", "The upload was interrupted."));
+    const onAborted = () => onError(new DomainError("bad_request", "The upload was interrupted."));
     req.on("data", onData);
     req.on("end", onEnd);
     req.on("error", onError);

@@ -1,6 +1,5 @@
-import type { Response } from "express";
 import type { Principal } from "../http/auth.js";
-import { ApiError } from "../http/errors.js";
+import { DomainError } from "../../shared/error-codes.js";
 import type { MediaStore } from "../store/media-store.js";
 
 /** The upload quotas of each account (config.ts: MEDIA_UPLOADS_PER_DAY, MEDIA_MB_PER_ACCOUNT). */
@@ -22,20 +21,19 @@ export const uploaderOf = (principal: Principal): string => principal.userId ?? 
  * stored already, so one upload may pass the byte quota by its own size; the same bytes again
  * never get here (they are the image already stored).
  */
-export async function checkUploadQuota(media: MediaStore, uploader: string, quota: UploadQuota, res: Response, now = Date.now()): Promise<void> {
+export async function checkUploadQuota(media: MediaStore, uploader: string, quota: UploadQuota, now = Date.now()): Promise<void> {
   const usage = await media.usage(uploader, new Date(now - DAY_MS).toISOString());
   if (usage.recent >= quota.uploadsPerDay) {
     const freedAt = Date.parse(usage.oldestRecent ?? new Date(now).toISOString()) + DAY_MS;
     const retryAfter = Math.max(1, Math.ceil((freedAt - now) / 1000));
-    res.setHeader("Retry-After", String(retryAfter));
-    throw new ApiError(429, "upload_quota_exceeded", `You have uploaded ${quota.uploadsPerDay} photos in the last 24 hours, the most allowed. Try again later.`, {
+    throw new DomainError("upload_quota_exceeded", `You have uploaded ${quota.uploadsPerDay} photos in the last 24 hours, the most allowed. Try again later.`, {
       limit: quota.uploadsPerDay,
       retryAfter,
     });
   }
   if (usage.storedBytes >= quota.mediaBytesPerAccount) {
     const mb = Math.round(quota.mediaBytesPerAccount / (1024 * 1024));
-    throw new ApiError(413, "media_quota_exceeded", `Your photos take ${mb} MB, the most one account may store. Ask an admin to raise MEDIA_MB_PER_ACCOUNT.`, {
+    throw new DomainError("media_quota_exceeded", `Your photos take ${mb} MB, the most one account may store. Ask an admin to raise MEDIA_MB_PER_ACCOUNT.`, {
       limitBytes: quota.mediaBytesPerAccount,
       storedBytes: usage.storedBytes,
     });

@@ -96,13 +96,15 @@ for (const mode of ["sync", "async"] as const) {
       expect(memory.journal.length).toBe(before);
     });
 
-    it("writes nothing for a change that changes nothing", async () => {
+    it("writes nothing for a change that changes nothing but its idempotent answer, in the same transaction", async () => {
       const memory = new MemoryRows();
       await run(memory, { operation: stamp(create) });
       const before = memory.journal.length;
       const same = await run(memory, { operation: stamp({ type: "update_story", title: "S" }), idempotency: { scope: "p", key: "k", respond: () => ({ status: 200, body: {} }) } });
-      expect(same).toMatchObject({ changed: false, ops: [], snapshot: { version: 1 } });
-      expect(memory.journal.length).toBe(before);
+      expect(same).toMatchObject({ changed: false, ops: [], snapshot: { version: 1 }, response: { status: 200 } });
+      expect(memory.journal.slice(before)).toEqual(["key p/k 200"]);
+      await run(memory, { operation: stamp({ type: "update_story", title: "S" }) });
+      expect(memory.journal.slice(before)).toEqual(["key p/k 200"]);
     });
 
     it("refuses a photo no longer stored (taken down or collected) once the story is held, writing nothing", async () => {

@@ -51,7 +51,8 @@ function* step<T>(result: Step<T>): Generator<Step<unknown>, T, unknown> {
  * at the revision whose text the operation carries), check `If-Match`, the story cap (for a
  * creation) and the entry cap (in the reducer), then write the version, the story's head and the
  * entries it changed, the removals for feed tombstones, a checkpoint every CHECKPOINT_INTERVAL
- * versions and the stored idempotent answer. A change that changes nothing writes nothing. Only a
+ * versions and the stored idempotent answer. A change that changes nothing writes nothing but
+ * that answer. Only a
  * checkpoint serializes the whole snapshot: every other write stores what changed.
  *
  * A generator, so that one text of the rules runs both synchronously inside a better-sqlite3
@@ -83,7 +84,7 @@ export function* commitRules(rows: CommitRows, request: CommitRequest): Generato
   }
   // The story is held, so the entry cap is judged on the true latest snapshot.
   const transition = reduce(previous, operation, limits?.maxEntries);
-  if (!transition) return { snapshot: previous!, previous, ops: [], changed: false };
+  if (!transition) return yield* answered({ snapshot: previous!, previous, ops: [], changed: false });
 
   const { snapshot, ops, summary } = transition;
   // The story first: where two nodes create the same story at once, its key lets exactly one through.
@@ -94,12 +95,16 @@ export function* commitRules(rows: CommitRows, request: CommitRequest): Generato
   if (snapshot.version === 1 || snapshot.version % CHECKPOINT_INTERVAL === 0) {
     yield* step(rows.insertCheckpoint(snapshot.version, JSON.stringify(snapshot)));
   }
-  const committed: Committed = { snapshot, ops, changed: true, ...(previous ? { previous } : {}) };
-  if (idempotency) {
-    committed.response = idempotency.respond(committed);
-    yield* step(rows.completeKey(idempotency.scope, idempotency.key, committed.response));
+  return yield* answered({ snapshot, ops, changed: true, ...(previous ? { previous } : {}) });
+
+  /** The one place a commit's Idempotency-Key is completed: in its transaction, a no-op's too. */
+  function* answered(committed: Committed): Generator<Step<unknown>, Committed, unknown> {
+    if (idempotency) {
+      committed.response = idempotency.respond(committed);
+      yield* step(rows.completeKey(idempotency.scope, idempotency.key, committed.response));
+    }
+    return committed;
   }
-  return committed;
 }
 
 /** The ids of the photos an operation puts in an entry, and of its embeds' thumbnails. */

@@ -89,12 +89,12 @@ export class PostgresScheduled implements ScheduledStore {
     return parse((await this.#pool.query<{ item: string }>("SELECT item FROM scheduled_entries WHERE story_id = $1 AND id = $2", [storyId, id])).rows);
   }
 
-  edit(storyId: string, id: string, edit: ScheduledEdit): Promise<ScheduledEntry> {
-    return inTransaction(this.#pool, (client) => runAsync(editRules(this.#rows(client), storyId, id, edit)));
+  edit(storyId: string, id: string, edit: ScheduledEdit, options?: Pick<ScheduleOptions, "idempotency">): Promise<ScheduledEntry> {
+    return inTransaction(this.#pool, (client) => runAsync(editRules(this.#rows(client), storyId, id, edit, options)));
   }
 
-  cancel(storyId: string, id: string, expectedRevision?: number): Promise<ScheduledEntry> {
-    return inTransaction(this.#pool, (client) => runAsync(cancelRules(this.#rows(client), storyId, id, expectedRevision)));
+  cancel(storyId: string, id: string, expectedRevision?: number, options?: Pick<ScheduleOptions, "idempotency">): Promise<ScheduledEntry> {
+    return inTransaction(this.#pool, (client) => runAsync(cancelRules(this.#rows(client), storyId, id, expectedRevision, options)));
   }
 
   async nextDue(): Promise<string | undefined> {

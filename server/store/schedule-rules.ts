@@ -36,9 +36,16 @@ export function* addRules(rows: ScheduledRows, item: ScheduledEntry, options: Sc
     yield* step(rows.recordClosed(closed));
   }
   yield* step(rows.insert(item));
-  const response = options.idempotency?.respond(item);
-  if (options.idempotency && response) yield* step(rows.completeKey(options.idempotency.scope, options.idempotency.key, response));
+  const response = yield* answered(rows, item, options.idempotency);
   return { item, ...(response ? { response } : {}) };
+}
+
+/** Completes the claimed Idempotency-Key with the answer, on the transaction that made the change. */
+function* answered(rows: ScheduledRows, item: ScheduledEntry, idempotency: ScheduleOptions["idempotency"]) {
+  if (!idempotency) return undefined;
+  const response = idempotency.respond(item);
+  yield* step(rows.completeKey(idempotency.scope, idempotency.key, response));
+  return response;
 }
 
 /** The entry as stored, if it may still change: not published, not cancelled, at the expected revision. */
@@ -50,7 +57,7 @@ function* waiting(rows: ScheduledRows, storyId: string, id: string, expectedRevi
 }
 
 /** A new time or text, one revision on; a failed entry waits again (its failure was about the old one). */
-export function* editRules(rows: ScheduledRows, storyId: string, id: string, edit: ScheduledEdit) {
+export function* editRules(rows: ScheduledRows, storyId: string, id: string, edit: ScheduledEdit, options: Pick<ScheduleOptions, "idempotency"> = {}) {
   const item = yield* waiting(rows, storyId, id, edit.expectedRevision);
   const { failed: _failed, ...rest } = item;
   const next: ScheduledEntry = { ...rest, revision: item.revision + 1, updatedAt: edit.at };
@@ -61,12 +68,14 @@ export function* editRules(rows: ScheduledRows, storyId: string, id: string, edi
   if (next.headline === "") delete next.headline;
   if (next.media?.length === 0) delete next.media;
   yield* step(rows.update(next));
+  yield* answered(rows, next, options.idempotency);
   return next;
 }
 
-export function* cancelRules(rows: ScheduledRows, storyId: string, id: string, expectedRevision: number | undefined) {
+export function* cancelRules(rows: ScheduledRows, storyId: string, id: string, expectedRevision: number | undefined, options: Pick<ScheduleOptions, "idempotency"> = {}) {
   const item = yield* waiting(rows, storyId, id, expectedRevision);
   yield* step(rows.remove(storyId, id));
+  yield* answered(rows, item, options.idempotency);
   return item;
 }
 

@@ -74,12 +74,12 @@ export class SqliteScheduled implements ScheduledStore {
     return this.#rows.read(storyId, id) as ScheduledEntry | undefined;
   }
 
-  async edit(storyId: string, id: string, edit: ScheduledEdit): Promise<ScheduledEntry> {
-    return this.#db.transaction(() => runSync(editRules(this.#rows, storyId, id, edit))).immediate();
+  async edit(storyId: string, id: string, edit: ScheduledEdit, options?: Pick<ScheduleOptions, "idempotency">): Promise<ScheduledEntry> {
+    return this.#db.transaction(() => runSync(editRules(this.#rows, storyId, id, edit, options))).immediate();
   }
 
-  async cancel(storyId: string, id: string, expectedRevision?: number): Promise<ScheduledEntry> {
-    return this.#db.transaction(() => runSync(cancelRules(this.#rows, storyId, id, expectedRevision))).immediate();
+  async cancel(storyId: string, id: string, expectedRevision?: number, options?: Pick<ScheduleOptions, "idempotency">): Promise<ScheduledEntry> {
+    return this.#db.transaction(() => runSync(cancelRules(this.#rows, storyId, id, expectedRevision, options))).immediate();
   }
 
   async nextDue(): Promise<string | undefined> {

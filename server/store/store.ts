@@ -204,9 +204,9 @@ export interface ScheduledStore {
   /** One entry in any state (published ones too), or undefined. */
   get(storyId: string, id: string): Promise<ScheduledEntry | undefined>;
   /** Applies the edit to the entry as stored; throws ScheduledGone (published, cancelled) or ScheduledChanged. */
-  edit(storyId: string, id: string, edit: ScheduledEdit): Promise<ScheduledEntry>;
+  edit(storyId: string, id: string, edit: ScheduledEdit, options?: Pick<ScheduleOptions, "idempotency">): Promise<ScheduledEntry>;
   /** Removes a waiting (or failed) entry; throws ScheduledGone or ScheduledChanged. */
-  cancel(storyId: string, id: string, expectedRevision?: number): Promise<ScheduledEntry>;
+  cancel(storyId: string, id: string, expectedRevision?: number, options?: Pick<ScheduleOptions, "idempotency">): Promise<ScheduledEntry>;
   /** The earliest `publishAt` of any waiting entry in the store, to sleep until. */
   nextDue(): Promise<string | undefined>;
   /**

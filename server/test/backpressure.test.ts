@@ -6,6 +6,7 @@ import { followStory } from "../../client/lib/live-client.js";
 import { LeanSocket } from "../../bench/load/lean-socket.js";
 import type { Metrics } from "../metrics.js";
 import { startServer, UNTHROTTLED, type TestServer } from "./harness.js";
+import { parseMetrics } from "./scrape.js";
 
 /** Resolves when `check` holds, polling; fails with `what` after `ms`. */
 async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
@@ -79,7 +80,7 @@ describe("backpressure on readers' outgoing queues", () => {
     for (let n = 0; n < 9; n++) await edits[(["one", "two", "three"] as const)[n % 3]!](10_000 + n);
     // It leaves story three while set aside (its requests still reach the server): no catch-up for three.
     void slow.lean.emitWithAck("unsubscribe", { storyId: "three" });
-    await until(async () => (await server.app.io.in("story:three").fetchSockets()).length === 0, "the unsubscribe");
+    await until(async () => parseMetrics(await server.app.metrics.text()).value("live_ticker_subscriptions", { storyId: "three" }) === undefined, "the unsubscribe");
     const sendsBefore = (await server.app.metrics.subscribeSends.get()).values.reduce((sum, v) => sum + v.value, 0);
 
     slow.lean.resume();

@@ -9,7 +9,7 @@
 import { io as connect, type Socket as ClientSocket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { roomOf, type Ack } from "../../shared/protocol.js";
+import type { Ack } from "../../shared/protocol.js";
 import type { TestServer } from "./harness.js";
 import { expectErrorAck, expectUnchanged, getJson } from "./hostile-assertions.js";
 import { entries, nested, startHostileServer, STORY } from "./hostile-server.js";
@@ -123,7 +123,7 @@ describe("Socket.IO hostile events", () => {
       try {
         const ack: unknown = await socket.timeout(5000).emitWithAck("subscribe", payload());
         expectErrorAck(ack, code);
-        expect([...(server.app.io.sockets.sockets.get(socket.id!)?.rooms ?? [])].filter((room) => room.startsWith("story:"))).toEqual([]);
+        expect(server.app.followed(socket.id!)).toEqual([]);
         expect(socket.connected).toBe(true);
       } finally {
         socket.disconnect();
@@ -207,16 +207,11 @@ async function connectedSocket(): Promise<Watched> {
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The server-side rooms of a client socket (same id on both ends in Socket.IO 4). */
-function serverRooms(socket: TypedSocket): Set<string> | undefined {
-  return server.app.io.sockets.sockets.get(socket.id!)?.rooms;
-}
-
-/** Asserts no state was sent and the socket joined no story room for a refused subscribe. */
+/** Asserts no state was sent and the socket follows no story for a refused subscribe (same socket id on both ends in Socket.IO 4). */
 async function expectNothingSent(watched: Watched): Promise<void> {
   await pause(150);
   expect(watched.received).toEqual([]);
-  expect([...(serverRooms(watched.socket) ?? [])].filter((room) => room.startsWith("story:"))).toEqual([]);
+  expect(server.app.followed(watched.socket.id!)).toEqual([]);
 }
 
 interface SocketCase {
@@ -284,7 +279,7 @@ describe("Socket.IO bad input", () => {
       expect(ack).toEqual({ ok: true, version: latest.version });
       await expect.poll(() => watched.received.length).toBe(1);
       expect(watched.received[0]).toEqual({ event: "snapshot", payload: { storyId: STORY, snapshot: latest } });
-      expect(serverRooms(watched.socket)?.has(roomOf(STORY))).toBe(true);
+      expect(server.app.followed(watched.socket.id!)).toEqual([STORY]);
       watched.socket.disconnect();
     });
   });

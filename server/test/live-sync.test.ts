@@ -7,9 +7,9 @@ import type { Snapshot } from "../../shared/story.js";
 import { connectLive, followStory, type LiveSocket } from "../../client/lib/live-client.js";
 import type { ErrorBody } from "../../shared/api.js";
 import { newEntryId } from "../../shared/ids.js";
-import { roomOf } from "../../shared/protocol.js";
+import { diffSnapshots } from "../../shared/patch.js";
+import { encodeOnce } from "../live/shared-encoding.js";
 import { createApp } from "../app.js";
-import { shardRoom } from "../live/fan-out.js";
 import { SEPARATE_VERSIONS } from "../live/sequencer.js";
 import { loadConfig } from "../config.js";
 import { SqliteStore } from "../store/sqlite-store.js";
@@ -97,7 +97,7 @@ describe("live sync over Socket.IO", () => {
 
   it("keeps every transport in order while writes come faster than fan-outs: polling, polling upgraded to WebSocket, WebSocket", async () => {
     // Fan-outs write frames straight to a WebSocket that has nothing queued in engine.io
-    // (live/engine-connection.ts) and hand everything else to engine.io: each path, and a reader
+    // (live/readers/reader-wire.ts) and hand everything else to engine.io: each path, and a reader
     // moving from one to the other as it upgrades, must still see each version once and in order.
     const readers = [reader(server, storyId, undefined, ["polling"]), reader(server, storyId, undefined, ["polling", "websocket"]), reader(server, storyId)];
     await until(() => readers.every((r) => r.versions.length > 0), "every initial snapshot");
@@ -170,25 +170,23 @@ describe("live sync over Socket.IO", () => {
     const { version } = await backlog(10);
     const r = reader(server, storyId);
     await until(() => r.snapshot !== undefined, "the snapshot");
-    // Simulate a lost message: the reader leaves the room without knowing, two versions pass,
-    // it re-joins the broadcasts only, and the next broadcast reveals the gap.
+    // Simulate a lost message: the reader leaves the broadcasts without knowing, three versions
+    // pass, and the last one reaches it alone, which reveals the gap.
     r.socket.emit("unsubscribe", { storyId });
     await new Promise((resolve) => setTimeout(resolve, 50));
     await post("lost 1");
     await post("lost 2");
-    const other = server.socket();
-    await other.emitWithAck("subscribe", { storyId }); // keep the room alive in the meantime
-    const sockets = await server.app.io.in(`story:${storyId}`).fetchSockets();
-    expect(sockets.some((s) => s.id === r.socket.id)).toBe(false);
-    server.app.io.in(r.socket.id!).socketsJoin([roomOf(storyId), shardRoom(storyId, 0)]);
     await post("seen");
+    const [from, to] = await Promise.all([server.app.store.snapshotAt(storyId, version + 2), server.app.store.snapshotAt(storyId, version + 3)]);
+    const serverSide = server.app.io.sockets.sockets.get(r.socket.id!)!;
+    serverSide.emit("patch", encodeOnce({ storyId, from: version + 2, to: version + 3, ops: diffSnapshots(from!, to!) }));
     await until(() => r.snapshot?.version === version + 3, "the reader to close the gap");
     expect(r.snapshot).toEqual(await latest());
     expect(r.versions).toEqual([version, version + 3]);
     expect(r.messages).toEqual(["snapshot", "patch", "patch"]); // the gapped broadcast, then the catch-up
   });
 
-  describe("a fan-out that has to pause between shard rooms (a clock that runs 5 ms per look)", () => {
+  describe("a fan-out that has to pause between shards (a clock that runs 5 ms per look)", () => {
     let clock: MockInstance<() => number>;
     beforeEach(() => {
       let now = 0;
@@ -288,7 +286,7 @@ describe("subscription bookkeeping under parallel events", () => {
     expect(acks.filter((a) => !a.ok).map((a) => !a.ok && a.error.code)).toEqual(Array(5).fill("too_many_subscriptions"));
   });
 
-  it("keeps a reader that subscribes again in its shard room, so that it gets each patch once", async () => {
+  it("keeps a reader that subscribes again in its shard, so that it gets each patch once", async () => {
     await server.api("/api/stories", { body: { id: "again", title: "Again" } });
     const socket = server.socket();
     const got: number[] = [];

@@ -114,6 +114,25 @@ describe("scheduled updates", () => {
     await send(server.url, `${queue}/${first.body.scheduled.id}`, { method: "DELETE", cookie: editor.cookie });
   });
 
+  it("answers a retried edit or cancellation with the same Idempotency-Key with the first answer, applied once", async () => {
+    const first = await schedule({ body: "Edit once", publishAt: inMs(600_000) }, editor);
+    const path = `${queue}/${first.body.scheduled.id}`;
+    const edit = () => send(server.url, path, { method: "PATCH", cookie: editor.cookie, headers: { "idempotency-key": "edit-once-1" }, body: { body: "Edited once" } });
+    const edited = await edit();
+    const editedAgain = await edit();
+    expect(edited.status).toBe(200);
+    expect(editedAgain.headers.get("idempotent-replayed")).toBe("true");
+    expect(editedAgain.body).toEqual(edited.body);
+    expect(edited.body.scheduled.revision).toBe(2); // one edit, not two
+    const cancel = () => send(server.url, path, { method: "DELETE", cookie: editor.cookie, headers: { "idempotency-key": "cancel-once-1" } });
+    const cancelled = await cancel();
+    const cancelledAgain = await cancel();
+    expect(cancelled.status).toBe(200);
+    expect(cancelledAgain.status).toBe(200); // not 404: the answer it had
+    expect(cancelledAgain.headers.get("idempotent-replayed")).toBe("true");
+    expect(cancelledAgain.body).toEqual(cancelled.body);
+  });
+
   it("lets contributors schedule only through an editor who publishes their draft with publishAt", async () => {
     expectError(await schedule({ body: "Mine", publishAt: inMs(60_000) }, writer), 403, "forbidden");
     expectError(await send(server.url, queue, { cookie: writer.cookie }), 403, "forbidden");

@@ -28,9 +28,9 @@ const UPDATES = 1_000;
 const PAUSE_MS = 30_000;
 /**
  * Readers that stop reading. One would show the behaviour, but not in the memory: unbounded, its
- * queue would cost about 15 MB here, lost in what 1 000 writes' garbage does to the heap. Each of
- * these is in its own shard room, so unbounded each would hold its own copy of every WebSocket
- * frame: together some 8 × 15 MB, against 8 × 1 MiB bounded.
+ * queue would cost about 15 MB here, lost in what 1 000 writes' garbage does to the heap. Unbounded,
+ * each of these would hold every frame written to it and what engine.io queued behind them, against
+ * 1 MiB each bounded.
  */
 const SLOW_READERS = 16;
 /** Each update rewrites one entry's 9 000-character body: a patch of about 18 KB (body and html), a story that stays small. */
@@ -148,7 +148,7 @@ describe("readers that stop reading", () => {
       );
       expect(metrics.value("live_ticker_subscriptions", { storyId: "slow" })).toBe(3 + SLOW_READERS); // set aside, still following
       // Unbounded, the slow readers' queues would hold every patch: 1 000 × 18 KB of text shared by
-      // all, and for each reader the WebSocket frames built for its shard room, less what the
+      // all, and for each reader a copy of every WebSocket frame written to it, less what the
       // kernel's socket buffers took: about 15 MB a reader, over 200 MB in all (measured with the
       // bound lifted: RSS +249 MiB, 209 MiB queued). Bounded, they queue 1 MiB each (measured:
       // RSS +35 MiB, the rest being the heap and allocator under 1 000 writes).

@@ -21,6 +21,9 @@ import { accountRoutes } from "./http/account-routes.js";
 import { authenticate, credentialResolver, sessionPolicy } from "./http/auth.js";
 import { draftRoutes } from "./http/draft-routes.js";
 import { scheduledRoutes, scheduler } from "./http/scheduled-routes.js";
+import { pushRoutes } from "./http/push-routes.js";
+import type { AlertOutboxOptions } from "./push/alert-outbox.js";
+import { WebPush } from "./push/web-push.js";
 import { ScheduledPublisher } from "./scheduled-publisher.js";
 import { sessionRoutes } from "./http/session-routes.js";
 import { committer, jsonRequest, writeRoutes } from "./http/write-routes.js";
@@ -82,6 +85,8 @@ export interface AppOptions {
   schedulePollMs?: number;
   /** How often unreferenced uploads are looked for, when not every 10 minutes (tests). */
   mediaSweepMs?: number;
+  /** The push outbox's pace, page size and gaps, when not push/alert-outbox.ts's defaults (tests, the bench). */
+  pushOutbox?: AlertOutboxOptions;
 }
 
 export function createApp(config: Config, store: Store, options: AppOptions = {}): App {
@@ -133,6 +138,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     audiences: () => hub.audiences(),
     queuedBytes: () => hub.queuedBytes,
     storyReaders: () => audience.totals(),
+    outboxDepth: () => store.push.outboxDepth(),
   });
   const io: LiveServer = new Server(http, {
     serveClient: false,
@@ -220,6 +226,8 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   const mediaSweep = new MediaSweep(store.media, config.mediaUnreferencedMs, log.child({ component: "media" }), (ids) => ids.forEach((id) => variants.forget(id)), options.mediaSweepMs);
   registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, socketRejected, socketsPerAddress);
 
+  const push = new WebPush(store, config.push.contact, log.child({ component: "push" }), metrics, options.pushOutbox);
+
   const redis = options.redis;
   const decodePool = new DecodePool({ memoryBytes: config.limits.uploadWorkerMemoryBytes, timeoutMs: config.limits.uploadWorkerTimeoutMs });
   app.use(healthRoutes({ store: () => store.ping(), ...(redis ? { redis: async () => void (await redis.ping()) } : {}) }));
@@ -238,6 +246,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     mediaUploadRoutes(store, { bytes: config.limits.uploadBytes, queueLength: config.limits.uploadQueueLength }, decodePool, config.limits),
     mediaTakedownRoutes(store, service, variants, desk),
     audienceRoutes(audience, storyExists),
+    pushRoutes(store, push, config.push.services, limiter),
     draftRoutes(store, committer(store, service), json, desk, schedule),
     scheduledRoutes(store, publisher, json),
     writeRoutes(store, service, json, schedule, jsonRequest(config.limits.batchBodyBytes)),
@@ -263,6 +272,8 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
           const { port } = http.address() as AddressInfo;
           publisher.start(); // what fell due while no node was up is published now
           mediaSweep.start();
+          // Alerts committed while no node was up go out now; a store that cannot give the keys is logged, not fatal.
+          push.start().catch((error: unknown) => log.error({ err: error }, "Breaking-news alerts could not start."));
           // PORT=0 picks a free port: the derived public URL can only name it now.
           if (config.publicUrl.endsWith(":0")) config.publicUrl = config.publicUrl.replace(/:0$/, `:${port}`);
           resolve(port);
@@ -274,6 +285,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     close: async () => {
       publisher.stop();
       mediaSweep.stop();
+      await push.stop();
       leaveCluster();
       audience.close();
       desk.close();

@@ -22,6 +22,7 @@ import { authenticate, credentialResolver, sessionPolicy } from "./http/auth.js"
 import { draftRoutes } from "./http/draft-routes.js";
 import { scheduledRoutes, scheduler } from "./http/scheduled-routes.js";
 import { pushRoutes } from "./http/push-routes.js";
+import { alertWorkerRoutes } from "./pages/alert-worker-routes.js";
 import type { AlertOutboxOptions } from "./push/alert-outbox.js";
 import { WebPush } from "./push/web-push.js";
 import { ScheduledPublisher } from "./scheduled-publisher.js";
@@ -254,6 +255,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   );
   app.use(mediaReadRoutes(store, variants));
   app.use(feedRoutes(store, config, caches));
+  if (options.clientBuild) app.use(alertWorkerRoutes());
   if (options.clientBuild) app.use(embedRoutes(store, views, options.clientBuild, config, caches), pageRoutes(store, views, options.clientBuild, config, caches));
   app.use(notFound);
   app.use(errorHandler(store, (code) => metrics.rejected.inc({ code, via: "http" })));

@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from "express";
 import { RateLimiterRes } from "rate-limiter-flexible";
 import { endpointRefusal, PushSubscriptionBody, PushUnsubscribeBody } from "../../shared/push-subscription.js";
+import { isP256PublicKey } from "../push/reader-key.js";
 import type { WebPush } from "../push/web-push.js";
 import type { MakeLimiter } from "../rate-limiters.js";
 import type { Store } from "../store/store.js";
@@ -48,6 +49,9 @@ export function pushRoutes(store: Store, push: WebPush, services: readonly strin
     const body = parseOr400(PushSubscriptionBody, req.body, "push subscription");
     const refusal = endpointRefusal(body.endpoint, services);
     if (refusal) throw new ApiError(400, "push_endpoint_refused", `The subscription's endpoint ${refusal}.`);
+    if (!isP256PublicKey(body.keys.p256dh)) {
+      throw new ApiError(400, "validation_failed", "The subscription's keys.p256dh is not a P-256 public key.", { issues: [{ path: "keys.p256dh", message: "is not a P-256 public key" }] });
+    }
     await storyOr404(storyId);
     await store.push.subscribe({ storyId, endpoint: body.endpoint, p256dh: body.keys.p256dh, auth: body.keys.auth });
     res.status(201).json({ storyId, endpoint: body.endpoint });

@@ -81,7 +81,9 @@ export class PushSender {
 
 /** A failed post as an outcome: 404/410 gone, 429 and 5xx (and a lost connection) retried, the rest failed. */
 function outcomeOf(error: unknown): PushOutcome {
-  if (!(error instanceof webpush.WebPushError)) return { kind: "retry" };
+  // A system error (ECONNRESET, ETIMEDOUT, a timeout) is the network's; anything else (a key the
+  // library cannot encrypt to) would fail again.
+  if (!(error instanceof webpush.WebPushError)) return (error as { code?: unknown } | null)?.code !== undefined || /timeout/i.test(String(error)) ? { kind: "retry" } : { kind: "failed" };
   const status = error.statusCode;
   if (status === 404 || status === 410) return { kind: "gone" };
   if (status === 429 || status >= 500) {

@@ -4,7 +4,8 @@ import { alertPayload } from "../../shared/push-alert.js";
 import type { Metrics } from "../metrics.js";
 import type { OutboxAlert, StoredSubscription } from "../store/push-store.js";
 import type { Store } from "../store/store.js";
-import { alertTopic, type PushOutcome, type PushSender } from "./push-sender.js";
+import { alertTopic, type PushOutcome } from "./push-sender.js";
+import type { SendingThread } from "./sending-thread.js";
 
 export interface AlertOutboxOptions {
   /** How often the outbox is looked at when it had nothing (every second by default). */
@@ -22,7 +23,7 @@ export interface AlertOutboxOptions {
   retryBaseMs?: number;
 }
 
-const DEFAULTS: Required<AlertOutboxOptions> = {
+export const OUTBOX_DEFAULTS: Required<AlertOutboxOptions> = {
   pollMs: 1000,
   concurrency: 64,
   pageSize: 500,
@@ -31,9 +32,6 @@ const DEFAULTS: Required<AlertOutboxOptions> = {
   retries: 3,
   retryBaseMs: 1000,
 };
-
-/** The longest a push service's Retry-After is honoured within one alert: the page's lease must outlast it. */
-const MAX_RETRY_WAIT_MS = 30_000;
 
 
 /**
@@ -47,17 +45,17 @@ export class AlertOutbox {
   readonly #holder = randomUUID();
   #running: Promise<void> | undefined;
   #stopping = false;
-  /** Ends the waits under way early (a stop): the poll's, and retries' backoffs. */
-  readonly #wakers = new Set<() => void>();
+  /** Ends the poll's wait early (a stop). */
+  #wake: (() => void) | undefined;
 
   constructor(
     private readonly store: Store,
-    private readonly sender: PushSender,
+    private readonly sender: SendingThread,
     private readonly log: Logger,
     private readonly metrics: Metrics,
     options: AlertOutboxOptions = {},
   ) {
-    this.#options = { ...DEFAULTS, ...options };
+    this.#options = { ...OUTBOX_DEFAULTS, ...options };
   }
 
   start(): void {
@@ -66,9 +64,10 @@ export class AlertOutbox {
 
   async stop(): Promise<void> {
     this.#stopping = true;
-    for (const wake of this.#wakers) wake();
+    this.#wake?.();
+    this.sender.stopRetrying();
     await this.#running;
-    this.sender.close();
+    await this.sender.close();
   }
 
   async #loop(): Promise<void> {
@@ -86,13 +85,11 @@ export class AlertOutbox {
   #sleep(ms: number): Promise<void> {
     if (this.#stopping) return Promise.resolve();
     return new Promise((resolve) => {
-      const wake = () => {
+      const timer = setTimeout(resolve, ms);
+      this.#wake = () => {
         clearTimeout(timer);
-        this.#wakers.delete(wake);
         resolve();
       };
-      const timer = setTimeout(wake, ms);
-      this.#wakers.add(wake);
     });
   }
 
@@ -123,7 +120,8 @@ export class AlertOutbox {
         break;
       }
       const body = JSON.stringify(payload);
-      await this.#eachLimited(page, async (subscription) => this.#tally(alert, subscription, await this.#sendWithRetries(subscription, body, topic)));
+      const outcomes = await this.sender.sendPage(page, body, topic);
+      for (const [index, outcome] of outcomes.entries()) await this.#tally(alert, page[index]!, outcome);
       alert.cursor = page.at(-1)!.id;
       // A node shutting down keeps what it did and hands the rest over at once (its lease ends now).
       const leaseUntil = this.#stopping ? Date.now() : Date.now() + leaseMs;
@@ -149,23 +147,5 @@ export class AlertOutbox {
       alert.failed++;
       this.metrics.pushes.inc({ outcome: "failed" });
     }
-  }
-
-  async #sendWithRetries(subscription: StoredSubscription, body: string, topic: string): Promise<PushOutcome> {
-    const { retries, retryBaseMs } = this.#options;
-    for (let attempt = 0; ; attempt++) {
-      const outcome = await this.sender.send(subscription, body, topic);
-      if (outcome.kind !== "retry" || attempt >= retries || this.#stopping) return outcome;
-      await this.#sleep(Math.min(outcome.afterMs ?? retryBaseMs * 2 ** attempt, MAX_RETRY_WAIT_MS));
-    }
-  }
-
-  /** Runs `work` over `items` with at most `concurrency` at once. */
-  async #eachLimited<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length) await work(items[next++]!);
-    };
-    await Promise.all(Array.from({ length: Math.min(this.#options.concurrency, items.length) }, worker));
   }
 }

@@ -2,8 +2,9 @@ import type { Logger } from "pino";
 import type { Metrics } from "../metrics.js";
 import type { VapidKeys } from "../store/push-store.js";
 import type { Store } from "../store/store.js";
-import { AlertOutbox, type AlertOutboxOptions } from "./alert-outbox.js";
-import { newVapidKeys, PushSender } from "./push-sender.js";
+import { AlertOutbox, OUTBOX_DEFAULTS, type AlertOutboxOptions } from "./alert-outbox.js";
+import { newVapidKeys } from "./push-sender.js";
+import { SendingThread } from "./sending-thread.js";
 
 /**
  * Breaking-news alerts on one node (issue 33): the VAPID keys (made on the first start, kept in the
@@ -37,7 +38,9 @@ export class WebPush {
       return;
     }
     const keys = await this.keys();
-    this.#outbox = new AlertOutbox(this.store, new PushSender(keys, this.contact, this.options.concurrency ?? 64), this.log, this.metrics, this.options);
+    const { concurrency, retries, retryBaseMs } = { ...OUTBOX_DEFAULTS, ...this.options };
+    const pace = { concurrency, retries, retryBaseMs };
+    this.#outbox = new AlertOutbox(this.store, new SendingThread({ keys, contact: this.contact, pace }), this.log, this.metrics, this.options);
     this.#outbox.start();
   }
 

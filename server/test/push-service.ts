@@ -25,13 +25,18 @@ export interface LocalPushService {
   origin: string;
   /** PEM file of the certificate, for NODE_EXTRA_CA_CERTS. */
   certificateFile: string;
+  /** What arrived (nothing is kept with `count` only: the bench's 100,000 pushes). */
   received: ReceivedPush[];
+  /** Requests answered so far. */
+  count(): number;
   /** The status to answer a path with (201 unless set); a list is answered in turn, its last one from then on. */
   answer(path: string, statuses: number[]): void;
   close(): Promise<void>;
 }
 
-export async function startPushService(): Promise<LocalPushService> {
+export async function startPushService(options: { keep?: boolean } = {}): Promise<LocalPushService> {
+  const keep = options.keep ?? true;
+  let answered = 0;
   const dir = mkdtempSync(join(tmpdir(), "live-ticker-push-"));
   const keyFile = join(dir, "test-only-key.pem");
   const certificateFile = join(dir, "test-only-cert.pem");
@@ -46,7 +51,8 @@ export async function startPushService(): Promise<LocalPushService> {
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       const path = req.url ?? "";
-      received.push({ path, headers: req.headers, body: Buffer.concat(chunks) });
+      answered++;
+      if (keep) received.push({ path, headers: req.headers, body: Buffer.concat(chunks) });
       const queue = answers.get(path);
       const status = queue && queue.length > 1 ? queue.shift()! : (queue?.[0] ?? 201);
       res.writeHead(status, status === 429 ? { "retry-after": "0" } : {}).end();
@@ -58,6 +64,7 @@ export async function startPushService(): Promise<LocalPushService> {
     origin: `https://127.0.0.1:${port}`,
     certificateFile,
     received,
+    count: () => answered,
     answer: (path, statuses) => void answers.set(path, [...statuses]),
     close: async () => {
       server.closeAllConnections();

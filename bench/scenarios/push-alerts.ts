@@ -66,6 +66,7 @@ export async function measurePushAlerts(settings: PushAlertSettings, log: (line:
       startMs: 120_000,
     });
     const pid = node.process.pid!;
+    node.process.once("exit", (code, signal) => log(`push bench: the server exited (${code ?? signal})\n${node.output()}`));
     const post = (body: unknown) =>
       fetch(`${node.url}/api/stories/${STORY}/entries`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) });
     const loopP99 = async () => {

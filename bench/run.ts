@@ -6,12 +6,14 @@ import { measureStoryLength } from "./scenarios/story-length.js";
 import { measureStorySize } from "./scenarios/story-size.js";
 import { clusterServices, measureCluster } from "./scenarios/cluster.js";
 import { measureSoak } from "./scenarios/soak.js";
+import { measurePushAlerts } from "./scenarios/push-alerts.js";
 
 /**
  * `npm run bench` (full: 1k, 5k and 10k readers on one story, and 100 stories × 100 readers) or
  * `npm run bench -- --quick` (every scenario at a tiny size, in well under a minute), or
  * `npm run bench -- --soak=MINUTES` (the soak alone: `--readers`, `--rate`, `--reconnects`, `--nodes`,
- * `--warmup`, `--sample`; docs/performance.md).
+ * `--warmup`, `--sample`; docs/performance.md), or `npm run bench -- --push=100000 --readers=200` (one
+ * breaking alert to that many subscriptions while readers follow the story: issue 33).
  */
 const { values } = parseArgs({
   options: {
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     profile: { type: "boolean", default: false },
     heapsnapshot: { type: "boolean", default: false },
     soak: { type: "string" },
+    push: { type: "string" },
     readers: { type: "string", default: "2000" },
     rate: { type: "string", default: "1" },
     nodes: { type: "string", default: "1" },
@@ -31,6 +34,14 @@ const { values } = parseArgs({
 });
 
 const log = (line: string) => console.error(line);
+if (values.push !== undefined) {
+  const settings = { subscriptions: Number(values.push), readers: Number(values.readers), baselineSeconds: 10 };
+  log(`live-ticker push bench: ${cpus()[0]?.model}, ${cpus().length} cores, node ${process.version}; ${JSON.stringify(settings)}`);
+  const rows = await measurePushAlerts(settings, log);
+  console.log(table(rows));
+  console.log(`results: ${saveResults(rows, { push: settings })}`);
+  process.exit(rows.some((row) => row.met === false) ? 1 : 0);
+}
 if (values.soak !== undefined) {
   const settings = {
     minutes: Number(values.soak),

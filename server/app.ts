@@ -21,6 +21,10 @@ import { accountRoutes } from "./http/account-routes.js";
 import { authenticate, credentialResolver, sessionPolicy } from "./http/auth.js";
 import { draftRoutes } from "./http/draft-routes.js";
 import { scheduledRoutes, scheduler } from "./http/scheduled-routes.js";
+import { pushRoutes } from "./http/push-routes.js";
+import { alertWorkerRoutes } from "./pages/alert-worker-routes.js";
+import type { AlertOutboxOptions } from "./push/alert-outbox.js";
+import { WebPush } from "./push/web-push.js";
 import { ScheduledPublisher } from "./scheduled-publisher.js";
 import { sessionRoutes } from "./http/session-routes.js";
 import { committer, jsonRequest, writeRoutes } from "./http/write-routes.js";
@@ -86,6 +90,8 @@ export interface AppOptions {
   schedulePollMs?: number;
   /** How often unreferenced uploads are looked for, when not every 10 minutes (tests). */
   mediaSweepMs?: number;
+  /** The push outbox's pace, page size and gaps, when not push/alert-outbox.ts's defaults (tests, the bench). */
+  pushOutbox?: AlertOutboxOptions;
 }
 
 export function createApp(config: Config, store: Store, options: AppOptions = {}): App {
@@ -139,6 +145,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     queuedBytes: () => hub.queuedBytes,
     storyReaders: () => audience.totals(),
     frames: wires.counts,
+    outboxDepth: () => store.push.outboxDepth(),
   });
   const io: LiveServer = new Server(http, {
     serveClient: false,
@@ -228,6 +235,8 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   const mediaSweep = new MediaSweep(store.media, config.mediaUnreferencedMs, log.child({ component: "media" }), (ids) => ids.forEach((id) => variants.forget(id)), options.mediaSweepMs);
   const sessionOf = registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, socketRejected, socketsPerAddress, wires);
 
+  const push = new WebPush(store, config.push.contact, log.child({ component: "push" }), metrics, options.pushOutbox);
+
   const redis = options.redis;
   const decodePool = new DecodePool({ memoryBytes: config.limits.uploadWorkerMemoryBytes, timeoutMs: config.limits.uploadWorkerTimeoutMs });
   const { embedMetadata } = config;
@@ -257,6 +266,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     mediaUploadRoutes(store, { bytes: config.limits.uploadBytes, queueLength: config.limits.uploadQueueLength }, decodePool, config.limits),
     mediaTakedownRoutes(store, service, variants, desk),
     audienceRoutes(audience, storyExists),
+    pushRoutes(store, push, config.push.services, limiter),
     draftRoutes(store, committer(service), json, desk, schedule, mediaResolver),
     scheduledRoutes(store, publisher, json, mediaResolver),
     writeRoutes(store, service, json, schedule, jsonRequest(config.limits.batchBodyBytes), mediaResolver),
@@ -264,6 +274,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   );
   app.use(mediaReadRoutes(store, variants));
   app.use(feedRoutes(store, config, caches));
+  if (options.clientBuild) app.use(alertWorkerRoutes());
   if (options.clientBuild) app.use(embedRoutes(store, views, options.clientBuild, config, caches), pageRoutes(store, views, options.clientBuild, config, caches));
   app.use(notFound);
   app.use(errorHandler(store, (code) => metrics.rejected.inc({ code, via: "http" })));
@@ -286,6 +297,8 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
           const { port } = http.address() as AddressInfo;
           publisher.start(); // what fell due while no node was up is published now
           mediaSweep.start();
+          // Alerts committed while no node was up go out now; a store that cannot give the keys is logged, not fatal.
+          push.start().catch((error: unknown) => log.error({ err: error }, "Breaking-news alerts could not start."));
           // PORT=0 picks a free port: the derived public URL can only name it now.
           if (config.publicUrl.endsWith(":0")) config.publicUrl = config.publicUrl.replace(/:0$/, `:${port}`);
           resolve(port);
@@ -297,6 +310,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     close: async () => {
       publisher.stop();
       mediaSweep.stop();
+      await push.stop();
       leaveCluster();
       audience.close();
       desk.close();

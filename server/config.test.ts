@@ -1,3 +1,4 @@
+import { DEFAULT_PUSH_SERVICES } from "../shared/push-subscription.js";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "./config.js";
@@ -38,6 +39,7 @@ describe("loadConfig", () => {
       feedEntries: 50,
       mediaUnreferencedMs: 72 * 60 * 60 * 1000,
       versionCacheBytes: 64 * 1024 * 1024,
+      push: { services: DEFAULT_PUSH_SERVICES },
       limits: {
         jsonBodyBytes: 65_536,
         batchBodyBytes: 8 * 1024 * 1024,
@@ -118,6 +120,21 @@ describe("loadConfig", () => {
     [" https://a.example, https://b.example  https://c.example ,", ["https://a.example", "https://b.example", "https://c.example"]],
   ])("parses EMBED_ORIGINS %j as %j", (value, origins) => {
     expect(loadConfig(value === undefined ? {} : { EMBED_ORIGINS: value }).embedOrigins).toEqual(origins);
+  });
+
+  it("reads PUSH_SERVICES and PUSH_CONTACT, falls back to an https PUBLIC_URL, and refuses a local contact or a non-https service", () => {
+    expect(loadConfig({ PUSH_SERVICES: "https://push.example, https://*.wns.example:8443", PUSH_CONTACT: "mailto:desk@news.example" }).push).toEqual({
+      services: ["https://push.example", "https://*.wns.example:8443"],
+      contact: "mailto:desk@news.example",
+    });
+    expect(loadConfig({ PUBLIC_URL: "https://live.news.example/ticker" }).push.contact).toBe("https://live.news.example");
+    // No contact a push service would take: alerts are off.
+    expect(loadConfig({ PUBLIC_URL: "https://localhost:8443" }).push.contact).toBeUndefined();
+    expect(loadConfig({}).push.contact).toBeUndefined();
+    expect(() => loadConfig({ PUSH_CONTACT: "https://localhost/contact" })).toThrow("PUSH_CONTACT: must not name localhost");
+    expect(() => loadConfig({ PUSH_CONTACT: "http://news.example" })).toThrow("PUSH_CONTACT: must be a mailto: address or an https: URL");
+    expect(() => loadConfig({ PUSH_SERVICES: "http://push.example" })).toThrow("PUSH_SERVICES:");
+    expect(() => loadConfig({ PUSH_SERVICES: "https://push.example/path" })).toThrow("PUSH_SERVICES:");
   });
 
   it("names every bad variable in one message", () => {

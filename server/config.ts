@@ -1,6 +1,8 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { isMastodonHost, MASTODON_HOST_MAX } from "../shared/embeds.js";
+import { pushContactRefusal, pushServicesRefusal } from "../shared/push-services.js";
+import { DEFAULT_PUSH_SERVICES } from "../shared/push-subscription.js";
 import { canonicalLanguage, DEFAULT_LANGUAGE, LANGUAGE_MESSAGE, MAX_LANGUAGE_TAG_LENGTH } from "../shared/language.js";
 import { LATEST_VIEW_ENTRIES } from "../shared/view-names.js";
 import type { SharedCache } from "./http/shared-cache.js";
@@ -31,6 +33,23 @@ const Env = z.object({
   /** The Redis stream the nodes of one installation share; two installations on one Redis differ here. */
   REDIS_STREAM: z.string().regex(/^[\w:.-]{1,100}$/, "letters, digits, _ : . - only").default("live-ticker"),
   PUBLIC_URL: z.url().optional(),
+  /** Origins a Web Push subscription's endpoint may have (comma- or space-separated). */
+  PUSH_SERVICES: z
+    .string()
+    .transform((list) => list.split(/[\s,]+/).filter(Boolean))
+    .superRefine((origins, context) => {
+      const refusal = pushServicesRefusal(origins);
+      if (refusal) context.addIssue({ code: "custom", message: refusal });
+    })
+    .optional(),
+  /** The VAPID `sub` claim: how a push service reaches the operator. */
+  PUSH_CONTACT: z
+    .string()
+    .superRefine((contact, context) => {
+      const refusal = pushContactRefusal(contact);
+      if (refusal) context.addIssue({ code: "custom", message: refusal });
+    })
+    .optional(),
   TICKER_ADMIN_TOKEN: bearerToken,
   /** Lets a scraper elsewhere read /metrics (which is open to this host only) as `Authorization: Bearer`. */
   METRICS_TOKEN: bearerToken,
@@ -205,6 +224,8 @@ export interface Config {
   mediaUnreferencedMs: number;
   /** Bytes of given versions' JSON bodies kept encoded (server/http/version-bodies.ts). */
   versionCacheBytes: number;
+  /** Web Push (issue 33): origins endpoints may have; the VAPID contact, absent when none usable is known (alerts are then off). */
+  push: { services: readonly string[]; contact?: string };
   limits: Limits;
 }
 
@@ -240,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     feedEntries: e.FEED_ENTRIES,
     mediaUnreferencedMs: e.MEDIA_UNREFERENCED_HOURS * 60 * 60 * 1000,
     versionCacheBytes: e.VERSION_CACHE_MB * 1024 * 1024,
+    push: pushSettings(e.PUSH_SERVICES, e.PUSH_CONTACT, e.PUBLIC_URL),
     limits: {
       jsonBodyBytes: e.MAX_JSON_BODY_BYTES,
       batchBodyBytes: e.MAX_BATCH_BODY_BYTES,
@@ -279,4 +301,15 @@ function databaseSettings(url: string | undefined): Pick<Config, "databaseUrl" |
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error("Invalid configuration: DATABASE_URL: ?schema= must be a lowercase identifier");
   parsed.searchParams.delete("schema");
   return { databaseUrl: parsed.toString(), databaseSchema: schema };
+}
+
+/**
+ * PUSH_SERVICES (the major browsers' push services by default) and the VAPID contact: PUSH_CONTACT,
+ * or else PUBLIC_URL when it is an https address other than a loopback one. Without either, no
+ * contact any push service would take is known, and alerts are off.
+ */
+function pushSettings(services: string[] | undefined, contact: string | undefined, publicUrl: string | undefined): Config["push"] {
+  const fallback = publicUrl && pushContactRefusal(publicUrl) === undefined ? new URL(publicUrl).origin : undefined;
+  const chosen = contact ?? fallback;
+  return { services: services ?? DEFAULT_PUSH_SERVICES, ...(chosen ? { contact: chosen } : {}) };
 }

@@ -21,6 +21,8 @@ export interface MetricSources {
   /** Frames written to readers, straight to their WebSocket or through engine.io (live/readers/reader-wire.ts). */
   frames?: Readonly<FrameCounts>;
   caches: CacheGauges;
+  /** Breaking-news alerts pending or being sent, in the whole store (push/alert-outbox.ts). */
+  outboxDepth?(): Promise<number>;
 }
 
 /**
@@ -101,6 +103,12 @@ export class Metrics {
     help: "Times a reader was set aside on a story (passed by its fan-outs until it drained) because its outgoing queue passed the per-socket bound.",
     registers: [this.#registry],
   });
+  readonly pushes = new Counter({
+    name: "live_ticker_push_messages_total",
+    help: "Web Push alerts this node posted to readers' push services, by outcome: sent (accepted), failed (refused or still failing after retries), removed (404/410: the subscription was forgotten).",
+    labelNames: ["outcome"] as const,
+    registers: [this.#registry],
+  });
   readonly readersDropped = new Counter({
     name: "live_ticker_readers_dropped_total",
     help: "Readers disconnected because the outgoing queues of all sockets together passed the memory cap.",
@@ -171,6 +179,17 @@ export class Metrics {
         for (const [cache, held] of sources.caches) this.set({ cache }, held.bytes);
       },
     });
+    const outboxDepth = sources.outboxDepth;
+    if (outboxDepth) {
+      new Gauge({
+        name: "live_ticker_push_outbox_depth",
+        help: "Breaking-news alerts waiting in the push outbox or being sent (the whole store: every node reports the same figure).",
+        registers: [this.#registry],
+        async collect() {
+          this.set(await outboxDepth());
+        },
+      });
+    }
     this.#scraped = Registry.merge([processMetrics(), this.#registry]);
   }
 

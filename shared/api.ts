@@ -180,11 +180,14 @@ export const EditEntryBody = z
  */
 const PublishAtInput = z.union([z.string(), z.number().int().positive()]).optional();
 
+/** `alert: false`: a breaking entry published without pushing an alert to the story's subscribers (issue 33). */
+const AlertInput = z.boolean().optional();
+
 /** `POST /api/stories/:id/entries`: an entry, published now or, with `publishAt`, scheduled. */
-export const NewEntryBody = AddEntryBody.extend({ publishAt: PublishAtInput });
+export const NewEntryBody = AddEntryBody.extend({ publishAt: PublishAtInput, alert: AlertInput });
 
 /** `POST …/drafts/:draftId/publish`: an optional body; with `publishAt` the draft is scheduled. */
-export const PublishDraftBody = z.strictObject({ publishAt: PublishAtInput });
+export const PublishDraftBody = z.strictObject({ publishAt: PublishAtInput, alert: AlertInput });
 
 /** `PATCH /api/stories/:id/scheduled/:scheduledId`: a new time, new text, or both. */
 export const EditScheduledBody = z

@@ -77,6 +77,9 @@ export const ERROR_CODES = [
   "display_name_taken",
   "last_admin",
   "token_not_found",
+  // Breaking-news alerts (Web Push)
+  "push_endpoint_refused",
+  "push_unavailable",
   // The live socket
   "protocol_unsupported",
   "cancelled",

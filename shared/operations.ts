@@ -23,7 +23,11 @@ export interface NewEntry {
 export type Operation =
   | { type: "create_story"; storyId: string; title: string; summary: string; language?: string }
   | { type: "update_story"; title?: string; summary?: string; status?: StoryStatus; language?: string }
-  | ({ type: "add_entry" } & NewEntry)
+  /**
+   * `alert: false` keeps a breaking entry from being pushed to the story's subscribers (issue 33);
+   * the flag is the publisher's choice at that moment, never part of the entry.
+   */
+  | ({ type: "add_entry"; alert?: boolean } & NewEntry)
   /**
    * Many entries in one version (a wire feed's or a migration's batch, `POST …/entries/batch`):
    * all are added or, if one cannot be, none.

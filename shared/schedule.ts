@@ -33,6 +33,8 @@ export interface ScheduledEntry {
   kind: EntryKind;
   pinned: boolean;
   media?: MediaItem[];
+  /** `false`: published without a breaking-news alert (the entry's `alert`, issue 33). */
+  alert?: boolean;
   /** Set when the server could not publish it (e.g. the story was full); it waits until edited or cancelled. */
   failed?: { code: string; message: string; at: string };
   /** Set once published: it is then no longer listed. */

@@ -157,12 +157,13 @@ export function draftRoutes(store: Store, write: Write, body: RequestHandler[], 
   router.post("/stories/:id/drafts/:draftId/publish", editor, ...optionalJson(body), idempotency(store), async (req, res) => {
     const storyId = storyIdOf(req);
     const revision = expectedRevisionOf(req);
-    const { publishAt } = parseOr400(PublishDraftBody, req.body ?? {}, "publish request");
+    const { publishAt, alert } = parseOr400(PublishDraftBody, req.body ?? {}, "publish request");
+    const alertChoice = alert === false ? { alert: false } : {};
     const at = publishAt === undefined ? undefined : publishAtOr400(publishAt);
     const draft = await draftFor(res, storyId, pathParam(req, "draftId"));
     if (revision !== undefined && draft.revision !== revision) throw changedError(draft.revision, true);
     if (at !== undefined) {
-      const fields = { body: draft.body, kind: draft.kind, pinned: draft.pinned, ...(draft.headline ? { headline: draft.headline } : {}), ...(draft.media?.length ? { media: draft.media } : {}) };
+      const fields = { body: draft.body, kind: draft.kind, pinned: draft.pinned, ...(draft.headline ? { headline: draft.headline } : {}), ...(draft.media?.length ? { media: draft.media } : {}), ...alertChoice };
       const from = { draftId: draft.id, byline: draft.author, consumeDraft: { id: draft.id, revision: draft.revision } };
       await onDraft(res, revision !== undefined, () => schedule(req, res, storyId, at, fields, from));
       const closed = await accounts.closedDraft(storyId, draft.id);
@@ -180,6 +181,7 @@ export function draftRoutes(store: Store, write: Write, body: RequestHandler[], 
       byline: draft.author,
       ...(draft.headline ? { headline: draft.headline } : {}),
       ...(draft.media?.length ? { media: draft.media } : {}),
+      ...alertChoice,
     };
     // The store publishes only if the draft is still at the revision this text came from; an edit
     // that got in between is a 412 (with If-Match) or a 409 draft_changed, never silently dropped.

@@ -50,6 +50,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   csrf_rejected: 403,
   origin_not_allowed: 403,
   rate_limited: 429,
+  push_endpoint_refused: 400,
+  push_unavailable: 404,
   too_many_connections: 429,
   too_many_subscriptions: 409,
   server_busy: 503,

@@ -27,6 +27,7 @@ export interface ScheduledFields {
   kind: EntryKind;
   pinned: boolean;
   media?: MediaItem[];
+  alert?: boolean;
 }
 
 /** `publishAt` judged against this server's clock: the normalised time, or a 400 naming the field. */

@@ -47,6 +47,7 @@ class MemoryRows {
       insertRemovals: (removals) => log(`removals ${removals.map((removal) => removal.entryId).join(",")}`),
       insertCheckpoint: (version) => log(`checkpoint ${version}`),
       completeKey: (scope, key, response) => log(`key ${scope}/${key} ${response.status}`),
+      insertAlerts: (alerts) => log(`alerts ${alerts.map((alert) => `${alert.entryId}@${alert.version}`).join(",")}`),
     };
   }
 }
@@ -124,6 +125,23 @@ for (const mode of ["sync", "async"] as const) {
       memory.journal.length = 0;
       await run(memory, { operation: stamp({ type: "edit_entry", entryId: "e_2", body: "Text only" }) });
       expect(memory.journal.some((line) => line.startsWith("images"))).toBe(false);
+    });
+
+    it("writes an alert to the outbox in the version's transaction for a breaking entry published alone, unless turned off", async () => {
+      const memory = new MemoryRows();
+      await run(memory, { operation: stamp(create) });
+      const breaking = (n: number, alert?: boolean): Operation => ({ ...add(n), kind: "breaking", ...(alert === undefined ? {} : { alert }) }) as Operation;
+      await run(memory, { operation: stamp(breaking(1)) });
+      await run(memory, { operation: stamp(breaking(2, false)) });
+      await run(memory, { operation: stamp(add(3)) });
+      await run(memory, { operation: stamp({ type: "edit_entry", entryId: "e_1", body: "Edited" }) });
+      await run(memory, { operation: stamp({ type: "edit_entry", entryId: "e_3", kind: "breaking" }) });
+      await run(memory, { operation: stamp({ type: "add_entries", entries: [{ entryId: "e_4", body: "Wire", kind: "breaking", pinned: false }] }) });
+      await run(memory, { operation: stamp({ type: "remove_entry", entryId: "e_1" }) });
+      expect(memory.journal.filter((line) => line.startsWith("alerts"))).toEqual(["alerts e_1@2"]);
+      // Before the checkpoint and the key: inside the same transaction as the version it belongs to.
+      const at = memory.journal.indexOf("alerts e_1@2");
+      expect(memory.journal[at - 2]).toBe("version 2 add_entry");
     });
 
     it("consumes the published draft at its revision, before anything else, and only once", async () => {

@@ -3,6 +3,7 @@ import type { PatchOp } from "../../shared/patch.js";
 import { reduce, ReducerError } from "../../shared/reducer.js";
 import type { Snapshot } from "../../shared/story.js";
 import type { ClosedDraft, Draft } from "./accounts.js";
+import type { NewAlert } from "./push-store.js";
 import { publishedDraft, removalsOf } from "./rows.js";
 import { entryChanges, headJson, type EntryChanges } from "./story-pieces.js";
 import { CHECKPOINT_INTERVAL, TooManyStories, VersionConflict, type CommitRequest, type Committed, type RemovedEntry, type StoredResponse } from "./store.js";
@@ -35,6 +36,8 @@ export interface CommitRows {
   insertVersion(version: number, operation: StampedOperation, summary: string, ops: PatchOp[]): Step<void>;
   insertRemovals(removals: RemovedEntry[]): Step<void>;
   insertCheckpoint(version: number, json: string): Step<void>;
+  /** Writes the version's breaking-news alerts to the push outbox (push-store.ts), in this transaction. */
+  insertAlerts(alerts: NewAlert[]): Step<void>;
   completeKey(scope: string, key: string, response: StoredResponse): Step<void>;
 }
 
@@ -92,6 +95,8 @@ export function* commitRules(rows: CommitRows, request: CommitRequest): Generato
   yield* step(rows.saveEntries(entryChanges(previous, snapshot)));
   yield* step(rows.insertVersion(snapshot.version, operation, summary, ops));
   yield* step(rows.insertRemovals([...removalsOf(previous, ops, snapshot.version, operation.at, operation.author)]));
+  const alerts = alertsOf(operation, snapshot.version);
+  if (alerts.length > 0) yield* step(rows.insertAlerts(alerts));
   if (snapshot.version === 1 || snapshot.version % CHECKPOINT_INTERVAL === 0) {
     yield* step(rows.insertCheckpoint(snapshot.version, JSON.stringify(snapshot)));
   }
@@ -105,6 +110,16 @@ export function* commitRules(rows: CommitRows, request: CommitRequest): Generato
     }
     return committed;
   }
+}
+
+/**
+ * The alerts a version owes readers: a breaking entry published on its own (directly, from a draft
+ * or a schedule) unless its publisher turned the alert off. Edits, removals and batches (wire
+ * feeds, imports) never alert.
+ */
+function alertsOf(operation: StampedOperation, version: number): NewAlert[] {
+  if (operation.type !== "add_entry" || operation.kind !== "breaking" || operation.alert === false) return [];
+  return [{ entryId: operation.entryId, version }];
 }
 
 /** The ids of the photos an operation puts in an entry, and of its embeds' thumbnails. */

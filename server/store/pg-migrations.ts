@@ -272,6 +272,43 @@ CREATE INDEX media_unpublished ON media (created_at COLLATE "C") WHERE NOT publi
     // Tokens made before have none: they keep their owner's, as they always had.
     sql: `ALTER TABLE api_tokens ADD COLUMN writes_per_minute integer;`,
   },
+  {
+    version: 13,
+    name: "web push: keys, subscriptions, outbox",
+    // Times are milliseconds since the epoch (bigint), like the leases of idempotency keys.
+    sql: `
+CREATE TABLE push_keys (
+  id integer PRIMARY KEY CHECK (id = 1),
+  public_key text NOT NULL,
+  private_key text NOT NULL
+);
+CREATE TABLE push_subscriptions (
+  id bigserial PRIMARY KEY,
+  story_id text NOT NULL,
+  endpoint text NOT NULL,
+  p256dh text NOT NULL,
+  auth text NOT NULL,
+  UNIQUE (story_id, endpoint)
+);
+CREATE INDEX push_subscriptions_endpoint ON push_subscriptions (endpoint);
+CREATE TABLE push_outbox (
+  id bigserial PRIMARY KEY,
+  story_id text NOT NULL,
+  entry_id text NOT NULL,
+  version integer NOT NULL,
+  state text NOT NULL CHECK (state IN ('pending', 'sending', 'done', 'collapsed', 'dropped')),
+  holder text,
+  lease_until bigint,
+  started_at bigint,
+  cursor bigint NOT NULL DEFAULT 0,
+  sent integer NOT NULL DEFAULT 0,
+  failed integer NOT NULL DEFAULT 0,
+  removed integer NOT NULL DEFAULT 0
+);
+CREATE INDEX push_outbox_open ON push_outbox (story_id, id) WHERE state IN ('pending', 'sending');
+CREATE INDEX push_outbox_entry ON push_outbox (story_id, entry_id);
+`,
+  },
 ];
 
 /** Quotes an SQL identifier (a schema name from configuration, never from a request). */

@@ -8,6 +8,7 @@ import { describeAccountsContract } from "./accounts-contract.js";
 import { describeDisplayNamesContract } from "./display-names-contract.js";
 import { describeDraftPublishContract } from "./draft-publish-contract.js";
 import { describeMediaContract } from "./media-contract.js";
+import { describePushContract } from "./push-contract.js";
 import { describeScheduledContract } from "./scheduled-contract.js";
 import { migrate, MIGRATIONS, quoteIdentifier } from "./pg-migrations.js";
 import { PostgresStore } from "./postgres-store.js";
@@ -95,6 +96,10 @@ describe.skipIf(!hasPostgres)("PostgreSQL", () => {
     return { store: await open(schema), second: () => open(schema) };
   });
   describeScheduledContract("PostgreSQL, two nodes on one schema", async () => {
+    const schema = freshSchema();
+    return { store: await open(schema), second: () => open(schema) };
+  });
+  describePushContract("PostgreSQL, two nodes on one schema", async () => {
     const schema = freshSchema();
     return { store: await open(schema), second: () => open(schema) };
   });

@@ -8,6 +8,7 @@ import { commitRules, runAsync, type CommitRows } from "./commit-rules.js";
 import { PostgresAccounts } from "./postgres-accounts.js";
 import { insertRemovals } from "./pg-removals.js";
 import { PostgresMedia } from "./postgres-media.js";
+import { insertAlerts, PostgresPush } from "./postgres-push.js";
 import { PostgresScheduled } from "./postgres-scheduled.js";
 import { inTransaction } from "./pg-transaction.js";
 import { RebuiltVersions } from "./rebuilt-versions.js";
@@ -70,6 +71,7 @@ export class PostgresStore implements Store {
   readonly accounts: PostgresAccounts;
   readonly media: PostgresMedia;
   readonly scheduled: PostgresScheduled;
+  readonly push: PostgresPush;
   #closing: Promise<void> | undefined;
   /** Parsed latest snapshots by story, reused while the stored version is the same. */
   readonly #parsed = new Lru<string, Snapshot>(PARSED_STORIES);
@@ -80,6 +82,7 @@ export class PostgresStore implements Store {
     this.#pool = pool;
     this.accounts = new PostgresAccounts(pool);
     this.media = new PostgresMedia(pool);
+    this.push = new PostgresPush(pool);
     this.scheduled = new PostgresScheduled(pool, this.accounts, {
       rows: (client, storyId) => this.#rows(client, storyId),
       completeKey: (client, scope, key, response) => this.#completeKey(client, scope, key, response),
@@ -267,6 +270,7 @@ export class PostgresStore implements Store {
         await client.query("INSERT INTO checkpoints (story_id, version, snapshot) VALUES ($1, $2, $3)", [storyId, version, json]);
       },
       completeKey: (scope, key, response) => this.#completeKey(client, scope, key, response),
+      insertAlerts: (alerts) => insertAlerts(client, storyId, alerts),
     };
   }
 

@@ -96,6 +96,7 @@ export function* publishRules(rows: ScheduledRows, now: string, limits: CommitLi
     ...(item.headline ? { headline: item.headline } : {}),
     ...(item.media?.length ? { media: item.media } : {}),
     ...(item.byline ? { byline: item.byline } : {}),
+    ...(item.alert === false ? { alert: false } : {}),
     at: now,
     author: item.createdBy,
   };

@@ -9,6 +9,7 @@ import { describeAccountsContract } from "./accounts-contract.js";
 import { describeDisplayNamesContract } from "./display-names-contract.js";
 import { describeDraftPublishContract } from "./draft-publish-contract.js";
 import { describeMediaContract } from "./media-contract.js";
+import { describePushContract } from "./push-contract.js";
 import { describeScheduledContract } from "./scheduled-contract.js";
 
 const freshFile = () => join(mkdtempSync(join(tmpdir(), "live-ticker-store-")), "live-ticker.db");
@@ -65,6 +66,10 @@ describeDraftPublishContract("SQLite, two connections to one file", async () => 
   return { store: new SqliteStore(file), second: async () => new SqliteStore(file) };
 });
 describeScheduledContract("SQLite, two connections to one file", async () => {
+  const file = freshFile();
+  return { store: new SqliteStore(file), second: async () => new SqliteStore(file) };
+});
+describePushContract("SQLite, two connections to one file", async () => {
   const file = freshFile();
   return { store: new SqliteStore(file), second: async () => new SqliteStore(file) };
 });

@@ -9,6 +9,7 @@ import { keyOutcome, removalsInLog, toHistoryItem, toRemovedEntry, toVersionOps,
 import { assemble, headJson } from "./story-pieces.js";
 import { SqliteAccounts } from "./sqlite-accounts.js";
 import { addMediaColumns, MEDIA_INDEXES, MEDIA_TABLES, SqliteMedia } from "./sqlite-media.js";
+import { PUSH_TABLES, SqlitePush } from "./sqlite-push.js";
 import { SCHEDULED_TABLE, SqliteScheduled } from "./sqlite-scheduled.js";
 import { guardStorage } from "./storage-guard.js";
 import {
@@ -92,7 +93,8 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 ${removalsTable}
 ${MEDIA_TABLES}
 ${MEDIA_INDEXES}
-${SCHEDULED_TABLE}`;
+${SCHEDULED_TABLE}
+${PUSH_TABLES}`;
 
 /**
  * What a database written by an earlier release lacks, step by step; `PRAGMA user_version` counts
@@ -141,6 +143,8 @@ const UPGRADES: readonly ((db: Database.Database) => void)[] = [
   },
   // 5: who uploaded each image, its size, and whether it was taken down.
   addMediaColumns,
+  // 6: Web Push keys, subscriptions and outbox.
+  (db) => db.exec(PUSH_TABLES),
 ];
 
 /** The `user_version` of a file this build made or upgraded: a file with a higher one comes from a newer build. */
@@ -203,6 +207,7 @@ export class SqliteStore implements Store {
   readonly accounts: SqliteAccounts;
   readonly media: SqliteMedia;
   readonly scheduled: SqliteScheduled;
+  readonly push: SqlitePush;
   readonly #sql;
   /** Parsed latest snapshots, trusted only while the file's version matches (another process may write). */
   readonly #parsed = new Map<string, Snapshot>();
@@ -215,6 +220,7 @@ export class SqliteStore implements Store {
     this.#db = db;
     this.accounts = new SqliteAccounts(db);
     this.media = new SqliteMedia(db);
+    this.push = new SqlitePush(db);
     this.scheduled = new SqliteScheduled(db, this.accounts, {
       rows: (storyId) => this.#rows(storyId),
       completeKey: (scope, key, response) => void this.#sql.completeKey.run(JSON.stringify(response), Date.now(), scope, key),
@@ -347,6 +353,7 @@ export class SqliteStore implements Store {
       completeKey: (scope, key, response) => {
         sql.completeKey.run(JSON.stringify(response), Date.now(), scope, key);
       },
+      insertAlerts: (alerts) => this.push.insertAlerts(storyId, alerts),
     };
   }
 

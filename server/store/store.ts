@@ -1,6 +1,7 @@
 import type { HistoryItem } from "../../shared/api.js";
 import type { AccountStore } from "./accounts.js";
 import type { MediaStore } from "./media-store.js";
+import type { PushStore } from "./push-store.js";
 import type { ScheduledEdit, ScheduledEntry } from "./scheduled-store.js";
 import type { StampedOperation } from "../../shared/operations.js";
 import type { PatchOp } from "../../shared/patch.js";
@@ -142,6 +143,8 @@ export interface Store {
   readonly media: MediaStore;
   /** Entries waiting for their time, published by the store's own transactions (issue 19). */
   readonly scheduled: ScheduledStore;
+  /** Web Push keys, subscriptions and the outbox of alerts (issue 33). */
+  readonly push: PushStore;
   /** The store's own caches by name, each with the bytes it holds (`live_ticker_cache_bytes`). */
   readonly caches: ReadonlyMap<string, { readonly bytes: number }>;
   listStories(): Promise<StorySummary[]>;

@@ -5,6 +5,7 @@ import { editor } from "../fixtures.js";
 import type { ChildHandle } from "../ipc.js";
 import type { JoinResult } from "../load/load-worker.js";
 import { compare, type Row } from "../report.js";
+import type { SettledMemory } from "../servers/process-stats.js";
 import type { ResidentParts } from "../servers/resident-parts.js";
 import { startTarget, stopTarget } from "../targets.js";
 import { forget, startSetup, type Services } from "./cluster.js";
@@ -27,7 +28,7 @@ export interface SoakSettings {
   heapSnapshots: boolean;
 }
 
-interface Sample { minutes: number; rss: number; heapUsed: number; external: number; parts?: ResidentParts; version: number }
+type Sample = SettledMemory & { minutes: number; version: number };
 
 /** How each part of resident memory is named in the log and the report. */
 const PART_NAMES: Record<keyof ResidentParts, string> = { v8Pages: "V8 pages", mainArena: "main arena", otherAnonymous: "other anon", files: "files" };
@@ -78,10 +79,10 @@ export async function measureSoak(settings: SoakSettings, services: Services | u
         reconnectFailures += back.failed;
         await world.load.call("reset");
         await newcomers(url);
-        const memory = await world.servers[0]!.call<{ rss: number; heapUsed: number; external: number; parts?: ResidentParts }>("memory");
+        const memory = await world.servers[0]!.call<SettledMemory>("memory");
         const minutes = (Date.now() - started) / 60_000;
         samples.push({ minutes, ...memory, version });
-        log(`  soak ${minutes.toFixed(1)} min: rss ${mb(memory.rss)} MB, heap ${mb(memory.heapUsed)} MB, external ${mb(memory.external)} MB${partsLine(memory.parts)}, version ${version}`);
+        log(`  soak ${minutes.toFixed(1)} min: rss ${mb(memory.rss)} MB, heap ${mb(memory.heapUsed)} MB, external ${mb(memory.external)} MB${partsLine(memory.parts)}, V8 committed/used: ${spacesLine(memory.spaces)}, version ${version}`);
         if (settings.heapSnapshots && !snapshotAtWarmup && minutes >= settings.warmupMinutes) {
           snapshotAtWarmup = true;
           await world.servers[0]!.call("heapSnapshot", snapshotPath("warm"));
@@ -125,6 +126,11 @@ async function newcomers(url: string): Promise<void> {
 }
 
 const mb = (bytes: number) => (bytes / 1_048_576).toFixed(1);
+const spacesLine = (spaces: SettledMemory["spaces"]) =>
+  Object.entries(spaces)
+    .filter(([, space]) => space.committed >= 1_048_576)
+    .map(([name, space]) => `${name.replace(/_space$/, "")} ${mb(space.committed)}/${mb(space.used)}`)
+    .join(", ");
 const partsLine = (parts: ResidentParts | undefined) =>
   parts ? ` (${Object.entries(PART_NAMES).map(([key, name]) => `${name} ${mb(parts[key as keyof ResidentParts])}`).join(", ")})` : "";
 const snapshotPath = (when: string) => fileURLToPath(new URL(`../results/profiles/heap-soak-${when}.heapsnapshot`, import.meta.url));

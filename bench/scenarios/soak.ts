@@ -5,6 +5,8 @@ import { editor } from "../fixtures.js";
 import type { ChildHandle } from "../ipc.js";
 import type { JoinResult } from "../load/load-worker.js";
 import { compare, type Row } from "../report.js";
+import type { SettledMemory } from "../servers/process-stats.js";
+import type { ResidentParts } from "../servers/resident-parts.js";
 import { startTarget, stopTarget } from "../targets.js";
 import { forget, startSetup, type Services } from "./cluster.js";
 
@@ -26,7 +28,10 @@ export interface SoakSettings {
   heapSnapshots: boolean;
 }
 
-interface Sample { minutes: number; rss: number; heapUsed: number; external: number; version: number }
+type Sample = SettledMemory & { minutes: number; version: number };
+
+/** How each part of resident memory is named in the log and the report. */
+const PART_NAMES: Record<keyof ResidentParts, string> = { v8Pages: "V8 pages", mainArena: "main arena", otherAnonymous: "other anon", files: "files" };
 
 /**
  * The soak (issue 28): a story covered for a long time. Readers on the latest view, one new entry
@@ -74,10 +79,10 @@ export async function measureSoak(settings: SoakSettings, services: Services | u
         reconnectFailures += back.failed;
         await world.load.call("reset");
         await newcomers(url);
-        const memory = await world.servers[0]!.call<{ rss: number; heapUsed: number; external: number }>("memory");
+        const memory = await world.servers[0]!.call<SettledMemory>("memory");
         const minutes = (Date.now() - started) / 60_000;
         samples.push({ minutes, ...memory, version });
-        log(`  soak ${minutes.toFixed(1)} min: rss ${mb(memory.rss)} MB, heap ${mb(memory.heapUsed)} MB, external ${mb(memory.external)} MB, version ${version}`);
+        log(`  soak ${minutes.toFixed(1)} min: rss ${mb(memory.rss)} MB, heap ${mb(memory.heapUsed)} MB, external ${mb(memory.external)} MB${partsLine(memory.parts)}, V8 committed/used: ${spacesLine(memory.spaces)}, version ${version}`);
         if (settings.heapSnapshots && !snapshotAtWarmup && minutes >= settings.warmupMinutes) {
           snapshotAtWarmup = true;
           await world.servers[0]!.call("heapSnapshot", snapshotPath("warm"));
@@ -121,6 +126,13 @@ async function newcomers(url: string): Promise<void> {
 }
 
 const mb = (bytes: number) => (bytes / 1_048_576).toFixed(1);
+const spacesLine = (spaces: SettledMemory["spaces"]) =>
+  Object.entries(spaces)
+    .filter(([, space]) => space.committed >= 1_048_576)
+    .map(([name, space]) => `${name.replace(/_space$/, "")} ${mb(space.committed)}/${mb(space.used)}`)
+    .join(", ");
+const partsLine = (parts: ResidentParts | undefined) =>
+  parts ? ` (${Object.entries(PART_NAMES).map(([key, name]) => `${name} ${mb(parts[key as keyof ResidentParts])}`).join(", ")})` : "";
 const snapshotPath = (when: string) => fileURLToPath(new URL(`../results/profiles/heap-soak-${when}.heapsnapshot`, import.meta.url));
 
 /** One SQLite node (the bench's live-ticker server), or `nodes` on PostgreSQL and Redis in a schema of the soak's own. */
@@ -163,11 +175,18 @@ function rows(settings: SoakSettings, samples: Sample[], end: { exact: number; r
   const n = `${settings.readers} × ${settings.minutes} min`;
   const warm = samples.filter((s) => s.minutes >= settings.warmupMinutes);
   const perHour = (key: "rss" | "heapUsed") => slope(warm.map((s) => ({ x: s.minutes / 60, y: s[key] / 1_048_576 })));
+  // Which part of RSS the slope is made of (Linux only), so the report names what grows.
+  const partRows = warm.every((s) => s.parts)
+    ? Object.entries(PART_NAMES).map(([key, name]) =>
+        compare({ scenario, n, figure: `RSS slope: ${name}`, unit: "MB/h", ticker: slope(warm.map((s) => ({ x: s.minutes / 60, y: s.parts![key as keyof ResidentParts] / 1_048_576 }))) }),
+      )
+    : [];
   const first = warm[0];
   const last = warm.at(-1);
   return [
     compare({ scenario, n, figure: "RSS slope after warm-up", unit: "MB/h", ticker: perHour("rss") }),
     compare({ scenario, n, figure: "heap slope after warm-up", unit: "MB/h", ticker: perHour("heapUsed") }),
+    ...partRows,
     compare(
       { scenario, n, figure: "RSS at end", unit: "MB", ticker: (last?.rss ?? Number.NaN) / 1_048_576, baseline: (first?.rss ?? Number.NaN) / 1_048_576, against: "after warm-up" },
       { target: "≤ 1.05×", test: (ratio) => ratio <= 1.05 },

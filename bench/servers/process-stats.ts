@@ -1,16 +1,27 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { writeHeapSnapshot } from "node:v8";
+import { getHeapSpaceStatistics, writeHeapSnapshot } from "node:v8";
+import { residentParts, type ResidentParts } from "./resident-parts.js";
 /** What the servers under test (and, for its CPU, the load process) report about themselves over IPC. */
 
 /** Resident memory after full collections, so that one reading compares with another (run with --expose-gc). */
-export function settledMemory(): { rss: number; heapUsed: number; external: number } {
+export interface SettledMemory {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  parts?: ResidentParts;
+  /** Each V8 space's committed and used bytes: V8's pages can grow while what lives in them does not. */
+  spaces: Record<string, { committed: number; used: number }>;
+}
+
+export function settledMemory(): SettledMemory {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error("start the server with --expose-gc");
   for (let i = 0; i < 3; i++) gc();
   // external: Buffers and other memory outside V8's heap that JS objects hold (not SQLite's own).
   const { rss, heapUsed, external } = process.memoryUsage();
-  return { rss, heapUsed, external };
+  const spaces = Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, { committed: space.space_size, used: space.space_used_size }]));
+  return { rss, heapUsed, external, parts: residentParts(), spaces };
 }
 
 /**

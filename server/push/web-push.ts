@@ -34,7 +34,8 @@ export class WebPush {
 
   async start(): Promise<void> {
     if (!this.contact) {
-      this.log.warn("Breaking-news alerts are off: set PUSH_CONTACT (a mailto: or https: contact for push services) or an https PUBLIC_URL.");
+      // The default without a public https address: a state to mention, not a fault to warn of.
+      this.log.info("Breaking-news alerts are off: set PUSH_CONTACT (a mailto: or https: contact for push services) or an https PUBLIC_URL.");
       return;
     }
     const keys = await this.keys();

@@ -26,6 +26,14 @@ import { askProbe, LOOP_DELAY_PROBE } from "./loop-delay.js";
 import { longBody } from "./long-prose.js";
 
 const BOUND_MS = 50;
+/**
+ * The bound of the one burst that sends several 1 MB bodies at once (old versions, the latest, two
+ * patches, the history: nine concurrent reads, three rounds), which the loop may serve in one turn.
+ * On a slower two-core machine (2026-12-07) each of those reads alone held it 18-25 ms and the
+ * burst 55-67 ms on a quiet machine, on the code before and after that day's changes alike; the
+ * regressions this suite exists for held it for over a second.
+ */
+const BURST_BOUND_MS = 80;
 const TRIES = 10;
 const STORY = "big-story";
 
@@ -129,7 +137,8 @@ describe("anonymous reads of a 1 MB story with 20 removals hold the event loop b
 
   it("the latest version, old ones, patches between them and the history over HTTP (each old version rebuilt once)", async () => {
     const delay = await worstDelay(async (attempt) => {
-      const old = [5, 30, 49, 75, 97].map((version) => version - attempt);
+      // Each attempt reads versions not read before (TRIES of them below the first), all of them real.
+      const old = [TRIES + 2, 30, 49, 75, 97].map((version) => version - attempt);
       for (const version of old) await read(`/api/stories/${STORY}?version=${version}`); // each rebuilt here
       for (let round = 0; round < 3; round++) {
         await Promise.all([
@@ -141,7 +150,7 @@ describe("anonymous reads of a 1 MB story with 20 removals hold the event loop b
         ]);
       }
     });
-    expect(delay).toBeLessThan(BOUND_MS);
+    expect(delay).toBeLessThan(BURST_BOUND_MS);
   });
 
   describe("socket subscribes with old versions", () => {

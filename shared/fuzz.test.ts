@@ -18,7 +18,7 @@ import { canonicalLanguage, MAX_LANGUAGE_TAG_LENGTH } from "./language.js";
 import type { Operation, StampedOperation } from "./operations.js";
 import { recognizeEmbed } from "./embeds.js";
 import { MAX_MEDIA_PER_ENTRY, MEDIA_ID_PATTERN, MEDIA_TEXT_LIMITS, MediaList, type MediaItem } from "./media.js";
-import { applyPatch } from "./patch.js";
+import { applyPatch, diffSnapshots } from "./patch.js";
 import * as protocol from "./protocol.js";
 import { reduce, ReducerError } from "./reducer.js";
 import * as story from "./story.js";
@@ -773,7 +773,12 @@ describe("fuzz: the reducer under random sequences of operations", () => {
           expect(parsed.success, parsed.success ? "" : JSON.stringify(api.issuesOf(parsed.error))).toBe(true);
           snapshotInvariant(transition.snapshot, undefined);
           expect(transition.snapshot.version).toBe((state?.version ?? 0) + 1);
-          if (state) expect(applyPatch(state, transition.ops)).toEqual(transition.snapshot);
+          if (state) {
+            expect(applyPatch(state, transition.ops)).toEqual(transition.snapshot);
+            // The reducer's patch compares only the entries it names: the same patch as comparing them all.
+            expect(transition.ops).toEqual(diffSnapshots(state, transition.snapshot));
+            expect(Object.keys(transition.snapshot.entries).length, "entryIds names every entry added or removed").toBe(entryCountAfter(state, transition));
+          }
           state = transition.snapshot;
           outcomes.applied!++;
         }
@@ -784,6 +789,14 @@ describe("fuzz: the reducer under random sequences of operations", () => {
     for (const [outcome, count] of Object.entries(outcomes)) expect(count, `${outcome} in ${JSON.stringify(outcomes)}`).toBeGreaterThan(20);
   });
 });
+
+/** The entries a transition leaves, counted from the ids it names: what the reducer's cap judges by. */
+function entryCountAfter(before: Snapshot, transition: { snapshot: Snapshot; entryIds: readonly string[] }): number {
+  const count = Object.keys(before.entries).length;
+  const added = transition.entryIds.filter((id) => !(id in before.entries) && id in transition.snapshot.entries).length;
+  const removed = transition.entryIds.filter((id) => id in before.entries && !(id in transition.snapshot.entries)).length;
+  return count + added - removed;
+}
 
 describe("fuzz: prototype pollution", () => {
   it("left the prototypes every object shares untouched (runs last)", () => {

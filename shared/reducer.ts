@@ -15,6 +15,11 @@ export interface Transition {
   snapshot: Snapshot;
   ops: PatchOp[];
   summary: string;
+  /**
+   * The entries the operation added, changed or removed, in the story's order: what a store
+   * writes and a diff compares, so neither walks a long story's untouched entries.
+   */
+  entryIds: readonly string[];
 }
 
 /**
@@ -38,17 +43,38 @@ export function reduce(current: Snapshot | undefined, op: StampedOperation, maxE
       entries: {},
       language: op.language ?? DEFAULT_LANGUAGE,
     };
-    return { snapshot, ops: [{ op: "add", path: "", value: snapshot }], summary: "Story created" };
+    return { snapshot, ops: [{ op: "add", path: "", value: snapshot }], summary: "Story created", entryIds: [] };
   }
   if (!current) throw new ReducerError("story_not_found", "No such story.");
 
   const next = nextSnapshot(current, op, maxEntries);
   if (!next) return null;
   const snapshot = { ...next.snapshot, version: current.version + 1, updatedAt: op.at };
-  return { snapshot, ops: diffSnapshots(current, snapshot), summary: next.summary };
+  const entryIds = next.entryIds ?? changedEntryIds(current.entries, snapshot.entries);
+  if (next.entryCount !== undefined) countedEntries.set(snapshot.entries, next.entryCount);
+  return { snapshot, ops: diffSnapshots(current, snapshot, entryIds), summary: next.summary, entryIds };
 }
 
-type Change = { snapshot: Snapshot; summary: string } | null;
+/** A change; one that touches entries names them and says how many the story holds after it. */
+type Change = { snapshot: Snapshot; summary: string; entryIds?: string[]; entryCount?: number } | null;
+
+/** The entries that differ between two entries objects, by identity (entries are never mutated). */
+function changedEntryIds(before: Snapshot["entries"], after: Snapshot["entries"]): string[] {
+  if (before === after) return [];
+  const ids = Object.keys(before).filter((id) => before[id] !== after[id]);
+  return [...ids, ...Object.keys(after).filter((id) => !(id in before))];
+}
+
+/**
+ * How many entries an entries object holds. Counting keys walks the whole object (a sort, for an
+ * object with thousands of keys), so each count is kept with its object, which never changes.
+ */
+const countedEntries = new WeakMap<Snapshot["entries"], number>();
+function entryCount(entries: Snapshot["entries"]): number {
+  let count = countedEntries.get(entries);
+  if (count === undefined) countedEntries.set(entries, (count = Object.keys(entries).length));
+  return count;
+}
 
 function nextSnapshot(current: Snapshot, op: Exclude<StampedOperation, { type: "create_story" }>, maxEntries: number): Change {
   switch (op.type) {
@@ -69,7 +95,7 @@ function nextSnapshot(current: Snapshot, op: Exclude<StampedOperation, { type: "
     case "add_entries": {
       const added = op.type === "add_entry" ? [op] : op.entries;
       if (added.length === 0) return null;
-      const held = Object.keys(current.entries).length;
+      const held = entryCount(current.entries);
       if (held + added.length > maxEntries) {
         throw new ReducerError(
           "too_many_entries",
@@ -87,6 +113,8 @@ function nextSnapshot(current: Snapshot, op: Exclude<StampedOperation, { type: "
       return {
         snapshot: { ...current, entries },
         summary: added.length === 1 ? `Added ${describe(entries[added[0]!.entryId]!)}` : `Added ${added.length} entries`,
+        entryIds: added.map((fields) => fields.entryId),
+        entryCount: held + added.length,
       };
     }
     case "edit_entry": {
@@ -96,6 +124,8 @@ function nextSnapshot(current: Snapshot, op: Exclude<StampedOperation, { type: "
       const pinOnly = entry.updatedAt === before.updatedAt;
       return {
         snapshot: { ...current, entries: { ...current.entries, [entry.id]: entry } },
+        entryIds: [entry.id],
+        entryCount: entryCount(current.entries),
         summary: pinOnly
           ? `${entry.pinned ? "Pinned" : "Unpinned"} ${describe(entry)}`
           : `Edited ${describe(entry)}${entry.kind === "correction" && before.kind !== "correction" ? " as a correction" : ""}`,
@@ -104,7 +134,7 @@ function nextSnapshot(current: Snapshot, op: Exclude<StampedOperation, { type: "
     case "remove_entry": {
       const entry = existingEntry(current, op.entryId);
       const { [entry.id]: _removed, ...entries } = current.entries;
-      return { snapshot: { ...current, entries }, summary: `Removed ${describe(entry)}` };
+      return { snapshot: { ...current, entries }, summary: `Removed ${describe(entry)}`, entryIds: [entry.id], entryCount: entryCount(current.entries) - 1 };
     }
     case "take_down_media":
       return withoutMedia(current, op.mediaId, op.at);
@@ -184,7 +214,12 @@ function withoutMedia(current: Snapshot, mediaId: string, at: string): Change {
   if (changed.length === 0) return null;
   const entries = { ...current.entries };
   for (const entry of changed) entries[entry.id] = entry;
-  return { snapshot: { ...current, entries }, summary: changed.length === 1 ? `Photo taken down from ${describe(changed[0]!)}` : `Photo taken down from ${changed.length} entries` };
+  return {
+    snapshot: { ...current, entries },
+    summary: changed.length === 1 ? `Photo taken down from ${describe(changed[0]!)}` : `Photo taken down from ${changed.length} entries`,
+    entryIds: changed.map((entry) => entry.id),
+    entryCount: entryCount(current.entries),
+  };
 }
 
 /** Media lists are plain JSON built in one key order (server/media/resolve-media.ts, EmbedInput). */

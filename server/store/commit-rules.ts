@@ -89,10 +89,10 @@ export function* commitRules(rows: CommitRows, request: CommitRequest): Generato
   const transition = reduce(previous, operation, limits?.maxEntries);
   if (!transition) return yield* answered({ snapshot: previous!, previous, ops: [], changed: false });
 
-  const { snapshot, ops, summary } = transition;
+  const { snapshot, ops, summary, entryIds } = transition;
   // The story first: where two nodes create the same story at once, its key lets exactly one through.
   yield* step(rows.saveStory(snapshot, headJson(snapshot), !previous));
-  yield* step(rows.saveEntries(entryChanges(previous, snapshot)));
+  yield* step(rows.saveEntries(entryChanges(previous, snapshot, entryIds)));
   yield* step(rows.insertVersion(snapshot.version, operation, summary, ops));
   yield* step(rows.insertRemovals([...removalsOf(previous, ops, snapshot.version, operation.at, operation.author)]));
   const alerts = alertsOf(operation, snapshot.version);

@@ -232,6 +232,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   const schedule = scheduler(store, publisher);
   const variants = new VariantCache(store);
   caches.set("media-variants", variants);
+  caches.set("recent-views", hub.recentViews);
   const mediaSweep = new MediaSweep(store.media, config.mediaUnreferencedMs, log.child({ component: "media" }), (ids) => ids.forEach((id) => variants.forget(id)), options.mediaSweepMs);
   const sessionOf = registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, socketRejected, socketsPerAddress, wires);
 

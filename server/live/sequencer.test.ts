@@ -9,6 +9,7 @@ import { applyPatch, diffSnapshots } from "../../shared/patch.js";
 import type { PatchMessage } from "../../shared/protocol.js";
 import { reduce } from "../../shared/reducer.js";
 import type { Snapshot } from "../../shared/story.js";
+import { LATEST_VIEW_ENTRIES, latestView } from "../../shared/views.js";
 import { CATCH_UP_VERSIONS } from "./join-messages.js";
 import { GAP_WAIT_MS, REPLAY_LIMIT, SEPARATE_VERSIONS, Sequencer, type JoinPlan, type Timers } from "./sequencer.js";
 
@@ -129,6 +130,29 @@ describe("the sequencer", () => {
     expect(store.reads).toBe(reads); // no old version was read, let alone diffed
     expect(new Set(far.map((plan) => plan.send!.event))).toEqual(new Set(["snapshot"]));
     expect(new Set(far.map((plan) => plan.send!.message)).size).toBe(1); // one shared message for them all
+  });
+
+  it("catches a returning reader of the latest view up from the view it was handed, with no rebuild of that version", async () => {
+    const versions = history(80);
+    const { sequencer, store, announce } = rig(versions, { stored: 60, takeAtOnce: false });
+    await sequencer.join(STORY, undefined, () => true, () => {}, "latest");
+    for (let to = 61; to <= 80; to++) {
+      store.upTo = to;
+      announce(to, true);
+      sequencer.take(STORY).of("latest"); // the fan-out projects each version for the view's readers
+    }
+    const reads = store.reads;
+    const plans: JoinPlan[] = [];
+    await sequencer.join(STORY, 65, () => true, (plan) => plans.push(plan), "latest");
+    expect(store.reads, "no old version read from the store").toBe(reads);
+    const answer = plans[0]!.send!;
+    expect(answer).toMatchObject({ event: "patch", message: { from: 65, to: 80 } });
+    const view = (version: number) => latestView(versions[version - 1]!, LATEST_VIEW_ENTRIES.default);
+    expect(applyPatch(view(65), (answer.message as PatchMessage).ops)).toEqual(view(80));
+    // A reader of the whole story needs the whole version, which only the store has.
+    await sequencer.join(STORY, 66, () => true, () => {}, "full");
+    expect(store.reads).toBe(reads + 1);
+    expect(sequencer.recentViews.bytes).toBeGreaterThan(0);
   });
 
   it("passes versions that come in order straight through, one patch each", async () => {

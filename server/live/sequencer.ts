@@ -4,6 +4,7 @@ import type { Snapshot } from "../../shared/story.js";
 import { LATEST_VIEW_ENTRIES, type ViewName } from "../../shared/view-names.js";
 import { StoryViews } from "../story-views.js";
 import { CATCH_UP_VERSIONS, JoinMessages } from "./join-messages.js";
+import { RecentViews } from "./recent-views.js";
 import { encodeOnce } from "./shared-encoding.js";
 import { TakenVersions, type TakenStep, type ViewProjector } from "./taken-versions.js";
 
@@ -90,13 +91,25 @@ export class Sequencer {
   /** Versions that arrived ahead of their turn, per story, keyed by `from`. */
   readonly #waiting = new Map<string, Map<number, PatchMessage>>();
   readonly #gapTimers = new Map<string, unknown>();
+  /** Views worked out for readers here, kept so that a returning reader's base needs no rebuild. */
+  readonly recentViews = new RecentViews();
+  /** Every projection for readers goes through here, so that the views made are the ones kept. */
+  readonly #projector: ViewProjector;
 
   constructor(
     private readonly source: VersionSource,
     private readonly hooks: SequencerHooks,
     private readonly timers: Timers = systemTimers,
-    private readonly views: ViewProjector = new StoryViews(LATEST_VIEW_ENTRIES.default),
-  ) {}
+    views: ViewProjector = new StoryViews(LATEST_VIEW_ENTRIES.default),
+  ) {
+    this.#projector = {
+      view: (snapshot, view) => {
+        const projected = views.view(snapshot, view);
+        this.recentViews.remember(view, projected);
+        return projected;
+      },
+    };
+  }
 
   /** The stories this node caches. */
   stories(): IterableIterator<string> {
@@ -147,7 +160,7 @@ export class Sequencer {
    */
   take(storyId: string): TakenVersions {
     const state = this.#stories.get(storyId);
-    if (!state || state.queued.length === 0) return new TakenVersions([], this.views);
+    if (!state || state.queued.length === 0) return new TakenVersions([], this.#projector);
     const queued = state.queued.splice(0);
     const steps =
       queued.length <= SEPARATE_VERSIONS
@@ -155,7 +168,7 @@ export class Sequencer {
         : [{ from: state.sent, to: state.latest, message: { storyId, from: state.sent.version, to: state.latest.version, ops: diffSnapshots(state.sent, state.latest) } }];
     state.sent = state.latest;
     for (const step of steps) encodeOnce(step.message);
-    return new TakenVersions(steps, this.views);
+    return new TakenVersions(steps, this.#projector);
   }
 
   /**
@@ -188,7 +201,9 @@ export class Sequencer {
     if (!stillWanted()) return "cancelled";
     const needsBase =
       version !== undefined && version < loaded.version && loaded.version - version <= CATCH_UP_VERSIONS && this.#joinsOf(storyId, view)?.known(version) === undefined;
-    const base = needsBase ? await this.source.snapshotAt(storyId, version) : undefined;
+    // A view projected here lately serves as the base (a view's view is itself); else the store rebuilds the version.
+    const kept = needsBase ? this.recentViews.at(storyId, view, version) : undefined;
+    const base = needsBase ? (kept ?? (await this.source.snapshotAt(storyId, version))) : undefined;
     // The rebuild of an old version and the diff from it are each a piece of work.
     if (needsBase) await this.hooks.turn?.();
     if (!stillWanted()) return "cancelled";
@@ -214,7 +229,7 @@ export class Sequencer {
     if (!state) return undefined;
     if (state.joins?.of !== state.sent) state.joins = { of: state.sent, byView: new Map() };
     let joins = state.joins.byView.get(view);
-    if (!joins) state.joins.byView.set(view, (joins = new JoinMessages(state.sent, (snapshot) => this.views.view(snapshot, view))));
+    if (!joins) state.joins.byView.set(view, (joins = new JoinMessages(state.sent, (snapshot) => this.#projector.view(snapshot, view))));
     return joins;
   }
 

@@ -77,6 +77,11 @@ export class StoryHub implements CommitListener {
     this.#sequencer.close();
   }
 
+  /** Views kept for returning readers (`live_ticker_cache_bytes{cache="recent-views"}`). */
+  get recentViews(): { readonly bytes: number } {
+    return this.#sequencer.recentViews;
+  }
+
   /** Every durable commit on this node (a commit listener, server/story-service.ts). */
   committed(committed: Committed): void {
     const { snapshot, previous, ops } = committed;

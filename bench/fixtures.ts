@@ -17,11 +17,17 @@ const PHRASES = [
 
 let counter = 0;
 
-/** A new entry's body and headline, about 300 characters in all. */
-export function entryFields(seed = counter++): { headline: string; body: string } {
+/**
+ * A new entry's body and headline, about 300 characters in all; with `chars`, the body runs on,
+ * sentence by sentence, until both hold at least that many (the longer entries of a wire feed).
+ */
+export function entryFields(seed = counter++, chars = 0): { headline: string; body: string } {
   const pick = (k: number) => PHRASES[(seed * 7 + k * 3) % PHRASES.length]!;
   const sentence = (k: number) => pick(k).charAt(0).toUpperCase() + pick(k).slice(1) + ".";
-  return { headline: `Update ${seed}: ${pick(1).split(" ").slice(0, 6).join(" ")}`, body: `${sentence(0)} ${sentence(2)} ${sentence(5)}` };
+  const headline = `Update ${seed}: ${pick(1).split(" ").slice(0, 6).join(" ")}`;
+  let body = `${sentence(0)} ${sentence(2)} ${sentence(5)}`;
+  for (let k = 6; headline.length + body.length < chars; k++) body += ` ${sentence(k)}`;
+  return { headline, body };
 }
 
 /** The editor: REST calls with the bench's admin token, failing loudly on any error status. */

@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
 import { cpus } from "node:os";
 import { table, saveResults, type Row } from "./report.js";
-import { measureAudience, type Audience } from "./scenarios/audience.js";
+import { measureAudience } from "./scenarios/audience.js";
+import type { Audience } from "./scenarios/audience-size.js";
 import { measureStoryLength } from "./scenarios/story-length.js";
 import { measureStorySize } from "./scenarios/story-size.js";
 import { clusterServices, measureCluster } from "./scenarios/cluster.js";
@@ -13,7 +14,9 @@ import { measurePushAlerts } from "./scenarios/push-alerts.js";
  * `npm run bench -- --quick` (every scenario at a tiny size, in well under a minute), or
  * `npm run bench -- --soak=MINUTES` (the soak alone: `--readers`, `--rate`, `--reconnects`, `--nodes`,
  * `--warmup`, `--sample`; docs/performance.md), or `npm run bench -- --push=100000 --readers=200` (one
- * breaking alert to that many subscriptions while readers follow the story: issue 33).
+ * breaking alert to that many subscriptions while readers follow the story: issue 33), or
+ * `npm run bench -- --story-length` (scenario 9 alone; `--entry-chars=450`: longer entries, as a
+ * wire feed's).
  */
 const { values } = parseArgs({
   options: {
@@ -30,6 +33,8 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "5" },
     reconnects: { type: "string", default: "5" },
     sample: { type: "string", default: "30" },
+    "story-length": { type: "boolean", default: false },
+    "entry-chars": { type: "string" },
   },
 });
 
@@ -82,12 +87,22 @@ const rounds = Number(values.rounds ?? (values.quick ? 3 : 7));
 const settings = {
   audience: { rounds, writeRate: 20, writeSeconds: values.quick ? 1 : 10, inFlight: 500, profile: values.profile, heapSnapshots: values.heapsnapshot },
   storySize: { entries: 200, behind: values.quick ? 50 : 1_000, rounds: values.quick ? 3 : 5 },
-  storyLength: values.quick ? { lengths: [20, 200], writes: 5, renders: 3 } : { lengths: [20, 200, 2_000], writes: 60, renders: 9 },
+  storyLength: {
+    ...(values.quick ? { lengths: [20, 200], writes: 5, renders: 3 } : { lengths: [20, 200, 2_000], writes: 60, renders: 9 }),
+    ...(values["entry-chars"] ? { entryChars: Number(values["entry-chars"]) } : {}),
+  },
 };
 
 log(`live-ticker bench${values.quick ? " (quick)" : ""}: ${cpus()[0]?.model}, ${cpus().length} cores, node ${process.version}`);
 const rows: Row[] = [];
 const started = Date.now();
+if (values["story-length"]) {
+  log(`story length alone: ${JSON.stringify(settings.storyLength)}`);
+  rows.push(...(await measureStoryLength(settings.storyLength, log)));
+  console.log(table(rows));
+  console.log(`results: ${saveResults(rows, { storyLength: settings.storyLength })}`);
+  process.exit(rows.some((row) => row.met === false) ? 1 : 0);
+}
 for (const audience of audiences) {
   log(`audience ${audience.label}…`);
   rows.push(...(await measureAudience(audience, settings.audience, log)));

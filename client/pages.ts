@@ -17,7 +17,10 @@ interface Language {
  * and what the browser hydrates with, so both produce the same markup.
  */
 export interface PageProps {
-  /** `snapshot` is the latest view (shared/views.ts) of `latestSize` entries; older ones come page by page. */
+  /**
+   * `snapshot` is the latest view (shared/views.ts) of `latestSize` entries; older ones come page by
+   * page. The page data carries it without the entries' HTML, which the page reads back from its markup.
+   */
   live: { snapshot: Snapshot; latestSize: number } & Language;
   /** `/stories/:id?page=N`, N ≥ 2: older entries for readers without JavaScript and for crawlers; not hydrated. */
   older: { story: Omit<Snapshot, "entries">; entries: Entry[]; page: number; pages: number } & Language;
@@ -26,6 +29,7 @@ export interface PageProps {
    * (`removedAt`); `back` is its place among the reader's pages; `story` without its entries.
    */
   update: { story: Omit<Snapshot, "entries">; entryId: string; entry: Entry | null; removedAt?: string; back: string } & Language;
+  /** `snapshot`: the strip's copy of the latest view (shared/page-data.ts `stripView`). */
   ticker: { snapshot: Snapshot; maxItems?: number; linkBase?: string } & Language;
   /**
    * One page of the history (50 versions, server/pages/history-pages.ts) for `filter`; `older`: the
@@ -45,6 +49,7 @@ export interface PageProps {
     paged?: boolean;
   } & Language;
   list: { stories: StorySummary[]; notice?: string } & Language;
+  /** `snapshot`: the strip's copy of the latest view, or for the list the view, its shown bodies' HTML read back from the markup. */
   embed: { snapshot: Snapshot; layout: EmbedLayout; maxItems: number; linkBase: string } & Language;
   /** The desk renders in the browser only (no crawlers, and it needs the signed-in user). */
   editor: Record<string, never>;

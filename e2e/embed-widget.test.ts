@@ -3,8 +3,10 @@ import type { AddressInfo } from "node:net";
 import type { Browser, Frame, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { embedSnippet } from "../shared/embed-snippet.js";
+import type { EntryResponse } from "../shared/api.js";
 import type { Snapshot } from "../shared/story.js";
 import { startServer, type TestServer } from "../server/test/harness.js";
+import { pageSnapshot } from "../server/test/proxied-readers.js";
 import { focusedName, seriousViolations } from "./a11y.js";
 import { browserMissing, launchBrowser, openPage, pageErrors, screenshot } from "./browser.js";
 
@@ -121,7 +123,7 @@ describe.skipIf(browserMissing)("the embeddable widget on another site", () => {
     const entries = `/api/stories/${created.id}/entries`;
     await server.api(entries, { body: { body: "Sirens across the capital.", headline: "Air-raid alert" } });
     await server.api(entries, { body: { body: "Fire across **four floors** of a high-rise in Obolon." } });
-    await server.api(entries, { body: { body: "Rescuers reached the roof.\n\nTwelve people were [taken to hospital](https://example.org/h)." } });
+    const rescuers = ((await (await server.api(entries, { body: { body: "Rescuers reached the roof.\n\nTwelve people were [taken to hospital](https://example.org/h)." } })).json()) as EntryResponse).entry.id;
     await server.api(entries, { body: { body: "![A burning tower block](https://example.org/fire.png)" } });
     await server.api(entries, { body: { body: "***" } }); // a rule: no words at all
     const { context, page } = await openPage(browser, `${server.url}/embed/${created.id}?layout=list`, { viewport: { width: 420, height: 700 } });
@@ -148,8 +150,15 @@ describe.skipIf(browserMissing)("the embeddable widget on another site", () => {
     // A one-line body is its own link; it is not said twice.
     await expect(page.locator(".embed-list li").nth(3).textContent()).resolves.not.toMatch(/Obolon\.[\s\S]*Obolon\./);
     expect(await seriousViolations(page)).toEqual([]);
-    expect(pageErrors(page)).toEqual([]);
     await screenshot(page, "embed-list-headlines-and-not");
+
+    // The bodies it shows are in its markup only, not in its page data; the page reads them back, and keeps them once live.
+    const served = pageSnapshot(await (await fetch(`${server.url}/embed/${created.id}?layout=list`)).text());
+    expect(served.entries[rescuers]!.html).toBe("");
+    await server.api(`${entries}/${rescuers}`, { method: "PATCH", body: { headline: "Rescuers on the roof" } });
+    await page.getByRole("link", { name: "Rescuers on the roof" }).waitFor();
+    await expect(page.locator(`.body[data-entry="${rescuers}"] a`).textContent()).resolves.toBe("taken to hospital");
+    expect(pageErrors(page)).toEqual([]);
     await context.close();
   });
 });

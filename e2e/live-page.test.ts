@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EntryResponse } from "../shared/api.js";
 import type { Snapshot } from "../shared/story.js";
 import { startServer, type TestServer } from "../server/test/harness.js";
+import { pageSnapshot } from "../server/test/proxied-readers.js";
 import { browserMissing, launchBrowser, openPage, pageErrors, screenshot, unexpectedErrors } from "./browser.js";
 
 describe.skipIf(browserMissing)("the live page in a real browser", () => {
@@ -205,6 +206,31 @@ describe.skipIf(browserMissing)("key events on a phone and on a desktop", () => 
     for (const id of pinned) await expect(page.locator(`#${id} .body`).isVisible()).resolves.toBe(true);
     await expect(page.getByRole("heading", { name: "Air-raid alert in Kyiv" }).isVisible()).resolves.toBe(true);
     expect(await streamStart(page)).toBeGreaterThan(DESKTOP.height); // unchanged: the full key events come first
+    await context.close();
+  });
+
+  it("keeps every body it was served once live: its page data carries no entry's HTML, the page reads it back", async () => {
+    const story = ((await (await server.api("/api/stories", { body: { title: "Bodies kept" } })).json()) as Snapshot).id;
+    const add = async (body: string, extra: Record<string, unknown>) =>
+      ((await (await server.api(`/api/stories/${story}/entries`, { body: { body, ...extra } })).json()) as EntryResponse).entry.id;
+    const key = await add("Shelters are open **all night** & [the list](https://example.org/shelters) is online.", { headline: "Shelters open", pinned: true });
+    const plain = await add("Trains run again on the *north* line.", { headline: "Trains back" });
+    const served = pageSnapshot(await (await fetch(`${server.url}/stories/${story}`)).text());
+    expect(Object.values(served.entries).map((entry) => entry.html)).toEqual(["", ""]); // the HTML once, in the markup
+
+    const { context, page } = await openPage(browser, `${server.url}/stories/${story}`, { viewport: DESKTOP });
+    await page.locator('[data-status="live"]').waitFor();
+    // An edit that leaves the body alone (a new entry object, the same HTML), and an unpinned key event
+    // that moves into the stream, where a new card renders it from the HTML read back.
+    await server.api(`/api/stories/${story}/entries/${plain}`, { method: "PATCH", body: { headline: "Trains back on the north line" } });
+    await server.api(`/api/stories/${story}/entries/${key}`, { method: "PATCH", body: { pinned: false } });
+    await page.getByRole("heading", { name: "Trains back on the north line" }).waitFor();
+    await page.locator(`.stream #${key}`).waitFor();
+    await expect(page.locator(`#${plain} .body`).innerHTML()).resolves.toContain("Trains run again on the <em>north</em> line.");
+    await expect(page.locator(`#${key} .body strong`).textContent()).resolves.toBe("all night");
+    await expect(page.locator(`#${key} .body a`).getAttribute("href")).resolves.toBe("https://example.org/shelters");
+    await expect(page.locator(`#${key} .body`).textContent()).resolves.toContain("& the list is online.");
+    expect(pageErrors(page)).toEqual([]);
     await context.close();
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Fails (exit 1) when any module of server/, shared/, client/ or e2e/ imports itself through others.
+ * Fails (exit 1) when any module of server/, shared/, client/, e2e/, bench/ or scripts/ imports itself through others.
  * madge follows TypeScript imports, type-only ones included, but reads nothing out of .svelte
  * files, so their <script> imports are added to its graph here before the cycle search.
  */
@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 import madge from "madge";
 
-const ROOTS = ["server", "shared", "client", "e2e"];
+const ROOTS = ["server", "shared", "client", "e2e", "bench", "scripts"];
 const SCRIPT = /<script\b[^>]*>([\s\S]*?)<\/script>/g;
 const SPECIFIER = /\b(?:import|export)\b[^"';]*?["'](\.{1,2}\/[^"']+)["']|\bimport\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g;
 

@@ -2,7 +2,7 @@ import type { JoinResult } from "../load/load-worker.js";
 import { compare, type Row } from "../report.js";
 import { medianSpread, percentile, type Spread } from "../stats.js";
 import { TARGET_NAMES, type Target } from "../targets.js";
-import type { Audience } from "./audience.js";
+import type { Audience } from "./audience-size.js";
 
 export type Memory = { rss: number; heapUsed: number };
 /** CPU ms of one update round in the server's process and in its readers' load process. */

@@ -4,17 +4,9 @@ import { nowMs } from "../load/lean-socket.js";
 import type { Arrivals, JoinResult } from "../load/load-worker.js";
 import type { Row } from "../report.js";
 import { spread, type Spread } from "../stats.js";
+import type { Audience } from "./audience-size.js";
 import { rows, type Cpu, type Memory } from "./audience-rows.js";
 import { startTarget, stopTarget, TARGET_NAMES, TARGETS, triggerBroadcast, type Running, type Target } from "../targets.js";
-
-/** One audience: `perStory` readers on each of `stories` stories. */
-export interface Audience {
-  label: string;
-  stories: number;
-  perStory: number;
-  /** The size the issue's targets are set for: their rows say met or not; other sizes inform. */
-  judged: boolean;
-}
 
 export interface AudienceSettings {
   rounds: number;

@@ -10,7 +10,8 @@ import { compare, type Row } from "../report.js";
 import { medianSpread, percentile, spread, type Spread } from "../stats.js";
 import { SERVER_EXEC_ARGV } from "../servers/process-stats.js";
 import { postgresUrl, redisUrl, serviceAvailable } from "../../server/test/services.js";
-import type { Audience, AudienceSettings } from "./audience.js";
+import type { AudienceSettings } from "./audience.js";
+import type { Audience } from "./audience-size.js";
 
 const STORY = "kyiv-strikes";
 /** As in targets.ts: the readers' process must not crowd out the servers and the editor. */

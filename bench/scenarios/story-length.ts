@@ -1,4 +1,4 @@
-import { editor, type Editor } from "../fixtures.js";
+import { editor, entryFields } from "../fixtures.js";
 import { LeanSocket, type Received } from "../load/lean-socket.js";
 import { compare, type Row } from "../report.js";
 import { median, percentile } from "../stats.js";
@@ -11,6 +11,8 @@ export interface StoryLengthSettings {
   writes: number;
   /** Page renders timed at each length. */
   renders: number;
+  /** Characters of headline and body in each entry (bench/fixtures.ts); about 300 when absent. */
+  entryChars?: number;
 }
 
 /** What one reader or editor pays at one story length. */
@@ -46,13 +48,14 @@ export async function measureStoryLength(settings: StoryLengthSettings, log: (li
     const storyId = "story-length";
     await desk.createStory(storyId, "A story that runs all night");
     const measured: Figures[] = [];
-    const first = (await desk.postEntry(storyId)).entry.id;
+    const post = () => desk.postEntry(storyId, entryFields(undefined, settings.entryChars));
+    const first = (await post()).entry.id;
     let entries = 1;
     for (const length of settings.lengths) {
       const started = Date.now();
-      for (; entries < length; entries++) await desk.postEntry(storyId);
+      for (; entries < length; entries++) await post();
       log(`  story length ${length}: grown in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      measured.push(await atLength(desk, ticker.url, storyId, first, settings, log));
+      measured.push(await atLength(post, ticker.url, storyId, first, settings, log));
       entries += settings.writes;
     }
     return rows(settings.lengths, measured);
@@ -61,7 +64,7 @@ export async function measureStoryLength(settings: StoryLengthSettings, log: (li
   }
 }
 
-async function atLength(desk: Editor, url: string, storyId: string, firstEntry: string, settings: StoryLengthSettings, log: (line: string) => void): Promise<Figures> {
+async function atLength(post: () => Promise<unknown>, url: string, storyId: string, firstEntry: string, settings: StoryLengthSettings, log: (line: string) => void): Promise<Figures> {
   const posts: number[] = [];
   const renders: number[] = [];
   const updateRenders: number[] = [];
@@ -69,7 +72,7 @@ async function atLength(desk: Editor, url: string, storyId: string, firstEntry: 
   let updateBytes = 0;
   for (let i = 0; i < settings.writes; i++) {
     const begun = performance.now();
-    await desk.postEntry(storyId);
+    await post();
     posts.push(performance.now() - begun);
     // The page at a version nobody has read yet: rendered, not served from any cache.
     if (i < settings.renders) {

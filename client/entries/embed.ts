@@ -2,8 +2,12 @@ import { hydrate } from "svelte";
 import "../styles/base.css";
 import EmbedPage from "../embed/EmbedPage.svelte";
 import { embeddedProps } from "../pages.js";
+import { withRenderedHtml } from "../lib/rendered-html.js";
 
-hydrate(EmbedPage, { target: document.getElementById("app")!, props: embeddedProps<"embed">() });
+// The list's page data carries no HTML of the bodies it shows: they are in the page already.
+const props = embeddedProps<"embed">();
+const snapshot = withRenderedHtml(props.snapshot, (id) => document.querySelector(`.body[data-entry="${id}"]`));
+hydrate(EmbedPage, { target: document.getElementById("app")!, props: { ...props, snapshot } });
 
 // Tell the host page (embed.js) how tall the widget is, whenever that changes. The height is no
 // secret, so any parent may read it; embed.js checks that the message comes from this origin.

@@ -1,11 +1,10 @@
+import { TICKER_TEXT_MAX } from "../../shared/page-data.js";
 import { plainFirstLine } from "../../shared/plain-text.js";
 import type { Entry, Snapshot } from "../../shared/story.js";
 import { m, type Locale } from "../lib/i18n.js";
 
 // What the crawl shows and says: pure, so it is tested without a browser.
 
-/** How long an item's text may be when it comes from the body (headlines are shown whole). */
-export const TICKER_TEXT_MAX = 140;
 /** Crawl speed: the duration of one loop is the width of one copy of the items at this speed. */
 export const CRAWL_PX_PER_SECOND = 60;
 /** Duration used by the server render and until the strip is measured in the browser. */

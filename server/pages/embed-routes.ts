@@ -16,6 +16,8 @@ import type { StoryViews } from "../story-views.js";
 import { DIST_DIR, type ClientBuild } from "./client-build.js";
 import { htmlDocument, themeAttributes } from "./document.js";
 import { interfaceLocale, m } from "../../client/lib/i18n.js";
+import { listedWithBody } from "../../client/embed/embed-items.js";
+import { stripView, withoutRenderedHtml } from "../../shared/page-data.js";
 
 const EmbedQuery = z.object({
   layout: z.enum(["strip", "list"]).catch("strip"),
@@ -86,14 +88,18 @@ export function embedRoutes(store: Store, views: StoryViews, build: ClientBuild,
     const page = await pages.page(`${unthemed}:${theme}:${accent ?? ""}`, story.version, async () => {
       const base = await pages.page(unthemed, story.version, () => {
         // The widget shows at most 50 items: the latest view holds them, whatever the story's length.
-        const props: PageProps["embed"] = { snapshot: views.view(story, "latest"), layout, maxItems, linkBase: config.publicUrl, lang: story.language };
+        const view = views.view(story, "latest");
+        const props: PageProps["embed"] = { snapshot: layout === "strip" ? stripView(view) : view, layout, maxItems, linkBase: config.publicUrl, lang: story.language };
         const rendered = build.renderers.embed(props);
+        // The list's bodies are in its markup: the page data need not carry their HTML again.
+        const shown = new Set(listedWithBody(view, maxItems).map((entry) => entry.id));
+        const embedded = layout === "strip" ? props : { ...props, snapshot: withoutRenderedHtml(view, (entry) => shown.has(entry.id)) };
         return htmlDocument({
           title: m.embed_title({ title: story.title }, { locale: interfaceLocale(story.language) }),
           head: `<meta name="robots" content="noindex">\n${rendered.head}`,
           body: rendered.body,
           assets: build.assets("embed", true),
-          props,
+          props: embedded,
           lang: props.lang,
           htmlAttributes: THEME_SLOT,
         });

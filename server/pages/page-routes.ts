@@ -24,6 +24,7 @@ import { openGraphTags } from "./open-graph.js";
 import { firstImage, imagesOf } from "../media/media-links.js";
 import { ENTRY_ID_PATTERN, type Entry, type Snapshot } from "../../shared/story.js";
 import { plainFirstLine } from "../../shared/plain-text.js";
+import { stripView, withoutRenderedHtml } from "../../shared/page-data.js";
 import { pageOfUpdate, updateUrl } from "../../shared/update-pages.js";
 import type { CacheGauges } from "../metrics.js";
 import { RenderedPages, sendRendered } from "./rendered-pages.js";
@@ -104,7 +105,9 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
         `<script type="application/ld+json">${scriptJson(liveBlogPosting(story, url, publicUrl))}</script>`,
       ].join("\n");
       const props: PageProps["live"] = { snapshot: story, latestSize: views.latestSize, lang: story.language };
-      return page(build, "live", props, { title: story.title, description: story.summary || story.title, canonicalUrl: url, head });
+      // Every entry of the view is rendered, its HTML with it: the page data need not carry it again.
+      const embedded = { ...props, snapshot: withoutRenderedHtml(story) };
+      return page(build, "live", props, { title: story.title, description: story.summary || story.title, canonicalUrl: url, head }, true, embedded);
     });
     await sendRendered(req, res, html, shared);
   });
@@ -181,8 +184,8 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
     if (!story) return;
     const maxItems = Math.min(versionQuery(req, "maxItems") ?? 10, 50);
     const html = await rendered.page(`ticker:${story.id}:${maxItems}`, story.version, () => {
-      // The latest view holds far more than the 50 headlines a strip may show.
-      const props: PageProps["ticker"] = { snapshot: views.view(story, "latest"), maxItems, lang: story.language };
+      // The latest view, as light as a strip needs it (it shows at most 50 headlines of it).
+      const props: PageProps["ticker"] = { snapshot: stripView(views.view(story, "latest")), maxItems, lang: story.language };
       return page(build, "ticker", props, { title: m.ticker_title({ title: story.title }, { locale: interfaceLocale(story.language) }) });
     });
     await sendRendered(req, res, html, shared);
@@ -217,6 +220,7 @@ function page<P extends keyof Renderers>(
   props: PageProps[P],
   meta: { title: string; description?: string; canonicalUrl?: string; head?: string },
   hydrate = true,
+  embedded: PageProps[P] = props,
 ): string {
   const rendered = build.renderers[name](props as never);
   return htmlDocument({
@@ -224,7 +228,7 @@ function page<P extends keyof Renderers>(
     head: `${meta.head ?? ""}\n${rendered.head}`,
     body: rendered.body,
     assets: build.assets(STYLES_OF[name] ?? name, hydrate),
-    ...(hydrate ? { props } : {}),
+    ...(hydrate ? { props: embedded } : {}),
     lang: props.lang, // one value for <html lang> and the language the components write times in
   });
 }

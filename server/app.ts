@@ -235,7 +235,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   const mediaSweep = new MediaSweep(store.media, config.mediaUnreferencedMs, log.child({ component: "media" }), (ids) => ids.forEach((id) => variants.forget(id)), options.mediaSweepMs);
   const sessionOf = registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, socketRejected, socketsPerAddress, wires);
 
-  const push = new WebPush(store, config.push.contact, log.child({ component: "push" }), metrics, options.pushOutbox);
+  const push = new WebPush(store, config.push.contact, log.child({ component: "push" }), metrics, options.pushOutbox, desk);
 
   const redis = options.redis;
   const decodePool = new DecodePool({ memoryBytes: config.limits.uploadWorkerMemoryBytes, timeoutMs: config.limits.uploadWorkerTimeoutMs });

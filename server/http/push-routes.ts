@@ -6,6 +6,8 @@ import type { WebPush } from "../push/web-push.js";
 import type { MakeLimiter } from "../rate-limiters.js";
 import type { Store } from "../store/store.js";
 import { rateLimited } from "../../shared/error-codes.js";
+import type { PushSubscribersResponse } from "../../shared/api.js";
+import { requireRole } from "./auth.js";
 import { ApiError, parseOr400 } from "./errors.js";
 import { storyIdOf } from "./params.js";
 import { jsonRequest } from "./write-routes.js";
@@ -43,6 +45,14 @@ export function pushRoutes(store: Store, push: WebPush, services: readonly strin
 
   router.get("/push/key", enabled, async (_req, res) => {
     res.json({ publicKey: (await push.keys()).publicKey });
+  });
+
+  // The desk's count (editors and admins; additive to DESIGN.md): a number, never the endpoints.
+  router.get("/stories/:id/push-subscriptions", enabled, requireRole("editor", "admin"), async (req, res) => {
+    const storyId = storyIdOf(req);
+    await storyOr404(storyId);
+    res.setHeader("Cache-Control", "no-store");
+    res.json({ storyId, subscribers: await store.push.subscriberCount(storyId) } satisfies PushSubscribersResponse);
   });
 
   router.post("/stories/:id/push-subscriptions", enabled, limited, ...json, async (req, res) => {

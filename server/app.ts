@@ -266,7 +266,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     mediaUploadRoutes(store, { bytes: config.limits.uploadBytes, queueLength: config.limits.uploadQueueLength }, decodePool, config.limits),
     mediaTakedownRoutes(store, service, variants, desk),
     audienceRoutes(audience, storyExists),
-    pushRoutes(store, push, config.push.services, limiter),
+    pushRoutes(store, push, config.push, limiter),
     draftRoutes(store, committer(service), json, desk, schedule, mediaResolver),
     scheduledRoutes(store, publisher, json, mediaResolver),
     writeRoutes(store, service, json, schedule, jsonRequest(config.limits.batchBodyBytes), mediaResolver),

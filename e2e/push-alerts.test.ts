@@ -6,6 +6,7 @@
  * title, the update's headline, its language and direction, the story's tag and an icon; and its
  * click handler opens the update's page. Desktop and a 390 px phone, axe 0 serious/critical.
  */
+import { createECDH, randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -145,6 +146,36 @@ describe.skipIf(browserMissing)("breaking-news alerts in the browser", () => {
     await expect.poll(async () => (await shownNotifications(page)).filter((n) => n.tag === "story-harbour").length, { timeout: 10_000 }).toBe(1);
     await page.goto(updateUrl);
     expect(await click()).toEqual({ calls: [`focus ${updateUrl}`], left: 0 });
+    await context.close();
+  }, 60_000);
+
+  it("subscribes every story of the reader again when the browser renews the push subscription (pushsubscriptionchange)", async () => {
+    const keys = () => ({ p256dh: createECDH("prime256v1").generateKeys().toString("base64url"), auth: randomBytes(16).toString("base64url") });
+    const old = { endpoint: "https://fcm.googleapis.com/fcm/send/old-reader", keys: keys() };
+    const renewed = { endpoint: "https://fcm.googleapis.com/fcm/send/renewed-reader", keys: keys() };
+    expect((await fetch(`${server.url}/api/stories/harbour/push-subscriptions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(old) })).status).toBe(201);
+    const { context, page } = await openPage(browser, `${server.url}/stories/harbour`, { viewport: DESKTOP });
+    // As the reader's control left it: the story, with the endpoint it was subscribed with.
+    await page.evaluate(async (endpoint) => {
+      await navigator.serviceWorker.register("/alert-worker.js", { scope: "/" });
+      await navigator.serviceWorker.ready;
+      await (await caches.open("live-ticker-alerts")).put("/alert-stories.json", new Response(JSON.stringify({ harbour: endpoint })));
+    }, old.endpoint);
+    const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker"));
+    // Headless Chromium has no push service to renew a subscription: the event is dispatched with
+    // the new subscription, as Firefox gives it.
+    await worker.evaluate(async (json) => {
+      const scope = self as unknown as { dispatchEvent(event: Event): boolean };
+      const Extendable = (globalThis as unknown as { ExtendableEvent: new (type: string) => Event & { waitUntil(p: Promise<unknown>): void } }).ExtendableEvent;
+      const event = Object.assign(new Extendable("pushsubscriptionchange"), { newSubscription: { endpoint: json.endpoint, toJSON: () => json } });
+      scope.dispatchEvent(event);
+    }, renewed);
+    await expect
+      .poll(async () => (await server.app.store.push.subscriptions("harbour", 0, 10)).map((s) => s.endpoint), { timeout: 10_000 })
+      .toEqual([renewed.endpoint]);
+    await expect
+      .poll(() => page.evaluate(async () => (await (await caches.open("live-ticker-alerts")).match("/alert-stories.json"))?.json()), { timeout: 10_000 })
+      .toEqual({ harbour: renewed.endpoint });
     await context.close();
   }, 60_000);
 });

@@ -236,7 +236,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   const mediaSweep = new MediaSweep(store.media, config.mediaUnreferencedMs, log.child({ component: "media" }), (ids) => ids.forEach((id) => variants.forget(id)), options.mediaSweepMs);
   const sessionOf = registerSocketHandlers(io, hub, log.child({ component: "live" }), config.limits, socketRejected, socketsPerAddress, wires);
 
-  const push = new WebPush(store, config.push.contact, log.child({ component: "push" }), metrics, options.pushOutbox);
+  const push = new WebPush(store, config.push.contact, log.child({ component: "push" }), metrics, options.pushOutbox, desk);
 
   const redis = options.redis;
   const decodePool = new DecodePool({ memoryBytes: config.limits.uploadWorkerMemoryBytes, timeoutMs: config.limits.uploadWorkerTimeoutMs });
@@ -267,7 +267,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     mediaUploadRoutes(store, { bytes: config.limits.uploadBytes, queueLength: config.limits.uploadQueueLength }, decodePool, config.limits),
     mediaTakedownRoutes(store, service, variants, desk),
     audienceRoutes(audience, storyExists),
-    pushRoutes(store, push, config.push.services, limiter),
+    pushRoutes(store, push, config.push, limiter),
     draftRoutes(store, committer(service), json, desk, schedule, mediaResolver),
     scheduledRoutes(store, publisher, json, mediaResolver),
     writeRoutes(store, service, json, schedule, jsonRequest(config.limits.batchBodyBytes), mediaResolver),

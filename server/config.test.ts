@@ -39,7 +39,7 @@ describe("loadConfig", () => {
       feedEntries: 50,
       mediaUnreferencedMs: 72 * 60 * 60 * 1000,
       versionCacheBytes: 64 * 1024 * 1024,
-      push: { services: DEFAULT_PUSH_SERVICES },
+      push: { services: DEFAULT_PUSH_SERVICES, caps: { perStory: 1_000_000, total: 5_000_000 } },
       limits: {
         jsonBodyBytes: 65_536,
         batchBodyBytes: 8 * 1024 * 1024,
@@ -126,7 +126,10 @@ describe("loadConfig", () => {
     expect(loadConfig({ PUSH_SERVICES: "https://push.example, https://*.wns.example:8443", PUSH_CONTACT: "mailto:desk@news.example" }).push).toEqual({
       services: ["https://push.example", "https://*.wns.example:8443"],
       contact: "mailto:desk@news.example",
+      caps: { perStory: 1_000_000, total: 5_000_000 },
     });
+    expect(loadConfig({ MAX_PUSH_SUBSCRIPTIONS_PER_STORY: "10", MAX_PUSH_SUBSCRIPTIONS: "20" }).push.caps).toEqual({ perStory: 10, total: 20 });
+    expect(() => loadConfig({ MAX_PUSH_SUBSCRIPTIONS: "0" })).toThrow("MAX_PUSH_SUBSCRIPTIONS:");
     expect(loadConfig({ PUBLIC_URL: "https://live.news.example/ticker" }).push.contact).toBe("https://live.news.example");
     // No contact a push service would take: alerts are off.
     expect(loadConfig({ PUBLIC_URL: "https://localhost:8443" }).push.contact).toBeUndefined();

@@ -6,6 +6,7 @@ import { DEFAULT_PUSH_SERVICES } from "../shared/push-subscription.js";
 import { canonicalLanguage, DEFAULT_LANGUAGE, LANGUAGE_MESSAGE, MAX_LANGUAGE_TAG_LENGTH } from "../shared/language.js";
 import { LATEST_VIEW_ENTRIES } from "../shared/view-names.js";
 import type { SharedCache } from "./http/shared-cache.js";
+import type { SubscriptionCaps } from "./push/subscription-caps.js";
 
 /** A whole-number limit between `min` and `max`; the bounds keep a typo from disarming or choking the server. */
 const limit = (fallback: number, min: number, max: number) =>
@@ -50,6 +51,9 @@ const Env = z.object({
       if (refusal) context.addIssue({ code: "custom", message: refusal });
     })
     .optional(),
+  /** Alert subscriptions kept per story and in all: a many-address flood fills no disk. */
+  MAX_PUSH_SUBSCRIPTIONS_PER_STORY: limit(1_000_000, 1, 100_000_000),
+  MAX_PUSH_SUBSCRIPTIONS: limit(5_000_000, 1, 1_000_000_000),
   TICKER_ADMIN_TOKEN: bearerToken,
   /** Lets a scraper elsewhere read /metrics (which is open to this host only) as `Authorization: Bearer`. */
   METRICS_TOKEN: bearerToken,
@@ -225,7 +229,7 @@ export interface Config {
   /** Bytes of given versions' JSON bodies kept encoded (server/http/version-bodies.ts). */
   versionCacheBytes: number;
   /** Web Push (issue 33): origins endpoints may have; the VAPID contact, absent when none usable is known (alerts are then off). */
-  push: { services: readonly string[]; contact?: string };
+  push: { services: readonly string[]; contact?: string; caps: SubscriptionCaps };
   limits: Limits;
 }
 
@@ -261,7 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     feedEntries: e.FEED_ENTRIES,
     mediaUnreferencedMs: e.MEDIA_UNREFERENCED_HOURS * 60 * 60 * 1000,
     versionCacheBytes: e.VERSION_CACHE_MB * 1024 * 1024,
-    push: pushSettings(e.PUSH_SERVICES, e.PUSH_CONTACT, e.PUBLIC_URL),
+    push: { ...pushSettings(e.PUSH_SERVICES, e.PUSH_CONTACT, e.PUBLIC_URL), caps: { perStory: e.MAX_PUSH_SUBSCRIPTIONS_PER_STORY, total: e.MAX_PUSH_SUBSCRIPTIONS } },
     limits: {
       jsonBodyBytes: e.MAX_JSON_BODY_BYTES,
       batchBodyBytes: e.MAX_BATCH_BODY_BYTES,
@@ -308,7 +312,7 @@ function databaseSettings(url: string | undefined): Pick<Config, "databaseUrl" |
  * or else PUBLIC_URL when it is an https address other than a loopback one. Without either, no
  * contact any push service would take is known, and alerts are off.
  */
-function pushSettings(services: string[] | undefined, contact: string | undefined, publicUrl: string | undefined): Config["push"] {
+function pushSettings(services: string[] | undefined, contact: string | undefined, publicUrl: string | undefined): Omit<Config["push"], "caps"> {
   const fallback = publicUrl && pushContactRefusal(publicUrl) === undefined ? new URL(publicUrl).origin : undefined;
   const chosen = contact ?? fallback;
   return { services: services ?? DEFAULT_PUSH_SERVICES, ...(chosen ? { contact: chosen } : {}) };

@@ -270,6 +270,11 @@ export interface HistoryResponse { storyId: string; versions: HistoryItem[] }
  * every `sampleMs` over the last hour, oldest first (`at` in ms since the epoch).
  */
 export interface AudienceResponse { storyId: string; readers: number; sampleMs: number; samples: { at: number; readers: number }[] }
+/**
+ * `GET /api/stories/:id/push-subscriptions` (editors; additive, not in DESIGN.md): how many readers'
+ * browsers asked for the story's breaking-news alerts now.
+ */
+export interface PushSubscribersResponse { storyId: string; subscribers: number }
 export type CreateStoryResponse = Snapshot;
 
 /** Validation problems as `details.issues` of an error: one per field, in a form a client can show. */

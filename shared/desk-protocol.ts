@@ -53,6 +53,22 @@ export interface DraftClosedMessage extends DraftClosure { storyId: string }
  */
 export interface PresenceMessage { storyId: string; editors: PresentEditor[] }
 
+/**
+ * A breaking-news alert went out (issue 33), told to the story's editors and admins when the node
+ * that sent it finished: `done` with what the push services answered (`sent`; `failed` for good;
+ * `removed`: subscriptions the service said are gone), or `dropped` when the update was removed
+ * before it reached everyone. `subscribers` is the story's count after the send.
+ */
+export interface AlertSentMessage {
+  storyId: string;
+  entryId: string;
+  state: "done" | "dropped";
+  sent: number;
+  failed: number;
+  removed: number;
+  subscribers: number;
+}
+
 export interface DeskClientToServerEvents {
   follow(request: DeskFollowRequest, ack: (result: DeskFollowAck) => void): void;
   unfollow(request: DeskUnfollowRequest, ack?: (result: DeskUnfollowAck) => void): void;
@@ -63,6 +79,7 @@ export interface DeskServerToClientEvents {
   "draft:changed"(message: DraftChangedMessage): void;
   "draft:closed"(message: DraftClosedMessage): void;
   presence(message: PresenceMessage): void;
+  "alert:sent"(message: AlertSentMessage): void;
 }
 
 /** Why `/desk` turned a connection away, as `connect_error`'s `data`; the same codes as the HTTP API's. */

@@ -79,6 +79,7 @@ export const ERROR_CODES = [
   "token_not_found",
   // Breaking-news alerts (Web Push)
   "push_endpoint_refused",
+  "push_subscriptions_full",
   "push_unavailable",
   // The live socket
   "protocol_unsupported",

@@ -7,6 +7,7 @@ import type {
   FactResponse,
   HistoryItem,
   HistoryResponse,
+  PushSubscribersResponse,
   StoryListResponse,
   UpdateStoryBody,
   VersionResponse,
@@ -164,6 +165,15 @@ export class EditorApi {
   audience(storyId: string, signal?: AbortSignal): Promise<AudienceResponse> {
     return this.request("GET", `/api/stories/${enc(storyId)}/audience`, { signal });
   }
+  /** How many readers asked for the story's alerts; undefined when this server sends none (404 push_unavailable). */
+  async pushSubscribers(storyId: string): Promise<number | undefined> {
+    try {
+      return (await this.request<PushSubscribersResponse>("GET", `/api/stories/${enc(storyId)}/push-subscriptions`)).subscribers;
+    } catch (error) {
+      if (error instanceof ApiFailure && error.code === "push_unavailable") return undefined;
+      throw error;
+    }
+  }
 
   // Stories and entries
   listStories(): Promise<StoryListResponse> {
@@ -182,7 +192,8 @@ export class EditorApi {
   updateStory(id: string, body: UpdateStoryBody, ifMatch: number, idempotencyKey?: string): Promise<VersionResponse> {
     return this.request("PATCH", `/api/stories/${enc(id)}`, { body, ifMatch, idempotencyKey });
   }
-  addEntry(id: string, body: WithMedia<Partial<AddEntryBody>> & { body: string }, ifMatch: number, idempotencyKey?: string): Promise<EntryResponse> {
+  /** `alert: false`: a breaking entry published without an alert to the story's subscribers. */
+  addEntry(id: string, body: WithMedia<Partial<AddEntryBody>> & { body: string; alert?: boolean }, ifMatch: number, idempotencyKey?: string): Promise<EntryResponse> {
     return this.request("POST", `/api/stories/${enc(id)}/entries`, { body, ifMatch, idempotencyKey });
   }
   editEntry(id: string, entryId: string, body: EntryEdit, ifMatch: number, idempotencyKey?: string): Promise<EntryResponse> {
@@ -215,7 +226,7 @@ export class EditorApi {
     return (await this.request<{ draft: Draft }>("PATCH", `/api/stories/${enc(id)}/drafts/${enc(draftId)}`, { body, ifMatch: revision })).draft;
   }
   /** Publishes the entry at `publishAt` (ISO) instead of now: 202 `{scheduled}`. */
-  scheduleEntry(id: string, body: WithMedia<Partial<AddEntryBody>> & { body: string; publishAt: string }, idempotencyKey?: string): Promise<{ scheduled: ScheduledEntry }> {
+  scheduleEntry(id: string, body: WithMedia<Partial<AddEntryBody>> & { body: string; publishAt: string; alert?: boolean }, idempotencyKey?: string): Promise<{ scheduled: ScheduledEntry }> {
     return this.request("POST", `/api/stories/${enc(id)}/entries`, { body, idempotencyKey });
   }
   async listScheduled(id: string): Promise<ScheduledEntry[]> {
@@ -227,8 +238,8 @@ export class EditorApi {
   async cancelScheduled(id: string, scheduledId: string, revision: number): Promise<void> {
     await this.request("DELETE", `/api/stories/${enc(id)}/scheduled/${enc(scheduledId)}`, { ifMatch: revision });
   }
-  publishDraft(id: string, draftId: string, revision: number, idempotencyKey?: string): Promise<EntryResponse> {
-    return this.request("POST", `/api/stories/${enc(id)}/drafts/${enc(draftId)}/publish`, { ifMatch: revision, idempotencyKey });
+  publishDraft(id: string, draftId: string, revision: number, idempotencyKey?: string, alert = true): Promise<EntryResponse> {
+    return this.request("POST", `/api/stories/${enc(id)}/drafts/${enc(draftId)}/publish`, { ...(alert ? {} : { body: { alert: false } }), ifMatch: revision, idempotencyKey });
   }
   async discardDraft(id: string, draftId: string, revision: number): Promise<void> {
     await this.request("DELETE", `/api/stories/${enc(id)}/drafts/${enc(draftId)}`, { ifMatch: revision });

@@ -1,4 +1,6 @@
 import { requestJson } from "../lib/request.js";
+import { alertStories, keepAlertStories } from "./alert-stories.js";
+import { base64urlBytes } from "./base64url.js";
 
 /**
  * A reader's breaking-news alerts for one story, in the browser (issue 33): whether this browser
@@ -11,9 +13,6 @@ export type AlertState = "unsupported" | "off" | "on" | "blocked";
 
 /** The service worker's URL and scope: the whole site, so one worker serves every story. */
 const WORKER_URL = "/alert-worker.js";
-
-/** Stories this browser gets alerts for, kept by the browser alone (the server knows only the endpoint). */
-const storageKey = (storyId: string) => `live-ticker:alerts:${storyId}`;
 
 export function pushSupported(): boolean {
   return typeof window !== "undefined" && "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
@@ -29,7 +28,7 @@ export async function alertState(storyId: string): Promise<AlertState> {
   if (!pushSupported()) return "unsupported";
   if (Notification.permission === "denied") return "blocked";
   const subscription = await currentSubscription();
-  return subscription && localStorage.getItem(storageKey(storyId)) === subscription.endpoint ? "on" : "off";
+  return subscription && (await alertStories())[storyId] === subscription.endpoint ? "on" : "off";
 }
 
 /**
@@ -45,22 +44,18 @@ export async function turnOn(storyId: string): Promise<AlertState> {
     (await registration.pushManager.getSubscription()) ??
     (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: base64urlBytes(publicKey) }));
   await requestJson(`/api/stories/${encodeURIComponent(storyId)}/push-subscriptions`, { method: "POST", body: subscription.toJSON() });
-  localStorage.setItem(storageKey(storyId), subscription.endpoint);
+  await keepAlertStories({ ...(await alertStories()), [storyId]: subscription.endpoint });
   return "on";
 }
 
 /** Unsubscribes from the story's alerts; the browser's subscription goes too when no other story uses it. */
 export async function turnOff(storyId: string): Promise<AlertState> {
   const subscription = await currentSubscription();
-  localStorage.removeItem(storageKey(storyId));
+  const { [storyId]: _gone, ...others } = await alertStories();
+  await keepAlertStories(others);
   if (!subscription) return "off";
   await requestJson(`/api/stories/${encodeURIComponent(storyId)}/push-subscriptions`, { method: "DELETE", body: { endpoint: subscription.endpoint } });
-  const stillUsed = Object.keys(localStorage).some((key) => key.startsWith("live-ticker:alerts:") && localStorage.getItem(key) === subscription.endpoint);
+  const stillUsed = Object.values(others).includes(subscription.endpoint);
   if (!stillUsed) await subscription.unsubscribe();
   return "off";
-}
-
-function base64urlBytes(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
 }

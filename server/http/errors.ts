@@ -52,6 +52,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   rate_limited: 429,
   push_endpoint_refused: 400,
   push_unavailable: 404,
+  push_subscriptions_full: 503,
   too_many_connections: 429,
   too_many_subscriptions: 409,
   server_busy: 503,

@@ -7,6 +7,11 @@ import type { Store } from "../store/store.js";
 import { alertTopic, type PushOutcome } from "./push-sender.js";
 import type { SendingThread } from "./sending-thread.js";
 
+/** Who hears that an alert finished (the desk's channel: "Alert sent to N readers"). */
+export interface AlertNews {
+  alertFinished(alert: OutboxAlert & { state: "done" | "dropped" }, subscribers: number): void;
+}
+
 export interface AlertOutboxOptions {
   /** How often the outbox is looked at when it had nothing (every second by default). */
   pollMs?: number;
@@ -54,6 +59,7 @@ export class AlertOutbox {
     private readonly log: Logger,
     private readonly metrics: Metrics,
     options: AlertOutboxOptions = {},
+    private readonly news?: AlertNews,
   ) {
     this.#options = { ...OUTBOX_DEFAULTS, ...options };
   }
@@ -132,7 +138,18 @@ export class AlertOutbox {
       if (this.#stopping) return;
     }
     await this.store.push.finishAlert(alert, this.#holder);
+    await this.#tell(alert as OutboxAlert & { state: "done" | "dropped" });
     this.log.info({ storyId: alert.storyId, entryId: alert.entryId, state: alert.state, sent: alert.sent, failed: alert.failed, removed: alert.removed }, "Breaking-news alert pushed.");
+  }
+
+  /** The desk hears of it; a store that cannot count now costs the desk its message, never the alert. */
+  async #tell(alert: OutboxAlert & { state: "done" | "dropped" }): Promise<void> {
+    if (!this.news) return;
+    try {
+      this.news.alertFinished(alert, await this.store.push.subscriberCount(alert.storyId));
+    } catch (error) {
+      this.log.warn({ err: error, storyId: alert.storyId }, "The desk could not be told that an alert went out.");
+    }
   }
 
   async #tally(alert: OutboxAlert, subscription: StoredSubscription, outcome: PushOutcome): Promise<void> {

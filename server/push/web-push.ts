@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Metrics } from "../metrics.js";
 import type { VapidKeys } from "../store/push-store.js";
 import type { Store } from "../store/store.js";
-import { AlertOutbox, OUTBOX_DEFAULTS, type AlertOutboxOptions } from "./alert-outbox.js";
+import { AlertOutbox, OUTBOX_DEFAULTS, type AlertNews, type AlertOutboxOptions } from "./alert-outbox.js";
 import { newVapidKeys } from "./push-sender.js";
 import { SendingThread } from "./sending-thread.js";
 
@@ -21,6 +21,8 @@ export class WebPush {
     private readonly log: Logger,
     private readonly metrics: Metrics,
     private readonly options: AlertOutboxOptions = {},
+    /** Told when an alert finished (the desk's channel). */
+    private readonly news?: AlertNews,
   ) {}
 
   get enabled(): boolean {
@@ -41,7 +43,7 @@ export class WebPush {
     const keys = await this.keys();
     const { concurrency, retries, retryBaseMs } = { ...OUTBOX_DEFAULTS, ...this.options };
     const pace = { concurrency, retries, retryBaseMs };
-    this.#outbox = new AlertOutbox(this.store, new SendingThread({ keys, contact: this.contact, pace }), this.log, this.metrics, this.options);
+    this.#outbox = new AlertOutbox(this.store, new SendingThread({ keys, contact: this.contact, pace }), this.log, this.metrics, this.options, this.news);
     this.#outbox.start();
   }
 

@@ -92,6 +92,8 @@ export const demoStory: {
     {
       headline: "Air force: 14 ballistic missiles and about 250 drones launched",
       body: "Ukraine's Air Force says Kyiv was the main target of the overnight barrage. Its tally:\n\n- **14** ballistic missiles launched, **6** shot down\n- around **250** attack drones launched, **245** shot down",
+      // Breaking well into the replay: a reader who asked for alerts after the first update gets one.
+      kind: "breaking",
       pinned: true,
       minute: 122,
       figures: [

@@ -28,12 +28,15 @@ export class PostgresPush implements PushStore {
     return (await read()).rows[0]!;
   }
 
-  async subscribe(record: PushSubscriptionRecord): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO push_subscriptions (story_id, endpoint, p256dh, auth) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (story_id, endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth`,
+  async subscribe(record: PushSubscriptionRecord, { renewOnly = false } = {}): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      renewOnly
+        ? "UPDATE push_subscriptions SET p256dh = $3, auth = $4 WHERE story_id = $1 AND endpoint = $2"
+        : `INSERT INTO push_subscriptions (story_id, endpoint, p256dh, auth) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (story_id, endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth`,
       [record.storyId, record.endpoint, record.p256dh, record.auth],
     );
+    return (rowCount ?? 0) > 0;
   }
 
   async unsubscribe(storyId: string, endpoint: string): Promise<boolean> {
@@ -47,6 +50,11 @@ export class PostgresPush implements PushStore {
 
   async subscriberCount(storyId: string): Promise<number> {
     const { rows: [row] } = await this.pool.query<{ count: string }>("SELECT count(*) FROM push_subscriptions WHERE story_id = $1", [storyId]);
+    return Number(row!.count);
+  }
+
+  async subscriptionTotal(): Promise<number> {
+    const { rows: [row] } = await this.pool.query<{ count: string }>("SELECT count(*) FROM push_subscriptions");
     return Number(row!.count);
   }
 

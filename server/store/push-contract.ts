@@ -49,6 +49,11 @@ export function describePushContract(name: string, open: () => Promise<{ store: 
       await a.push.subscribe({ ...subscription("s", 2), p256dh: "renewed" });
       await a.push.subscribe(subscription("t", 1));
       expect(await b.push.subscriberCount("s")).toBe(5);
+      expect(await b.push.subscriptionTotal()).toBe(6);
+      // Caps reached: a stored subscription's keys are still renewed, a new one is not stored.
+      expect(await b.push.subscribe({ ...subscription("s", 3), p256dh: "renewed-3" }, { renewOnly: true })).toBe(true);
+      expect(await b.push.subscribe(subscription("s", 99), { renewOnly: true })).toBe(false);
+      expect(await b.push.subscriberCount("s")).toBe(5);
       const first = await b.push.subscriptions("s", 0, 3);
       expect(first.map((row) => row.endpoint)).toEqual([1, 2, 3].map((n) => `https://push.example/sub/${n}`));
       expect(first[1]).toMatchObject({ storyId: "s", p256dh: "renewed", auth: "auth2" });

@@ -60,13 +60,18 @@ export interface ClaimTerms {
 export interface PushStore {
   /** The stored key pair, or `generate`'s, stored now if there was none (two nodes starting at once agree on one). */
   vapidKeys(generate: () => VapidKeys): Promise<VapidKeys>;
-  /** Adds (or renews the keys of) a subscription to a story. */
-  subscribe(record: PushSubscriptionRecord): Promise<void>;
+  /**
+   * Adds (or renews the keys of) a subscription to a story; with `renewOnly` (the caps are reached),
+   * only renews one already stored. Whether a row was written.
+   */
+  subscribe(record: PushSubscriptionRecord, options?: { renewOnly?: boolean }): Promise<boolean>;
   /** Forgets a story's subscription; false if there was none. */
   unsubscribe(storyId: string, endpoint: string): Promise<boolean>;
   /** Forgets an endpoint the push service says is gone (404/410), for every story it followed. */
   removeEndpoint(endpoint: string): Promise<void>;
   subscriberCount(storyId: string): Promise<number>;
+  /** Subscriptions stored, every story's together (the store's global cap). */
+  subscriptionTotal(): Promise<number>;
   /** A story's subscriptions after row `afterId`, in id order. */
   subscriptions(storyId: string, afterId: number, limit: number): Promise<StoredSubscription[]>;
   /** Takes the next alert due (a pending one, or one whose holder's lease ran out), or undefined. */

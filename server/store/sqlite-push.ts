@@ -54,9 +54,11 @@ export class SqlitePush implements PushStore {
         `INSERT INTO push_subscriptions (story_id, endpoint, p256dh, auth) VALUES (@storyId, @endpoint, @p256dh, @auth)
          ON CONFLICT (story_id, endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth`,
       ),
+      renew: db.prepare("UPDATE push_subscriptions SET p256dh = @p256dh, auth = @auth WHERE story_id = @storyId AND endpoint = @endpoint"),
       unsubscribe: db.prepare("DELETE FROM push_subscriptions WHERE story_id = ? AND endpoint = ?"),
       removeEndpoint: db.prepare("DELETE FROM push_subscriptions WHERE endpoint = ?"),
       count: db.prepare<[string], number>("SELECT count(*) FROM push_subscriptions WHERE story_id = ?").pluck(),
+      total: db.prepare<[], number>("SELECT count(*) FROM push_subscriptions").pluck(),
       page: db.prepare<[string, number, number], StoredSubscription>(
         "SELECT id, story_id AS storyId, endpoint, p256dh, auth FROM push_subscriptions WHERE story_id = ? AND id > ? ORDER BY id LIMIT ?",
       ),
@@ -92,8 +94,8 @@ export class SqlitePush implements PushStore {
     return this.#sql.keys.get()!;
   }
 
-  async subscribe(record: PushSubscriptionRecord): Promise<void> {
-    this.#sql.subscribe.run(record);
+  async subscribe(record: PushSubscriptionRecord, { renewOnly = false } = {}): Promise<boolean> {
+    return (renewOnly ? this.#sql.renew : this.#sql.subscribe).run(record).changes > 0;
   }
 
   async unsubscribe(storyId: string, endpoint: string): Promise<boolean> {
@@ -106,6 +108,10 @@ export class SqlitePush implements PushStore {
 
   async subscriberCount(storyId: string): Promise<number> {
     return this.#sql.count.get(storyId)!;
+  }
+
+  async subscriptionTotal(): Promise<number> {
+    return this.#sql.total.get()!;
   }
 
   async subscriptions(storyId: string, afterId: number, limit: number): Promise<StoredSubscription[]> {

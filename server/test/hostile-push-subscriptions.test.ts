@@ -75,3 +75,35 @@ describe("hostile alert subscriptions", () => {
     expect((await send(subscription("https://fcm.googleapis.com/fcm/send/other"))).status).toBe(201);
   });
 });
+
+describe("many addresses filling the alert subscriptions", () => {
+  let server: TestServer;
+  let address = 0;
+  // Each request from an address of its own: every one is within its own rate limit.
+  const subscribe = (story: string, endpoint: string) =>
+    fetch(`${server.url}/api/stories/${story}/push-subscriptions`, { method: "POST", body: subscription(endpoint), headers: { ...JSON_TYPE, "x-forwarded-for": `198.51.100.${++address}` } });
+
+  beforeAll(async () => {
+    server = await startServer({ env: { PUSH_CONTACT: "mailto:alerts@example.org", TRUST_PROXY: "loopback", MAX_PUSH_SUBSCRIPTIONS_PER_STORY: "3", MAX_PUSH_SUBSCRIPTIONS: "5" } });
+    for (const id of ["flood-a", "flood-b"]) await server.app.service.createStory({ id, title: id, summary: "" }, { author: { name: "Desk" } });
+  });
+  afterAll(() => server?.close());
+
+  it("stores no more than the caps per story and in all (503 push_subscriptions_full), while stored readers still renew their keys", async () => {
+    const endpoint = (n: number) => `https://fcm.googleapis.com/fcm/send/flood-${n}`;
+    for (let n = 1; n <= 3; n++) expect((await subscribe("flood-a", endpoint(n))).status).toBe(201);
+    await expectError(await subscribe("flood-a", endpoint(4)), 503, "push_subscriptions_full");
+    expect((await subscribe("flood-a", endpoint(1))).status).toBe(201); // a browser renewing its subscription
+    expect(await server.app.store.push.subscriberCount("flood-a")).toBe(3);
+
+    for (let n = 5; n <= 6; n++) expect((await subscribe("flood-b", endpoint(n))).status).toBe(201);
+    const full = await subscribe("flood-b", endpoint(7));
+    await expectError(full.clone(), 503, "push_subscriptions_full");
+    expect(((await full.json()) as { error: { message: string } }).error.message).toContain("at most 5 on this server");
+    expect(await server.app.store.push.subscriptionTotal()).toBe(5);
+    // Room again once readers leave (counted afresh within 2 s).
+    expect((await fetch(`${server.url}/api/stories/flood-b/push-subscriptions`, { method: "DELETE", body: JSON.stringify({ endpoint: endpoint(5) }), headers: JSON_TYPE })).status).toBe(204);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect((await subscribe("flood-b", endpoint(7))).status).toBe(201);
+  });
+});

@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PushAlertPayload } from "../../shared/push-alert.js";
+import { DESK_NAMESPACE, type AlertSentMessage, type DeskClientToServerEvents, type DeskFollowAck, type DeskServerToClientEvents } from "../../shared/desk-protocol.js";
 import { children, startChild, stopChild, type Child } from "./child-server.js";
 import { TOKEN, UNTHROTTLED } from "./harness.js";
 import { newSubscription, startPushService, vapidClaims, type LocalPushService, type TestSubscription } from "./push-service.js";
@@ -57,6 +59,23 @@ const subscriptionFor = () => newSubscription(service.origin, `/push/${++paths}-
 const deliveries = (subscription: TestSubscription) => service.received.filter((push) => push.path === subscription.path);
 const alertsTo = (subscription: TestSubscription) => deliveries(subscription).map((push) => JSON.parse(subscription.decrypt(push.body)) as PushAlertPayload);
 
+/** An admin's desk channel following `stories`, and the "alert:sent" messages it hears. */
+async function deskHearing(node: Child, stories: string[]): Promise<{ socket: Socket; heard: AlertSentMessage[] }> {
+  const socket: Socket<DeskServerToClientEvents, DeskClientToServerEvents> = connect(node.url + DESK_NAMESPACE, {
+    transports: ["websocket"],
+    extraHeaders: { authorization: `Bearer ${TOKEN}` },
+    reconnection: false,
+    forceNew: true,
+  });
+  const heard: AlertSentMessage[] = [];
+  socket.on("alert:sent", (message) => heard.push(message));
+  await new Promise<void>((resolve, reject) => (socket.once("connect", resolve), socket.once("connect_error", reject)));
+  for (const storyId of stories) expect((await new Promise<DeskFollowAck>((resolve) => socket.emit("follow", { storyId }, resolve))).ok).toBe(true);
+  return { socket, heard };
+}
+const subscribers = async (node: Child, storyId: string) =>
+  ((await (await send(node, "GET", `/api/stories/${storyId}/push-subscriptions`)).json()) as { subscribers: number }).subscribers;
+
 async function createStory(node: Child, id: string, language = "en") {
   expect((await send(node, "POST", "/api/stories", { id, title: `Story ${id}`, language })).status).toBe(201);
 }
@@ -85,6 +104,10 @@ describe("Web Push alerts from one node (SQLite)", () => {
     service.answer(busy.path, [429, 503, 201]);
     service.answer(gone.path, [410]);
     for (const subscription of [reader, busy, gone]) await subscribe(node, "alerts-ar", subscription);
+    // The desk's count is for editors: readers get 401, and never the endpoints.
+    expect(await subscribers(node, "alerts-ar")).toBe(3);
+    expect((await send(node, "GET", "/api/stories/alerts-ar/push-subscriptions", undefined, false)).status).toBe(401);
+    const desk = await deskHearing(node, ["alerts-ar"]);
     // Neither an update nor a breaking one published with alert: false is pushed.
     await publish(node, "alerts-ar", { headline: "Routine", kind: "update" });
     await publish(node, "alerts-ar", { headline: "Quiet breaking", kind: "breaking", alert: false });
@@ -98,6 +121,11 @@ describe("Web Push alerts from one node (SQLite)", () => {
       url: `/stories/alerts-ar/updates/${entryId}`, lang: "ar", dir: "rtl", tag: "story-alerts-ar",
     });
     expect(alertsTo(busy)).toEqual([alert, alert, alert]);
+    // The desk hears what came of it once the send ended: 2 sent (one after retries), 1 gone.
+    await until(() => desk.heard.length === 1, "the desk's alert:sent");
+    expect(desk.heard).toEqual([{ storyId: "alerts-ar", entryId, state: "done", sent: 2, failed: 0, removed: 1, subscribers: 2 }]);
+    expect(await subscribers(node, "alerts-ar")).toBe(2);
+    desk.socket.disconnect();
 
     const push = deliveries(reader)[0]!;
     expect(push.headers["content-encoding"]).toBe("aes128gcm");
@@ -191,6 +219,7 @@ describe.skipIf(!hasPostgres)("Web Push alerts from two nodes draining one Postg
       readers.set(story, [subscriptionFor(), subscriptionFor(), subscriptionFor()]);
       for (const reader of readers.get(story)!) await subscribe(nodes[(i + 1) % 2]!, story, reader);
     }
+    const desk = await deskHearing(nodes[0]!, stories);
     // Every story's breaking update published at once, half on each node.
     const entries = await Promise.all(stories.map((story, i) => publish(nodes[i % 2]!, story, { headline: `Breaking in ${story}`, kind: "breaking" })));
     const all = [...readers.values()].flat();
@@ -199,6 +228,9 @@ describe.skipIf(!hasPostgres)("Web Push alerts from two nodes draining one Postg
     for (const [i, story] of stories.entries()) {
       for (const reader of readers.get(story)!) expect(alertsTo(reader).map((alert) => alert.entryId)).toEqual([entries[i]]);
     }
+    // One desk on one node hears of every alert once, whichever node sent it.
+    expect(desk.heard.map((m) => [m.storyId, m.entryId, m.sent, m.subscribers]).sort()).toEqual(stories.map((story, i) => [story, entries[i], 3, 3]).sort());
+    desk.socket.disconnect();
     await Promise.all(nodes.map((node) => stopChild(node.process)));
   }, 4 * START_MS);
 });

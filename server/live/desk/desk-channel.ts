@@ -16,6 +16,7 @@ import {
   type DeskUnfollowAck,
   type DraftClosure,
 } from "../../../shared/desk-protocol.js";
+import type { AlertNews } from "../../push/alert-outbox.js";
 import type { Limits } from "../../config.js";
 import { writerOf, type Credentials, type Principal } from "../../http/auth.js";
 import { DomainError } from "../../../shared/error-codes.js";
@@ -75,7 +76,7 @@ interface KeptHeaders {
  * are per story (reviewers) and per story and author (contributors), so a broadcast reaches exactly
  * those; with Redis, the adapter set on the server carries them to every node (cluster.ts).
  */
-export class DeskChannel implements DraftNews {
+export class DeskChannel implements DraftNews, AlertNews {
   readonly #nsp: DeskNamespace;
   /** By Engine.IO connection: the headers its desk sockets are judged on. */
   readonly #handshakes = new WeakMap<object, KeptHeaders>();
@@ -125,6 +126,11 @@ export class DeskChannel implements DraftNews {
 
   closed({ storyId, authorId, ...closure }: ClosedDraft): void {
     this.#nsp.to([reviewersRoom(storyId), authorRoom(storyId, authorId)]).emit("draft:closed", { storyId, ...closure });
+  }
+
+  /** Editors and admins only, like the audience: the figures are the newsroom's. */
+  alertFinished({ storyId, entryId, state, sent, failed, removed }: Parameters<AlertNews["alertFinished"]>[0], subscribers: number): void {
+    this.#nsp.to(reviewersRoom(storyId)).emit("alert:sent", { storyId, entryId, state, sent, failed, removed, subscribers });
   }
 
   /** The principal of a handshake, by the HTTP API's rules, or why it is refused (connect_error's data). */

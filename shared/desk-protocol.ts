@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { ClosedDraft, Draft } from "./accounts.js";
 import type { ErrorBody } from "./api.js";
 import type { PresentEditor } from "./presence.js";
+import type { Question } from "./questions.js";
 import { ENTRY_ID_PATTERN, StoryId } from "./story.js";
 
 /**
@@ -53,6 +54,11 @@ export interface DraftClosedMessage extends DraftClosure { storyId: string }
  */
 export interface PresenceMessage { storyId: string; editors: PresentEditor[] }
 
+/** A reader's question arrived, was folded into (`asks`), answered, dismissed or marked spam (issue 36). */
+export interface QuestionChangedMessage { storyId: string; question: Question }
+/** Whether the story takes questions, and how many wait: sent with every change of either. */
+export interface QuestionsStateMessage { storyId: string; open: boolean; pending: number }
+
 export interface DeskClientToServerEvents {
   follow(request: DeskFollowRequest, ack: (result: DeskFollowAck) => void): void;
   unfollow(request: DeskUnfollowRequest, ack?: (result: DeskUnfollowAck) => void): void;
@@ -63,6 +69,8 @@ export interface DeskServerToClientEvents {
   "draft:changed"(message: DraftChangedMessage): void;
   "draft:closed"(message: DraftClosedMessage): void;
   presence(message: PresenceMessage): void;
+  "question:changed"(message: QuestionChangedMessage): void;
+  "questions:state"(message: QuestionsStateMessage): void;
 }
 
 /** Why `/desk` turned a connection away, as `connect_error`'s `data`; the same codes as the HTTP API's. */

@@ -80,6 +80,14 @@ export const ERROR_CODES = [
   // Breaking-news alerts (Web Push)
   "push_endpoint_refused",
   "push_unavailable",
+  // Readers' questions
+  "question_not_found",
+  "question_answered",
+  "questions_closed",
+  "question_refused",
+  "question_queue_full",
+  "challenge_failed",
+  "challenge_spent",
   // The live socket
   "protocol_unsupported",
   "cancelled",

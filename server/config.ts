@@ -3,7 +3,7 @@ import { z } from "zod";
 import { isMastodonHost, MASTODON_HOST_MAX } from "../shared/embeds.js";
 import { pushContactRefusal, pushServicesRefusal } from "../shared/push-services.js";
 import { DEFAULT_PUSH_SERVICES } from "../shared/push-subscription.js";
-import type { QuestionSettings } from "./questions/reader-questions.js";
+import type { QuestionSettings } from "./questions/question-settings.js";
 import { canonicalLanguage, DEFAULT_LANGUAGE, LANGUAGE_MESSAGE, MAX_LANGUAGE_TAG_LENGTH } from "../shared/language.js";
 import { LATEST_VIEW_ENTRIES } from "../shared/view-names.js";
 import type { SharedCache } from "./http/shared-cache.js";

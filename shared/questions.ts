@@ -59,7 +59,17 @@ export type AnsweredQuestion = z.infer<typeof AnsweredQuestion>;
 /** The proof of work a reader's browser solved (ALTCHA v2, deterministic SHA-256), sent back as given. */
 export const QuestionProof = z.strictObject({
   challenge: z.strictObject({
-    parameters: z.record(z.string().max(40), z.union([z.string().max(200), z.number(), z.null()])),
+    parameters: z.strictObject({
+      algorithm: z.string().max(20),
+      nonce: z.string().max(64),
+      salt: z.string().max(64),
+      cost: z.number().int().positive(),
+      keyLength: z.number().int().positive().max(64),
+      keyPrefix: z.string().max(128),
+      keySignature: z.string().max(128).optional(),
+      expiresAt: z.number().int().positive().optional(),
+      data: z.strictObject({ storyId: z.string().max(64) }).optional(),
+    }),
     signature: z.string().max(200),
   }),
   solution: z.strictObject({ counter: z.number().int().nonnegative(), derivedKey: z.string().max(200) }),

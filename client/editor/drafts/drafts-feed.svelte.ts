@@ -5,6 +5,7 @@ import type { Draft } from "../../../shared/accounts.js";
 import type { DraftClosure } from "../../../shared/desk-protocol.js";
 import type { EditorApi } from "../api.js";
 import { connectDesk, deskRefusalOf, type DeskSocket } from "../desk-socket.js";
+import type { QuestionsFeed } from "../questions/questions-feed.svelte.js";
 import type { StoryPresence } from "../story/presence.svelte.js";
 import { dismissDraft, draftChanged, draftClosed, draftRows, draftsListed, noDrafts, type DraftRow } from "./drafts-state.js";
 
@@ -15,6 +16,8 @@ export interface DraftsFeedOptions {
   onclosed: (draft: Draft, closure: DraftClosure) => void;
   /** Who else is on the story travels on the same channel (editors' desks only). */
   presence?: StoryPresence | undefined;
+  /** Readers' questions travel on the same channel. */
+  questions?: QuestionsFeed | undefined;
 }
 
 /**
@@ -38,6 +41,7 @@ export class DraftsFeed {
     onMount(() => {
       const socket = (this.#socket = connectDesk());
       options.presence?.attach(socket);
+      options.questions?.attach(socket);
       socket.on("connect", () => {
         this.live = true;
         this.refresh();

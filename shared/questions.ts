@@ -72,7 +72,8 @@ export const QuestionProof = z.strictObject({
     }),
     signature: z.string().max(200),
   }),
-  solution: z.strictObject({ counter: z.number().int().nonnegative(), derivedKey: z.string().max(200) }),
+  // `time`: how long the solver took, as altcha-lib reports it; not used.
+  solution: z.strictObject({ counter: z.number().int().nonnegative(), derivedKey: z.string().max(200), time: z.number().optional() }),
 });
 export type QuestionProof = z.infer<typeof QuestionProof>;
 

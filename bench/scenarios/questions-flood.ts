@@ -1,15 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { solveChallenge, type Challenge } from "altcha-lib";
 import { deriveKey } from "altcha-lib/algorithms/sha";
-import { connectLive, followStory, type LiveSocket } from "../../client/lib/live-client.js";
+import type { LiveSocket } from "../../client/lib/live-client.js";
 import { ProofOfWork } from "../../server/questions/proof-of-work.js";
 import type { QuestionProof } from "../../shared/questions.js";
 import { percentile } from "../stats.js";
 import { compare, type Row } from "../report.js";
 import { startChild, stopChild } from "../../server/test/child-server.js";
 import { TOKEN } from "../../server/test/harness.js";
+import { cpuSeconds, followingReaders, loopP99, sleep } from "./readers-under-load.js";
 
 /**
  * Issue 36's scale target: 1,000 readers asking the newsroom within a minute, on one node, keep
@@ -28,12 +29,6 @@ export interface QuestionFloodSettings {
 }
 
 const STORY = "questions-bench";
-const UPDATE_EVERY_MS = 250;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const cpuSeconds = (pid: number) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-};
 const address = (n: number) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 
 /**
@@ -69,10 +64,7 @@ export async function measureQuestionFlood(settings: QuestionFloodSettings, log:
   try {
     const pid = node.process.pid!;
     const api = (path: string, init: RequestInit = {}) => fetch(`${node.url}${path}`, init);
-    const post = (body: unknown) =>
-      api(`/api/stories/${STORY}/entries`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) });
     await api("/api/stories", { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify({ id: STORY, title: "Questions bench" }) });
-    const loopP99 = async () => Number(/^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(await (await api("/metrics")).text())![1]) * 1000;
 
     // The askers' proofs, solved before anything is measured (at the real difficulty).
     const solveStart = performance.now();
@@ -85,32 +77,13 @@ export async function measureQuestionFlood(settings: QuestionFloodSettings, log:
     const solveMs = (performance.now() - solveStart) / settings.questions;
     log(`questions bench: ${settings.questions} proofs solved, ${solveMs.toFixed(1)} ms each in node on this machine`);
 
-    const seenAt = new Map<number, number[]>();
-    for (let i = 0; i < settings.readers; i++) {
-      const socket = connectLive(node.url, { transports: ["websocket"] });
-      sockets.push(socket);
-      followStory(socket, STORY, { onChange: (snapshot) => void (seenAt.get(snapshot.version) ?? seenAt.set(snapshot.version, []).get(snapshot.version)!).push(performance.now()) });
-    }
+    const { updatesWhile } = followingReaders(node.url, STORY, settings.readers, sockets);
     await sleep(2000);
-    const updatesWhile = async (running: () => boolean) => {
-      const posted: { version: number; at: number }[] = [];
-      while (running()) {
-        const at = performance.now();
-        const response = await post({ body: "An ordinary update." });
-        posted.push({ version: ((await response.json()) as { version: number }).version, at });
-        await sleep(UPDATE_EVERY_MS);
-      }
-      await sleep(1000);
-      return posted.map(({ version, at }) => {
-        const seen = seenAt.get(version) ?? [];
-        return seen.length >= settings.readers ? Math.max(...seen) - at : Number.POSITIVE_INFINITY;
-      });
-    };
 
-    await loopP99();
+    await loopP99(node.url);
     const baselineEnd = performance.now() + settings.baselineSeconds * 1000;
     const baselineLatencies = await updatesWhile(() => performance.now() < baselineEnd);
-    const baselineLoop = await loopP99();
+    const baselineLoop = await loopP99(node.url);
 
     // The flood: the questions spread evenly over the window, each from its own address; half of them the same question.
     const cpuStart = cpuSeconds(pid);
@@ -139,7 +112,7 @@ export async function measureQuestionFlood(settings: QuestionFloodSettings, log:
     let flooding = true;
     void asking.finally(() => (flooding = false));
     const floodLatencies = await updatesWhile(() => flooding);
-    const floodLoop = await loopP99();
+    const floodLoop = await loopP99(node.url);
     const seconds = (performance.now() - start - 1000) / 1000;
     const cpu = cpuSeconds(pid) - cpuStart;
     const accepted = statuses.filter((status) => status === 202).length;

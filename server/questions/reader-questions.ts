@@ -87,11 +87,12 @@ export class ReaderQuestions {
     }
     if (!(await this.store.questions.isOpen(storyId))) throw new DomainError("questions_closed", "The newsroom is not taking questions on this story at the moment.");
     await consumeOr429(this.#perStory, storyId, "This story is getting many questions right now; try again in a minute.");
-    if (!(await this.store.questions.spendNonce(proof.nonce, proof.expiresAt))) throw new DomainError("challenge_spent", "This anti-flood check was already used; ask again.");
     const outcome = await this.store.questions.ask(
       { id: newId("q_"), storyId, text: body.text, ...(body.name ? { name: body.name } : {}), fold: questionFold(body.text), addressKey: key, at: Date.now() },
       this.settings.maxPending,
+      proof,
     );
+    if (outcome.kind === "spent") throw new DomainError("challenge_spent", "This anti-flood check was already used; ask again.");
     if (outcome.kind === "full") throw rateLimited(60_000, "The newsroom has more questions waiting than it can read; try again later.");
     await this.#tell(storyId, outcome.question);
   }

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type { Question } from "../../shared/questions.js";
 import { forDesk, QUESTION_COLUMNS, toQuestion } from "./question-sql.js";
-import type { AskOutcome, Moderation, NewQuestion, QuestionStore } from "./question-store.js";
+import type { AskOutcome, Moderation, NewQuestion, QuestionStore, SpentNonce } from "./question-store.js";
 
 /**
  * Questions in PostgreSQL (migration 14), shared by every node. The same question asked on two
@@ -19,7 +19,8 @@ export class PostgresQuestions implements QuestionStore {
     return (await read()).rows[0]!.secret;
   }
 
-  async ask(question: NewQuestion, maxPending: number): Promise<AskOutcome> {
+  async ask(question: NewQuestion, maxPending: number, nonce?: SpentNonce): Promise<AskOutcome> {
+    if (nonce && !(await this.spendNonce(nonce.nonce, nonce.expiresAt))) return { kind: "spent" };
     const folded = await this.pool.query(`UPDATE questions SET asks = asks + 1 WHERE story_id = $1 AND fold = $2 RETURNING ${QUESTION_COLUMNS}`, [question.storyId, question.fold]);
     if (folded.rows[0]) return { kind: "folded", question: forDesk(toQuestion(folded.rows[0])) };
     const { rows: [count] } = await this.pool.query<{ count: string }>("SELECT count(*) FROM questions WHERE status = 'pending'");

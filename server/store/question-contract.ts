@@ -78,6 +78,11 @@ export function describeQuestionContract(name: string, open: () => Promise<{ sto
       const spends = await Promise.all([a, b, a, b].map((store) => store.questions.spendNonce("nonce-1", T0 + 600_000)));
       expect(spends.filter(Boolean)).toHaveLength(1);
       expect(await b.questions.spendNonce("nonce-2", T0 + 600_000)).toBe(true);
+      // Spent with the question it lets in: a replay stores nothing.
+      expect(await a.questions.ask(asked("s", 1), 10, { nonce: "nonce-3", expiresAt: T0 + 600_000 })).toMatchObject({ kind: "stored" });
+      expect(await b.questions.ask(asked("s", 2, "Another question entirely"), 10, { nonce: "nonce-3", expiresAt: T0 + 600_000 })).toEqual({ kind: "spent" });
+      expect(await a.questions.spendNonce("nonce-3", T0 + 600_000)).toBe(false);
+      expect((await b.questions.list("s", 10)).map((q) => q.id)).toEqual(["q_000000000001"]);
     });
 
     it("remembers spammers' keys until their time, and each story's switch", async () => {

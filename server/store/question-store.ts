@@ -13,8 +13,14 @@ export interface NewQuestion {
   at: number;
 }
 
-/** What became of an ask: stored anew, folded into the same question asked before, or refused as over the cap. */
-export type AskOutcome = { kind: "stored" | "folded"; question: Question } | { kind: "full" };
+/** What became of an ask: stored anew, folded into the same question asked before, refused as over the cap, or its proof already spent. */
+export type AskOutcome = { kind: "stored" | "folded"; question: Question } | { kind: "full" | "spent" };
+
+/** A proof of work's nonce, spent with the question it let in, and kept until its challenge expires. */
+export interface SpentNonce {
+  nonce: string;
+  expiresAt: number;
+}
 
 /** A moderation: the question's new status, and the entry that answered it. */
 export interface Moderation {
@@ -32,10 +38,12 @@ export interface QuestionStore {
   /** The stored secret, or `generate`'s stored now if there was none (two nodes starting at once agree on one). */
   secret(generate: () => string): Promise<string>;
   /**
-   * Stores a question, or folds it into the story's question with the same fold; `full` (nothing
-   * stored) when `maxPending` questions are already pending over all stories.
+   * Spends the proof's nonce (`spent`, nothing stored, if it was spent before, on any node), then
+   * stores the question, or folds it into the story's question with the same fold; `full` (the
+   * question not stored) when `maxPending` questions are already pending over all stories. On
+   * SQLite one transaction, so one write to the disk a question.
    */
-  ask(question: NewQuestion, maxPending: number): Promise<AskOutcome>;
+  ask(question: NewQuestion, maxPending: number, nonce?: SpentNonce): Promise<AskOutcome>;
   /** A story's questions, newest first. */
   list(storyId: string, limit: number): Promise<Question[]>;
   get(storyId: string, id: string): Promise<(Question & { addressKey: string }) | undefined>;

@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import type { Question } from "../../shared/questions.js";
 import { forDesk, QUESTION_COLUMNS, QUESTION_TABLES, toQuestion } from "./question-sql.js";
-import type { AskOutcome, Moderation, NewQuestion, QuestionStore } from "./question-store.js";
+import type { AskOutcome, Moderation, NewQuestion, QuestionStore, SpentNonce } from "./question-store.js";
 
 /** Readers' questions' tables (issue 36). */
 export const SQLITE_QUESTION_TABLES = QUESTION_TABLES({ bigint: "INTEGER" });
@@ -45,10 +45,11 @@ export class SqliteQuestions implements QuestionStore {
     return this.#sql.secret.get()!;
   }
 
-  async ask(question: NewQuestion, maxPending: number): Promise<AskOutcome> {
+  async ask(question: NewQuestion, maxPending: number, nonce?: SpentNonce): Promise<AskOutcome> {
     const sql = this.#sql;
     return this.#db
       .transaction((): AskOutcome => {
+        if (nonce && sql.spend.run(nonce.nonce, nonce.expiresAt).changes === 0) return { kind: "spent" };
         if (sql.fold.run(question.storyId, question.fold).changes > 0) {
           return { kind: "folded", question: forDesk(toQuestion(sql.byFold.get(question.storyId, question.fold)!)) };
         }

@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { nameFold, posesAsRole } from "./display-names.js";
+import { QUESTION_LIMITS } from "./question-limits.js";
 
 /**
  * Readers' questions to the newsroom (issue 36; DESIGN.md §1 `question`, §3 the questions routes).
  * A question is what a stranger sent: it is checked here, pure, before anything is stored, and it
  * never becomes part of a story's versions unless an editor publishes an entry answering it.
  */
-export const QUESTION_LIMITS = { text: 500, name: 60 } as const;
+export { QUESTION_LIMITS };
 
 export const QUESTION_STATUSES = ["pending", "answered", "dismissed", "spam"] as const;
 export const QuestionStatus = z.enum(QUESTION_STATUSES);

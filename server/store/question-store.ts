@@ -14,7 +14,7 @@ export interface NewQuestion {
 }
 
 /** What became of an ask: stored anew, folded into the same question asked before, refused as over the cap, or its proof already spent. */
-export type AskOutcome = { kind: "stored" | "folded"; question: Question } | { kind: "full" | "spent" };
+export type AskOutcome = { kind: "stored" | "folded"; question: Question } | { kind: "full" } | { kind: "spent" };
 
 /** A proof of work's nonce, spent with the question it let in, and kept until its challenge expires. */
 export interface SpentNonce {

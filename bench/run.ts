@@ -8,6 +8,7 @@ import { measureStorySize } from "./scenarios/story-size.js";
 import { clusterServices, measureCluster } from "./scenarios/cluster.js";
 import { measureSoak } from "./scenarios/soak.js";
 import { measurePushAlerts } from "./scenarios/push-alerts.js";
+import { measureQuestionFlood } from "./scenarios/questions-flood.js";
 
 /**
  * `npm run bench` (full: 1k, 5k and 10k readers on one story, and 100 stories × 100 readers) or
@@ -16,7 +17,9 @@ import { measurePushAlerts } from "./scenarios/push-alerts.js";
  * `--warmup`, `--sample`; docs/performance.md), or `npm run bench -- --push=100000 --readers=200` (one
  * breaking alert to that many subscriptions while readers follow the story: issue 33), or
  * `npm run bench -- --story-length` (scenario 9 alone; `--entry-chars=450`: longer entries, as a
- * wire feed's).
+ * wire feed's), or
+ * `npm run bench -- --questions=1000 --over=60 --readers=500` (that many readers' questions within
+ * that many seconds while readers follow the story: issue 36).
  */
 const { values } = parseArgs({
   options: {
@@ -27,6 +30,8 @@ const { values } = parseArgs({
     heapsnapshot: { type: "boolean", default: false },
     soak: { type: "string" },
     push: { type: "string" },
+    questions: { type: "string" },
+    over: { type: "string", default: "60" },
     readers: { type: "string", default: "2000" },
     rate: { type: "string", default: "1" },
     nodes: { type: "string", default: "1" },
@@ -45,6 +50,14 @@ if (values.push !== undefined) {
   const rows = await measurePushAlerts(settings, log);
   console.log(table(rows));
   console.log(`results: ${saveResults(rows, { push: settings })}`);
+  process.exit(rows.some((row) => row.met === false) ? 1 : 0);
+}
+if (values.questions !== undefined) {
+  const settings = { questions: Number(values.questions), seconds: Number(values.over), readers: Number(values.readers), baselineSeconds: 10 };
+  log(`live-ticker questions bench: ${cpus()[0]?.model}, ${cpus().length} cores, node ${process.version}; ${JSON.stringify(settings)}`);
+  const rows = await measureQuestionFlood(settings, log);
+  console.log(table(rows));
+  console.log(`results: ${saveResults(rows, { questions: settings })}`);
   process.exit(rows.some((row) => row.met === false) ? 1 : 0);
 }
 if (values.soak !== undefined) {

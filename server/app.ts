@@ -22,6 +22,8 @@ import { authenticate, credentialResolver, sessionPolicy } from "./http/auth.js"
 import { draftRoutes } from "./http/draft-routes.js";
 import { scheduledRoutes, scheduler } from "./http/scheduled-routes.js";
 import { pushRoutes } from "./http/push-routes.js";
+import { questionRoutes } from "./http/question-routes.js";
+import { ReaderQuestions } from "./questions/reader-questions.js";
 import { alertWorkerRoutes } from "./pages/alert-worker-routes.js";
 import type { AlertOutboxOptions } from "./push/alert-outbox.js";
 import { WebPush } from "./push/web-push.js";
@@ -92,6 +94,8 @@ export interface AppOptions {
   mediaSweepMs?: number;
   /** The push outbox's pace, page size and gaps, when not push/alert-outbox.ts's defaults (tests, the bench). */
   pushOutbox?: AlertOutboxOptions;
+  /** The proof of work's range of answers, when not questions/proof-of-work.ts's (tests make it trivial). */
+  questionWork?: { min: number; max: number };
 }
 
 export function createApp(config: Config, store: Store, options: AppOptions = {}): App {
@@ -255,6 +259,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   app.use(metricsRoutes(metrics, { token: config.metricsToken }));
   const json = jsonRequest(config.limits.jsonBodyBytes);
   const limiter = rateLimiters(redis ? { redis, prefix: config.redisStream } : undefined);
+  const questions = new ReaderQuestions(store, desk, config.questions, limiter, log.child({ component: "questions" }), options.questionWork);
   app.use("/api/stories", timeWrites(metrics));
   app.use(
     "/api",
@@ -268,9 +273,10 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     mediaTakedownRoutes(store, service, variants, desk),
     audienceRoutes(audience, storyExists),
     pushRoutes(store, push, config.push, limiter),
+    questionRoutes(store, questions),
     draftRoutes(store, committer(service), json, desk, schedule, mediaResolver),
     scheduledRoutes(store, publisher, json, mediaResolver),
-    writeRoutes(store, service, json, schedule, jsonRequest(config.limits.batchBodyBytes), mediaResolver),
+    writeRoutes(store, service, json, schedule, jsonRequest(config.limits.batchBodyBytes), mediaResolver, questions),
     idempotencyRoutes(store),
   );
   app.use(mediaReadRoutes(store, variants));
@@ -298,6 +304,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
           const { port } = http.address() as AddressInfo;
           publisher.start(); // what fell due while no node was up is published now
           mediaSweep.start();
+          questions.start();
           // Alerts committed while no node was up go out now; a store that cannot give the keys is logged, not fatal.
           push.start().catch((error: unknown) => log.error({ err: error }, "Breaking-news alerts could not start."));
           // PORT=0 picks a free port: the derived public URL can only name it now.
@@ -315,6 +322,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
       leaveCluster();
       audience.close();
       desk.close();
+      questions.stop();
       hub.close();
       const closed = new Promise<void>((resolve) => io.close(() => resolve()));
       // WebSockets go at once, not through their closing handshake: a reader that stopped reading

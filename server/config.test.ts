@@ -40,6 +40,7 @@ describe("loadConfig", () => {
       mediaUnreferencedMs: 72 * 60 * 60 * 1000,
       versionCacheBytes: 64 * 1024 * 1024,
       push: { services: DEFAULT_PUSH_SERVICES, caps: { perStory: 1_000_000, total: 5_000_000 } },
+      questions: { perAddress: 5, perStoryPerMinute: 300, maxPending: 5000, retentionMs: 30 * 24 * 60 * 60 * 1000 },
       limits: {
         jsonBodyBytes: 65_536,
         batchBodyBytes: 8 * 1024 * 1024,

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { isMastodonHost, MASTODON_HOST_MAX } from "../shared/embeds.js";
 import { pushContactRefusal, pushServicesRefusal } from "../shared/push-services.js";
 import { DEFAULT_PUSH_SERVICES } from "../shared/push-subscription.js";
+import type { QuestionSettings } from "./questions/question-settings.js";
 import { canonicalLanguage, DEFAULT_LANGUAGE, LANGUAGE_MESSAGE, MAX_LANGUAGE_TAG_LENGTH } from "../shared/language.js";
 import { LATEST_VIEW_ENTRIES } from "../shared/view-names.js";
 import type { SharedCache } from "./http/shared-cache.js";
@@ -101,6 +102,12 @@ const Env = z.object({
   // old: the time between uploading a photo and saving the entry or draft that shows it (minutes,
   // or a composer left open over a weekend).
   MEDIA_UNREFERENCED_HOURS: limit(72, 1, 24 * 365),
+  // Readers' questions (issue 36; docs/reader-questions.md). A reader asks one or two questions
+  // about a story; a crowd on one story after an alert asks hundreds a minute, most of them the same.
+  QUESTIONS_PER_ADDRESS: limit(5, 1, 1000),
+  QUESTIONS_PER_STORY_PER_MINUTE: limit(300, 1, 100_000),
+  QUESTIONS_MAX_PENDING: limit(5000, 1, 1_000_000),
+  QUESTIONS_RETENTION_DAYS: limit(30, 1, 3650),
   // Uploads waiting for a decode child; each holds its body (at most MAX_UPLOAD_BYTES) meanwhile.
   UPLOAD_QUEUE_LENGTH: limit(20, 1, 1000),
   // A decode child's memory (ulimit -d): a 16 Mpx AVIF (the largest taken) needs ~600 MB; below ~384 an ordinary photo fails.
@@ -228,6 +235,8 @@ export interface Config {
   mediaUnreferencedMs: number;
   /** Bytes of given versions' JSON bodies kept encoded (server/http/version-bodies.ts). */
   versionCacheBytes: number;
+  /** Readers' questions (issue 36): their limits and how long they are kept. */
+  questions: QuestionSettings;
   /** Web Push (issue 33): origins endpoints may have; the VAPID contact, absent when none usable is known (alerts are then off). */
   push: { services: readonly string[]; contact?: string; caps: SubscriptionCaps };
   limits: Limits;
@@ -266,6 +275,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mediaUnreferencedMs: e.MEDIA_UNREFERENCED_HOURS * 60 * 60 * 1000,
     versionCacheBytes: e.VERSION_CACHE_MB * 1024 * 1024,
     push: { ...pushSettings(e.PUSH_SERVICES, e.PUSH_CONTACT, e.PUBLIC_URL), caps: { perStory: e.MAX_PUSH_SUBSCRIPTIONS_PER_STORY, total: e.MAX_PUSH_SUBSCRIPTIONS } },
+    questions: {
+      perAddress: e.QUESTIONS_PER_ADDRESS,
+      perStoryPerMinute: e.QUESTIONS_PER_STORY_PER_MINUTE,
+      maxPending: e.QUESTIONS_MAX_PENDING,
+      retentionMs: e.QUESTIONS_RETENTION_DAYS * 24 * 60 * 60 * 1000,
+    },
     limits: {
       jsonBodyBytes: e.MAX_JSON_BODY_BYTES,
       batchBodyBytes: e.MAX_BATCH_BODY_BYTES,

@@ -10,6 +10,7 @@ import { FACT_LIMITS, MAX_DISPLAY_NAME_LENGTH } from "./limits.js";
 import { mastodonInstanceRefusal, recognizeEmbed, SUPPORTED_EMBEDS_MESSAGE } from "./embeds.js";
 import { EmbedItem, EmbedProviderName, ImageItem, MAX_MEDIA_PER_ENTRY, MEDIA_TEXT_LIMITS, MediaId } from "./media.js";
 import type { PatchOp } from "./patch.js";
+import { QUESTION_ID_PATTERN } from "./questions.js";
 import type { HistoryChange } from "./history-changes.js";
 
 /** A lone surrogate is not text: it cannot be stored as UTF-8 (SQLite and feeds would mangle it) nor shown. */
@@ -183,8 +184,11 @@ const PublishAtInput = z.union([z.string(), z.number().int().positive()]).option
 /** `alert: false`: a breaking entry published without pushing an alert to the story's subscribers (issue 33). */
 const AlertInput = z.boolean().optional();
 
+/** `question: {id}`: the entry answers a reader's question (issue 36), which it then quotes. */
+const AnswersInput = z.strictObject({ id: z.string().regex(QUESTION_ID_PATTERN, "must name a reader's question (q_…)") }).optional();
+
 /** `POST /api/stories/:id/entries`: an entry, published now or, with `publishAt`, scheduled. */
-export const NewEntryBody = AddEntryBody.extend({ publishAt: PublishAtInput, alert: AlertInput });
+export const NewEntryBody = AddEntryBody.extend({ publishAt: PublishAtInput, alert: AlertInput, question: AnswersInput });
 
 /** `POST …/drafts/:draftId/publish`: an optional body; with `publishAt` the draft is scheduled. */
 export const PublishDraftBody = z.strictObject({ publishAt: PublishAtInput, alert: AlertInput });

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { ClosedDraft, Draft } from "./accounts.js";
 import type { ErrorBody } from "./api.js";
 import type { PresentEditor } from "./presence.js";
+import type { Question } from "./questions.js";
 import { ENTRY_ID_PATTERN, StoryId } from "./story.js";
 
 /**
@@ -68,6 +69,10 @@ export interface AlertSentMessage {
   removed: number;
   subscribers: number;
 }
+/** A reader's question arrived, was folded into (`asks`), answered, dismissed or marked spam (issue 36). */
+export interface QuestionChangedMessage { storyId: string; question: Question }
+/** Whether the story takes questions, and how many wait: sent with every change of either. */
+export interface QuestionsStateMessage { storyId: string; open: boolean; pending: number }
 
 export interface DeskClientToServerEvents {
   follow(request: DeskFollowRequest, ack: (result: DeskFollowAck) => void): void;
@@ -80,6 +85,8 @@ export interface DeskServerToClientEvents {
   "draft:closed"(message: DraftClosedMessage): void;
   presence(message: PresenceMessage): void;
   "alert:sent"(message: AlertSentMessage): void;
+  "question:changed"(message: QuestionChangedMessage): void;
+  "questions:state"(message: QuestionsStateMessage): void;
 }
 
 /** Why `/desk` turned a connection away, as `connect_error`'s `data`; the same codes as the HTTP API's. */

@@ -81,6 +81,14 @@ export const ERROR_CODES = [
   "push_endpoint_refused",
   "push_subscriptions_full",
   "push_unavailable",
+  // Readers' questions
+  "question_not_found",
+  "question_answered",
+  "questions_closed",
+  "question_refused",
+  "question_queue_full",
+  "challenge_failed",
+  "challenge_spent",
   // The live socket
   "protocol_unsupported",
   "cancelled",

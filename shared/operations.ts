@@ -1,4 +1,5 @@
 import type { MediaItem } from "./media.js";
+import type { AnsweredQuestion } from "./questions.js";
 import type { Author, EntryKind, StoryStatus } from "./story.js";
 
 /** An entry as an operation adds it. */
@@ -12,6 +13,8 @@ export interface NewEntry {
   byline?: Author;
   /** Photos (already resolved to stored images by the server) and embeds, in display order. */
   media?: MediaItem[];
+  /** The reader's question it answers, as the reader asked it (issue 36). */
+  question?: AnsweredQuestion;
   /** When it was first written, if before the operation (an imported entry keeps its own time). */
   createdAt?: string;
 }

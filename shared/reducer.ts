@@ -160,6 +160,7 @@ function newEntry(fields: NewEntry, stamp: Stamp): Entry {
     html: renderMarkdown(fields.body),
     revision: 1,
     ...(fields.media?.length ? { media: fields.media } : {}),
+    ...(fields.question ? { question: fields.question } : {}),
   };
 }
 

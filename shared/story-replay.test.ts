@@ -16,6 +16,7 @@ const script: StampedOperation[] = [
   { type: "create_story", storyId: "river-flood", title: "River flood", summary: "Water rising.", language: "uk", ...stamp() },
   { type: "add_entry", entryId: "e_aaaa", body: "Levels at **4 m**.", kind: "update", pinned: false, media: [photo(M1), photo(M2)], ...stamp() },
   { type: "add_entry", entryId: "e_bbbb", body: "From a reader.", headline: "Draft", kind: "update", pinned: false, byline: { name: "Olena K." }, ...stamp() },
+  { type: "add_entry", entryId: "e_eeee", body: "Yes, until 22:00.", kind: "update", pinned: false, question: { text: "Is the bridge open?", name: "Taras" }, ...stamp() },
   { type: "add_entries", entries: [
     { entryId: "e_cccc", body: "Wire one.", kind: "update", pinned: false, createdAt: "2026-12-06T22:00:00.000Z" },
     { entryId: "e_dddd", body: "Wire two.", kind: "breaking", pinned: false, media: [photo(M2)] },

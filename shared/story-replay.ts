@@ -74,6 +74,7 @@ function newEntry(entry: Entry, versionAt: string): NewEntry {
     pinned: entry.pinned,
     byline: entry.author,
     ...(entry.media ? { media: entry.media } : {}),
+    ...(entry.question ? { question: entry.question } : {}),
     ...(entry.createdAt !== versionAt ? { createdAt: entry.createdAt } : {}),
   };
 }

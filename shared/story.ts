@@ -4,6 +4,7 @@ import { ENTRY_ID_PATTERN, STORY_ID_PATTERN } from "./id-patterns.js";
 import { canonicalLanguage, DEFAULT_LANGUAGE, LANGUAGE_MESSAGE, MAX_LANGUAGE_TAG_LENGTH } from "./language.js";
 import { FACT_LIMITS, LIMITS } from "./limits.js";
 import { MediaList } from "./media.js";
+import { AnsweredQuestion } from "./questions.js";
 
 export { ENTRY_ID_PATTERN, LIMITS, STORY_ID_PATTERN };
 
@@ -36,6 +37,8 @@ export const Entry = z.strictObject({
   revision: z.number().int().positive(),
   /** Photos and embeds, in display order (shared/media.ts); absent when there are none. */
   media: MediaList.optional(),
+  /** The reader's question this entry answers (issue 36), quoted as asked. */
+  question: AnsweredQuestion.optional(),
 });
 
 export const FactId = z.string().regex(FACT_ID_PATTERN, "must look like f_injured: f_ then lowercase letters, digits and _ (at most 34 characters)");

@@ -1,13 +1,13 @@
 import Database from "better-sqlite3";
 import { createECDH, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpuSeconds, followingReaders, loopP99, postUpdate, sleep } from "./readers-under-load.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connectLive, followStory, type LiveSocket } from "../../client/lib/live-client.js";
+import type { LiveSocket } from "../../client/lib/live-client.js";
 import { percentile } from "../stats.js";
 import { compare, type Row } from "../report.js";
 import { startChild, stopChild } from "../../server/test/child-server.js";
-import { TOKEN } from "../../server/test/harness.js";
 import { startPushService } from "../../server/test/push-service.js";
 import { SqliteStore } from "../../server/store/sqlite-store.js";
 
@@ -29,14 +29,6 @@ export interface PushAlertSettings {
 }
 
 const STORY = "alert-bench";
-const UPDATE_EVERY_MS = 250;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** CPU seconds (user + system) a process has used, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-}
 const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
 
 export async function measurePushAlerts(settings: PushAlertSettings, log: (line: string) => void): Promise<Row[]> {
@@ -67,42 +59,16 @@ export async function measurePushAlerts(settings: PushAlertSettings, log: (line:
     });
     const pid = node.process.pid!;
     node.process.once("exit", (code, signal) => log(`push bench: the server exited (${code ?? signal})\n${node.output()}`));
-    const post = (body: unknown) =>
-      fetch(`${node.url}/api/stories/${STORY}/entries`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) });
-    const loopP99 = async () => {
-      const text = await (await fetch(`${node.url}/metrics`)).text();
-      return Number(/^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text)![1]) * 1000;
-    };
+    const post = (body: unknown) => postUpdate(node.url, STORY, body);
 
     // Readers on the same node; each update's latency is until the last of them has it.
-    const seenAt = new Map<number, number[]>();
-    for (let i = 0; i < settings.readers; i++) {
-      const socket = connectLive(node.url, { transports: ["websocket"] });
-      sockets.push(socket);
-      followStory(socket, STORY, { onChange: (snapshot) => void (seenAt.get(snapshot.version) ?? seenAt.set(snapshot.version, []).get(snapshot.version)!).push(performance.now()) });
-    }
+    const { updatesWhile } = followingReaders(node.url, STORY, settings.readers, sockets);
     await sleep(2000);
 
-    /** Posts an update every UPDATE_EVERY_MS while `running()`, and returns each one's latency to the last reader. */
-    const updatesWhile = async (running: () => boolean) => {
-      const posted: { version: number; at: number }[] = [];
-      while (running()) {
-        const at = performance.now();
-        const response = await post({ body: "An ordinary update.", kind: "update" });
-        posted.push({ version: ((await response.json()) as { version: number }).version, at });
-        await sleep(UPDATE_EVERY_MS);
-      }
-      await sleep(1000);
-      return posted.map(({ version, at }) => {
-        const seen = seenAt.get(version) ?? [];
-        return seen.length >= settings.readers ? Math.max(...seen) - at : Number.POSITIVE_INFINITY;
-      });
-    };
-
-    await loopP99(); // resets the histogram
+    await loopP99(node.url); // resets the histogram
     const baselineEnd = performance.now() + settings.baselineSeconds * 1000;
     const baselineLatencies = await updatesWhile(() => performance.now() < baselineEnd);
-    const baselineLoop = await loopP99();
+    const baselineLoop = await loopP99(node.url);
     const rssBefore = rssBytes(pid);
 
     const cpuStart = cpuSeconds(pid);
@@ -112,7 +78,7 @@ export async function measurePushAlerts(settings: PushAlertSettings, log: (line:
     await post({ body: "Alert everyone.", headline: "Bench alert", kind: "breaking" });
     const done = () => service.count() >= settings.subscriptions;
     const sendLatencies = await updatesWhile(() => !done() && performance.now() - start < 600_000);
-    const sendLoop = await loopP99();
+    const sendLoop = await loopP99(node.url);
     const seconds = (performance.now() - start - 1000) / 1000; // less the wait for the last update's readers
     const cpu = cpuSeconds(pid) - cpuStart;
     clearInterval(sampler);

@@ -18,6 +18,7 @@ import type { EntryKind, Snapshot } from "../../shared/story.js";
 import type { ScheduledEntry } from "../../shared/schedule.js";
 import { m, type Locale } from "../lib/i18n.js";
 import { ApiFailure, requestJson } from "../lib/request.js";
+import type { Question } from "../../shared/questions.js";
 import { uploadFile } from "../lib/upload.js";
 import type { MediaBodyItem, UploadedImage } from "./media/media-list.js";
 
@@ -192,8 +193,8 @@ export class EditorApi {
   updateStory(id: string, body: UpdateStoryBody, ifMatch: number, idempotencyKey?: string): Promise<VersionResponse> {
     return this.request("PATCH", `/api/stories/${enc(id)}`, { body, ifMatch, idempotencyKey });
   }
-  /** `alert: false`: a breaking entry published without an alert to the story's subscribers. */
-  addEntry(id: string, body: WithMedia<Partial<AddEntryBody>> & { body: string; alert?: boolean }, ifMatch: number, idempotencyKey?: string): Promise<EntryResponse> {
+  /** `alert: false`: a breaking entry published without an alert to the story's subscribers; `question`: the entry answers this reader's question (issue 36). */
+  addEntry(id: string, body: WithMedia<Partial<AddEntryBody>> & { body: string; alert?: boolean; question?: { id: string } }, ifMatch: number, idempotencyKey?: string): Promise<EntryResponse> {
     return this.request("POST", `/api/stories/${enc(id)}/entries`, { body, ifMatch, idempotencyKey });
   }
   editEntry(id: string, entryId: string, body: EntryEdit, ifMatch: number, idempotencyKey?: string): Promise<EntryResponse> {
@@ -208,6 +209,20 @@ export class EditorApi {
   }
   deleteFact(id: string, factId: string, ifMatch: number, idempotencyKey?: string): Promise<VersionResponse> {
     return this.request("DELETE", `/api/stories/${enc(id)}/facts/${enc(factId)}`, { ifMatch, idempotencyKey });
+  }
+
+  // Readers' questions (issue 36)
+  async listQuestions(id: string): Promise<Question[]> {
+    return (await this.request<{ questions: Question[] }>("GET", `/api/stories/${enc(id)}/questions`)).questions;
+  }
+  questionSettings(id: string): Promise<{ open: boolean; pending: number }> {
+    return this.request("GET", `/api/stories/${enc(id)}/question-settings`);
+  }
+  setQuestionsOpen(id: string, open: boolean): Promise<{ open: boolean; pending: number }> {
+    return this.request("PUT", `/api/stories/${enc(id)}/question-settings`, { body: { open } });
+  }
+  async moderateQuestion(id: string, questionId: string, status: "dismissed" | "spam"): Promise<Question> {
+    return (await this.request<{ question: Question }>("PATCH", `/api/stories/${enc(id)}/questions/${enc(questionId)}`, { body: { status } })).question;
   }
 
   // Drafts

@@ -97,6 +97,17 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   display_name_taken: 409,
   last_admin: 409,
   token_not_found: 404,
+  question_not_found: 404,
+  question_answered: 409,
+  // A story whose desk paused questions: a state of the story, not of the request.
+  questions_closed: 409,
+  // A filled honeypot, or an address the desk marked as a spammer's.
+  question_refused: 403,
+  // Too many questions wait over all stories: come back later (Retry-After).
+  question_queue_full: 429,
+  challenge_failed: 400,
+  // A proof of work already spent (a replay), on this node or another.
+  challenge_spent: 409,
   protocol_unsupported: 400,
   cancelled: 409,
   not_following: 409,

@@ -5,6 +5,7 @@ import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../shared/json-depth.js";
 import type { NewEntry, Operation } from "../../shared/operations.js";
 import { EMBED_DESCRIBE_BUDGET_MS, type MediaResolver } from "../media/resolve-media.js";
 import type { Committed, DraftToConsume, Store, StoredResponse } from "../store/store.js";
+import type { ReaderQuestions } from "../questions/reader-questions.js";
 import type { StoryService } from "../story-service.js";
 import { principalOf, requireRole } from "./auth.js";
 import { ApiError, parseOr400 } from "./errors.js";
@@ -81,7 +82,15 @@ export const CLOCK_SKEW_MS = 60_000;
  * `batchJson` reads the body of `POST …/entries/batch` (up to MAX_BATCH_BODY_BYTES: 500 entries
  * do not fit in the single entry's MAX_JSON_BODY_BYTES).
  */
-export function writeRoutes(store: Store, service: StoryService, json: RequestHandler[], schedule: Schedule, batchJson: RequestHandler[], mediaResolver: MediaResolver): Router {
+export function writeRoutes(
+  store: Store,
+  service: StoryService,
+  json: RequestHandler[],
+  schedule: Schedule,
+  batchJson: RequestHandler[],
+  mediaResolver: MediaResolver,
+  questions: Pick<ReaderQuestions, "toAnswer" | "answered">,
+): Router {
   const router = Router();
   const auth = requireRole("editor", "admin");
   const withBody: RequestHandler[] = [auth, ...json, idempotency(store)];
@@ -108,15 +117,21 @@ export function writeRoutes(store: Store, service: StoryService, json: RequestHa
 
   router.post("/stories/:id/entries", ...withBody, async (req, res) => {
     const storyId = storyIdOf(req);
-    const { media: mediaInput, publishAt, ...body } = parseOr400(NewEntryBody, req.body, "entry");
+    const { media: mediaInput, publishAt, question: answers, ...body } = parseOr400(NewEntryBody, req.body, "entry");
     const at = publishAt === undefined ? undefined : publishAtOr400(publishAt);
+    if (at !== undefined && answers) {
+      throw new ApiError(400, "validation_failed", "An answer to a reader's question is published now, not scheduled.", { issues: [{ path: "question", message: "cannot be scheduled" }] });
+    }
     const media = await mediaResolver.resolve(mediaInput);
     if (at !== undefined) return void (await schedule(req, res, storyId, at, { ...body, ...(media?.length ? { media } : {}) }));
     const entryId = newEntryId();
-    await write(req, res, storyId, { type: "add_entry", entryId, ...body, ...(media?.length ? { media } : {}) }, (c) => ({
+    const question = answers && (await questions.toAnswer(storyId, answers.id));
+    await write(req, res, storyId, { type: "add_entry", entryId, ...body, ...(media?.length ? { media } : {}), ...(question ? { question } : {}) }, (c) => ({
       status: 201,
       body: { entry: c.snapshot.entries[entryId], version: c.snapshot.version },
     }));
+    // After the commit: a crash in between leaves the question pending with its answer published, which the desk can dismiss.
+    if (answers) await questions.answered(storyId, answers.id, entryId);
   });
 
   router.post("/stories/:id/entries/batch", auth, ...batchJson, idempotency(store), async (req, res) => {

@@ -2,6 +2,7 @@ import type pg from "pg";
 import { nameFold } from "../../shared/display-names.js";
 import type { Snapshot } from "../../shared/story.js";
 import { insertRemovals } from "./pg-removals.js";
+import { QUESTION_TABLES } from "./question-sql.js";
 import { removalsInLog } from "./rows.js";
 import { headJson } from "./story-pieces.js";
 
@@ -308,6 +309,11 @@ CREATE TABLE push_outbox (
 CREATE INDEX push_outbox_open ON push_outbox (story_id, id) WHERE state IN ('pending', 'sending');
 CREATE INDEX push_outbox_entry ON push_outbox (story_id, entry_id);
 `,
+  },
+  {
+    version: 14,
+    name: "readers' questions",
+    sql: QUESTION_TABLES({ bigint: "bigint" }),
   },
 ];
 

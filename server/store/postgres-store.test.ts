@@ -9,6 +9,7 @@ import { describeDisplayNamesContract } from "./display-names-contract.js";
 import { describeDraftPublishContract } from "./draft-publish-contract.js";
 import { describeMediaContract } from "./media-contract.js";
 import { describePushContract } from "./push-contract.js";
+import { describeQuestionContract } from "./question-contract.js";
 import { describeScheduledContract } from "./scheduled-contract.js";
 import { migrate, MIGRATIONS, quoteIdentifier } from "./pg-migrations.js";
 import { PostgresStore } from "./postgres-store.js";
@@ -100,6 +101,10 @@ describe.skipIf(!hasPostgres)("PostgreSQL", () => {
     return { store: await open(schema), second: () => open(schema) };
   });
   describePushContract("PostgreSQL, two nodes on one schema", async () => {
+    const schema = freshSchema();
+    return { store: await open(schema), second: () => open(schema) };
+  });
+  describeQuestionContract("PostgreSQL, two nodes on one schema", async () => {
     const schema = freshSchema();
     return { store: await open(schema), second: () => open(schema) };
   });

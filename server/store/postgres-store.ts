@@ -9,6 +9,7 @@ import { PostgresAccounts } from "./postgres-accounts.js";
 import { insertRemovals } from "./pg-removals.js";
 import { PostgresMedia } from "./postgres-media.js";
 import { insertAlerts, PostgresPush } from "./postgres-push.js";
+import { PostgresQuestions } from "./postgres-questions.js";
 import { PostgresScheduled } from "./postgres-scheduled.js";
 import { inTransaction } from "./pg-transaction.js";
 import { RebuiltVersions } from "./rebuilt-versions.js";
@@ -72,6 +73,7 @@ export class PostgresStore implements Store {
   readonly media: PostgresMedia;
   readonly scheduled: PostgresScheduled;
   readonly push: PostgresPush;
+  readonly questions: PostgresQuestions;
   #closing: Promise<void> | undefined;
   /** Parsed latest snapshots by story, reused while the stored version is the same. */
   readonly #parsed = new Lru<string, Snapshot>(PARSED_STORIES);
@@ -83,6 +85,7 @@ export class PostgresStore implements Store {
     this.accounts = new PostgresAccounts(pool);
     this.media = new PostgresMedia(pool);
     this.push = new PostgresPush(pool);
+    this.questions = new PostgresQuestions(pool);
     this.scheduled = new PostgresScheduled(pool, this.accounts, {
       rows: (client, storyId) => this.#rows(client, storyId),
       completeKey: (client, scope, key, response) => this.#completeKey(client, scope, key, response),

@@ -10,6 +10,7 @@ import { describeDisplayNamesContract } from "./display-names-contract.js";
 import { describeDraftPublishContract } from "./draft-publish-contract.js";
 import { describeMediaContract } from "./media-contract.js";
 import { describePushContract } from "./push-contract.js";
+import { describeQuestionContract } from "./question-contract.js";
 import { describeScheduledContract } from "./scheduled-contract.js";
 
 const freshFile = () => join(mkdtempSync(join(tmpdir(), "live-ticker-store-")), "live-ticker.db");
@@ -70,6 +71,10 @@ describeScheduledContract("SQLite, two connections to one file", async () => {
   return { store: new SqliteStore(file), second: async () => new SqliteStore(file) };
 });
 describePushContract("SQLite, two connections to one file", async () => {
+  const file = freshFile();
+  return { store: new SqliteStore(file), second: async () => new SqliteStore(file) };
+});
+describeQuestionContract("SQLite, two connections to one file", async () => {
   const file = freshFile();
   return { store: new SqliteStore(file), second: async () => new SqliteStore(file) };
 });

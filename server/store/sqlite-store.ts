@@ -10,6 +10,7 @@ import { assemble, headJson } from "./story-pieces.js";
 import { SqliteAccounts } from "./sqlite-accounts.js";
 import { addMediaColumns, MEDIA_INDEXES, MEDIA_TABLES, SqliteMedia } from "./sqlite-media.js";
 import { PUSH_TABLES, SqlitePush } from "./sqlite-push.js";
+import { SQLITE_QUESTION_TABLES, SqliteQuestions } from "./sqlite-questions.js";
 import { SCHEDULED_TABLE, SqliteScheduled } from "./sqlite-scheduled.js";
 import { guardStorage } from "./storage-guard.js";
 import {
@@ -94,7 +95,8 @@ ${removalsTable}
 ${MEDIA_TABLES}
 ${MEDIA_INDEXES}
 ${SCHEDULED_TABLE}
-${PUSH_TABLES}`;
+${PUSH_TABLES}
+${SQLITE_QUESTION_TABLES}`;
 
 /**
  * What a database written by an earlier release lacks, step by step; `PRAGMA user_version` counts
@@ -145,6 +147,8 @@ const UPGRADES: readonly ((db: Database.Database) => void)[] = [
   addMediaColumns,
   // 6: Web Push keys, subscriptions and outbox.
   (db) => db.exec(PUSH_TABLES),
+  // 7: readers' questions, spent proofs of work, spammers' keys, stories closed to questions.
+  (db) => db.exec(SQLITE_QUESTION_TABLES),
 ];
 
 /** The `user_version` of a file this build made or upgraded: a file with a higher one comes from a newer build. */
@@ -208,6 +212,7 @@ export class SqliteStore implements Store {
   readonly media: SqliteMedia;
   readonly scheduled: SqliteScheduled;
   readonly push: SqlitePush;
+  readonly questions: SqliteQuestions;
   readonly #sql;
   /** Parsed latest snapshots, trusted only while the file's version matches (another process may write). */
   readonly #parsed = new Map<string, Snapshot>();
@@ -221,6 +226,7 @@ export class SqliteStore implements Store {
     this.accounts = new SqliteAccounts(db);
     this.media = new SqliteMedia(db);
     this.push = new SqlitePush(db);
+    this.questions = new SqliteQuestions(db);
     this.scheduled = new SqliteScheduled(db, this.accounts, {
       rows: (storyId) => this.#rows(storyId),
       completeKey: (scope, key, response) => void this.#sql.completeKey.run(JSON.stringify(response), Date.now(), scope, key),

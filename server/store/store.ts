@@ -2,6 +2,7 @@ import type { HistoryItem } from "../../shared/api.js";
 import type { AccountStore } from "./accounts.js";
 import type { MediaStore } from "./media-store.js";
 import type { PushStore } from "./push-store.js";
+import type { QuestionStore } from "./question-store.js";
 import type { ScheduledEdit, ScheduledEntry } from "./scheduled-store.js";
 import type { StampedOperation } from "../../shared/operations.js";
 import type { PatchOp } from "../../shared/patch.js";
@@ -145,6 +146,8 @@ export interface Store {
   readonly scheduled: ScheduledStore;
   /** Web Push keys, subscriptions and the outbox of alerts (issue 33). */
   readonly push: PushStore;
+  /** Readers' questions and what keeps them safe (issue 36): never part of a story's versions. */
+  readonly questions: QuestionStore;
   /** The store's own caches by name, each with the bytes it holds (`live_ticker_cache_bytes`). */
   readonly caches: ReadonlyMap<string, { readonly bytes: number }>;
   listStories(): Promise<StorySummary[]>;

@@ -29,7 +29,7 @@ export interface TestServer {
 
 /** A real server on 127.0.0.1 with a real SQLite file in a fresh temp dir; with `redis`, one node of several. */
 export async function startServer(
-  options: { dataDir?: string; pages?: boolean; port?: number; env?: Record<string, string>; redis?: RedisClient; queueLimits?: QueueLimits; deskRecheckMs?: number; audienceSampleMs?: number; mediaSweepMs?: number } = {},
+  options: { dataDir?: string; pages?: boolean; port?: number; env?: Record<string, string>; redis?: RedisClient; queueLimits?: QueueLimits; deskRecheckMs?: number; audienceSampleMs?: number; mediaSweepMs?: number; questionWork?: { min: number; max: number } } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "live-ticker-test-"));
   // Tests ask no real platform for an embed's description: those about it start a stand-in (oembed-stand-in.ts).
@@ -42,6 +42,7 @@ export async function startServer(
     ...(options.deskRecheckMs ? { deskRecheckMs: options.deskRecheckMs } : {}),
     ...(options.audienceSampleMs ? { audienceSampleMs: options.audienceSampleMs } : {}),
     ...(options.mediaSweepMs ? { mediaSweepMs: options.mediaSweepMs } : {}),
+    ...(options.questionWork ? { questionWork: options.questionWork } : {}),
   });
   const port = await app.listen();
   const url = `http://127.0.0.1:${port}`;

@@ -5,6 +5,7 @@ import type { Draft } from "../../../shared/accounts.js";
 import type { DraftClosure } from "../../../shared/desk-protocol.js";
 import type { EditorApi } from "../api.js";
 import { connectDesk, deskRefusalOf, type DeskSocket } from "../desk-socket.js";
+import type { QuestionsFeed } from "../questions/questions-feed.svelte.js";
 import type { StoryPresence } from "../story/presence.svelte.js";
 import type { StoryAlerts } from "../story/story-alerts.svelte.js";
 import { dismissDraft, draftChanged, draftClosed, draftRows, draftsListed, noDrafts, type DraftRow } from "./drafts-state.js";
@@ -18,6 +19,8 @@ export interface DraftsFeedOptions {
   presence?: StoryPresence | undefined;
   /** So do the outcomes of breaking-news alerts (editors' desks only). */
   alerts?: StoryAlerts | undefined;
+  /** Readers' questions travel on the same channel. */
+  questions?: QuestionsFeed | undefined;
 }
 
 /**
@@ -42,6 +45,7 @@ export class DraftsFeed {
       const socket = (this.#socket = connectDesk());
       options.presence?.attach(socket);
       options.alerts?.attach(socket);
+      options.questions?.attach(socket);
       socket.on("connect", () => {
         this.live = true;
         this.refresh();

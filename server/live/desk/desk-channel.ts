@@ -15,6 +15,8 @@ import {
   type DeskServerToClientEvents,
   type DeskUnfollowAck,
   type DraftClosure,
+  type QuestionChangedMessage,
+  type QuestionsStateMessage,
 } from "../../../shared/desk-protocol.js";
 import type { AlertNews } from "../../push/alert-outbox.js";
 import type { Limits } from "../../config.js";
@@ -40,8 +42,16 @@ export interface DraftNews {
   closed(closed: ClosedDraft): void;
 }
 
+/** What the question routes tell the desk (issue 36), after the store has it. */
+export interface QuestionNews {
+  question(message: QuestionChangedMessage): void;
+  state(message: QuestionsStateMessage): void;
+}
+
 /** Editors' and admins' room of a story's desk; each contributor hears only in a room of their own. */
 const reviewersRoom = (storyId: string) => `desk:${storyId}`;
+/** Every desk following the story, contributors too: readers' questions are for whoever may answer them. */
+const questionsRoom = (storyId: string) => `desk:${storyId}:questions`;
 const authorRoom = (storyId: string, userId: string) => `desk:${storyId}:author:${userId}`;
 
 export interface DeskChannelOptions {
@@ -76,7 +86,7 @@ interface KeptHeaders {
  * are per story (reviewers) and per story and author (contributors), so a broadcast reaches exactly
  * those; with Redis, the adapter set on the server carries them to every node (cluster.ts).
  */
-export class DeskChannel implements DraftNews, AlertNews {
+export class DeskChannel implements DraftNews, AlertNews, QuestionNews {
   readonly #nsp: DeskNamespace;
   /** By Engine.IO connection: the headers its desk sockets are judged on. */
   readonly #handshakes = new WeakMap<object, KeptHeaders>();
@@ -131,6 +141,14 @@ export class DeskChannel implements DraftNews, AlertNews {
   /** Editors and admins only, like the audience: the figures are the newsroom's. */
   alertFinished({ storyId, entryId, state, sent, failed, removed }: Parameters<AlertNews["alertFinished"]>[0], subscribers: number): void {
     this.#nsp.to(reviewersRoom(storyId)).emit("alert:sent", { storyId, entryId, state, sent, failed, removed, subscribers });
+  }
+
+  question(message: QuestionChangedMessage): void {
+    this.#nsp.to(questionsRoom(message.storyId)).emit("question:changed", message);
+  }
+
+  state(message: QuestionsStateMessage): void {
+    this.#nsp.to(questionsRoom(message.storyId)).emit("questions:state", message);
   }
 
   /** The principal of a handshake, by the HTTP API's rules, or why it is refused (connect_error's data). */
@@ -192,7 +210,7 @@ export class DeskChannel implements DraftNews, AlertNews {
         // Joined before the drafts are read: a change committed meanwhile is heard, never lost
         // between the list and the first message (the desk keeps the newer of the two).
         following.add(storyId);
-        await socket.join(reviewer ? reviewersRoom(storyId) : authorRoom(storyId, principal.userId!));
+        await socket.join([reviewer ? reviewersRoom(storyId) : authorRoom(storyId, principal.userId!), questionsRoom(storyId)]);
         const drafts = await accounts.listDrafts(storyId, reviewer ? undefined : principal.userId);
         const open = new Set(drafts.map((d) => d.id));
         const closed: DraftClosure[] = [];
@@ -219,6 +237,7 @@ export class DeskChannel implements DraftNews, AlertNews {
       following.delete(storyId);
       this.#presence.unfollow(socket.id, storyId);
       await socket.leave(reviewersRoom(storyId));
+      await socket.leave(questionsRoom(storyId));
       if (principal.userId) await socket.leave(authorRoom(storyId, principal.userId));
       ack({ ok: true });
     });

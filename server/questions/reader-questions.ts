@@ -1,0 +1,161 @@
+import type { Challenge } from "altcha-lib";
+import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import type { Logger } from "pino";
+import { DomainError, rateLimited } from "../../shared/error-codes.js";
+import { answeredQuestion, questionFold, type AnsweredQuestion, type AskQuestionBody, type Question } from "../../shared/questions.js";
+import { newId, newSecret } from "../auth/secrets.js";
+import type { QuestionNews } from "../live/desk/desk-channel.js";
+import type { MakeLimiter } from "../rate-limiters.js";
+import type { Store } from "../store/store.js";
+import { addressKey } from "./address-key.js";
+import { ProofOfWork, WORK } from "./proof-of-work.js";
+import type { QuestionSettings } from "./question-settings.js";
+
+
+/** Challenges one address may fetch in ten minutes: a reader asks a few questions; a robot wants many. */
+const CHALLENGES_PER_ADDRESS = 30;
+/** How long "mark as spam" keeps an address's key from asking again. */
+export const SPAMMER_MS = 24 * 60 * 60_000;
+/** How many of a story's questions the desk is sent, newest first. */
+export const QUESTIONS_LISTED = 200;
+/** How often questions past their retention (and expired nonces and spammers' keys) are deleted. */
+const PRUNE_EVERY_MS = 60 * 60_000;
+
+const consumeOr429 = async (limiter: RateLimiterAbstract, key: string, message: string) => {
+  try {
+    await limiter.consume(key);
+  } catch (rejection) {
+    if (!(rejection instanceof RateLimiterRes)) throw rejection;
+    throw rateLimited(rejection.msBeforeNext, message);
+  }
+};
+
+/**
+ * Readers' questions (issue 36) between the routes and the store: every check a stranger's question
+ * passes before anything is stored (limits per address and per story, the proof of work spent once,
+ * the honeypot, spammers' keys, the story's switch, the queue's cap), and the desk told of each
+ * change. The secret that signs challenges and keys addresses is the store's, so every node agrees.
+ */
+export class ReaderQuestions {
+  readonly #secret: Promise<{ secret: string; pow: ProofOfWork }>;
+  readonly #perAddress: RateLimiterAbstract;
+  readonly #challenges: RateLimiterAbstract;
+  readonly #perStory: RateLimiterAbstract;
+  #pruning: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly news: QuestionNews,
+    private readonly settings: QuestionSettings,
+    makeLimiter: MakeLimiter,
+    private readonly log: Logger,
+    work: { min: number; max: number } = WORK,
+  ) {
+    this.#secret = store.questions.secret(() => newSecret()).then((secret) => ({ secret, pow: new ProofOfWork(secret, work) }));
+    // Keep a failed read from being an unhandled rejection; each use awaits it and fails alike.
+    this.#secret.catch(() => {});
+    this.#perAddress = makeLimiter("questions-address", { points: settings.perAddress, duration: 600 });
+    this.#challenges = makeLimiter("questions-challenges", { points: CHALLENGES_PER_ADDRESS, duration: 600 });
+    this.#perStory = makeLimiter("questions-story", { points: settings.perStoryPerMinute, duration: 60 });
+  }
+
+  /** The keyed hash that stands for an address (address-key.ts). */
+  async keyOf(address: string): Promise<string> {
+    return addressKey((await this.#secret).secret, address);
+  }
+
+  /** Counted before a question's body is read: a flood from one address costs a hash and a counter. */
+  async admitAsker(key: string): Promise<void> {
+    await consumeOr429(this.#perAddress, key, `Too many questions from this address: at most ${this.settings.perAddress} in ten minutes.`);
+  }
+
+  /** A challenge to solve before asking about `storyId`, and whether the story takes questions now. */
+  async challenge(storyId: string, key: string): Promise<{ open: boolean; challenge?: Challenge }> {
+    await consumeOr429(this.#challenges, key, `Too many challenges for this address: at most ${CHALLENGES_PER_ADDRESS} in ten minutes.`);
+    if (!(await this.store.questions.isOpen(storyId))) return { open: false };
+    return { open: true, challenge: await (await this.#secret).pow.challenge(storyId) };
+  }
+
+  /** Takes a reader's question, or throws the DomainError that says why not; nothing is stored unless every check passed. */
+  async ask(storyId: string, key: string, body: AskQuestionBody): Promise<void> {
+    if (body.website) throw new DomainError("question_refused", "This question was not taken.");
+    if (await this.store.questions.isSpammer(key, Date.now())) throw new DomainError("question_refused", "Questions from this address are not taken for now.");
+    const proof = await (await this.#secret).pow.verify(body.proof, storyId);
+    if ("refused" in proof) {
+      const why = { expired: "has expired: ask again", invalid: "is not solved", other_story: "was made for another story" }[proof.refused];
+      throw new DomainError("challenge_failed", `The anti-flood check ${why}.`);
+    }
+    if (!(await this.store.questions.isOpen(storyId))) throw new DomainError("questions_closed", "The newsroom is not taking questions on this story at the moment.");
+    await consumeOr429(this.#perStory, storyId, "This story is getting many questions right now; try again in a minute.");
+    const outcome = await this.store.questions.ask(
+      { id: newId("q_"), storyId, text: body.text, ...(body.name ? { name: body.name } : {}), fold: questionFold(body.text), addressKey: key, at: Date.now() },
+      this.settings.maxPending,
+      proof,
+    );
+    if (outcome.kind === "spent") throw new DomainError("challenge_spent", "This anti-flood check was already used; ask again.");
+    if (outcome.kind === "full") throw rateLimited(60_000, "The newsroom has more questions waiting than it can read; try again later.");
+    await this.#tell(storyId, outcome.question);
+  }
+
+  list(storyId: string): Promise<Question[]> {
+    return this.store.questions.list(storyId, QUESTIONS_LISTED);
+  }
+
+  async state(storyId: string): Promise<{ open: boolean; pending: number }> {
+    const [open, pending] = await Promise.all([this.store.questions.isOpen(storyId), this.store.questions.pendingCount(storyId)]);
+    return { open, pending };
+  }
+
+  async setOpen(storyId: string, open: boolean): Promise<{ open: boolean; pending: number }> {
+    await this.store.questions.setOpen(storyId, open);
+    const state = await this.state(storyId);
+    this.news.state({ storyId, ...state });
+    return state;
+  }
+
+  /** Dismisses a question or marks it spam (whose address then asks no more for SPAMMER_MS). */
+  async moderate(storyId: string, id: string, status: "dismissed" | "spam"): Promise<Question> {
+    const asked = await this.store.questions.get(storyId, id);
+    if (!asked) throw new DomainError("question_not_found", "No such question on this story.");
+    if (status === "spam") await this.store.questions.markSpammer(asked.addressKey, Date.now() + SPAMMER_MS);
+    const question = (await this.store.questions.moderate(storyId, id, { status }))!;
+    await this.#tell(storyId, question);
+    return question;
+  }
+
+  /** The question an entry about to be published answers, as the entry will quote it. */
+  async toAnswer(storyId: string, id: string): Promise<AnsweredQuestion> {
+    const asked = await this.store.questions.get(storyId, id);
+    if (!asked) throw new DomainError("question_not_found", "No such question on this story.");
+    if (asked.status === "answered") throw new DomainError("question_answered", "This question has been answered already.");
+    return answeredQuestion(asked);
+  }
+
+  /** After the answer's commit: the question is answered by `entryId`. */
+  async answered(storyId: string, id: string, entryId: string): Promise<void> {
+    const question = await this.store.questions.moderate(storyId, id, { status: "answered", entryId });
+    if (question) await this.#tell(storyId, question);
+  }
+
+  /** Starts deleting questions past their retention, now and every hour. */
+  start(): void {
+    const prune = () => {
+      const now = Date.now();
+      this.store.questions.prune(now - this.settings.retentionMs, now).then(
+        (deleted) => deleted > 0 && this.log.info({ deleted }, "deleted readers' questions past their retention"),
+        (error: unknown) => this.log.error({ err: error }, "readers' questions could not be pruned"),
+      );
+    };
+    prune();
+    this.#pruning = setInterval(prune, PRUNE_EVERY_MS).unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#pruning);
+  }
+
+  async #tell(storyId: string, question: Question): Promise<void> {
+    this.news.question({ storyId, question });
+    this.news.state({ storyId, ...(await this.state(storyId)) });
+  }
+}

@@ -278,7 +278,8 @@ export interface AudienceResponse { storyId: string; readers: number; sampleMs: 
  * `GET /api/stories/:id/push-subscriptions` (editors; additive, not in DESIGN.md): how many readers'
  * browsers asked for the story's breaking-news alerts now.
  */
-export interface PushSubscribersResponse { storyId: string; subscribers: number }
+/** `alerts: false`: this server sends no alerts (no PUSH_CONTACT), and `subscribers` is 0. */
+export interface PushSubscribersResponse { storyId: string; alerts: boolean; subscribers: number }
 export type CreateStoryResponse = Snapshot;
 
 /** Validation problems as `details.issues` of an error: one per field, in a form a client can show. */

@@ -166,14 +166,10 @@ export class EditorApi {
   audience(storyId: string, signal?: AbortSignal): Promise<AudienceResponse> {
     return this.request("GET", `/api/stories/${enc(storyId)}/audience`, { signal });
   }
-  /** How many readers asked for the story's alerts; undefined when this server sends none (404 push_unavailable). */
+  /** How many readers asked for the story's alerts; undefined when this server sends none. */
   async pushSubscribers(storyId: string): Promise<number | undefined> {
-    try {
-      return (await this.request<PushSubscribersResponse>("GET", `/api/stories/${enc(storyId)}/push-subscriptions`)).subscribers;
-    } catch (error) {
-      if (error instanceof ApiFailure && error.code === "push_unavailable") return undefined;
-      throw error;
-    }
+    const { alerts, subscribers } = await this.request<PushSubscribersResponse>("GET", `/api/stories/${enc(storyId)}/push-subscriptions`);
+    return alerts ? subscribers : undefined;
   }
 
   // Stories and entries

@@ -51,11 +51,14 @@ export function pushRoutes(store: Store, push: WebPush, settings: { services: re
   });
 
   // The desk's count (editors and admins; additive to DESIGN.md): a number, never the endpoints.
-  router.get("/stories/:id/push-subscriptions", enabled, requireRole("editor", "admin"), async (req, res) => {
+  // Answered on a server that sends no alerts too (`alerts: false`): every desk asks, and an
+  // error status would be an error in every desk's console.
+  router.get("/stories/:id/push-subscriptions", requireRole("editor", "admin"), async (req, res) => {
     const storyId = storyIdOf(req);
     await storyOr404(storyId);
     res.setHeader("Cache-Control", "no-store");
-    res.json({ storyId, subscribers: await store.push.subscriberCount(storyId) } satisfies PushSubscribersResponse);
+    const subscribers = push.enabled ? await store.push.subscriberCount(storyId) : 0;
+    res.json({ storyId, alerts: push.enabled, subscribers } satisfies PushSubscribersResponse);
   });
 
   router.post("/stories/:id/push-subscriptions", enabled, limited, ...json, async (req, res) => {

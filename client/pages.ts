@@ -50,7 +50,8 @@ export interface PageProps {
   } & Language;
   list: { stories: StorySummary[]; notice?: string } & Language;
   /** `snapshot`: the strip's copy of the latest view, or for the list the view, its shown bodies' HTML read back from the markup. */
-  embed: { snapshot: Snapshot; layout: EmbedLayout; maxItems: number; linkBase: string } & Language;
+  /** `questions`: the embedding site opted in to "Ask the newsroom" (embed.js `data-questions`). */
+  embed: { snapshot: Snapshot; layout: EmbedLayout; maxItems: number; linkBase: string; questions?: boolean } & Language;
   /** The desk renders in the browser only (no crawlers, and it needs the signed-in user). */
   editor: Record<string, never>;
 }

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount } from "../server/auth/accounts-service.js";
@@ -49,7 +51,7 @@ describe.skipIf(browserMissing)("readers' questions in the browser (a reader on 
     return seen;
   };
 
-  it("asks from a phone, arrives in the desk at once, is answered, and the answer shows on the reader's page", async () => {
+  it("asks from a phone, arrives in the desk at once, is answered, and the answer shows on the reader's page", { timeout: 90_000 }, async () => {
     const desk = await deskPage();
     const listed = questionsRequests(desk.page);
     await desk.page.getByTestId("questions").getByText("No questions from readers yet.").waitFor();
@@ -109,5 +111,38 @@ describe.skipIf(browserMissing)("readers' questions in the browser (a reader on 
     expect(unexpectedErrors(desk.page, SIGNED_OUT)).toEqual([]);
     for (const page of [reader.page, wide.page]) expect(pageErrors(page)).toEqual([]);
     await Promise.all([desk.context.close(), reader.context.close(), wide.context.close()]);
+  });
+
+  it("shows the form in an embedded widget only where the publisher's page opts in with data-questions", async () => {
+    // A publisher's page on another origin: one widget opted in, one not.
+    const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>The Daily Example</title></head><body><main><h1>The Daily Example</h1>
+<div data-live-ticker="${STORY}" data-layout="list" data-questions>Live: strikes on the capital</div>
+<div data-live-ticker="${STORY}" data-layout="list">Live, without questions</div>
+<script src="${server.url}/embed.js" async></script></main></body></html>`;
+    const host = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end(html));
+    await new Promise<void>((resolve) => host.listen(0, "127.0.0.1", resolve));
+    try {
+      const { context, page } = await openPage(browser, `http://127.0.0.1:${(host.address() as AddressInfo).port}/`, PHONE);
+      const frames = page.locator("iframe");
+      await expect.poll(() => frames.count()).toBe(2);
+      const [opted, plain] = [page.frameLocator("iframe").first(), page.frameLocator("iframe").nth(1)];
+      expect(await frames.first().getAttribute("src")).toContain("questions=1");
+      expect(await frames.nth(1).getAttribute("src")).not.toContain("questions=1");
+      const ask = opted.getByTestId("ask-question");
+      await ask.getByRole("button", { name: "Send question" }).and(opted.locator(":enabled")).waitFor();
+      await plain.locator(".embed.layout-list").waitFor();
+      expect(await plain.getByTestId("ask-question").count()).toBe(0);
+      await ask.getByLabel("Your question").fill("Are the bridges open?");
+      await ask.getByRole("button", { name: "Send question" }).click();
+      await ask.getByText("Thank you: your question has reached the newsroom.").waitFor({ timeout: 20_000 });
+      await frames.first().scrollIntoViewIfNeeded();
+      await screenshot(page, "questions-embed-phone");
+      const listed = (await (await server.api(`/api/stories/${STORY}/questions`)).json()) as { questions: { text: string }[] };
+      expect(listed.questions.map((question) => question.text)).toContain("Are the bridges open?");
+      expect(pageErrors(page)).toEqual([]);
+      await context.close();
+    } finally {
+      await new Promise((resolve) => host.close(resolve));
+    }
   });
 });

@@ -42,13 +42,16 @@
     const layout = placeholder.dataset.layout === "list" ? "list" : "strip";
     const theme = ["light", "dark"].includes(placeholder.dataset.theme ?? "") ? placeholder.dataset.theme! : hostTheme(placeholder);
     const maxItems = Math.min(50, Math.max(1, Math.floor(Number(placeholder.dataset.maxItems)) || 10));
+    // "Ask the newsroom" only where the site opts in: `data-questions` (any value but "false").
+    const questions = placeholder.dataset.questions !== undefined && placeholder.dataset.questions !== "false" ? "&questions=1" : "";
     const accent = /^#[0-9a-fA-F]{3,8}$/.test(placeholder.dataset.accent ?? "") ? `&accent=${encodeURIComponent(placeholder.dataset.accent!)}` : "";
     const frame = document.createElement("iframe");
-    frame.src = `${origin}/embed/${id}?layout=${layout}&theme=${theme}&maxItems=${maxItems}${accent}`;
+    frame.src = `${origin}/embed/${id}?layout=${layout}&theme=${theme}&maxItems=${maxItems}${accent}${questions}`;
     frame.title = placeholder.textContent?.trim() || "Live updates";
     frame.setAttribute("style", `display:block;width:100%;border:0;height:${layout === "strip" ? 72 : 420}px`);
     // The frame is cross-origin to the host: it gets no access to the host page, the host none to it.
-    frame.setAttribute("sandbox", "allow-scripts allow-same-origin allow-popups allow-popups-to-escape-sandbox");
+    // Forms only where the site opted in to questions (a sandboxed frame may not submit one otherwise).
+    frame.setAttribute("sandbox", `allow-scripts allow-same-origin allow-popups allow-popups-to-escape-sandbox${questions ? " allow-forms" : ""}`);
     placeholder.replaceChildren(frame);
     frames.set(frame.contentWindow!, frame);
   };

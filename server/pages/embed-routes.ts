@@ -25,6 +25,8 @@ const EmbedQuery = z.object({
   maxItems: z.coerce.number().int().catch(10).transform((n) => Math.min(50, Math.max(1, n))),
   // Only a plain hex colour can reach the page's style attribute.
   accent: z.string().regex(HEX_COLOUR).optional().catch(undefined),
+  // "Ask the newsroom" in the widget only where the embedding site opted in (embed.js `data-questions`).
+  questions: z.literal("1").optional().catch(undefined),
 });
 
 const OembedQuery = z.object({
@@ -79,9 +81,9 @@ export function embedRoutes(store: Store, views: StoryViews, build: ClientBuild,
         }),
       );
     }
-    const { layout, theme, maxItems, accent } = EmbedQuery.parse(req.query);
+    const { layout, theme, maxItems, accent, questions } = EmbedQuery.parse(req.query);
     const theming = themeAttributes({ ...(theme === "auto" ? {} : { theme }), ...(accent ? { style: `--accent: ${accent}; --ticker-accent: ${accent}` } : {}) });
-    const unthemed = `embed:${story.id}:${layout}:${maxItems}`;
+    const unthemed = `embed:${story.id}:${layout}:${maxItems}:${questions ? "questions" : ""}`;
     // Theme and accent come from the URL, so they are part of the key: one URL, one page, for every
     // reader. The costly render is the same in every theme, so it is done once per version and each
     // theme or accent is one insertion into it: any number of accents cannot make the server render.
@@ -89,7 +91,7 @@ export function embedRoutes(store: Store, views: StoryViews, build: ClientBuild,
       const base = await pages.page(unthemed, story.version, () => {
         // The widget shows at most 50 items: the latest view holds them, whatever the story's length.
         const view = views.view(story, "latest");
-        const props: PageProps["embed"] = { snapshot: layout === "strip" ? stripView(view) : view, layout, maxItems, linkBase: config.publicUrl, lang: story.language };
+        const props: PageProps["embed"] = { snapshot: layout === "strip" ? stripView(view) : view, layout, maxItems, linkBase: config.publicUrl, lang: story.language, questions: questions === "1" };
         const rendered = build.renderers.embed(props);
         // The list's bodies are in its markup: the page data need not carry their HTML again.
         const shown = new Set(listedWithBody(view, maxItems).map((entry) => entry.id));

@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { withTwoStores, type OpenTwoStores } from "./two-stores.js";
 import type { Operation } from "../../shared/operations.js";
 import { expectGone } from "./accounts-contract.js";
 import { DraftChanged, type Draft } from "./accounts.js";
@@ -34,21 +35,18 @@ const publishOf = (draft: Draft, n: number) => ({
  * on whichever connection. `open` gives a fresh store and a second one on the same data (another
  * connection, as another process or node would have).
  */
-export function describeDraftPublishContract(name: string, open: () => Promise<{ store: Store; second: () => Promise<Store> }>) {
+export function describeDraftPublishContract(name: string, open: OpenTwoStores) {
   describe(`Draft publishing: ${name}`, () => {
     let a: Store;
     let b: Store;
 
-    beforeEach(async () => {
-      const opened = await open();
-      a = opened.store;
-      b = await opened.second();
-      await a.commit({ storyId: "s", operation: stamp({ type: "create_story", storyId: "s", title: "Drafts", summary: "" }) });
-    });
-    afterEach(async () => {
-      await b.close();
-      await a.close();
-    });
+    withTwoStores(
+      open,
+      (first, second) => ([a, b] = [first, second]),
+      async (a) => {
+        await a.commit({ storyId: "s", operation: stamp({ type: "create_story", storyId: "s", title: "Drafts", summary: "" }) });
+      },
+    );
 
     it("publishes the revision it read, records who published it, and then refuses it to everyone", async () => {
       await a.accounts.createDraft(draftOf(1));

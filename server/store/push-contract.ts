@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { withTwoStores, type OpenTwoStores } from "./two-stores.js";
 import type { Operation } from "../../shared/operations.js";
 import type { ClaimTerms } from "./push-store.js";
 import type { Store } from "./store.js";
@@ -21,21 +22,18 @@ const terms = (holder: string, now: number): ClaimTerms => ({ holder, now, lease
  * newest when a story alerts faster than once a gap. `open` gives a fresh store and a second one
  * on the same data (another node, another process).
  */
-export function describePushContract(name: string, open: () => Promise<{ store: Store; second: () => Promise<Store> }>) {
+export function describePushContract(name: string, open: OpenTwoStores) {
   describe(`Web Push state: ${name}`, () => {
     let a: Store;
     let b: Store;
 
-    beforeEach(async () => {
-      const opened = await open();
-      a = opened.store;
-      b = await opened.second();
-      for (const id of ["s", "t"]) await a.commit({ storyId: id, operation: stamp({ type: "create_story", storyId: id, title: id, summary: "" }) });
-    });
-    afterEach(async () => {
-      await b.close();
-      await a.close();
-    });
+    withTwoStores(
+      open,
+      (first, second) => ([a, b] = [first, second]),
+      async (a) => {
+        for (const id of ["s", "t"]) await a.commit({ storyId: id, operation: stamp({ type: "create_story", storyId: id, title: id, summary: "" }) });
+      },
+    );
 
     it("keeps the first key pair made, for every node", async () => {
       const first = await a.push.vapidKeys(() => ({ publicKey: "pub-a", privateKey: "priv-a" }));

@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { withTwoStores, type OpenTwoStores } from "./two-stores.js";
 import { questionFold } from "../../shared/questions.js";
 import type { NewQuestion } from "./question-store.js";
 import type { Store } from "./store.js";
@@ -20,20 +21,12 @@ const asked = (storyId: string, n: number, text = `Is the metro line ${n} runnin
  * and stories' switches shared by the nodes, and retention. `open` gives a fresh store and a second
  * one on the same data (another node, another process).
  */
-export function describeQuestionContract(name: string, open: () => Promise<{ store: Store; second: () => Promise<Store> }>) {
+export function describeQuestionContract(name: string, open: OpenTwoStores) {
   describe(`readers' questions: ${name}`, () => {
     let a: Store;
     let b: Store;
 
-    beforeEach(async () => {
-      const opened = await open();
-      a = opened.store;
-      b = await opened.second();
-    });
-    afterEach(async () => {
-      await b.close();
-      await a.close();
-    });
+    withTwoStores(open, (first, second) => ([a, b] = [first, second]));
 
     it("keeps the first secret made, for every node", async () => {
       expect(await a.questions.secret(() => "first")).toBe("first");

@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { withTwoStores, type OpenTwoStores } from "./two-stores.js";
 import type { Draft } from "./accounts.js";
 import { expectGone } from "./accounts-contract.js";
 import { ScheduledChanged, ScheduledGone, type ScheduledEntry } from "./scheduled-store.js";
@@ -30,21 +31,18 @@ const rejection = (promise: Promise<unknown>) => promise.then(() => expect.fail(
  * racing the publish either wins outright or is told it lost. `open` gives a fresh store and a
  * second one on the same data.
  */
-export function describeScheduledContract(name: string, open: () => Promise<{ store: Store; second: () => Promise<Store> }>) {
+export function describeScheduledContract(name: string, open: OpenTwoStores) {
   describe(`Scheduled entries: ${name}`, () => {
     let a: Store;
     let b: Store;
 
-    beforeEach(async () => {
-      const opened = await open();
-      a = opened.store;
-      b = await opened.second();
-      await a.commit({ storyId: "s", operation: { type: "create_story", storyId: "s", title: "Scheduled", summary: "", at: at(0), author: { name: "Desk" } } });
-    });
-    afterEach(async () => {
-      await b.close();
-      await a.close();
-    });
+    withTwoStores(
+      open,
+      (first, second) => ([a, b] = [first, second]),
+      async (a) => {
+        await a.commit({ storyId: "s", operation: { type: "create_story", storyId: "s", title: "Scheduled", summary: "", at: at(0), author: { name: "Desk" } } });
+      },
+    );
 
     it("keeps an entry out of the story until it is due, then publishes it once, at the publish time, as whoever scheduled it", async () => {
       await a.scheduled.add(itemOf(1, at(60)));

@@ -86,7 +86,6 @@ export const ERROR_CODES = [
   "question_answered",
   "questions_closed",
   "question_refused",
-  "question_queue_full",
   "challenge_failed",
   "challenge_spent",
   // The live socket

@@ -104,7 +104,6 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   // A filled honeypot, or an address the desk marked as a spammer's.
   question_refused: 403,
   // Too many questions wait over all stories: come back later (Retry-After).
-  question_queue_full: 429,
   challenge_failed: 400,
   // A proof of work already spent (a replay), on this node or another.
   challenge_spent: 409,

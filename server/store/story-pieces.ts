@@ -28,14 +28,14 @@ export interface EntryChanges {
 /**
  * What differs between `previous` and `next` entry by entry. The reducer keeps every untouched
  * entry as the same object, so comparing references finds the changed ones without serializing
- * or deep-comparing any. A commit passes the reducer's `entryIds`, so that only those are looked
+ * or deep-comparing any. Only `entryIds` (the reducer's: those the operation touched) are looked
  * at: enumerating a 2,000-entry story's keys alone costs a write milliseconds.
  */
-export function entryChanges(previous: Snapshot | undefined, next: Snapshot, entryIds?: readonly string[]): EntryChanges {
+export function entryChanges(previous: Snapshot | undefined, next: Snapshot, entryIds: readonly string[]): EntryChanges {
   const before = previous?.entries ?? {};
   const upserts: EntryRow[] = [];
   const removals: string[] = [];
-  for (const id of entryIds ?? new Set([...Object.keys(before), ...Object.keys(next.entries)])) {
+  for (const id of entryIds) {
     const entry = next.entries[id];
     if (!entry) removals.push(id);
     else if (before[id] !== entry) upserts.push({ id, json: JSON.stringify(entry) });

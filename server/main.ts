@@ -33,15 +33,16 @@ const app = createApp(config, store, { log, clientBuild: await ClientBuild.load(
 const abort = new AbortController();
 
 if (!demo && (await seedIfEmpty(store, app.service))) log.info({ storyId: "kyiv-strikes" }, "seeded the demo story");
-const port = await app.listen();
-const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-log.info({ url, store: config.databaseUrl ? "postgresql" : config.dataDir, cluster: Boolean(redis) }, "live-ticker listening");
 // With no account nobody can sign in to the desk, admin token or not (the token is for
 // automation, and a newsroom that set it still needs people on the desk): make an admin whose
-// one-time password is printed this once (it must be replaced at first sign-in).
+// one-time password is printed this once (it must be replaced at first sign-in). It exists before
+// the port opens, so nobody (a test, a health check) sees a server without its first account.
 const firstAdmin = (await store.accounts.countUsers()) === 0;
 // Several nodes may start at once: the one that creates the account prints its password.
 const created = firstAdmin ? await createAccount(store.accounts, "admin", "admin").catch(() => undefined) : undefined;
+const port = await app.listen();
+const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+log.info({ url, store: config.databaseUrl ? "postgresql" : config.dataDir, cluster: Boolean(redis) }, "live-ticker listening");
 const firstAdminSignIn = created && { username: created.user.username, password: created.password };
 if (format === "pretty") {
   // A person is watching: the addresses and the one-time password stand out from the log lines.

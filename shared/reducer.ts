@@ -70,7 +70,7 @@ function changedEntryIds(before: Snapshot["entries"], after: Snapshot["entries"]
  * object with thousands of keys), so each count is kept with its object, which never changes.
  */
 const countedEntries = new WeakMap<Snapshot["entries"], number>();
-function entryCount(entries: Snapshot["entries"]): number {
+export function entryCount(entries: Snapshot["entries"]): number {
   let count = countedEntries.get(entries);
   if (count === undefined) countedEntries.set(entries, (count = Object.keys(entries).length));
   return count;

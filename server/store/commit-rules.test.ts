@@ -5,7 +5,7 @@ import { ReducerError } from "../../shared/reducer.js";
 import type { Snapshot } from "../../shared/story.js";
 import { DraftChanged, DraftGone } from "./accounts.js";
 import { commitRules, runAsync, runSync, type CommitRows } from "./commit-rules.js";
-import { CHECKPOINT_INTERVAL, TooManyStories, VersionConflict, type CommitRequest } from "./store.js";
+import { CHECKPOINT_INTERVAL, checkpointDue, TooManyStories, VersionConflict, type CommitRequest } from "./store.js";
 
 /**
  * The rules on the smallest rows there are: one story's rows in memory, each call written to a
@@ -160,4 +160,23 @@ for (const mode of ["sync", "async"] as const) {
 
 it("runSync refuses rows that answer with promises", () => {
   expect(() => runSync(commitRules(new MemoryRows().rows("async"), { storyId: "s", operation: stamp(create) }))).toThrow(/promise/);
+});
+
+describe("checkpointDue", () => {
+  it("spaces checkpoints as the story grows: never more versions apart than it has entries, a few for thousands of writes", () => {
+    // One entry a version, as a day of live coverage grows a story, to 5,000 entries.
+    const kept: number[] = [];
+    let previous = 1;
+    for (let version = 1; version <= 5_000; version++) {
+      const entries = version - 1;
+      if (!checkpointDue(version, entries)) continue;
+      expect(version - previous, `checkpoints ${previous} and ${version}`).toBeLessThanOrEqual(Math.max(CHECKPOINT_INTERVAL, entries));
+      kept.push((previous = version));
+    }
+    expect(kept.slice(0, 6)).toEqual([1, 50, 100, 200, 400, 800]);
+    expect(5_000 - previous).toBeLessThan(5_000 / 2);
+    expect(kept.length).toBeLessThan(20);
+    // A short story keeps the plain interval, however many versions its edits make.
+    expect([1, 49, 50, 99, 100].map((version) => checkpointDue(version, 30))).toEqual([true, false, true, false, true]);
+  });
 });

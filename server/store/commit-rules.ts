@@ -1,12 +1,12 @@
 import type { StampedOperation } from "../../shared/operations.js";
 import type { PatchOp } from "../../shared/patch.js";
-import { reduce, ReducerError } from "../../shared/reducer.js";
+import { entryCount, reduce, ReducerError } from "../../shared/reducer.js";
 import type { Snapshot } from "../../shared/story.js";
 import type { ClosedDraft, Draft } from "./accounts.js";
 import type { NewAlert } from "./push-store.js";
 import { publishedDraft, removalsOf } from "./rows.js";
 import { entryChanges, headJson, type EntryChanges } from "./story-pieces.js";
-import { CHECKPOINT_INTERVAL, TooManyStories, VersionConflict, type CommitRequest, type Committed, type RemovedEntry, type StoredResponse } from "./store.js";
+import { checkpointDue, TooManyStories, VersionConflict, type CommitRequest, type Committed, type RemovedEntry, type StoredResponse } from "./store.js";
 
 /** A row operation's result: a value from a synchronous driver (SQLite), a promise from an asynchronous one (PostgreSQL). */
 export type Step<T> = T | Promise<T>;
@@ -53,8 +53,8 @@ function* step<T>(result: Step<T>): Generator<Step<unknown>, T, unknown> {
  * What a commit does, in order, whatever the store: consume the draft it publishes (once, and only
  * at the revision whose text the operation carries), check `If-Match`, the story cap (for a
  * creation) and the entry cap (in the reducer), then write the version, the story's head and the
- * entries it changed, the removals for feed tombstones, a checkpoint every CHECKPOINT_INTERVAL
- * versions and the stored idempotent answer. A change that changes nothing writes nothing but
+ * entries it changed, the removals for feed tombstones, a checkpoint when one is due
+ * (`checkpointDue`) and the stored idempotent answer. A change that changes nothing writes nothing but
  * that answer. Only a
  * checkpoint serializes the whole snapshot: every other write stores what changed.
  *
@@ -97,7 +97,7 @@ export function* commitRules(rows: CommitRows, request: CommitRequest): Generato
   yield* step(rows.insertRemovals([...removalsOf(previous, ops, snapshot.version, operation.at, operation.author)]));
   const alerts = alertsOf(operation, snapshot.version);
   if (alerts.length > 0) yield* step(rows.insertAlerts(alerts));
-  if (snapshot.version === 1 || snapshot.version % CHECKPOINT_INTERVAL === 0) {
+  if (checkpointDue(snapshot.version, entryCount(snapshot.entries))) {
     yield* step(rows.insertCheckpoint(snapshot.version, JSON.stringify(snapshot)));
   }
   return yield* answered({ snapshot, ops, changed: true, ...(previous ? { previous } : {}) });

@@ -6,7 +6,7 @@ import { parseStoredSnapshot } from "./story-pieces.js";
 /**
  * How much JSON (in characters; parsed, a snapshot takes about 1.2× that in the heap) of rebuilt
  * old versions a store keeps parsed. A version is rebuilt from its checkpoint and fewer than
- * CHECKPOINT_INTERVAL patches; what it is rebuilt for is then kept on its own (a catch-up patch
+ * patches that weigh about a snapshot (store.ts `checkpointDue`); what it is rebuilt for is then kept on its own (a catch-up patch
  * per version in live/join-messages.ts, a version's body in http/version-bodies.ts), so the parsed
  * copy is needed only while readers asking for the same version arrive together. At 32 MB, then
  * 8 MB, a soak (readers coming back a version or two behind, on a story growing to thousands of

@@ -78,7 +78,8 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
     it("appends gap-free versions and returns every one of them as it was", async () => {
       await create("s");
       const seen = [await store.latest("s")];
-      for (let n = 1; n < 2 * CHECKPOINT_INTERVAL + 7; n++) {
+      // Past 100 entries, where checkpoints space out to every 100th version (checkpointDue).
+      for (let n = 1; n < 4 * CHECKPOINT_INTERVAL + 7; n++) {
         const committed = await commit("s", n % 10 === 0 ? { type: "remove_entry", entryId: `e_n${String(n - 1).padStart(4, "0")}` } : add(n));
         expect(committed.snapshot.version).toBe(n + 1);
         expect(committed.previous?.version).toBe(n);

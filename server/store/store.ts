@@ -222,5 +222,20 @@ export interface ScheduledStore {
   publishNext(now: string, limits?: CommitLimits): Promise<PublishOutcome | undefined>;
 }
 
-/** How often a full snapshot is kept: reading any version replays fewer than this many records. */
+/** How often a full snapshot of a story of up to twice as many entries is kept. */
 export const CHECKPOINT_INTERVAL = 50;
+
+/**
+ * Whether version `version` of a story of `entries` entries keeps a full snapshot. A checkpoint
+ * serializes the whole story (2 MB at 2,000 entries) while a version's record is about one entry,
+ * so the interval grows with the story: CHECKPOINT_INTERVAL versions, doubled each time the story
+ * doubles past it (never more versions than it has entries). A write then costs the same, spread
+ * out, however long the story (issue 32), and reading an old version still replays records that
+ * weigh about one snapshot. The intervals divide one another, so one that grows is next met within
+ * its own length.
+ */
+export function checkpointDue(version: number, entries: number): boolean {
+  let interval = CHECKPOINT_INTERVAL;
+  while (interval * 2 <= entries) interval *= 2;
+  return version === 1 || version % interval === 0;
+}

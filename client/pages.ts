@@ -49,6 +49,17 @@ export interface PageProps {
     paged?: boolean;
   } & Language;
   list: { stories: StorySummary[]; notice?: string } & Language;
+  /**
+   * `POST /stories/:id/questions`, the "Ask the newsroom" form without JavaScript: `confirm` (or
+   * `wait`, sent too soon) reads the reader's `words` back with the `ticket` that lets them in; the
+   * others say what became of the question. Rendered on the server only, never cached.
+   */
+  ask: {
+    story: Pick<Snapshot, "id" | "title">;
+    outcome: "confirm" | "wait" | "sent" | "closed" | "too_many" | "invalid" | "expired" | "refused" | "failed";
+    words?: { text: string; name?: string | undefined };
+    ticket?: string;
+  } & Language;
   /** `snapshot`: the strip's copy of the latest view, or for the list the view, its shown bodies' HTML read back from the markup. */
   /** `questions`: the embedding site opted in to "Ask the newsroom" (embed.js `data-questions`). */
   embed: { snapshot: Snapshot; layout: EmbedLayout; maxItems: number; linkBase: string; questions?: boolean } & Language;

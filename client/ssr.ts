@@ -1,4 +1,5 @@
 import { render } from "svelte/server";
+import AskPage from "./reader/AskPage.svelte";
 import EmbedPage from "./embed/EmbedPage.svelte";
 import HistoryPage from "./history/HistoryPage.svelte";
 import LivePage from "./reader/LivePage.svelte";
@@ -20,6 +21,7 @@ export const renderers = {
   history: (props: PageProps["history"]) => render(HistoryPage, { props }),
   list: (props: PageProps["list"]) => render(StoryList, { props }),
   embed: (props: PageProps["embed"]) => render(EmbedPage, { props }),
+  ask: (props: PageProps["ask"]) => render(AskPage, { props }),
 };
 
 export type Renderers = typeof renderers;

@@ -22,7 +22,8 @@ describe.skipIf(browserMissing)("readers' questions in the browser (a reader on 
   let browser: Browser;
 
   beforeAll(async () => {
-    server = await startServer({ pages: true });
+    // The proof of work at its real difficulty; the no-script form's wait shortened to a second.
+    server = await startServer({ pages: true, questionCost: { formWaitMs: 1_000 } });
     browser = await launchBrowser();
     const { user } = await createAccount(server.app.store.accounts, "olena", "editor");
     await server.app.store.accounts.updateUser(user.id, { passwordHash: await hashPassword(PASSWORD), mustChangePassword: false, displayName: "Olena" });
@@ -58,7 +59,7 @@ describe.skipIf(browserMissing)("readers' questions in the browser (a reader on 
 
     const reader = await openPage(browser, `${server.url}/stories/${STORY}`, PHONE);
     const ask = reader.page.getByTestId("ask-question");
-    await ask.getByRole("button", { name: "Send question" }).and(reader.page.locator(":enabled")).waitFor();
+    await reader.page.locator('[data-testid="ask-question"][data-ready]').waitFor();
     expect(await seriousViolations(reader.page)).toEqual([]);
     // A phone's CPU: four times slower than this machine's, as Chromium's DevTools throttle it.
     const cdp = await reader.context.newCDPSession(reader.page);
@@ -113,6 +114,46 @@ describe.skipIf(browserMissing)("readers' questions in the browser (a reader on 
     await Promise.all([desk.context.close(), reader.context.close(), wide.context.close()]);
   });
 
+  it("asks from a phone without JavaScript: the server reads the question back, then takes it", async () => {
+    const { context, page } = await openPage(browser, `${server.url}/stories/${STORY}`, { ...PHONE, javaScriptEnabled: false });
+    const ask = page.getByTestId("ask-question");
+    await ask.getByLabel("Your question").fill("Where are the shelters\nin Podil?");
+    await ask.getByLabel("Your name (optional)").fill("Taras");
+    await ask.getByRole("button", { name: "Send question" }).click();
+    const confirm = page.getByTestId("ask-confirm");
+    await confirm.waitFor();
+    expect(await confirm.locator("blockquote").textContent()).toMatch(/Where are the shelters\s+in Podil\?\s*Asked by Taras/);
+    await screenshot(page, "questions-no-script-confirm-phone");
+    // At once is too soon for the ticket: the page asks for a moment and keeps the question.
+    await confirm.getByRole("button", { name: "Send question" }).click();
+    await page.getByTestId("ask-confirm").getByText("Just a moment").waitFor();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await page.getByTestId("ask-confirm").getByRole("button", { name: "Send question" }).click();
+    await page.getByTestId("ask-outcome").getByText("Thank you: your question has reached the newsroom.").waitFor();
+    await screenshot(page, "questions-no-script-sent-phone");
+    await page.getByRole("link", { name: "Back to the story" }).click();
+    await page.getByTestId("ask-question").waitFor();
+    const listed = (await (await server.api(`/api/stories/${STORY}/questions`)).json()) as { questions: { text: string; name?: string }[] };
+    expect(listed.questions).toContainEqual(expect.objectContaining({ text: "Where are the shelters\nin Podil?", name: "Taras" }));
+    await context.close();
+
+    // The same pages on a desktop, where axe can run (the form posted as a browser without script would).
+    const wide = await openPage(browser, `${server.url}/stories/${STORY}`);
+    const form = wide.page.locator('[data-testid="ask-question"][data-ready] form');
+    await form.getByLabel("Your question").fill("Is the bridge to the left bank open?");
+    await form.evaluate((element: HTMLFormElement) => element.submit());
+    await wide.page.getByTestId("ask-confirm").waitFor();
+    expect(await seriousViolations(wide.page)).toEqual([]);
+    await screenshot(wide.page, "questions-no-script-confirm-desktop");
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await wide.page.getByTestId("ask-confirm").getByRole("button", { name: "Send question" }).click();
+    await wide.page.getByTestId("ask-outcome").waitFor();
+    expect(await wide.page.getByTestId("ask-outcome").textContent()).toBe("Thank you: your question has reached the newsroom.");
+    expect(await seriousViolations(wide.page)).toEqual([]);
+    expect(pageErrors(wide.page)).toEqual([]);
+    await wide.context.close();
+  });
+
   it("shows the form in an embedded widget only where the publisher's page opts in with data-questions", async () => {
     // A publisher's page on another origin: one widget opted in, one not.
     const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>The Daily Example</title></head><body><main><h1>The Daily Example</h1>
@@ -129,7 +170,7 @@ describe.skipIf(browserMissing)("readers' questions in the browser (a reader on 
       expect(await frames.first().getAttribute("src")).toContain("questions=1");
       expect(await frames.nth(1).getAttribute("src")).not.toContain("questions=1");
       const ask = opted.getByTestId("ask-question");
-      await ask.getByRole("button", { name: "Send question" }).and(opted.locator(":enabled")).waitFor();
+      await opted.locator('[data-testid="ask-question"][data-ready]').waitFor();
       await plain.locator(".embed.layout-list").waitFor();
       expect(await plain.getByTestId("ask-question").count()).toBe(0);
       await ask.getByLabel("Your question").fill("Are the bridges open?");

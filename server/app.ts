@@ -23,7 +23,7 @@ import { draftRoutes } from "./http/draft-routes.js";
 import { scheduledRoutes, scheduler } from "./http/scheduled-routes.js";
 import { pushRoutes } from "./http/push-routes.js";
 import { questionRoutes } from "./http/question-routes.js";
-import { ReaderQuestions } from "./questions/reader-questions.js";
+import { ReaderQuestions, type QuestionCost } from "./questions/reader-questions.js";
 import { alertWorkerRoutes } from "./pages/alert-worker-routes.js";
 import type { AlertOutboxOptions } from "./push/alert-outbox.js";
 import { WebPush } from "./push/web-push.js";
@@ -45,6 +45,7 @@ import { EmbedMetadata } from "./embeds/embed-metadata.js";
 import { loadProviders, mastodonEndpoints } from "./embeds/oembed-providers.js";
 import { embedRoutes } from "./pages/embed-routes.js";
 import { pageRoutes } from "./pages/page-routes.js";
+import { questionFormRoutes } from "./pages/question-form-routes.js";
 import { sharedEncodingParser } from "./live/shared-encoding.js";
 import { Audience } from "./live/audience/audience.js";
 import { audienceRoutes } from "./http/audience-routes.js";
@@ -94,8 +95,8 @@ export interface AppOptions {
   mediaSweepMs?: number;
   /** The push outbox's pace, page size and gaps, when not push/alert-outbox.ts's defaults (tests, the bench). */
   pushOutbox?: AlertOutboxOptions;
-  /** The proof of work's range of answers, when not questions/proof-of-work.ts's (tests make it trivial). */
-  questionWork?: { min: number; max: number };
+  /** The proof of work's range of answers and the no-script form's wait, when not the defaults (tests make them small). */
+  questionCost?: QuestionCost;
 }
 
 export function createApp(config: Config, store: Store, options: AppOptions = {}): App {
@@ -259,7 +260,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   app.use(metricsRoutes(metrics, { token: config.metricsToken }));
   const json = jsonRequest(config.limits.jsonBodyBytes);
   const limiter = rateLimiters(redis ? { redis, prefix: config.redisStream } : undefined);
-  const questions = new ReaderQuestions(store, desk, config.questions, limiter, log.child({ component: "questions" }), options.questionWork);
+  const questions = new ReaderQuestions(store, desk, config.questions, limiter, log.child({ component: "questions" }), options.questionCost);
   app.use("/api/stories", timeWrites(metrics));
   app.use(
     "/api",
@@ -282,7 +283,13 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   app.use(mediaReadRoutes(store, variants));
   app.use(feedRoutes(store, config, caches));
   if (options.clientBuild) app.use(alertWorkerRoutes());
-  if (options.clientBuild) app.use(embedRoutes(store, views, options.clientBuild, config, caches), pageRoutes(store, views, options.clientBuild, config, caches));
+  if (options.clientBuild) {
+    app.use(
+      embedRoutes(store, views, options.clientBuild, config, caches),
+      pageRoutes(store, views, options.clientBuild, config, caches),
+      questionFormRoutes(store, questions, options.clientBuild),
+    );
+  }
   app.use(notFound);
   app.use(errorHandler(store, (code) => metrics.rejected.inc({ code, via: "http" })));
 

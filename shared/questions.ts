@@ -82,13 +82,29 @@ export type QuestionProof = z.infer<typeof QuestionProof>;
  * `POST /api/stories/:id/questions`. `website` is the honeypot: a field people never see or fill;
  * a form that sends it filled was filled by a robot.
  */
-export const AskQuestionBody = z.strictObject({
+/** What a reader writes (and `website`, the honeypot, which only robots fill). */
+const askedWords = {
   text: QuestionText,
   name: QuestionName.optional(),
   website: z.string().max(200).optional(),
-  proof: QuestionProof,
-});
+};
+export const AskedWords = z.strictObject(askedWords);
+export type AskedWords = z.infer<typeof AskedWords>;
+
+export const AskQuestionBody = z.strictObject({ ...askedWords, proof: QuestionProof });
 export type AskQuestionBody = z.infer<typeof AskQuestionBody>;
+
+/**
+ * The form without JavaScript (`POST /stories/:id/questions`, urlencoded): its words, an empty name
+ * as none, and from the confirmation page the ticket (server/questions/form-ticket.ts).
+ */
+export const AskFormBody = z.strictObject({
+  ...askedWords,
+  name: z.preprocess((name) => (name === "" ? undefined : name), askedWords.name),
+  website: z.preprocess((website) => (website === "" ? undefined : website), askedWords.website),
+  ticket: z.string().max(200).optional(),
+});
+export type AskFormBody = z.infer<typeof AskFormBody>;
 
 /** `PATCH /api/stories/:id/questions/:questionId`. */
 export const ModerateQuestionBody = z.strictObject({ status: z.enum(["dismissed", "spam"]) });

@@ -1,7 +1,6 @@
 import express, { Router, type Request, type Response } from "express";
 import { join } from "node:path";
-import type { PageName, PageProps } from "../../client/pages.js";
-import type { Renderers } from "../../client/ssr.js";
+import type { PageProps } from "../../client/pages.js";
 import type { Config } from "../config.js";
 import { feedLinks } from "../feeds/feed-routes.js";
 import type { Store } from "../store/store.js";
@@ -31,14 +30,13 @@ import { RenderedPages, sendRendered } from "./rendered-pages.js";
 import { interfaceLocale, m } from "../../client/lib/i18n.js";
 import { localNumber } from "../../client/lib/local-number.js";
 import { Precompressed } from "./precompressed.js";
+import { page, send } from "./render-page.js";
 
 /** An update page's title and description, from its headline or its text (share cards cut them about here). */
 const TITLE_MAX = 110;
 const DESCRIPTION_MAX = 200;
 /** A built file's name as Vite writes it (flat, hashed): nothing that could climb out of the folder. */
 const BUILT_NAME = /^\/[\w-]+(\.[\w-]+)*$/;
-/** A page without a bundle of its own takes another's styles. */
-const STYLES_OF: Partial<Record<PageName, PageName>> = { older: "live" };
 
 /** The reader's HTML pages: rendered on the server with the apps' own components, then hydrated. */
 export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, config: Config, caches: CacheGauges): Router {
@@ -214,25 +212,6 @@ export function pageRoutes(store: Store, views: StoryViews, build: ClientBuild, 
   return router;
 }
 
-function page<P extends keyof Renderers>(
-  build: ClientBuild,
-  name: P,
-  props: PageProps[P],
-  meta: { title: string; description?: string; canonicalUrl?: string; head?: string },
-  hydrate = true,
-  embedded: PageProps[P] = props,
-): string {
-  const rendered = build.renderers[name](props as never);
-  return htmlDocument({
-    ...meta,
-    head: `${meta.head ?? ""}\n${rendered.head}`,
-    body: rendered.body,
-    assets: build.assets(STYLES_OF[name] ?? name, hydrate),
-    ...(hydrate ? { props: embedded } : {}),
-    lang: props.lang, // one value for <html lang> and the language the components write times in
-  });
-}
-
 /** `?author=` and `?entry=` of the history page: one of each at most, a byline's length, an entry id's shape. */
 function historyFilterOf(req: Request): HistoryFilter {
   const { author, entry } = req.query;
@@ -260,9 +239,4 @@ function labelInHistory(versions: HistoryItem[], entryId: string): string | unde
 /** An update's name on its page and card: its headline, else its first line. */
 function updateTitle(entry: Entry): string {
   return entry.headline?.trim() || plainFirstLine(entry.body, TITLE_MAX);
-}
-
-/** Pages that are not kept by shared caches (the list, which any story's change alters; a 404). */
-function send(res: Response, status: number, html: string): void {
-  res.status(status).setHeader("Cache-Control", "no-cache").type("html").send(html);
 }

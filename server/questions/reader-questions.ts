@@ -2,12 +2,13 @@ import type { Challenge } from "altcha-lib";
 import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Logger } from "pino";
 import { DomainError, rateLimited } from "../../shared/error-codes.js";
-import { answeredQuestion, questionFold, type AnsweredQuestion, type AskQuestionBody, type Question } from "../../shared/questions.js";
+import { answeredQuestion, questionFold, type AnsweredQuestion, type AskedWords, type AskQuestionBody, type Question } from "../../shared/questions.js";
 import { newId, newSecret } from "../auth/secrets.js";
 import type { QuestionNews } from "../live/desk/desk-channel.js";
 import type { MakeLimiter } from "../rate-limiters.js";
 import type { Store } from "../store/store.js";
 import { addressKey } from "./address-key.js";
+import { FORM_WAIT_MS, FormTicket } from "./form-ticket.js";
 import { ProofOfWork, WORK } from "./proof-of-work.js";
 import type { QuestionSettings } from "./question-settings.js";
 
@@ -18,6 +19,17 @@ const CHALLENGES_PER_ADDRESS = 30;
 export const SPAMMER_MS = 24 * 60 * 60_000;
 /** How many of a story's questions the desk is sent, newest first. */
 export const QUESTIONS_LISTED = 200;
+/** What asking costs a reader: the proof of work's range, the form's wait (tests and the bench make them small). */
+export interface QuestionCost {
+  work?: { min: number; max: number };
+  formWaitMs?: number;
+}
+
+/**
+ * Questions one story takes a minute through the form without JavaScript: its ticket costs a script
+ * a wait, not CPU, so it gets a smaller share of the story's budget; readers with script keep theirs.
+ */
+export const FORM_QUESTIONS_PER_STORY_PER_MINUTE = 30;
 /** How often questions past their retention (and expired nonces and spammers' keys) are deleted. */
 const PRUNE_EVERY_MS = 60 * 60_000;
 
@@ -37,10 +49,11 @@ const consumeOr429 = async (limiter: RateLimiterAbstract, key: string, message: 
  * change. The secret that signs challenges and keys addresses is the store's, so every node agrees.
  */
 export class ReaderQuestions {
-  readonly #secret: Promise<{ secret: string; pow: ProofOfWork }>;
+  readonly #secret: Promise<{ secret: string; pow: ProofOfWork; tickets: FormTicket }>;
   readonly #perAddress: RateLimiterAbstract;
   readonly #challenges: RateLimiterAbstract;
   readonly #perStory: RateLimiterAbstract;
+  readonly #formPerStory: RateLimiterAbstract;
   #pruning: NodeJS.Timeout | undefined;
 
   constructor(
@@ -49,14 +62,16 @@ export class ReaderQuestions {
     private readonly settings: QuestionSettings,
     makeLimiter: MakeLimiter,
     private readonly log: Logger,
-    work: { min: number; max: number } = WORK,
+    cost: QuestionCost = {},
   ) {
-    this.#secret = store.questions.secret(() => newSecret()).then((secret) => ({ secret, pow: new ProofOfWork(secret, work) }));
+    const { work = WORK, formWaitMs = FORM_WAIT_MS } = cost;
+    this.#secret = store.questions.secret(() => newSecret()).then((secret) => ({ secret, pow: new ProofOfWork(secret, work), tickets: new FormTicket(secret, formWaitMs) }));
     // Keep a failed read from being an unhandled rejection; each use awaits it and fails alike.
     this.#secret.catch(() => {});
     this.#perAddress = makeLimiter("questions-address", { points: settings.perAddress, duration: 600 });
     this.#challenges = makeLimiter("questions-challenges", { points: CHALLENGES_PER_ADDRESS, duration: 600 });
     this.#perStory = makeLimiter("questions-story", { points: settings.perStoryPerMinute, duration: 60 });
+    this.#formPerStory = makeLimiter("questions-form-story", { points: Math.min(FORM_QUESTIONS_PER_STORY_PER_MINUTE, settings.perStoryPerMinute), duration: 60 });
   }
 
   /** The keyed hash that stands for an address (address-key.ts). */
@@ -78,23 +93,36 @@ export class ReaderQuestions {
 
   /** Takes a reader's question, or throws the DomainError that says why not; nothing is stored unless every check passed. */
   async ask(storyId: string, key: string, body: AskQuestionBody): Promise<void> {
-    if (body.website) throw new DomainError("question_refused", "This question was not taken.");
-    if (await this.store.questions.isSpammer(key, Date.now())) throw new DomainError("question_refused", "Questions from this address are not taken for now.");
+    await this.#screen(key, body.website);
     const proof = await (await this.#secret).pow.verify(body.proof, storyId);
     if ("refused" in proof) {
       const why = { expired: "has expired: ask again", invalid: "is not solved", other_story: "was made for another story" }[proof.refused];
       throw new DomainError("challenge_failed", `The anti-flood check ${why}.`);
     }
-    if (!(await this.store.questions.isOpen(storyId))) throw new DomainError("questions_closed", "The newsroom is not taking questions on this story at the moment.");
-    await consumeOr429(this.#perStory, storyId, "This story is getting many questions right now; try again in a minute.");
-    const outcome = await this.store.questions.ask(
-      { id: newId("q_"), storyId, text: body.text, ...(body.name ? { name: body.name } : {}), fold: questionFold(body.text), addressKey: key, at: Date.now() },
-      this.settings.maxPending,
-      proof,
-    );
-    if (outcome.kind === "spent") throw new DomainError("challenge_spent", "This anti-flood check was already used; ask again.");
-    if (outcome.kind === "full") throw rateLimited(60_000, "The newsroom has more questions waiting than it can read; try again later.");
-    await this.#tell(storyId, outcome.question);
+    await this.#take(storyId, key, body, proof);
+  }
+
+  /**
+   * The first step of the form without JavaScript: the ticket its confirmation page carries for
+   * these words, counted as a challenge is; `open: false` when the story takes no questions now.
+   */
+  async formTicket(storyId: string, key: string, words: AskedWords): Promise<{ open: boolean; ticket?: string }> {
+    await consumeOr429(this.#challenges, key, `Too many questions begun from this address: at most ${CHALLENGES_PER_ADDRESS} in ten minutes.`);
+    await this.#screen(key, words.website);
+    if (!(await this.store.questions.isOpen(storyId))) return { open: false };
+    return { open: true, ticket: (await this.#secret).tickets.issue(storyId, words) };
+  }
+
+  /** The second step: the question sent with its ticket, which is spent as a proof is. */
+  async askWithTicket(storyId: string, key: string, words: AskedWords, ticket: string): Promise<void> {
+    await this.#screen(key, words.website);
+    const spent = (await this.#secret).tickets.verify(ticket, storyId, words);
+    if ("refused" in spent) {
+      const why = { expired: "has expired: ask again", invalid: "does not match this question", too_soon: "was sent too fast: wait a moment and send again" }[spent.refused];
+      throw new DomainError("challenge_failed", `The form's check ${why}.`, { reason: spent.refused });
+    }
+    await consumeOr429(this.#formPerStory, storyId, "This story is getting many questions right now; try again in a minute.");
+    await this.#take(storyId, key, words, spent);
   }
 
   list(storyId: string): Promise<Question[]> {
@@ -152,6 +180,26 @@ export class ReaderQuestions {
 
   stop(): void {
     clearInterval(this.#pruning);
+  }
+
+  /** The checks that need no proof: the honeypot, and an address marked as a spammer's. */
+  async #screen(key: string, website: string | undefined): Promise<void> {
+    if (website) throw new DomainError("question_refused", "This question was not taken.");
+    if (await this.store.questions.isSpammer(key, Date.now())) throw new DomainError("question_refused", "Questions from this address are not taken for now.");
+  }
+
+  /** What every question passes once its proof or ticket is good: the story's switch and budget, the queue's cap, the nonce spent once. */
+  async #take(storyId: string, key: string, words: AskedWords, spent: { nonce: string; expiresAt: number }): Promise<void> {
+    if (!(await this.store.questions.isOpen(storyId))) throw new DomainError("questions_closed", "The newsroom is not taking questions on this story at the moment.");
+    await consumeOr429(this.#perStory, storyId, "This story is getting many questions right now; try again in a minute.");
+    const outcome = await this.store.questions.ask(
+      { id: newId("q_"), storyId, text: words.text, ...(words.name ? { name: words.name } : {}), fold: questionFold(words.text), addressKey: key, at: Date.now() },
+      this.settings.maxPending,
+      spent,
+    );
+    if (outcome.kind === "spent") throw new DomainError("challenge_spent", "This anti-flood check was already used; ask again.");
+    if (outcome.kind === "full") throw rateLimited(60_000, "The newsroom has more questions waiting than it can read; try again later.");
+    await this.#tell(storyId, outcome.question);
   }
 
   async #tell(storyId: string, question: Question): Promise<void> {

@@ -10,6 +10,7 @@ import type { QueueLimits } from "../live/backpressure.js";
 import { loadConfig } from "../config.js";
 import { ClientBuild } from "../pages/client-build.js";
 import { SqliteStore } from "../store/sqlite-store.js";
+import type { QuestionCost } from "../questions/reader-questions.js";
 
 export const TOKEN = "test-admin-token-0123456789";
 
@@ -29,7 +30,7 @@ export interface TestServer {
 
 /** A real server on 127.0.0.1 with a real SQLite file in a fresh temp dir; with `redis`, one node of several. */
 export async function startServer(
-  options: { dataDir?: string; pages?: boolean; port?: number; env?: Record<string, string>; redis?: RedisClient; queueLimits?: QueueLimits; deskRecheckMs?: number; audienceSampleMs?: number; mediaSweepMs?: number; questionWork?: { min: number; max: number } } = {},
+  options: { dataDir?: string; pages?: boolean; port?: number; env?: Record<string, string>; redis?: RedisClient; queueLimits?: QueueLimits; deskRecheckMs?: number; audienceSampleMs?: number; mediaSweepMs?: number; questionCost?: QuestionCost } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "live-ticker-test-"));
   // Tests ask no real platform for an embed's description: those about it start a stand-in (oembed-stand-in.ts).
@@ -42,7 +43,7 @@ export async function startServer(
     ...(options.deskRecheckMs ? { deskRecheckMs: options.deskRecheckMs } : {}),
     ...(options.audienceSampleMs ? { audienceSampleMs: options.audienceSampleMs } : {}),
     ...(options.mediaSweepMs ? { mediaSweepMs: options.mediaSweepMs } : {}),
-    ...(options.questionWork ? { questionWork: options.questionWork } : {}),
+    ...(options.questionCost ? { questionCost: options.questionCost } : {}),
   });
   const port = await app.listen();
   const url = `http://127.0.0.1:${port}`;

@@ -25,7 +25,7 @@ describe("hostile readers' questions", () => {
   beforeAll(async () => {
     server = await startServer({
       env: { TRUST_PROXY: "loopback", QUESTIONS_PER_ADDRESS: "3", QUESTIONS_PER_STORY_PER_MINUTE: "40", QUESTIONS_MAX_PENDING: "30" },
-      questionWork: { min: 1, max: 50 },
+      questionCost: { work: { min: 1, max: 50 }, formWaitMs: 300 },
     });
     reader = asker(server.url);
     for (const id of [STORY, OTHER]) await server.app.service.createStory({ id, title: id, summary: "" }, { author: { name: "Desk" } });

@@ -129,7 +129,7 @@ const FORBIDDEN_ELEMENTS = new Set(["iframe", "frame", "frameset", "object", "em
 const URL_ATTRIBUTES = new Set(["href", "src", "action", "formaction", "xlink:href", "poster"]);
 const APP_SCRIPT = /^(module \/assets\/[\w.-]+\.js|application\/ld\+json|application\/json page-props)$/;
 /** The one form a reader page has of its own: "Ask the newsroom" (issue 36), posting to its story's questions. */
-const ASK_FORM = /^\/api\/stories\/[a-z0-9-]+\/questions$/;
+const ASK_FORM = /^\/stories\/[a-z0-9-]+\/questions$/;
 
 /**
  * A whole page, parsed as a browser would: only the app's own scripts (its JSON ones still

@@ -33,7 +33,7 @@ describe("readers' questions", () => {
     });
 
   beforeAll(async () => {
-    server = await startServer({ env: { TRUST_PROXY: "loopback" }, questionWork: { min: 1, max: 50 } });
+    server = await startServer({ env: { TRUST_PROXY: "loopback" }, questionCost: { work: { min: 1, max: 50 }, formWaitMs: 300 } });
     reader = asker(server.url);
     await server.app.service.createStory({ id: STORY, title: "Questions", summary: "" }, { author: { name: "Desk" } });
     contributor = await activeAccount(server, "connie", "contributor");

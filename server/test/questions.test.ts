@@ -115,6 +115,10 @@ describe("readers' questions", () => {
     expectError(await write({ body: "Yes.", question: { id: metro!.id } }), 409, "question_answered");
     expectError(await write({ body: "Who?", question: { id: "q_AAAAAAAAAAAA" } }), 404, "question_not_found");
     expectError(await write({ body: "What?", question: { id: "not-a-question" } }), 400, "validation_failed");
+    await server.app.service.createStory({ id: "elsewhere", title: "Elsewhere", summary: "" }, { author: { name: "Desk" } });
+    expect((await reader.ask("elsewhere", { text: "Is the airport open?" }, { from: "203.0.113.11" })).status).toBe(202);
+    const [elsewhere] = await server.app.store.questions.list("elsewhere", 1);
+    expectError(await write({ body: "Yes.", question: { id: elsewhere!.id } }), 404, "question_not_found");
     expect(await server.app.store.accounts.listDrafts(STORY)).toEqual([]);
 
     const created = await write({ body: "Yes: every school opens at nine.", question: { id: question.id } });

@@ -4,6 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount } from "../server/auth/accounts-service.js";
 import { hashPassword } from "../server/auth/passwords.js";
+import { questionFold } from "../shared/questions.js";
 import { startServer, type TestServer } from "../server/test/harness.js";
 import { seriousViolations } from "./a11y.js";
 import { browserMissing, launchBrowser, openPage, pageErrors, screenshot, SIGNED_OUT, unexpectedErrors } from "./browser.js";
@@ -15,7 +16,8 @@ const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch:
 /**
  * Issue 36, end to end in Chromium: a reader on a phone asks the newsroom (the proof of work solved
  * in the page, at the real difficulty), the question arrives in an editor's desk without a poll,
- * the editor answers it from the composer, and the reader's page shows the question with its answer.
+ * the editor answers it from the composer, and the reader's page shows the question with its answer;
+ * a contributor answers as a draft that carries the question, which an editor then publishes.
  */
 describe.skipIf(browserMissing)("readers' questions in the browser (a reader on a phone, an editor on a desktop)", () => {
   let server: TestServer;
@@ -25,8 +27,10 @@ describe.skipIf(browserMissing)("readers' questions in the browser (a reader on 
     // The proof of work at its real difficulty; the no-script form's wait shortened to a second.
     server = await startServer({ pages: true, questionCost: { formWaitMs: 1_000 } });
     browser = await launchBrowser();
-    const { user } = await createAccount(server.app.store.accounts, "olena", "editor");
-    await server.app.store.accounts.updateUser(user.id, { passwordHash: await hashPassword(PASSWORD), mustChangePassword: false, displayName: "Olena" });
+    for (const [username, displayName, role] of [["olena", "Olena", "editor"], ["taras", "Taras", "contributor"]] as const) {
+      const { user } = await createAccount(server.app.store.accounts, username, role);
+      await server.app.store.accounts.updateUser(user.id, { passwordHash: await hashPassword(PASSWORD), mustChangePassword: false, displayName });
+    }
     expect((await server.api("/api/stories", { body: { id: STORY, title: "Strikes on the capital" } })).status).toBe(201);
     expect((await server.api(`/api/stories/${STORY}/entries`, { body: { body: "Air raid alert across the city." } })).status).toBe(201);
   });
@@ -35,10 +39,10 @@ describe.skipIf(browserMissing)("readers' questions in the browser (a reader on 
     await server?.close();
   });
 
-  const deskPage = async () => {
+  const deskPage = async (username = "olena") => {
     const { context, page } = await openPage(browser, `${server.url}/editor#story=${STORY}`, { viewport: { width: 1280, height: 900 } });
     const form = page.getByTestId("login-form");
-    await form.getByLabel("Username").fill("olena");
+    await form.getByLabel("Username").fill(username);
     await form.getByLabel("Password").fill(PASSWORD);
     await form.getByRole("button", { name: "Sign in" }).click();
     await page.locator('[data-testid="drafts"][data-live="true"]').waitFor();
@@ -152,6 +156,62 @@ describe.skipIf(browserMissing)("readers' questions in the browser (a reader on 
     expect(await seriousViolations(wide.page)).toEqual([]);
     expect(pageErrors(wide.page)).toEqual([]);
     await wide.context.close();
+  });
+
+  it("lets a contributor answer as a draft carrying the question, which an editor publishes as the answer", { timeout: 90_000 }, async () => {
+    const text = "Are schools open tomorrow?";
+    const asked = await server.app.store.questions.ask(
+      { id: "q_schoolsOpen1", storyId: STORY, text, name: "Mykola", fold: questionFold(text), addressKey: "e2e", at: Date.now() },
+      100,
+    );
+    expect(asked.kind).toBe("stored");
+
+    const contributor = await deskPage("taras");
+    await contributor.page.getByTestId("question").filter({ hasText: text }).getByTestId("answer-question").click();
+    const composer = contributor.page.getByTestId("composer");
+    await composer.getByTestId("answering").getByText("Your draft carries the question").waitFor();
+    await composer.getByLabel(/Update/).fill("Yes: every school opens at nine, with lessons in the shelters.");
+    expect(await composer.getByTestId("preview").locator(".reader-question").textContent()).toContain(text);
+    await composer.scrollIntoViewIfNeeded();
+    await screenshot(contributor.page, "questions-desk-contributor-answering");
+    expect(await seriousViolations(contributor.page)).toEqual([]);
+    await composer.getByTestId("publish").click();
+    const mine = contributor.page.getByTestId("drafts").locator("li.draft", { hasText: "every school opens at nine" });
+    await mine.locator(".reader-question", { hasText: text }).waitFor();
+    // The body is the contributor's answer alone: the question travels beside it, not quoted in it.
+    expect(await composer.getByLabel(/Update/).inputValue()).toBe("");
+    const [draft] = await server.app.store.accounts.listDrafts(STORY);
+    expect(draft).toMatchObject({ body: "Yes: every school opens at nine, with lessons in the shelters.", question: { id: "q_schoolsOpen1", text, name: "Mykola" } });
+    expect((await server.app.store.questions.get(STORY, "q_schoolsOpen1"))!.status).toBe("pending");
+
+    const editor = await deskPage();
+    const queued = editor.page.getByTestId("drafts").locator("li.draft", { hasText: "every school opens at nine" });
+    await queued.getByTestId("draft-answers").waitFor();
+    expect(await queued.getByTestId("draft-preview").locator(".reader-question").textContent()).toMatch(/Reader question\s*Are schools open tomorrow\?\s*— Mykola/);
+    await queued.scrollIntoViewIfNeeded();
+    await screenshot(editor.page, "questions-desk-draft-answer");
+    expect(await seriousViolations(editor.page)).toEqual([]);
+    await editor.page.setViewportSize({ width: 390, height: 844 });
+    await queued.scrollIntoViewIfNeeded();
+    await screenshot(editor.page, "questions-desk-draft-answer-390");
+    expect(await seriousViolations(editor.page)).toEqual([]);
+    await editor.page.setViewportSize({ width: 1280, height: 900 });
+
+    await queued.getByTestId("publish-draft").click();
+    await queued.waitFor({ state: "detached", timeout: 5_000 });
+    await editor.page.getByTestId("question").filter({ hasText: text }).waitFor({ state: "detached", timeout: 5_000 });
+    const question = (await server.app.store.questions.get(STORY, "q_schoolsOpen1"))!;
+    expect(question.status).toBe("answered");
+    expect((await server.app.store.latest(STORY))!.entries[question.entryId!]).toMatchObject({ author: { name: "Taras" }, question: { text, name: "Mykola" } });
+
+    const reader = await openPage(browser, `${server.url}/stories/${STORY}`, PHONE);
+    const answer = reader.page.locator("article.entry", { hasText: "every school opens at nine" });
+    expect(await answer.locator(".reader-question").textContent()).toMatch(/Are schools open tomorrow\?\s*— Mykola/);
+    expect(await seriousViolations(reader.page)).toEqual([]);
+
+    for (const desk of [contributor, editor]) expect(unexpectedErrors(desk.page, SIGNED_OUT)).toEqual([]);
+    expect(pageErrors(reader.page)).toEqual([]);
+    await Promise.all([contributor.context.close(), editor.context.close(), reader.context.close()]);
   });
 
   it("shows the form in an embedded widget only where the publisher's page opts in with data-questions", async () => {

@@ -275,7 +275,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     audienceRoutes(audience, storyExists),
     pushRoutes(store, push, config.push, limiter),
     questionRoutes(store, questions),
-    draftRoutes(store, committer(service), json, desk, schedule, mediaResolver),
+    draftRoutes(store, committer(service), json, desk, schedule, mediaResolver, questions),
     scheduledRoutes(store, publisher, json, mediaResolver),
     writeRoutes(store, service, json, schedule, jsonRequest(config.limits.batchBodyBytes), mediaResolver, questions),
     idempotencyRoutes(store),

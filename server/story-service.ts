@@ -12,6 +12,8 @@ export interface WriteOptions {
   at?: string;
   /** The draft this write publishes, at the revision it carries (removed atomically with it). */
   consumeDraft?: DraftToConsume;
+  /** The reader's question the added entry answers (marked answered atomically with it). */
+  answersQuestion?: string;
 }
 
 /** Numbered slug variants (-2 … -20) tried when a story is created without an id and its title's slug is taken. */
@@ -56,6 +58,7 @@ export class StoryService {
       ...(options.expectedVersion === undefined ? {} : { expectedVersion: options.expectedVersion }),
       ...(options.idempotency ? { idempotency: options.idempotency } : {}),
       ...(options.consumeDraft ? { consumeDraft: options.consumeDraft } : {}),
+      ...(options.answersQuestion ? { answersQuestion: options.answersQuestion } : {}),
       limits: this.limits,
     });
     this.#notify(committed);

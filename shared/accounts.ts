@@ -1,4 +1,5 @@
 import type { MediaItem } from "./media.js";
+import type { AnsweredQuestion } from "./questions.js";
 import type { EntryKind } from "./story.js";
 import { CATALOG_LANGUAGES } from "./generated/catalog-languages.js";
 
@@ -54,9 +55,18 @@ export interface Draft {
   pinned: boolean;
   /** Photos (resolved to stored images) and embeds, as the entry will carry them; absent when none. */
   media?: MediaItem[];
+  /** The reader's question it answers: fixed when the draft is written, quoted as the entry will carry it. */
+  question?: DraftQuestion;
   /** 1 at creation, +1 on every edit; sent back as `If-Match` so nobody acts on text they did not see. */
   revision: number;
 }
+
+/**
+ * A reader's question a draft answers: its id (marked answered when the draft is published) and
+ * the quote, taken when the draft was written, so the draft publishes the same answer even if the
+ * question is deleted (retention) or answered by someone else meanwhile.
+ */
+export type DraftQuestion = AnsweredQuestion & { id: string };
 
 /**
  * What became of a draft that no longer waits: who published or discarded it, and when. Kept

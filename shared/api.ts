@@ -190,6 +190,9 @@ const AnswersInput = z.strictObject({ id: z.string().regex(QUESTION_ID_PATTERN, 
 /** `POST /api/stories/:id/entries`: an entry, published now or, with `publishAt`, scheduled. */
 export const NewEntryBody = AddEntryBody.extend({ publishAt: PublishAtInput, alert: AlertInput, question: AnswersInput });
 
+/** `POST /api/stories/:id/drafts`: a draft, which may answer a reader's question as an entry does. */
+export const NewDraftBody = AddEntryBody.extend({ question: AnswersInput });
+
 /** `POST …/drafts/:draftId/publish`: an optional body; with `publishAt` the draft is scheduled. */
 export const PublishDraftBody = z.strictObject({ publishAt: PublishAtInput, alert: AlertInput });
 

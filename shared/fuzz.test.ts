@@ -20,6 +20,7 @@ import { recognizeEmbed } from "./embeds.js";
 import { MAX_MEDIA_PER_ENTRY, MEDIA_ID_PATTERN, MEDIA_TEXT_LIMITS, MediaList, type MediaItem } from "./media.js";
 import { applyPatch, diffSnapshots } from "./patch.js";
 import * as protocol from "./protocol.js";
+import { QUESTION_ID_PATTERN } from "./questions.js";
 import { reduce, ReducerError } from "./reducer.js";
 import * as story from "./story.js";
 import { ENTRY_ID_PATTERN, LIMITS, Snapshot, STORY_ID_PATTERN } from "./story.js";
@@ -226,6 +227,10 @@ const VALID: Record<string, fc.Arbitrary<Json>> = {
   ),
   NewEntryBody: fc.record({ body: writerText, headline: writerText, kind, pinned: fc.boolean(), publishAt }, { requiredKeys: ["body"] }),
   PublishDraftBody: fc.record({ publishAt }, { requiredKeys: [] }),
+  NewDraftBody: fc.record(
+    { body: writerText, headline: writerText, kind, pinned: fc.boolean(), question: fc.record({ id: fc.oneof(fc.constantFrom("q_AAAAAAAAAAAA", "q_short"), weirdString) }) },
+    { requiredKeys: ["body"] },
+  ),
   EditScheduledBody: fc.record({ body: writerText, headline: writerText, kind, pinned: fc.boolean(), publishAt: fc.oneof(isoTime, weirdString) }, { requiredKeys: [] }),
   CreateStoryBody: fc.record({ id: storyId, title: writerText, summary: writerText, language }, { requiredKeys: ["title"] }),
   UpdateStoryBody: fc.record({ title: writerText, summary: writerText, status: fc.constantFrom("live", "ended"), language }, { requiredKeys: [] }),
@@ -473,6 +478,12 @@ const INVARIANTS: Record<string, Invariant> = {
   NewEntryBody: ({ publishAt, ...entry }, input) => {
     INVARIANTS.AddEntryBody!(entry, input);
     expectPublishAtInput(publishAt);
+  },
+  NewDraftBody: ({ question, ...draft }, input) => {
+    INVARIANTS.AddEntryBody!(draft, input);
+    if (question === undefined) return;
+    expectOnlyKeys(question, ["id"]);
+    expect(question.id).toMatch(QUESTION_ID_PATTERN);
   },
   PublishDraftBody: (body) => {
     expectOnlyKeys(body, ["publishAt"]);

@@ -229,7 +229,8 @@ export class EditorApi {
   async draftOutcomes(id: string): Promise<ClosedDraft[]> {
     return (await this.request<{ outcomes: ClosedDraft[] }>("GET", `/api/stories/${enc(id)}/drafts/outcomes`)).outcomes;
   }
-  async createDraft(id: string, body: DraftFields, idempotencyKey?: string): Promise<Draft> {
+  /** With `question`, the draft answers that reader's question (as an entry would): the editor who publishes it answers it. */
+  async createDraft(id: string, body: DraftFields & { question?: { id: string } }, idempotencyKey?: string): Promise<Draft> {
     return (await this.request<{ draft: Draft }>("POST", `/api/stories/${enc(id)}/drafts`, { body, idempotencyKey })).draft;
   }
   // A draft's If-Match is the revision the desk showed: the server refuses to act on text nobody saw.

@@ -45,7 +45,8 @@ export function speaksLanguage(ui: Locale, lang: string): boolean {
   return ui.split("-")[0]!.toLowerCase() === lang.split("-")[0]!.toLowerCase();
 }
 
-function pageLanguage(lang = DEFAULT_LANGUAGE): PageLanguage {
+/** The language of a page of a story in `lang` (for a component outside any page, such as the desk's previews). */
+export function pageLanguage(lang = DEFAULT_LANGUAGE): PageLanguage {
   const ui = interfaceLocale(lang);
   return {
     lang,

@@ -1,18 +1,20 @@
 import { Router, type RequestHandler, type Response } from "express";
-import { AddEntryBody, EditEntryBody, PublishDraftBody } from "../../shared/api.js";
+import { EditEntryBody, NewDraftBody, PublishDraftBody } from "../../shared/api.js";
 import { maySeeDraft, reviewsDrafts } from "../../shared/accounts.js";
 import { newEntryId } from "../../shared/ids.js";
+import { answeredQuestion } from "../../shared/questions.js";
 import { newId } from "../auth/secrets.js";
 import { DraftChanged, DraftGone, type AccountStore, type ClosedDraft, type Draft } from "../store/accounts.js";
 import type { MediaResolver } from "../media/resolve-media.js";
 import type { DraftNews } from "../live/desk/desk-channel.js";
+import type { ReaderQuestions } from "../questions/reader-questions.js";
 import type { Store } from "../store/store.js";
 import { principalOf, requireRole, type Principal } from "./auth.js";
 import { ApiError, parseOr400 } from "./errors.js";
 import { idempotency } from "./idempotency.js";
 import { expectedRevisionOf, pathParam, storyIdOf } from "./params.js";
 import { optionalJson, type Write } from "./write-routes.js";
-import { publishAtOr400, type Schedule } from "./scheduled-routes.js";
+import { answerNotScheduled, publishAtOr400, type Schedule } from "./scheduled-routes.js";
 
 /** Editors may touch any draft, contributors their own; to anyone else a draft does not exist. */
 const mayTouch = (p: Principal, authorId: string) => maySeeDraft(p, authorId);
@@ -64,7 +66,15 @@ function sendDraft(res: Response, status: number, draft: Draft): void {
 /** How long a draft's outcome is listed to its author. */
 const OUTCOMES_KEPT_MS = 24 * 3600_000;
 
-export function draftRoutes(store: Store, write: Write, body: RequestHandler[], news: DraftNews, schedule: Schedule, mediaResolver: MediaResolver): Router {
+export function draftRoutes(
+  store: Store,
+  write: Write,
+  body: RequestHandler[],
+  news: DraftNews,
+  schedule: Schedule,
+  mediaResolver: MediaResolver,
+  questions: Pick<ReaderQuestions, "toAnswer" | "answered">,
+): Router {
   const router = Router();
   const accounts: AccountStore = store.accounts;
   const anyWriter = requireRole("contributor", "editor", "admin");
@@ -110,7 +120,10 @@ export function draftRoutes(store: Store, write: Write, body: RequestHandler[], 
     await storyMustExist(storyId);
     const principal = principalOf(res)!;
     if (!principal.userId) throw new ApiError(403, "forbidden", "Drafts belong to accounts; sign in to write one.");
-    const { media: mediaInput, ...fields } = parseOr400(AddEntryBody, req.body, "draft");
+    const { media: mediaInput, question: answers, ...fields } = parseOr400(NewDraftBody, req.body, "draft");
+    // Checked as an answer published now would be; the quote is taken now, and the question stays
+    // pending until an editor publishes the draft.
+    const question = answers && { id: answers.id, ...(await questions.toAnswer(storyId, answers.id)) };
     const media = await mediaResolver.resolve(mediaInput);
     const now = new Date().toISOString();
     const draft: Draft = {
@@ -123,6 +136,7 @@ export function draftRoutes(store: Store, write: Write, body: RequestHandler[], 
       updatedAt: now,
       ...fields,
       ...(media?.length ? { media } : {}),
+      ...(question ? { question } : {}),
       revision: 1,
     };
     await accounts.createDraft(draft);
@@ -163,6 +177,7 @@ export function draftRoutes(store: Store, write: Write, body: RequestHandler[], 
     const draft = await draftFor(res, storyId, pathParam(req, "draftId"));
     if (revision !== undefined && draft.revision !== revision) throw changedError(draft.revision, true);
     if (at !== undefined) {
+      if (draft.question) throw answerNotScheduled();
       const fields = { body: draft.body, kind: draft.kind, pinned: draft.pinned, ...(draft.headline ? { headline: draft.headline } : {}), ...(draft.media?.length ? { media: draft.media } : {}), ...alertChoice };
       const from = { draftId: draft.id, byline: draft.author, consumeDraft: { id: draft.id, revision: draft.revision } };
       await onDraft(res, revision !== undefined, () => schedule(req, res, storyId, at, fields, from));
@@ -181,18 +196,23 @@ export function draftRoutes(store: Store, write: Write, body: RequestHandler[], 
       byline: draft.author,
       ...(draft.headline ? { headline: draft.headline } : {}),
       ...(draft.media?.length ? { media: draft.media } : {}),
+      ...(draft.question ? { question: answeredQuestion(draft.question) } : {}),
       ...alertChoice,
     };
     // The store publishes only if the draft is still at the revision this text came from; an edit
     // that got in between is a 412 (with If-Match) or a 409 draft_changed, never silently dropped.
-    await onDraft(res, revision !== undefined, () =>
+    // The question is marked answered in the same transaction. One answered meanwhile by another
+    // entry stays answered by that one, and this answer still goes out with its quote.
+    const committed = await onDraft(res, revision !== undefined, () =>
       write(req, res, storyId, operation, (c) => ({ status: 201, body: { entry: c.snapshot.entries[entryId], version: c.snapshot.version } }), {
         consumeDraft: { id: draft.id, revision: draft.revision },
+        ...(draft.question ? { answersQuestion: draft.question.id } : {}),
       }),
     );
     // As the store recorded it (who, when, which entry): the one account of what became of it.
     const closed = await accounts.closedDraft(storyId, draft.id);
     if (closed) news.closed(closed);
+    await questions.answered(storyId, committed.answered);
   });
 
   return router;

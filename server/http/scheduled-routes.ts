@@ -37,6 +37,13 @@ export function publishAtOr400(value: unknown): string {
   return judged.publishAt;
 }
 
+/**
+ * An answer to a reader's question is published now: a scheduled entry carries no question, and
+ * the reader asked about the story as it is, not as it will be.
+ */
+export const answerNotScheduled = () =>
+  new ApiError(400, "validation_failed", "An answer to a reader's question is published now, not scheduled.", { issues: [{ path: "question", message: "cannot be scheduled" }] });
+
 export type Schedule = (
   req: Request,
   res: Response,

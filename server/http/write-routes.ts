@@ -12,7 +12,7 @@ import { ApiError, parseOr400 } from "./errors.js";
 import { idempotency, sendStored } from "./idempotency.js";
 import { ticketOf } from "./idempotency-ticket.js";
 import { entryIdOf, expectedVersionOf, factIdOf, storyIdOf } from "./params.js";
-import { publishAtOr400, type Schedule } from "./scheduled-routes.js";
+import { answerNotScheduled, publishAtOr400, type Schedule } from "./scheduled-routes.js";
 
 // Judged on the header alone: Express's req.is() says "no" for an empty body, which is a 400, not a 415.
 const requireJson: RequestHandler = (req, _res, next) => {
@@ -48,13 +48,13 @@ export type Write = (
   storyId: string,
   operation: Operation,
   respond: (c: Committed) => StoredResponse,
-  extra?: { consumeDraft?: DraftToConsume; author?: { name: string } },
-) => Promise<void>;
+  extra?: { consumeDraft?: DraftToConsume; author?: { name: string }; answersQuestion?: string },
+) => Promise<Committed>;
 
 /**
  * The write path of a route: commits through the service with the principal as author, If-Match
  * and the claimed Idempotency-Key, then answers with `respond`; a no-op answers the same way
- * without a new version.
+ * without a new version. Resolves to the commit, for what the route tells others after it.
  */
 export function committer(service: StoryService): Write {
   return async (req, res, storyId, operation, respond, extra = {}) => {
@@ -65,9 +65,11 @@ export function committer(service: StoryService): Write {
       ...(extra.consumeDraft ? {} : optionalExpectedVersion(req)),
       ...(ticket ? { idempotency: { ...ticket, respond } } : {}),
       ...(extra.consumeDraft ? { consumeDraft: extra.consumeDraft } : {}),
+      ...(extra.answersQuestion ? { answersQuestion: extra.answersQuestion } : {}),
     });
     // With a ticket the store completed it in the commit's transaction (server/store/commit-rules.ts).
     sendStored(res, committed.response ?? respond(committed));
+    return committed;
   };
 }
 
@@ -119,19 +121,20 @@ export function writeRoutes(
     const storyId = storyIdOf(req);
     const { media: mediaInput, publishAt, question: answers, ...body } = parseOr400(NewEntryBody, req.body, "entry");
     const at = publishAt === undefined ? undefined : publishAtOr400(publishAt);
-    if (at !== undefined && answers) {
-      throw new ApiError(400, "validation_failed", "An answer to a reader's question is published now, not scheduled.", { issues: [{ path: "question", message: "cannot be scheduled" }] });
-    }
+    if (at !== undefined && answers) throw answerNotScheduled();
     const media = await mediaResolver.resolve(mediaInput);
     if (at !== undefined) return void (await schedule(req, res, storyId, at, { ...body, ...(media?.length ? { media } : {}) }));
     const entryId = newEntryId();
     const question = answers && (await questions.toAnswer(storyId, answers.id));
-    await write(req, res, storyId, { type: "add_entry", entryId, ...body, ...(media?.length ? { media } : {}), ...(question ? { question } : {}) }, (c) => ({
-      status: 201,
-      body: { entry: c.snapshot.entries[entryId], version: c.snapshot.version },
-    }));
-    // After the commit: a crash in between leaves the question pending with its answer published, which the desk can dismiss.
-    if (answers) await questions.answered(storyId, answers.id, entryId);
+    const committed = await write(
+      req,
+      res,
+      storyId,
+      { type: "add_entry", entryId, ...body, ...(media?.length ? { media } : {}), ...(question ? { question } : {}) },
+      (c) => ({ status: 201, body: { entry: c.snapshot.entries[entryId], version: c.snapshot.version } }),
+      answers ? { answersQuestion: answers.id } : {},
+    );
+    await questions.answered(storyId, committed.answered);
   });
 
   router.post("/stories/:id/entries/batch", auth, ...batchJson, idempotency(store), async (req, res) => {

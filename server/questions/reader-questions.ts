@@ -151,7 +151,7 @@ export class ReaderQuestions {
     return question;
   }
 
-  /** The question an entry about to be published answers, as the entry will quote it. */
+  /** The question an entry (or a draft) about to be written answers, as the entry will quote it. */
   async toAnswer(storyId: string, id: string): Promise<AnsweredQuestion> {
     const asked = await this.store.questions.get(storyId, id);
     if (!asked) throw new DomainError("question_not_found", "No such question on this story.");
@@ -159,9 +159,12 @@ export class ReaderQuestions {
     return answeredQuestion(asked);
   }
 
-  /** After the answer's commit: the question is answered by `entryId`. */
-  async answered(storyId: string, id: string, entryId: string): Promise<void> {
-    const question = await this.store.questions.moderate(storyId, id, { status: "answered", entryId });
+  /**
+   * After the commit of an answer, which marked its question answered in the same transaction
+   * (Committed.answered): the desk is told. Nothing when the commit marked none (answered by
+   * someone else meanwhile, or deleted).
+   */
+  async answered(storyId: string, question: Question | undefined): Promise<void> {
     if (question) await this.#tell(storyId, question);
   }
 

@@ -48,6 +48,10 @@ class MemoryRows {
       insertCheckpoint: (version) => log(`checkpoint ${version}`),
       completeKey: (scope, key, response) => log(`key ${scope}/${key} ${response.status}`),
       insertAlerts: (alerts) => log(`alerts ${alerts.map((alert) => `${alert.entryId}@${alert.version}`).join(",")}`),
+      answerQuestion: (id, entryId) => {
+        this.journal.push(`answered ${id} by ${entryId}`);
+        return done(undefined);
+      },
     };
   }
 }
@@ -142,6 +146,18 @@ for (const mode of ["sync", "async"] as const) {
       // Before the checkpoint and the key: inside the same transaction as the version it belongs to.
       const at = memory.journal.indexOf("alerts e_1@2");
       expect(memory.journal[at - 2]).toBe("version 2 add_entry");
+    });
+
+    it("marks the reader's question answered by the added entry in the version's transaction, and only for a write that went through", async () => {
+      const memory = new MemoryRows();
+      await run(memory, { operation: stamp(create) });
+      const respond = () => ({ status: 201, body: {} });
+      await expect(run(memory, { operation: stamp(add(1)), expectedVersion: 7, answersQuestion: "q_1" })).rejects.toBeInstanceOf(VersionConflict);
+      await run(memory, { operation: stamp({ type: "update_story", title: "Edited" }), answersQuestion: "q_1" });
+      expect(memory.journal.some((line) => line.startsWith("answered"))).toBe(false);
+      await run(memory, { operation: stamp(add(1)), answersQuestion: "q_1", idempotency: { scope: "p", key: "k", respond } });
+      const at = memory.journal.indexOf("answered q_1 by e_1");
+      expect(memory.journal.slice(at - 3, at + 2)).toEqual(["entries +e_1 -", "version 3 add_entry", "removals ", "answered q_1 by e_1", "key p/k 201"]);
     });
 
     it("consumes the published draft at its revision, before anything else, and only once", async () => {

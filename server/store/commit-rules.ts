@@ -1,6 +1,7 @@
 import type { StampedOperation } from "../../shared/operations.js";
 import type { PatchOp } from "../../shared/patch.js";
 import { entryCount, reduce, ReducerError } from "../../shared/reducer.js";
+import type { Question } from "../../shared/questions.js";
 import type { Snapshot } from "../../shared/story.js";
 import type { ClosedDraft, Draft } from "./accounts.js";
 import type { NewAlert } from "./push-store.js";
@@ -39,6 +40,8 @@ export interface CommitRows {
   /** Writes the version's breaking-news alerts to the push outbox (push-store.ts), in this transaction. */
   insertAlerts(alerts: NewAlert[]): Step<void>;
   completeKey(scope: string, key: string, response: StoredResponse): Step<void>;
+  /** Marks the story's question answered by `entryId` unless it is answered already or gone: the question as it now is, else undefined. */
+  answerQuestion(id: string, entryId: string): Step<Question | undefined>;
 }
 
 /**
@@ -54,16 +57,16 @@ function* step<T>(result: Step<T>): Generator<Step<unknown>, T, unknown> {
  * at the revision whose text the operation carries), check `If-Match`, the story cap (for a
  * creation) and the entry cap (in the reducer), then write the version, the story's head and the
  * entries it changed, the removals for feed tombstones, a checkpoint when one is due
- * (`checkpointDue`) and the stored idempotent answer. A change that changes nothing writes nothing but
- * that answer. Only a
- * checkpoint serializes the whole snapshot: every other write stores what changed.
+ * (`checkpointDue`), the reader's question the entry answers and the stored idempotent answer. A
+ * change that changes nothing writes nothing but that answer. Only a checkpoint serializes the
+ * whole snapshot: every other write stores what changed.
  *
  * A generator, so that one text of the rules runs both synchronously inside a better-sqlite3
  * transaction (which cannot span an await: `runSync`) and asynchronously on a PostgreSQL
  * connection (`runAsync`); each row operation is yielded to the store's runner.
  */
 export function* commitRules(rows: CommitRows, request: CommitRequest): Generator<Step<unknown>, Committed, unknown> {
-  const { operation, expectedVersion, idempotency, consumeDraft, limits } = request;
+  const { operation, expectedVersion, idempotency, consumeDraft, answersQuestion, limits } = request;
   if (consumeDraft) {
     const draft = yield* step(rows.takeDraft(consumeDraft.id, consumeDraft.revision));
     yield* step(rows.recordClosed(publishedDraft(draft, operation)));
@@ -87,7 +90,7 @@ export function* commitRules(rows: CommitRows, request: CommitRequest): Generato
   }
   // The story is held, so the entry cap is judged on the true latest snapshot.
   const transition = reduce(previous, operation, limits?.maxEntries);
-  if (!transition) return yield* answered({ snapshot: previous!, previous, ops: [], changed: false });
+  if (!transition) return yield* withResponse({ snapshot: previous!, previous, ops: [], changed: false });
 
   const { snapshot, ops, summary, entryIds } = transition;
   // The story first: where two nodes create the same story at once, its key lets exactly one through.
@@ -100,10 +103,12 @@ export function* commitRules(rows: CommitRows, request: CommitRequest): Generato
   if (checkpointDue(snapshot.version, entryCount(snapshot.entries))) {
     yield* step(rows.insertCheckpoint(snapshot.version, JSON.stringify(snapshot)));
   }
-  return yield* answered({ snapshot, ops, changed: true, ...(previous ? { previous } : {}) });
+  // The question with its answer: a crash cannot leave one published and the other pending.
+  const answered = answersQuestion && operation.type === "add_entry" ? yield* step(rows.answerQuestion(answersQuestion, operation.entryId)) : undefined;
+  return yield* withResponse({ snapshot, ops, changed: true, ...(previous ? { previous } : {}), ...(answered ? { answered } : {}) });
 
   /** The one place a commit's Idempotency-Key is completed: in its transaction, a no-op's too. */
-  function* answered(committed: Committed): Generator<Step<unknown>, Committed, unknown> {
+  function* withResponse(committed: Committed): Generator<Step<unknown>, Committed, unknown> {
     if (idempotency) {
       committed.response = idempotency.respond(committed);
       yield* step(rows.completeKey(idempotency.scope, idempotency.key, committed.response));

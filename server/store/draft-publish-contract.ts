@@ -4,6 +4,8 @@ import type { Operation } from "../../shared/operations.js";
 import { expectGone } from "./accounts-contract.js";
 import { DraftChanged, type Draft } from "./accounts.js";
 import type { Store } from "./store.js";
+import type { NewQuestion } from "./question-store.js";
+import { answeredQuestion, questionFold } from "../../shared/questions.js";
 
 const author = { name: "Olena" };
 let clock = 0;
@@ -28,6 +30,22 @@ const publishOf = (draft: Draft, n: number) => ({
   operation: stamp({ type: "add_entry", entryId: `e_d${String(n).padStart(4, "0")}`, body: draft.body, kind: draft.kind, pinned: draft.pinned, byline: draft.author }),
   consumeDraft: { id: draft.id, revision: draft.revision },
 });
+
+const QUESTION = "q_000000000001";
+const asked = (n: number): NewQuestion => ({
+  id: `q_${String(n).padStart(12, "0")}`,
+  storyId: "s",
+  text: "Is the metro running?",
+  ...(n === 1 ? { name: "Oksana" } : {}),
+  fold: questionFold("Is the metro running?"),
+  addressKey: `key${n}`,
+  at: Date.UTC(2026, 0, 1),
+});
+/** What the publish route commits for a draft answering a reader's question: the quote in the entry, the question marked with it. */
+const answerOf = (draft: Draft, n: number) => {
+  const publish = publishOf(draft, n);
+  return { ...publish, operation: { ...publish.operation, question: answeredQuestion(draft.question!) }, answersQuestion: draft.question!.id };
+};
 
 /**
  * Publishing a draft against editing it, on every Store: both act on the draft in one transaction
@@ -101,6 +119,50 @@ export function describeDraftPublishContract(name: string, open: OpenTwoStores) 
           expect(await b.accounts.draft("s", draft.id)).toMatchObject({ body: `Edited ${n}`, revision: 2 });
         }
       }
+    });
+
+    it("keeps the reader's question a draft answers through edits, and marks it answered by the entry in the publish's transaction", async () => {
+      await b.questions.ask(asked(1), 100);
+      const draft: Draft = { ...draftOf(1), question: { id: QUESTION, text: "Is the metro running?", name: "Oksana" } };
+      await a.accounts.createDraft(draft);
+      expect(await b.accounts.draft("s", "d_1")).toEqual(draft);
+      const edited = await b.accounts.editDraft("s", "d_1", { changes: { body: "The metro runs." }, at: "2026-02-01T00:00:00.000Z" });
+      expect(edited.question).toEqual(draft.question);
+      expect((await a.accounts.listDrafts("s"))[0]!.question).toEqual(draft.question);
+      // A publish the draft's edit refused marks nothing.
+      await expect(a.commit(answerOf(draft, 1))).rejects.toBeInstanceOf(DraftChanged);
+      expect((await b.questions.get("s", QUESTION))!.status).toBe("pending");
+      const committed = await a.commit(answerOf(edited, 1));
+      expect(committed.snapshot.entries.e_d0001!.question).toEqual({ text: "Is the metro running?", name: "Oksana" });
+      expect(committed.answered).toEqual({ id: QUESTION, text: "Is the metro running?", name: "Oksana", at: expect.any(String), status: "answered", asks: 1, entryId: "e_d0001" });
+      expect(await b.questions.get("s", QUESTION)).toMatchObject({ status: "answered", entryId: "e_d0001" });
+      expect(await b.questions.pendingCount("s")).toBe(0);
+    });
+
+    it("publishes an answer to a question answered meanwhile (or deleted), and leaves the question with its first answer", async () => {
+      await b.questions.ask(asked(1), 100);
+      const answering = (n: number): Draft => ({ ...draftOf(n), question: { id: QUESTION, text: "Is the metro running?" } });
+      await a.accounts.createDraft(answering(1));
+      await a.accounts.createDraft(answering(2));
+      expect((await a.commit(answerOf(answering(1), 1))).answered?.entryId).toBe("e_d0001");
+      const second = await b.commit(answerOf(answering(2), 2));
+      expect(second.answered).toBeUndefined();
+      expect(second.snapshot.entries.e_d0002!.question).toEqual({ text: "Is the metro running?" });
+      expect(await a.questions.get("s", QUESTION)).toMatchObject({ status: "answered", entryId: "e_d0001" });
+      // A question pruned away (retention) is no reason to refuse the answer either.
+      await a.accounts.createDraft(answering(3));
+      await a.questions.prune(Date.UTC(2100, 0, 1), Date.UTC(2100, 0, 1));
+      const third = await a.commit(answerOf(answering(3), 3));
+      expect(third.answered).toBeUndefined();
+      expect(third.snapshot.version).toBe(4);
+    });
+
+    it("marks a question of another story never", async () => {
+      await b.questions.ask({ ...asked(1), storyId: "other" }, 100);
+      const draft: Draft = { ...draftOf(1), question: { id: QUESTION, text: "Is the metro running?" } };
+      await a.accounts.createDraft(draft);
+      expect((await a.commit(answerOf(draft, 1))).answered).toBeUndefined();
+      expect((await a.questions.get("other", QUESTION))!.status).toBe("pending");
     });
 
     it("publishes a draft once when two connections publish it at the same moment", async () => {

@@ -52,6 +52,15 @@ export class PostgresQuestions implements QuestionStore {
     return row && forDesk(toQuestion(row));
   }
 
+  /** For a commit's rows (CommitRows.answerQuestion): on the commit's connection, in its transaction. */
+  async answer(client: pg.PoolClient, storyId: string, id: string, entryId: string): Promise<Question | undefined> {
+    const { rows: [row] } = await client.query(
+      `UPDATE questions SET status = 'answered', entry_id = $1 WHERE story_id = $2 AND id = $3 AND status <> 'answered' RETURNING ${QUESTION_COLUMNS}`,
+      [entryId, storyId, id],
+    );
+    return row && forDesk(toQuestion(row));
+  }
+
   async pendingCount(storyId: string): Promise<number> {
     const { rows: [row] } = await this.pool.query<{ count: string }>("SELECT count(*) FROM questions WHERE story_id = $1 AND status = 'pending'", [storyId]);
     return Number(row!.count);

@@ -274,6 +274,7 @@ export class PostgresStore implements Store {
       },
       completeKey: (scope, key, response) => this.#completeKey(client, scope, key, response),
       insertAlerts: (alerts) => insertAlerts(client, storyId, alerts),
+      answerQuestion: (id, entryId) => this.questions.answer(client, storyId, id, entryId),
     };
   }
 

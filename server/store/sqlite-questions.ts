@@ -26,6 +26,9 @@ export class SqliteQuestions implements QuestionStore {
       list: db.prepare<[string, number], Record<string, unknown>>(`SELECT ${QUESTION_COLUMNS} FROM questions WHERE story_id = ? ORDER BY asked_at DESC, id DESC LIMIT ?`),
       get: db.prepare<[string, string], Record<string, unknown>>(`SELECT ${QUESTION_COLUMNS} FROM questions WHERE story_id = ? AND id = ?`),
       moderate: db.prepare("UPDATE questions SET status = ?, entry_id = coalesce(?, entry_id) WHERE story_id = ? AND id = ?"),
+      answer: db.prepare<[string, string, string], Record<string, unknown>>(
+        `UPDATE questions SET status = 'answered', entry_id = ? WHERE story_id = ? AND id = ? AND status <> 'answered' RETURNING ${QUESTION_COLUMNS}`,
+      ),
       spend: db.prepare("INSERT OR IGNORE INTO question_nonces (nonce, expires_at) VALUES (?, ?)"),
       markSpammer: db.prepare("INSERT INTO question_spammers (address_key, until) VALUES (?, ?) ON CONFLICT (address_key) DO UPDATE SET until = max(until, excluded.until)"),
       isSpammer: db.prepare<[string, number], number>("SELECT count(*) FROM question_spammers WHERE address_key = ? AND until > ?").pluck(),
@@ -72,6 +75,12 @@ export class SqliteQuestions implements QuestionStore {
   async moderate(storyId: string, id: string, moderation: Moderation): Promise<Question | undefined> {
     if (this.#sql.moderate.run(moderation.status, moderation.entryId ?? null, storyId, id).changes === 0) return undefined;
     return forDesk(toQuestion(this.#sql.get.get(storyId, id)!));
+  }
+
+  /** For a commit's rows (CommitRows.answerQuestion): inside the commit's write transaction. */
+  answer(storyId: string, id: string, entryId: string): Question | undefined {
+    const row = this.#sql.answer.get(entryId, storyId, id);
+    return row && forDesk(toQuestion(row));
   }
 
   async pendingCount(storyId: string): Promise<number> {

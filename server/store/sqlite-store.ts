@@ -360,6 +360,7 @@ export class SqliteStore implements Store {
         sql.completeKey.run(JSON.stringify(response), Date.now(), scope, key);
       },
       insertAlerts: (alerts) => this.push.insertAlerts(storyId, alerts),
+      answerQuestion: (id, entryId) => this.questions.answer(storyId, id, entryId),
     };
   }
 

@@ -6,6 +6,7 @@ import type { QuestionStore } from "./question-store.js";
 import type { ScheduledEdit, ScheduledEntry } from "./scheduled-store.js";
 import type { StampedOperation } from "../../shared/operations.js";
 import type { PatchOp } from "../../shared/patch.js";
+import type { Question } from "../../shared/questions.js";
 import type { Author, Snapshot, StorySummary } from "../../shared/story.js";
 
 /**
@@ -86,6 +87,12 @@ export interface CommitRequest {
    * DraftGone if it is no longer open, DraftChanged if it was edited since that revision.
    */
   consumeDraft?: DraftToConsume;
+  /**
+   * The reader's question (its id) that the entry an `add_entry` adds answers: marked answered by
+   * it in the same transaction, unless it is already answered or no longer stored, which leaves
+   * the question as it is and the write going through (the entry carries its own quote).
+   */
+  answersQuestion?: string;
   limits?: CommitLimits;
 }
 
@@ -96,6 +103,8 @@ export interface Committed {
   ops: PatchOp[];
   changed: boolean;
   response?: StoredResponse;
+  /** The question `answersQuestion` marked answered, as it now is; absent when it marked none. */
+  answered?: Question;
 }
 
 export interface DraftToConsume {

@@ -1,12 +1,21 @@
 /**
  * Readers' questions end to end over HTTP and the desk's socket (issue 36): a reader asks, the desk
  * hears it at once with the queue's count, an editor answers it with an entry that quotes it (the
- * only time a question reaches a story's versions), and contributors see and moderate the queue.
+ * only time a question reaches a story's versions), contributors see and moderate the queue, and
+ * answer as drafts that carry the question until an editor publishes them.
  */
 import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DESK_NAMESPACE, type DeskClientToServerEvents, type DeskServerToClientEvents, type QuestionChangedMessage, type QuestionsStateMessage } from "../../shared/desk-protocol.js";
-import { activeAccount, send, type Account } from "./accounts-helpers.js";
+import {
+  DESK_NAMESPACE,
+  type DeskClientToServerEvents,
+  type DeskServerToClientEvents,
+  type DraftChangedMessage,
+  type QuestionChangedMessage,
+  type QuestionsStateMessage,
+} from "../../shared/desk-protocol.js";
+import type { Draft } from "../../shared/accounts.js";
+import { activeAccount, expectError, send, type Account } from "./accounts-helpers.js";
 import { startServer, TOKEN, type TestServer } from "./harness.js";
 import { asker, type Asker } from "./question-asker.js";
 
@@ -20,6 +29,7 @@ describe("readers' questions", () => {
   let contributor: Account;
   const changes: QuestionChangedMessage[] = [];
   const states: QuestionsStateMessage[] = [];
+  const drafts: DraftChangedMessage[] = [];
   const heard = (accept: (m: QuestionChangedMessage) => boolean, withinMs: number) =>
     new Promise<QuestionChangedMessage>((resolve, reject) => {
       const found = changes.find(accept);
@@ -40,6 +50,7 @@ describe("readers' questions", () => {
     desk = connect(server.url + DESK_NAMESPACE, { transports: ["websocket"], extraHeaders: { authorization: `Bearer ${TOKEN}` }, forceNew: true });
     desk.on("question:changed", (message) => changes.push(message));
     desk.on("questions:state", (message) => states.push(message));
+    desk.on("draft:changed", (message) => drafts.push(message));
     await new Promise((resolve) => desk.once("connect", () => resolve(undefined)));
     expect(await new Promise((resolve) => desk.emit("follow", { storyId: STORY }, resolve))).toMatchObject({ ok: true });
   });
@@ -91,5 +102,60 @@ describe("readers' questions", () => {
     expect((await server.api(`/api/stories/${STORY}/entries`, { body: { body: "Again", question: { id: question!.id } } })).status).toBe(409);
     expect((await server.api(`/api/stories/${STORY}/entries`, { body: { body: "Who?", question: { id: "q_AAAAAAAAAAAA" } } })).status).toBe(404);
     expect((await server.app.store.latest(STORY))!.version).toBe(version);
+  });
+
+  it("lets a contributor answer as a draft that carries the question, which an editor's publish answers", async () => {
+    expect((await reader.ask(STORY, { text: "Are schools open tomorrow?", name: "Taras" }, { from: "203.0.113.9" })).status).toBe(202);
+    const { question } = await heard((m) => m.question.text === "Are schools open tomorrow?", 5000);
+    const draftsPath = `/api/stories/${STORY}/drafts`;
+    const write = (body: unknown) => send(server.url, draftsPath, { cookie: contributor.cookie, body });
+
+    // Checked as an answer is: a question of this story, not answered yet; nothing is stored otherwise.
+    const [metro] = (await server.app.store.questions.list(STORY, 10)).filter((q) => q.status === "answered");
+    expectError(await write({ body: "Yes.", question: { id: metro!.id } }), 409, "question_answered");
+    expectError(await write({ body: "Who?", question: { id: "q_AAAAAAAAAAAA" } }), 404, "question_not_found");
+    expectError(await write({ body: "What?", question: { id: "not-a-question" } }), 400, "validation_failed");
+    await server.app.service.createStory({ id: "elsewhere", title: "Elsewhere", summary: "" }, { author: { name: "Desk" } });
+    expect((await reader.ask("elsewhere", { text: "Is the airport open?" }, { from: "203.0.113.11" })).status).toBe(202);
+    const [elsewhere] = await server.app.store.questions.list("elsewhere", 1);
+    expectError(await write({ body: "Yes.", question: { id: elsewhere!.id } }), 404, "question_not_found");
+    expect(await server.app.store.accounts.listDrafts(STORY)).toEqual([]);
+
+    const created = await write({ body: "Yes: every school opens at nine.", question: { id: question.id } });
+    expect(created.status).toBe(201);
+    const draft = created.body.draft as Draft;
+    expect(draft.question).toEqual({ id: question.id, text: "Are schools open tomorrow?", name: "Taras" });
+    expect(draft.body).toBe("Yes: every school opens at nine.");
+    await expect.poll(() => drafts.find((m) => m.draft.id === draft.id)?.draft.question).toEqual(draft.question);
+    expect((await server.app.store.questions.get(STORY, question.id))!.status).toBe("pending");
+
+    // An answer goes out now, never at a set time; the draft waits on.
+    const publishPath = `${draftsPath}/${draft.id}/publish`;
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    expectError(await send(server.url, publishPath, { bearer: TOKEN, body: { publishAt: later } }), 400, "validation_failed");
+    expect(await server.app.store.accounts.draft(STORY, draft.id)).toEqual(draft);
+
+    const published = await send(server.url, publishPath, { method: "POST", bearer: TOKEN });
+    expect(published.status).toBe(201);
+    const entry = published.body.entry as { id: string; question?: unknown; author: { name: string } };
+    expect(entry).toMatchObject({ question: { text: "Are schools open tomorrow?", name: "Taras" }, author: draft.author });
+    expect((await server.app.store.latest(STORY))!.entries[entry.id]!.question).toEqual({ text: "Are schools open tomorrow?", name: "Taras" });
+    const told = await heard((m) => m.question.id === question.id && m.question.status === "answered", 5000);
+    expect(told.question.entryId).toBe(entry.id);
+    expect(await server.app.store.questions.get(STORY, question.id)).toMatchObject({ status: "answered", entryId: entry.id });
+    expect(states.at(-1)).toMatchObject({ storyId: STORY, pending: 0 });
+  });
+
+  it("still publishes a draft whose question an editor answered meanwhile, leaving the question with the first answer", async () => {
+    expect((await reader.ask(STORY, { text: "Is the bridge closed?" }, { from: "203.0.113.10" })).status).toBe(202);
+    const { question } = await heard((m) => m.question.text === "Is the bridge closed?", 5000);
+    const created = await send(server.url, `/api/stories/${STORY}/drafts`, { cookie: contributor.cookie, body: { body: "Yes, until noon.", question: { id: question.id } } });
+    expect(created.status).toBe(201);
+    const direct = await server.api(`/api/stories/${STORY}/entries`, { body: { body: "The bridge is closed until noon.", question: { id: question.id } } });
+    const first = ((await direct.json()) as { entry: { id: string } }).entry.id;
+    const published = await send(server.url, `/api/stories/${STORY}/drafts/${created.body.draft.id}/publish`, { method: "POST", bearer: TOKEN });
+    expect(published.status).toBe(201);
+    expect(published.body.entry.question).toEqual({ text: "Is the bridge closed?" });
+    expect(await server.app.store.questions.get(STORY, question.id)).toMatchObject({ status: "answered", entryId: first });
   });
 });

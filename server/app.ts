@@ -13,6 +13,7 @@ import { healthRoutes } from "./http/health-routes.js";
 import { securityHeaders } from "./http/security-headers.js";
 import { compressText } from "./http/compression.js";
 import { metricsRoutes, timeWrites } from "./http/metrics-routes.js";
+import { WriteTraffic } from "./http/write-traffic.js";
 import { privateAnswer } from "./http/public-reads.js";
 import { readRoutes } from "./http/read-routes.js";
 import { VersionBodies } from "./http/version-bodies.js";
@@ -108,6 +109,9 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
   app.set("query parser", "simple");
   // Behind a proxy, client addresses (the sign-in throttle's key) come from X-Forwarded-For.
   if (config.trustProxy) app.set("trust proxy", /^\d+$/.test(config.trustProxy) ? Number(config.trustProxy) : config.trustProxy);
+  // Editors' writes, counted from their first turn: the live fan-out hands the loop back to them (live/fan-out.ts).
+  const writeTraffic = new WriteTraffic();
+  app.use(writeTraffic.track);
   app.use(securityHeaders({ https: config.publicUrl.startsWith("https:") }));
   app.use(compressText());
   app.use(
@@ -222,6 +226,7 @@ export function createApp(config: Config, store: Store, options: AppOptions = {}
     views,
     cluster: options.redis !== undefined,
     queueLimits: { socketBytes: SOCKET_QUEUE_LIMIT, totalBytes: TOTAL_QUEUE_LIMIT, addressBytes: config.limits.queuedBytesPerAddress, ...options.queueLimits },
+    otherWork: writeTraffic,
   });
   const leaveCluster = options.redis ? joinCluster(io, hub, options.redis, config.redisStream, log.child({ component: "cluster" })) : () => {};
   const audience = new Audience({

@@ -5,6 +5,7 @@ import proxyaddr from "proxy-addr";
 import { secretHash } from "../auth/secrets.js";
 import type { Metrics } from "../metrics.js";
 import { ApiError } from "./errors.js";
+import { isWrite } from "./write-traffic.js";
 
 const isLoopback = proxyaddr.compile("loopback");
 /** Headers a proxy adds when it relays a request: then the loopback peer is the proxy, not the client. */
@@ -41,12 +42,10 @@ function fromThisHost(req: IncomingMessage): boolean {
   return peer !== undefined && isLoopback(peer, 0) && FORWARDING_HEADERS.every((name) => req.headers[name] === undefined);
 }
 
-const READS = new Set(["GET", "HEAD", "OPTIONS"]);
-
 /** Times each story write from request to answer; only acknowledged ones count, failures answer early. */
 export function timeWrites(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
-    if (READS.has(req.method)) return next();
+    if (!isWrite(req.method)) return next();
     const end = metrics.writeDuration.startTimer();
     res.once("finish", () => {
       if (res.statusCode < 300) end();

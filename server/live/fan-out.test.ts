@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import type { PatchMessage } from "../../shared/protocol.js";
 import type { Snapshot } from "../../shared/story.js";
 import { Backpressure } from "./backpressure.js";
-import { FanOut } from "./fan-out.js";
+import { FanOut, SHARDS, SLICE_MS, type OtherWork } from "./fan-out.js";
 import { fakeReader } from "./readers/fake-reader.js";
 import { TakenVersions } from "./taken-versions.js";
 
@@ -23,7 +23,7 @@ const taken = (...patches: PatchMessage[]) =>
     { view: (snapshot) => snapshot },
   );
 
-function rig(options: { msPerLook?: number; limits?: { socketBytes: number; totalBytes: number } } = {}) {
+function rig(options: { msPerLook?: number; limits?: { socketBytes: number; totalBytes: number }; otherWork?: OtherWork } = {}) {
   const queue: TakenVersions[] = [];
   const turns: Array<() => void> = [];
   const clock = { now: 0 };
@@ -54,6 +54,7 @@ function rig(options: { msPerLook?: number; limits?: { socketBytes: number; tota
     },
     now: () => (clock.now += options.msPerLook ?? 0),
     later: (work) => void turns.push(work),
+    ...(options.otherWork ? { otherWork: options.otherWork } : {}),
   });
   /** A reader that follows the story and has joined its broadcasts at `version`. */
   const join = (id: string, version = 1) => {
@@ -89,8 +90,8 @@ describe("FanOut", () => {
     expect(runTurns()).toBe(1);
     expect(readers.every((r) => r.state.sent.join() === "patch 2")).toBe(true);
     expect(counts.patches).toBe(40);
-    // Readers are spread over 16 shards: the frame is asked for per shard, and built once (shared-encoding.test.ts).
-    expect(counts.frames).toBe(16);
+    // Readers are spread over the shards: the frame is asked for per shard, and built once (shared-encoding.test.ts).
+    expect(counts.frames).toBe(Math.min(40, SHARDS));
   });
 
   it("hands the event loop back between shards once a slice is used up, and goes on where it stopped", () => {
@@ -103,6 +104,36 @@ describe("FanOut", () => {
     expect(reached).toBeLessThan(32);
     expect(turns).toHaveLength(1); // it will go on
     expect(runTurns()).toBeGreaterThan(1);
+    expect(readers.every((r) => r.state.sent.join() === "patch 2")).toBe(true);
+  });
+
+  it("slices finely while writes come in quick succession, and coarsely when the desk is calm", () => {
+    const reachedInFirstTurn = (busy: boolean) => {
+      const { join, publish, turns } = rig({ msPerLook: 1, otherWork: { waiting: () => false, busy: () => busy } });
+      const readers = Array.from({ length: SHARDS }, (_, n) => join(`r${n}`));
+      publish(patch(1));
+      turns.shift()!();
+      return readers.filter((r) => r.state.sent.length === 1).length;
+    };
+    // One look of 1 ms per shard: a slice of SLICE_MS reaches that many shards, a calm one all of them.
+    expect(reachedInFirstTurn(true)).toBe(SLICE_MS);
+    expect(reachedInFirstTurn(false)).toBe(SHARDS);
+  });
+
+  it("hands the loop back after every shard it sent to while a write is being served, and skips empty ones", () => {
+    let waiting = true;
+    const { join, publish, turns, runTurns } = rig({ otherWork: { waiting: () => waiting, busy: () => false } });
+    const readers = Array.from({ length: 6 }, (_, n) => join(`r${n}`));
+    publish(patch(1));
+    const reached: number[] = [];
+    for (let turn = 0; turn < 3; turn++) {
+      turns.shift()!();
+      reached.push(readers.filter((r) => r.state.sent.length === 1).length);
+    }
+    expect(reached).toEqual([1, 2, 3]);
+    // The write answered: the rest goes out in one calm slice.
+    waiting = false;
+    expect(runTurns()).toBe(1);
     expect(readers.every((r) => r.state.sent.join() === "patch 2")).toBe(true);
   });
 

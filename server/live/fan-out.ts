@@ -8,14 +8,33 @@ import { encodedBytes } from "./shared-encoding.js";
 import type { JoinAnswer } from "./sequencer.js";
 import type { TakenVersions } from "./taken-versions.js";
 
-/** A story's readers on this node are spread over this many shards per view, so that a fan-out can pause between them. */
-const SHARDS = 16;
 /**
- * How long a fan-out may hold the event loop before it lets writes, joins and other stories in.
- * Shorter slices cost CPU (measured with 10k readers: 4 ms slices took ~30% more CPU per update
- * than none, 15 ms slices about the same as none), longer ones delay a write by up to a slice.
+ * A story's readers on this node are spread over this many shards per view: a fan-out hands the
+ * event loop back only between shards, so at 10k readers one shard is ~3 ms of sends.
  */
-const SLICE_MS = 15;
+export const SHARDS = 64;
+/**
+ * How long a fan-out may hold the event loop before it lets writes, joins and other stories in,
+ * while editors' writes come in quick succession. Each hand-back costs CPU (measured with 10k
+ * readers: 4 ms slices took ~30% more CPU per update than none), a longer slice delays a write.
+ */
+export const SLICE_MS = 15;
+/**
+ * The slice when the desk is calm (a write now and then, a newsroom's usual pace): few hand-backs,
+ * so a fan-out costs about what one pass would; a write that comes in the middle is noticed at its
+ * first turn and from then on the fan-out hands the loop back after every shard (`waiting`).
+ */
+export const CALM_SLICE_MS = 100;
+
+/** What else wants the event loop: editors' writes (server/http/write-traffic.ts). */
+export interface OtherWork {
+  /** Some is being served now: hand the loop back after the current shard. */
+  waiting(): boolean;
+  /** It has been arriving in quick succession: keep slices short. */
+  busy(): boolean;
+}
+
+const NO_OTHER_WORK: OtherWork = { waiting: () => false, busy: () => false };
 
 /** Every shard of every view, in the order a fan-out visits them. */
 const SHARDS_IN_ORDER = VIEW_NAMES.flatMap((view) => Array.from({ length: SHARDS }, (_, shard) => ({ view, shard })));
@@ -50,23 +69,28 @@ export interface FanOutParts {
   now?: () => number;
   /** Runs `work` at a later turn of the event loop, after pending I/O. */
   later?: (work: () => void) => void;
+  /** What the fan-out shares the loop with, to size its slices; none when absent. */
+  otherWork?: OtherWork;
 }
 
 /**
  * Sends a story's versions to its readers on this node; it decides nothing about what they are.
  * When woken it `take`s the next patches (live/sequencer.ts) and sends them shard by shard, each
- * framed once for every reader, handing the event loop back every SLICE_MS so that an editor's
- * write is never stuck behind ten thousand sends; versions that come meanwhile are taken after.
+ * framed once for every reader, handing the event loop back between shards when a slice is used up
+ * (SLICE_MS or CALM_SLICE_MS) or an editor's write is being served, so that a write is never stuck
+ * behind ten thousand sends; versions that come meanwhile are taken after.
  * It keeps who is in which shard; the rest of a reader's state is its session's.
  */
 export class FanOut {
   readonly #stories = new Map<string, Audience>();
   readonly #now: () => number;
   readonly #later: (work: () => void) => void;
+  readonly #otherWork: OtherWork;
 
   constructor(private readonly parts: FanOutParts) {
     this.#now = parts.now ?? (() => performance.now());
     this.#later = parts.later ?? ((work) => void setImmediate(work));
+    this.#otherWork = parts.otherWork ?? NO_OTHER_WORK;
   }
 
   /** Readers of the story on this node. */
@@ -130,11 +154,12 @@ export class FanOut {
 
   /**
    * Sends taken versions to the story's shards, in order, until none is left; when the slice is
-   * used up it pauses and goes on at a later turn of the event loop. A fan-out that fits in one
-   * slice (an audience of a few thousand) goes out in one turn.
+   * used up, or a write waits, it pauses and goes on at a later turn of the event loop. A fan-out
+   * that fits in one slice (an audience of a few thousand) goes out in one turn.
    */
   #fanOut(storyId: string, audience: Audience): void {
     const sliceStart = this.#now();
+    const slice = this.#otherWork.busy() ? SLICE_MS : CALM_SLICE_MS;
     for (;;) {
       if (!audience.outgoing) {
         const taken = this.parts.take(storyId);
@@ -145,10 +170,11 @@ export class FanOut {
       const { view, shard } = SHARDS_IN_ORDER[index]!;
       const members = audience.shards[view][shard]!;
       // An empty shard costs nothing, not even its view's patches.
-      if (members.size > 0) for (const message of taken.of(view)) this.#sendToShard(members, message, joinedMeanwhile);
+      const sent = members.size > 0;
+      if (sent) for (const message of taken.of(view)) this.#sendToShard(members, message, joinedMeanwhile);
       audience.outgoing = index + 1 < SHARDS_IN_ORDER.length ? { taken, shard: index + 1, joinedMeanwhile } : undefined;
       // At least one shard per slice, so that even a starved process makes progress.
-      if (audience.outgoing && this.#now() - sliceStart >= SLICE_MS) return this.#resumeSoon(storyId, audience);
+      if (audience.outgoing && (this.#now() - sliceStart >= slice || (sent && this.#otherWork.waiting()))) return this.#resumeSoon(storyId, audience);
     }
   }
 

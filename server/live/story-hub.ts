@@ -4,7 +4,7 @@ import type { Metrics } from "../metrics.js";
 import type { Committed, Store } from "../store/store.js";
 import type { CommitListener } from "../story-service.js";
 import { Backpressure, SOCKET_QUEUE_LIMIT, TOTAL_QUEUE_LIMIT, type QueueLimits } from "./backpressure.js";
-import { FanOut } from "./fan-out.js";
+import { FanOut, type OtherWork } from "./fan-out.js";
 import type { LiveServer } from "./live-server.js";
 import type { ReaderSession } from "./readers/reader-session.js";
 import { Sequencer, systemTimers, type JoinPlan } from "./sequencer.js";
@@ -33,7 +33,7 @@ export class StoryHub implements CommitListener {
     private readonly io: LiveServer,
     store: Store,
     private readonly log: Logger,
-    options: { metrics: Metrics; views: ViewProjector; cluster?: boolean; queueLimits?: QueueLimits },
+    options: { metrics: Metrics; views: ViewProjector; cluster?: boolean; queueLimits?: QueueLimits; otherWork?: OtherWork },
   ) {
     this.#cluster = options.cluster ?? false;
     const limits = options.queueLimits ?? { socketBytes: SOCKET_QUEUE_LIMIT, totalBytes: TOTAL_QUEUE_LIMIT };
@@ -55,6 +55,7 @@ export class StoryHub implements CommitListener {
       backpressure: this.#backpressure,
       metrics: options.metrics,
       frameOf: (send) => frameMessage(io.encoder, send),
+      ...(options.otherWork ? { otherWork: options.otherWork } : {}),
     });
     if (this.#cluster) io.on("version", (patch) => this.#sequencer.accept(patch));
   }

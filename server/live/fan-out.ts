@@ -24,7 +24,7 @@ export const SLICE_MS = 15;
  * so a fan-out costs about what one pass would; a write that comes in the middle is noticed at its
  * first turn and from then on the fan-out hands the loop back after every shard (`waiting`).
  */
-export const CALM_SLICE_MS = 100;
+export const CALM_SLICE_MS = 50;
 
 /** What else wants the event loop: editors' writes (server/http/write-traffic.ts). */
 export interface OtherWork {

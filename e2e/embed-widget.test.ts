@@ -161,4 +161,30 @@ describe.skipIf(browserMissing)("the embeddable widget on another site", () => {
     expect(pageErrors(page)).toEqual([]);
     await context.close();
   });
+
+  it("list layout: carries no body it does not list, and fetches one that comes into the list when a listed update is removed", async () => {
+    const created = (await (await server.api("/api/stories", { body: { title: "Shelling in Kharkiv" } })).json()) as Snapshot;
+    const entries = `/api/stories/${created.id}/entries`;
+    const earlier = ((await (await server.api(entries, { body: { body: "Power is out in two districts.\n\nRepair crews expect to restore it by **evening**.", headline: "Blackout" } })).json()) as EntryResponse).entry.id;
+    const latest: string[] = [];
+    for (const text of ["Sirens in the city centre.", "Trams stopped on line 5.", "Shelters open at every metro station."]) {
+      latest.push(((await (await server.api(entries, { body: { body: text } })).json()) as EntryResponse).entry.id);
+    }
+    const served = pageSnapshot(await (await fetch(`${server.url}/embed/${created.id}?layout=list&maxItems=3`)).text());
+    expect(served.entries[earlier]).toMatchObject({ headline: "Blackout", body: "", html: "" });
+
+    const { context, page } = await openPage(browser, `${server.url}/embed/${created.id}?layout=list&maxItems=3`, { viewport: { width: 420, height: 700 } });
+    await page.locator(".embed-list").waitFor();
+    await expect.poll(() => page.locator(".embed-list li").count()).toBe(3);
+    expect(await page.getByRole("link", { name: "Blackout" }).count()).toBe(0);
+    // A listed update removed: the older one comes into the list, its body fetched with the view.
+    await server.api(`${entries}/${latest[1]}`, { method: "DELETE" });
+    await page.getByRole("link", { name: "Blackout" }).waitFor();
+    await expect.poll(() => page.locator(`.body[data-entry="${earlier}"]`).textContent(), { timeout: 5_000 }).toContain("Repair crews expect to restore it by evening.");
+    expect(await page.locator(`.body[data-entry="${earlier}"] strong`).textContent()).toBe("evening");
+    await page.waitForTimeout(400); // the slide-in
+    await screenshot(page, "embed-list-fetched-body");
+    expect(pageErrors(page)).toEqual([]);
+    await context.close();
+  });
 });

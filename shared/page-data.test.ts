@@ -2,7 +2,7 @@ import fc from "fast-check";
 import jsonpatch from "fast-json-patch";
 import { describe, expect, it } from "vitest";
 import type { Operation, StampedOperation } from "./operations.js";
-import { stripView, TICKER_TEXT_MAX, withoutRenderedHtml } from "./page-data.js";
+import { isTrimmed, listView, stripView, TICKER_TEXT_MAX, withoutRenderedHtml } from "./page-data.js";
 import { plainFirstLine } from "./plain-text.js";
 import { reduce, ReducerError } from "./reducer.js";
 import type { Entry, Snapshot } from "./story.js";
@@ -80,16 +80,22 @@ describe("page data", () => {
         const states = versions(operations);
         let strip = stripView(latestView(states[0]!, VIEW));
         let live = withoutRenderedHtml(latestView(states[0]!, VIEW));
+        // The embed list, listing none of the first view's entries: each keeps only what patches bring it.
+        let list = listView(latestView(states[0]!, VIEW), new Set(), new Set());
         for (let i = 1; i < states.length; i++) {
           const ops = viewPatch(states[i - 1]!, states[i]!, "latest", VIEW);
           strip = apply(strip, ops);
           live = apply(live, ops);
+          list = apply(list, ops);
           const view = latestView(states[i]!, VIEW);
           expect(Object.keys(strip.entries).sort()).toEqual(Object.keys(view.entries).sort());
           for (const entry of Object.values(view.entries)) {
             expect(itemText(strip.entries[entry.id]!)).toBe(itemText(entry));
             // The live page's copy differs only by the HTML it reads back from its markup.
             expect({ ...live.entries[entry.id]!, html: entry.html }).toEqual(entry);
+            // The list's copy: whole, or trimmed and otherwise the same, to be fetched if listed.
+            const listed = list.entries[entry.id]!;
+            expect(isTrimmed(listed) ? { ...listed, body: entry.body, html: entry.html } : listed).toEqual(entry);
           }
         }
       }),
@@ -97,12 +103,15 @@ describe("page data", () => {
     );
   });
 
-  it("leaves out only the HTML of the entries the page renders", () => {
+  it("the embed list's copy leaves out the HTML it renders, and the bodies of the entries it does not list", () => {
     let story = created;
     for (const [n, id] of ids.slice(0, 3).entries()) story = reduce(story, stamp({ type: "add_entry", entryId: id, body: `Body ${n}`, kind: "update", pinned: false }, n + 1))!.snapshot;
-    const light = withoutRenderedHtml(story, (entry) => entry.id !== ids[0]);
+    const light = listView(story, new Set([ids[0]!, ids[1]!]), new Set([ids[1]!]));
     expect(light.entries[ids[0]!]).toBe(story.entries[ids[0]!]);
     expect(light.entries[ids[1]!]).toEqual({ ...story.entries[ids[1]!], html: "" });
+    expect(light.entries[ids[2]!]).toEqual({ ...story.entries[ids[2]!], body: "", html: "" });
+    // The rendered one's HTML the page reads back from its markup; the unlisted one it would fetch.
+    expect([ids[0], ids[2]].map((id) => isTrimmed(light.entries[id!]!))).toEqual([false, true]);
     expect(story.entries[ids[1]!]!.html).toBe("<p>Body 1</p>"); // the view itself untouched
   });
 });

@@ -26,9 +26,24 @@ export function stripView(view: Snapshot): Snapshot {
  * The view without the HTML of the entries the page renders (`html: ""`): the page holds that HTML
  * already, in its markup, and the browser reads it back before hydrating (client/lib/rendered-html.ts).
  */
-export function withoutRenderedHtml(view: Snapshot, rendered: (entry: Entry) => boolean = () => true): Snapshot {
-  return withEntries(view, (entry) => (rendered(entry) ? { ...entry, html: "" } : entry));
+export function withoutRenderedHtml(view: Snapshot): Snapshot {
+  return withEntries(view, (entry) => ({ ...entry, html: "" }));
 }
+
+/**
+ * The embed list's copy of the view: the HTML of the bodies it shows left out (`rendered`: read back
+ * from its markup), and of the entries it does not list (the view's others, which come into the
+ * list only when a listed one is removed) the body and HTML both. An entry still without HTML once
+ * the page has read its markup back is one to fetch before showing its body
+ * (client/embed/trimmed-entries.svelte.ts). With entries of ~450 characters those forty entries
+ * were two thirds of the widget's page.
+ */
+export function listView(view: Snapshot, listed: ReadonlySet<string>, rendered: ReadonlySet<string>): Snapshot {
+  return withEntries(view, (entry) => (!listed.has(entry.id) ? { ...entry, body: "", html: "" } : rendered.has(entry.id) ? { ...entry, html: "" } : entry));
+}
+
+/** Whether an entry of a page's copy lacks what `listView` left out (every entry has some HTML). */
+export const isTrimmed = (entry: Entry) => entry.html === "";
 
 function stripBody(body: string): string {
   const text = plainFirstLine(body, TICKER_TEXT_MAX);

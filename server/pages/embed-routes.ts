@@ -17,7 +17,8 @@ import { DIST_DIR, type ClientBuild } from "./client-build.js";
 import { htmlDocument, themeAttributes } from "./document.js";
 import { interfaceLocale, m } from "../../client/lib/i18n.js";
 import { listedWithBody } from "../../client/embed/embed-items.js";
-import { stripView, withoutRenderedHtml } from "../../shared/page-data.js";
+import { latestEntries } from "../../client/ticker/ticker-items.js";
+import { listView, stripView } from "../../shared/page-data.js";
 
 const EmbedQuery = z.object({
   layout: z.enum(["strip", "list"]).catch("strip"),
@@ -93,9 +94,10 @@ export function embedRoutes(store: Store, views: StoryViews, build: ClientBuild,
         const view = views.view(story, "latest");
         const props: PageProps["embed"] = { snapshot: layout === "strip" ? stripView(view) : view, layout, maxItems, linkBase: config.publicUrl, lang: story.language, questions: questions === "1" };
         const rendered = build.renderers.embed(props);
-        // The list's bodies are in its markup: the page data need not carry their HTML again.
-        const shown = new Set(listedWithBody(view, maxItems).map((entry) => entry.id));
-        const embedded = layout === "strip" ? props : { ...props, snapshot: withoutRenderedHtml(view, (entry) => shown.has(entry.id)) };
+        // The list's bodies are in its markup, and the entries it does not list it fetches if they come into it.
+        const listed = new Set(latestEntries(view, maxItems).map((entry) => entry.id));
+        const withBody = new Set(listedWithBody(view, maxItems).map((entry) => entry.id));
+        const embedded = layout === "strip" ? props : { ...props, snapshot: listView(view, listed, withBody) };
         return htmlDocument({
           title: m.embed_title({ title: story.title }, { locale: interfaceLocale(story.language) }),
           head: `<meta name="robots" content="noindex">\n${rendered.head}`,

@@ -35,13 +35,18 @@ export function questionFormRoutes(store: Store, questions: ReaderQuestions, bui
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: QUESTION_BODY_BYTES, parameterLimit: 8 });
 
-  const formOnly: RequestHandler = (req, _res, next) => {
+  // Refused before the body is read, and as plain JSON errors: what a browser's form never sends,
+  // and an address past its posts (a flood must not be answered with rendered pages).
+  const admitted: RequestHandler = async (req, res, next) => {
     storyIdOf(req);
     if (!req.is("application/x-www-form-urlencoded")) throw new ApiError(415, "unsupported_media_type", "Send the form as application/x-www-form-urlencoded, or use POST /api/stories/:id/questions with JSON.");
+    const key = await questions.keyOf(req.ip ?? "unknown");
+    await questions.admitForm(key);
+    res.locals.askerKey = key;
     next();
   };
 
-  router.post("/stories/:id/questions", formOnly, form, async (req, res) => {
+  router.post("/stories/:id/questions", admitted, form, async (req, res) => {
     const storyId = storyIdOf(req);
     const story = await store.latest(storyId);
     if (!story) throw new ApiError(404, "story_not_found", `No story "${storyId}".`);
@@ -56,7 +61,7 @@ export function questionFormRoutes(store: Store, questions: ReaderQuestions, bui
     }
     const { ticket, ...asked } = parsed.data;
     const words = { text: asked.text, ...(asked.name ? { name: asked.name } : {}) };
-    const key = await questions.keyOf(req.ip ?? "unknown");
+    const key = res.locals.askerKey as string;
     try {
       if (ticket === undefined) {
         const issued = await questions.formTicket(storyId, key, asked);

@@ -103,11 +103,18 @@ export class ReaderQuestions {
   }
 
   /**
+   * Each post of the form without JavaScript, either step, counted as a challenge is and before its
+   * body is read: its answer is a page rendered on the server, which a flood must not get for free.
+   */
+  async admitForm(key: string): Promise<void> {
+    await consumeOr429(this.#challenges, key, `Too many questions begun from this address: at most ${CHALLENGES_PER_ADDRESS} in ten minutes.`);
+  }
+
+  /**
    * The first step of the form without JavaScript: the ticket its confirmation page carries for
-   * these words, counted as a challenge is; `open: false` when the story takes no questions now.
+   * these words; `open: false` when the story takes no questions now.
    */
   async formTicket(storyId: string, key: string, words: AskedWords): Promise<{ open: boolean; ticket?: string }> {
-    await consumeOr429(this.#challenges, key, `Too many questions begun from this address: at most ${CHALLENGES_PER_ADDRESS} in ten minutes.`);
     await this.#screen(key, words.website);
     if (!(await this.store.questions.isOpen(storyId))) return { open: false };
     return { open: true, ticket: (await this.#secret).tickets.issue(storyId, words) };

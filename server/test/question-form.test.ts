@@ -115,6 +115,17 @@ describe("the question form without JavaScript", () => {
     expect(await stored()).toHaveLength(2);
   });
 
+  it("answers a flood of form posts from one address with a plain 429 before reading them, once past 30 in ten minutes", async () => {
+    const from = fresh();
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await post({ text: "<b>junk</b>" }, { from })).status);
+    expect(new Set(statuses)).toEqual(new Set([400]));
+    const flooded = await post({ text: "Is this one read at all?" }, { from });
+    await expectError(flooded, 429, "rate_limited");
+    expect(Number(flooded.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await post({ text: "Is this one read at all?" })).status).toBe(200); // another address goes on
+  });
+
   it("holds the per-address limit, and says so when the desk has paused questions", async () => {
     const from = fresh();
     for (let i = 0; i < 3; i++) {

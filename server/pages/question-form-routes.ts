@@ -38,10 +38,10 @@ export function questionFormRoutes(store: Store, questions: ReaderQuestions, bui
   // Refused before the body is read, and as plain JSON errors: what a browser's form never sends,
   // and an address past its posts (a flood must not be answered with rendered pages).
   const admitted: RequestHandler = async (req, res, next) => {
-    storyIdOf(req);
+    const storyId = storyIdOf(req);
     if (!req.is("application/x-www-form-urlencoded")) throw new ApiError(415, "unsupported_media_type", "Send the form as application/x-www-form-urlencoded, or use POST /api/stories/:id/questions with JSON.");
     const key = await questions.keyOf(req.ip ?? "unknown");
-    await questions.admitForm(key);
+    await questions.admitForm(storyId, key);
     res.locals.askerKey = key;
     next();
   };

@@ -30,6 +30,8 @@ export interface QuestionCost {
  * a wait, not CPU, so it gets a smaller share of the story's budget; readers with script keep theirs.
  */
 export const FORM_QUESTIONS_PER_STORY_PER_MINUTE = 30;
+/** Posts of that form (either step) one story answers a minute: each answer is a rendered page. */
+export const FORM_POSTS_PER_STORY_PER_MINUTE = 120;
 /** How often questions past their retention (and expired nonces and spammers' keys) are deleted. */
 const PRUNE_EVERY_MS = 60 * 60_000;
 
@@ -54,6 +56,7 @@ export class ReaderQuestions {
   readonly #challenges: RateLimiterAbstract;
   readonly #perStory: RateLimiterAbstract;
   readonly #formPerStory: RateLimiterAbstract;
+  readonly #formPosts: RateLimiterAbstract;
   #pruning: NodeJS.Timeout | undefined;
 
   constructor(
@@ -72,6 +75,7 @@ export class ReaderQuestions {
     this.#challenges = makeLimiter("questions-challenges", { points: CHALLENGES_PER_ADDRESS, duration: 600 });
     this.#perStory = makeLimiter("questions-story", { points: settings.perStoryPerMinute, duration: 60 });
     this.#formPerStory = makeLimiter("questions-form-story", { points: Math.min(FORM_QUESTIONS_PER_STORY_PER_MINUTE, settings.perStoryPerMinute), duration: 60 });
+    this.#formPosts = makeLimiter("questions-form-posts", { points: FORM_POSTS_PER_STORY_PER_MINUTE, duration: 60 });
   }
 
   /** The keyed hash that stands for an address (address-key.ts). */
@@ -103,11 +107,13 @@ export class ReaderQuestions {
   }
 
   /**
-   * Each post of the form without JavaScript, either step, counted as a challenge is and before its
-   * body is read: its answer is a page rendered on the server, which a flood must not get for free.
+   * Each post of the form without JavaScript, either step, counted as a challenge is (and against
+   * the story's FORM_POSTS_PER_STORY_PER_MINUTE) before its body is read: its answer is a page
+   * rendered on the server, which a flood, from one address or many, must not get for free.
    */
-  async admitForm(key: string): Promise<void> {
+  async admitForm(storyId: string, key: string): Promise<void> {
     await consumeOr429(this.#challenges, key, `Too many questions begun from this address: at most ${CHALLENGES_PER_ADDRESS} in ten minutes.`);
+    await consumeOr429(this.#formPosts, storyId, "This story's question form is busy right now; try again in a minute.");
   }
 
   /**

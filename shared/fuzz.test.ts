@@ -228,7 +228,7 @@ const VALID: Record<string, fc.Arbitrary<Json>> = {
   NewEntryBody: fc.record({ body: writerText, headline: writerText, kind, pinned: fc.boolean(), publishAt }, { requiredKeys: ["body"] }),
   PublishDraftBody: fc.record({ publishAt }, { requiredKeys: [] }),
   NewDraftBody: fc.record(
-    { body: writerText, headline: writerText, kind, pinned: fc.boolean(), question: fc.record({ id: fc.oneof(fc.constantFrom("q_AAAAAAAAAAAA", "q_short"), weirdString) }) },
+    { body: writerText, headline: writerText, kind, pinned: fc.boolean(), question: fc.record({ id: fc.oneof({ weight: 4, arbitrary: fc.constant("q_AAAAAAAAAAAA") }, { weight: 1, arbitrary: fc.constant("q_short") }, { weight: 1, arbitrary: weirdString }) }) },
     { requiredKeys: ["body"] },
   ),
   EditScheduledBody: fc.record({ body: writerText, headline: writerText, kind, pinned: fc.boolean(), publishAt: fc.oneof(isoTime, weirdString) }, { requiredKeys: [] }),

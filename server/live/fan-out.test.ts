@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import type { PatchMessage } from "../../shared/protocol.js";
 import type { Snapshot } from "../../shared/story.js";
 import { Backpressure } from "./backpressure.js";
-import { CALM_SLICE_MS, FanOut, SHARDS, SLICE_MS, type OtherWork } from "./fan-out.js";
+import { CALM_SLICE_MS, FanOut, SHARDS, SLICE_MS, WRITE_WAITING_SLICE_MS, type OtherWork } from "./fan-out.js";
 import { fakeReader } from "./readers/fake-reader.js";
 import { TakenVersions } from "./taken-versions.js";
 
@@ -120,21 +120,25 @@ describe("FanOut", () => {
     expect(reachedInFirstTurn(false)).toBe(CALM_SLICE_MS);
   });
 
-  it("hands the loop back after every shard it sent to while a write is being served, and skips empty ones", () => {
+  it("keeps slices to a couple of milliseconds while a write is being served, and sends a small audience in one turn all the same", () => {
     let waiting = true;
-    const { join, publish, turns, runTurns } = rig({ otherWork: { waiting: () => waiting, busy: () => false } });
-    const readers = Array.from({ length: 6 }, (_, n) => join(`r${n}`));
+    const { join, publish, turns, runTurns } = rig({ msPerLook: 1, otherWork: { waiting: () => waiting, busy: () => false } });
+    const readers = Array.from({ length: SHARDS }, (_, n) => join(`r${n}`));
     publish(patch(1));
-    const reached: number[] = [];
-    for (let turn = 0; turn < 3; turn++) {
-      turns.shift()!();
-      reached.push(readers.filter((r) => r.state.sent.length === 1).length);
-    }
-    expect(reached).toEqual([1, 2, 3]);
-    // The write answered: the rest goes out in one calm slice.
+    turns.shift()!();
+    // One look of 1 ms a shard: WRITE_WAITING_SLICE_MS reached after that many shards.
+    expect(readers.filter((r) => r.state.sent.length === 1)).toHaveLength(WRITE_WAITING_SLICE_MS);
+    // The write answered: the rest goes out in calm slices.
     waiting = false;
-    expect(runTurns()).toBe(1);
+    expect(runTurns()).toBeLessThanOrEqual(Math.ceil((SHARDS * 3) / (CALM_SLICE_MS / 2)));
     expect(readers.every((r) => r.state.sent.join() === "patch 2")).toBe(true);
+
+    // Sends that take no time (a handful of readers) go out in one turn even while a write waits.
+    const small = rig({ otherWork: { waiting: () => true, busy: () => true } });
+    const few = Array.from({ length: 6 }, (_, n) => small.join(`s${n}`));
+    small.publish(patch(1));
+    expect(small.runTurns()).toBe(1);
+    expect(few.every((r) => r.state.sent.join() === "patch 2")).toBe(true);
   });
 
   it("does not send a reader who joined mid-fan-out, at the version being sent, that version again", () => {

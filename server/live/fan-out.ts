@@ -26,9 +26,17 @@ export const SLICE_MS = 15;
  */
 export const CALM_SLICE_MS = 50;
 
+/**
+ * The slice while an editor's write is being served: about one shard at 10k readers, so each turn
+ * the write needs waits milliseconds, while a small audience still goes out in one turn (handing
+ * back after every shard would split even a handful of readers into many fan-outs' worth of turns,
+ * and versions would pile up into ever larger coalesced patches).
+ */
+export const WRITE_WAITING_SLICE_MS = 2;
+
 /** What else wants the event loop: editors' writes (server/http/write-traffic.ts). */
 export interface OtherWork {
-  /** Some is being served now: hand the loop back after the current shard. */
+  /** Some is being served now: keep slices to WRITE_WAITING_SLICE_MS. */
   waiting(): boolean;
   /** It has been arriving in quick succession: keep slices short. */
   busy(): boolean;
@@ -77,7 +85,7 @@ export interface FanOutParts {
  * Sends a story's versions to its readers on this node; it decides nothing about what they are.
  * When woken it `take`s the next patches (live/sequencer.ts) and sends them shard by shard, each
  * framed once for every reader, handing the event loop back between shards when a slice is used up
- * (SLICE_MS or CALM_SLICE_MS) or an editor's write is being served, so that a write is never stuck
+ * (CALM_SLICE_MS, SLICE_MS, or WRITE_WAITING_SLICE_MS while an editor's write is being served), so that a write is never stuck
  * behind ten thousand sends; versions that come meanwhile are taken after.
  * It keeps who is in which shard; the rest of a reader's state is its session's.
  */
@@ -154,7 +162,7 @@ export class FanOut {
 
   /**
    * Sends taken versions to the story's shards, in order, until none is left; when the slice is
-   * used up, or a write waits, it pauses and goes on at a later turn of the event loop. A fan-out
+   * used up (a short one while a write waits), it pauses and goes on at a later turn of the event loop. A fan-out
    * that fits in one slice (an audience of a few thousand) goes out in one turn.
    */
   #fanOut(storyId: string, audience: Audience): void {
@@ -170,11 +178,12 @@ export class FanOut {
       const { view, shard } = SHARDS_IN_ORDER[index]!;
       const members = audience.shards[view][shard]!;
       // An empty shard costs nothing, not even its view's patches.
-      const sent = members.size > 0;
-      if (sent) for (const message of taken.of(view)) this.#sendToShard(members, message, joinedMeanwhile);
+      if (members.size > 0) for (const message of taken.of(view)) this.#sendToShard(members, message, joinedMeanwhile);
       audience.outgoing = index + 1 < SHARDS_IN_ORDER.length ? { taken, shard: index + 1, joinedMeanwhile } : undefined;
       // At least one shard per slice, so that even a starved process makes progress.
-      if (audience.outgoing && (this.#now() - sliceStart >= slice || (sent && this.#otherWork.waiting()))) return this.#resumeSoon(storyId, audience);
+      if (!audience.outgoing) continue;
+      const spent = this.#now() - sliceStart;
+      if (spent >= slice || (spent >= WRITE_WAITING_SLICE_MS && this.#otherWork.waiting())) return this.#resumeSoon(storyId, audience);
     }
   }
 

@@ -10,7 +10,7 @@ import type { TakenVersions } from "./taken-versions.js";
 
 /**
  * A story's readers on this node are spread over this many shards per view: a fan-out hands the
- * event loop back only between shards, so at 10k readers one shard is ~3 ms of sends.
+ * event loop back only between shards, so at 10k readers one shard is 2–3 ms of sends.
  */
 export const SHARDS = 64;
 /**
@@ -22,7 +22,7 @@ export const SLICE_MS = 15;
 /**
  * The slice when the desk is calm (a write now and then, a newsroom's usual pace): few hand-backs,
  * so a fan-out costs about what one pass would; a write that comes in the middle is noticed at its
- * first turn and from then on the fan-out hands the loop back after every shard (`waiting`).
+ * first turn, and from then on the fan-out's slices are WRITE_WAITING_SLICE_MS (`waiting`).
  */
 export const CALM_SLICE_MS = 50;
 
@@ -84,9 +84,10 @@ export interface FanOutParts {
 /**
  * Sends a story's versions to its readers on this node; it decides nothing about what they are.
  * When woken it `take`s the next patches (live/sequencer.ts) and sends them shard by shard, each
- * framed once for every reader, handing the event loop back between shards when a slice is used up
- * (CALM_SLICE_MS, SLICE_MS, or WRITE_WAITING_SLICE_MS while an editor's write is being served), so that a write is never stuck
- * behind ten thousand sends; versions that come meanwhile are taken after.
+ * framed once for every reader, handing the event loop back between shards when a slice is used
+ * up (CALM_SLICE_MS, SLICE_MS, or WRITE_WAITING_SLICE_MS while an editor's write is being served),
+ * so that a write is never stuck behind ten thousand sends; versions that come meanwhile are taken
+ * after.
  * It keeps who is in which shard; the rest of a reader's state is its session's.
  */
 export class FanOut {
@@ -162,8 +163,8 @@ export class FanOut {
 
   /**
    * Sends taken versions to the story's shards, in order, until none is left; when the slice is
-   * used up (a short one while a write waits), it pauses and goes on at a later turn of the event loop. A fan-out
-   * that fits in one slice (an audience of a few thousand) goes out in one turn.
+   * used up (a short one while a write waits), it pauses and goes on at a later turn of the event
+   * loop. A fan-out that fits in one slice (an audience of a few thousand) goes out in one turn.
    */
   #fanOut(storyId: string, audience: Audience): void {
     const sliceStart = this.#now();

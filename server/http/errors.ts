@@ -158,11 +158,15 @@ export function toApiError(error: unknown): ApiError {
 
 export function sendError(res: Response, error: ApiError): void {
   if (error.status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="live-ticker"');
-  // A refusal that says when to come back (rate_limited, server_busy, upload_quota_exceeded) says it in the header too.
+  setRetryAfter(res, error);
+  res.status(error.status).json({ error: error.body });
+}
+
+/** A refusal that says when to come back (rate_limited, server_busy, upload_quota_exceeded, storage_unavailable) says it in the header too, whatever the body's format. */
+export function setRetryAfter(res: Response, error: ApiError): void {
   const retryAfter = (error.details as { retryAfter?: unknown } | undefined)?.retryAfter;
   if (typeof retryAfter === "number") res.setHeader("Retry-After", String(retryAfter));
   if (error.code === "storage_unavailable") res.setHeader("Retry-After", String(STORAGE_RETRY_AFTER_SECONDS));
-  res.status(error.status).json({ error: error.body });
 }
 
 export const notFound: RequestHandler = (_req, _res, next) => {

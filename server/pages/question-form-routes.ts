@@ -4,7 +4,7 @@ import { interfaceLocale, m } from "../../client/lib/i18n.js";
 import { AskFormBody } from "../../shared/questions.js";
 import type { ErrorCode } from "../../shared/error-codes.js";
 import type { Snapshot } from "../../shared/story.js";
-import { ApiError, toApiError } from "../http/errors.js";
+import { ApiError, setRetryAfter, toApiError } from "../http/errors.js";
 import { storyIdOf } from "../http/params.js";
 import { QUESTION_BODY_BYTES } from "../http/question-routes.js";
 import type { ReaderQuestions } from "../questions/reader-questions.js";
@@ -73,10 +73,9 @@ export function questionFormRoutes(store: Store, questions: ReaderQuestions, bui
     } catch (refusal) {
       const apiError = toApiError(refusal);
       if (apiError.status >= 500) req.log.error({ err: refusal }, "a question from the form failed");
-      const details = (apiError.details ?? {}) as { retryAfter?: unknown; reason?: unknown };
-      if (typeof details.retryAfter === "number") res.setHeader("Retry-After", String(details.retryAfter));
+      setRetryAfter(res, apiError);
       // Sent before the wait was over: the same ticket, read back again, goes through a moment later.
-      if (details.reason === "too_soon") return answer(429, "wait", words, ticket);
+      if ((apiError.details as { reason?: unknown } | undefined)?.reason === "too_soon") return answer(429, "wait", words, ticket);
       answer(apiError.status, OUTCOME_OF[apiError.code] ?? "failed", words);
     }
   });

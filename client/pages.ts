@@ -1,4 +1,5 @@
 import type { HistoryItem } from "../shared/api.js";
+import type { FormOutcome } from "./reader/ask-question.js";
 import type { HistoryFilter } from "../shared/history-filter.js";
 import type { EmbedLayout } from "../shared/embed-snippet.js";
 import type { FactTimeline } from "../shared/fact-timeline.js";
@@ -56,7 +57,7 @@ export interface PageProps {
    */
   ask: {
     story: Pick<Snapshot, "id" | "title">;
-    outcome: "confirm" | "wait" | "sent" | "closed" | "too_many" | "invalid" | "expired" | "refused" | "failed";
+    outcome: "confirm" | FormOutcome;
     words?: { text: string; name?: string | undefined };
     ticket?: string;
   } & Language;

@@ -1,8 +1,26 @@
 import type { Challenge } from "altcha-lib";
+import { m, type Locale } from "../lib/i18n.js";
 import { ApiFailure, requestJson } from "../lib/request.js";
 
 /** What became of a reader's question, as the form says it. */
 export type AskOutcome = "sent" | "closed" | "too_many" | "invalid" | "failed";
+
+/** Those and what only the form without JavaScript meets (server/pages/question-form-routes.ts). */
+export type FormOutcome = AskOutcome | "wait" | "expired" | "refused";
+
+const SAID: Record<FormOutcome, (locale: Locale) => string> = {
+  sent: (locale) => m.ask_sent({}, { locale }),
+  closed: (locale) => m.ask_closed({}, { locale }),
+  too_many: (locale) => m.ask_too_many({}, { locale }),
+  invalid: (locale) => m.ask_invalid({}, { locale }),
+  failed: (locale) => m.ask_failed({}, { locale }),
+  wait: (locale) => m.ask_wait({}, { locale }),
+  expired: (locale) => m.ask_expired({}, { locale }),
+  refused: (locale) => m.ask_refused({}, { locale }),
+};
+
+/** What the form says of an outcome, in the page's interface language, with script or without. */
+export const askOutcomeText = (outcome: FormOutcome, locale: Locale) => SAID[outcome](locale);
 
 interface Proof {
   challenge: Challenge;

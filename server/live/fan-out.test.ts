@@ -50,7 +50,7 @@ function rig(options: { msPerLook?: number; limits?: { socketBytes: number; tota
     metrics,
     frameOf: (send) => {
       counts.frames++;
-      return { text: send.event === "patch" ? `patch ${send.message.to}` : "snapshot", frame: [] };
+      return { text: send.event === "patch" ? `patch ${send.message.to}` : "snapshot", frame: [Buffer.alloc(0)] };
     },
     now: () => (clock.now += options.msPerLook ?? 0),
     later: (work) => void turns.push(work),

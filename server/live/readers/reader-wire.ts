@@ -34,7 +34,12 @@ export interface ReaderWire {
  */
 export interface Frame {
   readonly text: string;
-  readonly frame: Buffer[];
+  /**
+   * The WebSocket frame as one buffer, header and payload together: `ws` writes a one-buffer frame
+   * with one write(2), where a header and payload apart take a corked writev per reader, which
+   * costs the kernel more (bench scenario 1: server CPU per update 1.54× raw `ws` before, 1.29–1.38× after).
+   */
+  readonly frame: [Buffer];
 }
 
 /** `ws` exports its frame builder (Socket.IO's adapter uses it) without typings for it. */
@@ -43,7 +48,7 @@ const { Sender } = ws as unknown as { Sender: { frame(data: Buffer, options: { f
 export function frameOf(text: string): Frame {
   // "4" is Engine.IO's message type; a server's frames are not masked, nor compressed (rsv1).
   const frame = Sender.frame(Buffer.from(`4${text}`), { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: false });
-  return { text, frame };
+  return { text, frame: [Buffer.concat(frame)] };
 }
 
 /**

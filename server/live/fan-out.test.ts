@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import type { PatchMessage } from "../../shared/protocol.js";
 import type { Snapshot } from "../../shared/story.js";
 import { Backpressure } from "./backpressure.js";
-import { CALM_SLICE_MS, FanOut, SHARDS, SLICE_MS, WRITE_WAITING_SLICE_MS, type OtherWork } from "./fan-out.js";
+import { CALM_SLICE_MS, FanOut, SHARD_RUN, SHARDS, SLICE_MS, WRITE_WAITING_SLICE_MS, type OtherWork } from "./fan-out.js";
 import { fakeReader } from "./readers/fake-reader.js";
 import { TakenVersions } from "./taken-versions.js";
 
@@ -64,6 +64,8 @@ function rig(options: { msPerLook?: number; limits?: { socketBytes: number; tota
     backpressure.joined(r.session, STORY, version);
     return r;
   };
+  /** Readers filling `shards` shards (readers join shards in runs of SHARD_RUN). */
+  const fill = (shards: number) => Array.from({ length: shards * SHARD_RUN }, (_, n) => join(`r${n}`));
   /** Runs the event loop's pending turns, counting them. */
   const runTurns = () => {
     let n = 0;
@@ -77,31 +79,33 @@ function rig(options: { msPerLook?: number; limits?: { socketBytes: number; tota
     queue.push(taken(...patches));
     fanOut.wake(STORY);
   };
-  return { fanOut, backpressure, join, publish, runTurns, turns, counts, drained };
+  return { fanOut, backpressure, join, fill, publish, runTurns, turns, counts, drained };
 }
 
 describe("FanOut", () => {
   it("sends a version to every reader at the next turn, never inside the write that made it, framed once for all shards", () => {
-    const { join, publish, runTurns, counts, fanOut } = rig();
-    const readers = Array.from({ length: 40 }, (_, n) => join(`r${n}`));
-    expect(fanOut.readers(STORY)).toBe(40);
+    const { fill, join, publish, runTurns, counts, fanOut } = rig();
+    const readers = [...fill(SHARDS), join("one more")];
+    expect(fanOut.readers(STORY)).toBe(SHARDS * SHARD_RUN + 1);
     publish(patch(1));
     expect(readers.every((r) => r.state.sent.length === 0)).toBe(true);
     expect(runTurns()).toBe(1);
     expect(readers.every((r) => r.state.sent.join() === "patch 2")).toBe(true);
-    expect(counts.patches).toBe(40);
-    // Readers are spread over the shards: the frame is asked for per shard, and built once (shared-encoding.test.ts).
-    expect(counts.frames).toBe(Math.min(40, SHARDS));
+    expect(counts.patches).toBe(readers.length);
+    // Readers are spread over the shards, in runs of SHARD_RUN, the last one back in the first shard:
+    // the frame is asked for per shard, and built once (shared-encoding.test.ts).
+    expect(counts.frames).toBe(SHARDS);
   });
 
   it("hands the event loop back between shards once a slice is used up, and goes on where it stopped", () => {
-    const { join, publish, runTurns, turns } = rig({ msPerLook: 8 }); // two looks per shard: 16 ms > SLICE_MS
-    const readers = Array.from({ length: 32 }, (_, n) => join(`r${n}`));
+    const { fill, publish, runTurns, turns } = rig({ msPerLook: 8 }); // two looks per shard: 16 ms > SLICE_MS
+    const readers = fill(32);
     publish(patch(1));
     turns.shift()!();
     const reached = readers.filter((r) => r.state.sent.length === 1).length;
     expect(reached).toBeGreaterThan(0);
-    expect(reached).toBeLessThan(32);
+    expect(reached).toBeLessThan(readers.length);
+    expect(reached % SHARD_RUN).toBe(0); // whole shards
     expect(turns).toHaveLength(1); // it will go on
     expect(runTurns()).toBeGreaterThan(1);
     expect(readers.every((r) => r.state.sent.join() === "patch 2")).toBe(true);
@@ -109,11 +113,11 @@ describe("FanOut", () => {
 
   it("slices finely while writes come in quick succession, and coarsely when the desk is calm", () => {
     const reachedInFirstTurn = (busy: boolean) => {
-      const { join, publish, turns } = rig({ msPerLook: 1, otherWork: { waiting: () => false, busy: () => busy } });
-      const readers = Array.from({ length: SHARDS }, (_, n) => join(`r${n}`));
+      const { fill, publish, turns } = rig({ msPerLook: 1, otherWork: { waiting: () => false, busy: () => busy } });
+      const readers = fill(SHARDS);
       publish(patch(1));
       turns.shift()!();
-      return readers.filter((r) => r.state.sent.length === 1).length;
+      return readers.filter((r) => r.state.sent.length === 1).length / SHARD_RUN;
     };
     // One look of 1 ms per shard: a slice reaches as many shards as it lasts milliseconds.
     expect(reachedInFirstTurn(true)).toBe(SLICE_MS);
@@ -122,12 +126,12 @@ describe("FanOut", () => {
 
   it("keeps slices to a couple of milliseconds while a write is being served, and sends a small audience in one turn all the same", () => {
     let waiting = true;
-    const { join, publish, turns, runTurns } = rig({ msPerLook: 1, otherWork: { waiting: () => waiting, busy: () => false } });
-    const readers = Array.from({ length: SHARDS }, (_, n) => join(`r${n}`));
+    const { fill, publish, turns, runTurns } = rig({ msPerLook: 1, otherWork: { waiting: () => waiting, busy: () => false } });
+    const readers = fill(SHARDS);
     publish(patch(1));
     turns.shift()!();
     // One look of 1 ms a shard: WRITE_WAITING_SLICE_MS reached after that many shards.
-    expect(readers.filter((r) => r.state.sent.length === 1)).toHaveLength(WRITE_WAITING_SLICE_MS);
+    expect(readers.filter((r) => r.state.sent.length === 1)).toHaveLength(WRITE_WAITING_SLICE_MS * SHARD_RUN);
     // The write answered: the rest goes out in calm slices.
     waiting = false;
     expect(runTurns()).toBeLessThanOrEqual(Math.ceil((SHARDS * 3) / (CALM_SLICE_MS / 2)));
@@ -142,8 +146,8 @@ describe("FanOut", () => {
   });
 
   it("does not send a reader who joined mid-fan-out, at the version being sent, that version again", () => {
-    const { join, publish, turns, runTurns } = rig({ msPerLook: 8 });
-    const early = Array.from({ length: 32 }, (_, n) => join(`r${n}`));
+    const { fill, join, publish, turns, runTurns } = rig({ msPerLook: 8 });
+    const early = fill(32);
     publish(patch(1));
     turns.shift()!(); // some shards done, the fan-out paused
     const late = join("late", 2); // its join answer brought it version 2

@@ -1,6 +1,6 @@
 import { setPriority } from "node:os";
 import { startChild, type ChildHandle } from "./ipc.js";
-import { SERVER_EXEC_ARGV } from "./servers/process-stats.js";
+import { SERVER_EXEC_ARGV, TICKER_EXEC_ARGV } from "./servers/process-stats.js";
 
 /** The four servers every audience is measured on, each with its own load process. */
 export const TARGETS = ["ticker", "raw", "naive", "plain"] as const;
@@ -28,7 +28,7 @@ export interface Running {
 export async function startTarget(target: Target, options: { profile?: boolean } = {}): Promise<Running> {
   const profile = options.profile ? ["--cpu-prof", `--cpu-prof-dir=${new URL("results/profiles", import.meta.url).pathname}`] : [];
   const [server, load] = await Promise.all([
-    startChild(SERVERS[target].script, { execArgv: [...SERVER_EXEC_ARGV, ...profile], ...(SERVERS[target].env ? { env: SERVERS[target].env } : {}) }),
+    startChild(SERVERS[target].script, { execArgv: [...(target === "ticker" ? TICKER_EXEC_ARGV : SERVER_EXEC_ARGV), ...profile], ...(SERVERS[target].env ? { env: SERVERS[target].env } : {}) }),
     startChild("load/load-worker.ts"),
   ]);
   // Readers would live on other machines: here they share two cores with the server, and must not

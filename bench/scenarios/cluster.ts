@@ -8,7 +8,7 @@ import { nowMs } from "../load/lean-socket.js";
 import type { Arrivals, JoinResult } from "../load/load-worker.js";
 import { compare, type Row } from "../report.js";
 import { medianSpread, percentile, spread, type Spread } from "../stats.js";
-import { SERVER_EXEC_ARGV } from "../servers/process-stats.js";
+import { TICKER_EXEC_ARGV } from "../servers/process-stats.js";
 import { postgresUrl, redisUrl, serviceAvailable } from "../../server/test/services.js";
 import type { AudienceSettings } from "./audience.js";
 import type { Audience } from "./audience-size.js";
@@ -101,8 +101,8 @@ export async function startSetup(count: number, schema: string, services: Servic
     BENCH_SEED: seed ? "1" : "0",
   });
   // The first node creates the schema and seeds the story; the others join it.
-  const first = await startChild("servers/cluster-node.ts", { execArgv: SERVER_EXEC_ARGV, env: env(true) });
-  const others = await Promise.all(Array.from({ length: count - 1 }, () => startChild("servers/cluster-node.ts", { execArgv: SERVER_EXEC_ARGV, env: env(false) })));
+  const first = await startChild("servers/cluster-node.ts", { execArgv: TICKER_EXEC_ARGV, env: env(true) });
+  const others = await Promise.all(Array.from({ length: count - 1 }, () => startChild("servers/cluster-node.ts", { execArgv: TICKER_EXEC_ARGV, env: env(false) })));
   const nodes = [first, ...others];
   const load = await startChild("load/load-worker.ts");
   setPriority(load.process.pid!, LOAD_NICENESS);

@@ -7,6 +7,8 @@ import { residentParts, type ResidentParts } from "./resident-parts.js";
 /** Resident memory after full collections, so that one reading compares with another (run with --expose-gc). */
 export interface SettledMemory {
   rss: number;
+  /** RSS read right after the collections, before SETTLE_MS: how much the wait changed. */
+  rssAtOnce: number;
   heapUsed: number;
   external: number;
   parts?: ResidentParts;
@@ -14,14 +16,23 @@ export interface SettledMemory {
   spaces: Record<string, { committed: number; used: number }>;
 }
 
-export function settledMemory(): SettledMemory {
+/**
+ * How long after the collections the reading waits: V8 sweeps and gives pages back on background
+ * threads, and native memory freed by finalizers (compression streams of the requests just
+ * served) is freed then too; read at once, RSS swung by tens of MB from one sample to the next.
+ */
+const SETTLE_MS = 1_000;
+
+export async function settledMemory(): Promise<SettledMemory> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error("start the server with --expose-gc");
   for (let i = 0; i < 3; i++) gc();
+  const rssAtOnce = process.memoryUsage.rss();
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   // external: Buffers and other memory outside V8's heap that JS objects hold (not SQLite's own).
   const { rss, heapUsed, external } = process.memoryUsage();
   const spaces = Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, { committed: space.space_size, used: space.space_used_size }]));
-  return { rss, heapUsed, external, parts: residentParts(), spaces };
+  return { rss, rssAtOnce, heapUsed, external, parts: residentParts(), spaces };
 }
 
 /**

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { createApp } from "./app.js";
 import { createAccount } from "./auth/accounts-service.js";
 import { type Config, loadConfig } from "./config.js";
-import { compactOnEveryFullGc } from "./heap-compaction.js";
 import { createLogger, logFormat } from "./log-output.js";
 import { ClientBuild } from "./pages/client-build.js";
 import { replayDemoStory, seedIfEmpty } from "./seed/seed.js";
@@ -18,7 +17,6 @@ import { startupBanner } from "./startup-banner.js";
 const demo = process.argv.includes("--demo");
 if (demo && !process.env.DATA_DIR) process.env.DATA_DIR = mkdtempSync(join(tmpdir(), "live-ticker-demo-"));
 
-compactOnEveryFullGc();
 const stdoutIsTty = process.stdout.isTTY === true;
 const config = readConfig();
 const format = logFormat(config.logFormat, stdoutIsTty);

@@ -1,7 +1,6 @@
 import { pino } from "pino";
 import { createApp } from "../../server/app.js";
 import { loadConfig } from "../../server/config.js";
-import { compactOnEveryFullGc } from "../../server/heap-compaction.js";
 import { connectRedis } from "../../server/live/cluster.js";
 import { seedIfEmpty } from "../../server/seed/seed.js";
 import { PostgresStore } from "../../server/store/postgres-store.js";
@@ -16,7 +15,6 @@ import { BENCH_TOKEN } from "./ticker-token.js";
  * passes them in the environment; the first node seeds the demo story.
  */
 const env = process.env;
-compactOnEveryFullGc();
 const config = loadConfig({
   PORT: "0",
   HOST: "127.0.0.1",

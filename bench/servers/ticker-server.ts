@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { createApp } from "../../server/app.js";
 import { loadConfig } from "../../server/config.js";
-import { compactOnEveryFullGc } from "../../server/heap-compaction.js";
 import { ASSETS_DIR, ClientBuild } from "../../server/pages/client-build.js";
 import { seedIfEmpty } from "../../server/seed/seed.js";
 import { SqliteStore } from "../../server/store/sqlite-store.js";
@@ -20,7 +19,6 @@ import { BENCH_TOKEN } from "./ticker-token.js";
 const dataDir = mkdtempSync(join(tmpdir(), "live-ticker-bench-"));
 // One load machine, one token: per-client limits (sockets per address, writes per account) are
 // lifted so that the bench measures the server, not its limits.
-compactOnEveryFullGc();
 const config = loadConfig({
   PORT: "0",
   HOST: "127.0.0.1",

@@ -17,9 +17,10 @@ export interface SettledMemory {
 }
 
 /**
- * How long after the collections the reading waits: V8 sweeps and gives pages back on background
- * threads, and native memory freed by finalizers (compression streams of the requests just
- * served) is freed then too; read at once, RSS swung by tens of MB from one sample to the next.
+ * How long after the collections the reading waits, so that what V8 sweeps and gives back on
+ * background threads is gone before RSS is read. On a quiet machine it made no difference (RSS at
+ * once and a second later agreed within 0.3 MB over an hour); the swings of tens of MB between
+ * samples came with other load on the machine. `rssAtOnce` keeps showing the difference.
  */
 const SETTLE_MS = 1_000;
 

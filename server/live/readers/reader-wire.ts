@@ -37,7 +37,7 @@ export interface Frame {
   /**
    * The WebSocket frame as one buffer, header and payload together: `ws` writes a one-buffer frame
    * with one write(2), where a header and payload apart take a corked writev per reader, which
-   * costs the kernel more (bench scenario 1: server CPU per update 1.54× raw `ws` before, 1.29–1.38× after).
+   * costs the kernel more (bench scenario 1: server CPU per update 1.54× raw `ws` before, 1.38× after).
    */
   readonly frame: [Buffer];
 }

@@ -1,6 +1,7 @@
 import { setPriority } from "node:os";
 import { startChild, type ChildHandle } from "./ipc.js";
-import { SERVER_EXEC_ARGV, TICKER_EXEC_ARGV } from "./servers/process-stats.js";
+import { SERVER_EXEC_ARGV } from "./servers/process-stats.js";
+import { NPM_START } from "./start-command.js";
 
 /** The four servers every audience is measured on, each with its own load process. */
 export const TARGETS = ["ticker", "raw", "naive", "plain"] as const;
@@ -28,7 +29,11 @@ export interface Running {
 export async function startTarget(target: Target, options: { profile?: boolean } = {}): Promise<Running> {
   const profile = options.profile ? ["--cpu-prof", `--cpu-prof-dir=${new URL("results/profiles", import.meta.url).pathname}`] : [];
   const [server, load] = await Promise.all([
-    startChild(SERVERS[target].script, { execArgv: [...(target === "ticker" ? TICKER_EXEC_ARGV : SERVER_EXEC_ARGV), ...profile], ...(SERVERS[target].env ? { env: SERVERS[target].env } : {}) }),
+    // live-ticker runs as `npm start` runs it; the baselines as Node starts them.
+    startChild(SERVERS[target].script, {
+      execArgv: [...SERVER_EXEC_ARGV, ...(target === "ticker" ? NPM_START.execArgv : []), ...profile],
+      env: target === "ticker" ? NPM_START.env : SERVERS[target].env,
+    }),
     startChild("load/load-worker.ts"),
   ]);
   // Readers would live on other machines: here they share two cores with the server, and must not

@@ -48,9 +48,6 @@ export function cpuMs(): number {
 /** The node flags every server under test runs with. */
 export const SERVER_EXEC_ARGV = ["--expose-gc"];
 
-/** live-ticker's nodes also get the flags `npm start` runs the server with (package.json). */
-export const TICKER_EXEC_ARGV = [...SERVER_EXEC_ARGV, "--min-semi-space-size=16"];
-
 /** A heap snapshot at `path` (`npm run bench -- --heapsnapshot`): what each reader's sockets keep, to open in Chrome DevTools. */
 function heapSnapshot(path: unknown): string {
   mkdirSync(dirname(String(path)), { recursive: true });

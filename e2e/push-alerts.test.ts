@@ -36,7 +36,7 @@ interface ShownNotification {
  * shown: Chromium's getNotifications() deletes from its database every stored notification the
  * platform does not yet report as displayed (unless stored after the read began), so a read while the
  * worker is still showing one loses it for good (content/browser/notifications/
- * platform_notification_context_impl.cc). Polled while pushes were shown, about one run in ten under
+ * platform_notification_context_impl.cc). Polled while pushes were shown, about one run in eight under
  * load listed one notification of two. Readers are not affected: the worker never reads the list.
  */
 const shownNotifications = (page: Page) =>

@@ -102,10 +102,10 @@ export async function startSetup(count: number, schema: string, services: Servic
     BENCH_STREAM: streamOf(schema),
     BENCH_SEED: seed ? "1" : "0",
   });
-  const NODE_FLAGS = [...SERVER_EXEC_ARGV, ...NPM_START.execArgv];
+  const nodeFlags = [...SERVER_EXEC_ARGV, ...NPM_START.execArgv];
   // The first node creates the schema and seeds the story; the others join it.
-  const first = await startChild("servers/cluster-node.ts", { execArgv: NODE_FLAGS, env: env(true) });
-  const others = await Promise.all(Array.from({ length: count - 1 }, () => startChild("servers/cluster-node.ts", { execArgv: NODE_FLAGS, env: env(false) })));
+  const first = await startChild("servers/cluster-node.ts", { execArgv: nodeFlags, env: env(true) });
+  const others = await Promise.all(Array.from({ length: count - 1 }, () => startChild("servers/cluster-node.ts", { execArgv: nodeFlags, env: env(false) })));
   const nodes = [first, ...others];
   const load = await startChild("load/load-worker.ts");
   setPriority(load.process.pid!, LOAD_NICENESS);

@@ -32,12 +32,12 @@ interface ShownNotification {
 }
 
 /**
- * The notifications the page's service worker shows now. Read it only when no notification is being
- * shown: Chromium's getNotifications() deletes from its database every stored notification the
- * platform does not yet report as displayed (unless stored after the read began), so a read while the
- * worker is still showing one loses it for good (content/browser/notifications/
- * platform_notification_context_impl.cc). Polled while pushes were shown, about one run in eight under
- * load listed one notification of two. Readers are not affected: the worker never reads the list.
+ * The notifications the page's service worker shows now. Read it only when no notification is
+ * being shown: Chromium's getNotifications() deletes from its database every stored notification
+ * the platform does not yet report as displayed (unless stored after the read began), so a read
+ * while the worker is still showing one loses it for good (content/browser/notifications/
+ * platform_notification_context_impl.cc). Polled while pushes were shown, about one run in eight
+ * under load listed one notification of two. Readers are not affected: the worker never reads it.
  */
 const shownNotifications = (page: Page) =>
   page.evaluate(async () => {

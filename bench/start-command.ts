@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { SERVER_EXEC_ARGV } from "./servers/process-stats.js";
 
 /**
  * How `npm start` runs the server: the environment its command sets and the flags it gives Node.
@@ -28,3 +29,6 @@ export function startCommandOf(script: string): StartCommand {
 const packageJson = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { scripts: { start: string } };
 
 export const NPM_START = startCommandOf(packageJson.scripts.start);
+
+/** How the bench starts a live-ticker node: as `npm start` does, with the flags every server under test gets. */
+export const TICKER_NODE = { execArgv: [...SERVER_EXEC_ARGV, ...NPM_START.execArgv], env: NPM_START.env };

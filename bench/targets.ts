@@ -1,7 +1,7 @@
 import { setPriority } from "node:os";
 import { startChild, type ChildHandle } from "./ipc.js";
 import { SERVER_EXEC_ARGV } from "./servers/process-stats.js";
-import { NPM_START } from "./start-command.js";
+import { TICKER_NODE } from "./start-command.js";
 
 /** The four servers every audience is measured on, each with its own load process. */
 export const TARGETS = ["ticker", "raw", "naive", "plain"] as const;
@@ -31,8 +31,8 @@ export async function startTarget(target: Target, options: { profile?: boolean }
   const [server, load] = await Promise.all([
     // live-ticker runs as `npm start` runs it; the baselines as Node starts them.
     startChild(SERVERS[target].script, {
-      execArgv: [...SERVER_EXEC_ARGV, ...(target === "ticker" ? NPM_START.execArgv : []), ...profile],
-      env: target === "ticker" ? NPM_START.env : SERVERS[target].env,
+      execArgv: [...(target === "ticker" ? TICKER_NODE.execArgv : SERVER_EXEC_ARGV), ...profile],
+      env: target === "ticker" ? TICKER_NODE.env : SERVERS[target].env,
     }),
     startChild("load/load-worker.ts"),
   ]);

@@ -8,8 +8,7 @@ import { nowMs } from "../load/lean-socket.js";
 import type { Arrivals, JoinResult } from "../load/load-worker.js";
 import { compare, type Row } from "../report.js";
 import { medianSpread, percentile, spread, type Spread } from "../stats.js";
-import { SERVER_EXEC_ARGV } from "../servers/process-stats.js";
-import { NPM_START } from "../start-command.js";
+import { TICKER_NODE } from "../start-command.js";
 import { postgresUrl, redisUrl, serviceAvailable } from "../../server/test/services.js";
 import type { AudienceSettings } from "./audience.js";
 import type { Audience } from "./audience-size.js";
@@ -95,17 +94,16 @@ export async function measureCluster(audience: Audience, settings: AudienceSetti
 
 export async function startSetup(count: number, schema: string, services: Services): Promise<Setup> {
   const env = (seed: boolean) => ({
-    ...NPM_START.env,
+    ...TICKER_NODE.env,
     BENCH_DATABASE_URL: services.databaseUrl,
     BENCH_SCHEMA: schema,
     BENCH_REDIS_URL: services.redisUrl,
     BENCH_STREAM: streamOf(schema),
     BENCH_SEED: seed ? "1" : "0",
   });
-  const nodeFlags = [...SERVER_EXEC_ARGV, ...NPM_START.execArgv];
   // The first node creates the schema and seeds the story; the others join it.
-  const first = await startChild("servers/cluster-node.ts", { execArgv: nodeFlags, env: env(true) });
-  const others = await Promise.all(Array.from({ length: count - 1 }, () => startChild("servers/cluster-node.ts", { execArgv: nodeFlags, env: env(false) })));
+  const first = await startChild("servers/cluster-node.ts", { execArgv: TICKER_NODE.execArgv, env: env(true) });
+  const others = await Promise.all(Array.from({ length: count - 1 }, () => startChild("servers/cluster-node.ts", { execArgv: TICKER_NODE.execArgv, env: env(false) })));
   const nodes = [first, ...others];
   const load = await startChild("load/load-worker.ts");
   setPriority(load.process.pid!, LOAD_NICENESS);
